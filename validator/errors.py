@@ -1,0 +1,48 @@
+"""The exception tree: each boundary raises its own subclass, the CLI catches the base.
+
+Errors are for things that stop the run (a missing tool, a bad flag, a policy that does
+not compile). Problems in the checked files are never errors: they become findings.
+"""
+
+from __future__ import annotations
+
+
+class ValidatorError(Exception):
+    """Base of every error the CLI reports as one line with exit code 2."""
+
+
+class UsageError(ValidatorError):
+    """The flags or configuration do not make sense."""
+
+
+class ConfigError(ValidatorError):
+    """The configuration file is invalid; the message names the file and line."""
+
+
+class ToolNotFoundError(ValidatorError):
+    """An external tool (opa, helm, kustomize, kubeconform, conftest) is not installed."""
+
+
+class CommandError(ValidatorError):
+    """An external command failed, timed out or produced too much output."""
+
+    def __init__(self, message: str, *, stderr: str = "", returncode: int | None = None) -> None:
+        super().__init__(message)
+        self.stderr = stderr
+        self.returncode = returncode
+
+
+class CommandTimeoutError(CommandError):
+    """An external command ran longer than its time limit."""
+
+
+class SchemaError(ValidatorError):
+    """A schema catalog or schema engine could not be used."""
+
+
+class PolicyError(ValidatorError):
+    """Policies could not be loaded or evaluated (compile error, timeout, OPA died)."""
+
+
+class RenderError(ValidatorError):
+    """A render step failed in a way that is not a finding (for example a refused input)."""

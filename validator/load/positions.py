@@ -1,0 +1,72 @@
+"""From a field path to the line and column where it is written, computed only when asked.
+
+:class:`TextLocator` keeps the text of one file or render output and composes it
+into position-carrying YAML nodes (C parser) the first time any of its documents
+needs a location; after that each lookup walks one path of the node tree.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import yaml
+
+from validator.model import FieldPath, Location
+
+
+class TextLocator:
+    """Locates fields in the YAML (or JSON) documents of one text."""
+
+    def __init__(self, text: str, *, path: str = "", json: bool = False) -> None:
+        self._text = text
+        self._path = path
+        self._json = json
+        self._nodes: list[yaml.Node | None] | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def path(self) -> str:
+        """The repository-relative path that locations name."""
+        return self._path
+
+    def _documents(self) -> list[yaml.Node | None]:
+        with self._lock:
+            if self._nodes is None:
+                nodes: list[yaml.Node | None] = []
+                try:
+                    for node in yaml.compose_all(self._text, Loader=yaml.CSafeLoader):
+                        nodes.append(node)
+                except yaml.YAMLError:
+                    pass  # positions up to the error are still useful
+                self._nodes = nodes
+            return self._nodes
+
+    def locate(self, document_index: int, field_path: FieldPath) -> Location:
+        """See :class:`validator.load.document.Locator`."""
+        documents = self._documents()
+        node = documents[document_index] if 0 <= document_index < len(documents) else None
+        if node is None:
+            return Location(path=self._path, line=1 if self._json else 0, field_path=field_path)
+        mark = node.start_mark
+        for part in field_path:
+            found = _child(node, part)
+            if found is None:
+                break
+            key_mark, node = found
+            mark = key_mark
+        return Location(path=self._path, line=mark.line + 1, column=mark.column + 1,
+                        field_path=field_path)
+
+
+def _child(node: yaml.Node, part: str | int) -> tuple[yaml.Mark, yaml.Node] | None:
+    """The mark to point at for ``part`` and the node below it."""
+    if isinstance(node, yaml.MappingNode):
+        match = None
+        for key_node, value_node in node.value:  # last one wins, as in the loaded dict
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value == str(part):
+                match = (key_node.start_mark, value_node)
+        return match
+    if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+        item = node.value[part]
+        return item.start_mark, item
+    return None

@@ -1,0 +1,204 @@
+"""The plain data every stage passes along: severities, locations, resources, findings, reports.
+
+Everything here is a frozen, keyword-only dataclass or an enum, with no I/O and no
+behaviour beyond ordering and small derived values, so that reporters stay pure
+functions and findings can be compared across revisions by their fingerprint.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+#: A field path: mapping keys are strings, sequence indexes are ints.
+FieldPath = tuple[str | int, ...]
+
+
+class Severity(enum.IntEnum):
+    """How much a finding matters; ordered so that ``ERROR > WARNING > INFO``."""
+
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @property
+    def label(self) -> str:
+        """The lower-case name used in every output format."""
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        """Parse ``error`` / ``warning`` / ``info`` (any case; ``warn`` too)."""
+        normalised = text.strip().lower()
+        if normalised == "warn":
+            normalised = "warning"
+        try:
+            return cls[normalised.upper()]
+        except KeyError:
+            raise ValueError(f"unknown severity {text!r}: use error, warning or info") from None
+
+
+class Engine(enum.StrEnum):
+    """Which part of the validator produced a finding."""
+
+    LOAD = "load"
+    """Reading and parsing the file (syntax errors, limits, duplicate keys)."""
+    SCHEMA = "schema"
+    """The in-process JSON schema engine."""
+    KUBECONFORM = "kubeconform"
+    """The kubeconform schema engine."""
+    POLICY = "policy"
+    """Rego policies evaluated by OPA."""
+    RENDER = "render"
+    """Kustomize or Helm rendering."""
+    CONFIG = "config"
+    """The validator's own configuration."""
+
+
+def format_field_path(path: Sequence[str | int]) -> str:
+    """Render a field path as ``spec.template.spec.containers[0].image``."""
+    out: list[str] = []
+    for part in path:
+        if isinstance(part, int):
+            out.append(f"[{part}]")
+        elif out and (not part.replace("_", "").replace("-", "").isalnum()):
+            out.append(f"[{part!r}]")
+        else:
+            out.append(f".{part}" if out else part)
+    return "".join(out)
+
+
+@dataclass(frozen=True, kw_only=True, order=True)
+class Location:
+    """Where a finding points: the file (and line) a reviewer would edit."""
+
+    path: str
+    """Repository-relative POSIX path of the file."""
+    line: int = 0
+    """1-based line; 0 when the finding concerns the whole file."""
+    column: int = 0
+    """1-based column; 0 when unknown."""
+    field_path: FieldPath = ()
+    """The field within the resource the finding is about, if any."""
+
+    @property
+    def field(self) -> str:
+        """The field path as text (empty when the finding is about the whole object)."""
+        return format_field_path(self.field_path)
+
+
+@dataclass(frozen=True, kw_only=True, order=True)
+class ResourceRef:
+    """The identity of a Kubernetes object: stable across line moves."""
+
+    api_version: str = ""
+    """``apiVersion`` as written (``apps/v1``)."""
+    kind: str = ""
+    """``kind`` as written (``Deployment``)."""
+    namespace: str = ""
+    """``metadata.namespace``; empty when not set."""
+    name: str = ""
+    """``metadata.name`` (or ``generateName``); empty when not set."""
+
+    def __str__(self) -> str:
+        ns = f"{self.namespace}/" if self.namespace else ""
+        kind = self.kind or "<no kind>"
+        return f"{kind} {ns}{self.name or '<no name>'}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rule:
+    """Metadata about a rule, shown by reporters (SARIF rules, help links)."""
+
+    id: str
+    """Stable rule id, e.g. ``schema/type`` or ``K8S-001``."""
+    title: str = ""
+    """One-line title."""
+    description: str = ""
+    """Longer explanation."""
+    help_uri: str = ""
+    """A link explaining the rule and how to fix it."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Finding:
+    """One problem found in one place."""
+
+    rule_id: str
+    """Stable rule id (``schema/type``, ``load/syntax``, a policy's ``custom.id``...)."""
+    severity: Severity
+    """How much it matters; compared against ``--fail-on``."""
+    message: str
+    """What is wrong, in one sentence a reviewer understands."""
+    location: Location
+    """Where to fix it."""
+    engine: Engine
+    """What produced it."""
+    resource: ResourceRef | None = None
+    """The object it is about, when it is about one."""
+    title: str = ""
+    """Short title of the rule, when the rule has one."""
+    help_uri: str = ""
+    """A link to the rule's documentation, when there is one."""
+
+    def sort_key(self) -> tuple[object, ...]:
+        """Deterministic order: file, line, column, then severity (worst first), rule, text."""
+        loc = self.location
+        return (loc.path, loc.line, loc.column, -self.severity, self.rule_id, self.message,
+                loc.field_path and format_field_path(loc.field_path), str(self.resource or ""))
+
+    @property
+    def fingerprint(self) -> str:
+        """An id that survives line moves: rule, file, resource identity and field path."""
+        parts = [
+            self.rule_id,
+            self.location.path,
+            repr(self.resource) if self.resource else "",
+            self.location.field,
+            self.message if self.resource is None and not self.location.field_path else "",
+        ]
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
+
+
+def sort_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    """Sort findings deterministically and drop exact duplicates."""
+    unique = {(f.sort_key(), f.engine, f.title, f.help_uri): f for f in findings}
+    return tuple(unique[key] for key in sorted(unique, key=lambda k: k[0]))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Skipped:
+    """Something that was deliberately not checked, reported so nothing is silently skipped."""
+
+    path: str
+    """Repository-relative path of the skipped file or object."""
+    reason: str
+    """Why it was skipped (``--skip-kinds Secret``, ``not a Kubernetes object``...)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Report:
+    """Everything a run found, ready for the reporters."""
+
+    findings: tuple[Finding, ...]
+    """All findings, sorted with :func:`sort_findings`."""
+    resources: int
+    """How many Kubernetes objects were checked."""
+    files: int
+    """How many files were read."""
+    rules: tuple[Rule, ...] = ()
+    """Metadata of the rules that produced findings (or ran), for SARIF and help links."""
+    skipped: tuple[Skipped, ...] = ()
+    """Files and objects that were not checked, and why."""
+    tool_versions: tuple[tuple[str, str], ...] = field(default=())
+    """``(tool, version)`` pairs for the external tools used in the run."""
+
+    def count(self, severity: Severity) -> int:
+        """How many findings have exactly this severity."""
+        return sum(1 for f in self.findings if f.severity is severity)
+
+    def worst(self) -> Severity | None:
+        """The highest severity among the findings, or None when there are none."""
+        return max((f.severity for f in self.findings), default=None)
