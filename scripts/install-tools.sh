@@ -19,7 +19,7 @@ ldflags_for() {
   case "$name" in
     helm)        echo "-X helm.sh/helm/v3/internal/version.version=$version -X helm.sh/helm/v3/internal/version.metadata=" ;;
     kubeconform) echo "-X main.version=$version" ;;
-    conftest)    echo "-X github.com/open-policy-agent/conftest/internal/commands.version=${version#v}" ;;
+    conftest)    echo "-X github.com/open-policy-agent/conftest/internal/version.Version=${version#v}" ;;
     opa)         echo "" ;;
     kustomize)   echo "" ;;
   esac

@@ -16,11 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-import yaml.cyaml
 
 from validator.load.document import Document, Locator
 from validator.load.positions import TextLocator
-from validator.load.safety import LimitExceeded, LoadLimits, check_limits, needs_limit_walk
+from validator.load.safety import LimitExceededError, LoadLimits, check_limits, needs_limit_walk
 from validator.model import Engine, Finding, Location, Severity, Skipped
 
 __all__ = ["LoadLimits", "LoadOptions", "LoadResult", "load_bytes", "load_file"]
@@ -52,43 +51,38 @@ class LoadResult:
     """Documents or files deliberately not checked."""
 
 
-class _Resolver(yaml.resolver.Resolver):
-    """YAML 1.1 resolution without timestamps: dates stay strings, as in Kubernetes' JSON."""
-
-
-_Resolver.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.items()
-}
-
-
-class _Loader(yaml.cyaml.CParser, yaml.constructor.SafeConstructor, _Resolver):  # type: ignore[misc]
+class _Loader(yaml.CSafeLoader):
     """C parser and composer, safe constructor, duplicate-key detection."""
 
     def __init__(self, stream: str) -> None:
-        yaml.cyaml.CParser.__init__(self, stream)
-        yaml.constructor.SafeConstructor.__init__(self)
-        _Resolver.__init__(self)
+        super().__init__(stream)
         self.duplicates: list[tuple[object, yaml.Mark]] = []
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:  # type: ignore[override]
-        own = len(node.value)
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        own = sum(1 for key_node, _ in node.value if key_node.tag != "tag:yaml.org,2002:merge")
         self.flatten_mapping(node)
         merged = len(node.value) - own
         mapping: dict[Any, Any] = {}
+        own_keys: set[object] = set()  # keys merged in with << may be overridden freely
         for position, (key_node, value_node) in enumerate(node.value):
             key = self.construct_object(key_node, deep=deep)
             if not isinstance(key, Hashable):
                 raise yaml.constructor.ConstructorError(
                     "while constructing a mapping", node.start_mark,
                     "found an unhashable key", key_node.start_mark)
-            if position >= merged and key in mapping and key_node.start_mark is not None:
-                self.duplicates.append((key, key_node.start_mark))
+            if position >= merged:
+                if key in own_keys:
+                    self.duplicates.append((key, key_node.start_mark))
+                own_keys.add(key)
             mapping[key] = self.construct_object(value_node, deep=deep)
         return mapping
 
 
-_Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_yaml_map)
+# YAML 1.1 resolution without timestamps: dates stay strings, as in Kubernetes' JSON.
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.CSafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 def load_file(path: Path, *, display_path: str, options: LoadOptions | None = None) -> LoadResult:
@@ -134,13 +128,13 @@ def _load_yaml(text: str, display_path: str, locator: Locator, options: LoadOpti
     walk = needs_limit_walk(text, options.limits)
     index = 0
     try:
-        while loader.check_data():
+        while loader.check_data():  # type: ignore[no-untyped-call]
             body = loader.get_data()
             if walk:
                 check_limits(body, options.limits)
             builder.add(body, index)
             index += 1
-    except LimitExceeded as exc:
+    except LimitExceededError as exc:
         builder.finding("load/limit", f"{exc}; this document and the rest of the file are not "
                         "checked", locator.locate(index, ()).line)
     except yaml.MarkedYAMLError as exc:
@@ -177,7 +171,7 @@ def _load_json(text: str, display_path: str, locator: Locator, options: LoadOpti
         check_limits(body, options.limits)
     except json.JSONDecodeError as exc:
         builder.finding("load/syntax", f"JSON syntax error: {exc.msg}", exc.lineno, exc.colno)
-    except (LimitExceeded, RecursionError) as exc:
+    except (LimitExceededError, RecursionError) as exc:
         builder.finding("load/limit", f"{exc}; not checked", 1)
     else:
         builder.add(body, 0)

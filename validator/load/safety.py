@@ -25,7 +25,7 @@ class LoadLimits:
     """Most nodes one document may expand to once aliases are followed."""
 
 
-class LimitExceeded(Exception):
+class LimitExceededError(Exception):
     """A document is too deep or expands to too many nodes."""
 
 
@@ -47,7 +47,7 @@ def needs_limit_walk(text: str, limits: LoadLimits) -> bool:
 
 
 def check_limits(document: object, limits: LoadLimits) -> None:
-    """Raise :class:`LimitExceeded` if ``document`` is too deep or expands too far."""
+    """Raise :class:`LimitExceededError` if ``document`` is too deep or expands too far."""
     _measure(document, 1, {}, limits)
 
 
@@ -65,7 +65,7 @@ def _measure(node: object, depth: int, memo: dict[int, tuple[int, int]],
         size, height = known
     else:
         if depth > limits.max_depth:
-            raise LimitExceeded(
+            raise LimitExceededError(
                 f"nesting deeper than {limits.max_depth} levels (or a recursive alias)")
         size, height = 1, 0
         for child in children:
@@ -73,10 +73,10 @@ def _measure(node: object, depth: int, memo: dict[int, tuple[int, int]],
             size += child_size
             height = max(height, child_height + 1)
             if size > limits.max_expanded_nodes:
-                raise LimitExceeded(
+                raise LimitExceededError(
                     f"document expands to more than {limits.max_expanded_nodes} nodes through "
                     "aliases (a 'billion laughs' YAML bomb?)")
         memo[id(node)] = (size, height)
     if depth + height > limits.max_depth:
-        raise LimitExceeded(f"nesting deeper than {limits.max_depth} levels")
+        raise LimitExceededError(f"nesting deeper than {limits.max_depth} levels")
     return size, height

@@ -1,0 +1,28 @@
+# Everything a newcomer needs: `make example` and `make test` both set up first.
+.PHONY: setup example test lint typecheck check-all bench clean
+
+VENV := .venv/bin
+PYTEST_ARGS ?=
+
+setup:
+	@scripts/setup.sh
+
+## Run the validator on the bundled example repository (findings are expected: exit code 1).
+example: setup
+	@$(VENV)/gitops-validator check examples/ || test $$? -eq 1
+
+## The whole test suite (real opa, helm, kustomize, kubeconform and conftest).
+test: setup
+	$(VENV)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+lint: setup
+	$(VENV)/ruff check validator tests benchmarks
+	$(VENV)/mypy
+
+bench: setup
+	$(VENV)/python benchmarks/bench_schema.py
+	$(VENV)/python benchmarks/bench_policy.py
+	$(VENV)/python benchmarks/bench_render.py
+
+clean:
+	rm -rf .venv .tools .cache .pytest_cache .mypy_cache .ruff_cache
