@@ -1,0 +1,86 @@
+"""The JSON report: a stable, versioned document for scripts (see docs/output-json.md).
+
+Keys are sorted and the document is indented by two spaces, so the same report
+always gives the same bytes. Fields are only ever added within a ``version``;
+renaming or removing one bumps ``version``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from validator.model import Finding, Report, ResourceRef, Rule, Severity
+from validator.report.common import sorted_findings, sorted_skipped
+from validator.report.options import RenderOptions
+
+#: The version of the document layout (not of the tool).
+JSON_FORMAT_VERSION = 1
+
+
+def resource_json(resource: ResourceRef | None) -> dict[str, str] | None:
+    """A resource identity as a JSON object, or None for a finding about no resource."""
+    if resource is None:
+        return None
+    return {
+        "api_version": resource.api_version,
+        "kind": resource.kind,
+        "namespace": resource.namespace,
+        "name": resource.name,
+    }
+
+
+def _finding_json(finding: Finding) -> dict[str, Any]:
+    loc = finding.location
+    return {
+        "rule_id": finding.rule_id,
+        "severity": finding.severity.label,
+        "message": finding.message,
+        "path": loc.path,
+        "line": loc.line,
+        "column": loc.column,
+        "field_path": loc.field,
+        "resource": resource_json(finding.resource),
+        "engine": finding.engine.value,
+        "title": finding.title,
+        "help_uri": finding.help_uri,
+        "fingerprint": finding.fingerprint,
+    }
+
+
+def _rule_json(rule: Rule) -> dict[str, str]:
+    return {
+        "id": rule.id,
+        "title": rule.title,
+        "description": rule.description,
+        "help_uri": rule.help_uri,
+    }
+
+
+def report_json(report: Report, options: RenderOptions) -> dict[str, Any]:
+    """The report as plain JSON-compatible data (what :func:`render_json` serialises)."""
+    rules = {rule.id: rule for rule in report.rules}
+    return {
+        "version": JSON_FORMAT_VERSION,
+        "tool": {
+            "name": options.tool_name,
+            "version": options.tool_version,
+            "tool_versions": dict(sorted(report.tool_versions)),
+        },
+        "summary": {
+            "resources": report.resources,
+            "files": report.files,
+            "errors": report.count(Severity.ERROR),
+            "warnings": report.count(Severity.WARNING),
+            "infos": report.count(Severity.INFO),
+        },
+        "findings": [_finding_json(f) for f in sorted_findings(report)],
+        "skipped": [{"path": s.path, "reason": s.reason} for s in sorted_skipped(report)],
+        "rules": [_rule_json(rules[rule_id]) for rule_id in sorted(rules)],
+    }
+
+
+def render_json(report: Report, options: RenderOptions) -> str:
+    """Render the report as the JSON document described in docs/output-json.md."""
+    document = report_json(report, options)
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -1,0 +1,138 @@
+"""The SARIF 2.1.0 report: one run, the rules that ran or fired, one result per finding.
+
+Valid against the official OASIS schema (tests/data/sarif-schema-2.1.0.json) and
+shaped for GitHub code scanning: repo-relative artifact URIs under ``%SRCROOT%``,
+``partialFingerprints`` from :attr:`Finding.fingerprint` so alerts survive line moves.
+Skipped files become tool execution notifications, so nothing is skipped silently.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, assert_never
+from urllib.parse import quote
+
+from validator.model import Finding, Report, Rule, Severity, Skipped
+from validator.report.common import context_text, sorted_findings, sorted_skipped
+from validator.report.json_report import resource_json
+from validator.report.options import RenderOptions
+
+SARIF_VERSION = "2.1.0"
+SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+SRCROOT = "%SRCROOT%"
+#: partialFingerprints key; bump the suffix if Finding.fingerprint ever changes meaning.
+FINGERPRINT_KEY = "gitopsValidator/v1"
+
+
+def sarif_level(severity: Severity) -> str:
+    """SARIF ``level`` for a severity: error, warning or note."""
+    match severity:
+        case Severity.ERROR:
+            return "error"
+        case Severity.WARNING:
+            return "warning"
+        case Severity.INFO:
+            return "note"
+        case _:
+            assert_never(severity)
+
+
+def _collect_rules(report: Report, findings: list[Finding]) -> list[Rule]:
+    """report.rules plus a rule for every id that only appears in findings, sorted by id."""
+    rules = {rule.id: rule for rule in report.rules}
+    for finding in findings:
+        if finding.rule_id not in rules:
+            rules[finding.rule_id] = Rule(
+                id=finding.rule_id, title=finding.title, help_uri=finding.help_uri
+            )
+    return [rules[rule_id] for rule_id in sorted(rules)]
+
+
+def _rule_json(rule: Rule, findings: list[Finding]) -> dict[str, Any]:
+    worst = max((f.severity for f in findings if f.rule_id == rule.id), default=Severity.WARNING)
+    short = rule.title or rule.id
+    entry: dict[str, Any] = {
+        "id": rule.id,
+        "name": short,
+        "shortDescription": {"text": short},
+        "fullDescription": {"text": rule.description or short},
+        "defaultConfiguration": {"level": sarif_level(worst)},
+    }
+    if rule.help_uri:
+        entry["helpUri"] = rule.help_uri
+    return entry
+
+
+def _artifact_location(path: str) -> dict[str, Any]:
+    return {"uri": quote(path, safe="/"), "uriBaseId": SRCROOT}
+
+
+def _result_json(finding: Finding, rule_index: int) -> dict[str, Any]:
+    loc = finding.location
+    physical: dict[str, Any] = {"artifactLocation": _artifact_location(loc.path)}
+    if loc.line > 0:
+        region = {"startLine": loc.line}
+        if loc.column > 0:
+            region["startColumn"] = loc.column
+        physical["region"] = region
+    properties: dict[str, Any] = {"engine": finding.engine.value}
+    if finding.resource is not None:
+        properties["resource"] = resource_json(finding.resource)
+    if loc.field:
+        properties["fieldPath"] = loc.field
+    context = context_text(finding)
+    text = f"{finding.message} ({context})" if context else finding.message
+    return {
+        "ruleId": finding.rule_id,
+        "ruleIndex": rule_index,
+        "level": sarif_level(finding.severity),
+        "message": {"text": text},
+        "locations": [{"physicalLocation": physical}],
+        "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
+        "properties": properties,
+    }
+
+
+def _notification_json(item: Skipped) -> dict[str, Any]:
+    return {
+        "level": "note",
+        "message": {"text": f"skipped: {item.reason}"},
+        "locations": [{"physicalLocation": {"artifactLocation": _artifact_location(item.path)}}],
+    }
+
+
+def sarif_log(report: Report, options: RenderOptions) -> dict[str, Any]:
+    """The report as a SARIF log object (what :func:`render_sarif` serialises)."""
+    findings = sorted_findings(report)
+    rules = _collect_rules(report, findings)
+    index = {rule.id: i for i, rule in enumerate(rules)}
+    driver: dict[str, Any] = {
+        "name": options.tool_name,
+        "version": options.tool_version,
+        "rules": [_rule_json(rule, findings) for rule in rules],
+    }
+    if options.information_uri:
+        driver["informationUri"] = options.information_uri
+    run: dict[str, Any] = {
+        "tool": {"driver": driver},
+        "invocations": [{
+            "executionSuccessful": True,
+            "toolExecutionNotifications": [_notification_json(s) for s in sorted_skipped(report)],
+        }],
+        "results": [_result_json(f, index[f.rule_id]) for f in findings],
+        "columnKind": "unicodeCodePoints",
+        "properties": {
+            "resources": report.resources,
+            "files": report.files,
+            "toolVersions": dict(sorted(report.tool_versions)),
+        },
+    }
+    if options.root_uri:
+        base = options.root_uri if options.root_uri.endswith("/") else f"{options.root_uri}/"
+        run["originalUriBaseIds"] = {SRCROOT: {"uri": base}}
+    return {"$schema": SARIF_SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}
+
+
+def render_sarif(report: Report, options: RenderOptions) -> str:
+    """Render the report as a SARIF 2.1.0 log."""
+    return json.dumps(sarif_log(report, options), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
