@@ -1,0 +1,30 @@
+package k8s.plain_secret_test
+
+import data.k8s.plain_secret as rule
+
+_secret(extra) := object.union({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db", "namespace": "prod"}}, extra)
+
+test_secret_data_denied if {
+	rule.deny == {{
+		"msg": "Secret 'db' holds plain-text data; commit a SealedSecret, an ExternalSecret or a SOPS-encrypted Secret instead",
+		"path": ["data"],
+	}} with input as _secret({"data": {"password": "aHVudGVyMg=="}})
+}
+
+test_secret_string_data_denied if {
+	{r.path | some r in rule.deny} == {["stringData"]} with input as _secret({"stringData": {"password": "hunter2"}})
+}
+
+test_sops_encrypted_allowed if {
+	count(rule.deny) == 0 with input as _secret({"data": {"password": "ENC[AES256_GCM,data:x]"}, "sops": {"version": "3.9.0"}})
+}
+
+test_empty_secret_allowed if {
+	count(rule.deny) == 0 with input as _secret({})
+	count(rule.deny) == 0 with input as _secret({"data": {}})
+}
+
+test_other_kinds_allowed if {
+	count(rule.deny) == 0 with input as {"apiVersion": "bitnami.com/v1alpha1", "kind": "SealedSecret", "spec": {"encryptedData": {"password": "AgB"}}}
+	count(rule.deny) == 0 with input as {"apiVersion": "v1", "kind": "ConfigMap", "data": {"a": "b"}}
+}

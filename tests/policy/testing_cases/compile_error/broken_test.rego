@@ -1,0 +1,5 @@
+package broken_test
+
+test_nothing if {
+	true
+}
