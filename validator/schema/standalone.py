@@ -1,0 +1,93 @@
+"""Turning a schema with references into a standalone file, and writing cache files atomically.
+
+A standalone schema carries every definition it needs under its own ``$defs``
+(only the transitively referenced ones), declares JSON Schema 2020-12, and has
+descriptions stripped: they are the bulk of the Kubernetes schemas and never
+change a verdict. Both engines read these files, so what is removed here is
+removed for both.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
+
+#: Keywords whose values are data, not schemas: never rewritten.
+_DATA_KEYWORDS = frozenset({"enum", "const", "default", "example", "examples", "required"})
+#: Keywords whose values map names to schemas.
+_NAMED_SCHEMAS = frozenset({"properties", "patternProperties", "$defs", "definitions",
+                            "dependentSchemas"})
+#: Keywords dropped from standalone schemas (no effect on validation).
+_DROPPED_KEYWORDS = frozenset({"description", "x-kubernetes-group-version-kind", "$id"})
+
+
+def rewrite(node: Any, ref: Callable[[str], str]) -> Any:
+    """A copy of ``node`` without descriptions, with every ``$ref`` value passed through ``ref``."""
+    if isinstance(node, list):
+        return [rewrite(item, ref) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key in _DROPPED_KEYWORDS:
+            continue
+        if key == "$ref" and isinstance(value, str):
+            out[key] = ref(value)
+        elif key in _DATA_KEYWORDS:
+            out[key] = value
+        elif key in _NAMED_SCHEMAS and isinstance(value, dict):
+            out[key] = {name: rewrite(schema, ref) for name, schema in value.items()}
+        else:
+            out[key] = rewrite(value, ref)
+    return out
+
+
+def bundle(schema: Mapping[str, Any], definitions: Mapping[str, Any], *,
+           ref_prefixes: tuple[str, ...]) -> dict[str, Any]:
+    """``schema`` with refs ``<prefix>NAME`` resolved into a local ``$defs`` (only those needed).
+
+    ``definitions`` maps NAME to its schema; refs inside definitions use the same
+    prefixes. A ref to a name that is not defined is left as ``#/$defs/NAME`` and so
+    fails to compile in both engines, loudly.
+    """
+    needed: dict[str, Any] = {}
+    pending: list[str] = []
+
+    def local(target: str) -> str:
+        for prefix in ref_prefixes:
+            if target.startswith(prefix):
+                name = target[len(prefix):]
+                if name not in needed and name in definitions:
+                    needed[name] = None
+                    pending.append(name)
+                return "#/$defs/" + name
+        return target
+
+    root = rewrite(schema, local)
+    while pending:
+        name = pending.pop()
+        needed[name] = rewrite(definitions[name], local)
+    root.pop("$schema", None)
+    out: dict[str, Any] = {"$schema": DRAFT_2020_12, **root}
+    if needed:
+        out["$defs"] = {name: needed[name] for name in sorted(needed)}
+    return out
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write ``data`` as JSON to ``path`` via a temporary file and a rename (never half-written)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(data, out, separators=(",", ":"), sort_keys=True)
+        Path(temp).replace(path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise

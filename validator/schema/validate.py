@@ -1,0 +1,110 @@
+"""The schema stage: every document checked against its Kubernetes or CRD schema by one engine.
+
+Order of decisions per document, the same for both engines (and as kubeconform
+takes them): no ``kind``/``apiVersion`` -> ignored here (the loader reported it);
+``skip_kinds`` -> skipped; ``reject_kinds`` -> ``schema/rejected-kind``; no schema ->
+``schema/missing`` (or skipped with ``ignore_missing_schemas``); otherwise the
+engine's violations become findings.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import assert_never
+
+from validator.errors import SchemaError
+from validator.load import Document
+from validator.model import Engine, Finding, Severity, Skipped
+from validator.schema.catalog import SchemaCatalog
+from validator.schema.engine_builtin import BuiltinEngine
+from validator.schema.engine_kubeconform import run_kubeconform
+from validator.schema.jsonvalue import NotJsonError
+from validator.schema.settings import SchemaEngineName, SchemaResult, SchemaSettings
+from validator.schema.violations import violation_findings
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def validate_schemas(documents: Sequence[Document], settings: SchemaSettings) -> SchemaResult:
+    """Check ``documents`` against their schemas; see the module docstring for the rules."""
+    with SchemaCatalog(settings) as catalog:
+        catalog.add_crds(documents)
+        return validate_with_catalog(documents, catalog)
+
+
+def validate_with_catalog(documents: Sequence[Document], catalog: SchemaCatalog) -> SchemaResult:
+    """:func:`validate_schemas` with a catalog the caller owns (tests reuse its files)."""
+    settings = catalog.settings
+    findings: list[Finding] = []
+    skipped: list[Skipped] = []
+    todo: list[tuple[Document, Path]] = []
+    candidates = [(d, (d.kind, d.api_version)) for d in documents]
+    candidates = [(d, identity) for d, identity in candidates if all(identity)]
+    listed = settings.skip_kinds | settings.reject_kinds
+    schemas = catalog.prepare(identity for d, identity in candidates
+                              if not (listed and _listed(d, listed)))
+    for document, identity in candidates:
+        if settings.skip_kinds and _listed(document, settings.skip_kinds):
+            skipped.append(Skipped(path=_where(document),
+                                   reason=f"{document.kind} is in the skipped kinds (--skip-kinds)"))
+        elif settings.reject_kinds and _listed(document, settings.reject_kinds):
+            findings.append(_finding(document, "schema/rejected-kind",
+                                     f"{document.kind} objects are rejected here (--reject-kinds)", catalog))
+        elif (schema := schemas.get(identity)) is None:
+            message = (f"no schema for {document.kind} {document.api_version} in Kubernetes "
+                       f"{catalog.version}")
+            if settings.ignore_missing_schemas:
+                skipped.append(Skipped(path=_where(document), reason=message))
+            else:
+                findings.append(_finding(document, "schema/missing", message, catalog))
+        else:
+            todo.append((document, schema))
+    findings += _run_engine(todo, catalog)
+    return SchemaResult(findings=tuple(findings), skipped=tuple(skipped), checked=len(todo))
+
+
+def _run_engine(todo: list[tuple[Document, Path]], catalog: SchemaCatalog) -> list[Finding]:
+    engine = catalog.settings.engine
+    findings: list[Finding] = []
+    match engine:
+        case SchemaEngineName.BUILTIN:
+            builtin = BuiltinEngine()
+            for document, schema in todo:
+                try:
+                    violations = builtin.violations(document, schema)
+                except (NotJsonError, SchemaError) as exc:  # a value JSON cannot hold, a bad schema
+                    message = str(exc).splitlines()[0]
+                    findings.append(_finding(document, "schema/error", message, catalog))
+                    continue
+                findings += violation_findings(document, violations, Engine.SCHEMA)
+        case SchemaEngineName.KUBECONFORM:
+            documents = [document for document, _ in todo]
+            outcomes = run_kubeconform(catalog, documents, jobs=catalog.settings.jobs)
+            for document, outcome in zip(documents, outcomes, strict=True):
+                findings += violation_findings(document, outcome.violations, Engine.KUBECONFORM)
+                if outcome.error:
+                    findings.append(_finding(document, "schema/error", outcome.error, catalog,
+                                             engine=Engine.KUBECONFORM))
+        case _:
+            assert_never(engine)
+    return findings
+
+
+def _where(document: Document) -> str:
+    return f"{document.path}:{document.locate(()).line}"
+
+
+def _listed(document: Document, kinds: frozenset[str]) -> bool:
+    return document.kind in kinds or f"{document.api_version}/{document.kind}" in kinds
+
+
+def _finding(document: Document, rule: str, message: str, catalog: SchemaCatalog, *,
+             engine: Engine | None = None) -> Finding:
+    if engine is None:
+        engine = (Engine.KUBECONFORM if catalog.settings.engine is SchemaEngineName.KUBECONFORM
+                  else Engine.SCHEMA)
+    return Finding(rule_id=rule, severity=Severity.ERROR, message=message,
+                   location=document.locate(()), engine=engine, resource=document.resource,
+                   title="Schema validation")

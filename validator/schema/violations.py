@@ -1,0 +1,127 @@
+"""Schema violations in one engine-neutral shape, and the findings they become.
+
+Both engines translate their errors into :class:`Violation` values (keyword,
+instance path, details); :func:`violation_findings` turns them into findings with
+the same rule ids, messages and locations whichever engine ran. An unknown field
+points at the field itself, a missing required field at the object that lacks it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from validator.load import Document
+from validator.model import Engine, FieldPath, Finding, Severity, format_field_path
+
+_CAMEL_RE = re.compile(r"(?<!^)(?=[A-Z])")
+
+#: Keywords with one limit (``Violation.expected[0]``) and how their message reads.
+LIMIT_MESSAGES = {
+    "minimum": "must be >= {}", "maximum": "must be <= {}",
+    "exclusiveMinimum": "must be > {}", "exclusiveMaximum": "must be < {}",
+    "multipleOf": "must be a multiple of {}",
+    "minLength": "must be at least {} characters long", "maxLength": "must be at most {} characters long",
+    "minItems": "must have at least {} items", "maxItems": "must have at most {} items",
+    "minProperties": "must have at least {} fields", "maxProperties": "must have at most {} fields",
+    "pattern": "must match the pattern {}",
+}
+
+
+def number_text(value: object) -> str:
+    """A limit as text, the same whichever engine reported it (``3``, ``0.5``)."""
+    try:
+        number = float(str(value))
+    except ValueError:
+        return str(value)
+    return str(int(number)) if number.is_integer() else repr(number)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Violation:
+    """One failed schema keyword at one place in a document."""
+
+    keyword: str
+    """JSON Schema keyword (``type``, ``required``, ``additionalProperties``...)."""
+    path: FieldPath
+    """Instance path of the failing value (for ``required``, the object missing the field)."""
+    names: tuple[str, ...] = ()
+    """The missing (``required``) or unexpected (``additionalProperties``) property names."""
+    expected: tuple[str, ...] = ()
+    """Expected types (``type``) or allowed values (``enum``), as text."""
+    detail: str = ""
+    """The engine's own message, used for the other keywords."""
+
+
+def rule_id(keyword: str) -> str:
+    """``additionalProperties`` -> ``schema/additional-properties``."""
+    return "schema/" + _CAMEL_RE.sub("-", keyword).lower()
+
+
+def json_type(value: object) -> str:
+    """The JSON type name of a parsed YAML/JSON value."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object"
+
+
+def value_at(document: Document, path: FieldPath) -> object:
+    """The value at ``path`` in the document's body (None when absent)."""
+    node: object = document.body
+    for part in path:
+        present = (part in node if isinstance(node, dict) else
+                   isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node))
+        if not present:
+            return None
+        node = node[part]  # type: ignore[index]
+    return node
+
+
+def violation_findings(document: Document, violations: Sequence[Violation],
+                       engine: Engine) -> Iterator[Finding]:
+    """The findings of ``violations`` of ``document``."""
+    resource = document.resource
+    subject = f"{document.kind} {document.api_version}"
+    for violation in violations:
+        for path, message in _messages(document, violation, subject):
+            yield Finding(rule_id=rule_id(violation.keyword), severity=Severity.ERROR,
+                          message=message, location=document.locate(path), engine=engine,
+                          resource=resource, title="Schema validation")
+
+
+def _messages(document: Document, violation: Violation, subject: str
+              ) -> Iterator[tuple[FieldPath, str]]:
+    field = format_field_path(violation.path) or "the object"
+    match violation.keyword:
+        case "required":
+            for name in violation.names:
+                full = format_field_path((*violation.path, name))
+                yield violation.path, f"missing required field '{full}' ({subject})"
+        case "additionalProperties":
+            for name in violation.names:
+                path = (*violation.path, name)
+                yield path, (f"unknown field '{format_field_path(path)}': not in the schema of "
+                             f"{subject}")
+        case "type":
+            wanted = sorted(t for t in violation.expected if t != "null") or ["null"]
+            got = json_type(value_at(document, violation.path))
+            yield violation.path, f"{field}: expected {' or '.join(wanted)}, got {got}"
+        case "enum" | "const":
+            yield violation.path, f"{field}: must be one of {', '.join(violation.expected)}"
+        case keyword if keyword in LIMIT_MESSAGES and violation.expected:
+            yield violation.path, f"{field}: {LIMIT_MESSAGES[keyword].format(violation.expected[0])}"
+        case "oneOf" | "anyOf":
+            none = "none matched" in violation.detail or "not valid under any" in violation.detail
+            how = "none" if none or violation.keyword == "anyOf" else "more than one"
+            yield violation.path, f"{field}: matches {how} of the allowed forms ({violation.keyword})"
+        case _:
+            yield violation.path, f"{field}: {violation.detail}"
