@@ -10,6 +10,7 @@ exceeded, before any validator or ``json.dumps`` expands it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -42,8 +43,8 @@ def needs_limit_walk(text: str, limits: LoadLimits) -> bool:
         return True
     if len(text) > limits.max_expanded_nodes:
         return True
-    deepest = max((len(line) - len(line.lstrip(" -")) for line in text.splitlines()), default=0)
-    return deepest >= limits.max_depth // 2
+    deep_indent = re.compile(rf"^[ -]{{{limits.max_depth // 2},}}", re.MULTILINE)
+    return deep_indent.search(text) is not None
 
 
 def check_limits(document: object, limits: LoadLimits) -> None:

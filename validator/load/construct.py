@@ -1,0 +1,86 @@
+"""Turning composed YAML nodes into plain Python values, fast, with the checks we need.
+
+PyYAML's ``SafeConstructor`` is general (generators for recursive structures, a
+tag lookup per node) and dominates load time on large repositories. Manifests use
+a handful of core tags, so :func:`construct` converts those directly, recording
+duplicate keys and enforcing the depth limit on the way; any document with a
+merge key or another tag goes through ``SafeConstructor`` unchanged, so the result
+is always what PyYAML's safe loader would build.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import yaml
+
+from validator.load.safety import LimitExceededError
+
+STR = "tag:yaml.org,2002:str"
+INT = "tag:yaml.org,2002:int"
+FLOAT = "tag:yaml.org,2002:float"
+BOOL = "tag:yaml.org,2002:bool"
+NULL = "tag:yaml.org,2002:null"
+MAP = "tag:yaml.org,2002:map"
+SEQ = "tag:yaml.org,2002:seq"
+
+_BOOLS = yaml.constructor.SafeConstructor.bool_values
+
+
+class NeedsFullConstructor(Exception):  # noqa: N818 - a signal, not an error
+    """The document uses a feature only ``SafeConstructor`` handles (merge keys, other tags)."""
+
+
+class FastConstructor:
+    """Builds one document from its node graph; aliases share one value, as in PyYAML."""
+
+    def __init__(self, scalar: Callable[[yaml.ScalarNode], Any], max_depth: int) -> None:
+        self._scalar = scalar
+        self._max_depth = max_depth
+        self._built: dict[int, Any] = {}
+        self._open: set[int] = set()
+        self.duplicates: list[tuple[object, yaml.Mark]] = []
+
+    def construct(self, node: yaml.Node, depth: int = 1) -> Any:
+        key = id(node)
+        if key in self._built:
+            return self._built[key]
+        if isinstance(node, yaml.ScalarNode):
+            return self._construct_scalar(node)
+        if key in self._open or depth > self._max_depth:
+            raise LimitExceededError(
+                f"nesting deeper than {self._max_depth} levels (or a recursive alias)")
+        self._open.add(key)
+        if isinstance(node, yaml.SequenceNode) and node.tag == SEQ:
+            value: Any = [self.construct(item, depth + 1) for item in node.value]
+        elif isinstance(node, yaml.MappingNode) and node.tag == MAP:
+            value = self._construct_mapping(node, depth)
+        else:
+            raise NeedsFullConstructor(node.tag)
+        self._open.discard(key)
+        self._built[key] = value
+        return value
+
+    def _construct_scalar(self, node: yaml.ScalarNode) -> Any:
+        tag = node.tag
+        if tag == STR:
+            return node.value
+        if tag == NULL:
+            return None
+        if tag == BOOL:
+            return _BOOLS[node.value.lower()]
+        if tag in (INT, FLOAT):
+            return self._scalar(node)
+        raise NeedsFullConstructor(tag)
+
+    def _construct_mapping(self, node: yaml.MappingNode, depth: int) -> dict[Any, Any]:
+        mapping: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise NeedsFullConstructor("complex key")
+            key = self._construct_scalar(key_node)  # a merge key (<<) raises here
+            if key in mapping:
+                self.duplicates.append((key, key_node.start_mark))
+            mapping[key] = self.construct(value_node, depth + 1)
+        return mapping
