@@ -63,17 +63,17 @@ class _Loader(yaml.CSafeLoader):
         super().__init__(stream)
         self.duplicates: list[tuple[object, yaml.Mark]] = []
 
-    def resolve(self, kind: type[yaml.Node], value: str | None, implicit: tuple[bool, bool]) -> str:  # type: ignore[override]
+    def resolve(self, kind: type[yaml.Node], value: str | None, implicit: tuple[bool, bool]) -> str:
         """Implicit tags of plain scalars, memoised: manifests repeat the same keys and values."""
         if kind is yaml.ScalarNode and implicit[0] and value is not None:
             tag = _RESOLVED.get(value)
             if tag is None:
-                tag = super().resolve(kind, value, implicit)
+                tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
                 if len(_RESOLVED) > _RESOLVED_MAX:
                     _RESOLVED.clear()
                 _RESOLVED[value] = tag
             return tag
-        return super().resolve(kind, value, implicit)  # type: ignore[no-any-return]
+        return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call,no-any-return]
 
     # No path resolvers are registered, so the composer's per-node bookkeeping for them
     # is skipped (it is a tenth of the load time on large repositories).
@@ -116,8 +116,10 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
-def _construct(loader: _Loader, node: yaml.Node, max_depth: int) -> object:
+def _construct(loader: _Loader, node: yaml.Node | None, max_depth: int) -> object:
     """The document's value: the fast path for plain manifests, PyYAML's for the rest."""
+    if node is None:
+        return None
     fast = FastConstructor(loader.construct_scalar_value, max_depth)
     try:
         value = fast.construct(node)
