@@ -1,0 +1,24 @@
+"""Rendering what Argo CD or Flux would apply, and the way back to the source a reviewer edits.
+
+``discover_targets`` plans (plain files, Kustomize directories, Helm charts with
+value sets), ``render_targets`` renders the plan in parallel into
+:class:`~validator.load.Document` values whose ``path``/``locate()`` point at the
+source file and line, and ``format_plan`` prints the plan.
+"""
+
+from validator.render.discover import discover_targets
+from validator.render.engine import render_target, render_targets
+from validator.render.settings import RenderResult, RenderSettings
+from validator.render.targets import Target, TargetKind, TargetPlan, format_plan
+
+__all__ = [
+    "RenderResult",
+    "RenderSettings",
+    "Target",
+    "TargetKind",
+    "TargetPlan",
+    "discover_targets",
+    "format_plan",
+    "render_target",
+    "render_targets",
+]

@@ -1,0 +1,137 @@
+"""Rendering a Helm target with ``helm template``, mapped back to its templates.
+
+No network: dependencies must be vendored under ``charts/`` (a missing one is a
+finding on ``Chart.yaml``; ``helm dependency build`` is never run), Helm's cache,
+config and data homes are a fresh temporary directory, and symlinks leaving the
+repository are refused. A template error becomes a finding on the template's line.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+from validator.errors import CommandError
+from validator.load import load_bytes
+from validator.model import Engine, Finding, Location, Severity
+from validator.process import Command, run
+from validator.render.helm_map import HelmLocator, document_sources, template_path
+from validator.render.paths import escaping_symlinks, inside_root, repo_relative
+from validator.render.settings import RenderResult, RenderSettings
+from validator.render.sourcemap import parse_text
+from validator.render.targets import Target
+from validator.tools import Tool, require_tool
+
+#: ``(chart/templates/x.yaml:12)``, ``template: chart/templates/x.yaml:12:20:`` and the like.
+_TEMPLATE_ERROR = re.compile(r"(?P<file>[\w.-]+/(?:charts/[\w.-]+/)*templates/[^\s:()\"]+)"
+                             r"(?::(?P<line>\d+))?")
+
+
+def render_helm(target: Target, *, root: Path, settings: RenderSettings) -> RenderResult:
+    """Template ``target``; refusals and template errors become findings."""
+    root = root.absolute()
+    chart = root / target.path
+    problems = [_finding(repo_relative(root, link), 0, "render/symlink-escape",
+                         f"{repo_relative(root, link)} is a symlink leaving the repository; "
+                         f"chart {target.path} not rendered")
+                for link in escaping_symlinks(root, chart)]
+    problems += [_finding(v, 0, "render/outside-repository", "values file leaves the repository "
+                          "or does not exist; refused")
+                 for v in target.values_files
+                 if not (root / v).is_file() or not inside_root(root, root / v)]
+    problems += _missing_dependencies(root, target.path)
+    files = len(target.inputs)
+    if problems:
+        return RenderResult(findings=tuple(problems), files_read=files, targets=1)
+    with tempfile.TemporaryDirectory(prefix="gitops-validator-helm-") as tmp:
+        command = helm_command(target, root=root, settings=settings, home=Path(tmp))
+        try:
+            output = run(command).stdout
+        except CommandError as exc:
+            return RenderResult(findings=(_template_error(exc, target, root),), files_read=files,
+                                targets=1)
+    text = output.decode("utf-8", "replace")
+    locator = HelmLocator(root=root, chart=target.path, sources=document_sources(text),
+                          values=(f"{target.path}/values.yaml", *target.values_files))
+    loaded = load_bytes(output, display_path=f"{target.path}/Chart.yaml",
+                        options=settings.load_options, locator=locator)
+    documents = []
+    for document in loaded.documents:
+        locator.register(document.index, document.body)
+        documents.append(replace(document, path=locator.source_path(document.index),
+                                 target=target.name))
+    return RenderResult(documents=tuple(documents), findings=loaded.findings,
+                        skipped=loaded.skipped, files_read=files, targets=1)
+
+
+def helm_command(target: Target, *, root: Path, settings: RenderSettings, home: Path) -> Command:
+    """The ``helm template`` command for ``target``, with Helm's homes under ``home``."""
+    args = [str(require_tool(Tool.HELM)), "template", target.release_name,
+            str(root / target.path), "--namespace", target.namespace, "--include-crds",
+            "--kube-version", settings.kubernetes_version]
+    for values in target.values_files:
+        args += ["--values", str(root / values)]
+    env = {"HOME": str(home), "HELM_CACHE_HOME": f"{home}/cache",
+           "HELM_CONFIG_HOME": f"{home}/config", "HELM_DATA_HOME": f"{home}/data",
+           "HELM_PLUGINS": f"{home}/plugins"}
+    return Command(args=tuple(args), cwd=home, env=env, timeout=settings.timeout,
+                   max_output=settings.max_output_bytes)
+
+
+def _missing_dependencies(root: Path, chart: str) -> list[Finding]:
+    """Findings on Chart.yaml for dependencies not vendored under charts/."""
+    path = f"{chart}/Chart.yaml"
+    try:
+        source = parse_text((root / path).read_text(encoding="utf-8"), path)
+    except (OSError, UnicodeDecodeError):
+        return [_finding(path, 0, "render/helm-failed", "cannot read Chart.yaml")]
+    meta = source.bodies[0] if source.bodies else None
+    dependencies = meta.get("dependencies") if isinstance(meta, dict) else None
+    vendored = root / chart / "charts"
+    findings = []
+    for i, dependency in enumerate(dependencies if isinstance(dependencies, list) else ()):
+        name = dependency.get("name") if isinstance(dependency, dict) else None
+        if not isinstance(name, str):
+            continue
+        if (vendored / name / "Chart.yaml").is_file() or any(vendored.glob(f"{name}-*.tgz")):
+            continue
+        line = source.locator.locate(0, ("dependencies", i)).line
+        findings.append(_finding(path, line, "render/helm-dependency-missing",
+                                 f"dependency {name!r} is not vendored under {chart}/charts/; "
+                                 "rendering uses no network: run `helm dependency build` and "
+                                 "commit the chart archive"))
+    return findings
+
+
+def _template_error(exc: CommandError, target: Target, root: Path) -> Finding:
+    text = exc.stderr or str(exc)
+    lines = [line.removeprefix("Error: ") for line in text.splitlines()
+             if line.strip() and not line.startswith("Use --debug")]
+    message = (lines[-1] if lines else str(exc)).replace(str(root) + "/", "")
+    real_root = os.path.realpath(root)
+    match = _TEMPLATE_ERROR.search(text)
+    if match:
+        path = template_path(target.path, match.group("file"), root)
+        line = int(match.group("line") or 0)
+        if message.startswith("YAML parse error"):
+            line = 0  # the line helm names is in the rendered text, not in the template
+        return _finding(path, line, "render/helm-template-error",
+                        f"helm template ({target.name}) failed: {message}")
+    for candidate in re.finditer(rf"(?:{re.escape(str(root))}|{re.escape(real_root)})/(\S+?):",
+                                 text):
+        if (root / candidate.group(1)).is_file():
+            line_match = re.search(r"line (\d+)", text[candidate.end():])
+            return _finding(candidate.group(1), int(line_match.group(1)) if line_match else 0,
+                            "render/helm-failed", f"helm template ({target.name}) failed: "
+                            f"{message.replace(real_root + '/', '')}")
+    return _finding(f"{target.path}/Chart.yaml", 0, "render/helm-failed",
+                    f"helm template ({target.name}) failed: {message}")
+
+
+def _finding(path: str, line: int, rule: str, message: str) -> Finding:
+    return Finding(rule_id=rule, severity=Severity.ERROR, message=message, engine=Engine.RENDER,
+                   location=Location(path=path, line=line))
+

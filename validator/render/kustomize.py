@@ -1,0 +1,187 @@
+"""Rendering a Kustomize target with ``kustomize build``, mapped back to its sources.
+
+Origin annotations are turned on for the build only, without touching the user's
+tree: a throw-away kustomization in a temporary directory outside the repository
+lists the target as its only resource (by relative path: kustomize refuses absolute
+roots, and a directory resource is a new root, so the load restrictor still holds
+inside the target) and adds ``buildMetadata: [originAnnotations]``. The
+annotation is removed from every object before anything checks it (unless the
+user's own kustomization asks for it: then the agent applies it too).
+Patched fields are traced by reading the patches (:mod:`kustomize_map`), not from
+``transformerAnnotations``, which name the kustomization but not the patch file
+and list a PatchTransformer on every object whether it matched or not.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import tempfile
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from validator.errors import CommandError
+from validator.load import load_bytes
+from validator.model import Engine, Finding, Location, Severity
+from validator.process import Command, run
+from validator.render.kustomization import Kustomization
+from validator.render.kustomization_reader import read_tree
+from validator.render.kustomize_map import KustomizeLocator, Origin
+from validator.render.paths import inside_root, repo_relative
+from validator.render.settings import RenderResult, RenderSettings
+from validator.render.sourcemap import SourceFiles
+from validator.render.targets import Target
+from validator.tools import Tool, require_tool
+
+_LOGGER = logging.getLogger(__name__)
+
+ORIGIN = "config.kubernetes.io/origin"
+
+
+def render_kustomize(target: Target, *, root: Path, settings: RenderSettings) -> RenderResult:
+    """Build ``target``; refused references and build errors become findings."""
+    root = root.absolute()
+    tree = list(read_tree(root, target.path))
+    if not tree:
+        return _failed(target, f"{target.path}/kustomization.yaml", 0,
+                       "render/kustomization-invalid", "no kustomization file")
+    refused = [f for k in tree for f in k.findings]
+    refused += [_finding(k.path, 0, "render/outside-repository",
+                         "kustomization file is a symlink leaving the repository; refused")
+                for k in tree if not inside_root(root, root / k.path)]
+    files = {path for k in tree for path in (k.path, *k.files)}
+    if refused:
+        return RenderResult(findings=tuple(refused), files_read=len(files), targets=1)
+    real_root = Path(os.path.realpath(root))
+    with tempfile.TemporaryDirectory(prefix="gitops-validator-kustomize-") as tmp:
+        wrapper = Path(tmp) / "build"
+        wrapper.mkdir()
+        resource = os.path.relpath(real_root / target.path, wrapper)
+        (wrapper / "kustomization.yaml").write_text(json.dumps(
+            {"resources": [resource], "buildMetadata": ["originAnnotations"]}))
+        command = kustomize_command(wrapper, settings=settings, home=Path(tmp))
+        try:
+            output = run(command).stdout
+        except CommandError as exc:
+            path, line = _blame(exc, tree, real_root, root)
+            message = _clean_message(exc, real_root, wrapper)
+            return RenderResult(findings=(_finding(path, line, "render/kustomize-failed",
+                                                   f"kustomize build {target.path} failed: "
+                                                   f"{message}"),), files_read=len(files),
+                                targets=1)
+        loaded = _load(output, target, tree, root, settings, origin_base=(wrapper, real_root))
+        return replace(loaded, files_read=len(files))
+
+
+def kustomize_command(wrapper: Path, *, settings: RenderSettings, home: Path) -> Command:
+    """``kustomize build`` of the wrapper directory: no plugins, no helm, root-only loading."""
+    return Command(
+        args=(str(require_tool(Tool.KUSTOMIZE)), "build", str(wrapper),
+              "--load-restrictor", "LoadRestrictionsRootOnly"),
+        cwd=wrapper, timeout=settings.timeout, max_output=settings.max_output_bytes,
+        env={"HOME": str(home), "XDG_CONFIG_HOME": str(home),
+             "KUSTOMIZE_PLUGIN_HOME": f"{home}/no-plugins"})
+
+
+def _load(output: bytes, target: Target, tree: list[Kustomization], root: Path,
+          settings: RenderSettings, *, origin_base: tuple[Path, Path]) -> RenderResult:
+    wrapper, real_root = origin_base
+    locator = KustomizeLocator(sources=SourceFiles(root), kustomizations=apply_order(tree))
+    loaded = load_bytes(output, display_path=tree[0].path, options=settings.load_options,
+                        locator=locator)
+    keep = any("originAnnotations" in k.build_metadata for k in tree)  # the user's own
+    documents = []
+    for document in loaded.documents:
+        origin = (_pop_origin(document.body, wrapper, real_root, keep=keep)
+                  or Origin(path=tree[0].path))
+        locator.register(document.index, origin, document.body)
+        documents.append(replace(document, path=origin.path, target=target.name))
+    return RenderResult(documents=tuple(documents), findings=loaded.findings,
+                        skipped=loaded.skipped, targets=1)
+
+
+def _pop_origin(body: Mapping[str, Any], wrapper: Path, real_root: Path, *, keep: bool
+                ) -> Origin | None:
+    """Remove the origin annotation from ``body`` (in place, unless the user's build adds it
+    too: ``keep``) and return it parsed."""
+    meta = body.get("metadata")
+    annotations = meta.get("annotations") if isinstance(meta, dict) else None
+    if not isinstance(meta, dict) or not isinstance(annotations, dict):
+        return None
+    text = annotations.get(ORIGIN) if keep else annotations.pop(ORIGIN, None)
+    if not annotations:
+        del meta["annotations"]
+    try:
+        origin = yaml.load(text, Loader=yaml.CSafeLoader) if isinstance(text, str) else None
+    except yaml.YAMLError:
+        return None
+    if not isinstance(origin, dict):
+        return None
+    relative = origin.get("path") or origin.get("configuredIn")
+    if not isinstance(relative, str):
+        return None
+    source = repo_relative(real_root, Path(os.path.normpath(wrapper / relative)))
+    generator = origin.get("configuredBy", {}).get("kind", "") if "configuredIn" in origin else ""
+    return Origin(path=source, generator=str(generator or ""))
+
+
+def apply_order(tree: list[Kustomization]) -> list[Kustomization]:
+    """The kustomizations of a tree, the one whose changes are applied last first."""
+    by_dir = {k.directory: k for k in tree}
+    order: list[Kustomization] = []
+    pending = [tree[0].directory]
+    while pending:
+        current = by_dir.get(pending.pop(0))
+        if current is not None and current not in order:
+            order.append(current)
+            pending.extend(reversed(current.roots))
+    return order
+
+
+def _blame(exc: CommandError, tree: list[Kustomization], real_root: Path, root: Path
+           ) -> tuple[str, int]:
+    """The repository file a kustomize error names (the target's kustomization otherwise)."""
+    text = f"{exc}\n{exc.stderr}"
+    named = re.findall(re.escape(str(real_root)) + r"/([\w./-]+)", text)
+    named += [f"{k.directory}/{ref}" for ref in re.findall(r"(?:File: |from ')([^'\s]+)", text)
+              for k in tree]
+    for name in reversed(named):
+        candidate = os.path.normpath(name.rstrip(".:'\""))
+        if (root / candidate).is_file() and inside_root(root, root / candidate):
+            line = re.search(r"yaml: line (\d+)", text)
+            return candidate, int(line.group(1)) if line else 0
+    field = re.search(r"Go struct field Kustomization\.(\w+)", text)
+    if field:  # a field of the wrong type: its line in the target's kustomization
+        source = SourceFiles(root).get(tree[0].path)
+        if source is not None:
+            return tree[0].path, source.locator.locate(0, (field.group(1),)).line
+    return tree[0].path, 0
+
+
+#: The noise our wrapper kustomization adds in front of every error.
+_WRAPPER_NOISE = re.compile(r"accumulating resources: accumulation err='accumulating resources "
+                            r"from '[^']*': '[^']*' must resolve to a file': (?:recursed "
+                            r"accumulation of path '[^']*': )?")
+
+
+def _clean_message(exc: CommandError, real_root: Path, wrapper: Path) -> str:
+    lines = [line.removeprefix("Error: ") for line in (exc.stderr or str(exc)).splitlines()
+             if line.strip()]
+    message = _WRAPPER_NOISE.sub("", lines[-1] if lines else str(exc))
+    return message.replace(str(real_root) + "/", "").replace(str(wrapper), "<build>")
+
+
+def _finding(path: str, line: int, rule: str, message: str) -> Finding:
+    return Finding(rule_id=rule, severity=Severity.ERROR, message=message, engine=Engine.RENDER,
+                   location=Location(path=path, line=line))
+
+
+def _failed(target: Target, path: str, line: int, rule: str, message: str) -> RenderResult:
+    _LOGGER.debug("Target %s not rendered: %s", target.name, message)
+    return RenderResult(findings=(_finding(path, line, rule, message),), targets=1)

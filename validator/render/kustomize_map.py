@@ -1,0 +1,217 @@
+"""The way back from a field of a ``kustomize build`` object to the file that set it.
+
+Each rendered object carries ``config.kubernetes.io/origin`` (added for the build
+only): the resource file it came from, or the kustomization whose generator made
+it. A field is located, in this order, in: the latest patch that targets the
+object and sets the field (strategic merge or JSON 6902, file or inline); the
+``images:`` entry that rewrote an image, or the ``namespace:`` that set the
+namespace; the origin file's document for the object; finally the kustomization.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from validator.model import FieldPath, Location
+from validator.render.kustomization import Kustomization, PatchRef
+from validator.render.sourcemap import (
+    SourceFile,
+    SourceFiles,
+    find_document,
+    parse_text,
+    translate_path,
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Origin:
+    """Where kustomize says an object came from."""
+
+    path: str
+    """Repository-relative resource file, or the kustomization that generated the object."""
+    generator: str = ""
+    """The generator kind (``ConfigMapGenerator``) when the object was generated."""
+
+
+class KustomizeLocator:
+    """Locates fields of one kustomize render output (see the module docstring)."""
+
+    def __init__(self, *, sources: SourceFiles, kustomizations: Sequence[Kustomization]) -> None:
+        self._sources = sources
+        self._order = tuple(kustomizations)  # the latest-applied first
+        self._head = kustomizations[0].path
+        self._objects: dict[int, tuple[Origin, Mapping[str, Any]]] = {}
+        self._patches: dict[int, SourceFile] = {}
+        self._lock = threading.Lock()
+
+    def register(self, index: int, origin: Origin, body: Mapping[str, Any]) -> None:
+        """Record where document ``index`` of the output came from."""
+        self._objects[index] = (origin, body)
+
+    def source_path(self, index: int) -> str:
+        """The file a reviewer edits for document ``index``."""
+        entry = self._objects.get(index)
+        return entry[0].path if entry else self._head
+
+    def locate(self, document_index: int, field_path: FieldPath) -> Location:
+        """See :class:`validator.load.document.Locator`."""
+        entry = self._objects.get(document_index)
+        if entry is None:
+            return Location(path=self._head, field_path=field_path)
+        origin, body = entry
+        if field_path and not (_is_node(_get(body, field_path)) and self._defines(origin, body,
+                                                                               field_path)):
+            found = self._in_patches(body, field_path) or self._in_transformers(body, field_path)
+            if found is not None:
+                return found
+        if origin.generator:
+            return self._in_generator(origin, body, field_path)
+        return self._in_origin(origin, body, field_path)
+
+    def _defines(self, origin: Origin, body: Mapping[str, Any], field_path: FieldPath) -> bool:
+        """Whether the origin file writes all of ``field_path`` (then it defines that node).
+
+        A mapping or list is located where it is defined, even when patches add to it;
+        a scalar is located where it was last written.
+        """
+        source = self._sources.get(origin.path) if not origin.generator else None
+        index = find_document(source, str(body.get("kind")), [_name(body)]) if source else None
+        if source is None or index is None:
+            return False
+        return translate_path(body, source.bodies[index], field_path)[1]
+
+    def _in_origin(self, origin: Origin, body: Mapping[str, Any], field_path: FieldPath
+                   ) -> Location:
+        source = self._sources.get(origin.path)
+        names = [_name(body)]
+        index = find_document(source, str(body.get("kind")), names) if source else None
+        if source is None or index is None:
+            return Location(path=origin.path, line=1, field_path=field_path)
+        path, _ = translate_path(body, source.bodies[index], field_path)
+        return source.locator.locate(index, path)
+
+    def _in_generator(self, origin: Origin, body: Mapping[str, Any], field_path: FieldPath
+                      ) -> Location:
+        name = _name(body)
+        for kustomization in self._order:
+            if kustomization.path != origin.path:
+                continue
+            lines = [line for gen, line in kustomization.generators if name.startswith(gen)]
+            if lines:
+                return Location(path=origin.path, line=lines[0], field_path=field_path)
+        return Location(path=origin.path, line=1, field_path=field_path)
+
+    def _in_transformers(self, body: Mapping[str, Any], field_path: FieldPath) -> Location | None:
+        if field_path == ("metadata", "namespace"):
+            for kustomization in self._order:
+                if kustomization.namespace_line:
+                    return Location(path=kustomization.path, line=kustomization.namespace_line)
+        if field_path and field_path[-1] == "image":
+            image = _get(body, field_path)
+            if isinstance(image, str):
+                repository = _image_name(image)
+                for kustomization in self._order:
+                    for name, line in kustomization.images:
+                        if name == repository:
+                            return Location(path=kustomization.path, line=line)
+        return None
+
+    def _in_patches(self, body: Mapping[str, Any], field_path: FieldPath) -> Location | None:
+        for kustomization in self._order:
+            for patch in reversed(kustomization.patches):
+                if not patch.text or not _selects(patch.target, body):
+                    continue
+                parsed = self._parsed(patch)
+                found = (_in_json6902(parsed, patch, field_path) if patch.json6902
+                         else _in_strategic_merge(parsed, patch, body, field_path))
+                if found is not None:
+                    return found
+        return None
+
+    def _parsed(self, patch: PatchRef) -> SourceFile:
+        with self._lock:
+            if id(patch) not in self._patches:
+                self._patches[id(patch)] = parse_text(patch.text, patch.source)
+            return self._patches[id(patch)]
+
+
+def _in_strategic_merge(parsed: SourceFile, patch: PatchRef, body: Mapping[str, Any],
+                        field_path: FieldPath) -> Location | None:
+    for index, patch_body in enumerate(parsed.bodies):
+        if not isinstance(patch_body, Mapping):
+            continue
+        if not patch.target and (patch_body.get("kind") != body.get("kind")
+                                 or _name(patch_body) not in _name(body)):
+            continue
+        path, complete = translate_path(body, patch_body, field_path)
+        if complete:
+            return _shift(parsed.locator.locate(index, path), patch, field_path)
+    return None
+
+
+def _in_json6902(parsed: SourceFile, patch: PatchRef, field_path: FieldPath) -> Location | None:
+    ops = parsed.bodies[0] if parsed.bodies else None
+    if not isinstance(ops, list):
+        return None
+    wanted = [str(part) for part in field_path]
+    for position in reversed(range(len(ops))):
+        op = ops[position]
+        if not isinstance(op, Mapping) or op.get("op") not in ("add", "replace", "copy", "move"):
+            continue
+        pointer = [p.replace("~1", "/").replace("~0", "~")
+                   for p in str(op.get("path", "")).split("/")[1:]]
+        if pointer and wanted[: len(pointer)] == pointer:
+            rest = tuple(field_path[len(pointer):])
+            location = parsed.locator.locate(0, (position, "value", *rest))
+            return _shift(location, patch, field_path)
+    return None
+
+
+def _shift(location: Location, patch: PatchRef, field_path: FieldPath) -> Location:
+    return Location(path=patch.source, line=location.line + patch.line_offset,
+                    column=location.column, field_path=field_path)
+
+
+def _selects(selector: Mapping[str, str], body: Mapping[str, Any]) -> bool:
+    """Whether a patch ``target`` selector may match (kind and name; an empty selector does).
+
+    Selector names are regular expressions in kustomize; ours come from untrusted
+    repositories, so they are never compiled: a literal is compared, a pattern is
+    assumed to match (the patch must still write the whole field to be blamed).
+    """
+    for key, actual in (("kind", str(body.get("kind", ""))), ("name", _name(body))):
+        wanted = selector.get(key)
+        if wanted and re.escape(wanted) == wanted and wanted not in actual:
+            return False
+    return True
+
+
+def _get(body: object, field_path: FieldPath) -> object:
+    for part in field_path:
+        if isinstance(part, int) and isinstance(body, list) and 0 <= part < len(body):
+            body = body[part]
+        elif isinstance(part, str) and isinstance(body, Mapping):
+            body = body.get(part)
+        else:
+            return None
+    return body
+
+
+def _is_node(value: object) -> bool:
+    return isinstance(value, (Mapping, list))
+
+
+def _image_name(image: str) -> str:
+    name = image.split("@", 1)[0]
+    head, _, tail = name.rpartition(":")
+    return head if head and "/" not in tail else name
+
+
+def _name(body: Mapping[str, Any]) -> str:
+    meta = body.get("metadata")
+    name = meta.get("name") if isinstance(meta, Mapping) else None
+    return name if isinstance(name, str) else ""

@@ -1,0 +1,51 @@
+"""Path rules for untrusted checkouts: stay inside the root, no remote references.
+
+Every file a render reads must resolve (symlinks followed) to a place inside the
+repository root; :func:`escaping_symlinks` finds the symlinks under a directory
+that do not, so a chart or kustomization using one is refused before it runs.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+#: What kustomize would try to fetch over the network rather than read from disk.
+_REMOTE = re.compile(r"^([a-z][a-z0-9+.-]*://|git@|github\.com/|gitlab\.com/|bitbucket\.org/)"
+                     r"|\?ref=|\.git(/|$)|^[\w.-]+\.[a-z]{2,}/[\w.-]+/[\w.-]+",
+                     re.IGNORECASE)
+
+
+def looks_remote(reference: str) -> bool:
+    """Whether a kustomization entry names something remote (URL, git repository)."""
+    return bool(_REMOTE.search(reference.strip()))
+
+
+def inside_root(root: Path, path: Path) -> bool:
+    """Whether ``path`` resolves (following symlinks) to ``root`` or below it."""
+    real_root = Path(os.path.realpath(root))
+    real = Path(os.path.realpath(path))
+    return real == real_root or real.is_relative_to(real_root)
+
+
+def repo_relative(root: Path, path: Path) -> str:
+    """``path`` as a normalised repository-relative POSIX path (without resolving symlinks)."""
+    absolute = Path(os.path.normpath(path if path.is_absolute() else Path.cwd() / path))
+    base = Path(os.path.normpath(root.absolute()))
+    relative = absolute.relative_to(base) if absolute.is_relative_to(base) else absolute
+    text = relative.as_posix()
+    return text if text != "" else "."
+
+
+def escaping_symlinks(root: Path, directory: Path) -> Iterator[Path]:
+    """Symlinks under ``directory`` (or ``directory`` itself) that resolve outside ``root``."""
+    if directory.is_symlink() and not inside_root(root, directory):
+        yield directory
+        return
+    for current, dirs, files in os.walk(directory):
+        for name in (*dirs, *files):
+            candidate = Path(current) / name
+            if candidate.is_symlink() and not inside_root(root, candidate):
+                yield candidate

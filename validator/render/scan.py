@@ -1,0 +1,95 @@
+"""One walk over a repository: kustomization dirs, chart dirs, manifests, and the rest.
+
+Hidden files and directories, the configuration file and ``ignore`` globs are
+ignored with their reason; symlinks that leave the repository are refused with a
+finding; symlinked directories inside it are not followed (their target is
+scanned where it is). Everything under a chart directory belongs to the chart.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from pathlib import Path
+
+from validator.model import Engine, Finding, Location, Severity
+from validator.render.kustomization import find_kustomization_file
+from validator.render.paths import inside_root, repo_relative
+from validator.repo_config import CONFIG_FILE, RepoConfig
+
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+class RepoScan:
+    """The files of one repository, sorted into what discovery needs."""
+
+    def __init__(self, root: Path, config: RepoConfig) -> None:
+        self.root, self.config = root, config
+        self.kustomize_dirs: list[str] = []
+        self.chart_dirs: list[str] = []
+        self.manifests: list[str] = []
+        self.others: list[str] = []
+        self.chart_files: dict[str, list[str]] = {}
+        self.ignored: dict[str, str] = {}
+        self.findings: list[Finding] = []
+
+    def excluded(self, rel: str, is_dir: bool) -> bool:
+        name = rel.rsplit("/", 1)[-1]
+        if rel == CONFIG_FILE:
+            self.ignored[rel] = "the validator's configuration file"
+        elif name.startswith("."):
+            self.ignored[rel] = f"hidden {'directory' if is_dir else 'file'}"
+        elif pattern := next((p for p in self.config.ignore if _glob(rel, p, is_dir)), None):
+            self.ignored[rel] = f"matches ignore pattern {pattern!r} in {CONFIG_FILE}"
+        else:
+            return False
+        return True
+
+    def walk(self) -> None:
+        for current, dirs, files in os.walk(self.root):
+            here = Path(current)
+            rel_dir = repo_relative(self.root, here)
+            if (here / "Chart.yaml").is_file():
+                self.chart_dirs.append(rel_dir)
+                self.chart_files[rel_dir] = self._chart_files(here)
+                dirs.clear()
+                continue
+            if find_kustomization_file(here) is not None:
+                self.kustomize_dirs.append(rel_dir)
+            for name in sorted(dirs):
+                rel = repo_relative(self.root, here / name)
+                if self.excluded(rel, True) or self._symlink(here / name, rel, True):
+                    dirs.remove(name)
+            for name in sorted(files):
+                rel = repo_relative(self.root, here / name)
+                if self.excluded(rel, False) or self._symlink(here / name, rel, False):
+                    continue
+                if name.endswith(MANIFEST_SUFFIXES):
+                    self.manifests.append(rel)
+                elif name != "Kustomization":
+                    self.others.append(rel)
+
+    def _symlink(self, path: Path, rel: str, is_dir: bool) -> bool:
+        if not path.is_symlink():
+            return False
+        if inside_root(self.root, path):
+            if not is_dir:
+                return False
+            self.ignored[rel] = "symlink to a directory inside the repository (scanned there)"
+            return True
+        self.ignored[rel] = "symlink leaving the repository (refused)"
+        self.findings.append(Finding(
+            rule_id="render/symlink-escape", severity=Severity.ERROR, engine=Engine.RENDER,
+            message=f"{rel} is a symlink to {path.readlink()}, outside the repository; "
+                    "refused", location=Location(path=rel)))
+        return True
+
+    def _chart_files(self, chart: Path) -> list[str]:
+        return sorted(repo_relative(self.root, Path(current) / name)
+                      for current, _, files in os.walk(chart) for name in files)
+
+
+def _glob(rel: str, pattern: str, is_dir: bool) -> bool:
+    if pattern.endswith("/"):
+        return is_dir and fnmatch.fnmatchcase(rel, pattern.rstrip("/"))
+    return fnmatch.fnmatchcase(rel, pattern)

@@ -1,0 +1,49 @@
+"""Render settings and the result of rendering one target or all of them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from validator.load import Document, LoadOptions
+from validator.model import Finding, Skipped
+
+
+@dataclass(frozen=True, kw_only=True)
+class RenderSettings:
+    """How targets are rendered."""
+
+    jobs: int = 2
+    """Targets rendered at the same time (``--jobs``)."""
+    timeout: float = 120.0
+    """Seconds one ``helm template`` / ``kustomize build`` may run (``--render-timeout``)."""
+    max_output_bytes: int = 64 * 1024 * 1024
+    """Largest render output accepted, in bytes."""
+    kubernetes_version: str = "1.31.0"
+    """Passed to ``helm template --kube-version`` (``--kubernetes-version``)."""
+    load_options: LoadOptions = field(default_factory=LoadOptions)
+    """Limits and strictness for loading plain files and render output."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RenderResult:
+    """What rendering produced: objects to check, findings, skipped items."""
+
+    documents: tuple[Document, ...] = ()
+    """Rendered objects; ``path`` is the source file, ``target`` the target's name."""
+    findings: tuple[Finding, ...] = ()
+    """Render and load failures (engine ``render`` / ``load``), on the file that broke."""
+    skipped: tuple[Skipped, ...] = ()
+    """Documents not checked, and why."""
+    files_read: int = 0
+    """How many distinct repository files the renders read."""
+    targets: int = 0
+    """How many targets were rendered (or tried)."""
+
+
+def merge_results(results: list[RenderResult], files: set[str]) -> RenderResult:
+    """One result from several; ``files`` is the union of the files read."""
+    return RenderResult(
+        documents=tuple(d for r in results for d in r.documents),
+        findings=tuple(f for r in results for f in r.findings),
+        skipped=tuple(s for r in results for s in r.skipped),
+        files_read=len(files), targets=sum(r.targets for r in results))

@@ -1,0 +1,180 @@
+"""The repository's own configuration file, ``.gitops-validator.yaml``, read and validated.
+
+The file sits at the repository root and is checked against
+``schemas/config.schema.json`` (JSON Schema 2020-12); every problem is reported as
+``.gitops-validator.yaml:LINE: message`` in one :class:`~validator.errors.ConfigError`.
+An absent file means defaults. ``settings`` values stay ``None`` when the file does
+not set them, so that :mod:`validator.config` can layer flags > env > file > defaults.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from validator.errors import ConfigError
+from validator.load.positions import TextLocator
+
+CONFIG_FILE = ".gitops-validator.yaml"
+SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schemas" / "config.schema.json"
+_MAX_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True, kw_only=True)
+class KustomizeTargetConfig:
+    """A kustomization directory the file names as a target."""
+
+    path: str
+    """Repository-relative directory holding the kustomization file."""
+    name: str = ""
+    """Name in reports (default: the directory path)."""
+    line: int = 0
+    """Line of the entry in the configuration file."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class HelmTargetConfig:
+    """One release of a chart with one value set."""
+
+    chart: str
+    """Repository-relative chart directory."""
+    name: str = ""
+    """Name in reports (default: ``chart`` plus the last values file's stem)."""
+    release: str = ""
+    """``helm template`` release name (default: the chart directory's name)."""
+    namespace: str = ""
+    """``--namespace`` (default: ``default``)."""
+    values: tuple[str, ...] = ()
+    """Values files relative to the chart directory (as Argo CD's ``helm.valueFiles``)."""
+    line: int = 0
+    """Line of the entry in the configuration file."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RepoSettings:
+    """Defaults for command-line options; ``None`` means the file does not set it."""
+
+    kubernetes_version: str | None = None
+    strict: bool | None = None
+    policies: tuple[str, ...] | None = None
+    schema_dirs: tuple[str, ...] | None = None
+    namespaces: tuple[str, ...] | None = None
+    fail_on: str | None = None
+    skip_kinds: tuple[str, ...] | None = None
+    jobs: int | None = None
+    render_timeout: float | None = None
+
+    def __contains__(self, name: object) -> bool:
+        """Whether the file sets ``name`` (``"strict" in settings``)."""
+        return isinstance(name, str) and name in _SETTING_NAMES and getattr(self, name) is not None
+
+    def __getitem__(self, name: str) -> object:
+        """The value the file sets for ``name``; KeyError when it sets none."""
+        if name not in self:
+            raise KeyError(name)
+        return getattr(self, name)
+
+
+_SETTING_NAMES = frozenset(RepoSettings.__dataclass_fields__)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RepoConfig:
+    """The parsed configuration file (defaults when there is none)."""
+
+    path: str = ""
+    """``.gitops-validator.yaml`` when the file exists, else empty."""
+    discover: bool = True
+    """Whether targets are discovered besides the declared ones."""
+    kustomize: tuple[KustomizeTargetConfig, ...] = ()
+    helm: tuple[HelmTargetConfig, ...] = ()
+    ignore: tuple[str, ...] = ()
+    """Glob patterns of repository-relative paths to leave out."""
+    settings: RepoSettings = field(default_factory=RepoSettings)
+
+
+def load_repo_config(root: Path) -> RepoConfig:
+    """Read ``root/.gitops-validator.yaml``; raise :class:`ConfigError` naming file and line."""
+    path = root / CONFIG_FILE
+    if not path.is_file():
+        return RepoConfig()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{CONFIG_FILE}: cannot read: {exc.strerror}") from exc
+    if len(raw) > _MAX_BYTES:
+        raise ConfigError(f"{CONFIG_FILE}: larger than {_MAX_BYTES} bytes")
+    try:
+        text = raw.decode("utf-8-sig")
+        data = yaml.load(text, Loader=yaml.CSafeLoader)
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{CONFIG_FILE}: not UTF-8: {exc}") from exc
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 0
+        raise ConfigError(f"{CONFIG_FILE}:{line}: YAML syntax error: {exc.problem}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{CONFIG_FILE}: YAML error: {exc}") from exc
+    data = {} if data is None else data
+    locator = TextLocator(text, path=CONFIG_FILE)
+    _validate(data, locator)
+    return _build(data, locator)
+
+
+def _validate(data: object, locator: TextLocator) -> None:
+    schema = json.loads(SCHEMA_FILE.read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    messages = []
+    for error in sorted(validator.iter_errors(data), key=lambda e: e.json_path):
+        where = tuple(error.absolute_path)
+        message = error.message
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            known = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
+            extra = [key for key in error.instance if key not in known]
+            if extra:
+                where = (*where, str(extra[0]))
+                message = f"unknown key {extra[0]!r} (allowed: {', '.join(sorted(known))})"
+        line = locator.locate(0, where).line
+        field_name = ".".join(str(part) for part in where) or "<root>"
+        messages.append(f"{CONFIG_FILE}:{line}: {field_name}: {message}")
+    if messages:
+        raise ConfigError("\n".join(messages))
+
+
+def _build(data: dict[str, Any], locator: TextLocator) -> RepoConfig:
+    targets = data.get("targets", {})
+    kustomize = tuple(
+        KustomizeTargetConfig(path=_clean(entry["path"]), name=entry.get("name", ""),
+                              line=locator.locate(0, ("targets", "kustomize", i)).line)
+        for i, entry in enumerate(targets.get("kustomize", ())))
+    helm = tuple(
+        HelmTargetConfig(chart=_clean(entry["chart"]), name=entry.get("name", ""),
+                         release=entry.get("release", ""), namespace=entry.get("namespace", ""),
+                         values=tuple(entry.get("values", ())),
+                         line=locator.locate(0, ("targets", "helm", i)).line)
+        for i, entry in enumerate(targets.get("helm", ())))
+    raw = data.get("settings", {})
+
+    def strings(key: str) -> tuple[str, ...] | None:
+        return tuple(raw[key]) if key in raw else None
+
+    settings = RepoSettings(
+        kubernetes_version=raw.get("kubernetes_version"), strict=raw.get("strict"),
+        policies=strings("policies"), schema_dirs=strings("schema_dirs"),
+        namespaces=strings("namespaces"), fail_on=raw.get("fail_on"),
+        skip_kinds=strings("skip_kinds"), jobs=raw.get("jobs"),
+        render_timeout=float(raw["render_timeout"]) if "render_timeout" in raw else None)
+    return RepoConfig(path=CONFIG_FILE, discover=targets.get("discover", True),
+                      kustomize=kustomize, helm=helm, ignore=tuple(data.get("ignore", ())),
+                      settings=settings)
+
+
+def _clean(path: str) -> str:
+    """Normalise ``./apps/web/`` to ``apps/web``."""
+    parts = [part for part in path.split("/") if part not in ("", ".")]
+    return "/".join(parts) or "."
