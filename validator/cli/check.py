@@ -1,0 +1,134 @@
+"""``gitops-validator check`` and ``gitops-validator targets``."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from click.core import ParameterSource
+
+from validator.cli.common import (
+    ENV,
+    comma_list,
+    errors_exit_2,
+    progress_callback,
+    write_reports,
+)
+from validator.config import FailOn, find_repo_root, parse_outputs, resolve_check_settings
+from validator.pipeline import exit_code, run_check
+from validator.policy.settings import RegoVersion
+from validator.render import discover_targets, format_plan
+from validator.repo_config import load_repo_config
+from validator.report import OutputFormat
+from validator.schema import SchemaEngineName
+
+_FORMATS = [fmt.value for fmt in OutputFormat]
+
+
+def _explicit(ctx: click.Context) -> set[str]:
+    """Names of the options the user set by flag or environment (they beat the config file)."""
+    chosen = {ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT}
+    return {name for name in ctx.params if ctx.get_parameter_source(name) in chosen}
+
+
+def _paths_option(func: Any) -> Any:
+    func = click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))(func)
+    return click.option("--root", type=click.Path(file_okay=False, path_type=Path), envvar=f"{ENV}ROOT",
+                        help="Repository root that paths in reports are relative to. "
+                        "Default: the nearest folder above PATHS with .gitops-validator.yaml or .git.")(func)
+
+
+@click.command(context_settings={"show_default": True})
+@_paths_option
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=os.cpu_count() or 2,
+              envvar=f"{ENV}JOBS", help="Targets rendered in parallel.", show_default="CPU count")
+@click.option("--render-timeout", type=click.FloatRange(min=1), default=120.0,
+              help="Seconds one helm template or kustomize build may take.")
+@click.option("--skip-non-kubernetes", is_flag=True,
+              help="Report YAML without apiVersion/kind as skipped instead of as an error.")
+@click.option("--kubernetes-version", "-k", default="1.35", envvar=f"{ENV}KUBERNETES_VERSION",
+              help="Kubernetes version whose schemas apply and that helm renders for "
+              "(bundled: 1.25 to 1.37).")
+@click.option("--strict", is_flag=True, help="Unknown fields and duplicate keys are errors.")
+@click.option("--schema-dir", "schema_dirs", multiple=True, type=click.Path(exists=True, file_okay=False,
+              path_type=Path), help="Extra JSON schemas for CRDs (repeatable).")
+@click.option("--ignore-missing-schemas", is_flag=True,
+              help="Report kinds without a schema as skipped instead of as errors.")
+@click.option("--skip-kinds", multiple=True, callback=comma_list,
+              help="Kinds not schema-checked, reported as skipped (comma-separated, repeatable).")
+@click.option("--reject-kinds", multiple=True, callback=comma_list,
+              help="Kinds that are errors wherever they appear (comma-separated, repeatable).")
+@click.option("--schema-engine", type=click.Choice([e.value for e in SchemaEngineName]),
+              default=SchemaEngineName.BUILTIN.value, envvar=f"{ENV}SCHEMA_ENGINE",
+              help="In-process JSON schema engine, or the kubeconform binary.")
+@click.option("--schema-cache-dir", type=click.Path(file_okay=False, path_type=Path),
+              envvar=f"{ENV}SCHEMA_CACHE_DIR", show_default="~/.cache/gitops-validator",
+              help="Where prepared standalone schemas are cached.")
+@click.option("--no-schema", is_flag=True, help="Skip schema validation (policies only).")
+@click.option("--policy", "-p", "policies", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help="Rego policy folder or file (repeatable). Default: the repository's policies/.")
+@click.option("--namespace", "-n", "namespaces", multiple=True,
+              help="Rego packages to evaluate; globs allowed, e.g. 'k8s.*'.", show_default="main")
+@click.option("--all-namespaces", is_flag=True, help="Evaluate every package of the policies.")
+@click.option("--data", "-d", "data_paths", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help="JSON/YAML data files or folders, exposed to policies under data. (repeatable).")
+@click.option("--combine", is_flag=True, help="Evaluate all documents as one input, as conftest --combine.")
+@click.option("--rego-version", type=click.Choice([v.value for v in RegoVersion]), default="v1",
+              help="Rego syntax of the policies.")
+@click.option("--opa-url", envvar=f"{ENV}OPA_URL",
+              help="Use this OPA server instead of starting a local one (policies are pushed to it).")
+@click.option("--opa-token", envvar=f"{ENV}OPA_TOKEN", show_envvar=True,
+              help="Bearer token for --opa-url (prefer the environment variable).")
+@click.option("--policy-timeout", type=click.FloatRange(min=1), default=60.0,
+              help="Seconds policy evaluation may take.")
+@click.option("--no-policy", is_flag=True, help="Skip policy evaluation (schemas only).")
+@click.option("--output", "-o", "outputs", multiple=True, metavar="FORMAT[=FILE]",
+              help=f"Report format, repeatable: {', '.join(_FORMATS)}. FORMAT=FILE writes to a file.",
+              show_default="text")
+@click.option("--output-file", "output_files", multiple=True, metavar="FILE",
+              help="File for the --output of the same position (repeatable).")
+@click.option("--fail-on", type=click.Choice([f.value for f in FailOn]), default="error",
+              envvar=f"{ENV}FAIL_ON", help="Lowest severity that makes the exit code 1.")
+@click.option("--color/--no-color", default=None, help="Colour text output.", show_default="when a terminal")
+@click.option("--progress/--no-progress", default=True,
+              help="Progress bar on standard error (terminals only).")
+@click.pass_context
+def check(ctx: click.Context, /, **options: Any) -> None:
+    """Render, schema-check and policy-check the manifests under PATHS.
+
+    \b
+    Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it;
+    2 a usage, configuration, policy or tool error.
+
+    \b
+    Settings come from flags, then GITOPS_VALIDATOR_* environment variables,
+    then .gitops-validator.yaml at the repository root, then the defaults shown.
+    """
+    with errors_exit_2():
+        paths = tuple(options.pop("paths")) or (Path.cwd(),)
+        root = find_repo_root(paths, options.pop("root"))
+        repo = load_repo_config(root)
+        outputs = parse_outputs(options.pop("outputs"), options.pop("output_files"))
+        color = options.pop("color")
+        progress = options.pop("progress")
+        settings = resolve_check_settings(options, explicit=_explicit(ctx), root=root,
+                                          paths=paths, repo=repo)
+        report = run_check(settings, progress=progress_callback(progress))
+        display_root = os.path.relpath(root, Path.cwd())
+        write_reports(report, outputs, color=sys.stdout.isatty() if color is None else color,
+                      display_root="" if display_root == "." else display_root)
+    sys.exit(exit_code(report, settings.fail_on))
+
+
+@click.command()
+@_paths_option
+def targets(paths: tuple[Path, ...], root: Path | None) -> None:
+    """List what `check` would render and validate under PATHS, and why."""
+    with errors_exit_2():
+        chosen = paths or (Path.cwd(),)
+        repo_root = find_repo_root(chosen, root)
+        plan = discover_targets(repo_root, chosen, load_repo_config(repo_root))
+        click.echo(format_plan(plan))

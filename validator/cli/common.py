@@ -1,0 +1,73 @@
+"""What every command shares: error handling, progress bars, writing reports."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+
+from validator.config import OutputSpec
+from validator.errors import ValidatorError
+from validator.model import Report
+from validator.report import OutputFormat, RenderOptions, render_report
+
+ENV = "GITOPS_VALIDATOR_"
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def comma_list(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+    """Accept ``--flag a,b --flag c`` as ``("a", "b", "c")``."""
+    return tuple(item.strip() for value in values for item in value.split(",") if item.strip())
+
+
+@contextmanager
+def errors_exit_2() -> Iterator[None]:
+    """Turn a :class:`ValidatorError` into one line on standard error and exit code 2."""
+    try:
+        yield
+    except ValidatorError as exc:
+        click.echo(f"gitops-validator: error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    except KeyboardInterrupt:
+        click.echo("gitops-validator: interrupted", err=True)
+        sys.exit(130)
+
+
+def progress_callback(enabled: bool) -> Callable[[str, int, int], None] | None:
+    """A progress bar on standard error, only when it is a terminal and not disabled."""
+    if not enabled or not sys.stderr.isatty():
+        return None
+    state: dict[str, Any] = {}
+
+    def update(label: str, done: int, total: int) -> None:
+        bar = state.get(label)
+        if bar is None:
+            bar = click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True)
+            bar.__enter__()
+            state[label] = bar
+        bar.update(done - bar.pos)
+        if done >= total:
+            bar.__exit__(None, None, None)
+
+    return update
+
+
+def write_reports(report: Report, outputs: tuple[OutputSpec, ...], *, color: bool,
+                  display_root: str) -> None:
+    """Render every requested output; files are written whole (temp file, then rename)."""
+    for spec in outputs:
+        to_terminal = spec.path is None and sys.stdout.isatty()
+        options = RenderOptions(color=color and to_terminal, display_root=display_root
+                                if spec.format in (OutputFormat.TEXT,) else "")
+        text = render_report(report, spec.format, options)
+        if spec.path is None:
+            if text:
+                click.echo(text, nl=not text.endswith("\n"))
+            continue
+        spec.path.parent.mkdir(parents=True, exist_ok=True)
+        partial = spec.path.with_name(f".{spec.path.name}.partial")
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(spec.path)

@@ -1,0 +1,56 @@
+"""The ``gitops-validator`` command group: argv -> settings -> pipeline -> reporters -> exit code.
+
+Nothing in ``validator/cli/`` decides anything about manifests: commands translate
+flags into :mod:`validator.config` settings, run :mod:`validator.pipeline`, write the
+reports, and map errors to exit code 2 with one line on standard error.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from validator import __version__
+from validator.cli.check import check, targets
+from validator.cli.policy import policy
+from validator.tools import describe_tools
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "-V", "--version", prog_name="gitops-validator")
+@click.option("-v", "--verbose", count=True, help="More logging on standard error (-vv for debug).")
+def main(verbose: int) -> None:
+    """Validate the Kubernetes manifests of a GitOps repository before they merge.
+
+    \b
+    Renders plain YAML, Kustomize overlays and Helm charts the way Argo CD or Flux
+    would, checks every object against Kubernetes and CRD JSON schemas and Rego
+    policies (OPA), and reports each problem at the file and line to fix.
+
+    \b
+    Examples:
+      gitops-validator check .                     # everything under the current repo
+      gitops-validator check apps/ --strict -o sarif=report.sarif -o text
+      gitops-validator check . --policy policies/ --namespace 'k8s.*'
+      gitops-validator policy test policies/
+      gitops-validator version                     # versions of the tools in use
+    """
+    level = logging.WARNING - 10 * verbose
+    logging.basicConfig(level=max(level, logging.DEBUG), stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
+
+
+@main.command()
+def version() -> None:
+    """Print the version of gitops-validator and of each external tool it uses."""
+    click.echo(f"gitops-validator {__version__}")
+    for info in describe_tools():
+        where = str(info.path) if info.path else "-"
+        click.echo(f"{info.tool.value:<12} {info.version:<14} {where}")
+
+
+main.add_command(check)
+main.add_command(targets)
+main.add_command(policy)

@@ -1,0 +1,51 @@
+"""``gitops-validator policy ...``: working on the policies themselves."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from validator.cli.common import errors_exit_2, write_reports
+from validator.config import parse_outputs
+from validator.policy import RegoVersion
+from validator.policy.testing import policy_test_report, run_policy_tests
+from validator.report import OutputFormat
+
+
+@click.group()
+def policy() -> None:
+    """Test Rego policies before they judge anyone's pull request."""
+
+
+@policy.command("test")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--coverage-threshold", type=click.FloatRange(0, 100), default=None,
+              help="Fail unless the tests cover at least this percentage of the policy lines.")
+@click.option("--run", "run_filter", metavar="REGEX", help="Only run tests whose name matches REGEX.")
+@click.option("--rego-version", type=click.Choice([v.value for v in RegoVersion]), default="v1",
+              show_default=True, help="Rego syntax of the policies.")
+@click.option("--output", "-o", "outputs", multiple=True, metavar="FORMAT[=FILE]",
+              help="Report format, repeatable (text, json, sarif, junit, github).")
+@click.option("--output-file", "output_files", multiple=True, metavar="FILE",
+              help="File for the --output of the same position (repeatable).")
+def policy_test(paths: tuple[Path, ...], **options: Any) -> None:
+    """Run the Rego unit tests (``test_*`` rules) under PATHS with ``opa test``.
+
+    \b
+    PATHS default to ./policies. Exit codes, as `conftest verify`: 0 every test
+    passed (and coverage met the threshold), 1 a test failed, 2 the policies do not
+    compile or opa is missing.
+    """
+    with errors_exit_2():
+        outputs = parse_outputs(options["outputs"], options["output_files"])
+        result = run_policy_tests(paths or (Path("policies"),),
+                                  coverage_threshold=options["coverage_threshold"],
+                                  rego_version=options["rego_version"], run_filter=options["run_filter"])
+        report = policy_test_report(result)
+        write_reports(report, outputs, color=sys.stdout.isatty(), display_root="")
+        if any(spec.format is OutputFormat.TEXT and spec.path is None for spec in outputs):
+            click.echo(result.summary)
+    sys.exit(1 if report.findings else 0)

@@ -1,0 +1,194 @@
+"""Run settings, resolved as flags > environment > ``.gitops-validator.yaml`` > defaults.
+
+The CLI (and later the Action and the webhook app) gathers raw values; this module
+turns them into one frozen :class:`CheckSettings`, so the pipeline never looks at
+flags, environment variables or files on its own.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from validator.errors import UsageError
+from validator.load import LoadOptions
+from validator.model import Severity, Skipped
+from validator.policy.settings import PolicySettings, RegoVersion
+from validator.render import RenderSettings
+from validator.repo_config import RepoConfig
+from validator.report import OutputFormat
+from validator.schema import SchemaEngineName, SchemaSettings
+
+#: The file that marks a repository root and configures the validator.
+CONFIG_FILE_NAME = ".gitops-validator.yaml"
+
+
+class FailOn(enum.StrEnum):
+    """The lowest severity that makes ``check`` exit with code 1."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+    NEVER = "never"
+
+    @property
+    def threshold(self) -> Severity | None:
+        """The severity at or above which the run fails (None: never fails on findings)."""
+        match self:
+            case FailOn.ERROR:
+                return Severity.ERROR
+            case FailOn.WARNING:
+                return Severity.WARNING
+            case FailOn.INFO:
+                return Severity.INFO
+            case FailOn.NEVER:
+                return None
+
+
+@dataclass(frozen=True, kw_only=True)
+class OutputSpec:
+    """One report to write: a format and a file (None: standard output)."""
+
+    format: OutputFormat
+    path: Path | None = None
+
+
+def parse_outputs(formats: Sequence[str], files: Sequence[str]) -> tuple[OutputSpec, ...]:
+    """Pair ``--output`` values with ``--output-file`` values in order.
+
+    ``--output sarif=report.sarif`` names the file inline. Outputs without a file go to
+    standard output; with no ``--output`` at all, text goes to standard output.
+    """
+    specs: list[OutputSpec] = []
+    remaining = list(files)
+    for value in formats or ["text"]:
+        name, _, inline = value.partition("=")
+        try:
+            fmt = OutputFormat(name.strip().lower())
+        except ValueError:
+            choices = ", ".join(f.value for f in OutputFormat)
+            raise UsageError(f"unknown output format {name!r}: choose from {choices}") from None
+        path = Path(inline) if inline else (Path(remaining.pop(0)) if remaining else None)
+        specs.append(OutputSpec(format=fmt, path=path))
+    if remaining:
+        raise UsageError(f"--output-file {remaining[0]} has no matching --output FORMAT")
+    to_stdout = [spec.format.value for spec in specs if spec.path is None]
+    if len(to_stdout) > 1:
+        raise UsageError(f"only one output can go to standard output, got {', '.join(to_stdout)}; "
+                         "give the others an --output-file")
+    return tuple(specs)
+
+
+def find_repo_root(paths: Sequence[Path], explicit: Path | None) -> Path:
+    """The repository the paths belong to.
+
+    ``--root`` wins; otherwise the nearest directory at or above the first path that
+    holds a ``.gitops-validator.yaml`` or a ``.git``; otherwise the current directory.
+    """
+    if explicit is not None:
+        if not explicit.is_dir():
+            raise UsageError(f"--root {explicit}: not a directory")
+        return explicit.resolve()
+    start = (paths[0] if paths else Path.cwd()).resolve()
+    if start.is_file():
+        start = start.parent
+    for candidate in (start, *start.parents):
+        if (candidate / CONFIG_FILE_NAME).is_file() or (candidate / ".git").exists():
+            return candidate
+    return Path.cwd().resolve()
+
+
+def relative_to_root(path: Path, root: Path) -> str:
+    """``path`` as a repository-relative POSIX path (raises UsageError when outside)."""
+    try:
+        return path.resolve().relative_to(root).as_posix() or "."
+    except ValueError:
+        raise UsageError(f"{path} is outside the repository root {root}; "
+                         "pass --root to choose another root") from None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheckSettings:
+    """Everything one ``check`` run needs, fully resolved."""
+
+    root: Path
+    """Repository root; report paths are relative to it."""
+    paths: tuple[Path, ...]
+    """Files and folders to check, inside ``root``."""
+    repo_config: RepoConfig
+    """The repository's ``.gitops-validator.yaml`` (targets, ignores)."""
+    render: RenderSettings
+    """How targets are rendered and loaded."""
+    schema: SchemaSettings | None
+    """Schema validation, or None when disabled."""
+    policy: PolicySettings | None
+    """Policy evaluation, or None when disabled or when there are no policies."""
+    fail_on: FailOn
+    """The lowest severity that fails the run."""
+    notes: tuple[Skipped, ...] = ()
+    """Checks that were not run and why (reported, never silent)."""
+
+
+def resolve_check_settings(options: Mapping[str, Any], *, explicit: set[str], root: Path,
+                           paths: Sequence[Path], repo: RepoConfig) -> CheckSettings:
+    """Merge flag/env values (``options``; ``explicit`` names those the user set) with the repo file."""
+
+    def pick(name: str) -> Any:
+        if name not in explicit and name in repo.settings:
+            return repo.settings[name]
+        return options[name]
+
+    for path in paths:
+        relative_to_root(path, root)
+    strict = bool(pick("strict"))
+    version = str(pick("kubernetes_version"))
+    notes: list[Skipped] = []
+    schema = None if pick("no_schema") else SchemaSettings(
+        kubernetes_version=version, strict=strict,
+        schema_dirs=_dirs(pick("schema_dirs"), root) + _bundled_schema_dirs(root),
+        ignore_missing_schemas=bool(pick("ignore_missing_schemas")),
+        skip_kinds=frozenset(pick("skip_kinds")), reject_kinds=frozenset(pick("reject_kinds")),
+        engine=SchemaEngineName(pick("schema_engine")), jobs=int(pick("jobs")),
+        cache_dir=Path(pick("schema_cache_dir")) if pick("schema_cache_dir") else None)
+    if schema is None:
+        notes.append(Skipped(path=".", reason="schema validation disabled (--no-schema)"))
+    policy = None if pick("no_policy") else _policy_settings(pick, root, notes)
+    return CheckSettings(
+        root=root, paths=tuple(p.resolve() for p in paths), repo_config=repo,
+        render=RenderSettings(
+            jobs=int(pick("jobs")), kubernetes_version=version,
+            timeout=float(pick("render_timeout")),
+            load_options=LoadOptions(strict=strict,
+                                     skip_non_kubernetes=bool(pick("skip_non_kubernetes")))),
+        schema=schema, policy=policy, fail_on=FailOn(pick("fail_on")), notes=tuple(notes))
+
+
+def _dirs(values: Sequence[str | Path], root: Path) -> tuple[Path, ...]:
+    """Paths from flags are relative to the working directory, from the file to the root."""
+    return tuple(path if path.is_absolute() else (root / path if not path.exists() else path.resolve())
+                 for path in map(Path, values))
+
+
+def _bundled_schema_dirs(root: Path) -> tuple[Path, ...]:
+    """The checked repository's own ``schemas/`` folder, when it has one."""
+    own = root / "schemas"
+    return (own,) if own.is_dir() else ()
+
+
+def _policy_settings(pick: Callable[[str], Any], root: Path, notes: list[Skipped]) -> PolicySettings | None:
+    dirs = _dirs(pick("policies"), root)
+    if not dirs and (root / "policies").is_dir():
+        dirs = (root / "policies",)
+    if not dirs:
+        notes.append(Skipped(path=".", reason="no policies: no policies/ folder in the repository "
+                             "and no --policy given"))
+        return None
+    namespaces = tuple(pick("namespaces")) or ("main",)
+    return PolicySettings(
+        policy_dirs=dirs, namespaces=namespaces, all_namespaces=bool(pick("all_namespaces")),
+        data_paths=_dirs(pick("data_paths"), root), combine=bool(pick("combine")),
+        rego_version=RegoVersion(pick("rego_version")), opa_url=pick("opa_url") or None,
+        opa_token=pick("opa_token") or None, timeout=float(pick("policy_timeout")))
