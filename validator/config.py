@@ -86,7 +86,8 @@ def find_repo_root(paths: Sequence[Path], explicit: Path | None) -> Path:
     """The repository the paths belong to.
 
     ``--root`` wins; otherwise the nearest directory at or above the first path that
-    holds a ``.gitops-validator.yaml`` or a ``.git``; otherwise the current directory.
+    holds a ``.gitops-validator.yaml`` or a ``.git``; otherwise the current directory
+    when the path is inside it, else the path's own folder.
     """
     if explicit is not None:
         if not explicit.is_dir():
@@ -98,7 +99,8 @@ def find_repo_root(paths: Sequence[Path], explicit: Path | None) -> Path:
     for candidate in (start, *start.parents):
         if (candidate / CONFIG_FILE_NAME).is_file() or (candidate / ".git").exists():
             return candidate
-    return Path.cwd().resolve()
+    cwd = Path.cwd().resolve()
+    return cwd if start.is_relative_to(cwd) else start
 
 
 def relative_to_root(path: Path, root: Path) -> str:
@@ -167,8 +169,8 @@ def resolve_check_settings(options: Mapping[str, Any], *, explicit: set[str], ro
 
 
 def _dirs(values: Sequence[str | Path], root: Path) -> tuple[Path, ...]:
-    """Paths from flags are relative to the working directory, from the file to the root."""
-    return tuple(path if path.is_absolute() else (root / path if not path.exists() else path.resolve())
+    """Absolute folders: flag values are relative to the working directory, file values to the root."""
+    return tuple((path if path.is_absolute() or path.exists() else root / path).resolve()
                  for path in map(Path, values))
 
 

@@ -24,6 +24,13 @@ class TextLocator:
         self._nodes: list[yaml.Node | None] | None = None
         self._lock = threading.Lock()
 
+    def __getstate__(self) -> dict[str, object]:
+        """Picklable (documents loaded in worker processes): positions are recomputed on demand."""
+        return {"text": self._text, "path": self._path, "json": self._json}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__init__(str(state["text"]), path=str(state["path"]), json=bool(state["json"]))  # type: ignore[misc]
+
     @property
     def path(self) -> str:
         """The repository-relative path that locations name."""

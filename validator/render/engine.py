@@ -9,8 +9,10 @@ makes the whole run meaningless propagates.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from contextlib import ExitStack
 from pathlib import Path
 from typing import assert_never
 
@@ -56,29 +58,60 @@ def _render(target: Target, *, root: Path, settings: RenderSettings) -> RenderRe
             assert_never(target.kind)
 
 
+#: Below this many plain files, starting worker processes costs more than it saves.
+PROCESS_THRESHOLD = 64
+
+
 def render_targets(plan: TargetPlan, settings: RenderSettings, *, root: Path,
                    progress: Progress | None = None) -> RenderResult:
-    """Render every target of ``plan``; documents and findings in plan order."""
+    """Render every target of ``plan``; documents and findings in plan order.
+
+    helm and kustomize run in subprocesses, so threads are enough for them; plain
+    files are parsed in Python, which holds the GIL, so many of them are loaded in
+    ``settings.jobs`` worker processes instead.
+    """
     root = root.absolute()
-    total = len(plan.targets)
-    results: list[RenderResult | None] = [None] * total
+    targets = plan.targets
+    results: list[RenderResult | None] = [None] * len(targets)
+    plain = [i for i, target in enumerate(targets) if target.kind is TargetKind.PLAIN]
+    in_processes = plain if settings.jobs > 1 and len(plain) >= PROCESS_THRESHOLD else []
     done = 0
     if progress:
-        progress(0, total)
-    with ThreadPoolExecutor(max_workers=max(1, settings.jobs),
-                            thread_name_prefix="render") as pool:
-        futures = {pool.submit(render_target, target, root=root, settings=settings): i
-                   for i, target in enumerate(plan.targets)}
+        progress(0, len(targets))
+    with ExitStack() as stack:
+        futures: dict[Future[list[RenderResult]], list[int]] = {}
+        if in_processes:  # forked first, before any thread of ours exists
+            processes = stack.enter_context(ProcessPoolExecutor(
+                max_workers=settings.jobs, mp_context=multiprocessing.get_context("fork")))
+            for chunk in _chunks(in_processes, settings.jobs * 4):
+                batch = [targets[i] for i in chunk]
+                futures[processes.submit(_render_batch, batch, root, settings)] = chunk
+        threads = stack.enter_context(ThreadPoolExecutor(max_workers=max(1, settings.jobs),
+                                                         thread_name_prefix="render"))
+        skip = set(in_processes)
+        for i, target in enumerate(targets):
+            if i not in skip:
+                futures[threads.submit(_render_batch, [target], root, settings)] = [i]
         try:
             for future in as_completed(futures):
-                results[futures[future]] = future.result()
-                done += 1
+                for i, result in zip(futures[future], future.result(), strict=True):
+                    results[i] = result
+                done += len(futures[future])
                 if progress:
-                    progress(done, total)
+                    progress(done, len(targets))
         except BaseException:
             for future in futures:
                 future.cancel()
             raise
-    files = {path for target in plan.targets for path in target.inputs}
+    files = {path for target in targets for path in target.inputs}
     planned = RenderResult(findings=plan.findings)
     return merge_results([planned, *(r for r in results if r is not None)], files)
+
+
+def _render_batch(batch: list[Target], root: Path, settings: RenderSettings) -> list[RenderResult]:
+    return [render_target(target, root=root, settings=settings) for target in batch]
+
+
+def _chunks(items: list[int], count: int) -> list[list[int]]:
+    """``items`` in ``count`` interleaved chunks of about the same size."""
+    return [chunk for chunk in (items[k::count] for k in range(count)) if chunk]
