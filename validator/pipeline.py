@@ -87,6 +87,7 @@ def _evaluate_policies(documents: tuple[Document, ...], settings: PolicySettings
         _note_tool(Tool.OPA, collected)
     result = evaluate_policies(documents, settings, root=root)
     collected.findings.extend(result.findings)
+    collected.skipped.extend(result.skipped)
     collected.rules.extend(result.rules)
 
 

@@ -1,0 +1,5 @@
+package main
+
+deny contains {"message": "a result object needs a msg field"} if {
+	input.kind == "Service"
+}

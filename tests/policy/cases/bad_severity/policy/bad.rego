@@ -1,0 +1,6 @@
+package main
+
+# METADATA
+# custom:
+#   severity: critical
+deny contains "x" if input.kind == "Service"

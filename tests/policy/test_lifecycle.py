@@ -1,0 +1,86 @@
+"""The local OPA server never outlives the run: Ctrl-C (SIGINT) and SIGTERM stop it too."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.policy.peer import BUSY_EVALUATING, CASES, Run, cpu_seconds, evaluate, process_alive
+from validator import process
+from validator.errors import PolicyError
+
+if TYPE_CHECKING:
+    from subprocess import Popen
+
+SCRIPT = """
+import sys
+import time
+from pathlib import Path
+from validator.load import load_file
+from validator.policy import PolicySettings, evaluate_policies
+root = Path(sys.argv[1])
+docs = load_file(root / "service.yaml", display_path="service.yaml").documents
+evaluate_policies(docs, PolicySettings(policy_dirs=(root / "policy",), timeout=600), root=root)
+"""
+
+
+def _children(pid: int, name: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            comm = stat[stat.index("(") + 1:stat.rindex(")")]
+            if comm == name and int(stat[stat.rindex(")") + 2:].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _evaluating_opa(parent: Popen[bytes]) -> int:
+    """The pid of ``parent``'s opa server once it is busy evaluating the slow policy."""
+    while parent.poll() is None:
+        for pid in _children(parent.pid, "opa"):
+            if cpu_seconds(pid) > BUSY_EVALUATING:
+                return pid
+        time.sleep(0.02)
+    raise AssertionError(f"the run ended before evaluating (exit code {parent.returncode})")
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_to_the_run_stops_its_opa_server(signum: int, tmp_path: Path) -> None:
+    log = tmp_path / "run.log"
+    run = process.start(process.Command(args=(sys.executable, "-c", SCRIPT, str(CASES / "slow")),
+                                        cwd=Path(__file__).parents[2]), log_path=log)
+    opa = 0
+    try:
+        opa = _evaluating_opa(run)
+        os.kill(run.pid, signum)
+        run.wait(timeout=60)
+        assert not process_alive(opa), log.read_text()
+        assert run.returncode != 0
+    finally:
+        process.stop(run)
+        if opa and process_alive(opa):  # do not leave an orphan behind when the test fails
+            os.kill(opa, signal.SIGKILL)
+
+
+def test_an_opa_that_cannot_start_is_a_policy_error_with_its_log(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    fake = tmp_path / "opa"
+    fake.write_text("#!/bin/sh\necho 'error: cannot listen' >&2\nexit 3\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("GITOPS_VALIDATOR_OPA", str(fake))
+    with pytest.raises(PolicyError, match=r"OPA server did not start: OPA exited with code 3: "
+                                          r"error: cannot listen \(log: .*\.log\)$") as err:
+        evaluate(Run(case="basic", files=("service.json",)))
+    log = Path(str(err.value).rsplit("(log: ", 1)[1].rstrip(")"))
+    assert "cannot listen" in log.read_text()
+    log.unlink()

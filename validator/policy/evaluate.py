@@ -1,0 +1,195 @@
+"""Evaluate a run's documents against its Rego policies: the one entry point of the package.
+
+Steps: find the policy and data files; start a local OPA that loads the policy files
+at startup (or use ``--opa-url`` and push every module there under a run-unique id
+prefix, retrying modules whose imports were not there yet); write the data; read the
+module ASTs back through the REST API for namespaces, rule names and
+METADATA; push the generated wrapper; evaluate all documents in one query (or one
+per CPU, concurrently, for large runs: see :mod:`validator.policy.query`); turn the
+values into findings. On a shared server the pushed modules and data are removed
+afterwards.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import secrets
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from validator.errors import PolicyError
+from validator.load import Document
+from validator.model import Finding, Rule, Skipped, sort_findings
+from validator.policy.client import OpaSession
+from validator.policy.metadata import RuleInfo, rule_info
+from validator.policy.modules import PolicyModule, is_checked_rule, parse_module, select_namespaces
+from validator.policy.query import Batch, make_batches, query_batches
+from validator.policy.results import findings_for
+from validator.policy.server import local_opa_server
+from validator.policy.settings import PolicySettings
+from validator.policy.sources import load_data, policy_files
+from validator.policy.wrapper import NamespacePlan, wrapper_module
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PolicyResult:
+    """What evaluating the policies produced."""
+
+    findings: tuple[Finding, ...]
+    """Policy findings, sorted."""
+    rules: tuple[Rule, ...]
+    """Metadata of every evaluated rule (for SARIF and help links)."""
+    skipped: tuple[Skipped, ...] = ()
+    """Rule results dropped by ``exception`` rules, one entry per input and rule."""
+
+
+@contextlib.contextmanager
+def opa_session(settings: PolicySettings, *, run_id: str, policy_files: Sequence[str],
+                root: Path) -> Iterator[OpaSession]:
+    """A session with ``settings.opa_url``, or with a local server started for the block.
+
+    A local server loads ``policy_files`` (relative to ``root``) at startup; anything
+    else is pushed by the caller (:func:`_push_policies`).
+    """
+    prefix = f"gitops-validator/{run_id}/"
+    if settings.opa_url:
+        session = OpaSession(settings.opa_url, token=settings.opa_token,
+                             timeout=settings.timeout, id_prefix=prefix)
+        try:
+            yield session
+        finally:
+            session.close()
+        return
+    with local_opa_server(rego_version=settings.rego_version, policy_files=policy_files,
+                          cwd=root) as server:
+        session = OpaSession(server.url, token=server.token, timeout=settings.timeout,
+                             describe_exit=lambda: server.exit_reason(wait=1.0), id_prefix=prefix)
+        for display in policy_files:
+            session.register(display.lstrip("/"), display)
+        try:
+            yield session
+        finally:
+            session.close()
+
+
+def _push_policies(session: OpaSession, texts: dict[str, str], pushed: list[str]) -> None:
+    """Push every module; retry the failing ones while others succeed (imports in any order).
+
+    Modules that import nothing from ``data`` (libraries, usually) go first, so that
+    retries are rare.
+    """
+    pending = {d: texts[d] for d in sorted(texts, key=lambda d: ("import data." in texts[d], d))}
+    while pending:
+        errors: dict[str, list[dict[str, object]]] = {}
+        for display, text in pending.items():
+            problems = session.push_policy(session.policy_id(display), text)
+            if problems:
+                errors[display] = problems
+            else:
+                pushed.append(session.policy_id(display))
+        parse_failed = any(p.get("code") == "rego_parse_error" for ps in errors.values() for p in ps)
+        if errors and (len(errors) == len(pending) or parse_failed):
+            raise PolicyError("; ".join(session.describe_errors({"errors": problems}, display)
+                                        for display, problems in errors.items()))
+        pending = {display: texts[display] for display in errors}
+        if pending:
+            _LOGGER.debug("Retrying %d policies that failed before others were loaded",
+                          len(pending))
+
+
+def _read(files: dict[str, Path]) -> dict[str, str]:
+    texts = {}
+    for display, file in files.items():
+        try:
+            texts[display] = file.read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise PolicyError(f"cannot read policy {display}: {exc}") from exc
+    return texts
+
+
+def _plan(namespaces: Sequence[str], modules: Sequence[PolicyModule]
+          ) -> tuple[list[NamespacePlan], dict[tuple[str, str], RuleInfo]]:
+    plans = []
+    infos: dict[tuple[str, str], RuleInfo] = {}
+    for namespace in namespaces:
+        in_ns = [m for m in modules if m.namespace == namespace]
+        names = sorted({name for m in in_ns for name in m.rule_lines if is_checked_rule(name)})
+        plans.append(NamespacePlan(
+            namespace=namespace, package=in_ns[0].package if in_ns else (), rules=tuple(names),
+            has_exception=any("exception" in m.rule_lines for m in in_ns)))
+        for name in names:
+            infos[(namespace, name)] = rule_info(namespace, name, in_ns)
+    return plans, infos
+
+
+def _load(session: OpaSession, settings: PolicySettings, *, texts: dict[str, str],
+          pushed: list[str], run_id: str
+          ) -> tuple[tuple[str, ...], list[NamespacePlan], dict[tuple[str, str], RuleInfo]]:
+    """Push ``texts`` (policies the server did not load at startup) and the wrapper;
+    return the wrapper's package, the plans and the rule infos."""
+    _push_policies(session, texts, pushed)
+    modules = [parse_module(display, entry) for entry in session.list_policies()
+               if (display := session.display_name(str(entry.get("id", "")))) is not None]
+    namespaces = select_namespaces(modules, settings.namespaces,
+                                   all_namespaces=settings.all_namespaces)
+    plans, infos = _plan(namespaces, modules)
+    package = ("gitops_validator", f"run_{run_id}")
+    # Outside the run's policy ids, so that no policy file can have its id.
+    wrapper_id = f"gitops-validator/{run_id}.query/wrapper.rego"
+    problems = session.push_policy(wrapper_id, wrapper_module(package, plans))
+    if problems:
+        raise PolicyError(session.describe_errors({"errors": problems}, "internal wrapper policy"))
+    pushed.append(wrapper_id)
+    return package, plans, infos
+
+
+def _evaluate(session: OpaSession, encoding: Future[list[Batch]], settings: PolicySettings, *,
+              texts: dict[str, str], pushed: list[str], run_id: str) -> PolicyResult:
+    package, plans, infos = _load(session, settings, texts=texts, pushed=pushed, run_id=run_id)
+    batches = encoding.result()
+    findings: list[Finding] = []
+    skipped: list[Skipped] = []
+    for batch, values in zip(batches, query_batches(session, package, batches), strict=True):
+        for index, document in enumerate(batch.documents):
+            found, excepted = findings_for(document, document.path if document else "Combined",
+                                           values.get(str(index)) or {}, plans, infos)
+            findings += found
+            skipped += excepted
+    rules = {info.rule_id: info.to_rule() for info in infos.values()}
+    return PolicyResult(findings=sort_findings(findings), rules=tuple(rules.values()),
+                        skipped=tuple(skipped))
+
+
+def evaluate_policies(documents: Sequence[Document], settings: PolicySettings, *,
+                      root: Path) -> PolicyResult:
+    """Evaluate ``documents`` against the policies of ``settings``; paths relative to ``root``.
+
+    Raises :class:`~validator.errors.PolicyError` when the policies cannot be loaded or
+    evaluated (compile error, conflicting values, timeout, OPA gone).
+    """
+    files = policy_files(settings.policy_dirs, root=root)
+    # A local server loads the files itself, except paths with ":" (OPA's prefix syntax).
+    at_startup = [] if settings.opa_url else [d for d in files if ":" not in d]
+    texts = _read({d: path for d, path in files.items() if d not in at_startup})
+    data = load_data(settings.data_paths)
+    run_id = secrets.token_hex(6)
+    _LOGGER.debug("Evaluating %d documents against %d policies", len(documents), len(files))
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="opa-input") as pool:
+        # JSON-encode the documents while OPA starts and compiles the policies.
+        encoding = pool.submit(make_batches, documents, root=root, combine=settings.combine)
+        with opa_session(settings, run_id=run_id, policy_files=at_startup, root=root) as session:
+            pushed: list[str] = []
+            try:
+                session.write_data(data)
+                return _evaluate(session, encoding, settings, texts=texts, pushed=pushed,
+                                 run_id=run_id)
+            finally:
+                if settings.opa_url:  # a shared server: leave it as we found it
+                    for policy_id in reversed(pushed):
+                        session.delete_policy(policy_id)
+                    session.delete_data(list(data))

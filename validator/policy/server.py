@@ -1,0 +1,204 @@
+"""The local OPA server's lifecycle: start on a free loopback port, wait until healthy, always stop.
+
+``opa run --server`` is started through :mod:`validator.process` in its own
+session, so a Ctrl-C in the terminal does not reach it: stopping it is our job.
+:func:`local_opa_server` stops it on normal exit and on any exception
+(``KeyboardInterrupt`` included); an ``atexit`` hook and a SIGTERM/SIGHUP handler
+(installed only when the default handler is in place) cover interpreter exit and
+termination by a supervisor. Only ``SIGKILL`` of this process can orphan it.
+The command line (token authentication, policies loaded at startup) is built in
+:mod:`validator.policy.command`.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import logging
+import os
+import secrets
+import signal
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING
+
+from opa_client import OpaClient
+
+from validator import process
+from validator.errors import PolicyError
+from validator.policy.command import authz_policy, opa_run_command, startup_errors
+from validator.policy.settings import RegoVersion
+from validator.tools import Tool, require_tool
+
+if TYPE_CHECKING:  # only the type: processes are started by validator.process
+    from subprocess import Popen
+
+_LOGGER = logging.getLogger(__name__)
+
+#: Seconds allowed for OPA to answer /health after it was started.
+STARTUP_TIMEOUT = 20.0
+
+_RUNNING: set[Popen[bytes]] = set()
+_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True, kw_only=True)
+class LocalServer:
+    """A running local OPA server."""
+
+    url: str
+    """Base URL, ``http://127.0.0.1:<port>``."""
+    token: str
+    """The bearer token every request needs."""
+    process: Popen[bytes]
+    """The ``opa`` process (see :func:`exit_reason`)."""
+    log_path: Path
+    """Where its output goes."""
+
+    def exit_reason(self, *, wait: float = 0.0) -> str | None:
+        """Why the server is gone (exit code, last log lines), or None if it still runs after
+        ``wait`` seconds (a dropped connection is seen slightly before the exit)."""
+        deadline = time.monotonic() + wait
+        while (code := self.process.poll()) is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        if code is None:
+            return None
+        tail = _log_tail(self.log_path)
+        return f"OPA exited with code {code}" + (f": {tail}" if tail else "") + \
+            f" (log: {self.log_path})"
+
+
+def _log_text(path: Path) -> str:
+    with contextlib.suppress(OSError):
+        return path.read_text("utf-8", "replace")
+    return ""
+
+
+def _log_tail(path: Path, lines: int = 3) -> str:
+    return " | ".join(_log_text(path).strip().splitlines()[-lines:])
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _stop_all() -> None:
+    with _LOCK:
+        running = list(_RUNNING)
+        _RUNNING.clear()
+    for proc in running:
+        process.stop(proc, grace=2.0)
+
+
+def _on_signal(signum: int, frame: FrameType | None) -> None:
+    _stop_all()
+    raise SystemExit(128 + signum)
+
+
+def _install_handlers() -> list[signal.Signals]:
+    """Handle SIGTERM/SIGHUP where they would kill us silently; return those handled."""
+    if threading.current_thread() is not threading.main_thread():
+        return []
+    installed = []
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(signum) is signal.SIG_DFL:
+            signal.signal(signum, _on_signal)
+            installed.append(signum)
+    return installed
+
+
+atexit.register(_stop_all)
+
+
+def _wait_healthy(server: LocalServer, port: int) -> bool:
+    """Poll /health until OPA answers, exits, or :data:`STARTUP_TIMEOUT` passes."""
+    # Not OpaClient.wait_for_ready: it cannot notice that the process has exited.
+    with OpaClient(host="127.0.0.1", port=port, retries=0, timeout=2.0,
+                   token=server.token) as client:
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while time.monotonic() < deadline:
+            if server.exit_reason() is not None:
+                return False
+            if client.check_health():
+                return True
+            time.sleep(0.01)
+    return False
+
+
+@contextlib.contextmanager
+def local_opa_server(*, rego_version: RegoVersion, policy_files: Sequence[str] = (),
+                     cwd: Path | None = None,
+                     log_path: Path | None = None) -> Iterator[LocalServer]:
+    """Start ``opa run --server`` on a free loopback port and stop it however the block ends.
+
+    ``policy_files`` (paths relative to ``cwd``, or absolute) are loaded at startup;
+    their load and compile errors raise :class:`PolicyError` naming file and line.
+    Without ``log_path`` the output goes to a temporary file, deleted afterwards unless
+    OPA exited on its own (then it is kept and its path is in the error message).
+    """
+    opa = require_tool(Tool.OPA)
+    handled = _install_handlers()
+    own_log = log_path is None
+    if log_path is None:
+        fd, name = tempfile.mkstemp(prefix="gitops-validator-opa-", suffix=".log")
+        os.close(fd)
+        log_path = Path(name)
+    server: LocalServer | None = None
+    crashed = False
+    token = secrets.token_urlsafe(32)
+    fd, authz_name = tempfile.mkstemp(prefix="gitops-validator-authz-", suffix=".rego")
+    authz = Path(authz_name)
+    try:
+        with os.fdopen(fd, "w") as out:  # mode 0600: only we can read the token
+            out.write(authz_policy(token))
+        for _attempt in range(3):  # another process may grab the port between probe and bind
+            port = _free_port()
+            command = opa_run_command(opa, port=port, rego_version=rego_version, authz=authz,
+                                      policy_files=policy_files, cwd=cwd)
+            proc = process.start(command, log_path=log_path)
+            with _LOCK:
+                _RUNNING.add(proc)
+            server = LocalServer(url=f"http://127.0.0.1:{port}", token=token, process=proc,
+                                 log_path=log_path)
+            if _wait_healthy(server, port):
+                break
+            _release(proc)
+            if "address already in use" not in _log_tail(log_path):
+                break
+        if server is None or server.process.poll() is not None:
+            if errors := startup_errors(_log_text(log_path)):
+                raise PolicyError("; ".join(errors))
+            crashed = True
+            reason = server.exit_reason() if server else None
+            raise PolicyError("OPA server did not start: " + (
+                reason or f"no answer on /health within {STARTUP_TIMEOUT:g}s (log: {log_path})"))
+        authz.unlink()  # loaded: the token need not stay on disk
+        _LOGGER.debug("OPA server ready at %s (pid %d)", server.url, server.process.pid)
+        yield server
+    finally:
+        with contextlib.suppress(OSError):
+            authz.unlink()
+        if server is not None:
+            with _LOCK:  # exited, and not stopped by us (a signal handler stops and forgets it)
+                crashed = crashed or (server.process.poll() is not None
+                                      and server.process in _RUNNING)
+            _release(server.process)
+        if own_log and not crashed:
+            with contextlib.suppress(OSError):
+                log_path.unlink()
+        for signum in handled:
+            signal.signal(signum, signal.SIG_DFL)
+
+
+def _release(proc: Popen[bytes]) -> None:
+    with _LOCK:
+        _RUNNING.discard(proc)
+    process.stop(proc, grace=2.0)
