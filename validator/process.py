@@ -10,11 +10,13 @@ stopped with :func:`stop`.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import logging
 import os
 import shlex
 import signal
 import subprocess
+import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -111,8 +113,28 @@ def _last_lines(text: str, count: int = 5) -> str:
     return "\n".join(line for line in text.strip().splitlines()[-count:])
 
 
+_PR_SET_PDEATHSIG = 1
+#: prctl from the C library already loaded in this process (resolved before any fork).
+_PRCTL = getattr(ctypes.CDLL(None), "prctl", None) if sys.platform == "linux" else None
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: ask Linux to SIGTERM it when its parent goes (even by SIGKILL).
+
+    Linux ties this to the thread that forked, so long-lived processes must be started
+    from a thread that lives as long as they should (the OPA server is started by the
+    thread that runs the evaluation, and stopped by it).
+    """
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def start(command: Command, *, log_path: Path) -> subprocess.Popen[bytes]:
-    """Start a long-lived process in its own session, its output appended to ``log_path``."""
+    """Start a long-lived process in its own session, its output appended to ``log_path``.
+
+    On Linux the process is also tied to ours, so not even a SIGKILL of the validator
+    leaves it running.
+    """
     _LOGGER.debug("Starting process: %s", command)
     with log_path.open("ab") as log:
         try:
@@ -120,6 +142,7 @@ def start(command: Command, *, log_path: Path) -> subprocess.Popen[bytes]:
                 command.args, cwd=command.cwd, env=scrubbed_env(command.env),
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True,
+                preexec_fn=_die_with_parent if _PRCTL is not None else None,  # noqa: PLW1509
             )
         except FileNotFoundError as exc:
             raise CommandError(f"cannot run {command.args[0]}: {exc.strerror}") from exc

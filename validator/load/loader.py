@@ -20,7 +20,13 @@ import yaml
 from validator.load.construct import FastConstructor, NeedsFullConstructor
 from validator.load.document import Document, Locator
 from validator.load.positions import TextLocator
-from validator.load.safety import LimitExceededError, LoadLimits, check_limits, needs_limit_walk
+from validator.load.safety import (
+    LimitExceededError,
+    LoadLimits,
+    check_limits,
+    gc_paused,
+    needs_limit_walk,
+)
 from validator.model import Engine, Finding, Location, Severity, Skipped
 
 __all__ = ["LoadLimits", "LoadOptions", "LoadResult", "load_bytes", "load_file"]
@@ -161,9 +167,10 @@ def load_bytes(data: bytes, *, display_path: str, options: LoadOptions | None = 
                        f"invalid UTF-8 (byte 0x{data[exc.start]:02x}); not checked", line, column)
     locator = locator or TextLocator(text, path=display_path,
                                      json=display_path.endswith(JSON_SUFFIXES))
-    if display_path.endswith(JSON_SUFFIXES):
-        return _load_json(text, display_path, locator, options)
-    return _load_yaml(text, display_path, locator, options)
+    with gc_paused():
+        if display_path.endswith(JSON_SUFFIXES):
+            return _load_json(text, display_path, locator, options)
+        return _load_yaml(text, display_path, locator, options)
 
 
 def _load_yaml(text: str, display_path: str, locator: Locator, options: LoadOptions) -> LoadResult:

@@ -11,6 +11,7 @@ import threading
 
 import yaml
 
+from validator.load.safety import gc_paused
 from validator.model import FieldPath, Location
 
 
@@ -21,7 +22,9 @@ class TextLocator:
         self._text = text
         self._path = path
         self._json = json
-        self._nodes: list[yaml.Node | None] | None = None
+        self._nodes: list[yaml.Node] = []
+        self._parser: _PositionLoader | None = None
+        self._finished = False
         self._lock = threading.Lock()
 
     def __getstate__(self) -> dict[str, object]:
@@ -36,22 +39,33 @@ class TextLocator:
         """The repository-relative path that locations name."""
         return self._path
 
-    def _documents(self) -> list[yaml.Node | None]:
-        with self._lock:
-            if self._nodes is None:
-                nodes: list[yaml.Node | None] = []
+    def _document(self, index: int) -> yaml.Node | None:
+        """The node of document ``index``, composing only as far as needed (once)."""
+        with self._lock, gc_paused():
+            while len(self._nodes) <= index and not self._finished:
+                if self._parser is None:
+                    self._parser = _PositionLoader(self._text)
                 try:
-                    for node in yaml.compose_all(self._text, Loader=yaml.CSafeLoader):
-                        nodes.append(node)
+                    if not self._parser.check_node():
+                        self._finish()
+                        break
+                    node = self._parser.get_node()
                 except yaml.YAMLError:
-                    pass  # positions up to the error are still useful
-                self._nodes = nodes
-            return self._nodes
+                    self._finish()  # positions up to the error are still useful
+                    break
+                if node is not None:
+                    self._nodes.append(node)
+            return self._nodes[index] if 0 <= index < len(self._nodes) else None
+
+    def _finish(self) -> None:
+        self._finished = True
+        if self._parser is not None:
+            self._parser.dispose()
+            self._parser = None
 
     def locate(self, document_index: int, field_path: FieldPath) -> Location:
         """See :class:`validator.load.document.Locator`."""
-        documents = self._documents()
-        node = documents[document_index] if 0 <= document_index < len(documents) else None
+        node = self._document(document_index)
         if node is None:
             return Location(path=self._path, line=1 if self._json else 0, field_path=field_path)
         mark = node.start_mark
@@ -77,3 +91,16 @@ def _child(node: yaml.Node, part: str | int) -> tuple[yaml.Mark, yaml.Node] | No
         item = node.value[part]
         return item.start_mark, item
     return None
+
+
+class _PositionLoader(yaml.CSafeLoader):
+    """Composes nodes for their marks only: no tag resolution is needed to find a line."""
+
+    def resolve(self, kind: type[yaml.Node], value: str | None, implicit: tuple[bool, bool]) -> str:
+        return "tag:yaml.org,2002:str"
+
+    def descend_resolver(self, current_node: object, current_index: object) -> None:
+        return None
+
+    def ascend_resolver(self) -> None:
+        return None
