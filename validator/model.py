@@ -142,12 +142,15 @@ class Finding:
     """Short title of the rule, when the rule has one."""
     help_uri: str = ""
     """A link to the rule's documentation, when there is one."""
+    target: str = ""
+    """The render target the object came from (a chart's value set, an overlay); empty for plain files."""
 
     def sort_key(self) -> tuple[object, ...]:
         """Deterministic order: file, line, column, then severity (worst first), rule, text."""
         loc = self.location
         return (loc.path, loc.line, loc.column, -self.severity, self.rule_id, self.message,
-                loc.field_path and format_field_path(loc.field_path), str(self.resource or ""))
+                loc.field_path and format_field_path(loc.field_path), str(self.resource or ""),
+                self.target)
 
     @property
     def fingerprint(self) -> str:
@@ -158,6 +161,7 @@ class Finding:
             repr(self.resource) if self.resource else "",
             self.location.field,
             self.message if self.resource is None and not self.location.field_path else "",
+            self.target,
         ]
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
 

@@ -256,7 +256,8 @@ class _Builder:
             location = document.locate(())
         self.findings.append(Finding(
             rule_id=rule, severity=severity, message=message, location=location,
-            engine=Engine.LOAD, resource=document.resource if document else None))
+            engine=Engine.LOAD, resource=document.resource if document else None,
+            target=document.target if document else ""))
 
     def add(self, body: object, index: int) -> None:
         if body is None:  # an empty document: nothing to apply, as kubectl sees it

@@ -111,5 +111,6 @@ def findings_for(document: Document | None, display_path: str,
                     rule_id=info.rule_id, severity=info.severity, message=message,
                     location=_location(fields, document, info), engine=Engine.POLICY,
                     resource=document.resource if document is not None else None,
-                    title=info.title, help_uri=info.help_uri))
+                    title=info.title, help_uri=info.help_uri,
+                    target=document.target if document is not None else ""))
     return findings, skipped

@@ -85,4 +85,6 @@ def context_text(finding: Finding) -> str:
     parts = [str(finding.resource)] if finding.resource is not None else []
     if finding.location.field:
         parts.append(finding.location.field)
+    if finding.target:
+        parts.append(f"(target {finding.target})")
     return " ".join(parts)

@@ -44,6 +44,7 @@ def _finding_json(finding: Finding) -> dict[str, Any]:
         "engine": finding.engine.value,
         "title": finding.title,
         "help_uri": finding.help_uri,
+        "target": finding.target,
         "fingerprint": finding.fingerprint,
     }
 

@@ -80,6 +80,8 @@ def _result_json(finding: Finding, rule_index: int) -> dict[str, Any]:
         properties["resource"] = resource_json(finding.resource)
     if loc.field:
         properties["fieldPath"] = loc.field
+    if finding.target:
+        properties["target"] = finding.target
     context = context_text(finding)
     text = f"{finding.message} ({context})" if context else finding.message
     return {
