@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import yaml
 
 from validator.errors import ConfigError
@@ -127,6 +126,8 @@ def load_repo_config(root: Path) -> RepoConfig:
 
 
 def _validate(data: object, locator: TextLocator) -> None:
+    import jsonschema  # noqa: PLC0415 - costs a tenth of a second; only repos with a config pay
+
     schema = json.loads(SCHEMA_FILE.read_text())
     validator = jsonschema.Draft202012Validator(schema)
     messages = []

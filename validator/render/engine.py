@@ -75,30 +75,38 @@ def render_targets(plan: TargetPlan, settings: RenderSettings, *, root: Path,
     results: list[RenderResult | None] = [None] * len(targets)
     plain = [i for i, target in enumerate(targets) if target.kind is TargetKind.PLAIN]
     in_processes = plain if settings.jobs > 1 and len(plain) >= PROCESS_THRESHOLD else []
+    local = set(in_processes[::settings.jobs])  # this process parses a share itself
+    remote = [i for i in in_processes if i not in local]
     done = 0
+
+    def finished(indexes: list[int], batch: list[RenderResult]) -> None:
+        nonlocal done
+        for i, result in zip(indexes, batch, strict=True):
+            results[i] = result
+        done += len(indexes)
+        if progress:
+            progress(done, len(targets))
+
     if progress:
         progress(0, len(targets))
     with ExitStack() as stack:
         futures: dict[Future[list[RenderResult]], list[int]] = {}
-        if in_processes:  # forked first, before any thread of ours exists
+        if remote:  # forked first, before any thread of ours exists
             processes = stack.enter_context(ProcessPoolExecutor(
-                max_workers=settings.jobs, mp_context=multiprocessing.get_context("fork")))
-            for chunk in _chunks(in_processes, settings.jobs * 4):
+                max_workers=settings.jobs - 1, mp_context=multiprocessing.get_context("fork")))
+            for chunk in _chunks(remote, settings.jobs * 4):
                 batch = [targets[i] for i in chunk]
                 futures[processes.submit(_render_batch, batch, root, settings)] = chunk
         threads = stack.enter_context(ThreadPoolExecutor(max_workers=max(1, settings.jobs),
                                                          thread_name_prefix="render"))
-        skip = set(in_processes)
         for i, target in enumerate(targets):
-            if i not in skip:
+            if i not in local and i not in remote:
                 futures[threads.submit(_render_batch, [target], root, settings)] = [i]
         try:
+            for i in sorted(local):
+                finished([i], [render_target(targets[i], root=root, settings=settings)])
             for future in as_completed(futures):
-                for i, result in zip(futures[future], future.result(), strict=True):
-                    results[i] = result
-                done += len(futures[future])
-                if progress:
-                    progress(done, len(targets))
+                finished(futures[future], future.result())
         except BaseException:
             for future in futures:
                 future.cancel()
