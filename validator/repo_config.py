@@ -20,7 +20,9 @@ from validator.errors import ConfigError
 from validator.load.positions import TextLocator
 
 CONFIG_FILE = ".gitops-validator.yaml"
-SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schemas" / "config.schema.json"
+#: The schema of the config file; it lives in the repository's schemas/ folder and ships in the
+#: package as validator/data/config.schema.json (a link in the checkout, a copy in a wheel).
+SCHEMA_FILE = Path(__file__).resolve().parent / "data" / "config.schema.json"
 _MAX_BYTES = 1024 * 1024
 
 
