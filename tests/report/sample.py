@@ -39,9 +39,10 @@ def _finding(
     resource: ResourceRef | None = None,
     title: str = "",
     help_uri: str = "",
+    target: str = "",
 ) -> Finding:
     return Finding(rule_id=rule_id, severity=severity, message=message, location=location,
-                   engine=engine, resource=resource, title=title, help_uri=help_uri)
+                   engine=engine, resource=resource, title=title, help_uri=help_uri, target=target)
 
 
 def sample_findings() -> list[Finding]:
@@ -55,7 +56,7 @@ def sample_findings() -> list[Finding]:
                  help_uri="https://example.com/policies/K8S-001"),
         _finding("schema/type", Severity.ERROR, "expected integer, got string '3'",
                  Location(path=deploy, line=8, column=13, field_path=("spec", "replicas")),
-                 engine=Engine.SCHEMA, resource=WEB, title="Wrong type"),
+                 engine=Engine.SCHEMA, resource=WEB, title="Wrong type", target="apps/web/overlays/prod"),
         _finding("K8S-010", Severity.INFO, "naïve label value ✓ (consider app.kubernetes.io/name)",
                  Location(path=deploy, line=4, column=3, field_path=("metadata", "labels")),
                  engine=Engine.POLICY, resource=WEB),

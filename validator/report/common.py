@@ -86,5 +86,5 @@ def context_text(finding: Finding) -> str:
     if finding.location.field:
         parts.append(finding.location.field)
     if finding.target:
-        parts.append(f"(target {finding.target})")
+        parts.append(f"(rendered by {finding.target})")
     return " ".join(parts)
