@@ -185,3 +185,17 @@ def test_json_documents_and_positions() -> None:
 def test_unknown_tag_is_a_finding_with_its_line() -> None:
     result = load_bytes(b"apiVersion: v1\nkind: ConfigMap\ndata: !Ref x\n", display_path="t.yaml")
     assert rules(result) == [("load/syntax", 3)]
+
+
+@pytest.mark.parametrize(("body", "ready"), [
+    (b"apiVersion: v1\nkind: ConfigMap\ndata:\n  a: '1'\n  n: 1.5\n", True),
+    (b"apiVersion: v1\nkind: ConfigMap\nspec:\n  n: .nan\n", False),
+    (b"apiVersion: v1\nkind: ConfigMap\nspec:\n  n: -.inf\n", False),
+    (b"apiVersion: v1\nkind: ConfigMap\nspec:\n  1: one\n", False),
+    (b"apiVersion: v1\nkind: ConfigMap\nb: &b {x: 1}\nspec:\n  <<: *b\n", False),
+    (b'{"apiVersion": "v1", "kind": "ConfigMap"}', False),
+])
+def test_json_ready_is_only_claimed_when_proven(body: bytes, ready: bool) -> None:
+    path = "x.json" if body.startswith(b"{") else "x.yaml"
+    (doc,) = load_bytes(body, display_path=path).documents
+    assert doc.json_ready is ready

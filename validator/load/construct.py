@@ -10,6 +10,7 @@ is always what PyYAML's safe loader would build.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -41,6 +42,8 @@ class FastConstructor:
         self._built: dict[int, Any] = {}
         self._open: set[int] = set()
         self.duplicates: list[tuple[object, yaml.Mark]] = []
+        self.json_ready = True
+        """Stays True while every key is a string and every number finite (JSON can hold it)."""
 
     def construct(self, node: yaml.Node, depth: int = 1) -> Any:
         key = id(node)
@@ -70,8 +73,13 @@ class FastConstructor:
             return None
         if tag == BOOL:
             return _BOOLS[node.value.lower()]
-        if tag in (INT, FLOAT):
+        if tag == INT:
             return self._scalar(node)
+        if tag == FLOAT:
+            number = self._scalar(node)
+            if not math.isfinite(number):
+                self.json_ready = False
+            return number
         raise NeedsFullConstructor(tag)
 
     def _construct_mapping(self, node: yaml.MappingNode, depth: int) -> dict[Any, Any]:
@@ -80,6 +88,8 @@ class FastConstructor:
             if not isinstance(key_node, yaml.ScalarNode):
                 raise NeedsFullConstructor("complex key")
             key = self._construct_scalar(key_node)  # a merge key (<<) raises here
+            if not isinstance(key, str):
+                self.json_ready = False
             if key in mapping:
                 self.duplicates.append((key, key_node.start_mark))
             mapping[key] = self.construct(value_node, depth + 1)

@@ -43,6 +43,9 @@ class Document:
     """Path of this object inside the YAML document: ``("items", 3)`` for a ``kind: List`` item."""
     target: str = ""
     """The render target it came from (empty for plain files)."""
+    json_ready: bool = False
+    """True when loading proved the body is plain JSON data (string keys, finite numbers,
+    no binary), so consumers can skip converting it; False when unknown."""
 
     @property
     def kind(self) -> str:

@@ -122,17 +122,17 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
-def _construct(loader: _Loader, node: yaml.Node | None, max_depth: int) -> object:
-    """The document's value: the fast path for plain manifests, PyYAML's for the rest."""
+def _construct(loader: _Loader, node: yaml.Node | None, max_depth: int) -> tuple[object, bool]:
+    """The document's value, and whether it is plain JSON data (fast path) or unknown."""
     if node is None:
-        return None
+        return None, True
     fast = FastConstructor(loader.construct_scalar_value, max_depth)
     try:
         value = fast.construct(node)
     except NeedsFullConstructor:
-        return loader.construct_document(node)
+        return loader.construct_document(node), False
     loader.duplicates.extend(fast.duplicates)
-    return value
+    return value, fast.json_ready
 
 
 def load_file(path: Path, *, display_path: str, options: LoadOptions | None = None) -> LoadResult:
@@ -180,10 +180,10 @@ def _load_yaml(text: str, display_path: str, locator: Locator, options: LoadOpti
     index = 0
     try:
         while loader.check_node():
-            body = _construct(loader, loader.get_node(), options.limits.max_depth)
+            body, json_ready = _construct(loader, loader.get_node(), options.limits.max_depth)
             if walk:
                 check_limits(body, options.limits)
-            builder.add(body, index)
+            builder.add(body, index, json_ready=json_ready)
             index += 1
     except LimitExceededError as exc:
         builder.finding("load/limit", f"{exc}; this document and the rest of the file are not "
@@ -259,7 +259,7 @@ class _Builder:
             engine=Engine.LOAD, resource=document.resource if document else None,
             target=document.target if document else ""))
 
-    def add(self, body: object, index: int) -> None:
+    def add(self, body: object, index: int, *, json_ready: bool = False) -> None:
         if body is None:  # an empty document: nothing to apply, as kubectl sees it
             return
         if not isinstance(body, Mapping):
@@ -271,17 +271,18 @@ class _Builder:
         document = Document(body=body, path=self.path, index=index, locator=self.locator)
         if document.kind == "List" and isinstance(body.get("items"), list):
             for position, item in enumerate(body["items"]):
-                self._add_object(item, index, ("items", position))
+                self._add_object(item, index, ("items", position), json_ready)
             return
-        self._add_object(body, index, ())
+        self._add_object(body, index, (), json_ready)
 
-    def _add_object(self, body: object, index: int, base: tuple[str | int, ...]) -> None:
+    def _add_object(self, body: object, index: int, base: tuple[str | int, ...],
+                    json_ready: bool) -> None:
         if not isinstance(body, Mapping):
             line = self.locator.locate(index, base).line
             self._not_kubernetes(f"List item {base[-1]} is not an object", line, None)
             return
         document = Document(body=body, path=self.path, index=index, locator=self.locator,
-                            base_path=base)
+                            base_path=base, json_ready=json_ready)
         missing = [key for key in ("apiVersion", "kind") if not body.get(key)]
         if not missing:
             self.documents.append(document)

@@ -9,9 +9,8 @@ makes the whole run meaningless propagates.
 from __future__ import annotations
 
 import logging
-import multiprocessing
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import ExitStack
 from pathlib import Path
 from typing import assert_never
@@ -92,6 +91,9 @@ def render_targets(plan: TargetPlan, settings: RenderSettings, *, root: Path,
     with ExitStack() as stack:
         futures: dict[Future[list[RenderResult]], list[int]] = {}
         if remote:  # forked first, before any thread of ours exists
+            import multiprocessing  # noqa: PLC0415 - only large runs pay for it
+            from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
+
             processes = stack.enter_context(ProcessPoolExecutor(
                 max_workers=settings.jobs - 1, mp_context=multiprocessing.get_context("fork")))
             for chunk in _chunks(remote, settings.jobs * 4):

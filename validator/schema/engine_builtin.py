@@ -53,12 +53,13 @@ class BuiltinEngine:
 
 def violations_of(validator: Any, document: Document) -> list[Violation]:
     """The violations of ``document`` found by a compiled ``validator``."""
-    text = json_text(document.body)  # NaN/inf are errors, as for kubeconform
+    if not document.json_ready:  # the loader could not vouch for it: NaN/inf are errors
+        json_text(document.body)
     body: Any = document.body
     try:
         valid = validator.is_valid(body)
     except (ValueError, TypeError):  # non-string keys, bytes: convert as kubectl would
-        body = json.loads(text)
+        body = json.loads(json_text(document.body))
         try:
             valid = validator.is_valid(body)
         except (ValueError, TypeError) as exc:
