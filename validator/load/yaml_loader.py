@@ -1,0 +1,91 @@
+"""The PyYAML loader we parse with: C scanner and composer, our own fast construction.
+
+Resolution is YAML 1.1 as Kubernetes' YAML-to-JSON conversion does it, minus
+timestamps (dates stay strings) and memoised per scalar value; duplicate keys are
+recorded for the loader to report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from typing import Any
+
+import yaml
+
+from validator.load.construct import FastConstructor, NeedsFullConstructor
+
+_RESOLVED: dict[str, str] = {}
+_RESOLVED_MAX = 200_000
+
+
+class YamlLoader(yaml.CSafeLoader):
+    """C parser and composer, safe constructor, duplicate-key detection."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.duplicates: list[tuple[object, yaml.Mark]] = []
+
+    def resolve(self, kind: type[yaml.Node], value: str | None, implicit: tuple[bool, bool]) -> str:
+        """Implicit tags of plain scalars, memoised: manifests repeat the same keys and values."""
+        if kind is yaml.ScalarNode and implicit[0] and value is not None:
+            tag = _RESOLVED.get(value)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+                if len(_RESOLVED) > _RESOLVED_MAX:
+                    _RESOLVED.clear()
+                _RESOLVED[value] = tag
+            return tag
+        return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call,no-any-return]
+
+    # No path resolvers are registered, so the composer's per-node bookkeeping for them
+    # is skipped (it is a tenth of the load time on large repositories).
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        return None
+
+    def ascend_resolver(self) -> None:
+        return None
+
+    def construct_scalar_value(self, node: yaml.ScalarNode) -> Any:
+        """An int or float scalar, with every YAML 1.1 spelling PyYAML accepts."""
+        if node.tag == "tag:yaml.org,2002:int":
+            return self.construct_yaml_int(node)
+        return self.construct_yaml_float(node)
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        own = sum(1 for key_node, _ in node.value if key_node.tag != "tag:yaml.org,2002:merge")
+        self.flatten_mapping(node)
+        merged = len(node.value) - own
+        mapping: dict[Any, Any] = {}
+        own_keys: set[object] = set()  # keys merged in with << may be overridden freely
+        for position, (key_node, value_node) in enumerate(node.value):
+            key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, Hashable):
+                raise yaml.constructor.ConstructorError(
+                    "while constructing a mapping", node.start_mark,
+                    "found an unhashable key", key_node.start_mark)
+            if position >= merged:
+                if key in own_keys:
+                    self.duplicates.append((key, key_node.start_mark))
+                own_keys.add(key)
+            mapping[key] = self.construct_object(value_node, deep=deep)
+        return mapping
+
+
+# YAML 1.1 resolution without timestamps: dates stay strings, as in Kubernetes' JSON.
+YamlLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.CSafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def construct_document(loader: YamlLoader, node: yaml.Node | None, max_depth: int) -> tuple[object, bool]:
+    """The document's value, and whether it is plain JSON data (fast path) or unknown."""
+    if node is None:
+        return None, True
+    fast = FastConstructor(loader.construct_scalar_value, max_depth)
+    try:
+        value = fast.construct(node)
+    except NeedsFullConstructor:
+        return loader.construct_document(node), False
+    loader.duplicates.extend(fast.duplicates)
+    return value, fast.json_ready
