@@ -46,11 +46,11 @@ class FastConstructor:
         """Stays True while every key is a string and every number finite (JSON can hold it)."""
 
     def construct(self, node: yaml.Node, depth: int = 1) -> Any:
+        if node.__class__ is yaml.ScalarNode:
+            return self._construct_scalar(node)
         key = id(node)
         if key in self._built:
             return self._built[key]
-        if isinstance(node, yaml.ScalarNode):
-            return self._construct_scalar(node)
         if key in self._open or depth > self._max_depth:
             raise LimitExceededError(
                 f"nesting deeper than {self._max_depth} levels (or a recursive alias)")
@@ -85,12 +85,16 @@ class FastConstructor:
     def _construct_mapping(self, node: yaml.MappingNode, depth: int) -> dict[Any, Any]:
         mapping: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
+            if key_node.__class__ is not yaml.ScalarNode:
                 raise NeedsFullConstructor("complex key")
-            key = self._construct_scalar(key_node)  # a merge key (<<) raises here
-            if not isinstance(key, str):
+            # plain string keys and values are most of a manifest: no call for them
+            key = key_node.value if key_node.tag == STR else self._construct_scalar(key_node)
+            if not isinstance(key, str):  # a merge key (<<) raised above
                 self.json_ready = False
             if key in mapping:
                 self.duplicates.append((key, key_node.start_mark))
-            mapping[key] = self.construct(value_node, depth + 1)
+            if value_node.__class__ is yaml.ScalarNode and value_node.tag == STR:
+                mapping[key] = value_node.value
+            else:
+                mapping[key] = self.construct(value_node, depth + 1)
         return mapping
