@@ -59,3 +59,9 @@ def test_sorting_is_deterministic_and_drops_exact_duplicates_only() -> None:
     dev, prod = finding(target="worker-dev"), finding(target="worker-prod")
     ordered = sort_findings([later, warning, prod, dev, finding(), finding()])
     assert ordered == (finding(), dev, prod, warning, later)
+
+
+def test_two_problems_of_one_rule_on_one_field_keep_distinct_fingerprints() -> None:
+    requests = finding(rule_id="K8S-004", message="container 'web' sets no resources.requests")
+    limits = finding(rule_id="K8S-004", message="container 'web' sets no resources.limits")
+    assert requests.fingerprint != limits.fingerprint

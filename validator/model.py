@@ -154,13 +154,18 @@ class Finding:
 
     @property
     def fingerprint(self) -> str:
-        """An id that survives line moves: rule, file, resource identity and field path."""
+        """An id that survives line moves: rule, file, resource identity, field path, message.
+
+        The message is part of it because one rule may report several problems on one
+        field (requests and limits missing on one container); messages never quote
+        line numbers, so moving the object keeps the fingerprint.
+        """
         parts = [
             self.rule_id,
             self.location.path,
             repr(self.resource) if self.resource else "",
             self.location.field,
-            self.message if self.resource is None and not self.location.field_path else "",
+            self.message,
             self.target,
         ]
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]

@@ -75,9 +75,19 @@ items:
 
 
 @pytest.mark.parametrize("data", [b"", b"# only a comment\n", b"---\n", b"\n\n---\n# x\n"])
-def test_empty_and_comment_only_files_have_no_documents(data: bytes) -> None:
+def test_empty_and_comment_only_files_are_reported_as_skipped(data: bytes) -> None:
     result = load_bytes(data, display_path="e.yaml")
     assert (result.documents, result.findings) == ((), ())
+    assert [(s.path, s.reason) for s in result.skipped] == [
+        ("e.yaml", "no documents (empty or only comments)")]
+
+
+def test_kind_and_api_version_must_be_strings() -> None:
+    data = b"apiVersion: v1\nkind: 5\n---\napiVersion: [v1]\nkind: ConfigMap\n"
+    result = load_bytes(data, display_path="k.yaml")
+    assert [(f.rule_id, f.location.line, f.message) for f in result.findings] == [
+        ("load/invalid-kind", 2, "'kind' must be a string, not a number"),
+        ("load/invalid-apiversion", 4, "'apiVersion' must be a string, not a sequence")]
 
 
 def test_missing_kind_and_api_version_are_reported_not_dropped() -> None:

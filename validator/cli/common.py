@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import sys
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import click
 
 from validator.config import OutputSpec
-from validator.errors import ValidatorError
+from validator.errors import UsageError, ValidatorError
 from validator.model import Report
 from validator.report import OutputFormat, RenderOptions, render_report
 
@@ -34,6 +36,10 @@ def errors_exit_2() -> Iterator[None]:
     except KeyboardInterrupt:
         click.echo("gitops-validator: interrupted", err=True)
         sys.exit(130)
+    except Exception:  # a defect of ours: never let it look like "findings" (exit 1)
+        click.echo("gitops-validator: internal error (a bug; please report it with this output):\n"
+                   + traceback.format_exc().rstrip(), err=True)
+        sys.exit(EXIT_ERROR)
 
 
 def progress_callback(enabled: bool) -> Callable[[str, int, int], None] | None:
@@ -67,7 +73,18 @@ def write_reports(report: Report, outputs: tuple[OutputSpec, ...], *, color: boo
             if text:
                 click.echo(text, nl=not text.endswith("\n"))
             continue
-        spec.path.parent.mkdir(parents=True, exist_ok=True)
-        partial = spec.path.with_name(f".{spec.path.name}.partial")
+        _write_whole(spec.path, text)
+
+
+def _write_whole(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically: readers see the old file or the whole new one."""
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.is_dir():
+            raise IsADirectoryError(21, "is a directory", str(path))
         partial.write_text(text, encoding="utf-8")
-        partial.replace(spec.path)
+        partial.replace(path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise UsageError(f"cannot write report to {path}: {exc.strerror or exc}") from exc

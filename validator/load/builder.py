@@ -40,6 +40,23 @@ def single_finding(path: str, rule: str, message: str, line: int, column: int = 
     return LoadResult(findings=(finding,))
 
 
+def _yaml_type(value: object) -> str:
+    """How YAML would name the type of ``value`` (for messages, never Python's repr)."""
+    match value:
+        case bool():
+            return "a boolean"
+        case int() | float():
+            return "a number"
+        case Mapping():
+            return "a mapping"
+        case list():
+            return "a sequence"
+        case None:
+            return "null"
+        case _:
+            return "a string"
+
+
 class DocumentBuilder:
     """Collects the documents and findings of one file."""
 
@@ -66,8 +83,7 @@ class DocumentBuilder:
             return
         if not isinstance(body, Mapping):
             line = self.locator.locate(index, ()).line
-            what = type(body).__name__.replace("dict", "mapping").replace("list", "sequence")
-            self._not_kubernetes(f"document {index + 1} is a {what}, not a Kubernetes object",
+            self._not_kubernetes(f"document {index + 1} is {_yaml_type(body)}, not a Kubernetes object",
                                  line, None)
             return
         document = Document(body=body, path=self.path, index=index, locator=self.locator)
@@ -87,6 +103,14 @@ class DocumentBuilder:
                             base_path=base, json_ready=json_ready)
         missing = [key for key in ("apiVersion", "kind") if not body.get(key)]
         if not missing:
+            for key in ("apiVersion", "kind"):
+                if not isinstance(body[key], str):
+                    found = document.locate((key,))
+                    self.findings.append(Finding(
+                        rule_id=f"load/invalid-{key.lower()}", severity=Severity.ERROR,
+                        message=f"'{key}' must be a string, not {_yaml_type(body[key])}",
+                        location=found, engine=Engine.LOAD, resource=document.resource,
+                        target=document.target))
             self.documents.append(document)
             return
         what = " and ".join(f"'{key}'" for key in missing)
@@ -106,5 +130,7 @@ class DocumentBuilder:
             self.finding("load/not-an-object", message, line, document=document)
 
     def result(self) -> LoadResult:
+        if not (self.documents or self.findings or self.skipped):
+            self.skipped.append(Skipped(path=self.path, reason="no documents (empty or only comments)"))
         return LoadResult(documents=tuple(self.documents), findings=tuple(self.findings),
                           skipped=tuple(self.skipped))

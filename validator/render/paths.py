@@ -24,9 +24,16 @@ def looks_remote(reference: str) -> bool:
 
 
 def inside_root(root: Path, path: Path) -> bool:
-    """Whether ``path`` resolves (following symlinks) to ``root`` or below it."""
-    real_root = Path(os.path.realpath(root))
-    real = Path(os.path.realpath(path))
+    """Whether ``path`` resolves (following symlinks) to ``root`` or below it.
+
+    A path that cannot be resolved (a link into ``/proc`` we may not read, a loop)
+    counts as outside: it is refused, never followed.
+    """
+    try:
+        real_root = Path(os.path.realpath(root))
+        real = Path(os.path.realpath(path, strict=False))
+    except OSError:
+        return False
     return real == real_root or real.is_relative_to(real_root)
 
 
