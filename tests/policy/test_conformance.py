@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.policy.peer import Run, conftest, opa_children, ours, shared_server
+from validator.errors import PolicyError
 from validator.policy import RegoVersion
 
 RUNS = {
@@ -50,8 +51,10 @@ def test_same_results_as_conftest(run: Run, shared: dict[RegoVersion, dict[str, 
     assert ours(run, **shared[run.rego_version]) == expected
 
 
-def test_a_namespace_without_policies_finds_nothing_in_both() -> None:
+def test_a_namespace_without_policies_is_an_error_not_a_silent_pass() -> None:
+    """A deliberate difference: conftest passes when no rule is selected, we refuse."""
     run = Run(case="namespaces", files=("app.yaml",), namespaces=("nope",))
     assert conftest(run).results == ()
-    assert ours(run).results == ()
+    with pytest.raises(PolicyError, match=r"namespace nope \(packages with rules: .*main"):
+        ours(run)
     assert ours(Run(case="namespaces", files=("app.yaml",), namespaces=("main",))).results

@@ -112,6 +112,21 @@ def _read(files: dict[str, Path]) -> dict[str, str]:
     return texts
 
 
+def _require_rules(plans: Sequence[NamespacePlan], modules: Sequence[PolicyModule],
+                   settings: PolicySettings) -> None:
+    """A run that would evaluate no rule at all is a misconfiguration, never a silent pass."""
+    if any(plan.rules for plan in plans):
+        return
+    checked = sorted({m.namespace for m in modules
+                      if any(is_checked_rule(name) for name in m.rule_lines)})
+    asked = "every package" if settings.all_namespaces else ", ".join(settings.namespaces)
+    hint = (f"packages with rules: {', '.join(checked)}; select them with --namespace "
+            "(globs such as 'k8s.*' work) or --all-namespaces" if checked else
+            "no package has deny, violation or warn rules")
+    raise PolicyError(f"no deny, violation or warn rule to evaluate in the policies for "
+                      f"namespace {asked} ({hint})")
+
+
 def _plan(namespaces: Sequence[str], modules: Sequence[PolicyModule]
           ) -> tuple[list[NamespacePlan], dict[tuple[str, str], RuleInfo]]:
     plans = []
@@ -138,6 +153,7 @@ def _load(session: OpaSession, settings: PolicySettings, *, texts: dict[str, str
     namespaces = select_namespaces(modules, settings.namespaces,
                                    all_namespaces=settings.all_namespaces)
     plans, infos = _plan(namespaces, modules)
+    _require_rules(plans, modules, settings)
     package = ("gitops_validator", f"run_{run_id}")
     # Outside the run's policy ids, so that no policy file can have its id.
     wrapper_id = f"gitops-validator/{run_id}.query/wrapper.rego"
