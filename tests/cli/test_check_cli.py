@@ -148,3 +148,23 @@ def test_entry_point_runs_as_a_module(repo: Path) -> None:
     assert "::error" not in out
     assert "::warning" not in out
     assert out.strip().endswith("1 resource in 1 file: no problems")
+
+
+def test_github_and_sarif_paths_are_relative_to_the_checkout(monkeypatch: pytest.MonkeyPatch) -> None:
+    """examples/ is its own validator root inside this git checkout: annotations need the prefix."""
+    _, out, _ = invoke("check", str(EXAMPLES), "-o", "github")
+    assert "::error file=examples/apps/broken/worker.yaml,line=12,col=3," in out
+    _, out, _ = invoke("check", str(EXAMPLES), "-o", "sarif")
+    uris = {loc["physicalLocation"]["artifactLocation"]["uri"]
+            for result in json.loads(out)["runs"][0]["results"] for loc in result["locations"]}
+    assert "examples/apps/broken/worker.yaml" in uris
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(EXAMPLES))
+    _, out, _ = invoke("check", str(EXAMPLES), "-o", "github")
+    assert "::error file=apps/broken/worker.yaml,line=12,col=3," in out
+
+
+def test_report_file_that_cannot_be_written_is_a_usage_error(repo: Path) -> None:
+    code, _, err = invoke("check", str(repo), "--no-policy", "-o", f"json={repo}")
+    assert code == 2
+    assert f"cannot write report to {repo}: is a directory" in err
+    assert not list(repo.parent.glob(f".{repo.name}.partial"))

@@ -15,6 +15,7 @@ from validator.cli.common import (
     comma_list,
     errors_exit_2,
     progress_callback,
+    report_roots,
     write_reports,
 )
 from validator.config import FailOn, find_repo_root, parse_outputs, resolve_check_settings
@@ -117,9 +118,9 @@ def check(ctx: click.Context, /, **options: Any) -> None:
         settings = resolve_check_settings(options, explicit=_explicit(ctx), root=root,
                                           paths=paths, repo=repo)
         report = run_check(settings, progress=progress_callback(progress))
-        display_root = os.path.relpath(root, Path.cwd())
-        write_reports(report, outputs, color=sys.stdout.isatty() if color is None else color,
-                      display_root="" if display_root == "." else display_root)
+        if color is None:
+            color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        write_reports(report, outputs, color=color, roots=report_roots(root))
     sys.exit(exit_code(report, settings.fail_on))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from collections.abc import Callable, Iterator
@@ -61,13 +62,34 @@ def progress_callback(enabled: bool) -> Callable[[str, int, int], None] | None:
     return update
 
 
+def report_roots(root: Path | None) -> dict[OutputFormat, str]:
+    """What each format puts before repository-relative paths (see ``RenderOptions.display_root``).
+
+    Text: the root seen from the working directory, so terminal paths open. GitHub and
+    SARIF: the root seen from the checkout ($GITHUB_WORKSPACE, else the nearest folder
+    with a ``.git``), so annotations land on the right files when the validated
+    repository is a folder of a larger one.
+    """
+    if root is None:
+        return {}
+    workspace = Path(os.environ.get("GITHUB_WORKSPACE") or _git_toplevel(root)).resolve()
+    checkout = os.path.relpath(root, workspace) if root.is_relative_to(workspace) else "."
+    terminal = os.path.relpath(root, Path.cwd())
+    return {OutputFormat.TEXT: "" if terminal == "." else terminal,
+            OutputFormat.GITHUB: "" if checkout == "." else checkout,
+            OutputFormat.SARIF: "" if checkout == "." else checkout}
+
+
+def _git_toplevel(root: Path) -> Path:
+    return next((folder for folder in (root, *root.parents) if (folder / ".git").exists()), root)
+
+
 def write_reports(report: Report, outputs: tuple[OutputSpec, ...], *, color: bool,
-                  display_root: str) -> None:
+                  roots: dict[OutputFormat, str]) -> None:
     """Render every requested output; files are written whole (temp file, then rename)."""
     for spec in outputs:
         to_terminal = spec.path is None and sys.stdout.isatty()
-        options = RenderOptions(color=color and to_terminal, display_root=display_root
-                                if spec.format in (OutputFormat.TEXT,) else "")
+        options = RenderOptions(color=color and to_terminal, display_root=roots.get(spec.format, ""))
         text = render_report(report, spec.format, options)
         if spec.path is None:
             if text:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -45,7 +46,8 @@ def policy_test(paths: tuple[Path, ...], **options: Any) -> None:
                                   coverage_threshold=options["coverage_threshold"],
                                   rego_version=options["rego_version"], run_filter=options["run_filter"])
         report = policy_test_report(result)
-        write_reports(report, outputs, color=sys.stdout.isatty(), display_root="")
+        write_reports(report, outputs, color=sys.stdout.isatty() and not os.environ.get("NO_COLOR"),
+                      roots={})
         if any(spec.format is OutputFormat.TEXT and spec.path is None for spec in outputs):
             click.echo(result.summary)
     sys.exit(1 if report.findings else 0)

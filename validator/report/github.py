@@ -15,6 +15,7 @@ from typing import assert_never
 from validator.model import Finding, Report, Severity
 from validator.report.common import (
     context_text,
+    display_path,
     printable,
     sorted_findings,
     sorted_skipped,
@@ -57,9 +58,9 @@ def workflow_command(name: str, properties: list[tuple[str, str]], message: str)
     return f"::{name}{' ' + props if props else ''}::{escape_data(_safe(message))}"
 
 
-def _finding_command(finding: Finding) -> str:
+def _finding_command(finding: Finding, root: str) -> str:
     loc = finding.location
-    properties = [("file", loc.path)]
+    properties = [("file", display_path(loc.path, root))]
     if loc.line > 0:
         properties.append(("line", str(loc.line)))
         if loc.column > 0:
@@ -75,9 +76,10 @@ def _finding_command(finding: Finding) -> str:
 
 def render_github(report: Report, options: RenderOptions) -> str:
     """Render the report as GitHub Actions workflow commands."""
-    lines = [_finding_command(f) for f in sorted_findings(report)]
+    lines = [_finding_command(f, options.display_root) for f in sorted_findings(report)]
     lines.extend(
-        workflow_command("notice", [("file", s.path), ("title", "skipped")], s.reason)
+        workflow_command("notice", [("file", display_path(s.path, options.display_root)),
+                                    ("title", "skipped")], s.reason)
         for s in sorted_skipped(report)
     )
     lines.append(f"{options.tool_name}: {summary_line(report)}")

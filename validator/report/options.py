@@ -41,9 +41,10 @@ class RenderOptions:
     """Absolute URI of the repository root (``file:///work/repo/``); SARIF
     ``originalUriBaseIds["%SRCROOT%"]``. Empty: left out, paths stay repo-relative."""
     display_root: str = ""
-    """Text format only: a directory, relative to where the command runs, put in front of
-    every repository-relative path shown (``../repo``), so the paths a terminal shows
-    open from there. Empty: paths are shown repository-relative."""
+    """A directory put in front of every repository-relative path in text, GitHub and
+    SARIF output: for text, the root seen from where the command runs (``../repo``), so
+    a terminal's paths open; for GitHub and SARIF, the root seen from the checkout
+    (``deploy/``), so annotations land on the right files. Empty: paths as they are."""
     information_uri: str = ""
     """Absolute URI of the tool's home page (SARIF ``tool.driver.informationUri``);
     empty: left out."""

@@ -13,7 +13,7 @@ from typing import Any, assert_never
 from urllib.parse import quote
 
 from validator.model import Finding, Report, Rule, Severity, Skipped
-from validator.report.common import context_text, sorted_findings, sorted_skipped
+from validator.report.common import context_text, display_path, sorted_findings, sorted_skipped
 from validator.report.json_report import resource_json
 from validator.report.options import RenderOptions
 
@@ -63,13 +63,13 @@ def _rule_json(rule: Rule, findings: list[Finding]) -> dict[str, Any]:
     return entry
 
 
-def _artifact_location(path: str) -> dict[str, Any]:
-    return {"uri": quote(path, safe="/"), "uriBaseId": SRCROOT}
+def _artifact_location(path: str, root: str) -> dict[str, Any]:
+    return {"uri": quote(display_path(path, root), safe="/"), "uriBaseId": SRCROOT}
 
 
-def _result_json(finding: Finding, rule_index: int) -> dict[str, Any]:
+def _result_json(finding: Finding, rule_index: int, root: str) -> dict[str, Any]:
     loc = finding.location
-    physical: dict[str, Any] = {"artifactLocation": _artifact_location(loc.path)}
+    physical: dict[str, Any] = {"artifactLocation": _artifact_location(loc.path, root)}
     if loc.line > 0:
         region = {"startLine": loc.line}
         if loc.column > 0:
@@ -95,11 +95,11 @@ def _result_json(finding: Finding, rule_index: int) -> dict[str, Any]:
     }
 
 
-def _notification_json(item: Skipped) -> dict[str, Any]:
+def _notification_json(item: Skipped, root: str) -> dict[str, Any]:
     return {
         "level": "note",
         "message": {"text": f"skipped: {item.reason}"},
-        "locations": [{"physicalLocation": {"artifactLocation": _artifact_location(item.path)}}],
+        "locations": [{"physicalLocation": {"artifactLocation": _artifact_location(item.path, root)}}],
     }
 
 
@@ -119,9 +119,10 @@ def sarif_log(report: Report, options: RenderOptions) -> dict[str, Any]:
         "tool": {"driver": driver},
         "invocations": [{
             "executionSuccessful": True,
-            "toolExecutionNotifications": [_notification_json(s) for s in sorted_skipped(report)],
+            "toolExecutionNotifications": [_notification_json(s, options.display_root)
+                                           for s in sorted_skipped(report)],
         }],
-        "results": [_result_json(f, index[f.rule_id]) for f in findings],
+        "results": [_result_json(f, index[f.rule_id], options.display_root) for f in findings],
         "columnKind": "unicodeCodePoints",
         "properties": {
             "resources": report.resources,
