@@ -20,6 +20,7 @@ from validator.model import Engine, Finding, Location, Severity
 from validator.process import Command, run
 from validator.render.helm_map import HelmLocator, document_sources, template_path
 from validator.render.paths import escaping_symlinks, inside_root, repo_relative
+from validator.render.screen import screen_inputs
 from validator.render.settings import RenderResult, RenderSettings
 from validator.render.sourcemap import parse_text
 from validator.render.targets import Target
@@ -43,6 +44,9 @@ def render_helm(target: Target, *, root: Path, settings: RenderSettings) -> Rend
                  for v in target.values_files
                  if not (root / v).is_file() or not inside_root(root, root / v)]
     problems += _missing_dependencies(root, target.path)
+    if not problems:
+        problems += screen_inputs(root, target.inputs, settings.load_options.limits,
+                                  target=f"chart {target.name}")
     files = len(target.inputs)
     if problems:
         return RenderResult(findings=tuple(problems), files_read=files, targets=1)

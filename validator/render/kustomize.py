@@ -34,6 +34,7 @@ from validator.render.kustomization import Kustomization
 from validator.render.kustomization_reader import read_tree
 from validator.render.kustomize_map import KustomizeLocator, Origin
 from validator.render.paths import inside_root, repo_relative
+from validator.render.screen import screen_inputs
 from validator.render.settings import RenderResult, RenderSettings
 from validator.render.sourcemap import SourceFiles
 from validator.render.targets import Target
@@ -56,6 +57,8 @@ def render_kustomize(target: Target, *, root: Path, settings: RenderSettings) ->
                          "kustomization file is a symlink leaving the repository; refused")
                 for k in tree if not inside_root(root, root / k.path)]
     files = {path for k in tree for path in (k.path, *k.files)}
+    refused += screen_inputs(root, files, settings.load_options.limits,
+                             target=f"kustomization {target.path}")
     if refused:
         return RenderResult(findings=tuple(refused), files_read=len(files), targets=1)
     real_root = Path(os.path.realpath(root))

@@ -1,0 +1,40 @@
+"""Screening a target's input files before helm or kustomize parse them.
+
+Our loader refuses a YAML bomb in a plain file, but helm and kustomize parse their
+inputs with Go YAML libraries that expand aliases without a budget: a billion-laughs
+file behind a kustomization took kustomize to gigabytes of memory. Every input that
+could expand (it uses anchors and aliases) or is over the size limit is checked with
+the loader's limits first, and the target is refused if one fails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from validator.load import LoadOptions, load_bytes
+from validator.load.safety import LoadLimits
+from validator.model import Engine, Finding, Location, Severity
+
+_YAML_SUFFIXES = (".yaml", ".yml", ".json")
+_LIMIT_RULES = frozenset({"load/limit", "load/too-large"})
+
+
+def screen_inputs(root: Path, paths: Iterable[str], limits: LoadLimits, *, target: str) -> list[Finding]:
+    """Findings for the inputs (repository-relative ``paths``) that break the load limits."""
+    refused: list[Finding] = []
+    for path in sorted(set(paths)):
+        if not path.lower().endswith(_YAML_SUFFIXES):
+            continue
+        try:
+            data = (root / path).read_bytes()
+        except OSError:
+            continue  # a missing input is the renderer's to report, with its own message
+        if len(data) <= limits.max_file_bytes and not (b"&" in data and b"*" in data):
+            continue
+        loaded = load_bytes(data, display_path=path, options=LoadOptions(limits=limits))
+        refused += [Finding(rule_id="render/input-limit", severity=Severity.ERROR, engine=Engine.RENDER,
+                            location=Location(path=path, line=f.location.line),
+                            message=f"{f.message}; {target} was not rendered")
+                    for f in loaded.findings if f.rule_id in _LIMIT_RULES]
+    return refused
