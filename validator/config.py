@@ -8,6 +8,7 @@ flags, environment variables or files on its own.
 from __future__ import annotations
 
 import enum
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,7 +94,7 @@ def find_repo_root(paths: Sequence[Path], explicit: Path | None) -> Path:
         if not explicit.is_dir():
             raise UsageError(f"--root {explicit}: not a directory")
         return explicit.resolve()
-    start = (paths[0] if paths else Path.cwd()).resolve()
+    start = absolute(paths[0] if paths else Path.cwd())
     if start.is_file():
         start = start.parent
     for candidate in (start, *start.parents):
@@ -103,10 +104,16 @@ def find_repo_root(paths: Sequence[Path], explicit: Path | None) -> Path:
     return cwd if start.is_relative_to(cwd) else start
 
 
+def absolute(path: Path) -> Path:
+    """``path`` made absolute and normalised, symlinks NOT followed: a link named on the
+    command line is judged as a link (and refused if it leaves the repository)."""
+    return Path(os.path.normpath(path.absolute()))
+
+
 def relative_to_root(path: Path, root: Path) -> str:
     """``path`` as a repository-relative POSIX path (raises UsageError when outside)."""
     try:
-        return path.resolve().relative_to(root).as_posix() or "."
+        return absolute(path).relative_to(root).as_posix() or "."
     except ValueError:
         raise UsageError(f"{path} is outside the repository root {root}; "
                          "pass --root to choose another root") from None
@@ -159,7 +166,7 @@ def resolve_check_settings(options: Mapping[str, Any], *, explicit: set[str], ro
         notes.append(Skipped(path=".", reason="schema validation disabled (--no-schema)"))
     policy = None if pick("no_policy") else _policy_settings(pick, root, notes)
     return CheckSettings(
-        root=root, paths=tuple(p.resolve() for p in paths), repo_config=repo,
+        root=root, paths=tuple(absolute(p) for p in paths), repo_config=repo,
         render=RenderSettings(
             jobs=int(pick("jobs")), kubernetes_version=version,
             timeout=float(pick("render_timeout")),

@@ -12,12 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from validator.config import CheckSettings, FailOn
+from validator.config import CheckSettings, FailOn, relative_to_root
 from validator.load import Document
 from validator.load.safety import gc_paused
 from validator.model import Finding, Report, Rule, Skipped, sort_findings
 from validator.policy.settings import PolicySettings
-from validator.render import RenderResult, TargetKind, discover_targets, render_targets
+from validator.render import RenderResult, TargetKind, TargetPlan, discover_targets, render_targets
 from validator.schema import SchemaEngineName, SchemaSettings, validate_schemas
 from validator.tools import Tool, find_tool, tool_version
 
@@ -75,10 +75,24 @@ def _render(settings: CheckSettings, collected: _Collected, progress: Progress |
     result = render_targets(plan, settings.render, root=settings.root, progress=report_progress)
     collected.findings.extend(result.findings)
     collected.skipped.extend(result.skipped)
+    collected.skipped.extend(_not_checked(plan, settings))
     for kind in {target.kind for target in plan.targets}:
         if (tool := _RENDER_TOOLS.get(kind)) is not None:
             _note_tool(tool, collected)
     return result
+
+
+#: Reasons for not checking a file that would only be noise in every report.
+_QUIET_REASONS = ("not a YAML or JSON file", "the validator's configuration file",
+                  "symlink to a directory inside the repository")
+
+
+def _not_checked(plan: TargetPlan, settings: CheckSettings) -> list[Skipped]:
+    """Files the plan passes over, as skipped entries: every one the user named, and the
+    others unless their reason is routine (see ``_QUIET_REASONS``)."""
+    named = {relative_to_root(path, settings.root) for path in settings.paths}
+    return [Skipped(path=path, reason=why) for path, why in plan.ignored.items()
+            if path in named or not (why.startswith(_QUIET_REASONS) or path.rsplit("/", 1)[-1] == ".git")]
 
 
 def _validate_schemas(documents: tuple[Document, ...], settings: SchemaSettings,

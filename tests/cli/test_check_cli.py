@@ -168,3 +168,21 @@ def test_report_file_that_cannot_be_written_is_a_usage_error(repo: Path) -> None
     assert code == 2
     assert f"cannot write report to {repo}: is a directory" in err
     assert not list(repo.parent.glob(f".{repo.name}.partial"))
+
+
+def test_named_and_hidden_files_are_reported_when_not_checked(repo: Path) -> None:
+    (repo / "notes.txt").write_text("not yaml\n")
+    (repo / ".hidden").mkdir()
+    (repo / ".hidden" / "x.yaml").write_text(WRONG_TYPE)
+    (repo / "apps" / "escape.yaml").symlink_to("/etc/hostname")
+    code, out, _ = invoke("check", "notes.txt", "--no-policy", cwd=repo)
+    assert code == 0
+    assert "skipped: notes.txt: not a YAML or JSON file" in out
+    code, out, _ = invoke("check", ".", "--no-policy", cwd=repo)
+    assert code == 1
+    assert "skipped: .hidden: hidden directory" in out
+    assert "apps/escape.yaml: error render/symlink-escape" in out
+    assert ".git" not in out
+    code, out, _ = invoke("check", "apps/escape.yaml", "--no-policy", cwd=repo)
+    assert code == 1
+    assert "render/symlink-escape" in out

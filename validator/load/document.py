@@ -66,10 +66,10 @@ class Document:
         meta = meta if isinstance(meta, Mapping) else {}
         name = meta.get("name") or meta.get("generateName") or ""
         namespace = meta.get("namespace") or ""
-        return ResourceRef(
+        return ResourceRef(  # a non-string name is a schema finding, not part of the identity
             api_version=self.api_version, kind=self.kind,
-            namespace=namespace if isinstance(namespace, str) else str(namespace),
-            name=name if isinstance(name, str) else str(name),
+            namespace=namespace if isinstance(namespace, str) else "",
+            name=name if isinstance(name, str) else "",
         )
 
     def locate(self, field_path: FieldPath = ()) -> Location:

@@ -107,4 +107,4 @@ def _finding(document: Document, rule: str, message: str, catalog: SchemaCatalog
                   else Engine.SCHEMA)
     return Finding(rule_id=rule, severity=Severity.ERROR, message=message,
                    location=document.locate(()), engine=engine, resource=document.resource,
-                   title="Schema validation", target=document.target)
+                   target=document.target)

@@ -95,7 +95,7 @@ def violation_findings(document: Document, violations: Sequence[Violation],
         for path, message in _messages(document, violation, subject):
             yield Finding(rule_id=rule_id(violation.keyword), severity=Severity.ERROR,
                           message=message, location=document.locate(path), engine=engine,
-                          resource=resource, title="Schema validation", target=document.target)
+                          resource=resource, target=document.target)
 
 
 def _messages(document: Document, violation: Violation, subject: str
