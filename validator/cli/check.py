@@ -75,7 +75,7 @@ def _paths_option(func: Any) -> Any:
               help="Rego packages to evaluate; globs allowed, e.g. 'k8s.*'.", show_default="main")
 @click.option("--all-namespaces", is_flag=True, help="Evaluate every package of the policies.")
 @click.option("--data", "-d", "data_paths", multiple=True, type=click.Path(exists=True, path_type=Path),
-              help="JSON/YAML data files or folders, exposed to policies under data. (repeatable).")
+              help="JSON/YAML data files or folders, exposed to policies as data (repeatable).")
 @click.option("--combine", is_flag=True, help="Evaluate all documents as one input, as conftest --combine.")
 @click.option("--rego-version", type=click.Choice([v.value for v in RegoVersion]), default="v1",
               help="Rego syntax of the policies.")
@@ -98,7 +98,7 @@ def _paths_option(func: Any) -> Any:
               help="Progress bar on standard error (terminals only).")
 @click.pass_context
 def check(ctx: click.Context, /, **options: Any) -> None:
-    """Render, schema-check and policy-check the manifests under PATHS.
+    """Render, schema-check and policy-check the manifests under PATHS (default: .).
 
     \b
     Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it;

@@ -58,6 +58,8 @@ def progress_callback(enabled: bool) -> Callable[[str, int, int], None] | None:
         bar.update(done - bar.pos)
         if done >= total:
             bar.__exit__(None, None, None)
+            sys.stderr.write("\x1b[1A\x1b[2K")  # the finished bar leaves no line behind
+            sys.stderr.flush()
 
     return update
 

@@ -40,6 +40,8 @@ def main(verbose: int) -> None:
     level = logging.WARNING - 10 * verbose
     logging.basicConfig(level=max(level, logging.DEBUG), stream=sys.stderr,
                         format="%(levelname)s %(name)s: %(message)s")
+    if verbose < 2:  # the HTTP client's connection-pool chatter is not the user's business
+        logging.getLogger("urllib3").setLevel(logging.ERROR)
 
 
 @main.command()

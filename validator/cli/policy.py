@@ -33,11 +33,12 @@ def policy() -> None:
 @click.option("--output-file", "output_files", multiple=True, metavar="FILE",
               help="File for the --output of the same position (repeatable).")
 def policy_test(paths: tuple[Path, ...], **options: Any) -> None:
-    """Run the Rego unit tests (``test_*`` rules) under PATHS with ``opa test``.
+    """Run the Rego unit tests (rules named test_*) under PATHS with opa test.
 
     \b
-    PATHS default to ./policies. Exit codes, as `conftest verify`: 0 every test
-    passed (and coverage met the threshold), 1 a test failed, 2 the policies do not
+    PATHS default to ./policies. Exit codes: 0 every test passed (and coverage met
+    --coverage-threshold); 1 a test failed or errored, coverage fell short, or no
+    test was found (a typo in PATHS or --run must not pass); 2 the policies do not
     compile or opa is missing.
     """
     with errors_exit_2():

@@ -161,6 +161,12 @@ class OpaSession:
         reason = self._describe_exit()
         if reason:
             return PolicyError(f"OPA server died while {doing}: {reason}")
+        if isinstance(exc, requests.ConnectionError):
+            root = exc.__context__ or exc
+            while root.__context__ is not None:  # urllib3 wraps the socket error several times
+                root = root.__context__
+            why = root.strerror if isinstance(root, OSError) and root.strerror else "no connection"
+            return PolicyError(f"cannot reach the OPA server at {self._base} while {doing}: {why}")
         return PolicyError(f"OPA server at {self._base} failed while {doing}: {exc}")
 
 
