@@ -36,7 +36,7 @@ class NeedsFullConstructor(Exception):  # noqa: N818 - a signal, not an error
 class FastConstructor:
     """Builds one document from its node graph; aliases share one value, as in PyYAML."""
 
-    def __init__(self, scalar: Callable[[yaml.ScalarNode], Any], max_depth: int) -> None:
+    def __init__(self, scalar: Callable[[yaml.ScalarNode, str], Any], max_depth: int) -> None:
         self._scalar = scalar
         self._max_depth = max_depth
         self._built: dict[int, Any] = {}
@@ -66,7 +66,9 @@ class FastConstructor:
         return value
 
     def _construct_scalar(self, node: yaml.ScalarNode) -> Any:
-        tag = node.tag
+        return self._scalar_value(node, _tag(node))
+
+    def _scalar_value(self, node: yaml.ScalarNode, tag: str) -> Any:
         if tag == STR:
             return node.value
         if tag == NULL:
@@ -74,9 +76,9 @@ class FastConstructor:
         if tag == BOOL:
             return _BOOLS[node.value.lower()]
         if tag == INT:
-            return self._scalar(node)
+            return self._scalar(node, tag)
         if tag == FLOAT:
-            number = self._scalar(node)
+            number = self._scalar(node, tag)
             if not math.isfinite(number):
                 self.json_ready = False
             return number
@@ -88,13 +90,52 @@ class FastConstructor:
             if key_node.__class__ is not yaml.ScalarNode:
                 raise NeedsFullConstructor("complex key")
             # plain string keys and values are most of a manifest: no call for them
-            key = key_node.value if key_node.tag == STR else self._construct_scalar(key_node)
+            tag = key_node.tag
+            if tag == PLAIN:
+                tag = _RESOLVED.get(key_node.value) or resolve_plain(key_node.value)
+            key = key_node.value if tag == STR else self._scalar_value(key_node, tag)
             if not isinstance(key, str):  # a merge key (<<) raised above
                 self.json_ready = False
             if key in mapping:
                 self.duplicates.append((key, key_node.start_mark))
-            if value_node.__class__ is yaml.ScalarNode and value_node.tag == STR:
-                mapping[key] = value_node.value
+            if value_node.__class__ is yaml.ScalarNode:
+                tag = value_node.tag
+                if tag == PLAIN:
+                    tag = _RESOLVED.get(value_node.value) or resolve_plain(value_node.value)
+                mapping[key] = value_node.value if tag == STR else self._scalar_value(value_node, tag)
             else:
                 mapping[key] = self.construct(value_node, depth + 1)
         return mapping
+
+
+def _tag(node: yaml.ScalarNode) -> str:
+    tag: str = node.tag
+    return (_RESOLVED.get(node.value) or resolve_plain(node.value)) if tag == PLAIN else tag
+
+
+#: Tag the composer gives plain (unquoted, untagged) scalars; resolved here, by value.
+PLAIN = "tag:gitops-validator,2026:plain"
+_RESOLVED: dict[str, str] = {}
+_RESOLVED_MAX = 200_000
+
+
+class _Resolver(yaml.resolver.Resolver):
+    """YAML 1.1 implicit resolution without timestamps: dates stay strings, as in Kubernetes."""
+
+
+_Resolver.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.items()
+}
+_RESOLVER = _Resolver()
+
+
+def resolve_plain(value: str) -> str:
+    """The tag of a plain scalar (``123`` int, ``true`` bool, ``web`` str), memoised by value."""
+    tag = _RESOLVED.get(value)
+    if tag is None:
+        tag = _RESOLVER.resolve(yaml.ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
+        if len(_RESOLVED) > _RESOLVED_MAX:
+            _RESOLVED.clear()
+        _RESOLVED[value] = tag
+    return tag
