@@ -20,9 +20,9 @@ lint: setup
 	$(VENV)/mypy
 
 bench: setup
-	$(VENV)/python benchmarks/bench_schema.py
-	$(VENV)/python benchmarks/bench_policy.py
-	$(VENV)/python benchmarks/bench_render.py
+	$(VENV)/python -m benchmarks.bench_schema
+	$(VENV)/python -m benchmarks.bench_policy
+	$(VENV)/python -m benchmarks.bench_render
 
 clean:
 	rm -rf .venv .tools .cache .pytest_cache .mypy_cache .ruff_cache
