@@ -10,7 +10,7 @@ stopped with :func:`stop`.
 from __future__ import annotations
 
 import contextlib
-import ctypes
+import functools
 import logging
 import os
 import shlex
@@ -18,7 +18,7 @@ import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -115,7 +115,16 @@ def _last_lines(text: str, count: int = 5) -> str:
 
 _PR_SET_PDEATHSIG = 1
 #: prctl from the C library already loaded in this process (resolved before any fork).
-_PRCTL = getattr(ctypes.CDLL(None), "prctl", None) if sys.platform == "linux" else None
+
+
+@functools.cache
+def _prctl() -> Callable[..., int] | None:
+    """prctl from the C library already loaded in this process (looked up before any fork)."""
+    if sys.platform != "linux":
+        return None
+    import ctypes  # noqa: PLC0415 - only runs that start a server need it
+
+    return getattr(ctypes.CDLL(None), "prctl", None)
 
 
 def _die_with_parent() -> None:
@@ -125,8 +134,9 @@ def _die_with_parent() -> None:
     from a thread that lives as long as they should (the OPA server is started by the
     thread that runs the evaluation, and stopped by it).
     """
-    if _PRCTL is not None:
-        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    prctl = _prctl()
+    if prctl is not None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def start(command: Command, *, log_path: Path) -> subprocess.Popen[bytes]:
@@ -142,7 +152,7 @@ def start(command: Command, *, log_path: Path) -> subprocess.Popen[bytes]:
                 command.args, cwd=command.cwd, env=scrubbed_env(command.env),
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True,
-                preexec_fn=_die_with_parent if _PRCTL is not None else None,  # noqa: PLW1509
+                preexec_fn=_die_with_parent if _prctl() is not None else None,  # noqa: PLW1509
             )
         except FileNotFoundError as exc:
             raise CommandError(f"cannot run {command.args[0]}: {exc.strerror}") from exc
