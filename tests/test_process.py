@@ -76,3 +76,22 @@ def test_a_started_process_dies_with_a_killed_parent(tmp_path: Path) -> None:
 def run_parent(script: str) -> subprocess.Popen[bytes]:
     """The test's own parent process (product code runs processes only via validator.process)."""
     return subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE)
+
+
+def test_a_timeout_kills_everything_the_command_started(tmp_path: Path) -> None:
+    pid_file = tmp_path / "pid"
+    with pytest.raises(CommandTimeoutError):
+        run(Command(args=("sh", "-c", f"sleep 30 & echo $! > {pid_file}; wait"), timeout=0.5))
+    grandchild = int(pid_file.read_text())
+    deadline = time.monotonic() + 5
+    while _alive(grandchild) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(grandchild)
+
+
+def test_a_program_that_cannot_be_executed_is_a_command_error(tmp_path: Path) -> None:
+    tool = tmp_path / "tool"
+    tool.write_text("#!/bin/sh\n")
+    tool.chmod(0o644)
+    with pytest.raises(CommandError, match=r"cannot run .*tool: Permission denied"):
+        run(Command(args=(str(tool),)))

@@ -81,18 +81,25 @@ def run(command: Command) -> Result:
     _LOGGER.debug("Running command: %s", command)
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         try:
-            proc = subprocess.run(
+            proc = subprocess.Popen(
                 command.args, cwd=command.cwd, env=scrubbed_env(command.env),
-                input=command.stdin, stdout=out, stderr=err, timeout=command.timeout,
-                check=False, start_new_session=True,
-                stdin=None if command.stdin is not None else subprocess.DEVNULL,
-            )
-        except FileNotFoundError as exc:
-            raise CommandError(f"cannot run {command.args[0]}: {exc.strerror}") from exc
+                stdin=subprocess.PIPE if command.stdin is not None else subprocess.DEVNULL,
+                stdout=out, stderr=err, start_new_session=True)
+        except OSError as exc:
+            raise CommandError(f"cannot run {command.args[0]}: {exc.strerror or exc}") from exc
+        try:
+            if command.stdin is not None:
+                proc.communicate(command.stdin, timeout=command.timeout)
+            else:
+                proc.wait(timeout=command.timeout)
         except subprocess.TimeoutExpired as exc:
+            _kill_group(proc)  # everything it started, not only the process itself
             raise CommandTimeoutError(
                 f"{Path(command.args[0]).name} did not finish within {command.timeout:g}s: {command}"
             ) from exc
+        except BaseException:
+            _kill_group(proc)
+            raise
         size = out.seek(0, os.SEEK_END)
         err.seek(0)
         stderr = err.read(1024 * 1024).decode("utf-8", "replace")
@@ -107,6 +114,12 @@ def run(command: Command) -> Result:
             f"{Path(command.args[0]).name} exited with code {proc.returncode}: "
             f"{_last_lines(stderr) or command}", stderr=stderr, returncode=proc.returncode)
     return Result(returncode=proc.returncode, stdout=stdout, stderr=stderr)
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
 
 
 def _last_lines(text: str, count: int = 5) -> str:
@@ -154,8 +167,8 @@ def start(command: Command, *, log_path: Path) -> subprocess.Popen[bytes]:
                 start_new_session=True,
                 preexec_fn=_die_with_parent if _prctl() is not None else None,  # noqa: PLW1509
             )
-        except FileNotFoundError as exc:
-            raise CommandError(f"cannot run {command.args[0]}: {exc.strerror}") from exc
+        except OSError as exc:
+            raise CommandError(f"cannot run {command.args[0]}: {exc.strerror or exc}") from exc
 
 
 def stop(proc: subprocess.Popen[bytes], *, grace: float = 5.0) -> None:

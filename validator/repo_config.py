@@ -121,6 +121,8 @@ def load_repo_config(root: Path) -> RepoConfig:
         raise ConfigError(f"{CONFIG_FILE}:{line}: YAML syntax error: {exc.problem}") from exc
     except yaml.YAMLError as exc:
         raise ConfigError(f"{CONFIG_FILE}: YAML error: {exc}") from exc
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:  # !!int abc and the like
+        raise ConfigError(f"{CONFIG_FILE}: a value cannot be read: {exc}") from exc
     data = {} if data is None else data
     locator = TextLocator(text, path=CONFIG_FILE)
     _validate(data, locator)

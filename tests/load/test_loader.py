@@ -192,6 +192,15 @@ def test_json_documents_and_positions() -> None:
     assert rules(bad) == [("load/syntax", 1)]
 
 
+@pytest.mark.parametrize(("value", "message"), [
+    ("!!bool maybe", "'maybe' is not a valid bool"), ("!!int abc", "'abc' is not a valid int"),
+    ("!!float x", "'x' is not a valid float")])
+def test_bad_explicitly_tagged_values_are_findings(value: str, message: str) -> None:
+    result = load_bytes(f"apiVersion: v1\nkind: A\nx: {value}\n".encode(), display_path="t.yaml")
+    assert [(f.rule_id, f.location.line) for f in result.findings] == [("load/syntax", 3)]
+    assert message in result.findings[0].message
+
+
 def test_unknown_tag_is_a_finding_with_its_line() -> None:
     result = load_bytes(b"apiVersion: v1\nkind: ConfigMap\ndata: !Ref x\n", display_path="t.yaml")
     assert rules(result) == [("load/syntax", 3)]
@@ -209,3 +218,29 @@ def test_json_ready_is_only_claimed_when_proven(body: bytes, ready: bool) -> Non
     path = "x.json" if body.startswith(b"{") else "x.yaml"
     (doc,) = load_bytes(body, display_path=path).documents
     assert doc.json_ready is ready
+
+
+def test_gc_pauses_nest_and_the_collector_resumes_after_the_last() -> None:
+    import gc  # noqa: PLC0415
+    import threading  # noqa: PLC0415
+
+    from validator.load.safety import gc_paused  # noqa: PLC0415
+
+    assert gc.isenabled()
+    inner_started, outer_done = threading.Event(), threading.Event()
+    seen: list[bool] = []
+
+    def other_run() -> None:
+        with gc_paused():
+            inner_started.set()
+            outer_done.wait(5)
+            seen.append(gc.isenabled())  # the first run ended; this one still holds the pause
+
+    with gc_paused():
+        worker = threading.Thread(target=other_run)
+        worker.start()
+        inner_started.wait(5)
+    outer_done.set()
+    worker.join(5)
+    assert seen == [False]
+    assert gc.isenabled()

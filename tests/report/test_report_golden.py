@@ -38,6 +38,7 @@ def test_matches_golden(name: str, fmt: OutputFormat, options: RenderOptions) ->
     golden = GOLDEN_DIR / name
     if os.environ.get("UPDATE_GOLDEN") == "1":
         golden.write_bytes(rendered)
+        pytest.skip(f"{golden.name} rewritten: review the diff, then run without UPDATE_GOLDEN")
     assert golden.exists(), f"{golden} missing: run with UPDATE_GOLDEN=1"
     assert rendered == golden.read_bytes()
 

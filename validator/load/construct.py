@@ -69,6 +69,14 @@ class FastConstructor:
         return self._scalar_value(node, _tag(node))
 
     def _scalar_value(self, node: yaml.ScalarNode, tag: str) -> Any:
+        try:
+            return self._typed_value(node, tag)
+        except (ValueError, KeyError) as exc:  # !!int abc, !!bool maybe
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{node.value!r} is not a valid {tag.rsplit(':', 1)[-1]}",
+                node.start_mark) from exc
+
+    def _typed_value(self, node: yaml.ScalarNode, tag: str) -> Any:
         if tag == STR:
             return node.value
         if tag == NULL:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gc
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,6 +30,10 @@ class LoadLimits:
     """Most nodes one document may expand to once aliases are followed."""
 
 
+_PAUSES = 0
+_PAUSES_LOCK = threading.Lock()
+
+
 @contextmanager
 def gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while building many acyclic objects.
@@ -37,16 +42,25 @@ def gc_paused() -> Iterator[None]:
     documents already alive, each automatic collection rescans them all and
     parsing gets several times slower. Parsed YAML holds no reference cycles
     (a recursive alias is refused by the depth limit), so nothing is lost by
-    collecting later. Nesting and threads are safe: only the outermost pause
-    that found the collector enabled enables it again.
+    collecting later. Pauses nest and may overlap across threads: the collector
+    runs again when the last one ends (if it was enabled when the first began).
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
+    global _PAUSES, _RESUME  # noqa: PLW0603 - one process-wide collector, one counter
+    with _PAUSES_LOCK:
+        if _PAUSES == 0:
+            _RESUME = gc.isenabled()
+            gc.disable()
+        _PAUSES += 1
     try:
         yield
     finally:
-        if was_enabled:
-            gc.enable()
+        with _PAUSES_LOCK:
+            _PAUSES -= 1
+            if _PAUSES == 0 and _RESUME:
+                gc.enable()
+
+
+_RESUME = True
 
 
 class LimitExceededError(Exception):

@@ -95,6 +95,10 @@ def construct_document(loader: YamlLoader, node: yaml.Node | None, max_depth: in
         value = fast.construct(node)
     except NeedsFullConstructor:
         _retag(node, set())
-        return loader.construct_document(node), False
+        try:
+            return loader.construct_document(node), False
+        except (ValueError, KeyError, TypeError) as exc:  # !!timestamp 2020-02-30 and the like
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a value cannot be read: {exc}", node.start_mark) from exc
     loader.duplicates.extend(fast.duplicates)
     return value, fast.json_ready

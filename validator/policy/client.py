@@ -41,7 +41,8 @@ class OpaSession:
         port = parts.port or (443 if parts.scheme == "https" else 80)
         self._client = OpaClient(host=parts.hostname, port=port, ssl=parts.scheme == "https",
                                  token=token, retries=0, timeout=timeout)
-        self._base = f"{parts.scheme}://{parts.netloc}"
+        # for messages: host and port only, never user:password@ from the URL
+        self._base = f"{parts.scheme}://{parts.hostname}:{port}"
         self._timeout = timeout
         self._describe_exit = describe_exit
         self.id_prefix = id_prefix

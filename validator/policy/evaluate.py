@@ -195,17 +195,18 @@ def evaluate_policies(documents: Sequence[Document], settings: PolicySettings, *
     data = load_data(settings.data_paths)
     run_id = secrets.token_hex(6)
     _LOGGER.debug("Evaluating %d documents against %d policies", len(documents), len(files))
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="opa-input") as pool:
-        # JSON-encode the documents while OPA starts and compiles the policies.
+    # OPA is started before the encoding thread exists: forking a threaded process is unsafe.
+    with opa_session(settings, run_id=run_id, policy_files=at_startup, root=root) as session, \
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="opa-input") as pool:
+        # JSON-encode the documents while OPA compiles the policies and takes the data.
         encoding = pool.submit(make_batches, documents, root=root, combine=settings.combine)
-        with opa_session(settings, run_id=run_id, policy_files=at_startup, root=root) as session:
-            pushed: list[str] = []
-            try:
-                session.write_data(data)
-                return _evaluate(session, encoding, settings, texts=texts, pushed=pushed,
-                                 run_id=run_id)
-            finally:
-                if settings.opa_url:  # a shared server: leave it as we found it
-                    for policy_id in reversed(pushed):
-                        session.delete_policy(policy_id)
-                    session.delete_data(list(data))
+        pushed: list[str] = []
+        try:
+            session.write_data(data)
+            return _evaluate(session, encoding, settings, texts=texts, pushed=pushed,
+                             run_id=run_id)
+        finally:
+            if settings.opa_url:  # a shared server: leave it as we found it
+                for policy_id in reversed(pushed):
+                    session.delete_policy(policy_id)
+                session.delete_data(list(data))

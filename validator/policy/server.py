@@ -23,7 +23,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
@@ -54,8 +54,8 @@ class LocalServer:
 
     url: str
     """Base URL, ``http://127.0.0.1:<port>``."""
-    token: str
-    """The bearer token every request needs."""
+    token: str = field(repr=False)
+    """The bearer token every request needs (never shown in a repr)."""
     process: Popen[bytes]
     """The ``opa`` process (see :func:`exit_reason`)."""
     log_path: Path

@@ -8,6 +8,7 @@ takes besides the documents; every field corresponds to one CLI option (see
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,7 +48,8 @@ class PolicySettings:
     def __repr__(self) -> str:
         # The token must never reach a log line or traceback.
         token = "***" if self.opa_token else None
+        url = re.sub(r"//[^/@]*@", "//***@", self.opa_url) if self.opa_url else None
         return (f"PolicySettings(policy_dirs={self.policy_dirs!r}, namespaces={self.namespaces!r}, "
                 f"all_namespaces={self.all_namespaces!r}, data_paths={self.data_paths!r}, "
                 f"combine={self.combine!r}, rego_version={self.rego_version!r}, "
-                f"opa_url={self.opa_url!r}, opa_token={token!r}, timeout={self.timeout!r})")
+                f"opa_url={url!r}, opa_token={token!r}, timeout={self.timeout!r})")

@@ -9,6 +9,7 @@ makes the whole run meaningless propagates.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import ExitStack
@@ -73,9 +74,12 @@ def render_targets(plan: TargetPlan, settings: RenderSettings, *, root: Path,
     targets = plan.targets
     results: list[RenderResult | None] = [None] * len(targets)
     plain = [i for i, target in enumerate(targets) if target.kind is TargetKind.PLAIN]
-    in_processes = plain if settings.jobs > 1 and len(plain) >= PROCESS_THRESHOLD else []
+    # fork only a process with no other thread (a webhook worker must not fork its pool)
+    forkable = threading.active_count() == 1
+    in_processes = plain if forkable and settings.jobs > 1 and len(plain) >= PROCESS_THRESHOLD else []
     local = set(in_processes[::settings.jobs])  # this process parses a share itself
     remote = [i for i in in_processes if i not in local]
+    remote_set = set(remote)
     done = 0
 
     def finished(indexes: list[int], batch: list[RenderResult]) -> None:
@@ -102,7 +106,7 @@ def render_targets(plan: TargetPlan, settings: RenderSettings, *, root: Path,
         threads = stack.enter_context(ThreadPoolExecutor(max_workers=max(1, settings.jobs),
                                                          thread_name_prefix="render"))
         for i, target in enumerate(targets):
-            if i not in local and i not in remote:
+            if i not in local and i not in remote_set:
                 futures[threads.submit(_render_batch, [target], root, settings)] = [i]
         try:
             for i in sorted(local):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from validator.load import LoadOptions, load_bytes
+from validator.load import LoadOptions, load_bytes, load_file
 from validator.load.safety import LoadLimits
 from validator.model import Engine, Finding, Location, Severity
 
@@ -27,12 +27,15 @@ def screen_inputs(root: Path, paths: Iterable[str], limits: LoadLimits, *, targe
         if not path.lower().endswith(_YAML_SUFFIXES):
             continue
         try:
-            data = (root / path).read_bytes()
+            if (root / path).stat().st_size > limits.max_file_bytes:  # refused unread
+                loaded = load_file(root / path, display_path=path, options=LoadOptions(limits=limits))
+            else:
+                data = (root / path).read_bytes()
+                if not (b"&" in data and b"*" in data):
+                    continue
+                loaded = load_bytes(data, display_path=path, options=LoadOptions(limits=limits))
         except OSError:
             continue  # a missing input is the renderer's to report, with its own message
-        if len(data) <= limits.max_file_bytes and not (b"&" in data and b"*" in data):
-            continue
-        loaded = load_bytes(data, display_path=path, options=LoadOptions(limits=limits))
         refused += [Finding(rule_id="render/input-limit", severity=Severity.ERROR, engine=Engine.RENDER,
                             location=Location(path=path, line=f.location.line),
                             message=f"{f.message}; {target} was not rendered")
