@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import sys
 import time
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 from tests.policy.peer import BUSY_EVALUATING, CASES, Run, cpu_seconds, evaluate, process_alive
 from validator import process
 from validator.errors import PolicyError
+from validator.policy import server
 
 if TYPE_CHECKING:
     from subprocess import Popen
@@ -73,14 +75,15 @@ def test_a_signal_to_the_run_stops_its_opa_server(signum: int, tmp_path: Path) -
 
 
 def test_an_opa_that_cannot_start_is_a_policy_error_with_its_log(
-        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    fake = tmp_path / "opa"
-    fake.write_text("#!/bin/sh\necho 'error: cannot listen' >&2\nexit 3\n")
-    fake.chmod(0o755)
-    monkeypatch.setenv("GITOPS_VALIDATOR_OPA", str(fake))
-    with pytest.raises(PolicyError, match=r"OPA server did not start: OPA exited with code 3: "
-                                          r"error: cannot listen \(log: .*\.log\)$") as err:
-        evaluate(Run(case="basic", files=("service.json",)))
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real opa fails to start: the port it is given is already taken."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        monkeypatch.setattr(server, "_free_port", lambda: taken.getsockname()[1])
+        with pytest.raises(PolicyError, match=r"OPA server did not start: OPA exited with code 1: "
+                                              r".*address already in use.*\(log: .*\.log\)$") as err:
+            evaluate(Run(case="basic", files=("service.json",)))
     log = Path(str(err.value).rsplit("(log: ", 1)[1].rstrip(")"))
-    assert "cannot listen" in log.read_text()
+    assert "address already in use" in log.read_text()
     log.unlink()

@@ -30,7 +30,7 @@ allow if input.identity == {token}
 #: ``policies/x.rego:12: rego_type_error: ...`` as OPA prints load and compile errors,
 #: the first one possibly after ``error: initialization error: 1 error occurred: ``.
 _HEADER = re.compile(r"^error: .*? occurred(?: during loading)?:\s*")
-_ERROR_LINE = re.compile(r"^\S.*?:\d+: [a-z_]+: .*$")
+_ERROR_LINE = re.compile(r"^[^\s{].*?:\d+: [a-z_]+: .*$")  # not OPA's JSON log lines
 
 
 def authz_policy(token: str) -> str:

@@ -152,7 +152,7 @@ def local_opa_server(*, rego_version: RegoVersion, policy_files: Sequence[str] =
         os.close(fd)
         log_path = Path(name)
     server: LocalServer | None = None
-    crashed = False
+    crashed = alive = False
     token = secrets.token_urlsafe(32)
     fd, authz_name = tempfile.mkstemp(prefix="gitops-validator-authz-", suffix=".rego")
     authz = Path(authz_name)
@@ -170,6 +170,7 @@ def local_opa_server(*, rego_version: RegoVersion, policy_files: Sequence[str] =
                                  log_path=log_path)
             if _wait_healthy(server, port):
                 break
+            alive = proc.poll() is None  # running but never healthy, or exited
             _release(proc)
             if "address already in use" not in _log_tail(log_path):
                 break
@@ -177,9 +178,10 @@ def local_opa_server(*, rego_version: RegoVersion, policy_files: Sequence[str] =
             if errors := startup_errors(_log_text(log_path)):
                 raise PolicyError("; ".join(errors))
             crashed = True
-            reason = server.exit_reason() if server else None
+            reason = server.exit_reason() if server and not alive else None
             raise PolicyError("OPA server did not start: " + (
-                reason or f"no answer on /health within {STARTUP_TIMEOUT:g}s (log: {log_path})"))
+                reason or f"no answer on /health within {STARTUP_TIMEOUT:g}s; it logged: "
+                f"{_log_tail(log_path)} (log: {log_path})"))
         authz.unlink()  # loaded: the token need not stay on disk
         _LOGGER.debug("OPA server ready at %s (pid %d)", server.url, server.process.pid)
         yield server
