@@ -43,6 +43,3 @@ class SchemaError(ValidatorError):
 class PolicyError(ValidatorError):
     """Policies could not be loaded or evaluated (compile error, timeout, OPA died)."""
 
-
-class RenderError(ValidatorError):
-    """A render step failed in a way that is not a finding (for example a refused input)."""

@@ -97,7 +97,7 @@ def require_tool(tool: Tool) -> Path:
         version = pinned_versions().get(tool.value, "")
         raise ToolNotFoundError(
             f"{tool.value} is required but was not found ({where}); install it with "
-            f"`make setup` (or `scripts/install-tools.sh`{' ' + tool.value if tool else ''}), "
+            f"`make setup` (or `scripts/install-tools.sh {tool.value}`), "
             f"or set GITOPS_VALIDATOR_{tool.name} to its path"
             + (f"; the pinned version is {version}" if version else ""))
     return path

@@ -167,7 +167,9 @@ def _parse_coverage(stdout: bytes) -> tuple[float, tuple[FileCoverage, ...]]:
         covered, total = covered + hit, total + hit + miss
         files.append(FileCoverage(
             file=name, coverage=float(data.get("coverage", 0)),
-            not_covered=tuple(sorted({int(r["start"]["row"]) for r in data.get("not_covered", [])}))))
+            not_covered=tuple(sorted({row for r in data.get("not_covered", [])
+                                      for row in range(int(r["start"]["row"]),
+                                                       int(r["end"]["row"]) + 1)}))))
     _LOGGER.debug("Policy coverage: %d of %d lines", covered, total)
     percent = 100.0 * covered / total if total else float(report.get("coverage", 0))
     return percent, tuple(files)

@@ -46,7 +46,11 @@ class RepoScan:
         return True
 
     def walk(self) -> None:
-        for current, dirs, files in os.walk(self.root):
+        def unreadable(error: OSError) -> None:  # reported, never silently passed over
+            where = repo_relative(self.root, Path(error.filename)) if error.filename else "."
+            self.ignored[where] = f"cannot be read: {error.strerror or error}"
+
+        for current, dirs, files in os.walk(self.root, onerror=unreadable):
             here = Path(current)
             rel_dir = repo_relative(self.root, here)
             if (here / "Chart.yaml").is_file():
