@@ -110,3 +110,21 @@ def test_hidden_directories_and_non_manifests_are_ignored(repo: Path) -> None:
     assert plan.ignored["manifests/notes.txt"] == "not a YAML or JSON file"
     assert [t.path for t in plan.targets if t.kind is TargetKind.PLAIN] == [
         "manifests/namespace.yaml"]
+
+
+def test_value_sets_in_folders_get_distinct_target_names_and_duplicates_are_refused(
+        tmp_path: Path) -> None:
+    chart = tmp_path / "c"
+    for folder in ("dev", "prod"):
+        (chart / folder).mkdir(parents=True)
+        (chart / folder / "values.yaml").write_text("replicas: 1\n")
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
+    (tmp_path / ".gitops-validator.yaml").write_text(
+        "version: 1\ntargets:\n  helm:\n"
+        "    - {chart: c, values: [dev/values.yaml]}\n"
+        "    - {chart: c, values: [prod/values.yaml]}\n"
+        "    - {chart: c, name: c@dev/values, values: [prod/values.yaml]}\n")
+    plan = discover_targets(tmp_path, (tmp_path,), load_repo_config(tmp_path))
+    assert [t.name for t in plan.targets] == ["c@dev/values", "c@prod/values"]
+    assert [(f.location.line, "second target named c@dev/values" in f.message)
+            for f in plan.findings] == [(6, True)]

@@ -120,9 +120,15 @@ class _Planner:
                 if not (self.root / value).is_file():
                     self.config_problem(f"targets.helm: values file {raw} (in {entry.chart}) "
                                         "does not exist", entry.line)
-            stem = values[-1].rsplit("/", 1)[-1].rsplit(".", 1)[0] if values else "default"
+            chart_dir = entry.chart.rstrip("/") + "/"
+            stem = "+".join(v.removeprefix(chart_dir).rsplit(".", 1)[0] for v in values) or "default"
+            name = entry.name or f"{entry.chart}@{stem}"
+            if name in {t.name for targets in declared.values() for t in targets}:
+                self.config_problem(f"targets.helm: a second target named {name}; give each "
+                                    "value set a distinct name", entry.line)
+                continue
             declared.setdefault(entry.chart, []).append(Target(
-                kind=TargetKind.HELM, path=entry.chart, name=entry.name or f"{entry.chart}@{stem}",
+                kind=TargetKind.HELM, path=entry.chart, name=name,
                 reason=f"declared in {CONFIG_FILE}:{entry.line}",
                 release_name=entry.release or entry.chart.rsplit("/", 1)[-1],
                 namespace=entry.namespace or "default", values_files=values,
