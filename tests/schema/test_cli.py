@@ -43,3 +43,18 @@ def test_cli_strict_and_ignore_missing_schemas(engine: str, tmp_path: Path) -> N
     assert check("unknown-field-strict", engine, tmp_path)[0] == 0
     assert check("crd-without-schema", engine, tmp_path)[0] == 1
     assert check("crd-without-schema", engine, tmp_path, "--ignore-missing-schemas")[0] == 0
+
+
+@pytest.mark.parametrize("engine", ["builtin", "kubeconform"])
+def test_int_or_string_message_names_what_was_given(engine: str, tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "svc.yaml").write_text(
+        "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  ports:\n"
+        "    - port: 80\n      targetPort: true\n")
+    result = run(Command(args=(sys.executable, "-m", "validator", "check", str(tmp_path),
+                               "--no-policy", "--schema-engine", engine, "-o", "json"),
+                         ok_codes=frozenset({1})))
+    (finding,) = json.loads(result.stdout)["findings"]
+    assert (finding["rule_id"], finding["line"]) == ("schema/one-of", 7)
+    assert finding["message"] == (
+        "spec.ports[0].targetPort: this boolean matches none of the forms the schema allows (oneOf)")

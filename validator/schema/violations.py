@@ -122,6 +122,8 @@ def _messages(document: Document, violation: Violation, subject: str
         case "oneOf" | "anyOf":
             none = "none matched" in violation.detail or "not valid under any" in violation.detail
             how = "none" if none or violation.keyword == "anyOf" else "more than one"
-            yield violation.path, f"{field}: matches {how} of the allowed forms ({violation.keyword})"
+            got = json_type(value_at(document, violation.path))
+            yield violation.path, (f"{field}: this {got} matches {how} of the forms the schema "
+                                   f"allows ({violation.keyword})")
         case _:
             yield violation.path, f"{field}: {violation.detail}"
