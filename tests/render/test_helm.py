@@ -102,6 +102,13 @@ def test_bad_values_file_is_a_finding_on_it(repo: Path) -> None:
     assert find(result, target="api-dev", kind="Deployment")  # the other value set rendered
 
 
+def test_bad_default_values_file_is_a_finding_on_its_line(repo: Path) -> None:
+    write(repo, "charts/api/values.yaml", "replicas: 1\nimage: [a\n")
+    result = render_repo(repo)
+    assert {(f.location.path, f.location.line, f.rule_id) for f in result.findings} == {
+        ("charts/api/values.yaml", 2, "render/helm-failed")}
+
+
 def test_missing_dependency_is_a_finding_on_chart_yaml(repo: Path) -> None:
     write(repo, "charts/api/Chart.yaml", """\
 apiVersion: v2

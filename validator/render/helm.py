@@ -131,6 +131,10 @@ def _template_error(exc: CommandError, target: Target, root: Path) -> Finding:
             return _finding(candidate.group(1), int(line_match.group(1)) if line_match else 0,
                             "render/helm-failed", f"helm template ({target.name}) failed: "
                             f"{message.replace(real_root + '/', '')}")
+    values = re.search(r"cannot load (\S+?\.ya?ml): .*?line (\d+)", text)
+    if values and (root / target.path / values.group(1)).is_file():  # the chart's own values.yaml
+        return _finding(f"{target.path}/{values.group(1)}", int(values.group(2)), "render/helm-failed",
+                        f"helm template ({target.name}) failed: {message}")
     return _finding(f"{target.path}/Chart.yaml", 0, "render/helm-failed",
                     f"helm template ({target.name}) failed: {message}")
 
