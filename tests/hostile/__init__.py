@@ -1,0 +1,1 @@
+"""Hostile repositories: each case beside a good and a known-bad manifest (see gallery.py)."""
