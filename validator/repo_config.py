@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from validator.config_messages import plain_message, yaml_type
 from validator.errors import ConfigError
 from validator.load.positions import TextLocator
 
@@ -137,7 +138,7 @@ def _validate(data: object, locator: TextLocator) -> None:
     messages = []
     for error in sorted(validator.iter_errors(data), key=lambda e: e.json_path):
         where = tuple(error.absolute_path)
-        message = error.message
+        message = plain_message(error)
         if error.validator == "additionalProperties" and isinstance(error.instance, dict):
             known = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
             extra = [key for key in error.instance if key not in known]
@@ -145,8 +146,10 @@ def _validate(data: object, locator: TextLocator) -> None:
                 where = (*where, str(extra[0]))
                 message = f"unknown key {extra[0]!r} (allowed: {', '.join(sorted(known))})"
         line = locator.locate(0, where).line
-        field_name = ".".join(str(part) for part in where) or "<root>"
-        messages.append(f"{CONFIG_FILE}:{line}: {field_name}: {message}")
+        field_name = ".".join(str(part) for part in where)
+        if not field_name and error.validator == "type":
+            message = f"the file must be a mapping of keys to values, not {yaml_type(error.instance)}"
+        messages.append(f"{CONFIG_FILE}:{line}: {field_name + ': ' if field_name else ''}{message}")
     if messages:
         raise ConfigError("\n".join(messages))
 
