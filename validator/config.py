@@ -138,7 +138,8 @@ class CheckSettings:
     fail_on: FailOn
     """The lowest severity that fails the run."""
     notes: tuple[Skipped, ...] = ()
-    """Checks that were not run and why (reported, never silent)."""
+    """Checks that were not run and why (reported, never silent); a note whose ``unit`` is
+    ``resource`` stands for every resource of the run and is counted so."""
 
 
 def resolve_check_settings(options: Mapping[str, Any], *, explicit: set[str], root: Path,
@@ -163,8 +164,12 @@ def resolve_check_settings(options: Mapping[str, Any], *, explicit: set[str], ro
         engine=SchemaEngineName(pick("schema_engine")), jobs=int(pick("jobs")),
         cache_dir=Path(pick("schema_cache_dir")) if pick("schema_cache_dir") else None)
     if schema is None:
-        notes.append(Skipped(path=".", reason="schema validation disabled (--no-schema)"))
+        notes.append(Skipped(path=".", reason="schema validation disabled (--no-schema)",
+                             unit="resource", group="not schema-checked: --no-schema"))
     policy = None if pick("no_policy") else _policy_settings(pick, root, notes)
+    if pick("no_policy"):
+        notes.append(Skipped(path=".", reason="policy evaluation disabled (--no-policy)",
+                             unit="resource", group="not policy-checked: --no-policy"))
     return CheckSettings(
         root=root, paths=tuple(absolute(p) for p in paths), repo_config=repo,
         render=RenderSettings(
@@ -193,7 +198,8 @@ def _policy_settings(pick: Callable[[str], Any], root: Path, notes: list[Skipped
         dirs = (root / "policies",)
     if not dirs:
         notes.append(Skipped(path=".", reason="no policies: no policies/ folder in the repository "
-                             "and no --policy given"))
+                             "and no --policy given", unit="resource",
+                             group="not policy-checked: no policies"))
         return None
     namespaces = tuple(pick("namespaces")) or ("main",)
     return PolicySettings(

@@ -185,6 +185,18 @@ class Skipped:
     """Repository-relative path of the skipped file or object."""
     reason: str
     """Why it was skipped (``--skip-kinds Secret``, ``not a Kubernetes object``...)."""
+    unit: str = "item"
+    """What was not checked, in the singular: ``resource``, ``file``, ``HelmRelease chart``."""
+    group: str = ""
+    """The reason as counted on the summary line (``not schema-checked: no schema``), short
+    and free of names so that like entries add up; empty: ``not checked: <reason>``."""
+    count: int = 1
+    """How many ``unit`` this entry stands for (one entry may cover every resource of a run)."""
+
+    @property
+    def summary_group(self) -> str:
+        """The group this entry is counted in: ``group``, or the reason itself."""
+        return self.group or f"not checked: {self.reason}"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -203,6 +215,14 @@ class Report:
     """Files and objects that were not checked, and why."""
     tool_versions: tuple[tuple[str, str], ...] = field(default=())
     """``(tool, version)`` pairs for the external tools used in the run."""
+
+    def not_checked(self) -> tuple[tuple[str, str, int], ...]:
+        """``(unit, group, count)`` of everything skipped, one per unit and group, sorted."""
+        totals: dict[tuple[str, str], int] = {}
+        for item in self.skipped:
+            key = (item.unit, item.summary_group)
+            totals[key] = totals.get(key, 0) + item.count
+        return tuple((unit, group, count) for (unit, group), count in sorted(totals.items()))
 
     def count(self, severity: Severity) -> int:
         """How many findings have exactly this severity."""

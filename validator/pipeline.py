@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from validator.config import CheckSettings, FailOn, relative_to_root
@@ -18,6 +18,7 @@ from validator.load.safety import gc_paused
 from validator.model import Finding, Report, Rule, Skipped, sort_findings
 from validator.policy.settings import PolicySettings
 from validator.render import RenderResult, TargetKind, TargetPlan, discover_targets, render_targets
+from validator.render.unchecked import ignored_file, unrendered_agent_sources
 from validator.schema import SchemaEngineName, SchemaSettings, validate_schemas
 from validator.tools import Tool, find_tool, tool_version
 
@@ -51,9 +52,12 @@ def run_check(settings: CheckSettings, *, progress: Progress | None = None) -> R
 
 
 def _run_check(settings: CheckSettings, progress: Progress | None) -> Report:
-    collected = _Collected(skipped=list(settings.notes))
+    collected = _Collected()
     rendered = _render(settings, collected, progress)
     documents = rendered.documents
+    collected.skipped += [replace(note, count=len(documents)) if note.unit == "resource" else note
+                          for note in settings.notes]
+    collected.skipped += unrendered_agent_sources(documents)
     if settings.schema is not None:
         _validate_schemas(documents, settings.schema, collected)
     if settings.policy is not None:
@@ -91,7 +95,7 @@ def _not_checked(plan: TargetPlan, settings: CheckSettings) -> list[Skipped]:
     """Files the plan passes over, as skipped entries: every one the user named, and the
     others unless their reason is routine (see ``_QUIET_REASONS``)."""
     named = {relative_to_root(path, settings.root) for path in settings.paths}
-    return [Skipped(path=path, reason=why) for path, why in plan.ignored.items()
+    return [ignored_file(path, why) for path, why in plan.ignored.items()
             if path in named or not (why.startswith(_QUIET_REASONS) or path.rsplit("/", 1)[-1] == ".git")]
 
 

@@ -48,7 +48,8 @@ def validate_with_catalog(documents: Sequence[Document], catalog: SchemaCatalog)
     for document, identity in candidates:
         if settings.skip_kinds and _listed(document, settings.skip_kinds):
             skipped.append(Skipped(path=_where(document),
-                                   reason=f"{document.kind} is in the skipped kinds (--skip-kinds)"))
+                                   reason=f"{document.kind} is in the skipped kinds (--skip-kinds)",
+                                   unit="resource", group="not schema-checked: --skip-kinds"))
         elif settings.reject_kinds and _listed(document, settings.reject_kinds):
             findings.append(_finding(document, "schema/rejected-kind",
                                      f"{document.kind} objects are rejected here (--reject-kinds)", catalog))
@@ -56,7 +57,8 @@ def validate_with_catalog(documents: Sequence[Document], catalog: SchemaCatalog)
             message = (f"no schema for {document.kind} {document.api_version} in Kubernetes "
                        f"{catalog.version}")
             if settings.ignore_missing_schemas:
-                skipped.append(Skipped(path=_where(document), reason=message))
+                skipped.append(Skipped(path=_where(document), reason=message, unit="resource",
+                                       group="not schema-checked: no schema"))
             else:
                 findings.append(_finding(document, "schema/missing", message, catalog))
         else:
