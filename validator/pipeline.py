@@ -8,7 +8,6 @@ only sequences the stages; each stage lives in its own package.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -20,14 +19,12 @@ from validator.policy.settings import PolicySettings
 from validator.render import RenderResult, TargetKind, TargetPlan, discover_targets, render_targets
 from validator.render.unchecked import ignored_file, unrendered_agent_sources
 from validator.schema import SchemaEngineName, SchemaSettings, validate_schemas
+from validator.stages import Progress, Stage, StageTiming, log_timings, stage_progress, timed_stage
 from validator.tools import Tool, find_tool, tool_version
 
 _LOGGER = logging.getLogger(__name__)
 
 _RENDER_TOOLS = {TargetKind.KUSTOMIZE: Tool.KUSTOMIZE, TargetKind.HELM: Tool.HELM}
-
-#: Progress callback: (stage label, items done, items in all).
-Progress = Callable[[str, int, int], None]
 
 
 @dataclass(kw_only=True)
@@ -38,6 +35,7 @@ class _Collected:
     skipped: list[Skipped] = field(default_factory=list)
     rules: list[Rule] = field(default_factory=list)
     tools: dict[str, str] = field(default_factory=dict)
+    timings: list[StageTiming] = field(default_factory=list)
 
 
 def run_check(settings: CheckSettings, *, progress: Progress | None = None) -> Report:
@@ -48,20 +46,27 @@ def run_check(settings: CheckSettings, *, progress: Progress | None = None) -> R
     collection made locating findings several times slower (see ``gc_paused``).
     """
     with gc_paused():
-        return _run_check(settings, progress)
+        collected = _Collected()
+        try:
+            return _run_check(settings, progress, collected)
+        finally:
+            log_timings(collected.timings)
 
 
-def _run_check(settings: CheckSettings, progress: Progress | None) -> Report:
-    collected = _Collected()
+def _run_check(settings: CheckSettings, progress: Progress | None, collected: _Collected) -> Report:
     rendered = _render(settings, collected, progress)
     documents = rendered.documents
     collected.skipped += [replace(note, count=len(documents)) if note.unit == "resource" else note
                           for note in settings.notes]
     collected.skipped += unrendered_agent_sources(documents)
     if settings.schema is not None:
-        _validate_schemas(documents, settings.schema, collected)
+        with timed_stage(Stage.SCHEMA, items=len(documents), unit="resource",
+                         timings=collected.timings, progress=progress):
+            _validate_schemas(documents, settings.schema, collected)
     if settings.policy is not None:
-        _evaluate_policies(documents, settings.policy, settings.root, collected)
+        with timed_stage(Stage.POLICY, items=len(documents), unit="resource",
+                         timings=collected.timings, progress=progress):
+            _evaluate_policies(documents, settings.policy, settings.root, collected)
     return Report(
         findings=sort_findings(collected.findings),
         resources=len(documents),
@@ -75,8 +80,9 @@ def _run_check(settings: CheckSettings, progress: Progress | None) -> Report:
 def _render(settings: CheckSettings, collected: _Collected, progress: Progress | None) -> RenderResult:
     plan = discover_targets(settings.root, settings.paths, settings.repo_config)
     _LOGGER.debug("Rendering %d targets", len(plan.targets))
-    report_progress = (lambda done, total: progress("Rendering", done, total)) if progress else None
-    result = render_targets(plan, settings.render, root=settings.root, progress=report_progress)
+    with timed_stage(Stage.RENDER, items=len(plan.targets), unit="target", timings=collected.timings):
+        result = render_targets(plan, settings.render, root=settings.root,
+                                progress=stage_progress(progress, Stage.RENDER))
     collected.findings.extend(result.findings)
     collected.skipped.extend(result.skipped)
     collected.skipped.extend(_not_checked(plan, settings))
