@@ -21,6 +21,7 @@ from validator.policy.settings import PolicySettings, RegoVersion
 from validator.render import RenderSettings
 from validator.repo_config import RepoConfig
 from validator.report import OutputFormat
+from validator.rule_levels import RuleOverride, merge_rule_levels, parse_rule_flags
 from validator.schema import SchemaEngineName, SchemaSettings
 
 #: The file that marks a repository root and configures the validator.
@@ -137,6 +138,8 @@ class CheckSettings:
     """Policy evaluation, or None when disabled or when there are no policies."""
     fail_on: FailOn
     """The lowest severity that fails the run."""
+    rules: tuple[RuleOverride, ...] = ()
+    """Rules turned off or re-levelled by id (config file, then ``--rule``)."""
     notes: tuple[Skipped, ...] = ()
     """Checks that were not run and why (reported, never silent); a note whose ``unit`` is
     ``resource`` stands for every resource of the run and is counted so."""
@@ -177,7 +180,8 @@ def resolve_check_settings(options: Mapping[str, Any], *, explicit: set[str], ro
             timeout=float(pick("render_timeout")),
             load_options=LoadOptions(strict=strict,
                                      skip_non_kubernetes=bool(pick("skip_non_kubernetes")))),
-        schema=schema, policy=policy, fail_on=FailOn(pick("fail_on")), notes=tuple(notes))
+        schema=schema, policy=policy, fail_on=FailOn(pick("fail_on")), notes=tuple(notes),
+        rules=merge_rule_levels(repo.rules, parse_rule_flags(options.get("rules", ()))))
 
 
 def _dirs(values: Sequence[str | Path], root: Path) -> tuple[Path, ...]:

@@ -18,6 +18,7 @@ from validator.model import Finding, Report, Rule, Skipped, sort_findings
 from validator.policy.settings import PolicySettings
 from validator.render import RenderResult, TargetKind, TargetPlan, discover_targets, render_targets
 from validator.render.unchecked import ignored_file, unrendered_agent_sources
+from validator.rule_levels import apply_rule_levels, check_rule_ids
 from validator.schema import SchemaEngineName, SchemaSettings, validate_schemas
 from validator.stages import Progress, Stage, StageTiming, log_timings, stage_progress, timed_stage
 from validator.tools import Tool, find_tool, tool_version
@@ -67,6 +68,8 @@ def _run_check(settings: CheckSettings, progress: Progress | None, collected: _C
         with timed_stage(Stage.POLICY, items=len(documents), unit="resource",
                          timings=collected.timings, progress=progress):
             _evaluate_policies(documents, settings.policy, settings.root, collected)
+    if settings.rules:
+        _apply_rule_levels(settings, collected)
     return Report(
         findings=sort_findings(collected.findings),
         resources=len(documents),
@@ -124,6 +127,13 @@ def _evaluate_policies(documents: tuple[Document, ...], settings: PolicySettings
     collected.findings.extend(result.findings)
     collected.skipped.extend(result.skipped)
     collected.rules.extend(result.rules)
+
+
+def _apply_rule_levels(settings: CheckSettings, collected: _Collected) -> None:
+    if settings.policy is not None:  # policy ids can be checked only against rules that ran
+        check_rule_ids(settings.rules, (rule.id for rule in collected.rules))
+    collected.findings, dropped = apply_rule_levels(collected.findings, settings.rules)
+    collected.skipped += dropped
 
 
 def _note_tool(tool: Tool, collected: _Collected) -> None:

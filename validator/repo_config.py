@@ -19,6 +19,7 @@ import yaml
 from validator.config_messages import plain_message, yaml_type
 from validator.errors import ConfigError
 from validator.load.positions import TextLocator
+from validator.rule_levels import RuleLevel, RuleOverride
 
 CONFIG_FILE = ".gitops-validator.yaml"
 #: The schema of the config file; it lives in the repository's schemas/ folder and ships in the
@@ -98,6 +99,8 @@ class RepoConfig:
     ignore: tuple[str, ...] = ()
     """Glob patterns of repository-relative paths to leave out."""
     settings: RepoSettings = field(default_factory=RepoSettings)
+    rules: tuple[RuleOverride, ...] = ()
+    """Rules turned off or re-levelled by id (``rules:``)."""
 
 
 def load_repo_config(root: Path) -> RepoConfig:
@@ -125,6 +128,8 @@ def load_repo_config(root: Path) -> RepoConfig:
     except (ValueError, KeyError, TypeError, RecursionError) as exc:  # !!int abc and the like
         raise ConfigError(f"{CONFIG_FILE}: a value cannot be read: {exc}") from exc
     data = {} if data is None else data
+    if isinstance(data, dict) and isinstance(data.get("rules"), dict):  # YAML 1.1 reads off as false
+        data["rules"] = {key: "off" if value is False else value for key, value in data["rules"].items()}
     locator = TextLocator(text, path=CONFIG_FILE)
     _validate(data, locator)
     return _build(data, locator)
@@ -177,9 +182,13 @@ def _build(data: dict[str, Any], locator: TextLocator) -> RepoConfig:
         namespaces=strings("namespaces"), fail_on=raw.get("fail_on"),
         skip_kinds=strings("skip_kinds"), jobs=raw.get("jobs"),
         render_timeout=float(raw["render_timeout"]) if "render_timeout" in raw else None)
+    rules = tuple(RuleOverride(rule_id=str(rule_id), level=RuleLevel(level),
+                               source=f"{CONFIG_FILE}:{locator.locate(0, ('rules', rule_id)).line}: "
+                                      f"rules.{rule_id}")
+                  for rule_id, level in data.get("rules", {}).items())
     return RepoConfig(path=CONFIG_FILE, discover=targets.get("discover", True),
                       kustomize=kustomize, helm=helm, ignore=tuple(data.get("ignore", ())),
-                      settings=settings)
+                      settings=settings, rules=rules)
 
 
 def _clean(path: str) -> str:

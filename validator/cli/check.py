@@ -86,6 +86,9 @@ def _paths_option(func: Any) -> Any:
 @click.option("--policy-timeout", type=click.FloatRange(min=1), default=60.0,
               help="Seconds policy evaluation may take.")
 @click.option("--no-policy", is_flag=True, help="Skip policy evaluation (schemas only).")
+@click.option("--rule", "rules", multiple=True, callback=comma_list, metavar="ID=LEVEL",
+              help="Turn a rule off or re-level it: K8S-016=off, K8S-005=error "
+              "(comma-separated, repeatable; wins over rules: in the config file).")
 @click.option("--output", "-o", "outputs", multiple=True, metavar="FORMAT[=FILE]",
               help=f"Report format, repeatable: {', '.join(_FORMATS)}. FORMAT=FILE writes to a file.",
               show_default="text")
