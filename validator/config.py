@@ -17,6 +17,7 @@ from typing import Any
 from validator.errors import UsageError
 from validator.load import LoadOptions
 from validator.model import Severity, Skipped
+from validator.policy.library import BUILTIN, default_namespaces, is_builtin, library_dir
 from validator.policy.settings import PolicySettings, RegoVersion
 from validator.render import RenderSettings
 from validator.repo_config import RepoConfig
@@ -196,8 +197,23 @@ def _bundled_schema_dirs(root: Path) -> tuple[Path, ...]:
     return (own,) if own.is_dir() else ()
 
 
+def _policy_dirs(values: Sequence[str | Path], root: Path) -> tuple[Path, ...]:
+    """Policy folders; ``builtin`` is the bundled library, any other must exist."""
+    dirs = []
+    for value in values:
+        if is_builtin(value):
+            dirs.append(library_dir())
+            continue
+        (path,) = _dirs([value], root)
+        if not path.exists():
+            raise UsageError(f"policy path {value}: no such policy file or folder "
+                             f"(write {BUILTIN} for the bundled library)")
+        dirs.append(path)
+    return tuple(dict.fromkeys(dirs))
+
+
 def _policy_settings(pick: Callable[[str], Any], root: Path, notes: list[Skipped]) -> PolicySettings | None:
-    dirs = _dirs(pick("policies"), root)
+    dirs = _policy_dirs(pick("policies"), root)
     if not dirs and (root / "policies").is_dir():
         dirs = (root / "policies",)
     if not dirs:
@@ -205,7 +221,7 @@ def _policy_settings(pick: Callable[[str], Any], root: Path, notes: list[Skipped
                              "and no --policy given", unit="resource",
                              group="not policy-checked: no policies"))
         return None
-    namespaces = tuple(pick("namespaces")) or ("main",)
+    namespaces = tuple(pick("namespaces")) or default_namespaces(pick("policies"))
     return PolicySettings(
         policy_dirs=dirs, namespaces=namespaces, all_namespaces=bool(pick("all_namespaces")),
         data_paths=_dirs(pick("data_paths"), root), combine=bool(pick("combine")),

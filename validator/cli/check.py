@@ -69,8 +69,9 @@ def _paths_option(func: Any) -> Any:
               envvar=f"{ENV}SCHEMA_CACHE_DIR", show_default="~/.cache/gitops-validator",
               help="Where prepared standalone schemas are cached.")
 @click.option("--no-schema", is_flag=True, help="Skip schema validation (policies only).")
-@click.option("--policy", "-p", "policies", multiple=True, type=click.Path(exists=True, path_type=Path),
-              help="Rego policy folder or file (repeatable). Default: the repository's policies/.")
+@click.option("--policy", "-p", "policies", multiple=True, type=click.Path(path_type=Path),
+              help="Rego policy folder or file (repeatable); builtin: the bundled library. "
+              "Default: the repository's policies/.")
 @click.option("--namespace", "-n", "namespaces", multiple=True,
               help="Rego packages to evaluate; globs allowed, e.g. 'k8s.*'.", show_default="main")
 @click.option("--all-namespaces", is_flag=True, help="Evaluate every package of the policies.")
