@@ -14,6 +14,7 @@ from pathlib import Path
 from validator.config import CheckSettings, FailOn, relative_to_root
 from validator.load import Document
 from validator.load.safety import gc_paused
+from validator.merge import merge_across_targets
 from validator.model import Finding, Report, Rule, Skipped, sort_findings
 from validator.policy.settings import PolicySettings
 from validator.render import RenderResult, TargetKind, TargetPlan, discover_targets, render_targets
@@ -71,7 +72,7 @@ def _run_check(settings: CheckSettings, progress: Progress | None, collected: _C
     if settings.rules:
         _apply_rule_levels(settings, collected)
     return Report(
-        findings=sort_findings(collected.findings),
+        findings=sort_findings(merge_across_targets(collected.findings)),
         resources=len(documents),
         files=rendered.files_read,
         rules=tuple(sorted({rule.id: rule for rule in collected.rules}.values(), key=lambda r: r.id)),

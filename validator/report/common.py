@@ -92,6 +92,6 @@ def context_text(finding: Finding) -> str:
     parts = [str(finding.resource)] if finding.resource is not None else []
     if finding.location.field:
         parts.append(finding.location.field)
-    if finding.target:
-        parts.append(f"(rendered by {finding.target})")
+    if finding.all_targets:
+        parts.append(f"(rendered by {', '.join(finding.all_targets)})")
     return " ".join(parts)

@@ -45,6 +45,7 @@ def _finding_json(finding: Finding) -> dict[str, Any]:
         "title": finding.title,
         "help_uri": finding.help_uri,
         "target": finding.target,
+        "targets": list(finding.all_targets),
         "fingerprint": finding.fingerprint,
     }
 
