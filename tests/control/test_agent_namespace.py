@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.test_check_cli import invoke
+from tests.hostile.cases_control import odd_helm_metadata
 from validator.load import Document
 from validator.load.positions import TextLocator
 from validator.render.namespaces import cluster_scoped_crds, in_release_namespace
@@ -120,3 +121,13 @@ def test_custom_kinds_declared_cluster_scoped_keep_no_namespace() -> None:
     assert scoped == {("example.com", "Widget")}
     assert in_release_namespace(widget, "ns", scoped).resource.namespace == ""
     assert in_release_namespace(gadget, "ns", scoped).resource.namespace == "ns"
+
+
+def test_odd_metadata_from_a_chart_is_reported_not_fatal(tmp_path: Path) -> None:
+    odd_helm_metadata(tmp_path)
+    code, out, err = invoke("check", str(tmp_path), "--no-policy", "-o", "json")
+    assert code == 1, err
+    findings = json.loads(out)["findings"]
+    assert findings, out
+    assert all(f["rule_id"] != "render/internal-error" for f in findings)
+    assert "Traceback" not in err

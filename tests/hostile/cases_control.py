@@ -42,3 +42,20 @@ def odd_agent_sources(folder: Path) -> None:
         "    - [not, a, mapping]\n    - {repoURL: {nested: map}, chart: 7}\n---\n"
         "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: odd}\n"
         "spec: {chart: [1, 2], chartRef: 'x'}\n")
+
+
+@hostile("helm-chart-with-odd-metadata")
+def odd_helm_metadata(folder: Path) -> None:
+    """Rendered objects whose metadata is missing, a list, a string or names a namespace
+    of the wrong type: the release namespace is given only where it can be, nothing crashes."""
+    chart = folder / "odd-chart"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: odd\nversion: 0.1.0\n")
+    (chart / "templates" / "odd.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: [a, b]\n---\n"
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: just-a-string\n---\n"
+        "apiVersion: v1\nkind: ConfigMap\ndata: {a: b}\n---\n"
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: n, namespace: [x]}\n---\n"
+        "apiVersion: v1\nkind: [ConfigMap]\nmetadata: {name: k}\n---\n"
+        "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n"
+        "metadata: {name: x}\nspec: {scope: Cluster, group: [g], names: 7}\n")
