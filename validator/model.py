@@ -233,12 +233,13 @@ class Report:
     """``(tool, version)`` pairs for the external tools used in the run."""
 
     def not_checked(self) -> tuple[tuple[str, str, int], ...]:
-        """``(unit, group, count)`` of everything skipped, one per unit and group, sorted."""
+        """``(unit, group, count)`` of everything skipped, one per unit and group, sorted
+        (a check turned off in a run with no resources skipped nothing, so it is left out)."""
         totals: dict[tuple[str, str], int] = {}
         for item in self.skipped:
             key = (item.unit, item.summary_group)
             totals[key] = totals.get(key, 0) + item.count
-        return tuple((unit, group, count) for (unit, group), count in sorted(totals.items()))
+        return tuple((unit, group, count) for (unit, group), count in sorted(totals.items()) if count)
 
     def count(self, severity: Severity) -> int:
         """How many findings have exactly this severity."""

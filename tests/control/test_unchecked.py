@@ -143,3 +143,11 @@ def test_odd_source_fields_are_cut_and_never_crash(tmp_path: Path) -> None:
     assert all(len(reason) < 400 for reason in reasons)
     assert any("(no source)" in reason for reason in reasons)
     assert any("chart (none named)" in reason for reason in reasons)
+
+
+def test_a_check_turned_off_in_a_run_without_resources_counts_nothing(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "notes.txt").write_text("not a manifest\n")
+    code, out, _ = invoke("check", str(tmp_path), "--no-policy")
+    assert code == 0, out
+    assert _summary(out) == "0 resources in 0 files: no problems"
