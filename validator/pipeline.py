@@ -8,6 +8,7 @@ only sequences the stages; each stage lives in its own package.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -64,7 +65,8 @@ def _run_check(settings: CheckSettings, progress: Progress | None, collected: _C
     if settings.schema is not None:
         with timed_stage(Stage.SCHEMA, items=len(documents), unit="resource",
                          timings=collected.timings, progress=progress):
-            _validate_schemas(documents, settings.schema, collected)
+            _validate_schemas(documents, settings.schema, collected,
+                              stage_progress(progress, Stage.SCHEMA))
     if settings.policy is not None:
         with timed_stage(Stage.POLICY, items=len(documents), unit="resource",
                          timings=collected.timings, progress=progress):
@@ -110,10 +112,10 @@ def _not_checked(plan: TargetPlan, settings: CheckSettings) -> list[Skipped]:
 
 
 def _validate_schemas(documents: tuple[Document, ...], settings: SchemaSettings,
-                      collected: _Collected) -> None:
+                      collected: _Collected, progress: Callable[[int, int], None] | None) -> None:
     if settings.engine is SchemaEngineName.KUBECONFORM:
         _note_tool(Tool.KUBECONFORM, collected)
-    result = validate_schemas(documents, settings)
+    result = validate_schemas(documents, settings, progress=progress)
     collected.findings.extend(result.findings)
     collected.skipped.extend(result.skipped)
 

@@ -101,3 +101,21 @@ def test_a_stage_bar_ends_once_even_when_its_end_is_reported_twice(
     update("Policy-checking", 0, 0)
     update("Policy-checking", 0, 0)
     assert terminal.getvalue().count("\x1b[1A\x1b[2K") == 2  # one erase per stage
+
+
+def test_the_schema_bar_moves_while_resources_are_checked(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "many.yaml").write_text("".join(
+        f"---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}, namespace: x}}\n"
+        for i in range(300)))
+    calls: list[tuple[str, int, int]] = []
+    monkeypatch.setattr(validator.cli.check, "progress_callback",
+                        lambda enabled: (lambda label, done, total: calls.append((label, done, total))))
+    code, out, _ = invoke("check", str(tmp_path), "--no-policy")
+    assert code == 0, out
+    schema = [done for label, done, total in calls if label == "Schema-checking"]
+    assert schema[0] == 0
+    assert schema[-1] == 300
+    assert [done for done in schema if 0 < done < 300], schema
+    assert schema == sorted(schema)
