@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
+from tests.cli.test_check_cli import invoke
 from validator.errors import PolicyError
 from validator.policy.modules import PolicyModule, select_namespaces
 
@@ -45,3 +49,19 @@ def test_a_selection_naming_something_absent_is_an_error(patterns: tuple[str, ..
 def test_selecting_everything_away_is_an_error() -> None:
     with pytest.raises(PolicyError, match="leave no package"):
         select_namespaces(MODULES, ("k8s.apps", "!k8s.*"), all_namespaces=False)
+
+
+def test_exclusion_and_absent_names_end_to_end(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "pod.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n"
+        "  containers: [{name: web, image: 'nginx:latest'}]\n")
+    code, out, err = invoke("check", str(tmp_path), "--policy", "builtin", "--namespace", "k8s.*",
+                            "--namespace", "!k8s.image_tag", "-o", "json")
+    assert code == 1, err
+    rules = {f["rule_id"] for f in json.loads(out)["findings"]}
+    assert "K8S-006" not in rules
+    assert "K8S-016" in rules
+    code, _, err = invoke("check", str(tmp_path), "--policy", "builtin", "--namespace", "k8s.imagetag")
+    assert code == 2
+    assert "no policy package for namespace k8s.imagetag (packages with rules: k8s." in err
