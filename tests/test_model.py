@@ -50,7 +50,12 @@ def test_fingerprint_survives_line_moves_but_not_identity_changes() -> None:
     assert moved.fingerprint == finding().fingerprint
     assert finding(resource=replace(WEB, name="api")).fingerprint != finding().fingerprint
     assert finding(rule_id="K8S-002").fingerprint != finding().fingerprint
-    assert finding(target="worker-prod").fingerprint != finding(target="worker-dev").fingerprint
+    # one problem on one source line is one finding whatever target reached it (see merge.py):
+    # neither the target nor the namespace an overlay sets is part of its identity
+    assert finding(target="worker-prod").fingerprint == finding(target="worker-dev").fingerprint
+    assert (finding(target="a", resource=replace(WEB, namespace="dev")).fingerprint
+            == finding(target="b", targets=("b", "c"), resource=replace(WEB, namespace="")).fingerprint)
+    assert finding(resource=replace(WEB, namespace="other")).fingerprint != finding().fingerprint
 
 
 def test_sorting_is_deterministic_and_drops_exact_duplicates_only() -> None:

@@ -17,10 +17,12 @@ from typing import Any
 from validator.errors import UsageError
 from validator.load import LoadOptions
 from validator.model import Severity, Skipped
+from validator.policy.library import BUILTIN, default_namespaces, is_builtin, library_dir
 from validator.policy.settings import PolicySettings, RegoVersion
 from validator.render import RenderSettings
 from validator.repo_config import RepoConfig
 from validator.report import OutputFormat
+from validator.rule_levels import RuleOverride, merge_rule_levels, parse_rule_flags
 from validator.schema import SchemaEngineName, SchemaSettings
 
 #: The file that marks a repository root and configures the validator.
@@ -137,8 +139,11 @@ class CheckSettings:
     """Policy evaluation, or None when disabled or when there are no policies."""
     fail_on: FailOn
     """The lowest severity that fails the run."""
+    rules: tuple[RuleOverride, ...] = ()
+    """Rules turned off or re-levelled by id (config file, then ``--rule``)."""
     notes: tuple[Skipped, ...] = ()
-    """Checks that were not run and why (reported, never silent)."""
+    """Checks that were not run and why (reported, never silent); a note whose ``unit`` is
+    ``resource`` stands for every resource of the run and is counted so."""
 
 
 def resolve_check_settings(options: Mapping[str, Any], *, explicit: set[str], root: Path,
@@ -163,8 +168,12 @@ def resolve_check_settings(options: Mapping[str, Any], *, explicit: set[str], ro
         engine=SchemaEngineName(pick("schema_engine")), jobs=int(pick("jobs")),
         cache_dir=Path(pick("schema_cache_dir")) if pick("schema_cache_dir") else None)
     if schema is None:
-        notes.append(Skipped(path=".", reason="schema validation disabled (--no-schema)"))
+        notes.append(Skipped(path=".", reason="schema validation disabled (--no-schema)",
+                             unit="resource", group="not schema-checked: --no-schema"))
     policy = None if pick("no_policy") else _policy_settings(pick, root, notes)
+    if pick("no_policy"):
+        notes.append(Skipped(path=".", reason="policy evaluation disabled (--no-policy)",
+                             unit="resource", group="not policy-checked: --no-policy"))
     return CheckSettings(
         root=root, paths=tuple(absolute(p) for p in paths), repo_config=repo,
         render=RenderSettings(
@@ -172,7 +181,8 @@ def resolve_check_settings(options: Mapping[str, Any], *, explicit: set[str], ro
             timeout=float(pick("render_timeout")),
             load_options=LoadOptions(strict=strict,
                                      skip_non_kubernetes=bool(pick("skip_non_kubernetes")))),
-        schema=schema, policy=policy, fail_on=FailOn(pick("fail_on")), notes=tuple(notes))
+        schema=schema, policy=policy, fail_on=FailOn(pick("fail_on")), notes=tuple(notes),
+        rules=merge_rule_levels(repo.rules, parse_rule_flags(options.get("rules", ()))))
 
 
 def _dirs(values: Sequence[str | Path], root: Path) -> tuple[Path, ...]:
@@ -187,15 +197,31 @@ def _bundled_schema_dirs(root: Path) -> tuple[Path, ...]:
     return (own,) if own.is_dir() else ()
 
 
+def _policy_dirs(values: Sequence[str | Path], root: Path) -> tuple[Path, ...]:
+    """Policy folders; ``builtin`` is the bundled library, any other must exist."""
+    dirs = []
+    for value in values:
+        if is_builtin(value):
+            dirs.append(library_dir())
+            continue
+        (path,) = _dirs([value], root)
+        if not path.exists():
+            raise UsageError(f"policy path {value}: no such policy file or folder "
+                             f"(write {BUILTIN} for the bundled library)")
+        dirs.append(path)
+    return tuple(dict.fromkeys(dirs))
+
+
 def _policy_settings(pick: Callable[[str], Any], root: Path, notes: list[Skipped]) -> PolicySettings | None:
-    dirs = _dirs(pick("policies"), root)
+    dirs = _policy_dirs(pick("policies"), root)
     if not dirs and (root / "policies").is_dir():
         dirs = (root / "policies",)
     if not dirs:
         notes.append(Skipped(path=".", reason="no policies: no policies/ folder in the repository "
-                             "and no --policy given"))
+                             "and no --policy given", unit="resource",
+                             group="not policy-checked: no policies"))
         return None
-    namespaces = tuple(pick("namespaces")) or ("main",)
+    namespaces = tuple(pick("namespaces")) or default_namespaces(pick("policies"))
     return PolicySettings(
         policy_dirs=dirs, namespaces=namespaces, all_namespaces=bool(pick("all_namespaces")),
         data_paths=_dirs(pick("data_paths"), root), combine=bool(pick("combine")),

@@ -143,7 +143,11 @@ class Finding:
     help_uri: str = ""
     """A link to the rule's documentation, when there is one."""
     target: str = ""
-    """The render target the object came from (a chart's value set, an overlay); empty for plain files."""
+    """The render target the object came from (a chart's value set, an overlay); empty for plain
+    files. For a finding several targets share, the first of ``targets``."""
+    targets: tuple[str, ...] = ()
+    """Every render target that produced this same finding, sorted (one finding on a base file
+    reached through several overlays); empty for plain files and for a single target."""
 
     def sort_key(self) -> tuple[object, ...]:
         """Deterministic order: file, line, column, then severity (worst first), rule, text."""
@@ -153,20 +157,32 @@ class Finding:
                 self.target)
 
     @property
+    def all_targets(self) -> tuple[str, ...]:
+        """Every render target of the finding: ``targets``, or ``(target,)``, or ``()``."""
+        return self.targets or ((self.target,) if self.target else ())
+
+    @property
     def fingerprint(self) -> str:
         """An id that survives line moves: rule, file, resource identity, field path, message.
 
         The message is part of it because one rule may report several problems on one
         field (requests and limits missing on one container); messages never quote
-        line numbers, so moving the object keeps the fingerprint.
+        line numbers, so moving the object keeps the fingerprint. For a rendered object
+        the targets and the namespace are left out: overlays place one base object in
+        their own namespaces, and adding an overlay must not change the fingerprint of a
+        finding it shares with the others.
         """
+        resource = self.resource
+        if resource is not None and self.all_targets:
+            resource = ResourceRef(api_version=resource.api_version, kind=resource.kind,
+                                   name=resource.name)
         parts = [
             self.rule_id,
             self.location.path,
-            repr(self.resource) if self.resource else "",
+            repr(resource) if resource else "",
             self.location.field,
             self.message,
-            self.target,
+            "",  # was the target: kept empty so that plain files' fingerprints did not change
         ]
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
 
@@ -185,6 +201,18 @@ class Skipped:
     """Repository-relative path of the skipped file or object."""
     reason: str
     """Why it was skipped (``--skip-kinds Secret``, ``not a Kubernetes object``...)."""
+    unit: str = "item"
+    """What was not checked, in the singular: ``resource``, ``file``, ``HelmRelease chart``."""
+    group: str = ""
+    """The reason as counted on the summary line (``not schema-checked: no schema``), short
+    and free of names so that like entries add up; empty: ``not checked: <reason>``."""
+    count: int = 1
+    """How many ``unit`` this entry stands for (one entry may cover every resource of a run)."""
+
+    @property
+    def summary_group(self) -> str:
+        """The group this entry is counted in: ``group``, or the reason itself."""
+        return self.group or f"not checked: {self.reason}"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -203,6 +231,15 @@ class Report:
     """Files and objects that were not checked, and why."""
     tool_versions: tuple[tuple[str, str], ...] = field(default=())
     """``(tool, version)`` pairs for the external tools used in the run."""
+
+    def not_checked(self) -> tuple[tuple[str, str, int], ...]:
+        """``(unit, group, count)`` of everything skipped, one per unit and group, sorted
+        (a check turned off in a run with no resources skipped nothing, so it is left out)."""
+        totals: dict[tuple[str, str], int] = {}
+        for item in self.skipped:
+            key = (item.unit, item.summary_group)
+            totals[key] = totals.get(key, 0) + item.count
+        return tuple((unit, group, count) for (unit, group), count in sorted(totals.items()) if count)
 
     def count(self, severity: Severity) -> int:
         """How many findings have exactly this severity."""

@@ -9,24 +9,25 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from validator.config import CheckSettings, FailOn, relative_to_root
 from validator.load import Document
 from validator.load.safety import gc_paused
+from validator.merge import merge_across_targets
 from validator.model import Finding, Report, Rule, Skipped, sort_findings
 from validator.policy.settings import PolicySettings
 from validator.render import RenderResult, TargetKind, TargetPlan, discover_targets, render_targets
+from validator.render.unchecked import ignored_file, unrendered_agent_sources
+from validator.rule_levels import apply_rule_levels, check_rule_ids
 from validator.schema import SchemaEngineName, SchemaSettings, validate_schemas
+from validator.stages import Progress, Stage, StageTiming, log_timings, stage_progress, timed_stage
 from validator.tools import Tool, find_tool, tool_version
 
 _LOGGER = logging.getLogger(__name__)
 
 _RENDER_TOOLS = {TargetKind.KUSTOMIZE: Tool.KUSTOMIZE, TargetKind.HELM: Tool.HELM}
-
-#: Progress callback: (stage label, items done, items in all).
-Progress = Callable[[str, int, int], None]
 
 
 @dataclass(kw_only=True)
@@ -37,6 +38,7 @@ class _Collected:
     skipped: list[Skipped] = field(default_factory=list)
     rules: list[Rule] = field(default_factory=list)
     tools: dict[str, str] = field(default_factory=dict)
+    timings: list[StageTiming] = field(default_factory=list)
 
 
 def run_check(settings: CheckSettings, *, progress: Progress | None = None) -> Report:
@@ -47,19 +49,32 @@ def run_check(settings: CheckSettings, *, progress: Progress | None = None) -> R
     collection made locating findings several times slower (see ``gc_paused``).
     """
     with gc_paused():
-        return _run_check(settings, progress)
+        collected = _Collected()
+        try:
+            return _run_check(settings, progress, collected)
+        finally:
+            log_timings(collected.timings)
 
 
-def _run_check(settings: CheckSettings, progress: Progress | None) -> Report:
-    collected = _Collected(skipped=list(settings.notes))
+def _run_check(settings: CheckSettings, progress: Progress | None, collected: _Collected) -> Report:
     rendered = _render(settings, collected, progress)
     documents = rendered.documents
+    collected.skipped += [replace(note, count=len(documents)) if note.unit == "resource" else note
+                          for note in settings.notes]
+    collected.skipped += unrendered_agent_sources(documents)
     if settings.schema is not None:
-        _validate_schemas(documents, settings.schema, collected)
+        with timed_stage(Stage.SCHEMA, items=len(documents), unit="resource",
+                         timings=collected.timings, progress=progress):
+            _validate_schemas(documents, settings.schema, collected,
+                              stage_progress(progress, Stage.SCHEMA))
     if settings.policy is not None:
-        _evaluate_policies(documents, settings.policy, settings.root, collected)
+        with timed_stage(Stage.POLICY, items=len(documents), unit="resource",
+                         timings=collected.timings, progress=progress):
+            _evaluate_policies(documents, settings.policy, settings.root, collected)
+    if settings.rules:
+        _apply_rule_levels(settings, collected)
     return Report(
-        findings=sort_findings(collected.findings),
+        findings=sort_findings(merge_across_targets(collected.findings)),
         resources=len(documents),
         files=rendered.files_read,
         rules=tuple(sorted({rule.id: rule for rule in collected.rules}.values(), key=lambda r: r.id)),
@@ -71,8 +86,9 @@ def _run_check(settings: CheckSettings, progress: Progress | None) -> Report:
 def _render(settings: CheckSettings, collected: _Collected, progress: Progress | None) -> RenderResult:
     plan = discover_targets(settings.root, settings.paths, settings.repo_config)
     _LOGGER.debug("Rendering %d targets", len(plan.targets))
-    report_progress = (lambda done, total: progress("Rendering", done, total)) if progress else None
-    result = render_targets(plan, settings.render, root=settings.root, progress=report_progress)
+    with timed_stage(Stage.RENDER, items=len(plan.targets), unit="target", timings=collected.timings):
+        result = render_targets(plan, settings.render, root=settings.root,
+                                progress=stage_progress(progress, Stage.RENDER))
     collected.findings.extend(result.findings)
     collected.skipped.extend(result.skipped)
     collected.skipped.extend(_not_checked(plan, settings))
@@ -91,15 +107,15 @@ def _not_checked(plan: TargetPlan, settings: CheckSettings) -> list[Skipped]:
     """Files the plan passes over, as skipped entries: every one the user named, and the
     others unless their reason is routine (see ``_QUIET_REASONS``)."""
     named = {relative_to_root(path, settings.root) for path in settings.paths}
-    return [Skipped(path=path, reason=why) for path, why in plan.ignored.items()
+    return [ignored_file(path, why) for path, why in plan.ignored.items()
             if path in named or not (why.startswith(_QUIET_REASONS) or path.rsplit("/", 1)[-1] == ".git")]
 
 
 def _validate_schemas(documents: tuple[Document, ...], settings: SchemaSettings,
-                      collected: _Collected) -> None:
+                      collected: _Collected, progress: Callable[[int, int], None] | None) -> None:
     if settings.engine is SchemaEngineName.KUBECONFORM:
         _note_tool(Tool.KUBECONFORM, collected)
-    result = validate_schemas(documents, settings)
+    result = validate_schemas(documents, settings, progress=progress)
     collected.findings.extend(result.findings)
     collected.skipped.extend(result.skipped)
 
@@ -114,6 +130,13 @@ def _evaluate_policies(documents: tuple[Document, ...], settings: PolicySettings
     collected.findings.extend(result.findings)
     collected.skipped.extend(result.skipped)
     collected.rules.extend(result.rules)
+
+
+def _apply_rule_levels(settings: CheckSettings, collected: _Collected) -> None:
+    if settings.policy is not None:  # policy ids can be checked only against rules that ran
+        check_rule_ids(settings.rules, (rule.id for rule in collected.rules))
+    collected.findings, dropped = apply_rule_levels(collected.findings, settings.rules)
+    collected.skipped += dropped
 
 
 def _note_tool(tool: Tool, collected: _Collected) -> None:

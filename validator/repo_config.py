@@ -16,8 +16,10 @@ from typing import Any
 
 import yaml
 
+from validator.config_messages import plain_message, yaml_type
 from validator.errors import ConfigError
 from validator.load.positions import TextLocator
+from validator.rule_levels import RuleLevel, RuleOverride
 
 CONFIG_FILE = ".gitops-validator.yaml"
 #: The schema of the config file; it lives in the repository's schemas/ folder and ships in the
@@ -97,6 +99,8 @@ class RepoConfig:
     ignore: tuple[str, ...] = ()
     """Glob patterns of repository-relative paths to leave out."""
     settings: RepoSettings = field(default_factory=RepoSettings)
+    rules: tuple[RuleOverride, ...] = ()
+    """Rules turned off or re-levelled by id (``rules:``)."""
 
 
 def load_repo_config(root: Path) -> RepoConfig:
@@ -124,6 +128,8 @@ def load_repo_config(root: Path) -> RepoConfig:
     except (ValueError, KeyError, TypeError, RecursionError) as exc:  # !!int abc and the like
         raise ConfigError(f"{CONFIG_FILE}: a value cannot be read: {exc}") from exc
     data = {} if data is None else data
+    if isinstance(data, dict) and isinstance(data.get("rules"), dict):  # YAML 1.1 reads off as false
+        data["rules"] = {key: "off" if value is False else value for key, value in data["rules"].items()}
     locator = TextLocator(text, path=CONFIG_FILE)
     _validate(data, locator)
     return _build(data, locator)
@@ -137,7 +143,7 @@ def _validate(data: object, locator: TextLocator) -> None:
     messages = []
     for error in sorted(validator.iter_errors(data), key=lambda e: e.json_path):
         where = tuple(error.absolute_path)
-        message = error.message
+        message = plain_message(error)
         if error.validator == "additionalProperties" and isinstance(error.instance, dict):
             known = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
             extra = [key for key in error.instance if key not in known]
@@ -145,8 +151,10 @@ def _validate(data: object, locator: TextLocator) -> None:
                 where = (*where, str(extra[0]))
                 message = f"unknown key {extra[0]!r} (allowed: {', '.join(sorted(known))})"
         line = locator.locate(0, where).line
-        field_name = ".".join(str(part) for part in where) or "<root>"
-        messages.append(f"{CONFIG_FILE}:{line}: {field_name}: {message}")
+        field_name = ".".join(str(part) for part in where)
+        if not field_name and error.validator == "type":
+            message = f"the file must be a mapping of keys to values, not {yaml_type(error.instance)}"
+        messages.append(f"{CONFIG_FILE}:{line}: {field_name + ': ' if field_name else ''}{message}")
     if messages:
         raise ConfigError("\n".join(messages))
 
@@ -174,9 +182,13 @@ def _build(data: dict[str, Any], locator: TextLocator) -> RepoConfig:
         namespaces=strings("namespaces"), fail_on=raw.get("fail_on"),
         skip_kinds=strings("skip_kinds"), jobs=raw.get("jobs"),
         render_timeout=float(raw["render_timeout"]) if "render_timeout" in raw else None)
+    rules = tuple(RuleOverride(rule_id=str(rule_id), level=RuleLevel(level),
+                               source=f"{CONFIG_FILE}:{locator.locate(0, ('rules', rule_id)).line}: "
+                                      f"rules.{rule_id}")
+                  for rule_id, level in data.get("rules", {}).items())
     return RepoConfig(path=CONFIG_FILE, discover=targets.get("discover", True),
                       kustomize=kustomize, helm=helm, ignore=tuple(data.get("ignore", ())),
-                      settings=settings)
+                      settings=settings, rules=rules)
 
 
 def _clean(path: str) -> str:

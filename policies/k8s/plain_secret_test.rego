@@ -28,3 +28,19 @@ test_other_kinds_allowed if {
 	count(rule.deny) == 0 with input as {"apiVersion": "bitnami.com/v1alpha1", "kind": "SealedSecret", "spec": {"encryptedData": {"password": "AgB"}}}
 	count(rule.deny) == 0 with input as {"apiVersion": "v1", "kind": "ConfigMap", "data": {"a": "b"}}
 }
+
+test_secret_manager_references_allowed if {
+	count(rule.deny) == 0 with input as _secret({"stringData": {"password": "op://shop/db/password"}})
+	count(rule.deny) == 0 with input as _secret({"data": {"password": base64.encode("op://shop/db/password")}})
+	count(rule.deny) == 0 with input as _secret({"stringData": {"a": "ref+vault://secret/db#/pw", "b": "<path:secret/data/db#pw>"}})
+}
+
+test_plain_value_beside_a_reference_denied if {
+	{r.path | some r in rule.deny} == {["stringData"]} with input as _secret({"stringData": {"user": "op://shop/db/user", "password": "hunter2"}})
+}
+
+test_look_alike_values_denied if {
+	{r.path | some r in rule.deny} == {["stringData"]} with input as _secret({"stringData": {"a": "xop://vault/item", "b": "ref+vault://"}})
+	{r.path | some r in rule.deny} == {["data"]} with input as _secret({"data": {"password": "op://shop/db/password"}})
+	{r.path | some r in rule.deny} == {["data"]} with input as _secret({"data": {"password": 7}})
+}

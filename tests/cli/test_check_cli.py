@@ -147,7 +147,8 @@ def test_entry_point_runs_as_a_module(repo: Path) -> None:
     out = result.stdout.decode()
     assert "::error" not in out
     assert "::warning" not in out
-    assert out.strip().endswith("1 resource in 1 file: no problems")
+    assert out.strip().endswith("1 resource in 1 file: no problems; "
+                                "1 resource not policy-checked: --no-policy")
 
 
 def test_github_and_sarif_paths_are_relative_to_the_checkout(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -30,8 +30,9 @@ def test_policy_findings_point_at_patches_templates_and_value_sets() -> None:
     # latest tag: set by the prod overlay's images: entry
     assert at("K8S-006") == [("apps/web/overlays/prod/kustomization.yaml", 22, "web-prod")]
     # hostNetwork: only the prod value set turns it on, so it is reported once, on the line
-    # of the prod values file that sets it (the template copies it verbatim)
-    assert at("K8S-009") == [("charts/api/values-prod.yaml", 2, "")]
+    # of the prod values file that sets it (the template copies it verbatim); the object is in
+    # the release namespace, as helm installs it
+    assert at("K8S-009") == [("charts/api/values-prod.yaml", 2, "api-prod")]
     # nothing reports a line in rendered output that no one can edit
     assert all(not f["path"].startswith("/") and f["line"] > 0 for f in findings)
     assert "kubernetes.io/origin" not in result.stdout

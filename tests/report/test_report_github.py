@@ -60,7 +60,9 @@ def test_column_only_with_line() -> None:
 def test_every_line_is_one_command_or_the_summary() -> None:
     lines = render_github(sample_report(), RenderOptions()).splitlines()
     assert all(line.startswith(("::error ", "::warning ", "::notice ")) for line in lines[:-1])
-    assert lines[-1] == "gitops-validator: 7 resources in 4 files: 4 errors, 2 warnings, 1 info"
+    assert lines[-1] == ("gitops-validator: 7 resources in 4 files: 4 errors, 2 warnings, 1 info; "
+                         "1 item not checked: --skip-kinds Secret, "
+                         "1 item not checked: not a YAML or JSON file")
     assert len(lines) == len(sample_report().findings) + len(sample_report().skipped) + 1
     assert not any("\x1b" in line or "\r" in line for line in lines)
 

@@ -51,6 +51,9 @@ def test_summary_and_tool() -> None:
     assert document["version"] == 1
     assert document["summary"] == {
         "resources": 7, "files": 4, "errors": 4, "warnings": 2, "infos": 1,
+        "not_checked": [{"what": "item", "reason": "not checked: --skip-kinds Secret", "count": 1},
+                        {"what": "item", "reason": "not checked: not a YAML or JSON file",
+                         "count": 1}],
     }
     assert document["tool"] == {
         "name": "gitops-validator",

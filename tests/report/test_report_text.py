@@ -80,7 +80,7 @@ def test_skipped_are_listed() -> None:
     assert render_text(report, PLAIN).splitlines() == [
         "skipped: b.txt: not YAML",
         "",
-        "0 resources in 1 file: no problems",
+        "0 resources in 1 file: no problems; 1 item not checked: not YAML",
     ]
 
 

@@ -69,8 +69,9 @@ def _paths_option(func: Any) -> Any:
               envvar=f"{ENV}SCHEMA_CACHE_DIR", show_default="~/.cache/gitops-validator",
               help="Where prepared standalone schemas are cached.")
 @click.option("--no-schema", is_flag=True, help="Skip schema validation (policies only).")
-@click.option("--policy", "-p", "policies", multiple=True, type=click.Path(exists=True, path_type=Path),
-              help="Rego policy folder or file (repeatable). Default: the repository's policies/.")
+@click.option("--policy", "-p", "policies", multiple=True, type=click.Path(path_type=Path),
+              help="Rego policy folder or file (repeatable); builtin: the bundled library. "
+              "Default: the repository's policies/.")
 @click.option("--namespace", "-n", "namespaces", multiple=True,
               help="Rego packages to evaluate; globs allowed, e.g. 'k8s.*'.", show_default="main")
 @click.option("--all-namespaces", is_flag=True, help="Evaluate every package of the policies.")
@@ -86,6 +87,9 @@ def _paths_option(func: Any) -> Any:
 @click.option("--policy-timeout", type=click.FloatRange(min=1), default=60.0,
               help="Seconds policy evaluation may take.")
 @click.option("--no-policy", is_flag=True, help="Skip policy evaluation (schemas only).")
+@click.option("--rule", "rules", multiple=True, callback=comma_list, metavar="ID=LEVEL",
+              help="Turn a rule off or re-level it: K8S-016=off, K8S-005=error "
+              "(comma-separated, repeatable; wins over rules: in the config file).")
 @click.option("--output", "-o", "outputs", multiple=True, metavar="FORMAT[=FILE]",
               help=f"Report format, repeatable: {', '.join(_FORMATS)}. FORMAT=FILE writes to a file.",
               show_default="text")

@@ -48,8 +48,11 @@ def progress_callback(enabled: bool) -> Callable[[str, int, int], None] | None:
     if not enabled or not sys.stderr.isatty():
         return None
     state: dict[str, Any] = {}
+    ended: set[str] = set()
 
     def update(label: str, done: int, total: int) -> None:
+        if label in ended:  # a stage's bar ends once; a later report of its end is a no-op
+            return
         bar = state.get(label)
         if bar is None:
             bar = click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True)
@@ -57,6 +60,7 @@ def progress_callback(enabled: bool) -> Callable[[str, int, int], None] | None:
             state[label] = bar
         bar.update(done - bar.pos)
         if done >= total:
+            ended.add(label)
             bar.__exit__(None, None, None)
             sys.stderr.write("\x1b[1A\x1b[2K")  # the finished bar leaves no line behind
             sys.stderr.flush()

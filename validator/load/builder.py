@@ -117,7 +117,8 @@ class DocumentBuilder:
         message = f"missing {what}: not a Kubernetes object"
         if self.options.skip_non_kubernetes:
             line = document.locate(()).line
-            self.skipped.append(Skipped(path=f"{self.path}:{line}", reason=message))
+            self.skipped.append(Skipped(path=f"{self.path}:{line}", reason=message, unit="document",
+                                        group="not checked: not a Kubernetes object"))
             return
         rule = "load/missing-kind" if "kind" in missing else "load/missing-apiversion"
         self.finding(rule, message, 0, document=document)
@@ -125,12 +126,14 @@ class DocumentBuilder:
 
     def _not_kubernetes(self, message: str, line: int, document: Document | None) -> None:
         if self.options.skip_non_kubernetes:
-            self.skipped.append(Skipped(path=f"{self.path}:{line}", reason=message))
+            self.skipped.append(Skipped(path=f"{self.path}:{line}", reason=message, unit="document",
+                                        group="not checked: not a Kubernetes object"))
         else:
             self.finding("load/not-an-object", message, line, document=document)
 
     def result(self) -> LoadResult:
         if not (self.documents or self.findings or self.skipped):
-            self.skipped.append(Skipped(path=self.path, reason="no documents (empty or only comments)"))
+            self.skipped.append(Skipped(path=self.path, reason="no documents (empty or only comments)",
+                                        unit="file", group="not checked: no documents"))
         return LoadResult(documents=tuple(self.documents), findings=tuple(self.findings),
                           skipped=tuple(self.skipped))

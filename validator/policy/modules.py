@@ -107,11 +107,47 @@ def parse_module(path: str, entry: Mapping[str, Any]) -> PolicyModule:
 
 def select_namespaces(modules: Iterable[PolicyModule], patterns: Sequence[str],
                       *, all_namespaces: bool) -> tuple[str, ...]:
-    """The namespaces to evaluate, as conftest picks them (sorted where conftest is unordered)."""
+    """The namespaces to evaluate, picked as conftest picks them (literal names, globs, or all;
+    sorted where conftest is unordered), then minus the ``!name`` / ``!glob`` exclusions.
+
+    With only exclusions, they apply to every package. Unlike conftest, a pattern or an
+    exclusion that matches no package (of those selected, for an exclusion) raises
+    :class:`PolicyError`: a selection naming something absent is a mistake, never a no-op.
+    """
+    modules = list(modules)
     available = sorted({m.namespace for m in modules})
-    if all_namespaces:
-        return tuple(available)
-    if not any(ch in p for p in patterns for ch in "*?["):
-        return tuple(dict.fromkeys(patterns))
-    globs = [p.replace("[^", "[!") for p in patterns]  # Go's path.Match negates with ^
-    return tuple(ns for ns in available if any(fnmatch.fnmatchcase(ns, g) for g in globs))
+    excluded = [p[1:] for p in patterns if p.startswith("!")]
+    chosen = [p for p in patterns if not p.startswith("!")]
+    for pattern in chosen:
+        if not _matching(available, pattern):
+            raise PolicyError(_absent(pattern, modules))
+    if all_namespaces or (excluded and not chosen):
+        selected = available
+    elif not any(ch in p for p in chosen for ch in "*?["):
+        selected = list(dict.fromkeys(chosen))
+    else:
+        selected = [ns for ns in available if any(_matching([ns], p) for p in chosen)]
+    for pattern in excluded:
+        if not _matching(selected, pattern):
+            raise PolicyError(_absent(f"!{pattern}", modules))
+    kept = tuple(ns for ns in selected if not any(_matching([ns], p) for p in excluded))
+    if not kept:
+        raise PolicyError(f"--namespace {' '.join(patterns)} leave no package to evaluate "
+                          f"({_with_rules(modules)})")
+    return kept
+
+
+def _matching(namespaces: Sequence[str], pattern: str) -> list[str]:
+    glob = pattern.replace("[^", "[!")  # Go's path.Match negates with ^
+    return [ns for ns in namespaces if ns == pattern or fnmatch.fnmatchcase(ns, glob)]
+
+
+def _with_rules(modules: Sequence[PolicyModule]) -> str:
+    checked = sorted({m.namespace for m in modules if any(is_checked_rule(n) for n in m.rule_lines)})
+    return f"packages with rules: {', '.join(checked)}" if checked else "no package has rules"
+
+
+def _absent(pattern: str, modules: Sequence[PolicyModule]) -> str:
+    return (f"no policy package for namespace {pattern} ({_with_rules(modules)}); select packages "
+            "with --namespace (globs such as 'k8s.*' work, '!name' leaves one out) or "
+            "--all-namespaces")

@@ -100,7 +100,8 @@ def findings_for(document: Document | None, display_path: str,
                 if excepted:
                     skipped.append(Skipped(path=display_path, reason=(
                         f"policy rule {plan.namespace}.{rule} excepted by "
-                        f"data.{plan.namespace}.exception ({len(results)} result(s) dropped)")))
+                        f"data.{plan.namespace}.exception ({len(results)} result(s) dropped)"),
+                        unit="policy rule", group="excepted by a policy exception"))
                     continue
             for item in results:
                 parsed = _message(item, info)

@@ -19,6 +19,7 @@ from validator.load import load_bytes
 from validator.model import Engine, Finding, Location, Severity
 from validator.process import Command, run
 from validator.render.helm_map import HelmLocator, document_sources, template_path
+from validator.render.namespaces import cluster_scoped_crds, in_release_namespace
 from validator.render.paths import escaping_symlinks, inside_root, repo_relative
 from validator.render.screen import screen_inputs
 from validator.render.settings import RenderResult, RenderSettings
@@ -63,10 +64,11 @@ def render_helm(target: Target, *, root: Path, settings: RenderSettings) -> Rend
     loaded = load_bytes(output, display_path=f"{target.path}/Chart.yaml",
                         options=settings.load_options, locator=locator)
     documents = []
+    cluster_scoped = cluster_scoped_crds(loaded.documents)
     for document in loaded.documents:
         locator.register(document.index, document.body)
-        documents.append(replace(document, path=locator.source_path(document.index),
-                                 target=target.name))
+        documents.append(replace(in_release_namespace(document, target.namespace, cluster_scoped),
+                                 path=locator.source_path(document.index), target=target.name))
     return RenderResult(documents=tuple(documents), findings=loaded.findings,
                         skipped=loaded.skipped, files_read=files, targets=1)
 

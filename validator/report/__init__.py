@@ -1,7 +1,7 @@
 """Pure reporters: a :class:`~validator.model.Report` in, text out; no I/O anywhere here.
 
 ``REPORTERS`` maps every :class:`OutputFormat` to its reporter (the CLI's
-``--format`` choices come from its keys); :func:`render_report` picks one.
+``--output`` choices come from its keys); :func:`render_report` picks one.
 """
 
 from __future__ import annotations

@@ -59,9 +59,16 @@ def severity_counts(findings: Sequence[Finding]) -> str:
 
 
 def summary_line(report: Report) -> str:
-    """``120 resources in 31 files: 4 errors, 2 warnings`` / ``... : no problems``."""
+    """``120 resources in 31 files: 4 errors, 2 warnings`` / ``... : no problems``, then
+    ``; 2 resources not schema-checked: no schema`` when anything was skipped."""
     checked = f"{plural(report.resources, 'resource')} in {plural(report.files, 'file')}"
-    return f"{checked}: {severity_counts(report.findings)}"
+    unchecked = not_checked_text(report)
+    return f"{checked}: {severity_counts(report.findings)}" + (f"; {unchecked}" if unchecked else "")
+
+
+def not_checked_text(report: Report) -> str:
+    """``396 resources not schema-checked: no schema, 2 HelmRelease charts not rendered``."""
+    return ", ".join(f"{plural(count, unit)} {group}" for unit, group, count in report.not_checked())
 
 
 def display_path(path: str, root: str = "") -> str:
@@ -85,6 +92,6 @@ def context_text(finding: Finding) -> str:
     parts = [str(finding.resource)] if finding.resource is not None else []
     if finding.location.field:
         parts.append(finding.location.field)
-    if finding.target:
-        parts.append(f"(rendered by {finding.target})")
+    if finding.all_targets:
+        parts.append(f"(rendered by {', '.join(finding.all_targets)})")
     return " ".join(parts)

@@ -45,6 +45,7 @@ def _finding_json(finding: Finding) -> dict[str, Any]:
         "title": finding.title,
         "help_uri": finding.help_uri,
         "target": finding.target,
+        "targets": list(finding.all_targets),
         "fingerprint": finding.fingerprint,
     }
 
@@ -74,9 +75,12 @@ def report_json(report: Report, options: RenderOptions) -> dict[str, Any]:
             "errors": report.count(Severity.ERROR),
             "warnings": report.count(Severity.WARNING),
             "infos": report.count(Severity.INFO),
+            "not_checked": [{"what": unit, "reason": group, "count": count}
+                            for unit, group, count in report.not_checked()],
         },
         "findings": [_finding_json(f) for f in sorted_findings(report)],
-        "skipped": [{"path": s.path, "reason": s.reason} for s in sorted_skipped(report)],
+        "skipped": [{"path": s.path, "reason": s.reason, "what": s.unit, "group": s.summary_group,
+                     "count": s.count} for s in sorted_skipped(report)],
         "rules": [_rule_json(rules[rule_id]) for rule_id in sorted(rules)],
     }
 

@@ -13,7 +13,7 @@ import validator
 
 
 class OutputFormat(enum.StrEnum):
-    """The formats ``gitops-validator check --format`` can print."""
+    """The formats ``gitops-validator check --output`` can print."""
 
     TEXT = "text"
     """Human-readable text grouped by file, with a summary line."""

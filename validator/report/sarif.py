@@ -82,6 +82,8 @@ def _result_json(finding: Finding, rule_index: int, root: str) -> dict[str, Any]
         properties["fieldPath"] = loc.field
     if finding.target:
         properties["target"] = finding.target
+    if len(finding.all_targets) > 1:
+        properties["targets"] = list(finding.all_targets)
     context = context_text(finding)
     text = f"{finding.message} ({context})" if context else finding.message
     return {

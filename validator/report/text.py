@@ -68,8 +68,8 @@ def _detail_lines(finding: Finding) -> list[str]:
         where.append(f"in {finding.resource}")
     if finding.location.field:
         where.append(f"at {finding.location.field}")
-    if finding.target:
-        where.append(f"(rendered by {finding.target})")
+    if finding.all_targets:
+        where.append(f"(rendered by {', '.join(finding.all_targets)})")
     lines = [" ".join(where)] if where else []
     about = ": ".join(part for part in (finding.title, finding.help_uri) if part)
     if about:

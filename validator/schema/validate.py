@@ -10,7 +10,7 @@ engine's violations become findings.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import assert_never
 
@@ -27,14 +27,22 @@ from validator.schema.violations import violation_findings
 _LOGGER = logging.getLogger(__name__)
 
 
-def validate_schemas(documents: Sequence[Document], settings: SchemaSettings) -> SchemaResult:
+#: Progress callback: (documents done, documents in all).
+Progress = Callable[[int, int], None]
+#: How many documents the in-process engine checks between two progress reports.
+PROGRESS_STEP = 64
+
+
+def validate_schemas(documents: Sequence[Document], settings: SchemaSettings, *,
+                     progress: Progress | None = None) -> SchemaResult:
     """Check ``documents`` against their schemas; see the module docstring for the rules."""
     with SchemaCatalog(settings) as catalog:
         catalog.add_crds(documents)
-        return validate_with_catalog(documents, catalog)
+        return validate_with_catalog(documents, catalog, progress=progress)
 
 
-def validate_with_catalog(documents: Sequence[Document], catalog: SchemaCatalog) -> SchemaResult:
+def validate_with_catalog(documents: Sequence[Document], catalog: SchemaCatalog, *,
+                          progress: Progress | None = None) -> SchemaResult:
     """:func:`validate_schemas` with a catalog the caller owns (tests reuse its files)."""
     settings = catalog.settings
     findings: list[Finding] = []
@@ -48,7 +56,8 @@ def validate_with_catalog(documents: Sequence[Document], catalog: SchemaCatalog)
     for document, identity in candidates:
         if settings.skip_kinds and _listed(document, settings.skip_kinds):
             skipped.append(Skipped(path=_where(document),
-                                   reason=f"{document.kind} is in the skipped kinds (--skip-kinds)"))
+                                   reason=f"{document.kind} is in the skipped kinds (--skip-kinds)",
+                                   unit="resource", group="not schema-checked: --skip-kinds"))
         elif settings.reject_kinds and _listed(document, settings.reject_kinds):
             findings.append(_finding(document, "schema/rejected-kind",
                                      f"{document.kind} objects are rejected here (--reject-kinds)", catalog))
@@ -56,22 +65,34 @@ def validate_with_catalog(documents: Sequence[Document], catalog: SchemaCatalog)
             message = (f"no schema for {document.kind} {document.api_version} in Kubernetes "
                        f"{catalog.version}")
             if settings.ignore_missing_schemas:
-                skipped.append(Skipped(path=_where(document), reason=message))
+                skipped.append(Skipped(path=_where(document), reason=message, unit="resource",
+                                       group="not schema-checked: no schema"))
             else:
                 findings.append(_finding(document, "schema/missing", message, catalog))
         else:
             todo.append((document, schema))
-    findings += _run_engine(todo, catalog)
+    findings += _run_engine(todo, catalog, _offset(progress, len(documents) - len(todo),
+                                                   len(documents)))
     return SchemaResult(findings=tuple(findings), skipped=tuple(skipped), checked=len(todo))
 
 
-def _run_engine(todo: list[tuple[Document, Path]], catalog: SchemaCatalog) -> list[Finding]:
+def _offset(progress: Progress | None, done: int, total: int) -> Progress | None:
+    """``progress`` for the engine's share: documents decided before it count as done."""
+    if progress is None:
+        return None
+    return lambda engine_done, _engine_total: progress(done + engine_done, total)
+
+
+def _run_engine(todo: list[tuple[Document, Path]], catalog: SchemaCatalog,
+                progress: Progress | None = None) -> list[Finding]:
     engine = catalog.settings.engine
     findings: list[Finding] = []
     match engine:
         case SchemaEngineName.BUILTIN:
             builtin = BuiltinEngine()
-            for document, schema in todo:
+            for count, (document, schema) in enumerate(todo, start=1):
+                if progress is not None and count % PROGRESS_STEP == 0:
+                    progress(count, len(todo))
                 try:
                     violations = builtin.violations(document, schema)
                 except (NotJsonError, SchemaError) as exc:  # a value JSON cannot hold, a bad schema

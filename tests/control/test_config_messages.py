@@ -1,0 +1,47 @@
+"""Configuration-file errors read as plain words, never as raw JSON-schema wording."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from validator.errors import ConfigError
+from validator.repo_config import load_repo_config
+
+#: Phrases jsonschema uses that a user of the config file should never have to decode.
+RAW_WORDING = ("is not of type", "is not one of", "does not match", "is less than",
+               "is a required property", "should be non-empty", "was expected",
+               "is too long", "is too short")
+
+
+def _errors(tmp_path: Path, text: str) -> list[str]:
+    (tmp_path / ".gitops-validator.yaml").write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_repo_config(tmp_path)
+    return str(caught.value).splitlines()
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("settings:\n  fail_on: fatal\n",
+     ".gitops-validator.yaml:2: settings.fail_on: must be one of error, warning, info, never "
+     "(got 'fatal')"),
+    ("settings:\n  jobs: 0\n", ".gitops-validator.yaml:2: settings.jobs: must be at least 1 (got 0)"),
+    ("settings:\n  strict: 'yes please'\n",
+     ".gitops-validator.yaml:2: settings.strict: must be true or false, not a string"),
+    ("- a\n", ".gitops-validator.yaml:1: the file must be a mapping of keys to values, not a list"),
+    ("targets:\n  helm:\n    - name: x\n",
+     ".gitops-validator.yaml:3: targets.helm.0: the key 'chart' is missing"),
+    ("version: 2\n", ".gitops-validator.yaml:1: version: must be 1 (got 2)"),
+    ("settings:\n  kubernetes_version: latest\n",
+     ".gitops-validator.yaml:2: settings.kubernetes_version: 'latest' is not a Kubernetes "
+     "version such as 1.31 or 1.31.0"),
+    ("targets:\n  helm:\n    - chart: c\n      release: Web_App\n",
+     ".gitops-validator.yaml:4: targets.helm.0.release: 'Web_App' is not a valid name: use "
+     "lower-case letters, digits and '-', starting and ending with a letter or digit"),
+    ("ignore: ['']\n", ".gitops-validator.yaml:1: ignore.0: must not be empty"),
+])
+def test_config_errors_use_plain_words(tmp_path: Path, text: str, expected: str) -> None:
+    errors = _errors(tmp_path, text)
+    assert errors == [expected]
+    assert not [line for line in errors if any(raw in line for raw in RAW_WORDING)]

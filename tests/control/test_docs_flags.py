@@ -1,0 +1,47 @@
+"""The README and docs name only flags the CLI has (``--output``, never ``--format``)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+
+from validator.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = [ROOT / "README.md", ROOT / "examples" / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+#: Flags of the other tools the docs describe (helm, opa), named there on purpose.
+OTHER_TOOLS = {"--include-crds", "--kube-version", "--server", "--skip-version-check",
+               "--v0-compatible", "--coverage"}
+
+_FLAG = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*")
+
+
+def _commands(command: click.Command) -> Iterator[click.Command]:
+    yield command
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            yield from _commands(sub)
+
+
+def _real_flags() -> set[str]:
+    flags = {"--help"}
+    for command in _commands(main):
+        for param in command.params:
+            for name in (*param.opts, *param.secondary_opts):
+                flags.add(name)
+    return flags
+
+
+def test_docs_name_only_real_flags() -> None:
+    real = _real_flags() | OTHER_TOOLS
+    wrong = [f"{doc.relative_to(ROOT)}: {flag}" for doc in DOCS
+             for flag in sorted(set(_FLAG.findall(doc.read_text()))) if flag not in real]
+    assert wrong == []
+
+
+def test_the_flag_table_is_not_empty() -> None:
+    assert {"--output", "--namespace", "--fail-on"} <= _real_flags()

@@ -1,0 +1,153 @@
+"""Everything not rendered or not validated is counted on the summary line, by reason."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.cli.test_check_cli import invoke
+from tests.hostile.cases_control import REMOTE_AGENTS, odd_agent_sources
+from tests.support.listener import loopback_listener
+
+CONFIGMAP = """\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings, namespace: shop}
+data: {key: value}
+"""
+WIDGETS = """\
+apiVersion: example.com/v1
+kind: Widget
+metadata: {name: one, namespace: shop}
+---
+apiVersion: example.com/v1
+kind: Widget
+metadata: {name: two, namespace: shop}
+"""
+AGENTS = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: shop, namespace: argocd}
+spec:
+  project: default
+  source: {repoURL: 'https://example.com/shop.git', path: deploy, targetRevision: main}
+  destination: {server: 'https://kubernetes.default.svc', namespace: shop}
+---
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: redis, namespace: flux-system}
+spec:
+  interval: 10m
+  chart:
+    spec: {chart: redis, sourceRef: {kind: HelmRepository, name: bitnami}}
+---
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: postgres, namespace: flux-system}
+spec:
+  interval: 10m
+  chart:
+    spec: {chart: postgresql, sourceRef: {kind: HelmRepository, name: bitnami}}
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: apps, namespace: flux-system}
+spec: {interval: 10m, path: ./apps, prune: true, sourceRef: {kind: GitRepository, name: flux-system}}
+"""
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "apps").mkdir()
+    (tmp_path / "apps" / "settings.yaml").write_text(CONFIGMAP)
+    return tmp_path
+
+
+def _summary(out: str) -> str:
+    return out.rstrip("\n").splitlines()[-1]
+
+
+def test_resources_without_a_schema_are_counted_in_text_and_json(repo: Path) -> None:
+    (repo / "apps" / "widgets.yaml").write_text(WIDGETS)
+    code, out, _ = invoke("check", str(repo), "--no-policy", "--ignore-missing-schemas")
+    assert code == 0, out
+    assert _summary(out) == ("3 resources in 2 files: no problems; "
+                             "3 resources not policy-checked: --no-policy, "
+                             "2 resources not schema-checked: no schema")
+    code, out, _ = invoke("check", str(repo), "--no-policy", "--ignore-missing-schemas", "-o", "json")
+    document = json.loads(out)
+    assert document["summary"]["not_checked"] == [
+        {"count": 3, "reason": "not policy-checked: --no-policy", "what": "resource"},
+        {"count": 2, "reason": "not schema-checked: no schema", "what": "resource"}]
+    assert [(s["path"], s["what"], s["group"]) for s in document["skipped"][1:]] == [
+        ("apps/widgets.yaml:1", "resource", "not schema-checked: no schema"),
+        ("apps/widgets.yaml:5", "resource", "not schema-checked: no schema")]
+
+
+def test_agent_objects_whose_source_is_not_rendered_are_reported(repo: Path) -> None:
+    (repo / "apps" / "agents.yaml").write_text(AGENTS)
+    code, out, _ = invoke("check", ".", "--no-policy", "--ignore-missing-schemas", cwd=repo)
+    assert code == 0, out
+    summary = _summary(out)
+    assert "2 HelmRelease charts not rendered" in summary
+    assert "1 Argo CD Application source not rendered" in summary
+    assert "1 Flux Kustomization path not rendered" in summary
+    assert "4 resources not schema-checked: no schema" in summary
+    assert ("skipped: apps/agents.yaml:9: HelmRelease flux-system/redis: chart redis is not "
+            "rendered (agent objects are not rendered yet)") in out
+    assert ("skipped: apps/agents.yaml:1: Application argocd/shop: source "
+            "https://example.com/shop.git deploy is not rendered "
+            "(agent objects are not rendered yet)") in out
+
+
+def test_disabled_checks_count_every_resource(repo: Path) -> None:
+    (repo / "apps" / "more.yaml").write_text(CONFIGMAP.replace("settings", "more"))
+    code, out, _ = invoke("check", str(repo), "--no-schema", "--no-policy")
+    assert code == 0, out
+    assert _summary(out) == ("2 resources in 2 files: no problems; "
+                             "2 resources not policy-checked: --no-policy, "
+                             "2 resources not schema-checked: --no-schema")
+
+
+def test_a_clean_run_has_an_unchanged_summary(repo: Path) -> None:
+    code, out, _ = invoke("check", str(repo), "--no-policy")
+    assert code == 0, out
+    assert _summary(out).startswith("1 resource in 1 file: no problems")
+
+
+def test_remote_agent_sources_are_listed_and_never_fetched(repo: Path) -> None:
+    with loopback_listener() as listener:
+        (repo / "apps" / "agents.yaml").write_text(
+            REMOTE_AGENTS.replace("127.0.0.1:9", listener.host))
+        code, out, _ = invoke("check", ".", "--no-policy", "--ignore-missing-schemas", "-o", "json",
+                              cwd=repo)
+    assert listener.connections == []
+    assert code == 0, out
+    counts = {(item["what"], item["reason"]): item["count"]
+              for item in json.loads(out)["summary"]["not_checked"]}
+    assert counts[("Argo CD Application source", "not rendered")] == 1
+    assert counts[("HelmRelease chart", "not rendered")] == 1
+    assert counts[("Flux Kustomization path", "not rendered")] == 1
+
+
+def test_odd_source_fields_are_cut_and_never_crash(tmp_path: Path) -> None:
+    odd_agent_sources(tmp_path)
+    code, out, err = invoke("check", str(tmp_path), "--no-policy", "--ignore-missing-schemas",
+                            "-o", "json")
+    assert code == 0, err
+    reasons = [item["reason"] for item in json.loads(out)["skipped"] if item["group"] == "not rendered"]
+    assert len(reasons) == 4  # three Application sources and one HelmRelease chart
+    assert all(len(reason) < 400 for reason in reasons)
+    assert any("(no source)" in reason for reason in reasons)
+    assert any("chart (none named)" in reason for reason in reasons)
+
+
+def test_a_check_turned_off_in_a_run_without_resources_counts_nothing(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "notes.txt").write_text("not a manifest\n")
+    code, out, _ = invoke("check", str(tmp_path), "--no-policy")
+    assert code == 0, out
+    assert _summary(out) == "0 resources in 0 files: no problems"

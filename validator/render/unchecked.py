@@ -1,0 +1,99 @@
+"""What the plan passes over, as counted skipped entries: unrendered agent sources, ignored files.
+
+An Argo CD ``Application`` or a Flux ``Kustomization``/``HelmRelease`` says what the
+agent will apply: a Git path, a chart. Until those sources are rendered, what they
+deploy is not checked, so each one is reported as a skipped entry naming the object
+and the source (``2 HelmRelease charts not rendered`` on the summary line) instead of
+passing unseen. The object itself is still schema- and policy-checked.
+
+Files the target plan leaves out are counted by the kind of reason (hidden, ignored by
+the configuration file, unreadable...), never by the reason's exact words, so that
+like entries add up on the summary line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from validator.load import Document
+from validator.model import Skipped
+
+_WHY = "(agent objects are not rendered yet)"
+_GROUP = "not rendered"
+_MAX_SHOWN = 200
+
+
+def _text(value: object) -> str:
+    """A source field as shown in a reason: strings only, cut to a readable length."""
+    return value[:_MAX_SHOWN] if isinstance(value, str) else ""
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _group(document: Document) -> str:
+    return document.api_version.partition("/")[0]
+
+
+def _argo_sources(spec: Mapping[str, Any]) -> list[str]:
+    sources = spec.get("sources")
+    listed = sources if isinstance(sources, list) and sources else [spec.get("source")]
+    described = []
+    for source in map(_mapping, listed):
+        where = " ".join(part for part in (_text(source.get("repoURL")),
+                                           _text(source.get("path")) or _text(source.get("chart")))
+                         if part)
+        described.append(where or "(no source)")
+    return described
+
+
+def _entries(document: Document) -> Iterator[tuple[str, str]]:
+    """``(unit, what is not rendered)`` for one object; nothing for objects of no agent."""
+    spec = _mapping(document.body.get("spec"))
+    match (_group(document), document.kind):
+        case ("argoproj.io", "Application"):
+            for source in _argo_sources(spec):
+                yield "Argo CD Application source", f"source {source}"
+        case ("argoproj.io", "ApplicationSet"):
+            yield "Argo CD ApplicationSet", "the applications it generates"
+        case ("kustomize.toolkit.fluxcd.io", "Kustomization"):
+            yield "Flux Kustomization path", f"path {_text(spec.get('path')) or './'}"
+        case ("helm.toolkit.fluxcd.io", "HelmRelease"):
+            chart = _text(_mapping(_mapping(spec.get("chart")).get("spec")).get("chart"))
+            ref = _mapping(spec.get("chartRef"))
+            shown = chart or " ".join(filter(None, (_text(ref.get("kind")), _text(ref.get("name")))))
+            yield "HelmRelease chart", f"chart {shown or '(none named)'}"
+        case _:
+            return
+
+
+def unrendered_agent_sources(documents: Sequence[Document]) -> list[Skipped]:
+    """One skipped entry per source of an agent object among ``documents``."""
+    skipped = []
+    for document in documents:
+        entries = list(_entries(document))
+        if not entries:
+            continue
+        where = f"{document.path}:{document.locate(()).line}"
+        for unit, what in entries:
+            skipped.append(Skipped(path=where, reason=f"{document.resource}: {what} is not rendered {_WHY}",
+                                   unit=unit, group=_GROUP))
+    return skipped
+
+
+#: Prefixes of the plan's reasons for leaving a file out, and the group each is counted in.
+_FILE_GROUPS = (
+    ("in kustomization directory", "not checked: in a kustomization folder, not referenced"),
+    ("matches ignore pattern", "not checked: ignored by the configuration file"),
+    ("hidden", "not checked: hidden"),
+    ("cannot be read", "not checked: cannot be read"),
+    ("symlink leaving", "not checked: symlink leaving the repository"),
+)
+
+
+def ignored_file(path: str, reason: str) -> Skipped:
+    """A file the target plan leaves out, as a counted skipped entry."""
+    group = next((name for prefix, name in _FILE_GROUPS if reason.startswith(prefix)), "")
+    return Skipped(path=path, reason=reason, unit="file", group=group)
