@@ -69,6 +69,7 @@ class RepoSettings:
     skip_kinds: tuple[str, ...] | None = None
     jobs: int | None = None
     render_timeout: float | None = None
+    include_helm_tests: bool | None = None
 
     def __contains__(self, name: object) -> bool:
         """Whether the file sets ``name`` (``"strict" in settings``)."""
@@ -173,7 +174,8 @@ def _build(data: dict[str, Any], locator: TextLocator) -> RepoConfig:
         policies=strings("policies"), schema_dirs=strings("schema_dirs"),
         namespaces=strings("namespaces"), fail_on=raw.get("fail_on"),
         skip_kinds=strings("skip_kinds"), jobs=raw.get("jobs"),
-        render_timeout=float(raw["render_timeout"]) if "render_timeout" in raw else None)
+        render_timeout=float(raw["render_timeout"]) if "render_timeout" in raw else None,
+        include_helm_tests=raw.get("include_helm_tests"))
     return RepoConfig(path=CONFIG_FILE, discover=targets.get("discover", True),
                       kustomize=kustomize, helm=helm, ignore=tuple(data.get("ignore", ())),
                       settings=settings)

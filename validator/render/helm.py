@@ -18,7 +18,9 @@ from validator.errors import CommandError
 from validator.load import load_bytes
 from validator.model import Engine, Finding, Location, Severity
 from validator.process import Command, run
+from validator.render.helm_hooks import without_test_hooks
 from validator.render.helm_map import HelmLocator, document_sources, template_path
+from validator.render.helm_random import stabilise, uses_random_functions
 from validator.render.paths import escaping_symlinks, inside_root, repo_relative
 from validator.render.screen import screen_inputs
 from validator.render.settings import RenderResult, RenderSettings
@@ -53,22 +55,36 @@ def render_helm(target: Target, *, root: Path, settings: RenderSettings) -> Rend
     with tempfile.TemporaryDirectory(prefix="gitops-validator-helm-") as tmp:
         command = helm_command(target, root=root, settings=settings, home=Path(tmp))
         try:
-            output = run(command).stdout
+            outputs = [run(command).stdout]
+            if uses_random_functions(root, target.inputs):  # a second render shows what is random
+                outputs.append(run(command).stdout)
         except CommandError as exc:
             return RenderResult(findings=(_template_error(exc, target, root),), files_read=files,
                                 targets=1)
-    text = output.decode("utf-8", "replace")
+    return replace(_documents(outputs, target, root, settings), files_read=files, targets=1)
+
+
+def _documents(outputs: list[bytes], target: Target, root: Path,
+               settings: RenderSettings) -> RenderResult:
+    """The objects of one render (two when random), stabilised, test hooks set aside."""
+    text = outputs[0].decode("utf-8", "replace")
     locator = HelmLocator(root=root, chart=target.path, sources=document_sources(text),
                           values=(f"{target.path}/values.yaml", *target.values_files))
-    loaded = load_bytes(output, display_path=f"{target.path}/Chart.yaml",
-                        options=settings.load_options, locator=locator)
-    documents = []
-    for document in loaded.documents:
-        locator.register(document.index, document.body)
-        documents.append(replace(document, path=locator.source_path(document.index),
-                                 target=target.name))
-    return RenderResult(documents=tuple(documents), findings=loaded.findings,
-                        skipped=loaded.skipped, files_read=files, targets=1)
+    chart_file = f"{target.path}/Chart.yaml"
+    renders = [load_bytes(output, display_path=chart_file, options=settings.load_options,
+                          locator=locator) for output in outputs]
+    first, *rest = ([replace(d, path=locator.source_path(d.index), target=target.name)
+                     for d in loaded.documents] for loaded in renders)
+    for document in first:
+        locator.register(document.index, document.body)  # the kind chooses a template section
+    findings = list(renders[0].findings)
+    if rest:
+        stable = stabilise(first, rest[0], target=target.name, chart_file=chart_file)
+        first, findings = list(stable.documents), findings + list(stable.findings)
+    documents, hooks = ((tuple(first), ()) if settings.include_helm_tests
+                        else without_test_hooks(first, target=target.name))
+    return RenderResult(documents=documents, findings=tuple(findings),
+                        skipped=renders[0].skipped + hooks)
 
 
 def helm_command(target: Target, *, root: Path, settings: RenderSettings, home: Path) -> Command:
