@@ -191,3 +191,28 @@ def test_a_hook_that_is_also_applied_is_checked(tmp_path: Path) -> None:
           TEMPLATES["templates/tests/test-connection.yaml"].replace(
               '"helm.sh/hook": test', '"helm.sh/hook": test,post-install'))
     assert "Pod" in _documents(render_repo(root))
+
+
+def test_times_from_now_become_a_fixed_time_of_the_same_format(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    _random_chart(root)
+    write(root, f"{CHART}/templates/times.yaml", """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: times
+  annotations:
+    rollme: {{ now | quote }}
+data:
+  day: {{ now | date "2006-01-02" | quote }}
+  stamp: {{ now | date "2006-01-02T15:04:05Z07:00" | quote }}
+  html: {{ now | htmlDate | quote }}
+  epoch: {{ now | unixEpoch | quote }}
+  fixed: {{ "2019-05-04T10:00:00Z" | toDate "2006-01-02T15:04:05Z07:00" | date "2006-01-02" | quote }}
+""")
+    times = next(d.body for d in render_repo(root).documents if d.resource.name == "times")
+    assert times["data"] == {"day": "2000-01-01", "stamp": "2000-01-01T00:00:00Z",
+                             "html": "2000-01-01", "epoch": "946684800", "fixed": "2019-05-04"}
+    rollme = times["metadata"]["annotations"]["rollme"]
+    assert rollme.startswith("2000-01-01 00:00:00.000000000 "), rollme
+    assert rollme.endswith(" m=+0.000000000"), rollme

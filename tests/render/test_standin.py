@@ -7,10 +7,12 @@ import base64
 import random
 import string
 import uuid
+from datetime import UTC, datetime
 
 from validator.load import Document, load_bytes
 from validator.model import Severity
 from validator.render.helm_random import stabilise
+from validator.render.helm_time import fixed_times
 from validator.render.standin import Memo, standin_int, standin_text
 
 
@@ -91,3 +93,14 @@ def test_a_difference_in_structure_is_a_warning_and_the_first_render_is_checked(
     other = stabilise(first, first + second, target="c", chart_file="c/Chart.yaml")
     assert [f.location.path for f in other.findings] == ["c/Chart.yaml"]
     assert other.documents == tuple(first)
+
+
+def test_only_times_near_the_clock_are_fixed() -> None:
+    clock = datetime(2026, 11, 26, 11, 18, 23, tzinfo=UTC)
+    body = {"a": "2026-11-26T11:18:23.5Z", "b": "2019-05-04", "c": [1795605503, "1795605503"],
+            "d": 42, "e": "built 2026-11-25 23:59:59 +0000 UTC m=+0.0123 by ci", "f": True}
+    assert fixed_times(body, clock=clock) == {
+        "a": "2000-01-01T00:00:00.000000000Z", "b": "2019-05-04", "c": [946684800, "946684800"],
+        "d": 42, "e": "built 2000-01-01 00:00:00 +0000 UTC m=+0.000000000 by ci", "f": True}
+    untouched = {"b": "2019-05-04", "d": [42]}
+    assert fixed_times(untouched, clock=clock) is untouched

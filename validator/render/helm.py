@@ -12,6 +12,7 @@ import os
 import re
 import tempfile
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 from validator.errors import CommandError
@@ -20,7 +21,8 @@ from validator.model import Engine, Finding, Location, Severity
 from validator.process import Command, run
 from validator.render.helm_hooks import without_test_hooks
 from validator.render.helm_map import HelmLocator, document_sources, template_path
-from validator.render.helm_random import stabilise, uses_random_functions
+from validator.render.helm_random import chart_functions, stabilise
+from validator.render.helm_time import fixed_times, utc_now
 from validator.render.paths import escaping_symlinks, inside_root, repo_relative
 from validator.render.screen import screen_inputs
 from validator.render.settings import RenderResult, RenderSettings
@@ -55,17 +57,19 @@ def render_helm(target: Target, *, root: Path, settings: RenderSettings) -> Rend
     with tempfile.TemporaryDirectory(prefix="gitops-validator-helm-") as tmp:
         command = helm_command(target, root=root, settings=settings, home=Path(tmp))
         try:
+            functions = chart_functions(root, target.inputs)
             outputs = [run(command).stdout]
-            if uses_random_functions(root, target.inputs):  # a second render shows what is random
+            if functions.random or functions.time:  # a second render shows what is random
                 outputs.append(run(command).stdout)
         except CommandError as exc:
             return RenderResult(findings=(_template_error(exc, target, root),), files_read=files,
                                 targets=1)
-    return replace(_documents(outputs, target, root, settings), files_read=files, targets=1)
+    result = _documents(outputs, target, root, settings, clock=utc_now() if functions.time else None)
+    return replace(result, files_read=files, targets=1)
 
 
-def _documents(outputs: list[bytes], target: Target, root: Path,
-               settings: RenderSettings) -> RenderResult:
+def _documents(outputs: list[bytes], target: Target, root: Path, settings: RenderSettings,
+               *, clock: datetime | None) -> RenderResult:
     """The objects of one render (two when random), stabilised, test hooks set aside."""
     text = outputs[0].decode("utf-8", "replace")
     locator = HelmLocator(root=root, chart=target.path, sources=document_sources(text),
@@ -73,7 +77,8 @@ def _documents(outputs: list[bytes], target: Target, root: Path,
     chart_file = f"{target.path}/Chart.yaml"
     renders = [load_bytes(output, display_path=chart_file, options=settings.load_options,
                           locator=locator) for output in outputs]
-    first, *rest = ([replace(d, path=locator.source_path(d.index), target=target.name)
+    first, *rest = ([replace(d, path=locator.source_path(d.index), target=target.name,
+                             body=d.body if clock is None else fixed_times(d.body, clock=clock))
                      for d in loaded.documents] for loaded in renders)
     for document in first:
         locator.register(document.index, document.body)  # the kind chooses a template section

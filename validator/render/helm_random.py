@@ -11,6 +11,9 @@ seeded by target, template, object kind, the object's position among that templa
 objects of that kind, and field path. Schemas and policies judge a value of the real
 form, and every run prints the same bytes.
 
+Times taken from the clock are fixed first (:mod:`validator.render.helm_time`), as two
+renders a moment apart only differ in a time's last digits.
+
 A difference that is not a scalar (a key, a list length, a type, the set of objects)
 cannot be stood in for: the first render is checked as it is and the difference is
 a ``render/helm-not-repeatable`` warning on the template line.
@@ -29,30 +32,44 @@ from validator.load import Document
 from validator.model import Engine, FieldPath, Finding, Location, Severity, format_field_path
 from validator.render.standin import Memo, standin_int, standin_text
 
-_FUNCTIONS = ("randAlphaNum", "randAlpha", "randNumeric", "randAscii", "randInt", "randBytes",
-              "uuidv4", "genPrivateKey", "genCA", "genCAWithKey", "genSelfSignedCert",
-              "genSelfSignedCertWithKey", "genSignedCert", "genSignedCertWithKey", "shuffle",
-              "bcrypt", "htpasswd", "encryptAES", "now", "date", "dateInZone", "date_in_zone",
-              "htmlDate", "htmlDateInZone", "ago", "unixEpoch", "dateModify", "date_modify",
-              "mustDateModify", "must_date_modify")
-_ACTION = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
-_RANDOM = re.compile(r"\b(?:" + "|".join(_FUNCTIONS) + r")\b")
+_RANDOM_FUNCTIONS = ("randAlphaNum", "randAlpha", "randNumeric", "randAscii", "randInt",
+                     "randBytes", "uuidv4", "genPrivateKey", "genCA", "genCAWithKey",
+                     "genSelfSignedCert", "genSelfSignedCertWithKey", "genSignedCert",
+                     "genSignedCertWithKey", "shuffle", "bcrypt", "htpasswd", "encryptAES")
+_TIME_FUNCTIONS = ("now", "date", "dateInZone", "date_in_zone", "htmlDate", "htmlDateInZone",
+                   "ago", "unixEpoch", "dateModify", "date_modify", "mustDateModify",
+                   "must_date_modify")
+_RANDOM = re.compile(r"\b(?:" + "|".join(_RANDOM_FUNCTIONS) + r")\b")
+_TIME = re.compile(r"\b(?:" + "|".join(_TIME_FUNCTIONS) + r")\b")
 RULE = "render/helm-not-repeatable"
 
 
-def uses_random_functions(root: Path, inputs: Sequence[str]) -> bool:
-    """Whether a template action in ``inputs`` may call a random function (a packed
-    subchart, whose templates are not scanned, counts as one)."""
+@dataclass(frozen=True, kw_only=True)
+class ChartFunctions:
+    """Which kinds of unrepeatable functions a chart's template actions may call."""
+
+    random: bool = False
+    """Random values, names, keys and certificates (render twice and compare)."""
+    time: bool = False
+    """The clock (fix times near it, see :mod:`validator.render.helm_time`)."""
+
+
+def chart_functions(root: Path, inputs: Sequence[str]) -> ChartFunctions:
+    """What the template actions in ``inputs`` may call; a packed subchart, whose
+    templates are not scanned, may call anything."""
+    random = time = False
     for path in inputs:
         if path.endswith((".tgz", ".tar.gz")):
-            return True
+            return ChartFunctions(random=True, time=True)
         try:
             text = (root / path).read_text(encoding="utf-8", errors="replace")
         except OSError:
             continue
-        if "{{" in text and any(_RANDOM.search(action.group(1)) for action in _ACTION.finditer(text)):
-            return True
-    return False
+        for chunk in text.split("{{")[1:]:  # linear: no regex backtracking over untrusted text
+            action = chunk.split("}}", 1)[0]
+            random = random or _RANDOM.search(action) is not None
+            time = time or _TIME.search(action) is not None
+    return ChartFunctions(random=random, time=time)
 
 
 @dataclass(frozen=True, kw_only=True)
