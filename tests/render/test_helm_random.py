@@ -7,6 +7,7 @@ seed, so without stabilisation two runs name objects and quote values differentl
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,8 @@ from click.testing import CliRunner
 
 from tests.render.helpers import render_repo, write
 from validator.cli import main
-from validator.render import RenderResult
+from validator.render import RenderResult, RenderSettings, discover_targets, render_targets
+from validator.repo_config import load_repo_config
 
 CHART = "charts/rand"
 
@@ -216,3 +218,14 @@ data:
     rollme = times["metadata"]["annotations"]["rollme"]
     assert rollme.startswith("2000-01-01 00:00:00.000000000 "), rollme
     assert rollme.endswith(" m=+0.000000000"), rollme
+
+
+def test_a_fifo_in_a_chart_does_not_block_the_scan_for_random_functions(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    _random_chart(root)
+    os.mkfifo(root / CHART / "templates" / "_pipe.tpl")  # reading it would wait for a writer
+    plan = discover_targets(root, [root], load_repo_config(root))
+    result = render_targets(plan, RenderSettings(jobs=1, timeout=5), root=root)
+    [finding] = result.findings  # helm refuses it
+    assert finding.location.path == f"{CHART}/Chart.yaml"
+    assert "cannot load irregular file" in finding.message

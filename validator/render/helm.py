@@ -21,6 +21,7 @@ from validator.model import Engine, Finding, Location, Severity
 from validator.process import Command, run
 from validator.render.helm_hooks import without_test_hooks
 from validator.render.helm_map import HelmLocator, document_sources, template_path
+from validator.render.helm_output import relocate_findings
 from validator.render.helm_random import chart_functions, stabilise
 from validator.render.helm_time import fixed_times, utc_now
 from validator.render.paths import escaping_symlinks, inside_root, repo_relative
@@ -82,7 +83,9 @@ def _documents(outputs: list[bytes], target: Target, root: Path, settings: Rende
                      for d in loaded.documents] for loaded in renders)
     for document in first:
         locator.register(document.index, document.body)  # the kind chooses a template section
-    findings = list(renders[0].findings)
+    findings = relocate_findings(renders[0].findings, output=text, chart_file=chart_file,
+                                 source_path=locator.source_path,
+                                 loaded=(d.index for d in renders[0].documents))
     if rest:
         stable = stabilise(first, rest[0], target=target.name, chart_file=chart_file)
         first, findings = list(stable.documents), findings + list(stable.findings)

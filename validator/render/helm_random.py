@@ -62,6 +62,8 @@ def chart_functions(root: Path, inputs: Sequence[str]) -> ChartFunctions:
         if path.endswith((".tgz", ".tar.gz")):
             return ChartFunctions(random=True, time=True)
         try:
+            if not (root / path).is_file():  # a FIFO would block the read: helm reports it
+                continue
             text = (root / path).read_text(encoding="utf-8", errors="replace")
         except OSError:
             continue
