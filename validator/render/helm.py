@@ -4,6 +4,9 @@ No network: dependencies must be vendored under ``charts/`` (a missing one is a
 finding on ``Chart.yaml``; ``helm dependency build`` is never run), Helm's cache,
 config and data homes are a fresh temporary directory, and symlinks leaving the
 repository are refused. A template error becomes a finding on the template's line.
+A chart that may call random or time functions is rendered twice and stabilised
+(:mod:`validator.render.helm_random`); Helm test hooks are set aside as skipped
+(:mod:`validator.render.helm_hooks`) unless ``include_helm_tests`` is set.
 """
 
 from __future__ import annotations
@@ -55,10 +58,10 @@ def render_helm(target: Target, *, root: Path, settings: RenderSettings) -> Rend
     files = len(target.inputs)
     if problems:
         return RenderResult(findings=tuple(problems), files_read=files, targets=1)
+    functions = chart_functions(root, target.inputs)
     with tempfile.TemporaryDirectory(prefix="gitops-validator-helm-") as tmp:
         command = helm_command(target, root=root, settings=settings, home=Path(tmp))
         try:
-            functions = chart_functions(root, target.inputs)
             outputs = [run(command).stdout]
             if functions.random or functions.time:  # a second render shows what is random
                 outputs.append(run(command).stdout)
