@@ -179,6 +179,7 @@ def resolve_check_settings(options: Mapping[str, Any], *, explicit: set[str], ro
         render=RenderSettings(
             jobs=int(pick("jobs")), kubernetes_version=version,
             timeout=float(pick("render_timeout")),
+            include_helm_tests=bool(pick("include_helm_tests")),
             load_options=LoadOptions(strict=strict,
                                      skip_non_kubernetes=bool(pick("skip_non_kubernetes")))),
         schema=schema, policy=policy, fail_on=FailOn(pick("fail_on")), notes=tuple(notes),

@@ -71,6 +71,7 @@ class RepoSettings:
     skip_kinds: tuple[str, ...] | None = None
     jobs: int | None = None
     render_timeout: float | None = None
+    include_helm_tests: bool | None = None
 
     def __contains__(self, name: object) -> bool:
         """Whether the file sets ``name`` (``"strict" in settings``)."""
@@ -181,7 +182,8 @@ def _build(data: dict[str, Any], locator: TextLocator) -> RepoConfig:
         policies=strings("policies"), schema_dirs=strings("schema_dirs"),
         namespaces=strings("namespaces"), fail_on=raw.get("fail_on"),
         skip_kinds=strings("skip_kinds"), jobs=raw.get("jobs"),
-        render_timeout=float(raw["render_timeout"]) if "render_timeout" in raw else None)
+        render_timeout=float(raw["render_timeout"]) if "render_timeout" in raw else None,
+        include_helm_tests=raw.get("include_helm_tests"))
     rules = tuple(RuleOverride(rule_id=str(rule_id), level=RuleLevel(level),
                                source=f"{CONFIG_FILE}:{locator.locate(0, ('rules', rule_id)).line}: "
                                       f"rules.{rule_id}")

@@ -8,6 +8,15 @@ case next to a good manifest and a known-bad one and runs the real CLI in a
 subprocess with a memory and time bound: whatever the case does, the known-bad
 finding must be in the report, the run must end with exit code 1 (findings), and
 the report must be complete JSON.
+
+Each case must also show that it exercised what it claims: the rule ids in
+``expect`` must be reported on a path under the case folder (with no ``expect``,
+at least one finding or skipped entry there: nothing is silently passed over), and
+none of the strings in ``forbidden`` (content of a file outside the repository,
+a marker only a leak could print) may appear in the report or on standard error.
+Every run has a loopback listener, reachable by the builders as :func:`listener_url`
+and set as ``KUBECONFIG`` cluster and HTTP(S) proxy of the validator's environment;
+the test asserts that nothing connected to it.
 """
 
 from __future__ import annotations
@@ -29,21 +38,36 @@ class HostileCase:
     """Writes the hostile files into the folder it is given (created, empty)."""
     extra_args: tuple[str, ...] = ()
     """More ``check`` arguments the case needs (``--policy ...``)."""
+    expect: tuple[str, ...] = ()
+    """Rule ids that must be reported on a path under the case folder (empty: at least
+    one finding or skipped entry there)."""
+    forbidden: tuple[str, ...] = ()
+    """Strings that must not appear in the report or on standard error (leaked content)."""
 
 
 CASES: dict[str, HostileCase] = {}
+_LISTENER_URL: list[str] = []
 
 
-def hostile(name: str, *, extra_args: tuple[str, ...] = ()) -> Callable[[Build], Build]:
+def hostile(name: str, *, extra_args: tuple[str, ...] = (), expect: tuple[str, ...] = (),
+            forbidden: tuple[str, ...] = ()) -> Callable[[Build], Build]:
     """Register ``build`` as the hostile case ``name``."""
 
     def register(build: Build) -> Build:
         if name in CASES:
             raise ValueError(f"hostile case {name!r} registered twice")
-        CASES[name] = HostileCase(name=name, build=build, extra_args=extra_args)
+        CASES[name] = HostileCase(name=name, build=build, extra_args=extra_args, expect=expect,
+                                  forbidden=forbidden)
         return build
 
     return register
+
+
+def listener_url() -> str:
+    """``http://127.0.0.1:PORT`` of the loopback listener of the case being built."""
+    if not _LISTENER_URL:
+        raise RuntimeError("listener_url() is only available while the gallery builds a case")
+    return _LISTENER_URL[-1]
 
 
 GOOD = """\
@@ -77,9 +101,10 @@ KNOWN_BAD_PATH = "known/bad.yaml"
 KNOWN_BAD_LINE = 7
 
 
-def write_repository(root: Path, case: HostileCase) -> Path:
+def write_repository(root: Path, case: HostileCase, *, listener: str = "http://127.0.0.1:9") -> Path:
     """A repository at ``root`` with the good and known-bad manifests and ``case`` built in
-    ``root/case``; returns the case folder."""
+    ``root/case`` (``listener`` is what :func:`listener_url` returns meanwhile); returns the
+    case folder."""
     (root / ".git").mkdir(parents=True, exist_ok=True)
     (root / "good").mkdir(exist_ok=True)
     (root / "good" / "configmap.yaml").write_text(GOOD)
@@ -87,5 +112,9 @@ def write_repository(root: Path, case: HostileCase) -> Path:
     (root / KNOWN_BAD_PATH).write_text(KNOWN_BAD)
     folder = root / "case"
     folder.mkdir()
-    case.build(folder)
+    _LISTENER_URL.append(listener)
+    try:
+        case.build(folder)
+    finally:
+        _LISTENER_URL.pop()
     return folder

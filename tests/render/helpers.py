@@ -12,10 +12,11 @@ DATA = Path(__file__).parent / "data"
 SAMPLE_REPO = DATA / "repo"
 
 
-def render_repo(root: Path, *, jobs: int = 2) -> RenderResult:
+def render_repo(root: Path, *, jobs: int = 2, include_helm_tests: bool = False) -> RenderResult:
     """Discover and render everything under ``root``."""
     plan = discover_targets(root, [root], load_repo_config(root))
-    return render_targets(plan, RenderSettings(jobs=jobs), root=root)
+    settings = RenderSettings(jobs=jobs, include_helm_tests=include_helm_tests)
+    return render_targets(plan, settings, root=root)
 
 
 def find(result: RenderResult, *, target: str, kind: str, name: str | None = None) -> Document:

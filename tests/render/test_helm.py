@@ -157,3 +157,27 @@ def test_packed_subchart_objects_point_at_the_archive(repo: Path, tmp_path: Path
     redis = find(result, target="api-prod", kind="ConfigMap", name="redis")
     assert redis.path == "charts/api/charts/redis-18.0.0.tgz"
     assert redis.locate(("metadata", "name")).line == 0  # the whole archive
+
+
+def test_a_load_error_in_the_output_is_reported_on_the_template_that_wrote_it(repo: Path) -> None:
+    write(repo, "charts/api/templates/deep.yaml", 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n'
+          '  name: deep\ndata:\n  x: {{ repeat 200 "[" }}{{ repeat 200 "]" }}\n')
+    result = render_repo(repo)
+    findings = {(f.rule_id, f.location.path, f.location.line) for f in result.findings}
+    assert findings == {("load/limit", "charts/api/templates/deep.yaml", 1)}, findings
+    # deeper than libyaml's own cap: a syntax error at a line of the rendered output, which
+    # means nothing in the template, so the finding is about the whole template
+    write(repo, "charts/api/templates/deep.yaml", 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n'
+          '  name: deep\ndata:\n  x: {{ repeat 5000 "[" }}{{ repeat 5000 "]" }}\n')
+    result = render_repo(repo)
+    findings = {(f.rule_id, f.location.path, f.location.line) for f in result.findings}
+    assert findings == {("load/syntax", "charts/api/templates/deep.yaml", 0)}, findings
+
+
+
+def test_a_duplicate_key_in_the_output_is_reported_on_its_template(repo: Path) -> None:
+    write(repo, "charts/api/templates/dup.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+          "  name: dup\ndata:\n  a: '1'\n  a: '2'\n")
+    result = render_repo(repo)
+    findings = {(f.rule_id, f.location.path, f.location.line) for f in result.findings}
+    assert findings == {("load/duplicate-key", "charts/api/templates/dup.yaml", 0)}, findings

@@ -48,6 +48,9 @@ def _paths_option(func: Any) -> Any:
               envvar=f"{ENV}JOBS", help="Targets rendered in parallel.", show_default="CPU count")
 @click.option("--render-timeout", type=click.FloatRange(min=1), default=120.0,
               help="Seconds one helm template or kustomize build may take.")
+@click.option("--include-helm-tests", is_flag=True,
+              help="Check Helm test hooks (helm.sh/hook: test) too; by default they are skipped, "
+              "as Argo CD and Flux do not apply them.")
 @click.option("--skip-non-kubernetes", is_flag=True,
               help="Report YAML without apiVersion/kind as skipped instead of as an error.")
 @click.option("--kubernetes-version", "-k", default="1.35", envvar=f"{ENV}KUBERNETES_VERSION",

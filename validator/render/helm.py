@@ -4,6 +4,9 @@ No network: dependencies must be vendored under ``charts/`` (a missing one is a
 finding on ``Chart.yaml``; ``helm dependency build`` is never run), Helm's cache,
 config and data homes are a fresh temporary directory, and symlinks leaving the
 repository are refused. A template error becomes a finding on the template's line.
+A chart that may call random or time functions is rendered twice and stabilised
+(:mod:`validator.render.helm_random`); Helm test hooks are set aside as skipped
+(:mod:`validator.render.helm_hooks`) unless ``include_helm_tests`` is set.
 """
 
 from __future__ import annotations
@@ -12,13 +15,18 @@ import os
 import re
 import tempfile
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 from validator.errors import CommandError
 from validator.load import load_bytes
 from validator.model import Engine, Finding, Location, Severity
 from validator.process import Command, run
+from validator.render.helm_hooks import without_test_hooks
 from validator.render.helm_map import HelmLocator, document_sources, template_path
+from validator.render.helm_output import relocate_findings
+from validator.render.helm_random import chart_functions, stabilise
+from validator.render.helm_time import fixed_times, utc_now
 from validator.render.namespaces import cluster_scoped_crds, in_release_namespace
 from validator.render.paths import escaping_symlinks, inside_root, repo_relative
 from validator.render.screen import screen_inputs
@@ -51,26 +59,46 @@ def render_helm(target: Target, *, root: Path, settings: RenderSettings) -> Rend
     files = len(target.inputs)
     if problems:
         return RenderResult(findings=tuple(problems), files_read=files, targets=1)
+    functions = chart_functions(root, target.inputs)
     with tempfile.TemporaryDirectory(prefix="gitops-validator-helm-") as tmp:
         command = helm_command(target, root=root, settings=settings, home=Path(tmp))
         try:
-            output = run(command).stdout
+            outputs = [run(command).stdout]
+            if functions.random or functions.time:  # a second render shows what is random
+                outputs.append(run(command).stdout)
         except CommandError as exc:
             return RenderResult(findings=(_template_error(exc, target, root),), files_read=files,
                                 targets=1)
-    text = output.decode("utf-8", "replace")
+    result = _documents(outputs, target, root, settings, clock=utc_now() if functions.time else None)
+    return replace(result, files_read=files, targets=1)
+
+
+def _documents(outputs: list[bytes], target: Target, root: Path, settings: RenderSettings,
+               *, clock: datetime | None) -> RenderResult:
+    """The objects of one render (two when random), stabilised, test hooks set aside."""
+    text = outputs[0].decode("utf-8", "replace")
     locator = HelmLocator(root=root, chart=target.path, sources=document_sources(text),
                           values=(f"{target.path}/values.yaml", *target.values_files))
-    loaded = load_bytes(output, display_path=f"{target.path}/Chart.yaml",
-                        options=settings.load_options, locator=locator)
-    documents = []
-    cluster_scoped = cluster_scoped_crds(loaded.documents)
-    for document in loaded.documents:
-        locator.register(document.index, document.body)
-        documents.append(replace(in_release_namespace(document, target.namespace, cluster_scoped),
-                                 path=locator.source_path(document.index), target=target.name))
-    return RenderResult(documents=tuple(documents), findings=loaded.findings,
-                        skipped=loaded.skipped, files_read=files, targets=1)
+    chart_file = f"{target.path}/Chart.yaml"
+    renders = [load_bytes(output, display_path=chart_file, options=settings.load_options,
+                          locator=locator) for output in outputs]
+    first, *rest = ([replace(d, path=locator.source_path(d.index), target=target.name,
+                             body=d.body if clock is None else fixed_times(d.body, clock=clock))
+                     for d in loaded.documents] for loaded in renders)
+    for document in first:
+        locator.register(document.index, document.body)  # the kind chooses a template section
+    findings = relocate_findings(renders[0].findings, output=text, chart_file=chart_file,
+                                 source_path=locator.source_path,
+                                 loaded=(d.index for d in renders[0].documents))
+    if rest:
+        stable = stabilise(first, rest[0], target=target.name, chart_file=chart_file)
+        first, findings = list(stable.documents), findings + list(stable.findings)
+    cluster_scoped = cluster_scoped_crds(first)
+    first = [in_release_namespace(d, target.namespace, cluster_scoped) for d in first]
+    documents, hooks = ((tuple(first), ()) if settings.include_helm_tests
+                        else without_test_hooks(first, target=target.name))
+    return RenderResult(documents=documents, findings=tuple(findings),
+                        skipped=renders[0].skipped + hooks)
 
 
 def helm_command(target: Target, *, root: Path, settings: RenderSettings, home: Path) -> Command:

@@ -22,6 +22,9 @@ class RenderSettings:
     """Passed to ``helm template --kube-version`` (``--kubernetes-version``)."""
     load_options: LoadOptions = field(default_factory=LoadOptions)
     """Limits and strictness for loading plain files and render output."""
+    include_helm_tests: bool = False
+    """Check Helm test hooks too (``--include-helm-tests``); by default they are skipped,
+    as Argo CD and Flux do not apply them."""
 
 
 @dataclass(frozen=True, kw_only=True)
