@@ -70,8 +70,8 @@ targets:
 def test_unreferenced_file_in_kustomization_dir_is_ignored(repo: Path) -> None:
     write(repo, "apps/web/overlays/dev/unused.yaml", "apiVersion: v1\nkind: ConfigMap\n")
     plan = discover_targets(repo, [], load_repo_config(repo))
-    assert plan.ignored["apps/web/overlays/dev/unused.yaml"].startswith(
-        "in kustomization directory apps/web/overlays/dev but not referenced")
+    assert plan.ignored["apps/web/overlays/dev/unused.yaml"] == (
+        "not referenced by the kustomization in its folder (not applied)")
     assert "apps/web/overlays/dev/unused.yaml" not in {t.path for t in plan.targets}
 
 

@@ -85,6 +85,8 @@ class _Reader:
     def __init__(self, root: Path, directory: str, path: str) -> None:
         self.root, self.directory, self.path = root, directory, path
         self.roots: list[str] = []
+        self.root_lines: list[int] = []
+        self.resources: list[str] = []
         self.files: list[str] = []
         self.patches: list[PatchRef] = []
         self.findings: list[Finding] = []
@@ -157,11 +159,14 @@ class _Reader:
                         line)
         elif target.is_dir() and allow_dir:
             self.roots.append(repo_relative(self.root, target))
+            self.root_lines.append(line)
         elif target.is_dir():
             self.refuse("render/kustomization-invalid", f"{key} entry {entry!r} is a directory",
                         line)
         else:
             self.files.append(repo_relative(self.root, target))
+            if key in ("resources", "bases"):
+                self.resources.append(self.files[-1])
 
     def plugin(self, entry: object, key: str, i: int) -> None:
         if isinstance(entry, str):
@@ -237,7 +242,8 @@ class _Reader:
                              patches=tuple(self.patches), findings=tuple(self.findings),
                              namespace_line=self.namespace_line, images=tuple(self.images),
                              generators=tuple(self.generators),
-                             build_metadata=self.build_metadata)
+                             build_metadata=self.build_metadata,
+                             root_lines=tuple(self.root_lines), resources=tuple(self.resources))
 
 
 def _items(value: object) -> list[Any]:

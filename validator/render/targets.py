@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 
 from validator.model import Finding
 
+#: Ends every reason for a manifest file no target applies (a reviewer may have forgotten it).
+NOT_APPLIED = "(not applied)"
+
 
 class TargetKind(enum.StrEnum):
     """How a target is rendered."""
