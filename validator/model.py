@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -169,6 +170,14 @@ class Finding:
             self.target,
         ]
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
+
+
+def natural_path_key(path: str) -> tuple[tuple[tuple[int, int | str], ...], ...]:
+    """A sort key that orders paths as people do: folder by folder, numbers by value
+    (``app2`` before ``app10``; ``a/b`` before ``a-b``, which plain string order reverses)."""
+    return tuple(tuple((0, int(part)) if part.isdigit() else (1, part)
+                       for part in re.split(r"(\d+)", component) if part)
+                 for component in path.split("/"))
 
 
 def sort_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:

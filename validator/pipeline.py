@@ -15,9 +15,10 @@ from pathlib import Path
 from validator.config import CheckSettings, FailOn, relative_to_root
 from validator.load import Document
 from validator.load.safety import gc_paused
-from validator.model import Finding, Report, Rule, Skipped, sort_findings
+from validator.model import Finding, Report, Rule, Skipped, natural_path_key, sort_findings
 from validator.policy.settings import PolicySettings
 from validator.render import RenderResult, TargetKind, TargetPlan, discover_targets, render_targets
+from validator.render.coverage import coverage_findings
 from validator.schema import SchemaEngineName, SchemaSettings, validate_schemas
 from validator.tools import Tool, find_tool, tool_version
 
@@ -63,7 +64,7 @@ def _run_check(settings: CheckSettings, progress: Progress | None) -> Report:
         resources=len(documents),
         files=rendered.files_read,
         rules=tuple(sorted({rule.id: rule for rule in collected.rules}.values(), key=lambda r: r.id)),
-        skipped=tuple(sorted(collected.skipped, key=lambda s: (s.path, s.reason))),
+        skipped=tuple(sorted(collected.skipped, key=lambda s: (natural_path_key(s.path), s.reason))),
         tool_versions=tuple(sorted(collected.tools.items())),
     )
 
@@ -74,6 +75,7 @@ def _render(settings: CheckSettings, collected: _Collected, progress: Progress |
     report_progress = (lambda done, total: progress("Rendering", done, total)) if progress else None
     result = render_targets(plan, settings.render, root=settings.root, progress=report_progress)
     collected.findings.extend(result.findings)
+    collected.findings.extend(coverage_findings(plan, result))
     collected.skipped.extend(result.skipped)
     collected.skipped.extend(_not_checked(plan, settings))
     for kind in {target.kind for target in plan.targets}:

@@ -94,7 +94,10 @@ def test_format_plan_lists_every_section() -> None:
     assert "targets (5):" in text
     assert ("  helm      api-prod release=api namespace=api-prod "
             "values=[charts/api/values-prod.yaml]") in text
-    assert "  README.md: not a YAML or JSON file" in text
+    assert "  1  not a YAML or JSON file" in text
+    assert "README.md" not in text
+    assert "  README.md: not a YAML or JSON file" in format_plan(
+        discover_targets(SAMPLE_REPO, [], load_repo_config(SAMPLE_REPO)), verbose=True)
     assert "consumed (16):" in text
 
 

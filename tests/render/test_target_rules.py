@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from tests.render.helpers import write
@@ -150,3 +151,19 @@ def test_ignored_reasons_do_not_name_each_folder(tmp_path: Path) -> None:
         write(tmp_path, f"{app}/stray.yaml", CM.format(name=app))
     plan = plan_of(tmp_path)
     assert plan.ignored["a/stray.yaml"] == plan.ignored["b/stray.yaml"]
+
+
+def test_a_named_pipe_is_never_read(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe.yaml")
+    write(tmp_path, "cm.yaml", CM.format(name="cm"))
+    plan = plan_of(tmp_path)
+    assert plan.ignored["pipe.yaml"] == "not a regular file (a named pipe); not read"
+    assert kinds(plan) == {"cm.yaml": TargetKind.PLAIN}
+
+
+def test_an_empty_kustomization_render_says_so(tmp_path: Path) -> None:
+    write(tmp_path, "empty/kustomization.yaml", "resources: []\n")
+    result = render_targets(plan_of(tmp_path), RenderSettings(), root=tmp_path)
+    assert result.findings == ()
+    assert [(s.path, s.reason) for s in result.skipped] == [
+        ("empty/kustomization.yaml", "kustomize build empty produced no objects (empty render)")]

@@ -25,7 +25,7 @@ import posixpath
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from validator.model import Engine, Finding, Location, Severity
+from validator.model import Engine, Finding, Location, Severity, natural_path_key
 from validator.render.agents import agent_paths
 from validator.render.kustomization import KUSTOMIZATION_FILES, Kustomization
 from validator.render.kustomization_reader import read_tree
@@ -58,11 +58,12 @@ def discover_targets(root: Path, paths: Sequence[Path], config: RepoConfig) -> T
     targets = [t for t in targets if _selected(t.path, selected)
                or any(_selected(i, selected) for i in t.inputs)]
     return TargetPlan(
-        targets=tuple(sorted(targets, key=lambda t: (t.path, t.name))),
+        targets=tuple(sorted(targets, key=lambda t: (natural_path_key(t.path), t.name))),
         consumed={p: why for p, why in planner.consumed.items() if _selected(p, selected)},
         ignored={p: why for p, why in scan.ignored.items() if _selected(p, selected)},
         findings=tuple(f for f in planner.findings + scan.findings
-                       if f.location.path == CONFIG_FILE or _selected(f.location.path, selected)))
+                       if f.location.path == CONFIG_FILE or _selected(f.location.path, selected)),
+        selection=tuple(selected))
 
 
 def _selected(path: str, selected: Iterable[str]) -> bool:
