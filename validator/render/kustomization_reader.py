@@ -169,16 +169,21 @@ class _Reader:
                 self.resources.append(self.files[-1])
 
     def plugin(self, entry: object, key: str, i: int) -> None:
-        if isinstance(entry, str):
+        configs: list[object] = []
+        if isinstance(entry, str) and _is_inline(entry):  # the plugin's config, inline
+            configs = _load_configs(entry)
+            if not configs or not all(isinstance(c, dict) for c in configs):
+                self.refuse("render/plugin-refused", f"{key} entry {i + 1} is an inline plugin "
+                            "configuration that cannot be read as YAML mappings; refused",
+                            self.line(key, i))
+        elif isinstance(entry, str):
             self.reference(entry, key, i, allow_dir=True)
             entry_path = self.root / self.directory / entry
-            configs: list[object] = []
             if entry_path.is_file() and inside_root(self.root, entry_path):
                 try:
-                    configs = list(yaml.load_all(entry_path.read_text(encoding="utf-8"),
-                                                 Loader=yaml.CSafeLoader))
-                except (OSError, UnicodeDecodeError, yaml.YAMLError):
-                    configs = []  # kustomize reports the syntax error itself
+                    configs = _load_configs(entry_path.read_text(encoding="utf-8"))
+                except (OSError, UnicodeDecodeError):
+                    configs = []  # kustomize reports it itself
         else:
             configs = [entry]
         for config in configs:
@@ -252,6 +257,18 @@ def _items(value: object) -> list[Any]:
 
 def _entries(value: object) -> list[str]:
     return [entry for entry in value if isinstance(entry, str)] if isinstance(value, list) else []
+
+
+def _is_inline(entry: str) -> bool:
+    """Whether a ``generators``/``transformers`` entry is a plugin config, not a path."""
+    return "\n" in entry.strip() or entry.lstrip().startswith(("apiVersion:", "kind:"))
+
+
+def _load_configs(text: str) -> list[object]:
+    try:
+        return list(yaml.load_all(text, Loader=yaml.CSafeLoader))
+    except yaml.YAMLError:
+        return []  # kustomize reports the syntax error itself
 
 
 def _is_op_list(text: str) -> bool:
