@@ -6,6 +6,10 @@ it. A field is located, in this order, in: the latest patch that targets the
 object and sets the field (strategic merge or JSON 6902, file or inline); the
 ``images:`` entry that rewrote an image, or the ``namespace:`` that set the
 namespace; the origin file's document for the object; finally the kustomization.
+Only the kustomizations whose build reads the object's origin file (its own folder
+and its bases, not a sibling base's) are considered: their patches and transformers
+are the only ones that saw the object. List items a later JSON 6902 patch renamed
+are matched under their earlier name when an earlier patch or the origin file is read.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import Any
 from validator.model import FieldPath, Location
 from validator.render.kustomization import Kustomization, PatchRef
 from validator.render.sourcemap import (
+    MERGE_KEYS,
     SourceFile,
     SourceFiles,
     find_document,
@@ -47,6 +52,7 @@ class KustomizeLocator:
         self._objects: dict[int, tuple[Origin, Mapping[str, Any]]] = {}
         self._patches: dict[int, SourceFile] = {}
         self._lock = threading.Lock()
+        self._subtrees = _subtrees(self._order)
 
     def register(self, index: int, origin: Origin, body: Mapping[str, Any]) -> None:
         """Record where document ``index`` of the output came from."""
@@ -63,14 +69,46 @@ class KustomizeLocator:
         if entry is None:
             return Location(path=self._head, field_path=field_path)
         origin, body = entry
-        if field_path and not (_is_node(_get(body, field_path)) and self._defines(origin, body,
+        applied = [k for k in self._order if origin.path in self._subtrees[k.path]]
+        written = self._as_written(origin, body, applied)
+        if field_path and not (_is_node(_get(body, field_path)) and self._defines(origin, written,
                                                                                field_path)):
-            found = self._in_patches(body, field_path) or self._in_transformers(body, field_path)
+            found = (self._in_patches(origin, body, field_path, applied)
+                     or _in_transformers(body, field_path, applied))
             if found is not None:
                 return found
         if origin.generator:
             return self._in_generator(origin, body, field_path)
-        return self._in_origin(origin, body, field_path)
+        return self._in_origin(origin, written, field_path)
+
+    def _as_written(self, origin: Origin, body: Mapping[str, Any],
+                    applied: Sequence[Kustomization]) -> Mapping[str, Any]:
+        """``body`` with the list items that JSON 6902 patches renamed given back their
+        names from the origin file, so items still match what earlier files wrote."""
+        for kustomization in applied:
+            for patch in reversed(kustomization.patches):
+                if patch.text and patch.json6902 and _selects(patch.target, body):
+                    body = self._undo_renames(self._parsed(patch), origin, body)
+        return body
+
+    def _undo_renames(self, parsed: SourceFile, origin: Origin, body: Mapping[str, Any]
+                      ) -> Mapping[str, Any]:
+        ops = parsed.bodies[0] if parsed.bodies else None
+        source = self._sources.get(origin.path) if not origin.generator else None
+        index = find_document(source, str(body.get("kind")), [_name(body)]) if source else None
+        if not isinstance(ops, list) or source is None or index is None:
+            return body
+        for op in reversed(ops):
+            pointer = _pointer(op) if isinstance(op, Mapping) and op.get("op") in (
+                "add", "replace") else ()
+            if len(pointer) < 2 or not isinstance(pointer[-2], int) \
+                    or pointer[-1] not in MERGE_KEYS:
+                continue
+            item = _get(source.bodies[index], pointer[:-1])
+            old = item.get(pointer[-1]) if isinstance(item, Mapping) else None
+            if old is not None and _get(body, pointer) == op.get("value"):
+                body = _with_value(body, pointer, old)
+        return body
 
     def _defines(self, origin: Origin, body: Mapping[str, Any], field_path: FieldPath) -> bool:
         """Whether the origin file writes all of ``field_path`` (then it defines that node).
@@ -105,29 +143,21 @@ class KustomizeLocator:
                 return Location(path=origin.path, line=lines[0], field_path=field_path)
         return Location(path=origin.path, line=1, field_path=field_path)
 
-    def _in_transformers(self, body: Mapping[str, Any], field_path: FieldPath) -> Location | None:
-        if field_path == ("metadata", "namespace"):
-            for kustomization in self._order:
-                if kustomization.namespace_line:
-                    return Location(path=kustomization.path, line=kustomization.namespace_line)
-        if field_path and field_path[-1] == "image":
-            image = _get(body, field_path)
-            if isinstance(image, str):
-                repository = _image_name(image)
-                for kustomization in self._order:
-                    for name, line in kustomization.images:
-                        if name == repository:
-                            return Location(path=kustomization.path, line=line)
-        return None
-
-    def _in_patches(self, body: Mapping[str, Any], field_path: FieldPath) -> Location | None:
-        for kustomization in self._order:
+    def _in_patches(self, origin: Origin, body: Mapping[str, Any], field_path: FieldPath,
+                    applied: Sequence[Kustomization]) -> Location | None:
+        """The latest patch that sets the field; an earlier strategic merge patch sees the
+        list items under the names they had before later JSON 6902 patches renamed them."""
+        seen_by_patch = body
+        for kustomization in applied:
             for patch in reversed(kustomization.patches):
                 if not patch.text or not _selects(patch.target, body):
                     continue
                 parsed = self._parsed(patch)
-                found = (_in_json6902(parsed, patch, field_path) if patch.json6902
-                         else _in_strategic_merge(parsed, patch, body, field_path))
+                if patch.json6902:
+                    found = _in_json6902(parsed, patch, field_path)
+                    seen_by_patch = self._undo_renames(parsed, origin, seen_by_patch)
+                else:
+                    found = _in_strategic_merge(parsed, patch, seen_by_patch, field_path)
                 if found is not None:
                     return found
         return None
@@ -137,6 +167,25 @@ class KustomizeLocator:
             if id(patch) not in self._patches:
                 self._patches[id(patch)] = parse_text(patch.text, patch.source)
             return self._patches[id(patch)]
+
+
+def _in_transformers(body: Mapping[str, Any], field_path: FieldPath,
+                     applied: Sequence[Kustomization]) -> Location | None:
+    """The ``namespace:`` or ``images:`` entry that set the field, among the kustomizations
+    whose transformers saw the object (``applied``, the latest first)."""
+    if field_path == ("metadata", "namespace"):
+        for kustomization in applied:
+            if kustomization.namespace_line:
+                return Location(path=kustomization.path, line=kustomization.namespace_line)
+    if field_path and field_path[-1] == "image":
+        image = _get(body, field_path)
+        if isinstance(image, str):
+            repository = _image_name(image)
+            for kustomization in applied:
+                for name, line in kustomization.images:
+                    if name == repository:
+                        return Location(path=kustomization.path, line=line)
+    return None
 
 
 def _in_strategic_merge(parsed: SourceFile, patch: PatchRef, body: Mapping[str, Any],
@@ -199,6 +248,42 @@ def _get(body: object, field_path: FieldPath) -> object:
         else:
             return None
     return body
+
+
+def _subtrees(order: Sequence[Kustomization]) -> dict[str, frozenset[str]]:
+    """Kustomization path -> every file its build reads (its own and its bases'): its
+    transformers and patches only ever see objects that come from these files."""
+    by_dir = {k.directory: k for k in order}
+    memo: dict[str, frozenset[str]] = {}
+
+    def files(kustomization: Kustomization, visiting: frozenset[str]) -> frozenset[str]:
+        if kustomization.path not in memo:
+            found = {kustomization.path, *kustomization.files}
+            for root in kustomization.roots:
+                base = by_dir.get(root)
+                if base is not None and base.path not in visiting:
+                    found |= files(base, visiting | {base.path})
+            memo[kustomization.path] = frozenset(found)
+        return memo[kustomization.path]
+
+    return {k.path: files(k, frozenset({k.path})) for k in order}
+
+
+def _pointer(op: Mapping[str, Any]) -> FieldPath:
+    parts = [p.replace("~1", "/").replace("~0", "~") for p in str(op.get("path", "")).split("/")[1:]]
+    return tuple(int(p) if p.isdigit() else p for p in parts)
+
+
+def _with_value(node: Any, path: FieldPath, value: object) -> Any:
+    """``node`` with ``value`` at ``path``, copying only the containers along the path."""
+    if not path:
+        return value
+    head, rest = path[0], path[1:]
+    if isinstance(head, str) and isinstance(node, Mapping):
+        return {**node, head: _with_value(node.get(head), rest, value)}
+    if isinstance(head, int) and isinstance(node, list) and 0 <= head < len(node):
+        return [*node[:head], _with_value(node[head], rest, value), *node[head + 1:]]
+    return node
 
 
 def _is_node(value: object) -> bool:
