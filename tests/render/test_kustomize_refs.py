@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from tests.render.helpers import render_repo, write
@@ -61,3 +62,12 @@ def test_an_unreadable_inline_plugin_is_refused(tmp_path: Path) -> None:
     write(tmp_path, "app/kustomization.yaml", "transformers:\n  - |-\n    apiVersion: [x\n    kind: Y\n")
     result = render_repo(tmp_path)
     assert [(f.rule_id, f.location.line) for f in result.findings] == [("render/plugin-refused", 2)]
+
+
+def test_a_named_pipe_reference_is_refused_not_read(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe.yaml")
+    write(tmp_path, "kustomization.yaml", "resources:\n  - pipe.yaml\n")
+    result = render_repo(tmp_path)
+    assert [(f.rule_id, f.location.line) for f in result.findings] == [
+        ("render/kustomization-invalid", 2)]
+    assert "is a named pipe" in result.findings[0].message

@@ -19,7 +19,7 @@ import yaml
 
 from validator.model import Engine, Finding, Location, Severity
 from validator.render.kustomization import Kustomization, PatchRef, find_kustomization_file
-from validator.render.paths import inside_root, looks_remote, repo_relative
+from validator.render.paths import inside_root, looks_remote, repo_relative, special_file_kind
 
 #: Fields whose entries are files or directories (kustomization roots).
 _RESOURCE_FIELDS = ("resources", "bases", "components")
@@ -157,6 +157,9 @@ class _Reader:
         elif not target.exists():
             self.refuse("render/missing-reference", f"{key} entry {entry!r} does not exist",
                         line)
+        elif kind := special_file_kind(target):  # reading a pipe or a device could block
+            self.refuse("render/kustomization-invalid", f"{key} entry {entry!r} is {kind}, "
+                        "not a file or directory; refused", line)
         elif target.is_dir() and allow_dir:
             self.roots.append(repo_relative(self.root, target))
             self.root_lines.append(line)
