@@ -140,3 +140,14 @@ def test_skipped_entries_sort_naturally_and_paths_are_clean(repo: Path) -> None:
     assert strays == ["../app1/stray.yaml", "../app2/stray.yaml", "../app10/stray.yaml"]
     assert "../." not in out
     assert "skipped: ..: schema validation disabled" in out
+
+
+def test_example_root_kustomization_leaves_the_folders_below_checked() -> None:
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    _, out, _ = invoke("targets", str(examples), "-o", "json", cwd=examples)
+    plan = json.loads(out)
+    reasons = {t["name"]: t["reason"] for t in plan["targets"]}
+    assert reasons["."] == "directory with kustomization.yaml"
+    assert reasons["apps/web/deployment.yaml"] == "manifest file"
+    assert "clusters/production/namespace.yaml" in plan["consumed"]
+    assert not [p for p, why in plan["ignored"].items() if why.endswith("(not applied)")]
