@@ -14,7 +14,6 @@ are matched under their earlier name when an earlier patch or the origin file is
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -22,6 +21,14 @@ from typing import Any
 
 from validator.model import FieldPath, Location
 from validator.render.kustomization import Kustomization, PatchRef
+from validator.render.kustomize_patches import (
+    get_field,
+    in_json6902,
+    in_strategic_merge,
+    json_pointer,
+    selects,
+    with_value,
+)
 from validator.render.sourcemap import (
     MERGE_KEYS,
     SourceFile,
@@ -71,7 +78,7 @@ class KustomizeLocator:
         origin, body = entry
         applied = [k for k in self._order if origin.path in self._subtrees[k.path]]
         written = self._as_written(origin, body, applied)
-        if field_path and not (_is_node(_get(body, field_path)) and self._defines(origin, written,
+        if field_path and not (_is_node(get_field(body, field_path)) and self._defines(origin, written,
                                                                                field_path)):
             found = (self._in_patches(origin, body, field_path, applied)
                      or _in_transformers(body, field_path, applied))
@@ -87,7 +94,7 @@ class KustomizeLocator:
         names from the origin file, so items still match what earlier files wrote."""
         for kustomization in applied:
             for patch in reversed(kustomization.patches):
-                if patch.text and patch.json6902 and _selects(patch.target, body):
+                if patch.text and patch.json6902 and selects(patch.target, body):
                     body = self._undo_renames(self._parsed(patch), origin, body)
         return body
 
@@ -99,15 +106,15 @@ class KustomizeLocator:
         if not isinstance(ops, list) or source is None or index is None:
             return body
         for op in reversed(ops):
-            pointer = _pointer(op) if isinstance(op, Mapping) and op.get("op") in (
+            pointer = json_pointer(op) if isinstance(op, Mapping) and op.get("op") in (
                 "add", "replace") else ()
             if len(pointer) < 2 or not isinstance(pointer[-2], int) \
                     or pointer[-1] not in MERGE_KEYS:
                 continue
-            item = _get(source.bodies[index], pointer[:-1])
+            item = get_field(source.bodies[index], pointer[:-1])
             old = item.get(pointer[-1]) if isinstance(item, Mapping) else None
-            if old is not None and _get(body, pointer) == op.get("value"):
-                body = _with_value(body, pointer, old)
+            if old is not None and get_field(body, pointer) == op.get("value"):
+                body = with_value(body, pointer, old)
         return body
 
     def _defines(self, origin: Origin, body: Mapping[str, Any], field_path: FieldPath) -> bool:
@@ -150,14 +157,14 @@ class KustomizeLocator:
         seen_by_patch = body
         for kustomization in applied:
             for patch in reversed(kustomization.patches):
-                if not patch.text or not _selects(patch.target, body):
+                if not patch.text or not selects(patch.target, body):
                     continue
                 parsed = self._parsed(patch)
                 if patch.json6902:
-                    found = _in_json6902(parsed, patch, field_path)
+                    found = in_json6902(parsed, patch, field_path)
                     seen_by_patch = self._undo_renames(parsed, origin, seen_by_patch)
                 else:
-                    found = _in_strategic_merge(parsed, patch, seen_by_patch, field_path)
+                    found = in_strategic_merge(parsed, patch, seen_by_patch, field_path)
                 if found is not None:
                     return found
         return None
@@ -178,7 +185,7 @@ def _in_transformers(body: Mapping[str, Any], field_path: FieldPath,
             if kustomization.namespace_line:
                 return Location(path=kustomization.path, line=kustomization.namespace_line)
     if field_path and field_path[-1] == "image":
-        image = _get(body, field_path)
+        image = get_field(body, field_path)
         if isinstance(image, str):
             repository = _image_name(image)
             for kustomization in applied:
@@ -186,68 +193,6 @@ def _in_transformers(body: Mapping[str, Any], field_path: FieldPath,
                     if name == repository:
                         return Location(path=kustomization.path, line=line)
     return None
-
-
-def _in_strategic_merge(parsed: SourceFile, patch: PatchRef, body: Mapping[str, Any],
-                        field_path: FieldPath) -> Location | None:
-    for index, patch_body in enumerate(parsed.bodies):
-        if not isinstance(patch_body, Mapping):
-            continue
-        if not patch.target and (patch_body.get("kind") != body.get("kind")
-                                 or _name(patch_body) not in _name(body)):
-            continue
-        path, complete = translate_path(body, patch_body, field_path)
-        if complete:
-            return _shift(parsed.locator.locate(index, path), patch, field_path)
-    return None
-
-
-def _in_json6902(parsed: SourceFile, patch: PatchRef, field_path: FieldPath) -> Location | None:
-    ops = parsed.bodies[0] if parsed.bodies else None
-    if not isinstance(ops, list):
-        return None
-    wanted = [str(part) for part in field_path]
-    for position in reversed(range(len(ops))):
-        op = ops[position]
-        if not isinstance(op, Mapping) or op.get("op") not in ("add", "replace", "copy", "move"):
-            continue
-        pointer = [p.replace("~1", "/").replace("~0", "~")
-                   for p in str(op.get("path", "")).split("/")[1:]]
-        if pointer and wanted[: len(pointer)] == pointer:
-            rest = tuple(field_path[len(pointer):])
-            location = parsed.locator.locate(0, (position, "value", *rest))
-            return _shift(location, patch, field_path)
-    return None
-
-
-def _shift(location: Location, patch: PatchRef, field_path: FieldPath) -> Location:
-    return Location(path=patch.source, line=location.line + patch.line_offset,
-                    column=location.column, field_path=field_path)
-
-
-def _selects(selector: Mapping[str, str], body: Mapping[str, Any]) -> bool:
-    """Whether a patch ``target`` selector may match (kind and name; an empty selector does).
-
-    Selector names are regular expressions in kustomize; ours come from untrusted
-    repositories, so they are never compiled: a literal is compared, a pattern is
-    assumed to match (the patch must still write the whole field to be blamed).
-    """
-    for key, actual in (("kind", str(body.get("kind", ""))), ("name", _name(body))):
-        wanted = selector.get(key)
-        if wanted and re.escape(wanted) == wanted and wanted not in actual:
-            return False
-    return True
-
-
-def _get(body: object, field_path: FieldPath) -> object:
-    for part in field_path:
-        if isinstance(part, int) and isinstance(body, list) and 0 <= part < len(body):
-            body = body[part]
-        elif isinstance(part, str) and isinstance(body, Mapping):
-            body = body.get(part)
-        else:
-            return None
-    return body
 
 
 def _subtrees(order: Sequence[Kustomization]) -> dict[str, frozenset[str]]:
@@ -267,23 +212,6 @@ def _subtrees(order: Sequence[Kustomization]) -> dict[str, frozenset[str]]:
         return memo[kustomization.path]
 
     return {k.path: files(k, frozenset({k.path})) for k in order}
-
-
-def _pointer(op: Mapping[str, Any]) -> FieldPath:
-    parts = [p.replace("~1", "/").replace("~0", "~") for p in str(op.get("path", "")).split("/")[1:]]
-    return tuple(int(p) if p.isdigit() else p for p in parts)
-
-
-def _with_value(node: Any, path: FieldPath, value: object) -> Any:
-    """``node`` with ``value`` at ``path``, copying only the containers along the path."""
-    if not path:
-        return value
-    head, rest = path[0], path[1:]
-    if isinstance(head, str) and isinstance(node, Mapping):
-        return {**node, head: _with_value(node.get(head), rest, value)}
-    if isinstance(head, int) and isinstance(node, list) and 0 <= head < len(node):
-        return [*node[:head], _with_value(node[head], rest, value), *node[head + 1:]]
-    return node
 
 
 def _is_node(value: object) -> bool:
