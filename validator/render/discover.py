@@ -52,7 +52,7 @@ def discover_targets(root: Path, paths: Sequence[Path], config: RepoConfig) -> T
     scan = RepoScan(root, config)
     scan.walk()
     selected = [repo_relative(root, path) for path in (paths or (root,))]
-    named = {path for path in selected if path in set(scan.manifests)}
+    named = set(selected) & set(scan.manifests)
     planner = _Planner(root, config, scan)
     targets = planner.plan(named)
     targets = [t for t in targets if _selected(t.path, selected)
@@ -149,10 +149,11 @@ class _Planner:
     def cycle_resources(self) -> list[Target]:
         """The resource files of kustomizations that cannot be built, as plain targets."""
         targets: dict[str, Target] = {}
+        manifests = set(self.scan.manifests)
         for directory in sorted(self.graph.blocked & set(self.trees)):
             head = self.trees[directory][0]
             for path in head.resources:
-                if path not in self.consumed and path in set(self.scan.manifests):
+                if path not in self.consumed and path in manifests:
                     targets.setdefault(path, _plain(
                         path, f"resource of {head.path}, which cannot be built (kustomization "
                               "cycle): checked on its own"))
