@@ -97,3 +97,25 @@ def test_a_patch_of_a_sibling_base_is_not_blamed(tmp_path: Path) -> None:
     b = find(result, target="over", kind="Deployment", name="web-b")
     replicas = b.locate(("spec", "replicas"))
     assert (replicas.path, replicas.line) == ("b/deploy.yaml", 6)
+
+
+def test_a_patch_naming_one_object_is_not_blamed_for_a_longer_named_one(tmp_path: Path) -> None:
+    write(tmp_path, "app/web.yaml", deployment("web"))
+    write(tmp_path, "app/web-b.yaml", deployment("web-b").replace("  selector",
+                                                                 "  replicas: 2\n  selector"))
+    write(tmp_path, "app/replicas.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n"
+          "  name: web\nspec:\n  replicas: 3\n")
+    write(tmp_path, "app/kustomization.yaml", "namePrefix: dev-\nresources:\n  - web.yaml\n"
+          "  - web-b.yaml\npatches:\n  - path: replicas.yaml\n  - target: {kind: Deployment, "
+          "name: web}\n    patch: |-\n      - op: add\n        path: /spec/paused\n"
+          "        value: false\n")
+    result = render_repo(tmp_path)
+    web_b = find(result, target="app", kind="Deployment", name="dev-web-b")
+    replicas = web_b.locate(("spec", "replicas"))
+    assert (replicas.path, replicas.line) == ("app/web-b.yaml", 6)
+    assert "paused" not in web_b.body["spec"]
+    web = find(result, target="app", kind="Deployment", name="dev-web")
+    replicas = web.locate(("spec", "replicas"))
+    assert (replicas.path, replicas.line) == ("app/replicas.yaml", 6)
+    paused = web.locate(("spec", "paused"))
+    assert (paused.path, paused.line) == ("app/kustomization.yaml", 11)

@@ -78,9 +78,10 @@ class KustomizeLocator:
         origin, body = entry
         applied = [k for k in self._order if origin.path in self._subtrees[k.path]]
         written = self._as_written(origin, body, applied)
+        original = self._original_name(origin, body)
         if field_path and not (_is_node(get_field(body, field_path)) and self._defines(origin, written,
                                                                                field_path)):
-            found = (self._in_patches(origin, body, field_path, applied)
+            found = (self._in_patches(origin, body, field_path, applied, original)
                      or _in_transformers(body, field_path, applied))
             if found is not None:
                 return found
@@ -97,6 +98,13 @@ class KustomizeLocator:
                 if patch.text and patch.json6902 and selects(patch.target, body):
                     body = self._undo_renames(self._parsed(patch), origin, body)
         return body
+
+    def _original_name(self, origin: Origin, body: Mapping[str, Any]) -> str:
+        """The object's name in its origin file (empty when generated or not found)."""
+        source = self._sources.get(origin.path) if not origin.generator else None
+        index = find_document(source, str(body.get("kind")), [_name(body)]) if source else None
+        document = source.bodies[index] if source is not None and index is not None else None
+        return _name(document) if isinstance(document, Mapping) else ""
 
     def _undo_renames(self, parsed: SourceFile, origin: Origin, body: Mapping[str, Any]
                       ) -> Mapping[str, Any]:
@@ -151,20 +159,21 @@ class KustomizeLocator:
         return Location(path=origin.path, line=1, field_path=field_path)
 
     def _in_patches(self, origin: Origin, body: Mapping[str, Any], field_path: FieldPath,
-                    applied: Sequence[Kustomization]) -> Location | None:
+                    applied: Sequence[Kustomization], original: str) -> Location | None:
         """The latest patch that sets the field; an earlier strategic merge patch sees the
         list items under the names they had before later JSON 6902 patches renamed them."""
         seen_by_patch = body
         for kustomization in applied:
             for patch in reversed(kustomization.patches):
-                if not patch.text or not selects(patch.target, body):
+                if not patch.text or not selects(patch.target, body, original=original):
                     continue
                 parsed = self._parsed(patch)
                 if patch.json6902:
                     found = in_json6902(parsed, patch, field_path)
                     seen_by_patch = self._undo_renames(parsed, origin, seen_by_patch)
                 else:
-                    found = in_strategic_merge(parsed, patch, seen_by_patch, field_path)
+                    found = in_strategic_merge(parsed, patch, seen_by_patch, field_path,
+                                               original=original)
                 if found is not None:
                     return found
         return None

@@ -18,13 +18,14 @@ from validator.render.sourcemap import SourceFile, translate_path
 
 
 def in_strategic_merge(parsed: SourceFile, patch: PatchRef, body: Mapping[str, Any],
-                        field_path: FieldPath) -> Location | None:
+                       field_path: FieldPath, *, original: str = "") -> Location | None:
     """Where a strategic merge patch writes ``field_path`` of ``body`` (None when it does not)."""
     for index, patch_body in enumerate(parsed.bodies):
         if not isinstance(patch_body, Mapping):
             continue
         if not patch.target and (patch_body.get("kind") != body.get("kind")
-                                 or object_name(patch_body) not in object_name(body)):
+                                 or not names_match(object_name(patch_body), object_name(body),
+                                                    original)):
             continue
         path, complete = translate_path(body, patch_body, field_path)
         if complete:
@@ -56,18 +57,27 @@ def _shift(location: Location, patch: PatchRef, field_path: FieldPath) -> Locati
                     column=location.column, field_path=field_path)
 
 
-def selects(selector: Mapping[str, str], body: Mapping[str, Any]) -> bool:
+def selects(selector: Mapping[str, str], body: Mapping[str, Any], *, original: str = "") -> bool:
     """Whether a patch ``target`` selector may match (kind and name; an empty selector does).
 
     Selector names are regular expressions in kustomize; ours come from untrusted
     repositories, so they are never compiled: a literal is compared, a pattern is
     assumed to match (the patch must still write the whole field to be blamed).
     """
-    for key, actual in (("kind", str(body.get("kind", ""))), ("name", object_name(body))):
-        wanted = selector.get(key)
-        if wanted and re.escape(wanted) == wanted and wanted not in actual:
-            return False
-    return True
+    kind = selector.get("kind")
+    if kind and re.escape(kind) == kind and kind != str(body.get("kind", "")):
+        return False
+    name = selector.get("name")
+    return not (name and re.escape(name) == name
+                and not names_match(name, object_name(body), original))
+
+
+def names_match(wanted: str, rendered: str, original: str) -> bool:
+    """Whether a patch naming ``wanted`` can have matched an object now named ``rendered``
+    that its source file names ``original`` (empty when unknown): kustomize matches the
+    name the object had at the patch's level, which lies between the two (prefixes and
+    suffixes are added on the way), so ``original`` is within ``wanted``, within ``rendered``."""
+    return wanted in rendered and (not original or original in wanted)
 
 
 def get_field(body: object, field_path: FieldPath) -> object:
