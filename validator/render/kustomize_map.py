@@ -77,10 +77,10 @@ class KustomizeLocator:
             return Location(path=self._head, field_path=field_path)
         origin, body = entry
         applied = [k for k in self._order if origin.path in self._subtrees[k.path]]
-        written = self._as_written(origin, body, applied)
         original = self._original_name(origin, body)
-        if field_path and not (_is_node(get_field(body, field_path)) and self._defines(origin, written,
-                                                                               field_path)):
+        written = self._as_written(origin, body, applied, original)
+        if field_path and not (_is_node(get_field(body, field_path))
+                               and self._defines(origin, written, field_path)):
             found = (self._in_patches(origin, body, field_path, applied, original)
                      or _in_transformers(body, field_path, applied))
             if found is not None:
@@ -90,12 +90,13 @@ class KustomizeLocator:
         return self._in_origin(origin, written, field_path)
 
     def _as_written(self, origin: Origin, body: Mapping[str, Any],
-                    applied: Sequence[Kustomization]) -> Mapping[str, Any]:
+                    applied: Sequence[Kustomization], original: str) -> Mapping[str, Any]:
         """``body`` with the list items that JSON 6902 patches renamed given back their
         names from the origin file, so items still match what earlier files wrote."""
         for kustomization in applied:
             for patch in reversed(kustomization.patches):
-                if patch.text and patch.json6902 and selects(patch.target, body):
+                if patch.text and patch.json6902 and selects(patch.target, body,
+                                                             original=original):
                     body = self._undo_renames(self._parsed(patch), origin, body)
         return body
 
