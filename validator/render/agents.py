@@ -12,6 +12,7 @@ cannot be parsed is left to the load stage, which reports it.
 
 from __future__ import annotations
 
+import os
 import posixpath
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -39,15 +40,16 @@ class AgentPath:
 def agent_paths(root: Path, manifests: Iterable[str]) -> dict[str, str]:
     """Folder -> why, for every folder an agent object among ``manifests`` names (first wins)."""
     found: dict[str, str] = {}
+    base = str(root)
     for path in manifests:
-        for named in _paths_in(root, path):
+        for named in _paths_in(base, path):
             found.setdefault(named.directory, named.reason)
     return found
 
 
-def _paths_in(root: Path, path: str) -> Iterator[AgentPath]:
-    try:
-        with (root / path).open("rb") as handle:
+def _paths_in(root: str, path: str) -> Iterator[AgentPath]:
+    try:  # plain strings: thousands of files, and pathlib costs more than the read
+        with open(os.path.join(root, path), "rb") as handle:  # noqa: PTH118, PTH123
             data = handle.read(_MAX_BYTES + 1)
     except OSError:
         return

@@ -112,7 +112,9 @@ class _Planner:
             if path not in self.trees:
                 self.config_problem(f"targets.kustomize: {path} has no kustomization file",
                                     entry.line)
-        agents = agent_paths(self.root, self.scan.manifests)
+        # only a base can need an agent object to become a target: no base, no reading
+        bases = self.graph.built_on - set(declared)
+        agents = agent_paths(self.root, self.scan.manifests) if bases else {}
         targets = []
         for directory, tree in sorted(self.trees.items()):
             reason = self.kustomize_reason(directory, tree, declared, agents)
@@ -137,14 +139,14 @@ class _Planner:
             return None
         if directory in declared:
             return f"declared in {CONFIG_FILE}:{declared[directory].line}"
-        if directory in agents:
-            return agents[directory]
+        if head.is_component or directory in agents:
+            return None if head.is_component else agents[directory]
         file_name = head.path.rsplit("/", 1)[-1]
-        if head.is_component or not (self.config.discover or self.config.all_kustomizations):
-            return None
         if self.config.all_kustomizations:
             return f"directory with {file_name} (all_kustomizations)"
-        return None if directory in self.graph.built_on else f"directory with {file_name}"
+        if not self.config.discover or directory in self.graph.built_on:
+            return None
+        return f"directory with {file_name}"
 
     def cycle_resources(self) -> list[Target]:
         """The resource files of kustomizations that cannot be built, as plain targets."""
