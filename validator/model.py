@@ -8,7 +8,9 @@ functions and findings can be compared across revisions by their fingerprint.
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -185,6 +187,24 @@ class Finding:
             "",  # was the target: kept empty so that plain files' fingerprints did not change
         ]
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
+
+
+def natural_path_key(path: str) -> tuple[tuple[tuple[tuple[int, int | str], ...], ...], str]:
+    """A sort key that orders paths as people do: folder by folder, numbers by value
+    (``app2`` before ``app10``; ``a/b`` before ``a-b``, which plain string order reverses);
+    the path itself breaks ties (``x1`` and ``x01``), so the order is total."""
+    return tuple(map(_natural_component, path.split("/"))), path
+
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+@functools.lru_cache(maxsize=4096)  # folder names repeat across thousands of paths
+def _natural_component(component: str) -> tuple[tuple[int, int | str], ...]:
+    if not _DIGITS.search(component):
+        return ((1, component),)
+    return tuple((0, int(part)) if part.isdigit() else (1, part)
+                 for part in _DIGITS.split(component) if part)
 
 
 def sort_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:

@@ -16,9 +16,10 @@ from validator.config import CheckSettings, FailOn, relative_to_root
 from validator.load import Document
 from validator.load.safety import gc_paused
 from validator.merge import merge_across_targets
-from validator.model import Finding, Report, Rule, Skipped, sort_findings
+from validator.model import Finding, Report, Rule, Skipped, natural_path_key, sort_findings
 from validator.policy.settings import PolicySettings
 from validator.render import RenderResult, TargetKind, TargetPlan, discover_targets, render_targets
+from validator.render.coverage import coverage_findings
 from validator.render.unchecked import ignored_file, unrendered_agent_sources
 from validator.rule_levels import apply_rule_levels, check_rule_ids
 from validator.schema import SchemaEngineName, SchemaSettings, validate_schemas
@@ -78,7 +79,7 @@ def _run_check(settings: CheckSettings, progress: Progress | None, collected: _C
         resources=len(documents),
         files=rendered.files_read,
         rules=tuple(sorted({rule.id: rule for rule in collected.rules}.values(), key=lambda r: r.id)),
-        skipped=tuple(sorted(collected.skipped, key=lambda s: (s.path, s.reason))),
+        skipped=tuple(sorted(collected.skipped, key=lambda s: (natural_path_key(s.path), s.reason))),
         tool_versions=tuple(sorted(collected.tools.items())),
     )
 
@@ -90,6 +91,7 @@ def _render(settings: CheckSettings, collected: _Collected, progress: Progress |
         result = render_targets(plan, settings.render, root=settings.root,
                                 progress=stage_progress(progress, Stage.RENDER))
     collected.findings.extend(result.findings)
+    collected.findings.extend(coverage_findings(plan, result))
     collected.skipped.extend(result.skipped)
     collected.skipped.extend(_not_checked(plan, settings))
     for kind in {target.kind for target in plan.targets}:

@@ -95,6 +95,8 @@ class RepoConfig:
     """``.gitops-validator.yaml`` when the file exists, else empty."""
     discover: bool = True
     """Whether targets are discovered besides the declared ones."""
+    all_kustomizations: bool = False
+    """Build every kustomization, bases included (``--all-kustomizations``); not components."""
     kustomize: tuple[KustomizeTargetConfig, ...] = ()
     helm: tuple[HelmTargetConfig, ...] = ()
     ignore: tuple[str, ...] = ()
@@ -189,6 +191,7 @@ def _build(data: dict[str, Any], locator: TextLocator) -> RepoConfig:
                                       f"rules.{rule_id}")
                   for rule_id, level in data.get("rules", {}).items())
     return RepoConfig(path=CONFIG_FILE, discover=targets.get("discover", True),
+                      all_kustomizations=targets.get("all_kustomizations", False),
                       kustomize=kustomize, helm=helm, ignore=tuple(data.get("ignore", ())),
                       settings=settings, rules=rules)
 

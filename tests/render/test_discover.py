@@ -70,8 +70,8 @@ targets:
 def test_unreferenced_file_in_kustomization_dir_is_ignored(repo: Path) -> None:
     write(repo, "apps/web/overlays/dev/unused.yaml", "apiVersion: v1\nkind: ConfigMap\n")
     plan = discover_targets(repo, [], load_repo_config(repo))
-    assert plan.ignored["apps/web/overlays/dev/unused.yaml"].startswith(
-        "in kustomization directory apps/web/overlays/dev but not referenced")
+    assert plan.ignored["apps/web/overlays/dev/unused.yaml"] == (
+        "not referenced by the kustomization in its folder (not applied)")
     assert "apps/web/overlays/dev/unused.yaml" not in {t.path for t in plan.targets}
 
 
@@ -94,7 +94,10 @@ def test_format_plan_lists_every_section() -> None:
     assert "targets (5):" in text
     assert ("  helm      api-prod release=api namespace=api-prod "
             "values=[charts/api/values-prod.yaml]") in text
-    assert "  README.md: not a YAML or JSON file" in text
+    assert "  1  not a YAML or JSON file" in text
+    assert "README.md" not in text
+    assert "  README.md: not a YAML or JSON file" in format_plan(
+        discover_targets(SAMPLE_REPO, [], load_repo_config(SAMPLE_REPO)), verbose=True)
     assert "consumed (16):" in text
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,8 @@ from validator.cli.common import (
 from validator.config import FailOn, find_repo_root, parse_outputs, resolve_check_settings
 from validator.pipeline import exit_code, run_check
 from validator.policy.settings import RegoVersion
-from validator.render import discover_targets, format_plan
+from validator.render import discover_targets, format_plan, plan_json
+from validator.render.paths import special_file_kind
 from validator.repo_config import load_repo_config
 from validator.report import OutputFormat
 from validator.schema import SchemaEngineName
@@ -35,8 +37,21 @@ def _explicit(ctx: click.Context) -> set[str]:
     return {name for name in ctx.params if ctx.get_parameter_source(name) in chosen}
 
 
+def _plain_paths(_ctx: click.Context, _param: click.Parameter, paths: tuple[Path, ...]
+                 ) -> tuple[Path, ...]:
+    """Refuse a device, pipe or socket (``/dev/null``): there is nothing to check in one."""
+    for path in paths:
+        if kind := special_file_kind(path):
+            raise click.BadParameter(f"{path} is not a file or directory ({kind})")
+    return paths
+
+
 def _paths_option(func: Any) -> Any:
-    func = click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))(func)
+    func = click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path),
+                          callback=_plain_paths)(func)
+    func = click.option("--all-kustomizations", is_flag=True,
+                        help="Build every kustomization, also the bases others build on "
+                        "(components excepted); see docs/targets.md.")(func)
     return click.option("--root", type=click.Path(file_okay=False, path_type=Path), envvar=f"{ENV}ROOT",
                         help="Repository root that paths in reports are relative to. "
                         "Default: the nearest folder above PATHS with .gitops-validator.yaml or .git.")(func)
@@ -119,6 +134,8 @@ def check(ctx: click.Context, /, **options: Any) -> None:
         paths = tuple(options.pop("paths")) or (Path.cwd(),)
         root = find_repo_root(paths, options.pop("root"))
         repo = load_repo_config(root)
+        if options.pop("all_kustomizations"):
+            repo = replace(repo, all_kustomizations=True)
         outputs = parse_outputs(options.pop("outputs"), options.pop("output_files"))
         color = options.pop("color")
         progress = options.pop("progress")
@@ -133,10 +150,18 @@ def check(ctx: click.Context, /, **options: Any) -> None:
 
 @click.command()
 @_paths_option
-def targets(paths: tuple[Path, ...], root: Path | None) -> None:
+@click.option("--output", "-o", "output", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Plan format.")
+@click.option("--verbose", "-v", is_flag=True, help="List each ignored file, not counts by reason.")
+def targets(paths: tuple[Path, ...], root: Path | None, all_kustomizations: bool, output: str,
+            verbose: bool) -> None:
     """List what `check` would render and validate under PATHS, and why."""
     with errors_exit_2():
         chosen = paths or (Path.cwd(),)
         repo_root = find_repo_root(chosen, root)
-        plan = discover_targets(repo_root, chosen, load_repo_config(repo_root))
-        click.echo(format_plan(plan))
+        repo = load_repo_config(repo_root)
+        if all_kustomizations:
+            repo = replace(repo, all_kustomizations=True)
+        plan = discover_targets(repo_root, chosen, repo)
+        click.echo(plan_json(plan) if output == "json" else format_plan(plan, verbose=verbose),
+                   nl=False)

@@ -3,13 +3,14 @@
 ``discover_targets`` plans (plain files, Kustomize directories, Helm charts with
 value sets), ``render_targets`` renders the plan in parallel into
 :class:`~validator.load.Document` values whose ``path``/``locate()`` point at the
-source file and line, and ``format_plan`` prints the plan.
+source file and line, and ``format_plan``/``plan_json`` print the plan.
 """
 
 from validator.render.discover import discover_targets
 from validator.render.engine import render_target, render_targets
+from validator.render.plan_output import format_plan, plan_json
 from validator.render.settings import RenderResult, RenderSettings
-from validator.render.targets import Target, TargetKind, TargetPlan, format_plan
+from validator.render.targets import Target, TargetKind, TargetPlan
 
 __all__ = [
     "RenderResult",
@@ -19,6 +20,7 @@ __all__ = [
     "TargetPlan",
     "discover_targets",
     "format_plan",
+    "plan_json",
     "render_target",
     "render_targets",
 ]

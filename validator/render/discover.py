@@ -1,32 +1,45 @@
 """Target discovery: which files and directories a GitOps agent would apply, like Argo CD.
 
-Rules (documented in the plan each target carries as ``reason``):
+Rules (each target carries its own as ``reason``; docs/targets.md is the long form):
 
 * a directory with ``kustomization.yaml`` / ``.yml`` / ``Kustomization`` is a Kustomize
-  target, unless it is a ``kind: Component`` or another kustomization builds on it
-  (a *base*): Argo CD applications point at overlays, not at the bases they share.
-  Naming it under ``targets.kustomize`` in the configuration makes it a target anyway;
+  target when the configuration names it (``targets.kustomize``), when an agent object
+  in the repository names it as its path (:mod:`agents`), with ``all_kustomizations``,
+  or, when discovering, unless it is a ``kind: Component`` or a buildable kustomization
+  builds on it (a *base*: Argo CD applications point at overlays, not at their bases);
+* a kustomization on a cycle, or building on one, is never built (kustomize cannot):
+  the entry is a finding (:mod:`kustomize_graph`) and its resource files are plain targets;
 * a directory with ``Chart.yaml`` is a Helm chart: one target with its default values,
   or one target per ``targets.helm`` entry naming it (one per value set);
-* any other ``.yaml`` / ``.yml`` / ``.json`` file is a plain target;
+* any other ``.yaml`` / ``.yml`` / ``.json`` file is a plain target, except a file in a
+  kustomization's own folder that the kustomization does not reference (not applied);
+  a file named on the command line is always checked;
 * files a target reads are *consumed* (validated through the target, not again on
   their own); hidden files and directories, the configuration file, ``ignore`` globs,
-  non-manifest files and files in a kustomization directory it does not reference
-  are *ignored*, each with its reason.
+  non-manifest files and unreferenced files are *ignored*, each with its reason.
 """
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from validator.model import Engine, Finding, Location, Severity
-from validator.render.kustomization import Kustomization
+from validator.model import Engine, Finding, Location, Severity, natural_path_key
+from validator.render.agents import agent_paths
+from validator.render.kustomization import KUSTOMIZATION_FILES, Kustomization
 from validator.render.kustomization_reader import read_tree
+from validator.render.kustomize_graph import analyse
 from validator.render.paths import repo_relative
 from validator.render.scan import RepoScan
-from validator.render.targets import Target, TargetKind, TargetPlan
-from validator.repo_config import CONFIG_FILE, RepoConfig
+from validator.render.targets import NOT_APPLIED, Target, TargetKind, TargetPlan
+from validator.repo_config import CONFIG_FILE, KustomizeTargetConfig, RepoConfig
+
+_UNREFERENCED = f"not referenced by the kustomization in its folder {NOT_APPLIED}"
+_COMPONENT = "part of a kustomize component that no built kustomization uses"
+_CYCLE = "kustomization not built: it is on a kustomization cycle or builds on one"
+_NOT_DECLARED = "kustomization not built: target discovery is off and targets.kustomize " \
+                "does not name it"
 
 
 def discover_targets(root: Path, paths: Sequence[Path], config: RepoConfig) -> TargetPlan:
@@ -38,17 +51,19 @@ def discover_targets(root: Path, paths: Sequence[Path], config: RepoConfig) -> T
     root = root.absolute()
     scan = RepoScan(root, config)
     scan.walk()
-    planner = _Planner(root, config, scan)
-    targets = planner.plan()
     selected = [repo_relative(root, path) for path in (paths or (root,))]
+    named = set(selected) & set(scan.manifests)
+    planner = _Planner(root, config, scan)
+    targets = planner.plan(named)
     targets = [t for t in targets if _selected(t.path, selected)
                or any(_selected(i, selected) for i in t.inputs)]
     return TargetPlan(
-        targets=tuple(sorted(targets, key=lambda t: (t.path, t.name))),
+        targets=tuple(sorted(targets, key=lambda t: (natural_path_key(t.path), t.name))),
         consumed={p: why for p, why in planner.consumed.items() if _selected(p, selected)},
         ignored={p: why for p, why in scan.ignored.items() if _selected(p, selected)},
         findings=tuple(f for f in planner.findings + scan.findings
-                       if f.location.path == CONFIG_FILE or _selected(f.location.path, selected)))
+                       if f.location.path == CONFIG_FILE or _selected(f.location.path, selected)),
+        selection=tuple(selected))
 
 
 def _selected(path: str, selected: Iterable[str]) -> bool:
@@ -64,22 +79,31 @@ class _Planner:
         self.findings: list[Finding] = []
         cache: dict[str, Kustomization | None] = {}
         self.trees = {d: list(read_tree(root, d, cache)) for d in scan.kustomize_dirs}
+        self.graph = analyse({d: k for d, k in cache.items() if k is not None})
+        self.findings.extend(self.graph.findings)
 
-    def plan(self) -> list[Target]:
+    def plan(self, named: set[str]) -> list[Target]:
+        """Every target; ``named`` files (named on the command line) are always checked."""
         targets = self.kustomize_targets() + self.helm_targets()
-        owned = set(self.consumed)
-        for directory in self.scan.kustomize_dirs:
-            for path in self.scan.manifests:
-                if path not in owned and _under(path, directory):
-                    self.scan.ignored[path] = (f"in kustomization directory {directory} but not "
-                                               "referenced by it (not applied)")
-                    owned.add(path)
+        targets += self.cycle_resources()
+        owned = set(self.consumed) | {t.path for t in targets}
+        self.ignore_unbuilt(owned)
+        for path in self.scan.manifests:  # only a kustomization's own folder is its own
+            if path not in owned and path not in self.scan.ignored \
+                    and (posixpath.dirname(path) or ".") in self.trees:
+                self.scan.ignored[path] = _UNREFERENCED
         for path in self.scan.others:
             if path not in self.consumed:
                 self.scan.ignored[path] = "not a YAML or JSON file"
-        targets += [Target(kind=TargetKind.PLAIN, path=path, name=path, reason="manifest file",
-                           inputs=(path,))
-                    for path in self.scan.manifests if path not in owned]
+        for path in sorted(named):
+            why = self.scan.ignored.get(path)
+            if why in (_UNREFERENCED, _COMPONENT, _CYCLE) and \
+                    posixpath.basename(path) not in KUSTOMIZATION_FILES:
+                del self.scan.ignored[path]
+                owned.add(path)
+                targets.append(_plain(path, f"named on the command line (otherwise: {why})"))
+        targets += [_plain(path, "manifest file") for path in self.scan.manifests
+                    if path not in owned and path not in self.scan.ignored]
         return targets
 
     def kustomize_targets(self) -> list[Target]:
@@ -88,16 +112,14 @@ class _Planner:
             if path not in self.trees:
                 self.config_problem(f"targets.kustomize: {path} has no kustomization file",
                                     entry.line)
-        built_on = {root for tree in self.trees.values() for k in tree[:1] for root in k.roots}
+        # only a base can need an agent object to become a target: no base, no reading
+        bases = self.graph.built_on - set(declared)
+        agents = agent_paths(self.root, self.scan.manifests) if bases else {}
         targets = []
         for directory, tree in sorted(self.trees.items()):
-            head = tree[0] if tree else None
-            if directory in declared:
-                reason = f"declared in {CONFIG_FILE}:{declared[directory].line}"
-            elif not self.config.discover or head is None or head.is_component or directory in built_on:
+            reason = self.kustomize_reason(directory, tree, declared, agents)
+            if reason is None:
                 continue
-            else:
-                reason = f"directory with {head.path.rsplit('/', 1)[-1]}"
             name = declared[directory].name if directory in declared else ""
             target = Target(kind=TargetKind.KUSTOMIZE, path=directory, name=name or directory,
                             reason=reason, inputs=_tree_inputs(tree))
@@ -107,6 +129,53 @@ class _Planner:
                 for path in kustomization.files:
                     self.consume(path, f"read by {kustomization.path}", target.name)
         return targets
+
+    def kustomize_reason(self, directory: str, tree: list[Kustomization],
+                         declared: dict[str, KustomizeTargetConfig], agents: dict[str, str]
+                         ) -> str | None:
+        """Why ``directory`` is a Kustomize target, or None when it is not one."""
+        head = tree[0] if tree else None
+        if head is None or directory in self.graph.blocked:
+            return None
+        if directory in declared:
+            return f"declared in {CONFIG_FILE}:{declared[directory].line}"
+        if head.is_component or directory in agents:
+            return None if head.is_component else agents[directory]
+        file_name = head.path.rsplit("/", 1)[-1]
+        if self.config.all_kustomizations:
+            return f"directory with {file_name} (all_kustomizations)"
+        if not self.config.discover or directory in self.graph.built_on:
+            return None
+        return f"directory with {file_name}"
+
+    def cycle_resources(self) -> list[Target]:
+        """The resource files of kustomizations that cannot be built, as plain targets."""
+        targets: dict[str, Target] = {}
+        manifests = set(self.scan.manifests)
+        for directory in sorted(self.graph.blocked & set(self.trees)):
+            head = self.trees[directory][0]
+            for path in head.resources:
+                if path not in self.consumed and path in manifests:
+                    targets.setdefault(path, _plain(
+                        path, f"resource of {head.path}, which cannot be built (kustomization "
+                              "cycle): checked on its own"))
+        return list(targets.values())
+
+    def ignore_unbuilt(self, owned: set[str]) -> None:
+        """Kustomization files (and what they read) that no target builds, with the reason."""
+        for directory, tree in sorted(self.trees.items()):
+            if not tree or tree[0].path in owned:
+                continue
+            head = tree[0]
+            if directory in self.graph.blocked:
+                why = _CYCLE
+            elif head.is_component:
+                why = _COMPONENT
+            else:
+                why = _NOT_DECLARED
+            for path in (head.path, *head.files):
+                if path not in owned:
+                    self.scan.ignored.setdefault(path, why)
 
     def helm_targets(self) -> list[Target]:
         declared: dict[str, list[Target]] = {}
@@ -161,9 +230,9 @@ class _Planner:
             engine=Engine.CONFIG, location=Location(path=CONFIG_FILE, line=line)))
 
 
+def _plain(path: str, reason: str) -> Target:
+    return Target(kind=TargetKind.PLAIN, path=path, name=path, reason=reason, inputs=(path,))
+
+
 def _tree_inputs(tree: list[Kustomization]) -> tuple[str, ...]:
     return tuple(sorted({path for k in tree for path in (k.path, *k.files)}))
-
-
-def _under(path: str, directory: str) -> bool:
-    return directory == "." or path.startswith(directory + "/")

@@ -59,6 +59,10 @@ class Kustomization:
     """``(name, line)`` of each ConfigMap/Secret generator entry."""
     build_metadata: tuple[str, ...] = ()
     """Its own ``buildMetadata`` options (the user's annotations stay in the output)."""
+    root_lines: tuple[int, ...] = ()
+    """The line of the entry naming each of ``roots`` (same order)."""
+    resources: tuple[str, ...] = ()
+    """The files among ``files`` listed under ``resources``/``bases`` (whole manifests)."""
 
 
 def find_kustomization_file(directory: Path) -> Path | None:

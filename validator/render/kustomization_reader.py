@@ -19,7 +19,7 @@ import yaml
 
 from validator.model import Engine, Finding, Location, Severity
 from validator.render.kustomization import Kustomization, PatchRef, find_kustomization_file
-from validator.render.paths import inside_root, looks_remote, repo_relative
+from validator.render.paths import inside_root, looks_remote, repo_relative, special_file_kind
 
 #: Fields whose entries are files or directories (kustomization roots).
 _RESOURCE_FIELDS = ("resources", "bases", "components")
@@ -85,6 +85,8 @@ class _Reader:
     def __init__(self, root: Path, directory: str, path: str) -> None:
         self.root, self.directory, self.path = root, directory, path
         self.roots: list[str] = []
+        self.root_lines: list[int] = []
+        self.resources: list[str] = []
         self.files: list[str] = []
         self.patches: list[PatchRef] = []
         self.findings: list[Finding] = []
@@ -155,25 +157,36 @@ class _Reader:
         elif not target.exists():
             self.refuse("render/missing-reference", f"{key} entry {entry!r} does not exist",
                         line)
+        elif kind := special_file_kind(target):  # reading a pipe or a device could block
+            self.refuse("render/kustomization-invalid", f"{key} entry {entry!r} is {kind}, "
+                        "not a file or directory; refused", line)
         elif target.is_dir() and allow_dir:
             self.roots.append(repo_relative(self.root, target))
+            self.root_lines.append(line)
         elif target.is_dir():
             self.refuse("render/kustomization-invalid", f"{key} entry {entry!r} is a directory",
                         line)
         else:
             self.files.append(repo_relative(self.root, target))
+            if key in ("resources", "bases"):
+                self.resources.append(self.files[-1])
 
     def plugin(self, entry: object, key: str, i: int) -> None:
-        if isinstance(entry, str):
+        configs: list[object] = []
+        if isinstance(entry, str) and _is_inline(entry):  # the plugin's config, inline
+            configs = _load_configs(entry)
+            if not configs or not all(isinstance(c, dict) for c in configs):
+                self.refuse("render/plugin-refused", f"{key} entry {i + 1} is an inline plugin "
+                            "configuration that cannot be read as YAML mappings; refused",
+                            self.line(key, i))
+        elif isinstance(entry, str):
             self.reference(entry, key, i, allow_dir=True)
             entry_path = self.root / self.directory / entry
-            configs: list[object] = []
             if entry_path.is_file() and inside_root(self.root, entry_path):
                 try:
-                    configs = list(yaml.load_all(entry_path.read_text(encoding="utf-8"),
-                                                 Loader=yaml.CSafeLoader))
-                except (OSError, UnicodeDecodeError, yaml.YAMLError):
-                    configs = []  # kustomize reports the syntax error itself
+                    configs = _load_configs(entry_path.read_text(encoding="utf-8"))
+                except (OSError, UnicodeDecodeError):
+                    configs = []  # kustomize reports it itself
         else:
             configs = [entry]
         for config in configs:
@@ -237,7 +250,8 @@ class _Reader:
                              patches=tuple(self.patches), findings=tuple(self.findings),
                              namespace_line=self.namespace_line, images=tuple(self.images),
                              generators=tuple(self.generators),
-                             build_metadata=self.build_metadata)
+                             build_metadata=self.build_metadata,
+                             root_lines=tuple(self.root_lines), resources=tuple(self.resources))
 
 
 def _items(value: object) -> list[Any]:
@@ -246,6 +260,18 @@ def _items(value: object) -> list[Any]:
 
 def _entries(value: object) -> list[str]:
     return [entry for entry in value if isinstance(entry, str)] if isinstance(value, list) else []
+
+
+def _is_inline(entry: str) -> bool:
+    """Whether a ``generators``/``transformers`` entry is a plugin config, not a path."""
+    return "\n" in entry.strip() or entry.lstrip().startswith(("apiVersion:", "kind:"))
+
+
+def _load_configs(text: str) -> list[object]:
+    try:
+        return list(yaml.load_all(text, Loader=yaml.CSafeLoader))
+    except yaml.YAMLError:
+        return []  # kustomize reports the syntax error itself
 
 
 def _is_op_list(text: str) -> bool:

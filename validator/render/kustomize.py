@@ -28,7 +28,7 @@ import yaml
 
 from validator.errors import CommandError
 from validator.load import load_bytes
-from validator.model import Engine, Finding, Location, Severity
+from validator.model import Engine, Finding, Location, Severity, Skipped
 from validator.process import Command, run
 from validator.render.kustomization import Kustomization
 from validator.render.kustomization_reader import read_tree
@@ -79,6 +79,10 @@ def render_kustomize(target: Target, *, root: Path, settings: RenderSettings) ->
                                                    f"{message}"),), files_read=len(files),
                                 targets=1)
         loaded = _load(output, target, tree, root, settings, origin_base=(wrapper, real_root))
+        if not loaded.documents and not loaded.findings:  # not the loader's "empty file"
+            empty = Skipped(path=tree[0].path, reason=f"kustomize build {target.path} produced "
+                                                      "no objects (empty render)")
+            loaded = replace(loaded, skipped=(empty,))
         return replace(loaded, files_read=len(files))
 
 

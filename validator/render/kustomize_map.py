@@ -6,11 +6,14 @@ it. A field is located, in this order, in: the latest patch that targets the
 object and sets the field (strategic merge or JSON 6902, file or inline); the
 ``images:`` entry that rewrote an image, or the ``namespace:`` that set the
 namespace; the origin file's document for the object; finally the kustomization.
+Only the kustomizations whose build reads the object's origin file (its own folder
+and its bases, not a sibling base's) are considered: their patches and transformers
+are the only ones that saw the object. List items a later JSON 6902 patch renamed
+are matched under their earlier name when an earlier patch or the origin file is read.
 """
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -18,7 +21,16 @@ from typing import Any
 
 from validator.model import FieldPath, Location
 from validator.render.kustomization import Kustomization, PatchRef
+from validator.render.kustomize_patches import (
+    get_field,
+    in_json6902,
+    in_strategic_merge,
+    json_pointer,
+    selects,
+    with_value,
+)
 from validator.render.sourcemap import (
+    MERGE_KEYS,
     SourceFile,
     SourceFiles,
     find_document,
@@ -47,6 +59,7 @@ class KustomizeLocator:
         self._objects: dict[int, tuple[Origin, Mapping[str, Any]]] = {}
         self._patches: dict[int, SourceFile] = {}
         self._lock = threading.Lock()
+        self._subtrees = _subtrees(self._order)
 
     def register(self, index: int, origin: Origin, body: Mapping[str, Any]) -> None:
         """Record where document ``index`` of the output came from."""
@@ -63,14 +76,55 @@ class KustomizeLocator:
         if entry is None:
             return Location(path=self._head, field_path=field_path)
         origin, body = entry
-        if field_path and not (_is_node(_get(body, field_path)) and self._defines(origin, body,
-                                                                               field_path)):
-            found = self._in_patches(body, field_path) or self._in_transformers(body, field_path)
+        applied = [k for k in self._order if origin.path in self._subtrees[k.path]]
+        original = self._original_name(origin, body)
+        written = self._as_written(origin, body, applied, original)
+        if field_path and not (_is_node(get_field(body, field_path))
+                               and self._defines(origin, written, field_path)):
+            found = (self._in_patches(origin, body, field_path, applied, original)
+                     or _in_transformers(body, field_path, applied))
             if found is not None:
                 return found
         if origin.generator:
             return self._in_generator(origin, body, field_path)
-        return self._in_origin(origin, body, field_path)
+        return self._in_origin(origin, written, field_path)
+
+    def _as_written(self, origin: Origin, body: Mapping[str, Any],
+                    applied: Sequence[Kustomization], original: str) -> Mapping[str, Any]:
+        """``body`` with the list items that JSON 6902 patches renamed given back their
+        names from the origin file, so items still match what earlier files wrote."""
+        for kustomization in applied:
+            for patch in reversed(kustomization.patches):
+                if patch.text and patch.json6902 and selects(patch.target, body,
+                                                             original=original):
+                    body = self._undo_renames(self._parsed(patch), origin, body)
+        return body
+
+    def _original_name(self, origin: Origin, body: Mapping[str, Any]) -> str:
+        """The object's name in its origin file (empty when generated or not found)."""
+        source = self._sources.get(origin.path) if not origin.generator else None
+        index = find_document(source, str(body.get("kind")), [_name(body)]) if source else None
+        document = source.bodies[index] if source is not None and index is not None else None
+        return _name(document) if isinstance(document, Mapping) else ""
+
+    def _undo_renames(self, parsed: SourceFile, origin: Origin, body: Mapping[str, Any]
+                      ) -> Mapping[str, Any]:
+        ops = parsed.bodies[0] if parsed.bodies else None
+        source = self._sources.get(origin.path) if not origin.generator else None
+        index = find_document(source, str(body.get("kind")), [_name(body)]) if source else None
+        if not isinstance(ops, list) or source is None or index is None:
+            return body
+        for op in reversed(ops):
+            pointer = json_pointer(op) if isinstance(op, Mapping) and op.get("op") in (
+                "add", "replace") else ()
+            if len(pointer) < 2 or not isinstance(pointer[-2], int) \
+                    or pointer[-1] not in MERGE_KEYS:
+                continue
+            item = get_field(source.bodies[index], pointer[:-1])
+            old = item.get(pointer[-1]) if isinstance(item, Mapping) else None
+            if old is not None and get_field(body, pointer) == op.get("value"):
+                body = with_value(body, pointer, old)
+        return body
 
     def _defines(self, origin: Origin, body: Mapping[str, Any], field_path: FieldPath) -> bool:
         """Whether the origin file writes all of ``field_path`` (then it defines that node).
@@ -105,29 +159,22 @@ class KustomizeLocator:
                 return Location(path=origin.path, line=lines[0], field_path=field_path)
         return Location(path=origin.path, line=1, field_path=field_path)
 
-    def _in_transformers(self, body: Mapping[str, Any], field_path: FieldPath) -> Location | None:
-        if field_path == ("metadata", "namespace"):
-            for kustomization in self._order:
-                if kustomization.namespace_line:
-                    return Location(path=kustomization.path, line=kustomization.namespace_line)
-        if field_path and field_path[-1] == "image":
-            image = _get(body, field_path)
-            if isinstance(image, str):
-                repository = _image_name(image)
-                for kustomization in self._order:
-                    for name, line in kustomization.images:
-                        if name == repository:
-                            return Location(path=kustomization.path, line=line)
-        return None
-
-    def _in_patches(self, body: Mapping[str, Any], field_path: FieldPath) -> Location | None:
-        for kustomization in self._order:
+    def _in_patches(self, origin: Origin, body: Mapping[str, Any], field_path: FieldPath,
+                    applied: Sequence[Kustomization], original: str) -> Location | None:
+        """The latest patch that sets the field; an earlier strategic merge patch sees the
+        list items under the names they had before later JSON 6902 patches renamed them."""
+        seen_by_patch = body
+        for kustomization in applied:
             for patch in reversed(kustomization.patches):
-                if not patch.text or not _selects(patch.target, body):
+                if not patch.text or not selects(patch.target, body, original=original):
                     continue
                 parsed = self._parsed(patch)
-                found = (_in_json6902(parsed, patch, field_path) if patch.json6902
-                         else _in_strategic_merge(parsed, patch, body, field_path))
+                if patch.json6902:
+                    found = in_json6902(parsed, patch, field_path)
+                    seen_by_patch = self._undo_renames(parsed, origin, seen_by_patch)
+                else:
+                    found = in_strategic_merge(parsed, patch, seen_by_patch, field_path,
+                                               original=original)
                 if found is not None:
                     return found
         return None
@@ -139,66 +186,42 @@ class KustomizeLocator:
             return self._patches[id(patch)]
 
 
-def _in_strategic_merge(parsed: SourceFile, patch: PatchRef, body: Mapping[str, Any],
-                        field_path: FieldPath) -> Location | None:
-    for index, patch_body in enumerate(parsed.bodies):
-        if not isinstance(patch_body, Mapping):
-            continue
-        if not patch.target and (patch_body.get("kind") != body.get("kind")
-                                 or _name(patch_body) not in _name(body)):
-            continue
-        path, complete = translate_path(body, patch_body, field_path)
-        if complete:
-            return _shift(parsed.locator.locate(index, path), patch, field_path)
+def _in_transformers(body: Mapping[str, Any], field_path: FieldPath,
+                     applied: Sequence[Kustomization]) -> Location | None:
+    """The ``namespace:`` or ``images:`` entry that set the field, among the kustomizations
+    whose transformers saw the object (``applied``, the latest first)."""
+    if field_path == ("metadata", "namespace"):
+        for kustomization in applied:
+            if kustomization.namespace_line:
+                return Location(path=kustomization.path, line=kustomization.namespace_line)
+    if field_path and field_path[-1] == "image":
+        image = get_field(body, field_path)
+        if isinstance(image, str):
+            repository = _image_name(image)
+            for kustomization in applied:
+                for name, line in kustomization.images:
+                    if name == repository:
+                        return Location(path=kustomization.path, line=line)
     return None
 
 
-def _in_json6902(parsed: SourceFile, patch: PatchRef, field_path: FieldPath) -> Location | None:
-    ops = parsed.bodies[0] if parsed.bodies else None
-    if not isinstance(ops, list):
-        return None
-    wanted = [str(part) for part in field_path]
-    for position in reversed(range(len(ops))):
-        op = ops[position]
-        if not isinstance(op, Mapping) or op.get("op") not in ("add", "replace", "copy", "move"):
-            continue
-        pointer = [p.replace("~1", "/").replace("~0", "~")
-                   for p in str(op.get("path", "")).split("/")[1:]]
-        if pointer and wanted[: len(pointer)] == pointer:
-            rest = tuple(field_path[len(pointer):])
-            location = parsed.locator.locate(0, (position, "value", *rest))
-            return _shift(location, patch, field_path)
-    return None
+def _subtrees(order: Sequence[Kustomization]) -> dict[str, frozenset[str]]:
+    """Kustomization path -> every file its build reads (its own and its bases'): its
+    transformers and patches only ever see objects that come from these files."""
+    by_dir = {k.directory: k for k in order}
+    memo: dict[str, frozenset[str]] = {}
 
+    def files(kustomization: Kustomization, visiting: frozenset[str]) -> frozenset[str]:
+        if kustomization.path not in memo:
+            found = {kustomization.path, *kustomization.files}
+            for root in kustomization.roots:
+                base = by_dir.get(root)
+                if base is not None and base.path not in visiting:
+                    found |= files(base, visiting | {base.path})
+            memo[kustomization.path] = frozenset(found)
+        return memo[kustomization.path]
 
-def _shift(location: Location, patch: PatchRef, field_path: FieldPath) -> Location:
-    return Location(path=patch.source, line=location.line + patch.line_offset,
-                    column=location.column, field_path=field_path)
-
-
-def _selects(selector: Mapping[str, str], body: Mapping[str, Any]) -> bool:
-    """Whether a patch ``target`` selector may match (kind and name; an empty selector does).
-
-    Selector names are regular expressions in kustomize; ours come from untrusted
-    repositories, so they are never compiled: a literal is compared, a pattern is
-    assumed to match (the patch must still write the whole field to be blamed).
-    """
-    for key, actual in (("kind", str(body.get("kind", ""))), ("name", _name(body))):
-        wanted = selector.get(key)
-        if wanted and re.escape(wanted) == wanted and wanted not in actual:
-            return False
-    return True
-
-
-def _get(body: object, field_path: FieldPath) -> object:
-    for part in field_path:
-        if isinstance(part, int) and isinstance(body, list) and 0 <= part < len(body):
-            body = body[part]
-        elif isinstance(part, str) and isinstance(body, Mapping):
-            body = body.get(part)
-        else:
-            return None
-    return body
+    return {k.path: files(k, frozenset({k.path})) for k in order}
 
 
 def _is_node(value: object) -> bool:

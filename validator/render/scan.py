@@ -1,7 +1,8 @@
 """One walk over a repository: kustomization dirs, chart dirs, manifests, and the rest.
 
 Hidden files and directories, the configuration file and ``ignore`` globs are
-ignored with their reason; symlinks that leave the repository are refused with a
+ignored with their reason, and so are named pipes, devices and sockets (reading one
+could block); symlinks that leave the repository are refused with a
 finding; symlinked directories inside it are not followed (their target is
 scanned where it is). Everything under a chart directory belongs to the chart.
 """
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from validator.model import Engine, Finding, Location, Severity
 from validator.render.kustomization import find_kustomization_file
-from validator.render.paths import inside_root, repo_relative
+from validator.render.paths import inside_root, repo_relative, special_file_kind
 from validator.repo_config import CONFIG_FILE, RepoConfig
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
@@ -67,6 +68,9 @@ class RepoScan:
             for name in sorted(files):
                 rel = repo_relative(self.root, here / name)
                 if self.excluded(rel, False) or self._symlink(here / name, rel, False):
+                    continue
+                if kind := special_file_kind(here / name):  # reading it could block forever
+                    self.ignored[rel] = f"not a regular file ({kind}); not read"
                     continue
                 if name.endswith(MANIFEST_SUFFIXES):
                     self.manifests.append(rel)

@@ -1,4 +1,4 @@
-"""What gets rendered: targets, the plan that lists them, and its text form.
+"""What gets rendered: targets and the plan that lists them (printed by :mod:`plan_output`).
 
 A :class:`Target` is one unit a GitOps agent applies: a plain manifest file, a
 Kustomize directory, or a Helm chart with one value set. A :class:`TargetPlan`
@@ -13,6 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from validator.model import Finding
+
+#: Ends every reason for a manifest file no target applies (a reviewer may have forgotten it).
+NOT_APPLIED = "(not applied)"
 
 
 class TargetKind(enum.StrEnum):
@@ -60,27 +63,11 @@ class TargetPlan:
     """Files neither rendered nor consumed: path -> why."""
     findings: tuple[Finding, ...] = ()
     """Problems found while planning (a symlink leaving the repository, a remote base...)."""
+    selection: tuple[str, ...] = (".",)
+    """The repository-relative paths planned for; ``targets`` holds those under them and
+    those outside that read a file under them (``check`` renders both)."""
 
-
-def format_plan(plan: TargetPlan) -> str:
-    """The plan as text for ``gitops-validator targets``."""
-    lines = [f"targets ({len(plan.targets)}):"]
-    for target in plan.targets:
-        extra = ""
-        if target.kind is TargetKind.HELM:
-            values = ", ".join(target.values_files) or "chart defaults"
-            extra = (f" release={target.release_name} namespace={target.namespace}"
-                     f" values=[{values}]")
-        lines.append(f"  {target.kind.value:<9} {target.name}{extra}")
-        lines.append(f"            {target.reason}")
-    lines.append(f"consumed ({len(plan.consumed)}):")
-    lines.extend(f"  {path}: {why}" for path, why in sorted(plan.consumed.items()))
-    lines.append(f"ignored ({len(plan.ignored)}):")
-    lines.extend(f"  {path}: {why}" for path, why in sorted(plan.ignored.items()))
-    if plan.findings:
-        lines.append(f"problems ({len(plan.findings)}):")
-        for finding in plan.findings:
-            loc = finding.location
-            where = f"{loc.path}:{loc.line}" if loc.line else loc.path
-            lines.append(f"  {where}: {finding.message}")
-    return "\n".join(lines) + "\n"
+    def under_selection(self, target: Target) -> bool:
+        """Whether ``target`` lies under one of the selected paths (not just reads from them)."""
+        return any(s in (".", target.path) or target.path.startswith(s.rstrip("/") + "/")
+                   for s in self.selection)

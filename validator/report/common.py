@@ -12,7 +12,7 @@ import posixpath
 import re
 from collections.abc import Iterator, Sequence
 
-from validator.model import Finding, Report, Severity, Skipped
+from validator.model import Finding, Report, Severity, Skipped, natural_path_key
 
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -32,8 +32,8 @@ def sorted_findings(report: Report) -> list[Finding]:
 
 
 def sorted_skipped(report: Report) -> list[Skipped]:
-    """The report's skipped entries ordered by path, then reason."""
-    return sorted(report.skipped, key=lambda s: (s.path, s.reason))
+    """The report's skipped entries ordered by path (naturally: app2 before app10), then reason."""
+    return sorted(report.skipped, key=lambda s: (natural_path_key(s.path), s.reason))
 
 
 def findings_by_file(report: Report) -> Iterator[tuple[str, list[Finding]]]:
@@ -73,7 +73,7 @@ def not_checked_text(report: Report) -> str:
 
 def display_path(path: str, root: str = "") -> str:
     """``path`` seen from ``root`` (a directory prefix; empty for none)."""
-    return posixpath.join(root.replace("\\", "/"), path) if root else path
+    return posixpath.normpath(posixpath.join(root.replace("\\", "/"), path)) if root else path
 
 
 def location_text(finding: Finding, root: str = "") -> str:
