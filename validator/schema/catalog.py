@@ -50,7 +50,7 @@ from validator.schema.standalone import DRAFT_2020_12, write_json_atomic
 _LOGGER = logging.getLogger(__name__)
 
 #: Bump when the standalone conversion changes, so old cache files are not reused.
-CONVERSION_REVISION = 1
+CONVERSION_REVISION = 2
 
 Identity = tuple[str, str]
 """``(kind, apiVersion)``."""

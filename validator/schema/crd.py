@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from validator.schema.standalone import DRAFT_2020_12, rewrite
+from validator.schema.standalone import DRAFT_2020_12, integer_format_bounds, rewrite
 
 _SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf")
 _SUBSCHEMAS = ("items", "not", "additionalItems")
@@ -90,6 +90,7 @@ def convert(node: Any, *, strict: bool) -> Any:
         if isinstance(out.get(key), dict):
             out[key] = convert(out[key], strict=strict)
     _exclusive_bounds(out)
+    integer_format_bounds(out)
     preserve = out.pop("x-kubernetes-preserve-unknown-fields", False) is True
     if out.pop("x-kubernetes-embedded-resource", False) is True and "properties" in out:
         for name in ("apiVersion", "kind", "metadata"):

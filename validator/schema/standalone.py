@@ -23,6 +23,8 @@ _DATA_KEYWORDS = frozenset({"enum", "const", "default", "example", "examples", "
 #: Keywords whose values map names to schemas.
 _NAMED_SCHEMAS = frozenset({"properties", "patternProperties", "$defs", "definitions",
                             "dependentSchemas"})
+#: The value range of the integer formats Kubernetes schemas declare (OpenAPI ``format``).
+INTEGER_FORMATS = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
 #: Keywords dropped from standalone schemas (no effect on validation).
 _DROPPED_KEYWORDS = frozenset({"description", "x-kubernetes-group-version-kind", "$id"})
 
@@ -45,7 +47,27 @@ def rewrite(node: Any, ref: Callable[[str], str]) -> Any:
             out[key] = {name: rewrite(schema, ref) for name, schema in value.items()}
         else:
             out[key] = rewrite(value, ref)
+    integer_format_bounds(out)
     return out
+
+
+def integer_format_bounds(node: dict[str, Any]) -> None:
+    """Add the range of an ``int32``/``int64`` ``format`` as ``minimum``/``maximum`` (in place).
+
+    Formats are not asserted by either engine, so the range is spelled out as
+    bounds both engines check alike (``replicas: 1e68`` is then "must be <= 2147483647").
+    A tighter bound the schema already sets is kept.
+    """
+    limits = INTEGER_FORMATS.get(node.get("format")) if isinstance(node.get("format"), str) else None
+    kind = node.get("type")
+    if limits is None or not (kind == "integer" or (isinstance(kind, list) and "integer" in kind)):
+        return
+    low, high = limits
+    minimum, maximum = node.get("minimum"), node.get("maximum")
+    if not isinstance(minimum, int | float) or isinstance(minimum, bool) or minimum < low:
+        node["minimum"] = low
+    if not isinstance(maximum, int | float) or isinstance(maximum, bool) or maximum > high:
+        node["maximum"] = high
 
 
 def bundle(schema: Mapping[str, Any], definitions: Mapping[str, Any], *,
