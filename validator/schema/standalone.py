@@ -58,7 +58,8 @@ def integer_format_bounds(node: dict[str, Any]) -> None:
     bounds both engines check alike (``replicas: 1e68`` is then "must be <= 2147483647").
     A tighter bound the schema already sets is kept.
     """
-    limits = INTEGER_FORMATS.get(node.get("format")) if isinstance(node.get("format"), str) else None
+    fmt = node.get("format")
+    limits = INTEGER_FORMATS.get(fmt) if isinstance(fmt, str) else None
     kind = node.get("type")
     if limits is None or not (kind == "integer" or (isinstance(kind, list) and "integer" in kind)):
         return
