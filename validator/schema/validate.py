@@ -2,7 +2,9 @@
 
 Order of decisions per document, the same for both engines (and as kubeconform
 takes them): no ``kind``/``apiVersion`` -> ignored here (the loader reported it);
-``skip_kinds`` -> skipped; ``reject_kinds`` -> ``schema/rejected-kind``; no schema ->
+``skip_kinds`` -> skipped; ``reject_kinds`` -> ``schema/rejected-kind``; a built-in API the
+Kubernetes version no longer serves -> ``schema/removed-api`` (even with
+``ignore_missing_schemas``); no schema ->
 ``schema/missing`` (or skipped with ``ignore_missing_schemas``); otherwise the
 engine's violations become findings.
 """
@@ -21,6 +23,7 @@ from validator.schema.catalog import SchemaCatalog
 from validator.schema.engine_builtin import BuiltinEngine
 from validator.schema.engine_kubeconform import run_kubeconform
 from validator.schema.jsonvalue import NotJsonError
+from validator.schema.removed import removed_api, removed_message
 from validator.schema.settings import SchemaEngineName, SchemaResult, SchemaSettings
 from validator.schema.violations import violation_findings
 
@@ -52,6 +55,9 @@ def validate_with_catalog(documents: Sequence[Document], catalog: SchemaCatalog)
         elif settings.reject_kinds and _listed(document, settings.reject_kinds):
             findings.append(_finding(document, "schema/rejected-kind",
                                      f"{document.kind} objects are rejected here (--reject-kinds)", catalog))
+        elif removed := removed_api(document.kind, document.api_version, catalog.version):
+            findings.append(_finding(document, "schema/removed-api", removed_message(
+                document.kind, document.api_version, removed, catalog.version), catalog))
         elif (schema := schemas.get(identity)) is None:
             message = (f"no schema for {document.kind} {document.api_version} in Kubernetes "
                        f"{catalog.version}")
