@@ -20,15 +20,17 @@ def write(root: Path, path: str, text: str) -> Path:
     return file
 
 
-def check(root: Path, *args: str, engine: str = "builtin", cache: Path | None = None
-          ) -> tuple[int, list[dict[str, Any]], str]:
-    """``gitops-validator check root`` as JSON: (exit code, findings, stdout + stderr)."""
+def check(root: Path, *args: str, engine: str = "builtin", cache: Path | None = None,
+          paths: tuple[str, ...] = ()) -> tuple[int, list[dict[str, Any]], str]:
+    """``gitops-validator check`` of ``paths`` (default: ``root``) as JSON: (exit code, findings,
+    stdout + stderr)."""
     env = {"XDG_CACHE_HOME": str(cache or root.parent / "xdg-cache"),
            "PYTHONPATH": os.pathsep.join(sys.path)}
     if "GITOPS_VALIDATOR_TOOLS_DIR" in os.environ:
         env["GITOPS_VALIDATOR_TOOLS_DIR"] = os.environ["GITOPS_VALIDATOR_TOOLS_DIR"]
     result = run(Command(
-        args=(sys.executable, "-m", "validator", "check", str(root), "--no-policy", "--no-progress",
+        args=(sys.executable, "-m", "validator", "check", "--root", str(root),
+              *(str(root / p) for p in paths or (".",)), "--no-policy", "--no-progress",
               "--schema-engine", engine, "-o", "json", *args),
         cwd=root, env=env, ok_codes=frozenset({0, 1, 2}), timeout=300))
     report = json.loads(result.stdout) if result.returncode != 2 else {"findings": []}
