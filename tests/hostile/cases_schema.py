@@ -58,3 +58,18 @@ def schema_dir_refs(folder: Path) -> None:
     }, indent=2))
     (folder / "snare.yaml").write_text("apiVersion: example.com/v1\nkind: Snare\nmetadata: {name: s}\n"
                                        "a: 1\n")
+
+
+@hostile("values-schema-remote-refs")
+def values_schema_refs(folder: Path) -> None:
+    (folder / "Chart.yaml").write_text("apiVersion: v2\nname: snare\nversion: 0.1.0\n")
+    (folder / "values.yaml").write_text("replicas: 1\n")
+    (folder / "templates").mkdir()
+    (folder / "templates" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: snare}\n"
+        "data: {replicas: {{ .Values.replicas | quote }}}\n")
+    (folder / "values.schema.json").write_text(json.dumps({
+        "$schema": f"{_CLOSED}/meta.json", "$id": f"{_CLOSED}/base/",
+        "properties": {"replicas": {"$ref": "file:///etc/passwd"}, "x": {"$ref": "other.json"},
+                       "y": {"$dynamicRef": "#meta"}},
+    }, indent=2))

@@ -19,6 +19,7 @@ from validator.load import load_bytes
 from validator.model import Engine, Finding, Location, Severity
 from validator.process import Command, run
 from validator.render.helm_map import HelmLocator, document_sources, template_path
+from validator.render.helm_values_schema import check_values_schema
 from validator.render.paths import escaping_symlinks, inside_root, repo_relative
 from validator.render.screen import screen_inputs
 from validator.render.settings import RenderResult, RenderSettings
@@ -50,13 +51,14 @@ def render_helm(target: Target, *, root: Path, settings: RenderSettings) -> Rend
     files = len(target.inputs)
     if problems:
         return RenderResult(findings=tuple(problems), files_read=files, targets=1)
+    values_schema = check_values_schema(root, target.path, target.values_files, target=target.name)
     with tempfile.TemporaryDirectory(prefix="gitops-validator-helm-") as tmp:
         command = helm_command(target, root=root, settings=settings, home=Path(tmp))
         try:
             output = run(command).stdout
         except CommandError as exc:
-            return RenderResult(findings=(_template_error(exc, target, root),), files_read=files,
-                                targets=1)
+            return RenderResult(findings=(_template_error(exc, target, root), *values_schema.findings),
+                                skipped=values_schema.skipped, files_read=files, targets=1)
     text = output.decode("utf-8", "replace")
     locator = HelmLocator(root=root, chart=target.path, sources=document_sources(text),
                           values=(f"{target.path}/values.yaml", *target.values_files))
@@ -67,15 +69,16 @@ def render_helm(target: Target, *, root: Path, settings: RenderSettings) -> Rend
         locator.register(document.index, document.body)
         documents.append(replace(document, path=locator.source_path(document.index),
                                  target=target.name))
-    return RenderResult(documents=tuple(documents), findings=loaded.findings,
-                        skipped=loaded.skipped, files_read=files, targets=1)
+    return RenderResult(documents=tuple(documents), findings=(*loaded.findings, *values_schema.findings),
+                        skipped=(*loaded.skipped, *values_schema.skipped), files_read=files, targets=1)
 
 
 def helm_command(target: Target, *, root: Path, settings: RenderSettings, home: Path) -> Command:
     """The ``helm template`` command for ``target``, with Helm's homes under ``home``."""
     args = [str(require_tool(Tool.HELM)), "template", target.release_name,
             str(root / target.path), "--namespace", target.namespace, "--include-crds",
-            "--kube-version", settings.kubernetes_version]
+            "--kube-version", settings.kubernetes_version,
+            "--skip-schema-validation"]  # values.schema.json is checked in process (no $ref fetching)
     for values in target.values_files:
         args += ["--values", str(root / values)]
     env = {"HOME": str(home), "HELM_CACHE_HOME": f"{home}/cache",
