@@ -60,7 +60,7 @@ from validator.schema.naming import (
 )
 from validator.schema.references import RULE, refused_references, without_identifiers
 from validator.schema.settings import SchemaSettings
-from validator.schema.sources import Identity, SchemaSource, SourceKind, choose
+from validator.schema.sources import Identity, SchemaSource, SourceKind, choose, top_folder
 from validator.schema.standalone import DRAFT_2020_12
 
 _LOGGER = logging.getLogger(__name__)
@@ -104,7 +104,8 @@ class SchemaCatalog:
         self._groups: list[dict[Identity, str]] = [{}]
         self._sources: dict[Identity, list[SchemaSource]] = {}
         self._files_loaded: set[Identity] = set()
-        self._kubernetes_files: dict[Identity, Path | None] = {}
+        self._kubernetes_files: dict[Identity, tuple[Path | None, bool]] = {}
+        self._resolved: dict[tuple[Identity, str, str], Resolution] = {}
         self.findings: list[Finding] = []
         """Findings on the schemas themselves (refused references, conflicts)."""
 
@@ -182,10 +183,16 @@ class SchemaCatalog:
 
     def resolve_for(self, identity: Identity, *, target: str, path: str) -> Resolution:
         """The schema of ``identity`` for a resource of ``target`` written in ``path``."""
+        key = (identity, target, top_folder(path))
+        if key not in self._resolved:
+            self._resolved[key] = self._resolve(identity, target=target, path=path)
+        return self._resolved[key]
+
+    def _resolve(self, identity: Identity, *, target: str, path: str) -> Resolution:
         if not is_safe_identity(*identity):
             return Resolution()
-        kubernetes = self._kubernetes_file(identity)
-        if kubernetes is not None and kubernetes_schema_exists(kubernetes, *identity):
+        kubernetes, exact = self._kubernetes_file(identity)
+        if exact:
             return Resolution(schema=kubernetes)
         source = choose(self.sources(identity), target=target, path=path)
         if source is None:
@@ -218,8 +225,9 @@ class SchemaCatalog:
             write_bytes_atomic(path, data)
         return Resolution(schema=path, group=group)
 
-    def _kubernetes_file(self, identity: Identity) -> Path | None:
-        """The verified Kubernetes schema file named after ``identity``, copied into the run."""
+    def _kubernetes_file(self, identity: Identity) -> tuple[Path | None, bool]:
+        """The verified Kubernetes schema file named after ``identity``, copied into the run,
+        and whether it is exactly the schema of ``identity``."""
         if identity in self._kubernetes_files:
             return self._kubernetes_files[identity]
         kind, api_version = identity
@@ -232,12 +240,14 @@ class SchemaCatalog:
                 _LOGGER.debug("Caching schema of %s %s at %s", kind, api_version, cached)
                 data = _json_bytes(schema)
                 write_verified(cached, data)
-        found = None
+        found, exact = None, False
         if data is not None:
             found = self.kubernetes.path_for(kind, api_version, self.version, strict)
-            write_bytes_atomic(found, data)
-        self._kubernetes_files[identity] = found
-        return found
+            if not found.is_file():
+                write_bytes_atomic(found, data)
+            exact = kubernetes_schema_exists(found, kind, api_version)
+        self._kubernetes_files[identity] = (found, exact)
+        return found, exact
 
     def _load_schema_file(self, identity: Identity, path: Path) -> None:
         shown = self._display_path(path)
