@@ -30,6 +30,7 @@ spec:
   versions:
     - name: v1
       served: true
+      storage: true
       schema:
         openAPIV3Schema:
           type: object
@@ -73,3 +74,30 @@ def values_schema_refs(folder: Path) -> None:
         "properties": {"replicas": {"$ref": "file:///etc/passwd"}, "x": {"$ref": "other.json"},
                        "y": {"$dynamicRef": "#meta"}},
     }, indent=2))
+
+
+@hostile("crd-shadowing-kubernetes-and-conflicting")
+def crd_shadow(folder: Path) -> None:
+    # a CRD claiming apps/v1 Deployment (must not replace Kubernetes' own schema, or the
+    # known-bad replicas would pass) and two differing CRDs of one kind (a conflict)
+    permissive = """\
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {{name: {name}}}
+spec:
+  group: {group}
+  names: {{kind: {kind}, plural: x}}
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema: {{openAPIV3Schema: {{type: object, {extra}}}}}
+"""
+    (folder / "shadow.yaml").write_text(permissive.format(
+        name="deployments.apps", group="apps", kind="Deployment",
+        extra="x-kubernetes-preserve-unknown-fields: true"))
+    (folder / "one.yaml").write_text(permissive.format(
+        name="gizmos.example.com", group="example.com", kind="Gizmo", extra="maxProperties: 1"))
+    (folder / "two.yaml").write_text(permissive.format(
+        name="gizmos.example.com", group="example.com", kind="Gizmo", extra="maxProperties: 2"))
