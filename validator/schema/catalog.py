@@ -25,10 +25,7 @@ the schema is refused (:mod:`validator.schema.references`), reported on its line
 and the resources of that schema become errors instead of being checked against
 anything fetched.
 
-Schema directories may use either layout (``<dir>`` is each directory given):
-
-- CRDs-catalog: ``<dir>/<group>/<kind>_<version>.json`` (kind lower-case, full group);
-- kubeconform's openapi2jsonschema default: ``<dir>/<kind>-<group's first label>-<version>.json``.
+Schema directories: see :mod:`validator.schema.schema_dirs`.
 """
 
 from __future__ import annotations
@@ -42,26 +39,30 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, assert_never
 
 from validator.load import Document
-from validator.load.positions import TextLocator
-from validator.load.safety import LoadLimits
-from validator.model import Engine, Finding, Location, Severity
+from validator.model import Engine, Finding, Severity
 from validator.schema.builtin import check_version, kubernetes_schema, package_version
 from validator.schema.cache import digest, read_verified, write_bytes_atomic, write_verified
-from validator.schema.crd import convert, crd_json_schema, crd_versions
 from validator.schema.naming import (
     GROUP_TEMPLATE,
     STANDALONE_TEMPLATE,
     SchemaLocation,
     is_safe_identity,
-    split_api_version,
 )
-from validator.schema.references import RULE, refused_references, without_identifiers
-from validator.schema.settings import SchemaSettings
-from validator.schema.sources import Identity, SchemaSource, SourceKind, choose, top_folder
-from validator.schema.standalone import DRAFT_2020_12
+from validator.schema.references import RULE
+from validator.schema.schema_dirs import load_schema_file, schema_dir_candidates
+from validator.schema.settings import SchemaEngineName, SchemaSettings
+from validator.schema.sources import (
+    Identity,
+    SchemaSource,
+    choose,
+    conflict_findings,
+    crd_sources,
+    standalone,
+    top_folder,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -146,19 +147,8 @@ class SchemaCatalog:
     def add_crds(self, documents: Iterable[Document]) -> None:
         """Offer the schemas of every CustomResourceDefinition among ``documents``."""
         for document in documents:
-            if document.kind != "CustomResourceDefinition" or not document.api_version.startswith(
-                    "apiextensions.k8s.io/"):
-                continue
-            for version in crd_versions(document.body):
-                identity = (version.kind, version.api_version)
-                if not is_safe_identity(*identity):
-                    continue
-                refused = tuple(refused_references(version.schema, check_schema_keyword=True))
-                where = tuple(document.locate((*version.schema_path, *ref.path)) for ref in refused)
-                self._add(SchemaSource(
-                    identity=identity, kind=SourceKind.CRD, schema=dict(version.schema),
-                    location=document.locate(version.schema_path), target=document.target,
-                    refused=refused, refused_locations=where))
+            for source in crd_sources(document):
+                self._add(source)
 
     def _add(self, source: SchemaSource) -> None:
         self._sources.setdefault(source.identity, []).append(source)
@@ -200,7 +190,7 @@ class SchemaCatalog:
         if source.refused:
             return Resolution(refused=f"the schema of {identity[0]} {identity[1]} at {source.where} "
                                       "was refused: it refers outside itself")
-        return self._write_custom(identity, self._standalone(source, self.settings.strict))
+        return self._write_custom(identity, standalone(source, strict=self.settings.strict))
 
     def sources(self, identity: Identity) -> list[SchemaSource]:
         """Every schema on offer for ``identity`` (CRDs, then the schema directory's file)."""
@@ -250,29 +240,13 @@ class SchemaCatalog:
         return found, exact
 
     def _load_schema_file(self, identity: Identity, path: Path) -> None:
-        shown = self._display_path(path)
-        try:
-            if path.stat().st_size > LoadLimits().max_file_bytes:
-                raise ValueError(f"over {LoadLimits().max_file_bytes} bytes")
-            text = path.read_text(encoding="utf-8")
-            schema = json.loads(text)
-        except (OSError, ValueError) as exc:
-            self._schema_file_problem(shown, f"not a readable JSON schema: {exc}")
-            return
-        if not isinstance(schema, dict):
-            self._schema_file_problem(shown, "a JSON schema must be an object")
-            return
-        locator = TextLocator(text, path=shown, json=True)
-        refused = tuple(refused_references(schema, check_schema_keyword=True))
-        self._add(SchemaSource(
-            identity=identity, kind=SourceKind.SCHEMA_FILE, schema=schema,
-            location=Location(path=shown, line=1), refused=refused,
-            refused_locations=tuple(locator.locate(0, ref.path) for ref in refused)))
-
-    def _schema_file_problem(self, shown: str, message: str) -> None:
-        self.findings.append(Finding(rule_id="schema/error", severity=Severity.ERROR,
-                                     message=message, location=Location(path=shown, line=1),
-                                     engine=_engine(self.settings)))
+        loaded = load_schema_file(identity, path, shown=self._display_path(path))
+        if isinstance(loaded, SchemaSource):
+            self._add(loaded)
+        else:
+            self.findings.append(Finding(rule_id="schema/error", severity=Severity.ERROR,
+                                         message=loaded.message, location=loaded.location,
+                                         engine=_engine(self.settings)))
 
     def _display_path(self, path: Path) -> str:
         root = self.settings.root
@@ -283,37 +257,21 @@ class SchemaCatalog:
                 pass
         return path.as_posix()
 
-    def _standalone(self, source: SchemaSource, strict: bool) -> dict[str, Any]:
-        kind, api_version = source.identity
-        match source.kind:
-            case SourceKind.CRD:
-                return crd_json_schema(source.schema, api_version=api_version, kind=kind,
-                                       strict=strict)
-            case SourceKind.SCHEMA_FILE:
-                converted: dict[str, Any] = convert(without_identifiers(source.schema),
-                                                    strict=strict)
-                return {"$schema": DRAFT_2020_12, **converted}
-
     def conflicts(self) -> list[Finding]:
         """A warning on each source of a kind whose sources disagree (see :mod:`.sources`)."""
-        findings = []
-        for identity in sorted(self._sources):
-            sources = [s for s in self.sources(identity) if not s.refused]
-            if len({_json_bytes(self._standalone(s, False)) for s in sources}) < 2:
-                continue
-            for source in sources:
-                others = ", ".join(o.where for o in sources if o is not source)
-                findings.append(Finding(
-                    rule_id="schema/crd-conflict", severity=Severity.WARNING, location=source.location,
-                    engine=_engine(self.settings),
-                    message=(f"conflicting schemas for {identity[0]} {identity[1]}: this one differs "
-                             f"from {others}; each resource uses the nearest one (same target, "
-                             "same top-level folder, schema directories, then the first by path)")))
-        return findings
+        for identity in list(self._sources):
+            self.sources(identity)  # the schema directories' files join the comparison
+        return conflict_findings(self._sources, _engine(self.settings))
 
 
 def _engine(settings: SchemaSettings) -> Engine:
-    return Engine.KUBECONFORM if settings.engine.value == "kubeconform" else Engine.SCHEMA
+    match settings.engine:
+        case SchemaEngineName.BUILTIN:
+            return Engine.SCHEMA
+        case SchemaEngineName.KUBECONFORM:
+            return Engine.KUBECONFORM
+        case _:
+            assert_never(settings.engine)
 
 
 def _json_bytes(schema: Any) -> bytes:
@@ -334,17 +292,3 @@ def kubernetes_schema_exists(path: Path, kind: str, api_version: str) -> bool:
     kinds = properties.get("kind", {}).get("enum") or []
     versions = properties.get("apiVersion", {}).get("enum") or []
     return kind in kinds and api_version in versions
-
-
-def schema_dir_candidates(dirs: Sequence[Path], kind: str, api_version: str) -> list[Path]:
-    """The files that may hold the schema of ``kind`` in ``api_version``, in lookup order."""
-    group, version = split_api_version(api_version)
-    first = group.split(".")[0]
-    out: list[Path] = []
-    for folder in dirs:
-        if group:
-            out.append(folder / group / f"{kind.lower()}_{version}.json")
-            out.append(folder / f"{kind.lower()}-{first}-{version}.json".lower())
-        else:
-            out.append(folder / f"{kind.lower()}-{version}.json")
-    return out

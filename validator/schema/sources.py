@@ -18,12 +18,17 @@ longer decides the verdict of resources in unrelated folders.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping, Sequence
+import json
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from validator.model import Location
-from validator.schema.references import RefusedReference
+from validator.load import Document
+from validator.model import Engine, Finding, Location, Severity
+from validator.schema.crd import convert, crd_json_schema, crd_versions
+from validator.schema.naming import is_safe_identity
+from validator.schema.references import RefusedReference, refused_references, without_identifiers
+from validator.schema.standalone import DRAFT_2020_12
 
 Identity = tuple[str, str]
 """``(kind, apiVersion)``."""
@@ -90,3 +95,56 @@ def choose(sources: Sequence[SchemaSource], *, target: str, path: str) -> Schema
 
 def _order(source: SchemaSource) -> tuple[str, int]:
     return source.location.path, source.location.line
+
+
+def crd_sources(document: Document) -> Iterator[SchemaSource]:
+    """The schema sources of one document: each served version of a CRD (none otherwise)."""
+    if document.kind != "CustomResourceDefinition" or not document.api_version.startswith(
+            "apiextensions.k8s.io/"):
+        return
+    for version in crd_versions(document.body):
+        identity = (version.kind, version.api_version)
+        if not is_safe_identity(*identity):
+            continue
+        refused = tuple(refused_references(version.schema, check_schema_keyword=True))
+        yield SchemaSource(
+            identity=identity, kind=SourceKind.CRD, schema=dict(version.schema),
+            location=document.locate(version.schema_path), target=document.target,
+            refused=refused,
+            refused_locations=tuple(document.locate((*version.schema_path, *ref.path))
+                                    for ref in refused))
+
+
+def standalone(source: SchemaSource, *, strict: bool) -> dict[str, Any]:
+    """The standalone JSON schema (2020-12) of a source that refers only inside itself."""
+    kind, api_version = source.identity
+    match source.kind:
+        case SourceKind.CRD:
+            return crd_json_schema(source.schema, api_version=api_version, kind=kind, strict=strict)
+        case SourceKind.SCHEMA_FILE:
+            converted: dict[str, Any] = convert(without_identifiers(source.schema), strict=strict)
+            converted.pop("$schema", None)
+            return {"$schema": DRAFT_2020_12, **converted}
+
+
+def conflict_findings(sources: Mapping[Identity, Sequence[SchemaSource]], engine: Engine
+                      ) -> list[Finding]:
+    """A ``schema/crd-conflict`` warning on each usable source of a kind whose sources differ."""
+    findings = []
+    for identity in sorted(sources):
+        usable = [s for s in sources[identity] if not s.refused]
+        if len({_canonical(standalone(s, strict=False)) for s in usable}) < 2:
+            continue
+        for source in usable:
+            others = ", ".join(o.where for o in usable if o is not source)
+            findings.append(Finding(
+                rule_id="schema/crd-conflict", severity=Severity.WARNING, location=source.location,
+                engine=engine,
+                message=(f"conflicting schemas for {identity[0]} {identity[1]}: this one differs "
+                         f"from {others}; each resource uses the nearest one (same target, same "
+                         "top-level folder, schema directories, then the first by path)")))
+    return findings
+
+
+def _canonical(schema: Any) -> str:
+    return json.dumps(schema, sort_keys=True, separators=(",", ":"))
