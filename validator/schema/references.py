@@ -10,7 +10,10 @@ each refusal is reported on the line that holds it:
 - ``$dynamicRef`` and ``$recursiveRef`` (resolved through the dynamic scope, which
   can reach outside the document);
 - a ``$schema`` that is not one of the published JSON Schema drafts (engines fetch
-  unknown meta-schemas), when the caller keeps ``$schema`` at all.
+  unknown meta-schemas).
+
+The search does not guess which values an engine reads as schemas: a string-valued
+``$ref`` anywhere, even inside ``enum`` or ``default``, is judged.
 
 ``$id``, ``$anchor`` and the dynamic anchors are removed by :func:`without_identifiers`,
 so a ``#/...`` pointer always means "in this document" and no ``$id`` can turn a
@@ -25,11 +28,11 @@ from typing import Any
 
 from validator.model import FieldPath
 
-#: Keywords whose values are data, never schemas (a ``$ref`` inside them is only text).
+#: Keywords whose values are data, never schemas (``$id`` inside them is kept as it is).
 DATA_KEYWORDS = frozenset({"enum", "const", "default", "example", "examples", "required"})
 #: Keywords whose values map names to schemas (a property may be called ``$ref``).
 NAMED_SCHEMAS = frozenset({"properties", "patternProperties", "$defs", "definitions",
-                           "dependentSchemas"})
+                           "dependentSchemas", "dependencies"})
 #: The published meta-schemas: engines know them without fetching anything.
 KNOWN_DRAFTS = frozenset({
     f"{scheme}://json-schema.org/{draft}{suffix}"
@@ -75,6 +78,8 @@ def refused_references(schema: Any, *, check_schema_keyword: bool = False
 
 
 def _walk(node: Any, path: FieldPath, check_schema: bool) -> Iterator[RefusedReference]:
+    """Every keyword anywhere in ``node``, even inside ``enum`` or ``default``: a value an
+    engine would not read as a schema is refused too, rather than guessing which ones it reads."""
     if isinstance(node, list):
         for index, item in enumerate(node):
             yield from _walk(item, (*path, index), check_schema)
@@ -83,13 +88,8 @@ def _walk(node: Any, path: FieldPath, check_schema: bool) -> Iterator[RefusedRef
         return
     for key, value in node.items():
         here = (*path, key)
-        if _leaves(key, value, check_schema):
+        if isinstance(value, str) and _leaves(key, value, check_schema):
             yield RefusedReference(path=here, keyword=key, value=_short(value))
-        elif key in DATA_KEYWORDS:
-            continue
-        elif key in NAMED_SCHEMAS and isinstance(value, dict):
-            for name, sub in value.items():
-                yield from _walk(sub, (*here, name), check_schema)
         else:
             yield from _walk(value, here, check_schema)
 
@@ -99,7 +99,7 @@ def _leaves(key: str, value: object, check_schema: bool) -> bool:
         case "$ref":
             return not is_local_ref(value)
         case "$dynamicRef" | "$recursiveRef":
-            return True
+            return True  # resolved through the dynamic scope, which can leave the document
         case "$schema":
             return check_schema and value not in KNOWN_DRAFTS
         case _:

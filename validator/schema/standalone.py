@@ -22,7 +22,7 @@ DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 _DATA_KEYWORDS = frozenset({"enum", "const", "default", "example", "examples", "required"})
 #: Keywords whose values map names to schemas.
 _NAMED_SCHEMAS = frozenset({"properties", "patternProperties", "$defs", "definitions",
-                            "dependentSchemas"})
+                            "dependentSchemas", "dependencies"})
 #: The value range of the integer formats Kubernetes schemas declare (OpenAPI ``format``).
 INTEGER_FORMATS = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
 #: Keywords dropped from standalone schemas (no effect on validation).
