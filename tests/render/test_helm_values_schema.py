@@ -8,7 +8,9 @@ finding on the values file line that set the value.
 
 from __future__ import annotations
 
+import io
 import json
+import tarfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -16,6 +18,7 @@ import pytest
 
 from tests.schema.repo import check, rules_at, write
 from tests.support.listener import loopback_listener
+from validator.process import Command, run
 from validator.render.helm import helm_command
 from validator.render.helm_values_schema import check_values_schema, merged_values
 from validator.render.settings import RenderSettings
@@ -121,14 +124,80 @@ def test_values_violations_point_at_the_values_file_line(engine: str, tmp_path: 
     assert {f["target"] for f in findings} == {"web-prod"}
 
 
-def test_subchart_schemas_are_listed_as_skipped(tmp_path: Path) -> None:
-    root = tmp_path / "repo"
-    chart(root, {"type": "object"}, "replicas: 1\n", "replicas: 2\n")
+SUB_SCHEMA = {"type": "object", "required": ["port"],
+              "properties": {"port": {"type": "integer"}, "enabled": {"type": "boolean"}}}
+PARENT_CHART = """\
+apiVersion: v2
+name: web
+version: 0.1.0
+dependencies:
+  - {name: sub, version: 0.1.0, alias: db, condition: db.enabled}
+  - {name: sub, version: 0.1.0, alias: spare, condition: spare.enabled}
+"""
+
+
+def subchart_repo(root: Path, prod: str) -> None:
+    chart(root, {"type": "object"}, "replicas: 1\n", prod)
+    write(root, "charts/web/Chart.yaml", PARENT_CHART)
     write(root, "charts/web/charts/sub/Chart.yaml", "apiVersion: v2\nname: sub\nversion: 0.1.0\n")
-    write(root, "charts/web/charts/sub/values.schema.json", '{"type": "object"}')
+    write(root, "charts/web/charts/sub/values.yaml", "port: 5432\n")
+    write(root, "charts/web/charts/sub/values.schema.json", json.dumps(SUB_SCHEMA))
+
+
+def helm_itself_fails(root: Path) -> bool:
+    """Whether helm's own schema validation (no --skip-schema-validation) rejects the values."""
+    target = Target(kind=TargetKind.HELM, path="charts/web", name="web", reason="test",
+                    release_name="web", namespace="default",
+                    values_files=("charts/web/values-prod.yaml",))
+    home = root.parent / "helm-home"
+    home.mkdir(exist_ok=True)
+    command = helm_command(target, root=root, settings=RenderSettings(), home=home)
+    args = tuple(a for a in command.args if a != "--skip-schema-validation")
+    result = run(Command(args=args, cwd=home, env=command.env, ok_codes=frozenset({0, 1})))
+    return result.returncode != 0
+
+
+@pytest.mark.parametrize(("prod", "expected"), [
+    ("db: {port: x}\nspare: {enabled: false, port: y}\n", [1]),
+    ("db: {port: 5433}\nspare: {enabled: false, port: y}\n", []),
+    ("db: {port: 5433}\nspare: {port: y}\n", [2]),
+    ("db: {enabled: false, port: x}\nspare: {enabled: false}\n", []),
+])
+def test_subchart_schemas_are_checked_like_helm(prod: str, expected: list[int], tmp_path: Path
+                                                ) -> None:
+    root = tmp_path / "repo"
+    subchart_repo(root, prod)
     result = check_values_schema(root, "charts/web", ("charts/web/values-prod.yaml",), target="web")
-    assert result.findings == ()
-    assert [s.path for s in result.skipped] == ["charts/web/charts/sub/values.schema.json"]
+    assert [(f.rule_id, f.location.path) for f in result.findings] == [
+        ("schema/values", "charts/web/values-prod.yaml")] * len(expected)
+    assert [f.location.line for f in result.findings] == expected
+    assert helm_itself_fails(root) is bool(expected)
+
+
+def test_packed_subchart_schema_refs_are_refused(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    with loopback_listener() as listener:
+        chart(root, {"type": "object"}, "replicas: 1\n", "replicas: 2\n")
+        archive = root / "charts/web/charts/pk-0.1.0.tgz"
+        archive.parent.mkdir()
+        with tarfile.open(archive, "w:gz") as packed:
+            for name, text in (("pk/Chart.yaml", "apiVersion: v2\nname: pk\nversion: 0.1.0\n"),
+                               ("pk/values.schema.json",
+                                json.dumps({"properties": {"a": {"$ref": f"{listener.url}/a"}}})),
+                               ("pk/charts/deep/Chart.yaml",
+                                "apiVersion: v2\nname: deep\nversion: 0.1.0\n"),
+                               ("pk/charts/deep/values.schema.json", "{}")):
+                data = text.encode()
+                info = tarfile.TarInfo(name)
+                info.size = len(data)
+                packed.addfile(info, io.BytesIO(data))
+        code, findings, output = check(root)
+        assert listener.connections == []
+    assert rules_at(findings) == [("schema/remote-reference", "charts/web/charts/pk-0.1.0.tgz", 0)], output
+    assert code == 1, output
+    result = check_values_schema(root, "charts/web", (), target="web")
+    assert [s.path for s in result.skipped] == [
+        "charts/web/charts/pk-0.1.0.tgz!pk/charts/deep/values.schema.json"]
 
 
 def test_merged_values_follow_helm(tmp_path: Path) -> None:

@@ -13,15 +13,17 @@ could make the validator connect anywhere. Charts are rendered with
   target's values files in order; a ``null`` removes a default) and validated with
   jsonschema-rs, whose retriever refuses every resource;
 - each violation is a ``schema/values`` finding on the line of the values file that
-  set the value (the last one that sets it, as in helm), else on the schema's line.
-
-Subcharts' own schemas are not checked yet: they are listed as skipped.
+  set the value (the last one that sets it, as in helm), else on the schema's line;
+- each enabled vendored subchart's schema is checked the same way against the
+  values under its name (or alias), coalesced with its own ``values.yaml`` and with
+  the parent's ``global`` values (:mod:`validator.render.helm_subcharts`).
+  Subcharts of subcharts are listed as skipped.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,90 +33,127 @@ import yaml
 from validator.load.positions import TextLocator
 from validator.load.safety import LoadLimits
 from validator.model import Engine, FieldPath, Finding, Location, Severity, Skipped
+from validator.render.helm_subcharts import SCHEMA_FILE, Subchart, subcharts
 from validator.render.helm_values import ValuesFiles
-from validator.schema.references import (
-    RULE,
-    RefusedReference,
-    refused_references,
-    without_identifiers,
-)
+from validator.schema.references import RULE, refused_references, without_identifiers
 
-SCHEMA_FILE = "values.schema.json"
 _MAX_MESSAGE = 300
+
+#: Where the values file line that set a value is, if one does (values path -> location).
+Locate = Callable[[FieldPath], Location | None]
 
 
 @dataclass(frozen=True, kw_only=True)
 class ValuesSchemaResult:
-    """What checking one target's values against its chart's schema found."""
+    """What checking one target's values against its charts' schemas found."""
 
     findings: tuple[Finding, ...] = ()
-    """Refused references and values that do not match the schema."""
+    """Refused references and values that do not match a schema."""
     skipped: tuple[Skipped, ...] = ()
-    """Schemas not checked (subcharts), and why."""
+    """Schemas not checked (subcharts of subcharts), and why."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Schema:
+    """One values schema to check: its text, where findings on it go, and the values."""
+
+    text: str
+    """The schema as written."""
+    path: str
+    """Repository-relative file findings on the schema name."""
+    in_archive: bool
+    """The schema is inside a chart archive: its lines are not the file's lines."""
+    values: Mapping[str, Any]
+    """The values to validate."""
+    locate: Locate
+    """Where a value was set."""
+    target: str
+    """The Helm target's name."""
+
+    def finding(self, rule: str, message: str, schema_path: FieldPath) -> Finding:
+        line = 0 if self.in_archive else TextLocator(self.text, path=self.path, json=True).locate(
+            0, schema_path).line
+        return Finding(rule_id=rule, severity=Severity.ERROR, message=message, engine=Engine.SCHEMA,
+                       location=Location(path=self.path, line=line), target=self.target)
 
 
 def check_values_schema(root: Path, chart: str, values_files: Sequence[str], *, target: str
                         ) -> ValuesSchemaResult:
-    """Check the values of one Helm target (chart folder ``chart``) against its schema."""
-    skipped = tuple(Skipped(path=path, reason="subchart values schemas are not checked yet")
-                    for path in _subchart_schemas(root, chart))
-    schema_path = f"{chart}/{SCHEMA_FILE}"
-    if not (root / schema_path).is_file():
-        return ValuesSchemaResult(skipped=skipped)
-    report = _Reporter(path=schema_path, target=target)
-    try:
-        text, validator, refused = _read_schema(root / schema_path)
-    except ValueError as exc:
-        return ValuesSchemaResult(skipped=skipped, findings=(report.finding(
-            "render/values-schema-invalid", f"not a usable JSON schema: {_first_line(exc)}", 1),))
-    locator = TextLocator(text, path=schema_path, json=True)
-    if refused:  # the values are not checked against a schema that reaches outside
-        return ValuesSchemaResult(skipped=skipped, findings=tuple(
-            report.finding(RULE, ref.message, locator.locate(0, ref.path).line) for ref in refused))
+    """Check the values of one Helm target (chart folder ``chart``) against its charts' schemas."""
     files = [f"{chart}/values.yaml", *values_files]
-    return ValuesSchemaResult(skipped=skipped, findings=tuple(_violations(
-        validator, merged_values(root, files), ValuesFiles(root, files), locator, report)))
-
-
-def _read_schema(file: Path) -> tuple[str, Any, list[RefusedReference]]:
-    """The schema's text, its validator (None when a reference is refused) and the refused
-    references; ValueError when it is not a usable schema."""
+    values = merged_values(root, files)
+    located = ValuesFiles(root, files)
+    findings: list[Finding] = []
+    skipped: list[Skipped] = []
     try:
-        if file.stat().st_size > LoadLimits().max_file_bytes:
-            raise ValueError(f"over {LoadLimits().max_file_bytes} bytes")
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValueError(str(exc)) from exc
-    schema = json.loads(text)
-    if not isinstance(schema, dict | bool):
-        raise ValueError("a JSON schema must be an object")
-    if refused := refused_references(schema, check_schema_keyword=True):
-        return text, None, refused
-    return text, _compile(without_identifiers(schema, keep_root_schema=True)), []
+        text = _read(root / chart / SCHEMA_FILE)
+    except ValueError as exc:
+        text = None
+        findings.append(Finding(
+            rule_id="render/values-schema-invalid", severity=Severity.ERROR, engine=Engine.SCHEMA,
+            location=Location(path=f"{chart}/{SCHEMA_FILE}", line=0), target=target,
+            message=f"not a usable JSON schema: {_first_line(exc)}"))
+    if text is not None:
+        findings += _check(_Schema(text=text, path=f"{chart}/{SCHEMA_FILE}", in_archive=False,
+                                   values=values, target=target,
+                                   locate=lambda path: located.locate(tuple(map(str, path)), path)))
+    for sub in subcharts(root, chart, values):
+        skipped += [Skipped(path=path, reason="values schemas of subcharts of subcharts are not "
+                            "checked") for path in sub.nested_schemas]
+        if sub.schema_text is not None:
+            findings += _check(_Schema(text=sub.schema_text, path=sub.schema_path,
+                                       in_archive=sub.schema_path.endswith(".tgz"),
+                                       values=subchart_values(values, sub), target=target,
+                                       locate=_subchart_locate(root, located, sub)))
+    return ValuesSchemaResult(findings=tuple(findings), skipped=tuple(skipped))
 
 
-def _violations(validator: Any, values: dict[str, Any], located: ValuesFiles, locator: TextLocator,
-                report: _Reporter) -> Iterator[Finding]:
-    for error in validator.iter_errors(values):
+def _check(schema: _Schema) -> list[Finding]:
+    try:
+        parsed = json.loads(schema.text)
+        if not isinstance(parsed, dict | bool):
+            raise ValueError("a JSON schema must be an object")
+        if refused := refused_references(parsed, check_schema_keyword=True):
+            # the values are not checked against a schema that reaches outside
+            return [schema.finding(RULE, ref.message, ref.path) for ref in refused]
+        validator = _compile(without_identifiers(parsed, keep_root_schema=True))
+    except ValueError as exc:
+        return [schema.finding("render/values-schema-invalid",
+                               f"not a usable JSON schema: {_first_line(exc)}", ())]
+    return list(_violations(validator, schema))
+
+
+def _violations(validator: Any, schema: _Schema) -> Iterator[Finding]:
+    for error in validator.iter_errors(schema.values):
         path = _value_path(error)
-        where = located.locate(tuple(map(str, path)), path) if path else None
-        if where is None:
-            where = Location(path=report.path, field_path=path,
-                             line=locator.locate(0, tuple(error.schema_path)).line)
         shown = ".".join(map(str, path)) or "the values"
-        yield Finding(rule_id="schema/values", severity=Severity.ERROR, location=where,
-                      engine=Engine.SCHEMA, target=report.target,
-                      message=f"{shown}: {_first_line(error.message)} ({report.path})")
+        message = f"{shown}: {_first_line(error.message)} ({schema.path})"
+        where = schema.locate(path) if path else None
+        if where is None:
+            yield schema.finding("schema/values", message, tuple(error.schema_path))
+        else:
+            yield Finding(rule_id="schema/values", severity=Severity.ERROR, location=where,
+                          engine=Engine.SCHEMA, target=schema.target, message=message)
 
 
-@dataclass(frozen=True, kw_only=True)
-class _Reporter:
-    path: str
-    target: str
+def _subchart_locate(root: Path, parent: ValuesFiles, sub: Subchart) -> Locate:
+    own = ValuesFiles(root, [sub.defaults_path] if sub.defaults_path else [])
 
-    def finding(self, rule: str, message: str, line: int) -> Finding:
-        return Finding(rule_id=rule, severity=Severity.ERROR, message=message, engine=Engine.SCHEMA,
-                       location=Location(path=self.path, line=line), target=self.target)
+    def locate(path: FieldPath) -> Location | None:
+        keys = tuple(map(str, path))
+        return parent.locate((sub.key, *keys), path) or own.locate(keys, path)
+
+    return locate
+
+
+def subchart_values(values: Mapping[str, Any], sub: Subchart) -> dict[str, Any]:
+    """The values helm validates a subchart's schema against (always with a ``global``)."""
+    own = values.get(sub.key)
+    merged = _coalesce(own if isinstance(own, Mapping) else {}, sub.defaults)
+    parent_global, own_global = values.get("global"), sub.defaults.get("global")
+    merged["global"] = _merge(own_global if isinstance(own_global, Mapping) else {},
+                              parent_global if isinstance(parent_global, Mapping) else {})
+    return merged
 
 
 def _refuse(uri: str) -> Any:
@@ -146,6 +185,18 @@ def merged_values(root: Path, files: Sequence[str]) -> dict[str, Any]:
     return _coalesce(user, loaded[0] if loaded else {})
 
 
+def _read(path: Path) -> str | None:
+    """The file's text (None when there is none); ValueError when it cannot be used."""
+    try:
+        if path.stat().st_size > LoadLimits().max_file_bytes:
+            raise ValueError(f"over the limit of {LoadLimits().max_file_bytes} bytes")
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(str(exc)) from exc
+
+
 def _load(path: Path) -> dict[str, Any]:
     try:
         body = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
@@ -170,21 +221,11 @@ def _coalesce(user: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str,
     out = {key: value for key, value in user.items() if value is not None}
     for key, default in defaults.items():
         if key in user:
-            if user[key] is not None and isinstance(user[key], Mapping) and isinstance(default, Mapping):
+            if isinstance(user[key], Mapping) and isinstance(default, Mapping):
                 out[key] = _coalesce(user[key], default)
         elif default is not None:
             out[key] = default
     return out
-
-
-def _subchart_schemas(root: Path, chart: str) -> list[str]:
-    charts = root / chart / "charts"
-    if not charts.is_dir():
-        return []
-    found = [f"{chart}/charts/{sub.name}/{SCHEMA_FILE}" for sub in sorted(charts.iterdir())
-             if (sub / SCHEMA_FILE).is_file()]
-    found += [f"{chart}/charts/{archive.name}" for archive in sorted(charts.glob("*.tgz"))]
-    return found
 
 
 def _first_line(value: object) -> str:
