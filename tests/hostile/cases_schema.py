@@ -101,3 +101,22 @@ spec:
         name="gizmos.example.com", group="example.com", kind="Gizmo", extra="maxProperties: 1"))
     (folder / "two.yaml").write_text(permissive.format(
         name="gizmos.example.com", group="example.com", kind="Gizmo", extra="maxProperties: 2"))
+
+
+def _deep_schema(depth: int) -> str:
+    return '{"properties": {"a": ' * depth + '{"type": "string"}' + "}}" * depth
+
+
+@hostile("schema-dir-deeply-nested")
+def schema_dir_deep(folder: Path) -> None:
+    schemas = folder.parent / "schemas" / "example.com"
+    schemas.mkdir(parents=True, exist_ok=True)
+    (schemas / "abyss_v1.json").write_text(_deep_schema(700))
+    (folder / "abyss.yaml").write_text("apiVersion: example.com/v1\nkind: Abyss\nmetadata: {name: a}\n")
+
+
+@hostile("values-schema-deeply-nested")
+def values_schema_deep(folder: Path) -> None:
+    (folder / "Chart.yaml").write_text("apiVersion: v2\nname: abyss\nversion: 0.1.0\n")
+    (folder / "values.yaml").write_text("a: 1\n")
+    (folder / "values.schema.json").write_text(_deep_schema(700))

@@ -154,3 +154,16 @@ def test_in_document_references_still_work(engine: str, tmp_path: Path) -> None:
     code, findings, output = check(root, paths=("apps",), engine=engine)
     assert code == 1, output
     assert rules_at(findings) == [("schema/type", "apps/gadget.yaml", 5)]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_schema_file_nested_too_deep_is_a_finding_not_a_crash(engine: str, tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    write(root, "schemas/example.com/gadget_v1.json",
+          '{"properties": {"a": ' * 700 + "{}" + "}}" * 700)
+    write(root, "apps/gadget.yaml", GADGET)
+    code, findings, output = check(root, paths=("apps",), engine=engine)
+    assert code == 1, output
+    assert rules_at(findings) == [("schema/error", "schemas/example.com/gadget_v1.json", 1),
+                                  ("schema/missing", "apps/gadget.yaml", 1)]
+    assert any(f["message"].startswith("not a readable JSON schema") for f in findings)

@@ -17,9 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from validator.load.safety import LoadLimits
+from validator.schema.reading import parse_checked
 
 SCHEMA_FILE = "values.schema.json"
 _MAX_MEMBERS = 10_000
@@ -41,6 +40,8 @@ class Subchart:
     """Repository-relative ``values.yaml`` when it is a file a reviewer can edit."""
     nested_schemas: tuple[str, ...] = ()
     """Schemas of its own subcharts (not followed)."""
+    unusable: str = ""
+    """Why its values cannot be read within the load limits (its schema is then not checked)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -70,9 +71,12 @@ def subcharts(root: Path, chart: str, values: Mapping[str, Any]) -> list[Subchar
 
 def _subchart(key: str, chart: _Vendored) -> Subchart:
     schema_path = f"{chart.base}/{SCHEMA_FILE}" if not chart.archive else chart.base
-    defaults = _mapping(chart.files.get("values.yaml", ""))
+    try:
+        defaults, unusable = _mapping(chart.files.get("values.yaml", "")), ""
+    except ValueError as exc:
+        defaults, unusable = {}, f"its values.yaml is refused: {exc}"
     return Subchart(key=key, schema_text=chart.files.get(SCHEMA_FILE), schema_path=schema_path,
-                    defaults=defaults, nested_schemas=chart.nested_schemas,
+                    defaults=defaults, nested_schemas=chart.nested_schemas, unusable=unusable,
                     defaults_path=None if chart.archive else f"{chart.base}/values.yaml")
 
 
@@ -101,18 +105,16 @@ def _lookup(values: Mapping[str, Any], path: str) -> object:
 
 def _dependencies(chart_yaml: Path) -> list[Mapping[str, Any]]:
     try:
-        meta = yaml.load(chart_yaml.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return []
+        meta = parse_checked(chart_yaml.read_bytes(), display_path="Chart.yaml")
+    except (OSError, ValueError):
+        return []  # helm's own error, reported by the render
     listed = meta.get("dependencies") if isinstance(meta, Mapping) else None
     return [d for d in listed if isinstance(d, Mapping)] if isinstance(listed, list) else []
 
 
 def _mapping(text: str) -> dict[str, Any]:
-    try:
-        body = yaml.load(text, Loader=yaml.CSafeLoader)
-    except yaml.YAMLError:
-        return {}
+    """The YAML mapping in ``text`` ({} for anything else); ValueError when the loader refuses it."""
+    body = parse_checked(text.encode("utf-8"), display_path="values.yaml")
     return body if isinstance(body, dict) else {}
 
 
@@ -136,7 +138,10 @@ def _vendored(root: Path, chart: str) -> Iterator[_Vendored]:
 
 
 def _name(files: Mapping[str, str], fallback: str) -> str:
-    name = _mapping(files.get("Chart.yaml", "")).get("name")
+    try:
+        name = _mapping(files.get("Chart.yaml", "")).get("name")
+    except ValueError:
+        return fallback
     return name if isinstance(name, str) else fallback
 
 

@@ -22,19 +22,17 @@ could make the validator connect anywhere. Charts are rendered with
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from validator.load.positions import TextLocator
 from validator.load.safety import LoadLimits
 from validator.model import Engine, FieldPath, Finding, Location, Severity, Skipped
 from validator.render.helm_subcharts import SCHEMA_FILE, Subchart, subcharts
 from validator.render.helm_values import ValuesFiles
+from validator.schema.reading import parse_checked
 from validator.schema.references import RULE, refused_references, without_identifiers
 
 _MAX_MESSAGE = 300
@@ -100,7 +98,9 @@ def check_values_schema(root: Path, chart: str, values_files: Sequence[str], *, 
     for sub in subcharts(root, chart, values):
         skipped += [Skipped(path=path, reason="values schemas of subcharts of subcharts are not "
                             "checked") for path in sub.nested_schemas]
-        if sub.schema_text is not None:
+        if sub.unusable and sub.schema_text is not None:
+            skipped.append(Skipped(path=sub.schema_path, reason=f"not checked: {sub.unusable}"))
+        elif sub.schema_text is not None:
             findings += _check(_Schema(text=sub.schema_text, path=sub.schema_path,
                                        in_archive=sub.schema_path.endswith(".tgz"),
                                        values=subchart_values(values, sub), target=target,
@@ -110,8 +110,8 @@ def check_values_schema(root: Path, chart: str, values_files: Sequence[str], *, 
 
 def _check(schema: _Schema) -> list[Finding]:
     try:
-        parsed = json.loads(schema.text)
-        if not isinstance(parsed, dict | bool):
+        parsed = parse_checked(schema.text.encode("utf-8"), display_path=SCHEMA_FILE)
+        if not isinstance(parsed, dict):
             raise ValueError("a JSON schema must be an object")
         if refused := refused_references(parsed, check_schema_keyword=True):
             # the values are not checked against a schema that reaches outside
@@ -199,9 +199,9 @@ def _read(path: Path) -> str | None:
 
 def _load(path: Path) -> dict[str, Any]:
     try:
-        body = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return {}  # unreadable values are the render's finding
+        body = parse_checked(path.read_bytes(), display_path=path.name)
+    except (OSError, ValueError):
+        return {}  # unreadable or refused values are the render's finding
     return body if isinstance(body, dict) else {}
 
 

@@ -11,7 +11,6 @@ A file is checked content like a CRD: its references are checked
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from validator.load.positions import TextLocator
 from validator.load.safety import LoadLimits
 from validator.model import Location
 from validator.schema.naming import split_api_version
+from validator.schema.reading import parse_checked
 from validator.schema.references import refused_references
 from validator.schema.sources import Identity, SchemaSource, SourceKind
 
@@ -54,13 +54,13 @@ def load_schema_file(identity: Identity, path: Path, *, shown: str) -> SchemaSou
     try:
         if path.stat().st_size > LoadLimits().max_file_bytes:
             raise ValueError(f"over {LoadLimits().max_file_bytes} bytes")
-        text = path.read_text(encoding="utf-8")
-        schema = json.loads(text)
+        data = path.read_bytes()
+        schema = parse_checked(data, display_path=shown if shown.endswith(".json") else "schema.json")
     except (OSError, ValueError) as exc:
         return UnusableFile(location=location, message=f"not a readable JSON schema: {exc}")
     if not isinstance(schema, dict):
         return UnusableFile(location=location, message="a JSON schema must be an object")
-    locator = TextLocator(text, path=shown, json=True)
+    locator = TextLocator(data.decode("utf-8-sig"), path=shown, json=True)
     refused = tuple(refused_references(schema, check_schema_keyword=True))
     return SchemaSource(identity=identity, kind=SourceKind.SCHEMA_FILE, schema=schema,
                         location=location, refused=refused,
