@@ -206,3 +206,12 @@ def test_merged_values_follow_helm(tmp_path: Path) -> None:
     write(tmp_path, "two.yaml", "a: {c: 20}\nf: 5\n")
     assert merged_values(tmp_path, ["values.yaml", "one.yaml", "two.yaml"]) == {
         "a": {"b": 10, "c": 20}, "e": 4, "f": 5}
+
+
+def test_a_values_schema_too_deep_to_read_is_a_finding(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    chart(root, {"type": "object"}, "replicas: 1\n", "replicas: 2\n")
+    write(root, "charts/web/values.schema.json", '{"properties": {"a": ' * 700 + "{}" + "}}" * 700)
+    result = check_values_schema(root, "charts/web", (), target="web")
+    assert [(f.rule_id, f.location.path) for f in result.findings] == [
+        ("schema/values-schema-invalid", "charts/web/values.schema.json")]

@@ -88,7 +88,7 @@ def check_values_schema(root: Path, chart: str, values_files: Sequence[str], *, 
     except ValueError as exc:
         text = None
         findings.append(Finding(
-            rule_id="render/values-schema-invalid", severity=Severity.ERROR, engine=Engine.SCHEMA,
+            rule_id="schema/values-schema-invalid", severity=Severity.ERROR, engine=Engine.SCHEMA,
             location=Location(path=f"{chart}/{SCHEMA_FILE}", line=0), target=target,
             message=f"not a usable JSON schema: {_first_line(exc)}"))
     if text is not None:
@@ -118,7 +118,7 @@ def _check(schema: _Schema) -> list[Finding]:
             return [schema.finding(RULE, ref.message, ref.path) for ref in refused]
         validator = _compile(without_identifiers(parsed, keep_root_schema=True))
     except ValueError as exc:
-        return [schema.finding("render/values-schema-invalid",
+        return [schema.finding("schema/values-schema-invalid",
                                f"not a usable JSON schema: {_first_line(exc)}", ())]
     return list(_violations(validator, schema))
 
