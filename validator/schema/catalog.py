@@ -229,7 +229,10 @@ class SchemaCatalog:
             if schema is not None:
                 _LOGGER.debug("Caching schema of %s %s at %s", kind, api_version, cached)
                 data = _json_bytes(schema)
-                write_verified(cached, data)
+                try:
+                    write_verified(cached, data)
+                except OSError as exc:  # a read-only cache slows the run down, nothing more
+                    _LOGGER.warning("Cannot write the schema cache at %s: %s", cached, exc)
         found, exact = None, False
         if data is not None:
             found = self.kubernetes.path_for(kind, api_version, self.version, strict)
