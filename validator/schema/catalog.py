@@ -126,11 +126,6 @@ class SchemaCatalog:
         return SchemaLocation(root=self._run_dir / f"g{group}", layout=GROUP_TEMPLATE)
 
     @property
-    def custom(self) -> SchemaLocation:
-        """The first custom folder."""
-        return self.custom_location(0)
-
-    @property
     def groups(self) -> int:
         """How many custom folders there are."""
         return len(self._groups)

@@ -1,4 +1,4 @@
-"""Turning a schema with references into a standalone file, and writing cache files atomically.
+"""Turning a schema with references into a standalone file, and the integer format bounds.
 
 A standalone schema carries every definition it needs under its own ``$defs``
 (only the transitively referenced ones), declares JSON Schema 2020-12, and has
@@ -9,11 +9,7 @@ removed for both.
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any
 
 DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
@@ -101,16 +97,3 @@ def bundle(schema: Mapping[str, Any], definitions: Mapping[str, Any], *,
     if needed:
         out["$defs"] = {name: needed[name] for name in sorted(needed)}
     return out
-
-
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Write ``data`` as JSON to ``path`` via a temporary file and a rename (never half-written)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(data, out, separators=(",", ":"), sort_keys=True)
-        Path(temp).replace(path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
