@@ -167,3 +167,18 @@ def test_a_schema_file_nested_too_deep_is_a_finding_not_a_crash(engine: str, tmp
     assert rules_at(findings) == [("schema/error", "schemas/example.com/gadget_v1.json", 1),
                                   ("schema/missing", "apps/gadget.yaml", 1)]
     assert any(f["message"].startswith("not a readable JSON schema") for f in findings)
+
+
+def test_a_crd_shared_by_two_targets_is_reported_once(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    with loopback_listener() as listener:
+        text = CRD.format(secret=secret_file(tmp_path), url=listener.url)
+        write(root, "base/widget.yaml", text)
+        write(root, "base/kustomization.yaml", "resources: [widget.yaml]\n")
+        for overlay in ("dev", "prod"):
+            write(root, f"{overlay}/kustomization.yaml", "resources: [../base]\n")
+        code, findings, output = check(root, paths=("dev", "prod"))
+        assert listener.connections == []
+    refused = [f for f in findings if f["rule_id"] == "schema/remote-reference"]
+    assert len(refused) == 4, output
+    assert code == 1
