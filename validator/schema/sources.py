@@ -136,7 +136,8 @@ def conflict_findings(sources: Mapping[Identity, Sequence[SchemaSource]], engine
         if len({_canonical(standalone(s, strict=False)) for s in usable}) < 2:
             continue
         for source in usable:
-            others = ", ".join(dict.fromkeys(o.where for o in usable if o.where != source.where))
+            others = ", ".join(dict.fromkeys(o.where for o in usable if o.where != source.where)
+                               ) or "the same CRD as another target renders it"
             findings.append(Finding(
                 rule_id="schema/crd-conflict", severity=Severity.WARNING, location=source.location,
                 engine=engine,
