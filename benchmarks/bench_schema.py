@@ -104,7 +104,7 @@ def commands(corpus: Path, cache: Path) -> tuple[dict[str, Command], str]:
                             env=env, ok_codes=ok)
     with SchemaCatalog(SchemaSettings(strict=True, cache_dir=cache / "gitops-validator" / "schemas")
                        ) as catalog:
-        location = catalog.kubernetes.template()
+        location = catalog.cache.template()  # the verified cache a previous run filled
     kubeconform = Command(args=(str(require_tool(Tool.KUBECONFORM)), "-strict", "-summary",
                                 "-kubernetes-version", "1.35.0", "-schema-location", location,
                                 str(corpus)), ok_codes=ok)

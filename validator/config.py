@@ -166,7 +166,8 @@ def resolve_check_settings(options: Mapping[str, Any], *, explicit: set[str], ro
         ignore_missing_schemas=bool(pick("ignore_missing_schemas")),
         skip_kinds=frozenset(pick("skip_kinds")), reject_kinds=frozenset(pick("reject_kinds")),
         engine=SchemaEngineName(pick("schema_engine")), jobs=int(pick("jobs")),
-        cache_dir=Path(pick("schema_cache_dir")) if pick("schema_cache_dir") else None)
+        cache_dir=Path(pick("schema_cache_dir")) if pick("schema_cache_dir") else None,
+        root=root)
     if schema is None:
         notes.append(Skipped(path=".", reason="schema validation disabled (--no-schema)",
                              unit="resource", group="not schema-checked: --no-schema"))

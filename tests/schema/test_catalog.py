@@ -62,11 +62,16 @@ def test_cache_holds_standalone_schemas(tmp_path: Path) -> None:
         found = catalog.prepare([("Deployment", "apps/v1"), ("Nonsense", "v1"),
                                  ("DeploymentSpec", "apps/v1")])
         assert catalog.resolve("Deployment", "apps/v1") == found[("Deployment", "apps/v1")]
-    path = found[("Deployment", "apps/v1")]
-    assert path is not None
-    assert path.relative_to(tmp_path).parts[1:] == (
+        path = found[("Deployment", "apps/v1")]
+        assert path is not None
+        assert path.relative_to(catalog.kubernetes.root).parts == (
+            "v1.33.0-standalone-strict", "deployment-apps-v1.json")
+        used = path.read_bytes()
+    (cached,) = tmp_path.rglob("deployment-apps-v1.json")
+    assert cached.relative_to(tmp_path).parts[1:] == (
         "v1.33.0-standalone-strict", "deployment-apps-v1.json")
-    schema = json.loads(path.read_text())
+    assert cached.read_bytes() == used
+    schema = json.loads(used)
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     refs = set(_refs(schema))
     assert refs
@@ -131,7 +136,7 @@ spec:
         catalog.add_crds(documents)
         path = catalog.prepare([("Deployment", "apps/v1")])[("Deployment", "apps/v1")]
         assert path is not None
-        assert path.is_relative_to(tmp_path)
+        assert path.is_relative_to(catalog.kubernetes.root)
 
 
 def test_v1beta1_crds_and_unserved_versions() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -13,13 +14,19 @@ from validator.process import Command, run
 CASES = Path(__file__).parent / "cases"
 
 
+def _tools_env() -> dict[str, str]:
+    """The environment naming where the tools are (``Command`` starts from a scrubbed one)."""
+    return {name: os.environ[name] for name in ("GITOPS_VALIDATOR_TOOLS_DIR", "XDG_CACHE_HOME")
+            if name in os.environ}
+
+
 def check(case: str, engine: str, tmp_path: Path, *extra: str) -> tuple[int, list[dict[str, object]]]:
     folder = CASES / case
     result = run(Command(
         args=(sys.executable, "-m", "validator", "check", "--no-policy", "--no-progress",
               "--schema-engine", engine, "-o", "json", "--root", str(folder), *extra,
               str(folder / "input.yaml")),
-        env={"XDG_CACHE_HOME": str(tmp_path)}, ok_codes=frozenset({0, 1}), cwd=tmp_path))
+        env={**_tools_env(), "XDG_CACHE_HOME": str(tmp_path)}, ok_codes=frozenset({0, 1}), cwd=tmp_path))
     findings = json.loads(result.stdout)["findings"]
     return result.returncode, [f for f in findings if str(f["rule_id"]).startswith("schema/")]
 
@@ -53,7 +60,7 @@ def test_int_or_string_message_names_what_was_given(engine: str, tmp_path: Path)
         "    - port: 80\n      targetPort: true\n")
     result = run(Command(args=(sys.executable, "-m", "validator", "check", str(tmp_path),
                                "--no-policy", "--schema-engine", engine, "-o", "json"),
-                         ok_codes=frozenset({1})))
+                         env=_tools_env(), ok_codes=frozenset({1})))
     (finding,) = json.loads(result.stdout)["findings"]
     assert (finding["rule_id"], finding["line"]) == ("schema/one-of", 7)
     assert finding["message"] == (

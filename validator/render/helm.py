@@ -27,6 +27,7 @@ from validator.render.helm_map import HelmLocator, document_sources, template_pa
 from validator.render.helm_output import relocate_findings
 from validator.render.helm_random import chart_functions, stabilise
 from validator.render.helm_time import fixed_times, utc_now
+from validator.render.helm_values_schema import check_values_schema
 from validator.render.namespaces import cluster_scoped_crds, in_release_namespace
 from validator.render.paths import escaping_symlinks, inside_root, repo_relative
 from validator.render.screen import screen_inputs
@@ -60,6 +61,7 @@ def render_helm(target: Target, *, root: Path, settings: RenderSettings) -> Rend
     if problems:
         return RenderResult(findings=tuple(problems), files_read=files, targets=1)
     functions = chart_functions(root, target.inputs)
+    values_schema = check_values_schema(root, target.path, target.values_files, target=target.name)
     with tempfile.TemporaryDirectory(prefix="gitops-validator-helm-") as tmp:
         command = helm_command(target, root=root, settings=settings, home=Path(tmp))
         try:
@@ -67,10 +69,11 @@ def render_helm(target: Target, *, root: Path, settings: RenderSettings) -> Rend
             if functions.random or functions.time:  # a second render shows what is random
                 outputs.append(run(command).stdout)
         except CommandError as exc:
-            return RenderResult(findings=(_template_error(exc, target, root),), files_read=files,
-                                targets=1)
+            return RenderResult(findings=(_template_error(exc, target, root), *values_schema.findings),
+                                skipped=values_schema.skipped, files_read=files, targets=1)
     result = _documents(outputs, target, root, settings, clock=utc_now() if functions.time else None)
-    return replace(result, files_read=files, targets=1)
+    return replace(result, findings=(*result.findings, *values_schema.findings),
+                   skipped=(*result.skipped, *values_schema.skipped), files_read=files, targets=1)
 
 
 def _documents(outputs: list[bytes], target: Target, root: Path, settings: RenderSettings,
@@ -105,7 +108,8 @@ def helm_command(target: Target, *, root: Path, settings: RenderSettings, home: 
     """The ``helm template`` command for ``target``, with Helm's homes under ``home``."""
     args = [str(require_tool(Tool.HELM)), "template", target.release_name,
             str(root / target.path), "--namespace", target.namespace, "--include-crds",
-            "--kube-version", settings.kubernetes_version]
+            "--kube-version", settings.kubernetes_version,
+            "--skip-schema-validation"]  # values.schema.json is checked in process (no $ref fetching)
     for values in target.values_files:
         args += ["--values", str(root / values)]
     env = {"HOME": str(home), "HELM_CACHE_HOME": f"{home}/cache",

@@ -1,24 +1,31 @@
 """Where every resource's schema comes from, prepared as files that both engines read.
 
-Two kubeconform-style locations, searched in this order (as kubeconform searches
-its ``-schema-location`` flags):
+Each run has its own folder; both engines read only files in it, through
+kubeconform-style locations searched in this order (as kubeconform searches its
+``-schema-location`` flags):
 
-1. a per-run folder (``crds[-strict]/<group>/<kind>_<version>.json``) holding the
-   schemas of CustomResourceDefinitions found among the input documents (first)
-   and of files found in the schema directories (in the order given), converted
-   to standalone JSON schemas;
-2. the on-disk cache of Kubernetes schemas
-   (``<cache>/kubernetes-validate-<v>-r<n>/v1.35.0-standalone[-strict]/<kind>-<group>-<version>.json``),
-   filled lazily from the ``kubernetes-validate`` package.
+1. a *custom* folder (``g<n>/crds[-strict]/<group>/<kind>_<version>.json``) holding the
+   schemas of CustomResourceDefinitions among the input documents and of files in
+   the schema directories, converted to standalone JSON schemas. Which source a
+   resource gets follows :mod:`validator.schema.sources` (same target, same
+   top-level folder, schema directories, any other CRD); when two resources of one
+   kind get different schemas, they use different custom folders ``g<n>`` (and
+   kubeconform runs once per folder);
+2. the Kubernetes schemas (``kubernetes/v1.35.0-standalone[-strict]/<kind>-<group>-<version>.json``),
+   copied from the verified on-disk cache (:mod:`validator.schema.cache`,
+   ``<cache>/kubernetes-validate-<v>-r<n>/...``), filled lazily from the
+   ``kubernetes-validate`` package.
 
 A kind the Kubernetes catalog knows (exact group, version and kind) never takes a
 schema from the first location: CRDs and schema directories add kinds, they do
 not replace Kubernetes' own.
 
-Schema directories may use either layout (``<dir>`` is each directory given):
+Schemas from CRDs and schema directories are checked content: a reference leaving
+the schema is refused (:mod:`validator.schema.references`), reported on its line,
+and the resources of that schema become errors instead of being checked against
+anything fetched.
 
-- CRDs-catalog: ``<dir>/<group>/<kind>_<version>.json`` (kind lower-case, full group);
-- kubeconform's openapi2jsonschema default: ``<dir>/<kind>-<group's first label>-<version>.json``.
+Schema directories: see :mod:`validator.schema.schema_dirs`.
 """
 
 from __future__ import annotations
@@ -29,37 +36,58 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, assert_never
 
-from validator.errors import SchemaError
 from validator.load import Document
+from validator.model import Engine, Finding, Severity
 from validator.schema.builtin import check_version, kubernetes_schema, package_version
-from validator.schema.crd import convert, crd_json_schema, crd_versions
+from validator.schema.cache import digest, read_verified, write_bytes_atomic, write_verified
 from validator.schema.naming import (
     GROUP_TEMPLATE,
     STANDALONE_TEMPLATE,
     SchemaLocation,
     is_safe_identity,
-    split_api_version,
 )
-from validator.schema.settings import SchemaSettings
-from validator.schema.standalone import DRAFT_2020_12, write_json_atomic
+from validator.schema.references import RULE
+from validator.schema.schema_dirs import load_schema_file, schema_dir_candidates
+from validator.schema.settings import SchemaEngineName, SchemaSettings
+from validator.schema.sources import (
+    Identity,
+    SchemaSource,
+    choose,
+    conflict_findings,
+    crd_sources,
+    standalone,
+    top_folder,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
 #: Bump when the standalone conversion changes, so old cache files are not reused.
-CONVERSION_REVISION = 1
+CONVERSION_REVISION = 2
 
-Identity = tuple[str, str]
-"""``(kind, apiVersion)``."""
+__all__ = ["CONVERSION_REVISION", "Identity", "Resolution", "SchemaCatalog", "default_cache_dir"]
 
 
 def default_cache_dir() -> Path:
     """``$XDG_CACHE_HOME/gitops-validator/schemas`` (``~/.cache/...`` when unset)."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "gitops-validator" / "schemas"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Resolution:
+    """The schema one document is checked against."""
+
+    schema: Path | None = None
+    """The prepared schema file (None: no schema, or refused)."""
+    group: int = 0
+    """The custom folder the engines must search (see the module docstring)."""
+    refused: str = ""
+    """Why the schema on offer cannot be used (it refers outside itself); empty otherwise."""
 
 
 class SchemaCatalog:
@@ -69,12 +97,18 @@ class SchemaCatalog:
         self.settings = settings
         self.version = check_version(settings.kubernetes_version)
         cache = settings.cache_dir or default_cache_dir()
-        self.kubernetes = SchemaLocation(
+        self.cache = SchemaLocation(
             root=cache / f"kubernetes-validate-{package_version()}-r{CONVERSION_REVISION}",
             layout=STANDALONE_TEMPLATE)
         self._run_dir = Path(tempfile.mkdtemp(prefix="gitops-validator-schemas-"))
-        self.custom = SchemaLocation(root=self._run_dir, layout=GROUP_TEMPLATE)
-        self._crds: dict[Identity, dict[str, Any]] = {}
+        self.kubernetes = SchemaLocation(root=self._run_dir / "kubernetes", layout=STANDALONE_TEMPLATE)
+        self._groups: list[dict[Identity, str]] = [{}]
+        self._sources: dict[Identity, list[SchemaSource]] = {}
+        self._files_loaded: set[Identity] = set()
+        self._kubernetes_files: dict[Identity, tuple[Path | None, bool]] = {}
+        self._resolved: dict[tuple[Identity, str, str], Resolution] = {}
+        self.findings: list[Finding] = []
+        """Findings on the schemas themselves (refused references, conflicts)."""
 
     def __enter__(self) -> SchemaCatalog:
         return self
@@ -87,65 +121,163 @@ class SchemaCatalog:
         """Remove the per-run folder."""
         shutil.rmtree(self._run_dir, ignore_errors=True)
 
+    def custom_location(self, group: int) -> SchemaLocation:
+        """The custom folder ``group`` (see the module docstring)."""
+        return SchemaLocation(root=self._run_dir / f"g{group}", layout=GROUP_TEMPLATE)
+
+    @property
+    def groups(self) -> int:
+        """How many custom folders there are."""
+        return len(self._groups)
+
+    def locations_for(self, group: int) -> tuple[SchemaLocation, ...]:
+        """The lookup order shared by both engines, for documents of custom folder ``group``."""
+        return (self.custom_location(group), self.kubernetes)
+
     @property
     def locations(self) -> tuple[SchemaLocation, ...]:
-        """The lookup order shared by both engines."""
-        return (self.custom, self.kubernetes)
+        """The lookup order of the first custom folder."""
+        return self.locations_for(0)
 
     def add_crds(self, documents: Iterable[Document]) -> None:
-        """Remember the schemas of every CustomResourceDefinition among ``documents``."""
+        """Offer the schemas of every CustomResourceDefinition among ``documents``."""
         for document in documents:
-            if document.kind != "CustomResourceDefinition" or not document.api_version.startswith(
-                    "apiextensions.k8s.io/"):
-                continue
-            for version in crd_versions(document.body):
-                identity = (version.kind, version.api_version)
-                if is_safe_identity(*identity):
-                    self._crds[identity] = dict(version.schema)
+            for source in crd_sources(document):
+                self._add(source)
+
+    def _add(self, source: SchemaSource) -> None:
+        self._sources.setdefault(source.identity, []).append(source)
+        for refusal, location in zip(source.refused, source.refused_locations, strict=True):
+            self.findings.append(Finding(rule_id=RULE, severity=Severity.ERROR,
+                                         message=refusal.message, location=location,
+                                         engine=_engine(self.settings)))
 
     def prepare(self, identities: Iterable[Identity]) -> dict[Identity, Path | None]:
-        """Write the schema file of each identity (if there is one); map each to its file."""
-        strict = self.settings.strict
-        found: dict[Identity, Path | None] = {}
-        for kind, api_version in sorted(set(identities)):
-            if not is_safe_identity(kind, api_version):
-                found[(kind, api_version)] = None
-                continue
-            found[(kind, api_version)] = self._prepare_one(kind, api_version, strict)
-        return found
+        """The schema file of each identity for a resource outside any target (tests, tools)."""
+        return {identity: self.resolve_for(identity, target="", path="").schema
+                for identity in sorted(set(identities))}
 
-    def _prepare_one(self, kind: str, api_version: str, strict: bool) -> Path | None:
-        target = self.kubernetes.path_for(kind, api_version, self.version, strict)
-        if not target.is_file():
-            schema = kubernetes_schema(kind, api_version, self.version, strict)
-            if schema is not None:
-                _LOGGER.debug("Caching schema of %s %s at %s", kind, api_version, target)
-                write_json_atomic(target, schema)
-        exact = target.is_file() and kubernetes_schema_exists(target, kind, api_version)
-        if not exact and (custom := self._custom_schema(kind, api_version, strict)) is not None:
-            write_json_atomic(self.custom.path_for(kind, api_version, self.version, strict), custom)
-        return self.resolve(kind, api_version)
+    def prepare_documents(self, documents: Sequence[Document]) -> list[Resolution]:
+        """The schema each document is checked against (same order)."""
+        return [self.resolve_for((d.kind, d.api_version), target=d.target, path=d.path)
+                for d in documents]
 
     def resolve(self, kind: str, api_version: str) -> Path | None:
-        """The first existing schema file along :attr:`locations`, as kubeconform picks it."""
-        for location in self.locations:
-            path = location.path_for(kind, api_version, self.version, self.settings.strict)
-            if path.is_file():
-                return path
-        return None
+        """The schema file a resource outside any target gets."""
+        return self.resolve_for((kind, api_version), target="", path="").schema
 
-    def _custom_schema(self, kind: str, api_version: str, strict: bool) -> dict[str, Any] | None:
-        if (kind, api_version) in self._crds:
-            return crd_json_schema(self._crds[(kind, api_version)], api_version=api_version,
-                                   kind=kind, strict=strict)
-        for path in schema_dir_candidates(self.settings.schema_dirs, kind, api_version):
-            if path.is_file():
-                return _load_schema_file(path, strict)
-        return None
+    def resolve_for(self, identity: Identity, *, target: str, path: str) -> Resolution:
+        """The schema of ``identity`` for a resource of ``target`` written in ``path``."""
+        key = (identity, target, top_folder(path))
+        if key not in self._resolved:
+            self._resolved[key] = self._resolve(identity, target=target, path=path)
+        return self._resolved[key]
+
+    def _resolve(self, identity: Identity, *, target: str, path: str) -> Resolution:
+        if not is_safe_identity(*identity):
+            return Resolution()
+        kubernetes, exact = self._kubernetes_file(identity)
+        if exact:
+            return Resolution(schema=kubernetes)
+        source = choose(self.sources(identity), target=target, path=path)
+        if source is None:
+            return Resolution(schema=kubernetes)  # a near miss fails on its kind/apiVersion enums
+        if source.refused:
+            return Resolution(refused=f"the schema of {identity[0]} {identity[1]} at {source.where} "
+                                      "was refused: it refers outside itself")
+        return self._write_custom(identity, standalone(source, strict=self.settings.strict))
+
+    def sources(self, identity: Identity) -> list[SchemaSource]:
+        """Every schema on offer for ``identity`` (CRDs, then the schema directory's file)."""
+        if identity not in self._files_loaded:
+            self._files_loaded.add(identity)
+            for candidate in schema_dir_candidates(self.settings.schema_dirs, *identity):
+                if candidate.is_file():
+                    self._load_schema_file(identity, candidate)
+                    break
+        return self._sources.get(identity, [])
+
+    def _write_custom(self, identity: Identity, schema: dict[str, Any]) -> Resolution:
+        data = _json_bytes(schema)
+        key = digest(data)
+        group = next((number for number, chosen in enumerate(self._groups)
+                      if chosen.get(identity, key) == key), len(self._groups))
+        if group == len(self._groups):
+            self._groups.append({})
+        path = self.custom_location(group).path_for(*identity, self.version, self.settings.strict)
+        if identity not in self._groups[group]:
+            self._groups[group][identity] = key
+            write_bytes_atomic(path, data)
+        return Resolution(schema=path, group=group)
+
+    def _kubernetes_file(self, identity: Identity) -> tuple[Path | None, bool]:
+        """The verified Kubernetes schema file named after ``identity``, copied into the run,
+        and whether it is exactly the schema of ``identity``."""
+        if identity in self._kubernetes_files:
+            return self._kubernetes_files[identity]
+        kind, api_version = identity
+        strict = self.settings.strict
+        cached = self.cache.path_for(kind, api_version, self.version, strict)
+        data = read_verified(cached)
+        if data is None:
+            schema = kubernetes_schema(kind, api_version, self.version, strict)
+            if schema is not None:
+                _LOGGER.debug("Caching schema of %s %s at %s", kind, api_version, cached)
+                data = _json_bytes(schema)
+                try:
+                    write_verified(cached, data)
+                except OSError as exc:  # a read-only cache slows the run down, nothing more
+                    _LOGGER.warning("Cannot write the schema cache at %s: %s", cached, exc)
+        found, exact = None, False
+        if data is not None:
+            found = self.kubernetes.path_for(kind, api_version, self.version, strict)
+            if not found.is_file():
+                write_bytes_atomic(found, data)
+            exact = kubernetes_schema_exists(found, kind, api_version)
+        self._kubernetes_files[identity] = (found, exact)
+        return found, exact
+
+    def _load_schema_file(self, identity: Identity, path: Path) -> None:
+        loaded = load_schema_file(identity, path, shown=self._display_path(path))
+        if isinstance(loaded, SchemaSource):
+            self._add(loaded)
+        else:
+            self.findings.append(Finding(rule_id="schema/error", severity=Severity.ERROR,
+                                         message=loaded.message, location=loaded.location,
+                                         engine=_engine(self.settings)))
+
+    def _display_path(self, path: Path) -> str:
+        root = self.settings.root
+        if root is not None:
+            try:
+                return path.resolve().relative_to(root.resolve()).as_posix()
+            except ValueError:
+                pass
+        return path.as_posix()
+
+    def conflicts(self) -> list[Finding]:
+        """A warning on each source of a kind whose sources disagree (see :mod:`.sources`)."""
+        for identity in list(self._sources):
+            self.sources(identity)  # the schema directories' files join the comparison
+        return conflict_findings(self._sources, _engine(self.settings))
+
+
+def _engine(settings: SchemaSettings) -> Engine:
+    match settings.engine:
+        case SchemaEngineName.BUILTIN:
+            return Engine.SCHEMA
+        case SchemaEngineName.KUBECONFORM:
+            return Engine.KUBECONFORM
+        case _:
+            assert_never(settings.engine)
+
+
+def _json_bytes(schema: Any) -> bytes:
+    return json.dumps(schema, separators=(",", ":"), sort_keys=True).encode("utf-8")
 
 
 def kubernetes_schema_exists(path: Path, kind: str, api_version: str) -> bool:
-    """Whether the cached file at ``path`` is the schema of exactly this group and kind.
+    """Whether the schema file at ``path`` is the schema of exactly this group and kind.
 
     The kubeconform file name only carries the first label of the group, so
     ``apps.example.com/v1`` names the same file as ``apps/v1``; the file's ``kind``
@@ -158,29 +290,3 @@ def kubernetes_schema_exists(path: Path, kind: str, api_version: str) -> bool:
     kinds = properties.get("kind", {}).get("enum") or []
     versions = properties.get("apiVersion", {}).get("enum") or []
     return kind in kinds and api_version in versions
-
-
-def schema_dir_candidates(dirs: Sequence[Path], kind: str, api_version: str) -> list[Path]:
-    """The files that may hold the schema of ``kind`` in ``api_version``, in lookup order."""
-    group, version = split_api_version(api_version)
-    first = group.split(".")[0]
-    out: list[Path] = []
-    for folder in dirs:
-        if group:
-            out.append(folder / group / f"{kind.lower()}_{version}.json")
-            out.append(folder / f"{kind.lower()}-{first}-{version}.json".lower())
-        else:
-            out.append(folder / f"{kind.lower()}-{version}.json")
-    return out
-
-
-def _load_schema_file(path: Path, strict: bool) -> dict[str, Any]:
-    try:
-        schema = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise SchemaError(f"{path}: not a readable JSON schema: {exc}") from exc
-    if not isinstance(schema, dict):
-        raise SchemaError(f"{path}: a JSON schema must be an object")
-    converted: dict[str, Any] = convert(schema, strict=strict)
-    converted.pop("$schema", None)
-    return {"$schema": DRAFT_2020_12, **converted}

@@ -14,7 +14,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from validator.schema.standalone import DRAFT_2020_12, rewrite
+from validator.model import FieldPath
+from validator.schema.references import without_identifiers
+from validator.schema.standalone import DRAFT_2020_12, integer_format_bounds, rewrite
 
 _SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf")
 _SUBSCHEMAS = ("items", "not", "additionalItems")
@@ -29,6 +31,8 @@ class CrdVersion:
     kind: str
     schema: Mapping[str, Any]
     """The ``openAPIV3Schema`` as written."""
+    schema_path: FieldPath = ()
+    """Where the ``openAPIV3Schema`` is in the CRD object (for findings on it)."""
 
     @property
     def api_version(self) -> str:
@@ -46,15 +50,20 @@ def crd_versions(body: Mapping[str, Any]) -> Iterator[CrdVersion]:
     if not isinstance(group, str) or not isinstance(kind, str):
         return
     shared = _schema_of(spec.get("validation"))
+    shared_path: FieldPath = ("spec", "validation", "openAPIV3Schema")
     versions = spec.get("versions")
+    listed = isinstance(versions, list)
     if not isinstance(versions, list):
         versions = [{"name": spec.get("version"), "served": True}]
-    for entry in versions:
+    for index, entry in enumerate(versions):
         if not isinstance(entry, Mapping) or entry.get("served") is False:
             continue
-        schema = _schema_of(entry.get("schema")) or shared
+        own = _schema_of(entry.get("schema"))
+        schema = own or shared
+        path = ("spec", "versions", index, "schema", "openAPIV3Schema") if own and listed else shared_path
         if isinstance(entry.get("name"), str) and schema is not None:
-            yield CrdVersion(group=group, version=entry["name"], kind=kind, schema=schema)
+            yield CrdVersion(group=group, version=entry["name"], kind=kind, schema=schema,
+                             schema_path=path)
 
 
 def _schema_of(holder: object) -> Mapping[str, Any] | None:
@@ -65,7 +74,7 @@ def _schema_of(holder: object) -> Mapping[str, Any] | None:
 def crd_json_schema(schema: Mapping[str, Any], *, api_version: str, kind: str,
                     strict: bool) -> dict[str, Any]:
     """A standalone JSON schema (2020-12) equivalent to an OpenAPI v3 structural ``schema``."""
-    root = convert(rewrite(schema, lambda ref: ref), strict=strict)
+    root = convert(rewrite(without_identifiers(schema), lambda ref: ref), strict=strict)
     properties = root.setdefault("properties", {})
     properties.setdefault("apiVersion", {"type": "string", "enum": [api_version]})
     properties.setdefault("kind", {"type": "string", "enum": [kind]})
@@ -90,6 +99,7 @@ def convert(node: Any, *, strict: bool) -> Any:
         if isinstance(out.get(key), dict):
             out[key] = convert(out[key], strict=strict)
     _exclusive_bounds(out)
+    integer_format_bounds(out)
     preserve = out.pop("x-kubernetes-preserve-unknown-fields", False) is True
     if out.pop("x-kubernetes-embedded-resource", False) is True and "properties" in out:
         for name in ("apiVersion", "kind", "metadata"):

@@ -41,12 +41,14 @@ class KubeconformOutcome:
     """kubeconform's message for status ``statusError`` (empty otherwise)."""
 
 
-def kubeconform_command(catalog: SchemaCatalog, files: Sequence[str], *, jobs: int) -> Command:
-    """The kubeconform invocation for ``files`` with the catalog's settings and locations."""
+def kubeconform_command(catalog: SchemaCatalog, files: Sequence[str], *, jobs: int,
+                        group: int = 0) -> Command:
+    """The kubeconform invocation for ``files`` with the catalog's settings and the locations
+    of custom folder ``group``."""
     settings = catalog.settings
     args = [str(require_tool(Tool.KUBECONFORM)), "-output", "json", "-summary", "-verbose",
             "-kubernetes-version", f"{catalog.version}.0", "-n", str(max(1, jobs))]
-    for location in catalog.locations:
+    for location in catalog.locations_for(group):
         args += ["-schema-location", location.template()]
     if settings.strict:
         args.append("-strict")
@@ -59,8 +61,8 @@ def kubeconform_command(catalog: SchemaCatalog, files: Sequence[str], *, jobs: i
     return Command(args=(*args, *files), ok_codes=frozenset({0, 1}), timeout=600)
 
 
-def run_kubeconform(catalog: SchemaCatalog, documents: Sequence[Document], *, jobs: int
-                    ) -> list[KubeconformOutcome]:
+def run_kubeconform(catalog: SchemaCatalog, documents: Sequence[Document], *, jobs: int,
+                    group: int = 0) -> list[KubeconformOutcome]:
     """Validate ``documents`` with kubeconform; one outcome per document, in order.
 
     Documents go into a few multi-document files, enough to keep ``jobs`` workers
@@ -96,7 +98,7 @@ def run_kubeconform(catalog: SchemaCatalog, documents: Sequence[Document], *, jo
             names.append(f"{position}.yaml")
             Path(temp, names[-1]).write_text(
                 "".join(f"---\n{text}\n" for _, text in batch.values()), encoding="utf-8")
-        command = kubeconform_command(catalog, names, jobs=jobs)
+        command = kubeconform_command(catalog, names, jobs=jobs, group=group)
         result = run(Command(args=command.args, cwd=Path(temp), ok_codes=command.ok_codes,
                              timeout=command.timeout))
     try:

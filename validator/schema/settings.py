@@ -40,6 +40,8 @@ class SchemaSettings:
     """Where standalone Kubernetes schemas are cached; None for the XDG cache folder."""
     jobs: int = 2
     """Parallelism of the kubeconform engine (``-n``)."""
+    root: Path | None = None
+    """The repository root: findings on schema files name them relative to it."""
 
 
 @dataclass(frozen=True, kw_only=True)

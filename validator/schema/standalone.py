@@ -1,4 +1,4 @@
-"""Turning a schema with references into a standalone file, and writing cache files atomically.
+"""Turning a schema with references into a standalone file, and the integer format bounds.
 
 A standalone schema carries every definition it needs under its own ``$defs``
 (only the transitively referenced ones), declares JSON Schema 2020-12, and has
@@ -9,11 +9,7 @@ removed for both.
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any
 
 DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
@@ -22,7 +18,9 @@ DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 _DATA_KEYWORDS = frozenset({"enum", "const", "default", "example", "examples", "required"})
 #: Keywords whose values map names to schemas.
 _NAMED_SCHEMAS = frozenset({"properties", "patternProperties", "$defs", "definitions",
-                            "dependentSchemas"})
+                            "dependentSchemas", "dependencies"})
+#: The value range of the integer formats Kubernetes schemas declare (OpenAPI ``format``).
+INTEGER_FORMATS = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
 #: Keywords dropped from standalone schemas (no effect on validation).
 _DROPPED_KEYWORDS = frozenset({"description", "x-kubernetes-group-version-kind", "$id"})
 
@@ -45,7 +43,28 @@ def rewrite(node: Any, ref: Callable[[str], str]) -> Any:
             out[key] = {name: rewrite(schema, ref) for name, schema in value.items()}
         else:
             out[key] = rewrite(value, ref)
+    integer_format_bounds(out)
     return out
+
+
+def integer_format_bounds(node: dict[str, Any]) -> None:
+    """Add the range of an ``int32``/``int64`` ``format`` as ``minimum``/``maximum`` (in place).
+
+    Formats are not asserted by either engine, so the range is spelled out as
+    bounds both engines check alike (``replicas: 1e68`` is then "must be <= 2147483647").
+    A tighter bound the schema already sets is kept.
+    """
+    fmt = node.get("format")
+    limits = INTEGER_FORMATS.get(fmt) if isinstance(fmt, str) else None
+    kind = node.get("type")
+    if limits is None or not (kind == "integer" or (isinstance(kind, list) and "integer" in kind)):
+        return
+    low, high = limits
+    minimum, maximum = node.get("minimum"), node.get("maximum")
+    if not isinstance(minimum, int | float) or isinstance(minimum, bool) or minimum < low:
+        node["minimum"] = low
+    if not isinstance(maximum, int | float) or isinstance(maximum, bool) or maximum > high:
+        node["maximum"] = high
 
 
 def bundle(schema: Mapping[str, Any], definitions: Mapping[str, Any], *,
@@ -78,16 +97,3 @@ def bundle(schema: Mapping[str, Any], definitions: Mapping[str, Any], *,
     if needed:
         out["$defs"] = {name: needed[name] for name in sorted(needed)}
     return out
-
-
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Write ``data`` as JSON to ``path`` via a temporary file and a rename (never half-written)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(data, out, separators=(",", ":"), sort_keys=True)
-        Path(temp).replace(path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise

@@ -14,8 +14,13 @@ from dataclasses import dataclass
 
 from validator.load import Document
 from validator.model import Engine, FieldPath, Finding, Severity, format_field_path
+from validator.schema.standalone import INTEGER_FORMATS
 
 _CAMEL_RE = re.compile(r"(?<!^)(?=[A-Z])")
+_GO_POWER_RE = re.compile(r"(-?[\d.]+)\u00d710([\u207b\u2070\u00b9\u00b2\u00b3\u2074-\u2079]+)")
+_SUPERSCRIPTS = str.maketrans("\u207b\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079",
+                              "-0123456789")
+_FORMAT_BOUNDS = tuple(bound for pair in INTEGER_FORMATS.values() for bound in pair)
 
 #: Keywords with one limit (``Violation.expected[0]``) and how their message reads.
 LIMIT_MESSAGES = {
@@ -30,11 +35,25 @@ LIMIT_MESSAGES = {
 
 
 def number_text(value: object) -> str:
-    """A limit as text, the same whichever engine reported it (``3``, ``0.5``)."""
+    """A limit as text, the same whichever engine reported it (``3``, ``0.5``).
+
+    kubeconform prints large numbers as ``2.147483647`` times ``10`` to the 9th (in
+    superscript digits) and rounds them to a
+    float's 53 bits; a limit that rounds to an ``int32``/``int64`` format bound is
+    shown as that exact bound, as jsonschema-rs reports it.
+    """
+    text = str(value).strip()
+    if re.fullmatch(r"-?\d+", text):  # exact, even beyond a float's 53 bits (int64 bounds)
+        return str(int(text))
+    if match := _GO_POWER_RE.fullmatch(text):
+        text = f"{match.group(1)}e{match.group(2).translate(_SUPERSCRIPTS)}"
     try:
-        number = float(str(value))
+        number = float(text)
     except ValueError:
         return str(value)
+    for bound in _FORMAT_BOUNDS:
+        if number == float(bound):
+            return str(bound)
     return str(int(number)) if number.is_integer() else repr(number)
 
 
