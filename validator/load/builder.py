@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from validator.load.document import Document, Locator
-from validator.load.safety import LoadLimits
+from validator.load.safety import Expansion, LoadLimits
 from validator.model import Engine, Finding, Location, Severity, Skipped
 
 
@@ -32,6 +32,8 @@ class LoadResult:
     """Problems found while loading."""
     skipped: tuple[Skipped, ...] = ()
     """Documents or files deliberately not checked."""
+    expansion: Expansion = field(default_factory=Expansion)
+    """What the loaded documents expand to (for the run's budget)."""
 
 
 def single_finding(path: str, rule: str, message: str, line: int, column: int = 0) -> LoadResult:
@@ -129,8 +131,8 @@ class DocumentBuilder:
         else:
             self.finding("load/not-an-object", message, line, document=document)
 
-    def result(self) -> LoadResult:
+    def result(self, expansion: Expansion | None = None) -> LoadResult:
         if not (self.documents or self.findings or self.skipped):
             self.skipped.append(Skipped(path=self.path, reason="no documents (empty or only comments)"))
         return LoadResult(documents=tuple(self.documents), findings=tuple(self.findings),
-                          skipped=tuple(self.skipped))
+                          skipped=tuple(self.skipped), expansion=expansion or Expansion())

@@ -5,7 +5,9 @@ tag lookup per node) and dominates load time on large repositories. Manifests us
 a handful of core tags, so :func:`construct` converts those directly, recording
 duplicate keys and enforcing the depth limit on the way; any document with a
 merge key or another tag goes through ``SafeConstructor`` unchanged, so the result
-is always what PyYAML's safe loader would build.
+is always what PyYAML's safe loader would build. On the way it counts what the
+document expands to (nodes and JSON bytes, an alias counted at every use) and
+stops at the per-document budget, so measuring costs no second walk.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from validator.load.safety import LimitExceededError
+from validator.load.safety import LimitExceededError, LoadLimits, document_too_big
 
 STR = "tag:yaml.org,2002:str"
 INT = "tag:yaml.org,2002:int"
@@ -36,10 +38,16 @@ class NeedsFullConstructor(Exception):  # noqa: N818 - a signal, not an error
 class FastConstructor:
     """Builds one document from its node graph; aliases share one value, as in PyYAML."""
 
-    def __init__(self, scalar: Callable[[yaml.ScalarNode, str], Any], max_depth: int) -> None:
+    def __init__(self, scalar: Callable[[yaml.ScalarNode, str], Any], limits: LoadLimits) -> None:
         self._scalar = scalar
-        self._max_depth = max_depth
+        self._limits = limits
+        self._max_depth = limits.max_depth
         self._built: dict[int, Any] = {}
+        self._sizes: dict[int, tuple[int, int]] = {}
+        self.nodes = 0
+        """Nodes of the document so far, every alias counted at each use."""
+        self.bytes = 0
+        """Estimated JSON bytes of the document so far, the same way."""
         self._open: set[int] = set()
         self.duplicates: list[tuple[object, yaml.Mark]] = []
         self.json_ready = True
@@ -47,23 +55,38 @@ class FastConstructor:
 
     def construct(self, node: yaml.Node, depth: int = 1) -> Any:
         if node.__class__ is yaml.ScalarNode:
+            self.nodes += 1
+            self.bytes += len(node.value) + 2
             return self._construct_scalar(node)
         key = id(node)
-        if key in self._built:
+        if key in self._built:  # an alias: shared, but counted as often as it is used
+            nodes, size = self._sizes[key]
+            self._spend(nodes, size)
             return self._built[key]
         if key in self._open or depth > self._max_depth:
             raise LimitExceededError(
-                f"nesting deeper than {self._max_depth} levels (or a recursive alias)")
+                f"nesting deeper than {self._max_depth} levels (or a recursive alias)",
+                line=node.start_mark.line + 1)
         self._open.add(key)
+        nodes_before, bytes_before = self.nodes, self.bytes
+        self._spend(1, 2 + len(node.value))
         if isinstance(node, yaml.SequenceNode) and node.tag == SEQ:
             value: Any = [self.construct(item, depth + 1) for item in node.value]
         elif isinstance(node, yaml.MappingNode) and node.tag == MAP:
             value = self._construct_mapping(node, depth)
         else:
             raise NeedsFullConstructor(node.tag)
+        self._spend(0, 0)
         self._open.discard(key)
         self._built[key] = value
+        self._sizes[key] = (self.nodes - nodes_before, self.bytes - bytes_before)
         return value
+
+    def _spend(self, nodes: int, size: int) -> None:
+        self.nodes += nodes
+        self.bytes += size
+        if self.nodes > self._limits.max_expanded_nodes or self.bytes > self._limits.max_expanded_bytes:
+            raise document_too_big(self.nodes, self.bytes, self._limits)
 
     def _construct_scalar(self, node: yaml.ScalarNode) -> Any:
         return self._scalar_value(node, _tag(node))
@@ -106,7 +129,11 @@ class FastConstructor:
                 self.json_ready = False
             if key in mapping:
                 self.duplicates.append((key, key_node.start_mark))
+            self.nodes += 1
+            self.bytes += len(key_node.value) + 4
             if value_node.__class__ is yaml.ScalarNode:
+                self.nodes += 1
+                self.bytes += len(value_node.value) + 2
                 tag = value_node.tag
                 if tag == PLAIN:
                     tag = _RESOLVED.get(value_node.value) or resolve_plain(value_node.value)

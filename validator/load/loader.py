@@ -19,11 +19,12 @@ from validator.load.builder import DocumentBuilder, LoadOptions, LoadResult, sin
 from validator.load.document import Locator
 from validator.load.positions import TextLocator
 from validator.load.safety import (
+    Expansion,
+    ExpansionBudget,
     LimitExceededError,
     LoadLimits,
     check_limits,
     gc_paused,
-    needs_limit_walk,
 )
 from validator.load.yaml_loader import YamlLoader, construct_document
 from validator.model import Severity
@@ -73,19 +74,34 @@ def load_bytes(data: bytes, *, display_path: str, options: LoadOptions | None = 
 
 def _load_yaml(text: str, display_path: str, locator: Locator, options: LoadOptions) -> LoadResult:
     builder = DocumentBuilder(display_path, locator, options)
+    limits = options.limits
+    budget = ExpansionBudget(limits.max_file_expanded_nodes, limits.max_file_expanded_bytes)
     loader = YamlLoader(text)
-    walk = needs_limit_walk(text, options.limits)
     index = 0
     try:
         while loader.check_node():
-            body, json_ready = construct_document(loader, loader.get_node(), options.limits.max_depth)
-            if walk:
-                check_limits(body, options.limits)
-            builder.add(body, index, json_ready=json_ready)
+            if index >= limits.max_documents:
+                builder.finding("load/too-many-documents",
+                                f"more than {limits.max_documents} YAML documents; the rest of "
+                                "the file is not checked", _next_line(loader))
+                break
+            node = loader.get_node()
+            line = node.start_mark.line + 1 if node is not None else 0
+            try:
+                built = construct_document(loader, node, limits)
+            except LimitExceededError as exc:
+                builder.finding("load/limit", f"{exc}; this document is not checked",
+                                _document_line(locator, index, exc.line or line))
+                index += 1
+                continue
+            over = budget.spend(built.expansion)
+            if over:
+                builder.finding("load/limit", f"the file's documents expand to {over} through "
+                                "aliases (a YAML bomb?); this document and the rest of the file "
+                                "are not checked", _document_line(locator, index, line))
+                break
+            builder.add(built.value, index, json_ready=built.json_ready)
             index += 1
-    except LimitExceededError as exc:
-        builder.finding("load/limit", f"{exc}; this document and the rest of the file are not "
-                        "checked", locator.locate(index, ()).line)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = " ".join(str(part) for part in (exc.context, exc.problem) if part)
@@ -100,7 +116,21 @@ def _load_yaml(text: str, display_path: str, locator: Locator, options: LoadOpti
         builder.finding("load/duplicate-key", f"duplicate key {key!r}: the last value wins",
                         mark.line + 1, mark.column + 1,
                         severity=Severity.ERROR if options.strict else Severity.WARNING)
-    return builder.result()
+    return builder.result(budget.used)
+
+
+def _document_line(locator: Locator, index: int, line: int) -> int:
+    """The line to report a whole document at: the source's own (render output) or ``line``."""
+    return line if isinstance(locator, TextLocator) else locator.locate(index, ()).line
+
+
+def _next_line(loader: YamlLoader) -> int:
+    """The line where the next document starts."""
+    try:
+        event = loader.peek_event()
+    except yaml.YAMLError:
+        return 0
+    return event.start_mark.line + 1 if event is not None and event.start_mark else 0
 
 
 def _load_json(text: str, display_path: str, locator: Locator, options: LoadOptions) -> LoadResult:
@@ -115,9 +145,10 @@ def _load_json(text: str, display_path: str, locator: Locator, options: LoadOpti
             seen[key] = value
         return seen
 
+    expansion = Expansion()
     try:
         body = json.loads(text, object_pairs_hook=pairs) if text.strip() else None
-        check_limits(body, options.limits)
+        expansion = check_limits(body, options.limits)
     except json.JSONDecodeError as exc:
         builder.finding("load/syntax", f"JSON syntax error: {exc.msg}", exc.lineno, exc.colno)
     except (LimitExceededError, RecursionError) as exc:
@@ -127,6 +158,6 @@ def _load_json(text: str, display_path: str, locator: Locator, options: LoadOpti
     for key in duplicates:
         builder.finding("load/duplicate-key", f"duplicate key {key!r}: the last value wins", 0,
                         severity=Severity.ERROR if options.strict else Severity.WARNING)
-    return builder.result()
+    return builder.result(expansion)
 
 

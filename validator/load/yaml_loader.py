@@ -8,11 +8,13 @@ recorded for the loader to report.
 from __future__ import annotations
 
 from collections.abc import Hashable
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
 from validator.load.construct import PLAIN, FastConstructor, NeedsFullConstructor, resolve_plain
+from validator.load.safety import Expansion, LimitExceededError, LoadLimits, document_too_big
 
 _STR, _MAP, _SEQ = ("tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 
@@ -86,19 +88,71 @@ class YamlLoader(yaml.CSafeLoader):
 
 
 
-def construct_document(loader: YamlLoader, node: yaml.Node | None, max_depth: int) -> tuple[object, bool]:
-    """The document's value, and whether it is plain JSON data (fast path) or unknown."""
+@dataclass(frozen=True, kw_only=True)
+class Constructed:
+    """One document's value and what it expands to."""
+
+    value: object
+    """The document as plain Python data."""
+    json_ready: bool
+    """True when it is plain JSON data (fast path); False when unknown."""
+    expansion: Expansion
+    """Nodes and bytes once every alias is followed."""
+
+
+def measure_nodes(node: yaml.Node, limits: LoadLimits) -> Expansion:
+    """What the node graph expands to (a merged mapping counted whole at each ``<<``);
+    :class:`LimitExceededError` past the per-document limits, before anything is built."""
+    sizes: dict[int, tuple[int, int, int]] = {}
+    open_nodes: set[int] = set()
+
+    def walk(current: yaml.Node, depth: int) -> tuple[int, int, int]:
+        if isinstance(current, yaml.ScalarNode):
+            return 1, len(current.value) + 2, 0
+        known = sizes.get(id(current))
+        if known is None:
+            if id(current) in open_nodes or depth > limits.max_depth:
+                raise LimitExceededError(
+                    f"nesting deeper than {limits.max_depth} levels, counting each merge key "
+                    "('<<') as one (or a recursive alias)", line=current.start_mark.line + 1)
+            open_nodes.add(id(current))
+            children = ([n for pair in current.value for n in pair]
+                        if isinstance(current, yaml.MappingNode) else list(current.value))
+            nodes, size, height = 1, 2 + len(children), 0
+            for child in children:
+                child_nodes, child_size, child_height = walk(child, depth + 1)
+                nodes, size = nodes + child_nodes, size + child_size
+                height = max(height, child_height + 1)
+                if nodes > limits.max_expanded_nodes or size > limits.max_expanded_bytes:
+                    raise document_too_big(nodes, size, limits)
+            open_nodes.discard(id(current))
+            known = sizes[id(current)] = (nodes, size, height)
+        if depth + known[2] > limits.max_depth:
+            raise LimitExceededError(f"nesting deeper than {limits.max_depth} levels, counting "
+                                     "each merge key ('<<') as one",
+                                     line=current.start_mark.line + 1)
+        return known
+
+    nodes, size, _ = walk(node, 1)
+    return Expansion(nodes=nodes, bytes=size)
+
+
+def construct_document(loader: YamlLoader, node: yaml.Node | None, limits: LoadLimits) -> Constructed:
+    """Build ``node``'s value; :class:`LimitExceededError` when it expands past the limits."""
     if node is None:
-        return None, True
-    fast = FastConstructor(loader.construct_scalar_value, max_depth)
+        return Constructed(value=None, json_ready=True, expansion=Expansion())
+    fast = FastConstructor(loader.construct_scalar_value, limits)
     try:
         value = fast.construct(node)
     except NeedsFullConstructor:
         _retag(node, set())
+        expansion = measure_nodes(node, limits)  # before merge keys copy anything
         try:
-            return loader.construct_document(node), False
+            value = loader.construct_document(node)
         except (ValueError, KeyError, TypeError) as exc:  # !!timestamp 2020-02-30 and the like
             raise yaml.constructor.ConstructorError(
                 None, None, f"a value cannot be read: {exc}", node.start_mark) from exc
+        return Constructed(value=value, json_ready=False, expansion=expansion)
     loader.duplicates.extend(fast.duplicates)
-    return value, fast.json_ready
+    return Constructed(value=value, json_ready=fast.json_ready,
+                       expansion=Expansion(nodes=fast.nodes, bytes=fast.bytes))

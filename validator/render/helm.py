@@ -68,7 +68,8 @@ def render_helm(target: Target, *, root: Path, settings: RenderSettings) -> Rend
         documents.append(replace(document, path=locator.source_path(document.index),
                                  target=target.name))
     return RenderResult(documents=tuple(documents), findings=loaded.findings,
-                        skipped=loaded.skipped, files_read=files, targets=1)
+                        skipped=loaded.skipped, files_read=files, targets=1,
+                        expansion=loaded.expansion)
 
 
 def helm_command(target: Target, *, root: Path, settings: RenderSettings, home: Path) -> Command:

@@ -106,7 +106,7 @@ def _load(output: bytes, target: Target, tree: list[Kustomization], root: Path,
         locator.register(document.index, origin, document.body)
         documents.append(replace(document, path=origin.path, target=target.name))
     return RenderResult(documents=tuple(documents), findings=loaded.findings,
-                        skipped=loaded.skipped, targets=1)
+                        skipped=loaded.skipped, targets=1, expansion=loaded.expansion)
 
 
 def _pop_origin(body: Mapping[str, Any], wrapper: Path, real_root: Path, *, keep: bool

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from validator.load import Document, LoadOptions
+from validator.load.safety import Expansion
 from validator.model import Finding, Skipped
 
 
@@ -38,6 +39,8 @@ class RenderResult:
     """How many distinct repository files the renders read."""
     targets: int = 0
     """How many targets were rendered (or tried)."""
+    expansion: Expansion = field(default_factory=Expansion)
+    """What ``documents`` expand to once aliases are followed (for the run's budget)."""
 
 
 def merge_results(results: list[RenderResult], files: set[str]) -> RenderResult:
