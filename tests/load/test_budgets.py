@@ -113,3 +113,20 @@ def test_a_million_documents_stay_within_two_gib(tmp_path: Path) -> None:
                          ok_codes=frozenset({0, 1, 2})))
     assert result.returncode == 1, result.stderr[-2000:]
     assert b'"load/too-many-documents"' in result.stdout
+
+
+def test_a_json_integer_over_4300_digits_is_a_finding_on_its_line() -> None:
+    data = b'{\n  "apiVersion": "v1",\n  "kind": "ConfigMap",\n  "n": ' + b"9" * 5000 + b"\n}\n"
+    result = load_bytes(data, display_path="big.json")
+    assert findings(result) == [("load/limit", 4)]
+    assert result.findings[0].message == (
+        "a number with 5000 digits (more than 4300 are not read); not checked")
+
+
+def test_a_yaml_integer_over_4300_digits_is_a_finding_without_the_number() -> None:
+    data = b"apiVersion: v1\nkind: ConfigMap\nn: " + b"9" * 5000 + b"\n---\n" + HEAD.encode()
+    result = load_bytes(data, display_path="big.yaml")
+    assert findings(result) == [("load/limit", 3)]
+    assert result.findings[0].message == (
+        "a number with 5000 digits (more than 4300 are not read); this document is not checked")
+    assert [d.resource.name for d in result.documents] == ["big"]

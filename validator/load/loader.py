@@ -17,6 +17,7 @@ import yaml
 
 from validator.load.builder import DocumentBuilder, LoadOptions, LoadResult, single_finding
 from validator.load.document import Locator
+from validator.load.files import not_regular
 from validator.load.positions import TextLocator
 from validator.load.safety import (
     Expansion,
@@ -25,6 +26,7 @@ from validator.load.safety import (
     LoadLimits,
     check_limits,
     gc_paused,
+    number_too_long,
 )
 from validator.load.yaml_loader import YamlLoader, construct_document
 from validator.model import Severity
@@ -37,6 +39,9 @@ JSON_SUFFIXES = (".json",)
 def load_file(path: Path, *, display_path: str, options: LoadOptions | None = None) -> LoadResult:
     """Load the file at ``path``; findings name it as ``display_path``."""
     options = options or LoadOptions()
+    special = not_regular(path)
+    if special:
+        return single_finding(display_path, "load/not-a-file", special, 0)
     try:
         size = path.stat().st_size
         if size > options.limits.max_file_bytes:
@@ -145,14 +150,23 @@ def _load_json(text: str, display_path: str, locator: Locator, options: LoadOpti
             seen[key] = value
         return seen
 
+    def integer(literal: str) -> int:
+        too_long = number_too_long(literal, text[: text.find(literal)].count("\n") + 1)
+        if too_long is not None:
+            raise too_long
+        return int(literal)
+
     expansion = Expansion()
     try:
-        body = json.loads(text, object_pairs_hook=pairs) if text.strip() else None
+        body = (json.loads(text, object_pairs_hook=pairs, parse_int=integer)
+                if text.strip() else None)
         expansion = check_limits(body, options.limits)
     except json.JSONDecodeError as exc:
         builder.finding("load/syntax", f"JSON syntax error: {exc.msg}", exc.lineno, exc.colno)
-    except (LimitExceededError, RecursionError) as exc:
-        builder.finding("load/limit", f"{exc}; not checked", 1)
+    except LimitExceededError as exc:
+        builder.finding("load/limit", f"{exc}; not checked", exc.line or 1)
+    except RecursionError:
+        builder.finding("load/limit", "nesting too deep to read; not checked", 1)
     else:
         builder.add(body, 0)
     for key in duplicates:

@@ -135,6 +135,19 @@ class LimitExceededError(Exception):
         """1-based line where the limit was hit, when known (else 0: the document's)."""
 
 
+#: Longest integer Python converts from text (``sys.get_int_max_str_digits``); longer is refused.
+MAX_INT_DIGITS = 4300
+
+
+def number_too_long(text: str, line: int) -> LimitExceededError | None:
+    """The error for an integer literal too long to read, else None."""
+    digits = sum(1 for char in text if char.isdigit())
+    if digits <= MAX_INT_DIGITS:
+        return None
+    return LimitExceededError(f"a number with {digits} digits (more than {MAX_INT_DIGITS} are "
+                              "not read)", line=line)
+
+
 def check_limits(document: object, limits: LoadLimits) -> Expansion:
     """``document``'s expansion; :class:`LimitExceededError` if it is too deep or too big."""
     nodes, size, _ = _measure(document, 1, {}, limits)

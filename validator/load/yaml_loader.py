@@ -14,7 +14,13 @@ from typing import Any
 import yaml
 
 from validator.load.construct import PLAIN, FastConstructor, NeedsFullConstructor, resolve_plain
-from validator.load.safety import Expansion, LimitExceededError, LoadLimits, document_too_big
+from validator.load.safety import (
+    Expansion,
+    LimitExceededError,
+    LoadLimits,
+    document_too_big,
+    number_too_long,
+)
 
 _STR, _MAP, _SEQ = ("tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 
@@ -60,6 +66,14 @@ class YamlLoader(yaml.CSafeLoader):
 
     def ascend_resolver(self) -> None:
         return None
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+        """An int, refusing one too long for Python to convert (with its line, not its digits)."""
+        too_long = number_too_long(node.value, node.start_mark.line + 1)
+        if too_long is not None:
+            raise too_long
+        value: int = super().construct_yaml_int(node)  # type: ignore[no-untyped-call]
+        return value
 
     def construct_scalar_value(self, node: yaml.ScalarNode, tag: str) -> Any:
         """An int or float scalar, with every YAML 1.1 spelling PyYAML accepts."""

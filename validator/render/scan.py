@@ -12,6 +12,7 @@ import fnmatch
 import os
 from pathlib import Path
 
+from validator.load.files import not_regular
 from validator.model import Engine, Finding, Location, Severity
 from validator.render.kustomization import find_kustomization_file
 from validator.render.paths import inside_root, repo_relative
@@ -67,6 +68,9 @@ class RepoScan:
             for name in sorted(files):
                 rel = repo_relative(self.root, here / name)
                 if self.excluded(rel, False) or self._symlink(here / name, rel, False):
+                    continue
+                if special := not_regular(here / name):  # a FIFO would block the run
+                    self.ignored[rel] = special
                     continue
                 if name.endswith(MANIFEST_SUFFIXES):
                     self.manifests.append(rel)

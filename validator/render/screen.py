@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from validator.load import LoadOptions, load_bytes, load_file
+from validator.load.files import not_regular
 from validator.load.safety import ExpansionBudget, LoadLimits
 from validator.model import Engine, Finding, Location, Severity
 
@@ -27,6 +28,11 @@ def screen_inputs(root: Path, paths: Iterable[str], limits: LoadLimits, *, targe
     refused: list[Finding] = []
     together = ExpansionBudget(limits.max_run_expanded_nodes, limits.max_run_expanded_bytes)
     for path in sorted(set(paths)):
+        if special := not_regular(root / path):  # helm or kustomize would block reading it
+            refused.append(Finding(rule_id="render/input-not-a-file", severity=Severity.ERROR,
+                                   engine=Engine.RENDER, location=Location(path=path),
+                                   message=f"{special}; {target} was not rendered"))
+            continue
         if not path.lower().endswith(_YAML_SUFFIXES):
             continue
         try:
