@@ -72,7 +72,7 @@ class YamlLoader(yaml.CSafeLoader):
         too_long = number_too_long(node.value, node.start_mark.line + 1)
         if too_long is not None:
             raise too_long
-        value: int = super().construct_yaml_int(node)  # type: ignore[no-untyped-call]
+        value: int = super().construct_yaml_int(node)
         return value
 
     def construct_scalar_value(self, node: yaml.ScalarNode, tag: str) -> Any:
