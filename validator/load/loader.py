@@ -18,7 +18,7 @@ import yaml
 from validator.load.builder import DocumentBuilder, LoadOptions, LoadResult, single_finding
 from validator.load.document import Locator
 from validator.load.files import not_regular
-from validator.load.positions import TextLocator
+from validator.load.positions import TextLocator, duplicate_keys
 from validator.load.safety import (
     Expansion,
     ExpansionBudget,
@@ -82,16 +82,17 @@ def _load_yaml(text: str, display_path: str, locator: Locator, options: LoadOpti
     limits = options.limits
     budget = ExpansionBudget(limits.max_file_expanded_nodes, limits.max_file_expanded_bytes)
     loader = YamlLoader(text)
-    index = 0
+    index, start = 0, 1  # start: the line after the last document read
     try:
         while loader.check_node():
             if index >= limits.max_documents:
                 builder.finding("load/too-many-documents",
                                 f"more than {limits.max_documents} YAML documents; the rest of "
-                                "the file is not checked", _next_line(loader))
+                                "the file is not checked", start)
                 break
             node = loader.get_node()
-            line = node.start_mark.line + 1 if node is not None else 0
+            line = node.start_mark.line + 1 if node is not None else start
+            start = node.end_mark.line + 1 if node is not None else start
             try:
                 built = construct_document(loader, node, limits)
             except LimitExceededError as exc:
@@ -113,7 +114,16 @@ def _load_yaml(text: str, display_path: str, locator: Locator, options: LoadOpti
         builder.finding("load/syntax", f"YAML syntax error: {problem}"
                         + ("; the rest of the file is not checked" if index else ""),
                         mark.line + 1 if mark else 0, mark.column + 1 if mark else 0)
-    except (yaml.YAMLError, RecursionError) as exc:
+    except yaml.reader.ReaderError as exc:  # control characters: not YAML at all
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        builder.finding("load/syntax", f"control character U+{exc.character:04X} is not allowed "
+                        "in YAML (write it as an escape in a double-quoted string); the "
+                        f"{'rest of the ' if index else ''}file is not checked", line, column)
+    except RecursionError:  # libyaml allows 1000 levels; composing them can exhaust Python's stack
+        builder.finding("load/limit", "nesting too deep to read; this document and the rest of "
+                        "the file are not checked", start)
+    except yaml.YAMLError as exc:
         builder.finding("load/syntax", f"YAML error: {exc}", 0)
     finally:
         loader.dispose()
@@ -127,15 +137,6 @@ def _load_yaml(text: str, display_path: str, locator: Locator, options: LoadOpti
 def _document_line(locator: Locator, index: int, line: int) -> int:
     """The line to report a whole document at: the source's own (render output) or ``line``."""
     return line if isinstance(locator, TextLocator) else locator.locate(index, ()).line
-
-
-def _next_line(loader: YamlLoader) -> int:
-    """The line where the next document starts."""
-    try:
-        event = loader.peek_event()
-    except yaml.YAMLError:
-        return 0
-    return event.start_mark.line + 1 if event is not None and event.start_mark else 0
 
 
 def _load_json(text: str, display_path: str, locator: Locator, options: LoadOptions) -> LoadResult:
@@ -169,9 +170,12 @@ def _load_json(text: str, display_path: str, locator: Locator, options: LoadOpti
         builder.finding("load/limit", "nesting too deep to read; not checked", 1)
     else:
         builder.add(body, 0)
-    for key in duplicates:
-        builder.finding("load/duplicate-key", f"duplicate key {key!r}: the last value wins", 0,
-                        severity=Severity.ERROR if options.strict else Severity.WARNING)
+    if duplicates:
+        placed = duplicate_keys(text) or [(key, 1, 0) for key in duplicates]
+        for key, line, column in placed:
+            builder.finding("load/duplicate-key", f"duplicate key {key!r}: the last value wins",
+                            line, column,
+                            severity=Severity.ERROR if options.strict else Severity.WARNING)
     return builder.result(expansion)
 
 

@@ -25,21 +25,23 @@ from validator.load.safety import (
 _STR, _MAP, _SEQ = ("tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 
 
-def _retag(node: yaml.Node, seen: set[int]) -> None:
-    """Give the placeholder-tagged scalars under ``node`` their real tags (for PyYAML's constructor)."""
-    if id(node) in seen:
-        return
-    seen.add(id(node))
-    if isinstance(node, yaml.ScalarNode):
-        if node.tag == PLAIN:
-            node.tag = resolve_plain(node.value)
-    elif isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            _retag(item, seen)
-    elif isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            _retag(key, seen)
-            _retag(value, seen)
+def _retag(root: yaml.Node) -> None:
+    """Give the placeholder-tagged scalars under ``root`` their real tags (for PyYAML's
+    constructor); iterative, so no nesting libyaml accepts can exhaust the stack."""
+    seen: set[int] = set()
+    pending = [root]
+    while pending:
+        node = pending.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag == PLAIN:
+                node.tag = resolve_plain(node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            pending.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            pending.extend(part for pair in node.value for part in pair)
 
 
 class YamlLoader(yaml.CSafeLoader):
@@ -159,7 +161,7 @@ def construct_document(loader: YamlLoader, node: yaml.Node | None, limits: LoadL
     try:
         value = fast.construct(node)
     except NeedsFullConstructor:
-        _retag(node, set())
+        _retag(node)
         expansion = measure_nodes(node, limits)  # before merge keys copy anything
         try:
             value = loader.construct_document(node)
