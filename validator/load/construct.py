@@ -18,7 +18,10 @@ from typing import Any
 
 import yaml
 
+from validator.load.resolve import BOOL_VALUES, PLAIN, RESOLVED_TAGS, key_string, resolve_plain
 from validator.load.safety import LimitExceededError, LoadLimits, document_too_big
+
+__all__ = ["PLAIN", "FastConstructor", "NeedsFullConstructor", "resolve_plain"]
 
 STR = "tag:yaml.org,2002:str"
 INT = "tag:yaml.org,2002:int"
@@ -28,7 +31,7 @@ NULL = "tag:yaml.org,2002:null"
 MAP = "tag:yaml.org,2002:map"
 SEQ = "tag:yaml.org,2002:seq"
 
-_BOOLS = yaml.constructor.SafeConstructor.bool_values
+_BOOLS = BOOL_VALUES
 
 
 class NeedsFullConstructor(Exception):  # noqa: N818 - a signal, not an error
@@ -123,8 +126,8 @@ class FastConstructor:
             # plain string keys and values are most of a manifest: no call for them
             tag = key_node.tag
             if tag == PLAIN:
-                tag = _RESOLVED.get(key_node.value) or resolve_plain(key_node.value)
-            key = key_node.value if tag == STR else self._scalar_value(key_node, tag)
+                tag = RESOLVED_TAGS.get(key_node.value) or resolve_plain(key_node.value)
+            key = key_node.value if tag == STR else key_string(self._scalar_value(key_node, tag))
             if not isinstance(key, str):  # a merge key (<<) raised above
                 self.json_ready = False
             if key in mapping:
@@ -136,7 +139,7 @@ class FastConstructor:
                 self.bytes += len(value_node.value) + 2
                 tag = value_node.tag
                 if tag == PLAIN:
-                    tag = _RESOLVED.get(value_node.value) or resolve_plain(value_node.value)
+                    tag = RESOLVED_TAGS.get(value_node.value) or resolve_plain(value_node.value)
                 mapping[key] = value_node.value if tag == STR else self._scalar_value(value_node, tag)
             else:
                 mapping[key] = self.construct(value_node, depth + 1)
@@ -145,32 +148,6 @@ class FastConstructor:
 
 def _tag(node: yaml.ScalarNode) -> str:
     tag: str = node.tag
-    return (_RESOLVED.get(node.value) or resolve_plain(node.value)) if tag == PLAIN else tag
+    return (RESOLVED_TAGS.get(node.value) or resolve_plain(node.value)) if tag == PLAIN else tag
 
 
-#: Tag the composer gives plain (unquoted, untagged) scalars; resolved here, by value.
-PLAIN = "tag:gitops-validator,2026:plain"
-_RESOLVED: dict[str, str] = {}
-_RESOLVED_MAX = 200_000
-
-
-class _Resolver(yaml.resolver.Resolver):
-    """YAML 1.1 implicit resolution without timestamps: dates stay strings, as in Kubernetes."""
-
-
-_Resolver.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.items()
-}
-_RESOLVER = _Resolver()
-
-
-def resolve_plain(value: str) -> str:
-    """The tag of a plain scalar (``123`` int, ``true`` bool, ``web`` str), memoised by value."""
-    tag = _RESOLVED.get(value)
-    if tag is None:
-        tag = _RESOLVER.resolve(yaml.ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
-        if len(_RESOLVED) > _RESOLVED_MAX:
-            _RESOLVED.clear()
-        _RESOLVED[value] = tag
-    return tag

@@ -13,7 +13,8 @@ from typing import Any
 
 import yaml
 
-from validator.load.construct import PLAIN, FastConstructor, NeedsFullConstructor, resolve_plain
+from validator.load.construct import FastConstructor, NeedsFullConstructor
+from validator.load.resolve import BOOL_VALUES, PLAIN, key_string, resolve_plain
 from validator.load.safety import (
     Expansion,
     LimitExceededError,
@@ -46,6 +47,8 @@ def _retag(root: yaml.Node) -> None:
 
 class YamlLoader(yaml.CSafeLoader):
     """C parser and composer, safe constructor, duplicate-key detection."""
+
+    bool_values = BOOL_VALUES  # go-yaml v2's booleans (``y``/``n`` too), for ``!!bool`` as well
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
@@ -90,7 +93,7 @@ class YamlLoader(yaml.CSafeLoader):
         mapping: dict[Any, Any] = {}
         own_keys: set[object] = set()  # keys merged in with << may be overridden freely
         for position, (key_node, value_node) in enumerate(node.value):
-            key = self.construct_object(key_node, deep=deep)
+            key = key_string(self.construct_object(key_node, deep=deep))
             if not isinstance(key, Hashable):
                 raise yaml.constructor.ConstructorError(
                     "while constructing a mapping", node.start_mark,
@@ -102,6 +105,12 @@ class YamlLoader(yaml.CSafeLoader):
             mapping[key] = self.construct_object(value_node, deep=deep)
         return mapping
 
+    def construct_yaml_set(self, node: yaml.MappingNode) -> Any:
+        """``!!set {a, b}`` as the Go tools read it: a mapping of nulls (``{a: null, b: null}``)."""
+        return self.construct_mapping(node)
+
+
+YamlLoader.add_constructor("tag:yaml.org,2002:set", YamlLoader.construct_yaml_set)
 
 
 @dataclass(frozen=True, kw_only=True)
