@@ -104,9 +104,11 @@ def test_skip_non_kubernetes_reports_skipped() -> None:
     assert [s.path for s in result.skipped] == ["c.yaml:1"]
 
 
-def test_non_mapping_document_is_a_finding() -> None:
-    result = load_bytes(b"- a\n- b\n", display_path="s.yaml")
-    assert rules(result) == [("load/not-an-object", 1)]
+def test_non_mapping_document_is_skipped_not_an_error() -> None:
+    result = load_bytes(b"- a\n- b\n", display_path="s.yaml")  # an Ansible playbook, say
+    assert rules(result) == []
+    assert [(s.path, s.reason) for s in result.skipped] == [
+        ("s.yaml:1", "document 1 is a sequence, not a Kubernetes object")]
 
 
 def test_syntax_error_has_the_parser_line_and_keeps_earlier_documents() -> None:

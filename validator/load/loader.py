@@ -9,6 +9,7 @@ with bounded memory. Bad input becomes a finding; nothing here raises for it.
 
 from __future__ import annotations
 
+import bisect
 import json
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from validator.load.safety import (
     gc_paused,
     number_too_long,
 )
+from validator.load.templates import template_reason
 from validator.load.yaml_loader import YamlLoader, construct_document
 from validator.model import Severity
 
@@ -55,8 +57,10 @@ def load_file(path: Path, *, display_path: str, options: LoadOptions | None = No
 
 
 def load_bytes(data: bytes, *, display_path: str, options: LoadOptions | None = None,
-               locator: Locator | None = None) -> LoadResult:
-    """Load YAML or JSON ``data``; ``locator`` overrides where positions point (render output)."""
+               locator: Locator | None = None, render_of: str = "") -> LoadResult:
+    """Load YAML or JSON ``data``; ``locator`` overrides where positions point (render output),
+    and ``render_of`` names what rendered it (``helm chart c``): problems with the text itself
+    are then reported at the source of the document they are in, as render output."""
     options = options or LoadOptions()
     if len(data) > options.limits.max_file_bytes:
         return single_finding(display_path, "load/too-large",
@@ -74,69 +78,80 @@ def load_bytes(data: bytes, *, display_path: str, options: LoadOptions | None = 
     with gc_paused():
         if display_path.endswith(JSON_SUFFIXES):
             return _load_json(text, display_path, locator, options)
-        return _load_yaml(text, display_path, locator, options)
+        return _load_yaml(text, display_path, locator, options, render_of)
 
 
-def _load_yaml(text: str, display_path: str, locator: Locator, options: LoadOptions) -> LoadResult:
-    builder = DocumentBuilder(display_path, locator, options)
+def _load_yaml(text: str, display_path: str, locator: Locator, options: LoadOptions,
+               render_of: str) -> LoadResult:
+    builder = DocumentBuilder(display_path, locator, options, render_of=render_of)
     limits = options.limits
     budget = ExpansionBudget(limits.max_file_expanded_nodes, limits.max_file_expanded_bytes)
     loader = YamlLoader(text)
     index, start = 0, 1  # start: the line after the last document read
+    starts: list[int] = []  # the first line of each document, for placing duplicate keys
     try:
         while loader.check_node():
             if index >= limits.max_documents:
-                builder.finding("load/too-many-documents",
-                                f"more than {limits.max_documents} YAML documents; the rest of "
-                                "the file is not checked", start)
+                builder.text_finding("load/too-many-documents",
+                                     f"more than {limits.max_documents} YAML documents; the rest "
+                                     "of the file is not checked", start, index=index)
                 break
             node = loader.get_node()
             line = node.start_mark.line + 1 if node is not None else start
             start = node.end_mark.line + 1 if node is not None else start
+            starts.append(line)
             try:
                 built = construct_document(loader, node, limits)
             except LimitExceededError as exc:
-                builder.finding("load/limit", f"{exc}; this document is not checked",
-                                _document_line(locator, index, exc.line or line))
+                builder.text_finding("load/limit", f"{exc}; this document is not checked",
+                                     exc.line or line, index=index)
                 index += 1
                 continue
             over = budget.spend(built.expansion)
             if over:
-                builder.finding("load/limit", f"the file's documents expand to {over} through "
-                                "aliases (a YAML bomb?); this document and the rest of the file "
-                                "are not checked", _document_line(locator, index, line))
+                builder.text_finding("load/limit", f"the file's documents expand to {over} "
+                                     "through aliases (a YAML bomb?); this document and the rest "
+                                     "of the file are not checked", line, index=index)
                 break
             builder.add(built.value, index, json_ready=built.json_ready)
             index += 1
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        problem = " ".join(str(part) for part in (exc.context, exc.problem) if part)
-        builder.finding("load/syntax", f"YAML syntax error: {problem}"
-                        + ("; the rest of the file is not checked" if index else ""),
-                        mark.line + 1 if mark else 0, mark.column + 1 if mark else 0)
+        _syntax_error(builder, exc, text, index)
     except yaml.reader.ReaderError as exc:  # control characters: not YAML at all
         line = text.count("\n", 0, exc.position) + 1
         column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
-        builder.finding("load/syntax", f"control character U+{exc.character:04X} is not allowed "
-                        "in YAML (write it as an escape in a double-quoted string); the "
-                        f"{'rest of the ' if index else ''}file is not checked", line, column)
+        builder.text_finding("load/syntax", f"control character U+{exc.character:04X} is not "
+                             "allowed in YAML (write it as an escape in a double-quoted string); "
+                             f"the {'rest of the ' if index else ''}file is not checked",
+                             line, column, index=index)
     except RecursionError:  # libyaml allows 1000 levels; composing them can exhaust Python's stack
-        builder.finding("load/limit", "nesting too deep to read; this document and the rest of "
-                        "the file are not checked", start)
+        builder.text_finding("load/limit", "nesting too deep to read; this document and the rest "
+                             "of the file are not checked", start, index=index)
     except yaml.YAMLError as exc:
-        builder.finding("load/syntax", f"YAML error: {exc}", 0)
+        builder.text_finding("load/syntax", f"YAML error: {exc}", start, index=index)
     finally:
         loader.dispose()
     for key, mark in loader.duplicates:
-        builder.finding("load/duplicate-key", f"duplicate key {key!r}: the last value wins",
-                        mark.line + 1, mark.column + 1,
-                        severity=Severity.ERROR if options.strict else Severity.WARNING)
+        builder.text_finding("load/duplicate-key", f"duplicate key {key!r}: the last value wins",
+                             mark.line + 1, mark.column + 1,
+                             index=max(0, bisect.bisect_right(starts, mark.line + 1) - 1),
+                             severity=Severity.ERROR if options.strict else Severity.WARNING)
     return builder.result(budget.used)
 
 
-def _document_line(locator: Locator, index: int, line: int) -> int:
-    """The line to report a whole document at: the source's own (render output) or ``line``."""
-    return line if isinstance(locator, TextLocator) else locator.locate(index, ()).line
+def _syntax_error(builder: DocumentBuilder, exc: yaml.MarkedYAMLError, text: str,
+                  index: int) -> None:
+    mark = exc.problem_mark or exc.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+    problem = " ".join(str(part) for part in (exc.context, exc.problem) if part)
+    template = "" if builder.render_of else template_reason(text, problem)
+    if template:
+        builder.skip(f"{template}; {'the rest of the file is ' if index else ''}not checked",
+                     line if index else 0)
+        return
+    builder.text_finding("load/syntax", f"YAML syntax error: {problem}"
+                         + ("; the rest of the file is not checked" if index else ""),
+                         line, column, index=index)
 
 
 def _load_json(text: str, display_path: str, locator: Locator, options: LoadOptions) -> LoadResult:

@@ -61,7 +61,8 @@ def render_helm(target: Target, *, root: Path, settings: RenderSettings) -> Rend
     locator = HelmLocator(root=root, chart=target.path, sources=document_sources(text),
                           values=(f"{target.path}/values.yaml", *target.values_files))
     loaded = load_bytes(output, display_path=f"{target.path}/Chart.yaml",
-                        options=settings.load_options, locator=locator)
+                        options=settings.load_options, locator=locator,
+                        render_of=f"helm chart {target.name}")
     documents = []
     for document in loaded.documents:
         locator.register(document.index, document.body)

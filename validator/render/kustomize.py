@@ -97,7 +97,7 @@ def _load(output: bytes, target: Target, tree: list[Kustomization], root: Path,
     wrapper, real_root = origin_base
     locator = KustomizeLocator(sources=SourceFiles(root), kustomizations=apply_order(tree))
     loaded = load_bytes(output, display_path=tree[0].path, options=settings.load_options,
-                        locator=locator)
+                        locator=locator, render_of=f"kustomize build {target.path}")
     keep = any("originAnnotations" in k.build_metadata for k in tree)  # the user's own
     documents = []
     for document in loaded.documents:
