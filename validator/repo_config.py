@@ -12,12 +12,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
 from validator.errors import ConfigError
 from validator.load.positions import TextLocator
+from validator.load.safety import LimitExceededError, LoadLimits
+from validator.load.yaml_loader import load_single_document
 
 CONFIG_FILE = ".gitops-validator.yaml"
 #: The schema of the config file; it lives in the repository's schemas/ folder and ships in the
@@ -112,7 +114,9 @@ def load_repo_config(root: Path) -> RepoConfig:
         raise ConfigError(f"{CONFIG_FILE}: larger than {_MAX_BYTES} bytes")
     try:
         text = raw.decode("utf-8-sig")
-        data = yaml.load(text, Loader=yaml.CSafeLoader)
+        data = load_single_document(text, LoadLimits())
+    except LimitExceededError as exc:
+        raise ConfigError(f"{CONFIG_FILE}:{exc.line or 1}: {exc}") from exc
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{CONFIG_FILE}: not UTF-8: {exc}") from exc
     except yaml.MarkedYAMLError as exc:
@@ -126,7 +130,7 @@ def load_repo_config(root: Path) -> RepoConfig:
     data = {} if data is None else data
     locator = TextLocator(text, path=CONFIG_FILE)
     _validate(data, locator)
-    return _build(data, locator)
+    return _build(cast("dict[str, Any]", data), locator)  # the schema requires an object
 
 
 def _validate(data: object, locator: TextLocator) -> None:

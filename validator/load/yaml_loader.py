@@ -181,3 +181,13 @@ def construct_document(loader: YamlLoader, node: yaml.Node | None, limits: LoadL
     loader.duplicates.extend(fast.duplicates)
     return Constructed(value=value, json_ready=fast.json_ready,
                        expansion=Expansion(nodes=fast.nodes, bytes=fast.bytes))
+
+
+def load_single_document(text: str, limits: LoadLimits) -> object:
+    """The one YAML document of ``text`` (a configuration file), read as manifests are and held
+    to the same limits; :class:`LimitExceededError` or :class:`yaml.YAMLError` if it cannot be."""
+    loader = YamlLoader(text)
+    try:
+        return construct_document(loader, loader.get_single_node(), limits).value
+    finally:
+        loader.dispose()
