@@ -72,14 +72,15 @@ class FastConstructor:
                 line=node.start_mark.line + 1)
         self._open.add(key)
         nodes_before, bytes_before = self.nodes, self.bytes
-        self._spend(1, 2 + len(node.value))
+        self.nodes += 1
+        self.bytes += 2 + len(node.value)  # brackets and separators
         if isinstance(node, yaml.SequenceNode) and node.tag == SEQ:
             value: Any = [self.construct(item, depth + 1) for item in node.value]
         elif isinstance(node, yaml.MappingNode) and node.tag == MAP:
             value = self._construct_mapping(node, depth)
         else:
             raise NeedsFullConstructor(node.tag)
-        self._spend(0, 0)
+        self._spend(0, 0)  # checked once the collection is counted (children checked their own)
         self._open.discard(key)
         self._built[key] = value
         self._sizes[key] = (self.nodes - nodes_before, self.bytes - bytes_before)

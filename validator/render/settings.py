@@ -49,4 +49,5 @@ def merge_results(results: list[RenderResult], files: set[str]) -> RenderResult:
         documents=tuple(d for r in results for d in r.documents),
         findings=tuple(f for r in results for f in r.findings),
         skipped=tuple(s for r in results for s in r.skipped),
-        files_read=len(files), targets=sum(r.targets for r in results))
+        files_read=len(files), targets=sum(r.targets for r in results),
+        expansion=sum((r.expansion for r in results), Expansion()))
