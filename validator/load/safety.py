@@ -32,14 +32,15 @@ class LoadLimits:
     """Most nodes one document may expand to once aliases are followed."""
     max_expanded_bytes: int = 16 * 1024 * 1024
     """Most bytes one document's JSON form may take once aliases are followed."""
-    max_file_expanded_nodes: int = 2_000_000
-    """Most nodes all documents of one file (or render output) may expand to together."""
-    max_file_expanded_bytes: int = 64 * 1024 * 1024
+    max_file_expanded_nodes: int = 8_000_000
+    """Most nodes all documents of one file (or render output) may expand to together
+    (room for the largest file or render output read without aliases)."""
+    max_file_expanded_bytes: int = 128 * 1024 * 1024
     """Most bytes all documents of one file (or render output) may expand to together."""
-    max_run_expanded_nodes: int = 16_000_000
+    max_run_expanded_nodes: int = 24_000_000
     """Most nodes all documents of a run may expand to together."""
-    max_run_expanded_bytes: int = 256 * 1024 * 1024
-    """Most bytes all documents of a run may expand to together (the policy input's size)."""
+    max_run_expanded_bytes: int = 384 * 1024 * 1024
+    """Most bytes all documents of a run may expand to together (about the policy input's size)."""
     max_documents: int = 20_000
     """Most YAML documents read from one file or render output; the rest are not checked."""
 
