@@ -2,9 +2,11 @@
 
 Speed: PyYAML's C parser does the scanning; positions are not built here at all
 (see :mod:`validator.load.positions`, used only for documents with findings).
-Safety: a size limit before parsing, strict UTF-8, libyaml's own nesting cap plus
-our depth limit, and an alias-expansion budget so a billion-laughs file fails fast
-with bounded memory. Bad input becomes a finding; nothing here raises for it.
+Safety: only regular files, a size limit before parsing, strict UTF-8, libyaml's own
+nesting cap plus our depth limit, a cap on documents per file, and expansion budgets
+in nodes and bytes per document and per file (:mod:`validator.load.safety`) so a YAML
+bomb fails fast with bounded memory. Bad input becomes a finding (or, for what is
+plainly not a manifest, a listed skip); nothing here raises for it.
 """
 
 from __future__ import annotations
