@@ -17,6 +17,29 @@ from dataclasses import dataclass, field
 #: A field path: mapping keys are strings, sequence indexes are ints.
 FieldPath = tuple[str | int, ...]
 
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def escape_surrogates(text: str) -> str:
+    """``text`` with lone surrogates made visible and encodable, the same way every time.
+
+    A file name that is not valid UTF-8 reaches us from ``os.walk`` with each bad byte
+    as a surrogate (``bad\\udcff.yaml``): it becomes ``bad\\xff.yaml``. Any other lone
+    surrogate (from a ``"\\udc00"`` escape in YAML) becomes ``\\udc00``.
+    """
+    if text.isascii() or not _SURROGATE_RE.search(text):
+        return text
+    return _SURROGATE_RE.sub(lambda m: f"\\x{ord(m[0]) - 0xDC00:02x}"
+                             if "\udc80" <= m[0] <= "\udcff" else f"\\u{ord(m[0]):04x}", text)
+
+
+def _escape_fields(value: object, *names: str) -> None:
+    """Escape the named string fields of a frozen dataclass in place (from ``__post_init__``)."""
+    for name in names:
+        text = getattr(value, name)
+        if not text.isascii():
+            object.__setattr__(value, name, escape_surrogates(text))
+
 
 class Severity(enum.IntEnum):
     """How much a finding matters; ordered so that ``ERROR > WARNING > INFO``."""
@@ -85,6 +108,9 @@ class Location:
     field_path: FieldPath = ()
     """The field within the resource the finding is about, if any."""
 
+    def __post_init__(self) -> None:
+        _escape_fields(self, "path")
+
     @property
     def field(self) -> str:
         """The field path as text (empty when the finding is about the whole object)."""
@@ -103,6 +129,9 @@ class ResourceRef:
     """``metadata.namespace``; empty when not set."""
     name: str = ""
     """``metadata.name`` (or ``generateName``); empty when not set."""
+
+    def __post_init__(self) -> None:
+        _escape_fields(self, "api_version", "kind", "namespace", "name")
 
     def __str__(self) -> str:
         ns = f"{self.namespace}/" if self.namespace else ""
@@ -150,6 +179,9 @@ class Finding:
     targets: tuple[str, ...] = ()
     """Every render target that produced this same finding, sorted (one finding on a base file
     reached through several overlays); empty for plain files and for a single target."""
+
+    def __post_init__(self) -> None:
+        _escape_fields(self, "message", "target")
 
     def sort_key(self) -> tuple[object, ...]:
         """Deterministic order: file, line, column, then severity (worst first), rule, text."""
@@ -233,6 +265,9 @@ class Skipped:
     def summary_group(self) -> str:
         """The group this entry is counted in: ``group``, or the reason itself."""
         return self.group or f"not checked: {self.reason}"
+
+    def __post_init__(self) -> None:
+        _escape_fields(self, "path", "reason")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -12,13 +12,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
 from validator.config_messages import plain_message, yaml_type
 from validator.errors import ConfigError
 from validator.load.positions import TextLocator
+from validator.load.safety import LimitExceededError, LoadLimits
+from validator.load.yaml_loader import load_single_document
 from validator.rule_levels import RuleLevel, RuleOverride
 
 CONFIG_FILE = ".gitops-validator.yaml"
@@ -119,7 +121,9 @@ def load_repo_config(root: Path) -> RepoConfig:
         raise ConfigError(f"{CONFIG_FILE}: larger than {_MAX_BYTES} bytes")
     try:
         text = raw.decode("utf-8-sig")
-        data = yaml.load(text, Loader=yaml.CSafeLoader)
+        data = load_single_document(text, LoadLimits())
+    except LimitExceededError as exc:
+        raise ConfigError(f"{CONFIG_FILE}:{exc.line or 1}: {exc}") from exc
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{CONFIG_FILE}: not UTF-8: {exc}") from exc
     except yaml.MarkedYAMLError as exc:
@@ -135,7 +139,7 @@ def load_repo_config(root: Path) -> RepoConfig:
         data["rules"] = {key: "off" if value is False else value for key, value in data["rules"].items()}
     locator = TextLocator(text, path=CONFIG_FILE)
     _validate(data, locator)
-    return _build(data, locator)
+    return _build(cast("dict[str, Any]", data), locator)  # the schema requires an object
 
 
 def _validate(data: object, locator: TextLocator) -> None:

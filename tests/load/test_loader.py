@@ -104,9 +104,11 @@ def test_skip_non_kubernetes_reports_skipped() -> None:
     assert [s.path for s in result.skipped] == ["c.yaml:1"]
 
 
-def test_non_mapping_document_is_a_finding() -> None:
-    result = load_bytes(b"- a\n- b\n", display_path="s.yaml")
-    assert rules(result) == [("load/not-an-object", 1)]
+def test_non_mapping_document_is_skipped_not_an_error() -> None:
+    result = load_bytes(b"- a\n- b\n", display_path="s.yaml")  # an Ansible playbook, say
+    assert rules(result) == []
+    assert [(s.path, s.reason) for s in result.skipped] == [
+        ("s.yaml:1", "document 1 is a sequence, not a Kubernetes object")]
 
 
 def test_syntax_error_has_the_parser_line_and_keeps_earlier_documents() -> None:
@@ -130,10 +132,10 @@ def test_duplicate_keys(strict: bool, severity: Severity) -> None:
 
 
 def test_merge_keys_are_not_duplicates() -> None:
-    data = b"base: &b {x: 1, y: 2}\nkind: A\napiVersion: v1\nobj:\n  <<: *b\n  x: 3\n"
+    data = b"base: &b {x: 1, z: 2}\nkind: A\napiVersion: v1\nobj:\n  <<: *b\n  x: 3\n"
     result = load_bytes(data, display_path="m.yaml")
     assert result.findings == ()
-    assert result.documents[0].body["obj"] == {"x": 3, "y": 2}
+    assert result.documents[0].body["obj"] == {"x": 3, "z": 2}
 
 
 def test_billion_laughs_fails_fast_with_bounded_memory() -> None:
@@ -210,7 +212,7 @@ def test_unknown_tag_is_a_finding_with_its_line() -> None:
     (b"apiVersion: v1\nkind: ConfigMap\ndata:\n  a: '1'\n  n: 1.5\n", True),
     (b"apiVersion: v1\nkind: ConfigMap\nspec:\n  n: .nan\n", False),
     (b"apiVersion: v1\nkind: ConfigMap\nspec:\n  n: -.inf\n", False),
-    (b"apiVersion: v1\nkind: ConfigMap\nspec:\n  1: one\n", False),
+    (b"apiVersion: v1\nkind: ConfigMap\nspec:\n  1: one\n", True),  # keys are read as strings
     (b"apiVersion: v1\nkind: ConfigMap\nb: &b {x: 1}\nspec:\n  <<: *b\n", False),
     (b'{"apiVersion": "v1", "kind": "ConfigMap"}', False),
 ])

@@ -165,13 +165,13 @@ def test_a_load_error_in_the_output_is_reported_on_the_template_that_wrote_it(re
     result = render_repo(repo)
     findings = {(f.rule_id, f.location.path, f.location.line) for f in result.findings}
     assert findings == {("load/limit", "charts/api/templates/deep.yaml", 1)}, findings
-    # deeper than libyaml's own cap: a syntax error at a line of the rendered output, which
-    # means nothing in the template, so the finding is about the whole template
+    # deeper than libyaml's own cap: a syntax error in the rendered output, reported at the
+    # start of the object in the template that wrote it
     write(repo, "charts/api/templates/deep.yaml", 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n'
           '  name: deep\ndata:\n  x: {{ repeat 5000 "[" }}{{ repeat 5000 "]" }}\n')
     result = render_repo(repo)
     findings = {(f.rule_id, f.location.path, f.location.line) for f in result.findings}
-    assert findings == {("load/syntax", "charts/api/templates/deep.yaml", 0)}, findings
+    assert findings == {("load/syntax", "charts/api/templates/deep.yaml", 1)}, findings
 
 
 
@@ -180,4 +180,4 @@ def test_a_duplicate_key_in_the_output_is_reported_on_its_template(repo: Path) -
           "  name: dup\ndata:\n  a: '1'\n  a: '2'\n")
     result = render_repo(repo)
     findings = {(f.rule_id, f.location.path, f.location.line) for f in result.findings}
-    assert findings == {("load/duplicate-key", "charts/api/templates/dup.yaml", 0)}, findings
+    assert findings == {("load/duplicate-key", "charts/api/templates/dup.yaml", 1)}, findings

@@ -226,6 +226,6 @@ def test_a_fifo_in_a_chart_does_not_block_the_scan_for_random_functions(tmp_path
     os.mkfifo(root / CHART / "templates" / "_pipe.tpl")  # reading it would wait for a writer
     plan = discover_targets(root, [root], load_repo_config(root))
     result = render_targets(plan, RenderSettings(jobs=1, timeout=5), root=root)
-    [finding] = result.findings  # helm refuses it
-    assert finding.location.path == f"{CHART}/Chart.yaml"
-    assert "cannot load irregular file" in finding.message
+    [finding] = result.findings  # the render screen refuses it before helm reads it
+    assert finding.location.path == f"{CHART}/templates/_pipe.tpl"
+    assert finding.rule_id == "render/input-not-a-file"

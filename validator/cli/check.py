@@ -20,10 +20,10 @@ from validator.cli.common import (
     write_reports,
 )
 from validator.config import FailOn, find_repo_root, parse_outputs, resolve_check_settings
+from validator.load.files import special_file_kind
 from validator.pipeline import exit_code, run_check
 from validator.policy.settings import RegoVersion
 from validator.render import discover_targets, format_plan, plan_json
-from validator.render.paths import special_file_kind
 from validator.repo_config import load_repo_config
 from validator.report import OutputFormat
 from validator.schema import SchemaEngineName

@@ -5,7 +5,9 @@ tag lookup per node) and dominates load time on large repositories. Manifests us
 a handful of core tags, so :func:`construct` converts those directly, recording
 duplicate keys and enforcing the depth limit on the way; any document with a
 merge key or another tag goes through ``SafeConstructor`` unchanged, so the result
-is always what PyYAML's safe loader would build.
+is always what PyYAML's safe loader would build. On the way it counts what the
+document expands to (nodes and JSON bytes, an alias counted at every use) and
+stops at the per-document budget, so measuring costs no second walk.
 """
 
 from __future__ import annotations
@@ -16,7 +18,10 @@ from typing import Any
 
 import yaml
 
-from validator.load.safety import LimitExceededError
+from validator.load.resolve import BOOL_VALUES, PLAIN, RESOLVED_TAGS, key_string, resolve_plain
+from validator.load.safety import LimitExceededError, LoadLimits, document_too_big
+
+__all__ = ["PLAIN", "FastConstructor", "NeedsFullConstructor", "resolve_plain"]
 
 STR = "tag:yaml.org,2002:str"
 INT = "tag:yaml.org,2002:int"
@@ -26,7 +31,7 @@ NULL = "tag:yaml.org,2002:null"
 MAP = "tag:yaml.org,2002:map"
 SEQ = "tag:yaml.org,2002:seq"
 
-_BOOLS = yaml.constructor.SafeConstructor.bool_values
+_BOOLS = BOOL_VALUES
 
 
 class NeedsFullConstructor(Exception):  # noqa: N818 - a signal, not an error
@@ -36,10 +41,16 @@ class NeedsFullConstructor(Exception):  # noqa: N818 - a signal, not an error
 class FastConstructor:
     """Builds one document from its node graph; aliases share one value, as in PyYAML."""
 
-    def __init__(self, scalar: Callable[[yaml.ScalarNode, str], Any], max_depth: int) -> None:
+    def __init__(self, scalar: Callable[[yaml.ScalarNode, str], Any], limits: LoadLimits) -> None:
         self._scalar = scalar
-        self._max_depth = max_depth
+        self._limits = limits
+        self._max_depth = limits.max_depth
         self._built: dict[int, Any] = {}
+        self._sizes: dict[int, tuple[int, int]] = {}
+        self.nodes = 0
+        """Nodes of the document so far, every alias counted at each use."""
+        self.bytes = 0
+        """Estimated JSON bytes of the document so far, the same way."""
         self._open: set[int] = set()
         self.duplicates: list[tuple[object, yaml.Mark]] = []
         self.json_ready = True
@@ -47,23 +58,39 @@ class FastConstructor:
 
     def construct(self, node: yaml.Node, depth: int = 1) -> Any:
         if node.__class__ is yaml.ScalarNode:
+            self.nodes += 1
+            self.bytes += len(node.value) + 2
             return self._construct_scalar(node)
         key = id(node)
-        if key in self._built:
+        if key in self._built:  # an alias: shared, but counted as often as it is used
+            nodes, size = self._sizes[key]
+            self._spend(nodes, size)
             return self._built[key]
         if key in self._open or depth > self._max_depth:
             raise LimitExceededError(
-                f"nesting deeper than {self._max_depth} levels (or a recursive alias)")
+                f"nesting deeper than {self._max_depth} levels (or a recursive alias)",
+                line=node.start_mark.line + 1)
         self._open.add(key)
+        nodes_before, bytes_before = self.nodes, self.bytes
+        self.nodes += 1
+        self.bytes += 2 + len(node.value)  # brackets and separators
         if isinstance(node, yaml.SequenceNode) and node.tag == SEQ:
             value: Any = [self.construct(item, depth + 1) for item in node.value]
         elif isinstance(node, yaml.MappingNode) and node.tag == MAP:
             value = self._construct_mapping(node, depth)
         else:
             raise NeedsFullConstructor(node.tag)
+        self._spend(0, 0)  # checked once the collection is counted (children checked their own)
         self._open.discard(key)
         self._built[key] = value
+        self._sizes[key] = (self.nodes - nodes_before, self.bytes - bytes_before)
         return value
+
+    def _spend(self, nodes: int, size: int) -> None:
+        self.nodes += nodes
+        self.bytes += size
+        if self.nodes > self._limits.max_expanded_nodes or self.bytes > self._limits.max_expanded_bytes:
+            raise document_too_big(self.nodes, self.bytes, self._limits)
 
     def _construct_scalar(self, node: yaml.ScalarNode) -> Any:
         return self._scalar_value(node, _tag(node))
@@ -100,16 +127,20 @@ class FastConstructor:
             # plain string keys and values are most of a manifest: no call for them
             tag = key_node.tag
             if tag == PLAIN:
-                tag = _RESOLVED.get(key_node.value) or resolve_plain(key_node.value)
-            key = key_node.value if tag == STR else self._scalar_value(key_node, tag)
+                tag = RESOLVED_TAGS.get(key_node.value) or resolve_plain(key_node.value)
+            key = key_node.value if tag == STR else key_string(self._scalar_value(key_node, tag))
             if not isinstance(key, str):  # a merge key (<<) raised above
                 self.json_ready = False
             if key in mapping:
                 self.duplicates.append((key, key_node.start_mark))
+            self.nodes += 1
+            self.bytes += len(key_node.value) + 4
             if value_node.__class__ is yaml.ScalarNode:
+                self.nodes += 1
+                self.bytes += len(value_node.value) + 2
                 tag = value_node.tag
                 if tag == PLAIN:
-                    tag = _RESOLVED.get(value_node.value) or resolve_plain(value_node.value)
+                    tag = RESOLVED_TAGS.get(value_node.value) or resolve_plain(value_node.value)
                 mapping[key] = value_node.value if tag == STR else self._scalar_value(value_node, tag)
             else:
                 mapping[key] = self.construct(value_node, depth + 1)
@@ -118,32 +149,6 @@ class FastConstructor:
 
 def _tag(node: yaml.ScalarNode) -> str:
     tag: str = node.tag
-    return (_RESOLVED.get(node.value) or resolve_plain(node.value)) if tag == PLAIN else tag
+    return (RESOLVED_TAGS.get(node.value) or resolve_plain(node.value)) if tag == PLAIN else tag
 
 
-#: Tag the composer gives plain (unquoted, untagged) scalars; resolved here, by value.
-PLAIN = "tag:gitops-validator,2026:plain"
-_RESOLVED: dict[str, str] = {}
-_RESOLVED_MAX = 200_000
-
-
-class _Resolver(yaml.resolver.Resolver):
-    """YAML 1.1 implicit resolution without timestamps: dates stay strings, as in Kubernetes."""
-
-
-_Resolver.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.items()
-}
-_RESOLVER = _Resolver()
-
-
-def resolve_plain(value: str) -> str:
-    """The tag of a plain scalar (``123`` int, ``true`` bool, ``web`` str), memoised by value."""
-    tag = _RESOLVED.get(value)
-    if tag is None:
-        tag = _RESOLVER.resolve(yaml.ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
-        if len(_RESOLVED) > _RESOLVED_MAX:
-            _RESOLVED.clear()
-        _RESOLVED[value] = tag
-    return tag

@@ -50,7 +50,7 @@ class TextLocator:
                         self._finish()
                         break
                     node = self._parser.get_node()
-                except yaml.YAMLError:
+                except (yaml.YAMLError, RecursionError):
                     self._finish()  # positions up to the error are still useful
                     break
                 if node is not None:
@@ -104,3 +104,32 @@ class _PositionLoader(yaml.CSafeLoader):
 
     def ascend_resolver(self) -> None:
         return None
+
+
+def duplicate_keys(text: str) -> list[tuple[str, int, int]]:
+    """``(key, line, column)`` of every repeated mapping key in the first document of ``text``
+    (JSON: its duplicate keys, which ``json`` reports without a position); empty if it cannot
+    be composed."""
+    loader = _PositionLoader(text)
+    try:
+        root = loader.get_single_node()
+    except (yaml.YAMLError, RecursionError):
+        return []
+    finally:
+        loader.dispose()
+    found: list[tuple[str, int, int]] = []
+    pending: list[yaml.Node] = [root] if root is not None else []
+    while pending:
+        node = pending.pop()
+        if isinstance(node, yaml.MappingNode):
+            seen: set[str] = set()
+            for key_node, value_node in node.value:
+                if isinstance(key_node, yaml.ScalarNode):
+                    if key_node.value in seen:
+                        mark = key_node.start_mark
+                        found.append((key_node.value, mark.line + 1, mark.column + 1))
+                    seen.add(key_node.value)
+                pending.append(value_node)
+        elif isinstance(node, yaml.SequenceNode):
+            pending.extend(node.value)
+    return sorted(found, key=lambda entry: (entry[1], entry[2]))

@@ -18,6 +18,7 @@ from typing import assert_never
 
 from validator.errors import ValidatorError
 from validator.model import Engine, Finding, Location, Severity
+from validator.render.budget import spend_run_budget
 from validator.render.helm import render_helm
 from validator.render.kustomize import render_kustomize
 from validator.render.plain import render_plain
@@ -119,7 +120,9 @@ def render_targets(plan: TargetPlan, settings: RenderSettings, *, root: Path,
             raise
     files = {path for target in targets for path in target.inputs}
     planned = RenderResult(findings=plan.findings)
-    return merge_results([planned, *(r for r in results if r is not None)], files)
+    rendered = spend_run_budget(targets, [r or RenderResult() for r in results],
+                                settings.load_options.limits)
+    return merge_results([planned, *rendered], files)
 
 
 def _render_batch(batch: list[Target], root: Path, settings: RenderSettings) -> list[RenderResult]:

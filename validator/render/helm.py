@@ -24,7 +24,6 @@ from validator.model import Engine, Finding, Location, Severity
 from validator.process import Command, run
 from validator.render.helm_hooks import without_test_hooks
 from validator.render.helm_map import HelmLocator, document_sources, template_path
-from validator.render.helm_output import relocate_findings
 from validator.render.helm_random import chart_functions, stabilise
 from validator.render.helm_time import fixed_times, utc_now
 from validator.render.helm_values_schema import check_values_schema
@@ -84,15 +83,14 @@ def _documents(outputs: list[bytes], target: Target, root: Path, settings: Rende
                           values=(f"{target.path}/values.yaml", *target.values_files))
     chart_file = f"{target.path}/Chart.yaml"
     renders = [load_bytes(output, display_path=chart_file, options=settings.load_options,
-                          locator=locator) for output in outputs]
+                          locator=locator, render_of=f"helm chart {target.name}")
+               for output in outputs]
     first, *rest = ([replace(d, path=locator.source_path(d.index), target=target.name,
                              body=d.body if clock is None else fixed_times(d.body, clock=clock))
                      for d in loaded.documents] for loaded in renders)
     for document in first:
         locator.register(document.index, document.body)  # the kind chooses a template section
-    findings = relocate_findings(renders[0].findings, output=text, chart_file=chart_file,
-                                 source_path=locator.source_path,
-                                 loaded=(d.index for d in renders[0].documents))
+    findings = list(renders[0].findings)  # the loader put output problems on their template
     if rest:
         stable = stabilise(first, rest[0], target=target.name, chart_file=chart_file)
         first, findings = list(stable.documents), findings + list(stable.findings)
@@ -101,7 +99,7 @@ def _documents(outputs: list[bytes], target: Target, root: Path, settings: Rende
     documents, hooks = ((tuple(first), ()) if settings.include_helm_tests
                         else without_test_hooks(first, target=target.name))
     return RenderResult(documents=documents, findings=tuple(findings),
-                        skipped=renders[0].skipped + hooks)
+                        skipped=renders[0].skipped + hooks, expansion=renders[0].expansion)
 
 
 def helm_command(target: Target, *, root: Path, settings: RenderSettings, home: Path) -> Command:

@@ -17,9 +17,10 @@ from typing import Any
 
 import yaml
 
+from validator.load.files import special_file_kind
 from validator.model import Engine, Finding, Location, Severity
 from validator.render.kustomization import Kustomization, PatchRef, find_kustomization_file
-from validator.render.paths import inside_root, looks_remote, repo_relative, special_file_kind
+from validator.render.paths import inside_root, looks_remote, repo_relative
 
 #: Fields whose entries are files or directories (kustomization roots).
 _RESOURCE_FIELDS = ("resources", "bases", "components")

@@ -101,7 +101,7 @@ def _load(output: bytes, target: Target, tree: list[Kustomization], root: Path,
     wrapper, real_root = origin_base
     locator = KustomizeLocator(sources=SourceFiles(root), kustomizations=apply_order(tree))
     loaded = load_bytes(output, display_path=tree[0].path, options=settings.load_options,
-                        locator=locator)
+                        locator=locator, render_of=f"kustomize build {target.path}")
     keep = any("originAnnotations" in k.build_metadata for k in tree)  # the user's own
     documents = []
     for document in loaded.documents:
@@ -110,7 +110,7 @@ def _load(output: bytes, target: Target, tree: list[Kustomization], root: Path,
         locator.register(document.index, origin, document.body)
         documents.append(replace(document, path=origin.path, target=target.name))
     return RenderResult(documents=tuple(documents), findings=loaded.findings,
-                        skipped=loaded.skipped, targets=1)
+                        skipped=loaded.skipped, targets=1, expansion=loaded.expansion)
 
 
 def _pop_origin(body: Mapping[str, Any], wrapper: Path, real_root: Path, *, keep: bool

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -59,21 +58,4 @@ def escaping_symlinks(root: Path, directory: Path) -> Iterator[Path]:
                 yield candidate
 
 
-_SPECIAL_KINDS = ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-                  (stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"))
-
-
-def special_file_kind(path: Path) -> str | None:
-    """What ``path`` is when it is neither a regular file nor a directory (symlinks followed):
-    ``a named pipe``, ``a character device``...; None for files, directories and dangling links.
-
-    Reading a named pipe or a device blocks or never ends, so such paths are never read.
-    """
-    try:
-        mode = path.stat().st_mode
-    except OSError:
-        return None
-    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
-        return None
-    return next((kind for test, kind in _SPECIAL_KINDS if test(mode)), "not a regular file")
 

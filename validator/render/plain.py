@@ -21,4 +21,4 @@ def render_plain(target: Target, *, root: Path, settings: RenderSettings) -> Ren
         return RenderResult(findings=(finding,), targets=1)
     loaded = load_file(path, display_path=target.path, options=settings.load_options)
     return RenderResult(documents=loaded.documents, findings=loaded.findings, skipped=loaded.skipped,
-                        files_read=1, targets=1)
+                        files_read=1, targets=1, expansion=loaded.expansion)

@@ -13,9 +13,10 @@ import fnmatch
 import os
 from pathlib import Path
 
+from validator.load.files import special_file_kind
 from validator.model import Engine, Finding, Location, Severity
 from validator.render.kustomization import find_kustomization_file
-from validator.render.paths import inside_root, repo_relative, special_file_kind
+from validator.render.paths import inside_root, repo_relative
 from validator.repo_config import CONFIG_FILE, RepoConfig
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")

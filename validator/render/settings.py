@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from validator.load import Document, LoadOptions
+from validator.load.safety import Expansion
 from validator.model import Finding, Skipped
 
 
@@ -41,6 +42,8 @@ class RenderResult:
     """How many distinct repository files the renders read."""
     targets: int = 0
     """How many targets were rendered (or tried)."""
+    expansion: Expansion = field(default_factory=Expansion)
+    """What ``documents`` expand to once aliases are followed (for the run's budget)."""
 
 
 def merge_results(results: list[RenderResult], files: set[str]) -> RenderResult:
@@ -49,4 +52,5 @@ def merge_results(results: list[RenderResult], files: set[str]) -> RenderResult:
         documents=tuple(d for r in results for d in r.documents),
         findings=tuple(f for r in results for f in r.findings),
         skipped=tuple(s for r in results for s in r.skipped),
-        files_read=len(files), targets=sum(r.targets for r in results))
+        files_read=len(files), targets=sum(r.targets for r in results),
+        expansion=sum((r.expansion for r in results), Expansion()))
