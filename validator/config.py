@@ -20,6 +20,7 @@ from validator.model import Severity, Skipped
 from validator.policy.settings import PolicySettings, RegoVersion
 from validator.render import RenderSettings
 from validator.repo_config import RepoConfig
+from validator.sandbox import parse_size
 from validator.report import OutputFormat
 from validator.schema import SchemaEngineName, SchemaSettings
 
@@ -170,6 +171,7 @@ def resolve_check_settings(options: Mapping[str, Any], *, explicit: set[str], ro
         render=RenderSettings(
             jobs=int(pick("jobs")), kubernetes_version=version,
             timeout=float(pick("render_timeout")),
+            memory_limit=parse_size(str(pick("render_memory_limit"))),
             load_options=LoadOptions(strict=strict,
                                      skip_non_kubernetes=bool(pick("skip_non_kubernetes")))),
         schema=schema, policy=policy, fail_on=FailOn(pick("fail_on")), notes=tuple(notes))
@@ -200,4 +202,6 @@ def _policy_settings(pick: Callable[[str], Any], root: Path, notes: list[Skipped
         policy_dirs=dirs, namespaces=namespaces, all_namespaces=bool(pick("all_namespaces")),
         data_paths=_dirs(pick("data_paths"), root), combine=bool(pick("combine")),
         rego_version=RegoVersion(pick("rego_version")), opa_url=pick("opa_url") or None,
-        opa_token=pick("opa_token") or None, timeout=float(pick("policy_timeout")))
+        opa_token=pick("opa_token") or None, timeout=float(pick("policy_timeout")),
+        memory_limit=parse_size(str(pick("policy_memory_limit"))),
+        allow_network=bool(pick("policy_network")))

@@ -18,6 +18,7 @@ from validator.load.safety import gc_paused
 from validator.model import Finding, Report, Rule, Skipped, sort_findings
 from validator.policy.settings import PolicySettings
 from validator.render import RenderResult, TargetKind, TargetPlan, discover_targets, render_targets
+from validator.run_scope import run_scope
 from validator.schema import SchemaEngineName, SchemaSettings, validate_schemas
 from validator.tools import Tool, find_tool, tool_version
 
@@ -45,8 +46,9 @@ def run_check(settings: CheckSettings, *, progress: Progress | None = None) -> R
     The cyclic garbage collector is paused for the run: the documents are hundreds of
     thousands of long-lived acyclic containers, and rescanning them on every automatic
     collection made locating findings several times slower (see ``gc_paused``).
+    Every process and temporary file of the run ends with it (``run_scope``).
     """
-    with gc_paused():
+    with gc_paused(), run_scope():
         return _run_check(settings, progress)
 
 

@@ -32,8 +32,15 @@ from opa_client import OpaClient
 
 from validator import process
 from validator.errors import PolicyError
-from validator.policy.command import authz_policy, opa_run_command, startup_errors
+from validator.policy.capabilities import NETWORK_HINT, capabilities_json, uses_network_builtin
+from validator.policy.command import (
+    authz_policy,
+    opa_check_command,
+    opa_run_command,
+    startup_errors,
+)
 from validator.policy.settings import RegoVersion
+from validator.sandbox import DEFAULT_MEMORY_LIMIT, format_size, out_of_memory
 from validator.tools import Tool, require_tool
 
 if TYPE_CHECKING:  # only the type: processes are started by validator.process
@@ -60,6 +67,8 @@ class LocalServer:
     """The ``opa`` process (see :func:`exit_reason`)."""
     log_path: Path
     """Where its output goes."""
+    memory_limit: int | None = None
+    """The memory bound it runs with (to name it when OPA runs out)."""
 
     def exit_reason(self, *, wait: float = 0.0) -> str | None:
         """Why the server is gone (exit code, last log lines), or None if it still runs after
@@ -70,6 +79,9 @@ class LocalServer:
         if code is None:
             return None
         tail = _log_tail(self.log_path)
+        if self.memory_limit is not None and out_of_memory(_log_text(self.log_path), code):
+            return (f"OPA used more than {format_size(self.memory_limit)} of memory and was "
+                    f"stopped (limit: --policy-memory-limit; log: {self.log_path})")
         return f"OPA exited with code {code}" + (f": {tail}" if tail else "") + \
             f" (log: {self.log_path})"
 
@@ -135,14 +147,17 @@ def _wait_healthy(server: LocalServer, port: int) -> bool:
 
 @contextlib.contextmanager
 def local_opa_server(*, rego_version: RegoVersion, policy_files: Sequence[str] = (),
-                     cwd: Path | None = None,
-                     log_path: Path | None = None) -> Iterator[LocalServer]:
+                     cwd: Path | None = None, log_path: Path | None = None,
+                     allow_network: bool = False,
+                     memory_limit: int | None = DEFAULT_MEMORY_LIMIT) -> Iterator[LocalServer]:
     """Start ``opa run --server`` on a free loopback port and stop it however the block ends.
 
     ``policy_files`` (paths relative to ``cwd``, or absolute) are loaded at startup;
     their load and compile errors raise :class:`PolicyError` naming file and line.
     Without ``log_path`` the output goes to a temporary file, deleted afterwards unless
     OPA exited on its own (then it is kept and its path is in the error message).
+    Policies get no network builtins unless ``allow_network`` (see
+    :mod:`validator.policy.capabilities`); OPA's memory is bounded by ``memory_limit``.
     """
     opa = require_tool(Tool.OPA)
     handled = _install_handlers()
@@ -156,18 +171,27 @@ def local_opa_server(*, rego_version: RegoVersion, policy_files: Sequence[str] =
     token = secrets.token_urlsafe(32)
     fd, authz_name = tempfile.mkstemp(prefix="gitops-validator-authz-", suffix=".rego")
     authz = Path(authz_name)
+    fd_caps, caps_name = tempfile.mkstemp(prefix="gitops-validator-capabilities-", suffix=".json")
+    capabilities = Path(caps_name)
     try:
         with os.fdopen(fd, "w") as out:  # mode 0600: only we can read the token
             out.write(authz_policy(token))
+        with os.fdopen(fd_caps, "w") as out:
+            out.write(capabilities_json(allow_network=allow_network, opa=opa))
+        if not allow_network and policy_files:
+            _check_capabilities(opa_check_command(
+                opa, rego_version=rego_version, capabilities=capabilities,
+                policy_files=policy_files, cwd=cwd, memory_limit=memory_limit))
         for _attempt in range(3):  # another process may grab the port between probe and bind
             port = _free_port()
             command = opa_run_command(opa, port=port, rego_version=rego_version, authz=authz,
-                                      policy_files=policy_files, cwd=cwd)
+                                      policy_files=policy_files, cwd=cwd,
+                                      memory_limit=memory_limit)
             proc = process.start(command, log_path=log_path)
             with _LOCK:
                 _RUNNING.add(proc)
             server = LocalServer(url=f"http://127.0.0.1:{port}", token=token, process=proc,
-                                 log_path=log_path)
+                                 log_path=log_path, memory_limit=memory_limit)
             if _wait_healthy(server, port):
                 break
             alive = proc.poll() is None  # running but never healthy, or exited
@@ -176,7 +200,8 @@ def local_opa_server(*, rego_version: RegoVersion, policy_files: Sequence[str] =
                 break
         if server is None or server.process.poll() is not None:
             if errors := startup_errors(_log_text(log_path)):
-                raise PolicyError("; ".join(errors))
+                hint = [NETWORK_HINT] if any(map(uses_network_builtin, errors)) else []
+                raise PolicyError("; ".join(errors + hint))
             crashed = True
             reason = server.exit_reason() if server and not alive else None
             raise PolicyError("OPA server did not start: " + (
@@ -188,6 +213,8 @@ def local_opa_server(*, rego_version: RegoVersion, policy_files: Sequence[str] =
     finally:
         with contextlib.suppress(OSError):
             authz.unlink()
+        with contextlib.suppress(OSError):
+            capabilities.unlink()
         if server is not None:
             with _LOCK:  # exited, and not stopped by us (a signal handler stops and forgets it)
                 crashed = crashed or (server.process.poll() is not None
@@ -198,6 +225,17 @@ def local_opa_server(*, rego_version: RegoVersion, policy_files: Sequence[str] =
                 log_path.unlink()
         for signum in handled:
             signal.signal(signum, signal.SIG_DFL)
+
+
+def _check_capabilities(command: process.Command) -> None:
+    """Raise a :class:`PolicyError` naming file and line for a policy that calls a network
+    builtin (other compile errors are left to the server, which reports them the same way)."""
+    try:
+        process.run(command)
+    except process.CommandError as exc:
+        errors = startup_errors(exc.stderr)
+        if any(map(uses_network_builtin, errors)):
+            raise PolicyError("; ".join([*errors, NETWORK_HINT])) from exc
 
 
 def _release(proc: Popen[bytes]) -> None:

@@ -20,6 +20,7 @@ from validator.model import Engine, Finding, Location, Severity
 from validator.process import Command, run
 from validator.render.helm_map import HelmLocator, document_sources, template_path
 from validator.render.paths import escaping_symlinks, inside_root, repo_relative
+from validator.render.sandbox_findings import memory_finding, network_finding
 from validator.render.screen import screen_inputs
 from validator.render.settings import RenderResult, RenderSettings
 from validator.render.sourcemap import parse_text
@@ -55,7 +56,7 @@ def render_helm(target: Target, *, root: Path, settings: RenderSettings) -> Rend
         try:
             output = run(command).stdout
         except CommandError as exc:
-            return RenderResult(findings=(_template_error(exc, target, root),), files_read=files,
+            return RenderResult(findings=(_failure(exc, target, root),), files_read=files,
                                 targets=1)
     text = output.decode("utf-8", "replace")
     locator = HelmLocator(root=root, chart=target.path, sources=document_sources(text),
@@ -82,7 +83,8 @@ def helm_command(target: Target, *, root: Path, settings: RenderSettings, home: 
            "HELM_CONFIG_HOME": f"{home}/config", "HELM_DATA_HOME": f"{home}/data",
            "HELM_PLUGINS": f"{home}/plugins"}
     return Command(args=tuple(args), cwd=home, env=env, timeout=settings.timeout,
-                   max_output=settings.max_output_bytes)
+                   max_output=settings.max_output_bytes, memory_limit=settings.memory_limit,
+                   isolate_network=True)
 
 
 def _missing_dependencies(root: Path, chart: str) -> list[Finding]:
@@ -108,6 +110,18 @@ def _missing_dependencies(root: Path, chart: str) -> list[Finding]:
                                  "rendering uses no network: run `helm dependency build` and "
                                  "commit the chart archive"))
     return findings
+
+
+def _failure(exc: CommandError, target: Target, root: Path) -> Finding:
+    """The finding for a failed ``helm template``: the sandbox's limits first."""
+    what = f"helm template ({target.name})"
+    chart = f"{target.path}/Chart.yaml"
+    schema = f"{target.path}/values.schema.json"
+    asked = schema if "specifications of the schema" in exc.stderr and (root / schema).is_file() \
+        else chart
+    return (memory_finding(exc, what=what, path=chart)
+            or network_finding(exc, what=what, path=asked)
+            or _template_error(exc, target, root))
 
 
 def _template_error(exc: CommandError, target: Target, root: Path) -> Finding:
