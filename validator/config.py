@@ -20,8 +20,8 @@ from validator.model import Severity, Skipped
 from validator.policy.settings import PolicySettings, RegoVersion
 from validator.render import RenderSettings
 from validator.repo_config import RepoConfig
-from validator.sandbox import parse_size
 from validator.report import OutputFormat
+from validator.sandbox import parse_size
 from validator.schema import SchemaEngineName, SchemaSettings
 
 #: The file that marks a repository root and configures the validator.

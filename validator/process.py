@@ -172,7 +172,7 @@ def run(command: Command) -> Result:
     if proc.returncode not in command.ok_codes:
         if _REGISTRY.stopping:
             raise CommandError(f"{name} was stopped: the run is being interrupted")
-        if command.memory_limit is not None and out_of_memory(stderr, proc.returncode):
+        if command.memory_limit is not None and out_of_memory(stderr):
             raise CommandMemoryError(
                 f"{name} used more than {format_size(command.memory_limit)} of memory "
                 "and was stopped", stderr=stderr, returncode=proc.returncode,
@@ -199,9 +199,10 @@ def _spawn(command: Command, **streams: object) -> subprocess.Popen[bytes]:
             raise CommandError(f"{Path(command.args[0]).name} not started: the run is "
                                "being interrupted")
         try:
-            proc = subprocess.Popen(  # noqa: PLW1509 - the setup only makes system calls
+            # the setup only makes system calls (see validator.sandbox)
+            proc = subprocess.Popen(  # type: ignore[call-overload]
                 command.args, cwd=command.cwd, env=env, start_new_session=True,
-                preexec_fn=child_setup(setup), **streams)  # type: ignore[call-overload]
+                preexec_fn=child_setup(setup), **streams)  # noqa: PLW1509
         except (OSError, subprocess.SubprocessError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
             raise CommandError(f"cannot run {command.args[0]}: {reason}") from exc
@@ -259,10 +260,10 @@ def network_isolation() -> NetworkIsolation:
         setup = ChildSetup(parent_pid=os.getpid(), memory_limit=None,
                            unshare_flags=isolation.clone_flags, uid=os.getuid(), gid=os.getgid())
         try:
-            probe = subprocess.Popen(  # noqa: PLW1509 - the setup only makes system calls
+            probe = subprocess.Popen(
                 [sys.executable, "-I", "-S", "-c", ""], stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                preexec_fn=child_setup(setup))
+                preexec_fn=child_setup(setup))  # noqa: PLW1509 - system calls only
         except (OSError, subprocess.SubprocessError) as exc:
             _LOGGER.debug("No %s: %s", isolation.value, exc)
             continue
@@ -292,10 +293,8 @@ def stop(proc: subprocess.Popen[bytes], *, grace: float = 5.0) -> None:
         return
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGTERM)
-    try:
+    with contextlib.suppress(subprocess.TimeoutExpired):
         proc.wait(timeout=grace)
-    except subprocess.TimeoutExpired:
-        pass
     _kill_group(proc)
 
 

@@ -1,8 +1,9 @@
 """One run's lifetime: a temporary root, a guardian, and signals that stop the run at once.
 
-:func:`run_scope` wraps a whole ``check``: every temporary file and folder of the run lives
-under one root (it is :mod:`tempfile`'s default folder for the run, and children get
-it as ``TMPDIR``), removed when the run ends however it ends. In the main thread it also handles SIGINT, SIGTERM and SIGHUP:
+:func:`run_scope` wraps a whole ``check``: every temporary file and folder of the run
+lives under one root (it is :mod:`tempfile`'s default folder for the run, and children
+get it as ``TMPDIR``), removed when the run ends however it ends. In the main thread it
+also handles SIGINT, SIGTERM and SIGHUP:
 the handler kills every child process group first (so the threads waiting on helm or
 kustomize and a request to OPA return immediately) and then raises
 ``KeyboardInterrupt`` (SIGINT) or ``SystemExit(128 + signal)``, so the ordinary
@@ -66,7 +67,8 @@ def run_scope() -> Iterator[Path]:
             _PREVIOUS_TEMPDIR, tempfile.tempdir = tempfile.tempdir, str(_ROOT)
         _ACTIVE += 1
         root = _ROOT
-    assert root is not None
+    if root is None:  # pragma: no cover - set above under the lock
+        raise RuntimeError("run scope without a root")
     handlers = _install_handlers()
     try:
         yield root

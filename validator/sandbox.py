@@ -73,8 +73,8 @@ class NetworkIsolation(enum.Enum):
 
 #: Added to the environment when no namespace is possible: HTTP clients that honour proxy
 #: variables (Go's do, except for loopback hosts) are sent to a port nothing listens on.
-DEAD_PROXY_ENV = {name: "http://0.0.0.0:9" for name in (
-    "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")} | {
+DEAD_PROXY_ENV = dict.fromkeys(("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy",
+                                "https_proxy", "all_proxy"), "http://0.0.0.0:9") | {
     "NO_PROXY": "", "no_proxy": ""}
 
 
@@ -148,10 +148,11 @@ _OUT_OF_MEMORY = re.compile(r"out of memory|cannot allocate memory|failed to res
                             r"mmap.* errno=12|std::bad_alloc|MemoryError", re.IGNORECASE)
 
 
-def out_of_memory(stderr: str, returncode: int) -> bool:
-    """Whether a process with a memory limit was stopped by it (an rlimit makes Go print
-    ``runtime: out of memory``; a cgroup or the kernel's OOM killer sends SIGKILL)."""
-    return returncode == -signal.SIGKILL or bool(_OUT_OF_MEMORY.search(stderr))
+def out_of_memory(stderr: str) -> bool:
+    """Whether a process with a memory limit was stopped by it: under an rlimit an
+    allocation fails and Go prints ``fatal error: runtime: out of memory``. (A SIGKILL is
+    not taken as one: with rlimits it comes from someone else.)"""
+    return bool(_OUT_OF_MEMORY.search(stderr))
 
 
 _SIZE = re.compile(r"^\s*(?P<number>\d+(?:\.\d+)?)\s*(?P<unit>[kmgt]i?b?|b)?\s*$", re.IGNORECASE)

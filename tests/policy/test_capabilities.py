@@ -63,11 +63,11 @@ def test_the_default_capabilities_have_no_network_builtin() -> None:
     import json  # noqa: PLC0415
 
     names = {b["name"] for b in json.loads(capabilities_json(allow_network=False))["builtins"]}
-    assert "http.send" in NETWORK_BUILTINS and "net.lookup_ip_addr" in NETWORK_BUILTINS
+    assert {"http.send", "net.lookup_ip_addr"} <= NETWORK_BUILTINS
     assert names.isdisjoint(NETWORK_BUILTINS)
     assert "count" in names
     allowed = {b["name"] for b in json.loads(capabilities_json(allow_network=True))["builtins"]}
-    assert NETWORK_BUILTINS <= allowed
+    assert allowed >= NETWORK_BUILTINS
 
 
 def test_a_runaway_policy_hits_the_memory_limit(tmp_path: Path) -> None:

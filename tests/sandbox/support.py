@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 CHART_YAML = "apiVersion: v2\nname: {name}\nversion: 0.1.0\n"
 
@@ -62,7 +63,8 @@ def start_cli(root: Path, tmpdir: Path, *args: str) -> subprocess.Popen[bytes]:
         cwd=root, env=cli_env(tmpdir), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
-def run_cli(root: Path, tmpdir: Path, *args: str, timeout: float = 180) -> tuple[int, dict[str, object], str]:
+def run_cli(root: Path, tmpdir: Path, *args: str,
+            timeout: float = 180) -> tuple[int, dict[str, Any], str]:
     """Run the CLI to the end: exit code, parsed JSON report ({} if none), standard error."""
     proc = start_cli(root, tmpdir, *args)
     out, err = proc.communicate(timeout=timeout)
@@ -121,7 +123,7 @@ def wait_for_busy_child(proc: subprocess.Popen[bytes], tmpdir: Path, names: Sequ
             if Path(cmdline.split(" ", 1)[0]).name in names and cpu_seconds(pid) >= busy:
                 return pid
         time.sleep(0.02)
-    out, err = proc.communicate() if proc.poll() is not None else (b"", b"")
+    _, err = proc.communicate() if proc.poll() is not None else (b"", b"")
     raise AssertionError(f"no busy {names} child (exit {proc.returncode}): {err.decode()[-2000:]}")
 
 

@@ -23,7 +23,7 @@ from validator.sandbox import NetworkIsolation
 def _chart_routes(root: Path, listener: Listener) -> None:
     write_chart(root, "charts/ref", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ref}\n")
     write(root, "charts/ref/values.schema.json",
-          '{"type": "object", "properties": {"a": {"$ref": "%s/schema.json"}}}' % listener.url)
+          '{"type": "object", "properties": {"a": {"$ref": "' + listener.url + '/schema.json"}}}')
     write(root, "charts/ref/values.yaml", "a: 1\n")
     write(root, "charts/oci/Chart.yaml", f"""\
 apiVersion: v2
@@ -92,7 +92,7 @@ def test_no_render_reaches_the_network_and_each_attempt_is_a_finding(tmp_path: P
     assert code == 1, stderr
     findings = report["findings"]
     assert isinstance(findings, list)
-    by_path = {}
+    by_path: dict[str, list[dict[str, str]]] = {}
     for finding in findings:
         by_path.setdefault(finding["path"], []).append(finding)
     expected = ["charts/ref/values.schema.json", "charts/oci/Chart.yaml", "charts/http/Chart.yaml",

@@ -96,7 +96,7 @@ def test_a_finished_run_leaves_no_temporary_folder(tmp_path: Path) -> None:
     write(root, "kust/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: k}\n")
     shutil.copytree(POLICY_CASE.parent / "basic" / "policy", root / "policies")
     proc = start_cli(root, tmpdir, "--schema-engine", "kubeconform")
-    out, err = proc.communicate(timeout=120)
+    _, err = proc.communicate(timeout=120)
     assert proc.returncode in (0, 1), err.decode()[-2000:]
     assert wait_until_gone(tmpdir) == []
     assert leftovers(tmpdir) == []

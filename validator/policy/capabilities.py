@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 
 from validator import process
-from validator.errors import PolicyError
+from validator.errors import CommandError, PolicyError
 from validator.tools import Tool, require_tool
 
 #: Builtins that reach the network.
@@ -32,7 +32,7 @@ def _current(opa: Path) -> str:
     try:
         return process.run(process.Command(args=(str(opa), "capabilities", "--current"),
                                            timeout=60)).stdout.decode()
-    except process.CommandError as exc:
+    except CommandError as exc:
         raise PolicyError(f"cannot read OPA's capabilities: {exc}") from exc
 
 

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 from opa_client import OpaClient
 
 from validator import process
-from validator.errors import PolicyError
+from validator.errors import CommandError, PolicyError
 from validator.policy.capabilities import NETWORK_HINT, capabilities_json, uses_network_builtin
 from validator.policy.command import (
     authz_policy,
@@ -79,7 +79,7 @@ class LocalServer:
         if code is None:
             return None
         tail = _log_tail(self.log_path)
-        if self.memory_limit is not None and out_of_memory(_log_text(self.log_path), code):
+        if self.memory_limit is not None and out_of_memory(_log_text(self.log_path)):
             return (f"OPA used more than {format_size(self.memory_limit)} of memory and was "
                     f"stopped (limit: --policy-memory-limit; log: {self.log_path})")
         return f"OPA exited with code {code}" + (f": {tail}" if tail else "") + \
@@ -163,25 +163,18 @@ def local_opa_server(*, rego_version: RegoVersion, policy_files: Sequence[str] =
     handled = _install_handlers()
     own_log = log_path is None
     if log_path is None:
-        fd, name = tempfile.mkstemp(prefix="gitops-validator-opa-", suffix=".log")
-        os.close(fd)
-        log_path = Path(name)
+        log_path = _empty_temp_file(prefix="gitops-validator-opa-", suffix=".log")
     server: LocalServer | None = None
     crashed = alive = False
     token = secrets.token_urlsafe(32)
     fd, authz_name = tempfile.mkstemp(prefix="gitops-validator-authz-", suffix=".rego")
     authz = Path(authz_name)
-    fd_caps, caps_name = tempfile.mkstemp(prefix="gitops-validator-capabilities-", suffix=".json")
-    capabilities = Path(caps_name)
     try:
         with os.fdopen(fd, "w") as out:  # mode 0600: only we can read the token
             out.write(authz_policy(token))
-        with os.fdopen(fd_caps, "w") as out:
-            out.write(capabilities_json(allow_network=allow_network, opa=opa))
         if not allow_network and policy_files:
-            _check_capabilities(opa_check_command(
-                opa, rego_version=rego_version, capabilities=capabilities,
-                policy_files=policy_files, cwd=cwd, memory_limit=memory_limit))
+            _check_capabilities(opa, rego_version=rego_version, policy_files=policy_files,
+                                cwd=cwd, memory_limit=memory_limit)
         for _attempt in range(3):  # another process may grab the port between probe and bind
             port = _free_port()
             command = opa_run_command(opa, port=port, rego_version=rego_version, authz=authz,
@@ -213,8 +206,6 @@ def local_opa_server(*, rego_version: RegoVersion, policy_files: Sequence[str] =
     finally:
         with contextlib.suppress(OSError):
             authz.unlink()
-        with contextlib.suppress(OSError):
-            capabilities.unlink()
         if server is not None:
             with _LOCK:  # exited, and not stopped by us (a signal handler stops and forgets it)
                 crashed = crashed or (server.process.poll() is not None
@@ -227,15 +218,30 @@ def local_opa_server(*, rego_version: RegoVersion, policy_files: Sequence[str] =
             signal.signal(signum, signal.SIG_DFL)
 
 
-def _check_capabilities(command: process.Command) -> None:
+def _empty_temp_file(*, prefix: str, suffix: str) -> Path:
+    fd, name = tempfile.mkstemp(prefix=prefix, suffix=suffix)
+    os.close(fd)
+    return Path(name)
+
+
+def _check_capabilities(opa: Path, *, rego_version: RegoVersion, policy_files: Sequence[str],
+                        cwd: Path | None, memory_limit: int | None) -> None:
     """Raise a :class:`PolicyError` naming file and line for a policy that calls a network
     builtin (other compile errors are left to the server, which reports them the same way)."""
+    fd, name = tempfile.mkstemp(prefix="gitops-validator-capabilities-", suffix=".json")
+    capabilities = Path(name)
     try:
-        process.run(command)
-    except process.CommandError as exc:
+        with os.fdopen(fd, "w") as out:
+            out.write(capabilities_json(allow_network=False, opa=opa))
+        process.run(opa_check_command(opa, rego_version=rego_version, capabilities=capabilities,
+                                      policy_files=policy_files, cwd=cwd,
+                                      memory_limit=memory_limit))
+    except CommandError as exc:
         errors = startup_errors(exc.stderr)
         if any(map(uses_network_builtin, errors)):
             raise PolicyError("; ".join([*errors, NETWORK_HINT])) from exc
+    finally:
+        capabilities.unlink(missing_ok=True)
 
 
 def _release(proc: Popen[bytes]) -> None:
