@@ -255,20 +255,27 @@ def _last_lines(text: str, count: int = 5) -> str:
 
 @functools.cache
 def network_isolation() -> NetworkIsolation:
-    """The best network isolation this kernel allows us, found once by starting a child."""
+    """The best network isolation this kernel allows us, found once by starting a child.
+
+    Only the set-up before ``exec`` is on trial: it fails with a ``SubprocessError``
+    when ``unshare`` is refused, while an ``OSError`` comes from ``exec`` itself (the
+    namespace worked; the probe program may just not be reachable from inside it).
+    """
+    probe = "/bin/true" if os.access("/bin/true", os.X_OK) else sys.executable
     for isolation in candidate_isolations():
         setup = ChildSetup(parent_pid=os.getpid(), memory_limit=None,
                            unshare_flags=isolation.clone_flags, uid=os.getuid(), gid=os.getgid())
         try:
-            probe = subprocess.Popen(
-                [sys.executable, "-I", "-S", "-c", ""], stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                preexec_fn=child_setup(setup))  # noqa: PLW1509 - system calls only
-        except (OSError, subprocess.SubprocessError) as exc:
+            subprocess.Popen(
+                [probe], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                preexec_fn=child_setup(setup)).wait()  # noqa: PLW1509 - system calls only
+        except subprocess.SubprocessError as exc:
             _LOGGER.debug("No %s: %s", isolation.value, exc)
             continue
-        if probe.wait() == 0:
-            return isolation
+        except OSError:
+            pass
+        return isolation
     _LOGGER.warning("The kernel allows no network namespace: renders fall back to proxy "
                     "variables that lead nowhere")
     return NetworkIsolation.NONE

@@ -8,7 +8,10 @@ that asked for it.
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,7 +20,10 @@ from tests.sandbox.support import run_cli, write, write_chart
 from tests.support.listener import Listener, loopback_listener
 from validator.errors import CommandError
 from validator.process import Command, network_isolation, run
+from validator.render import RenderSettings, discover_targets, render_targets
+from validator.repo_config import load_repo_config
 from validator.sandbox import NetworkIsolation
+from validator.tools import Tool, require_tool
 
 
 def _chart_routes(root: Path, listener: Listener) -> None:
@@ -119,3 +125,59 @@ def test_an_isolated_command_cannot_connect_even_to_loopback() -> None:
         open_run = run(Command(args=(sys.executable, "-c", script)))  # the control: it can
         assert open_run.returncode == 0
         assert len(listener.connections) == 1
+
+
+UNPRIVILEGED = """\
+import socket, sys
+from pathlib import Path
+from validator.errors import CommandError
+from validator.process import Command, network_isolation, run
+from validator.render import RenderSettings, discover_targets, render_targets
+from validator.repo_config import load_repo_config
+print(network_isolation().name)
+connect = f"exec 3<>/dev/tcp/127.0.0.1/{sys.argv[1]}"
+try:
+    run(Command(args=("bash", "-c", connect), isolate_network=True))
+    print("connected")
+except CommandError as exc:
+    print("refused" if "unreachable" in exc.stderr else exc)
+home = Path(sys.argv[2])
+out = run(Command(args=(sys.argv[3], "template", "r", str(home / "chart")), isolate_network=True,
+                  env={"HOME": str(home), "HELM_CACHE_HOME": str(home / "cache")}, cwd=home))
+print("rendered" if b"kind: ConfigMap" in out.stdout else out.stdout)
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not (shutil.which("setpriv") and shutil.which("bash")),
+                    reason="needs root to become another user")
+def test_without_root_a_user_namespace_isolates_and_files_stay_writable() -> None:
+    """What a GitHub runner without root gets: CLONE_NEWUSER|CLONE_NEWNET, ids mapped."""
+    with tempfile.TemporaryDirectory(dir="/tmp") as folder, loopback_listener() as listener:
+        home = Path(folder)  # pytest's own folders are private to root
+        write_chart(home, "chart", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
+        for path in (home, *home.rglob("*")):
+            os.chown(path, 65534, 65534)
+        result = run(Command(
+            args=("setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups",
+                  sys.executable, "-c", UNPRIVILEGED, str(listener.port), str(home),
+                  str(require_tool(Tool.HELM))),
+            env={"PYTHONPATH": os.pathsep.join(sys.path), "HOME": str(home)}, cwd=home))
+        assert listener.connections == []
+    assert result.stdout.decode().split() == ["USERNS", "refused", "rendered"], result.stderr
+
+
+def test_a_run_without_a_namespace_says_so_once(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from validator.render import engine  # noqa: PLC0415
+
+    write(tmp_path, "k/kustomization.yaml", "resources: [cm.yaml]\n")
+    write(tmp_path, "k/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: k}\n")
+    write(tmp_path, "plain/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: p}\n")
+    (tmp_path / ".git").mkdir()
+    plan = discover_targets(tmp_path, [tmp_path], load_repo_config(tmp_path))
+    monkeypatch.setattr(engine, "network_isolation", lambda: NetworkIsolation.NONE)
+    notes = [s.reason for s in render_targets(plan, RenderSettings(), root=tmp_path).skipped]
+    assert len([n for n in notes if "without network isolation" in n]) == 1, notes
+    plain = discover_targets(tmp_path, [tmp_path / "plain"], load_repo_config(tmp_path))
+    notes = [s.reason for s in render_targets(plain, RenderSettings(), root=tmp_path).skipped]
+    assert not [n for n in notes if "without network isolation" in n], notes
