@@ -85,6 +85,16 @@ configMapGenerator:
     write(root, "kust/openapi/kustomization.yaml",
           f"resources: [cm.yaml]\nopenapi:\n  path: {listener.url}/openapi.json\n")
     write(root, "kust/openapi/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: o}\n")
+    # a builtin transformer's own file names a remote patch: only kustomize sees that URL
+    write(root, "kust/transformer/kustomization.yaml", "resources: [cm.yaml]\ntransformers: [t.yaml]\n")
+    write(root, "kust/transformer/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: t}\n")
+    write(root, "kust/transformer/t.yaml", f"""\
+apiVersion: builtin
+kind: PatchTransformer
+metadata: {{name: remote}}
+path: {listener.url}/transformer-patch.yaml
+target: {{kind: ConfigMap}}
+""")
 
 
 def test_no_render_reaches_the_network_and_each_attempt_is_a_finding(tmp_path: Path) -> None:
@@ -104,12 +114,16 @@ def test_no_render_reaches_the_network_and_each_attempt_is_a_finding(tmp_path: P
     expected = ["charts/ref/values.schema.json", "charts/oci/Chart.yaml", "charts/http/Chart.yaml",
                 "kust/resource/kustomization.yaml", "kust/git/kustomization.yaml",
                 "kust/helm/kustomization.yaml", "kust/patch/kustomization.yaml",
-                "kust/generator/kustomization.yaml", "kust/openapi/kustomization.yaml"]
+                "kust/generator/kustomization.yaml", "kust/openapi/kustomization.yaml",
+                "kust/transformer/t.yaml"]
     missing = [path for path in expected if path not in by_path]
     assert missing == [], findings
     schema = by_path["charts/ref/values.schema.json"][0]
     assert schema["rule_id"] == "render/network-refused", schema
     assert f"{listener.url}/schema.json" in schema["message"]
+    transformer = by_path["kust/transformer/t.yaml"][0]
+    assert (transformer["rule_id"], transformer["line"]) == ("render/network-refused", 4), transformer
+    assert f"{listener.url}/transformer-patch.yaml" in transformer["message"]
     # lookup makes no request in `helm template`: the chart renders, with nothing found
     assert "charts/lookup/Chart.yaml" not in by_path
 

@@ -120,7 +120,7 @@ def _failure(exc: CommandError, target: Target, root: Path) -> Finding:
     asked = schema if "specifications of the schema" in exc.stderr and (root / schema).is_file() \
         else chart
     return (memory_finding(exc, what=what, path=chart)
-            or network_finding(exc, what=what, path=asked)
+            or network_finding(exc, what=what, path=asked, root=root, inputs=target.inputs)
             or _template_error(exc, target, root))
 
 

@@ -76,7 +76,7 @@ def render_kustomize(target: Target, *, root: Path, settings: RenderSettings) ->
             path, line = _blame(exc, tree, real_root, root)
             what = f"kustomize build {target.path}"
             stopped = (memory_finding(exc, what=what, path=tree[0].path)
-                       or network_finding(exc, what=what, path=path))
+                       or network_finding(exc, what=what, path=path, root=root, inputs=files))
             if stopped is not None:
                 return RenderResult(findings=(stopped,), files_read=len(files), targets=1)
             message = _clean_message(exc, real_root, wrapper)

@@ -9,6 +9,8 @@ kustomization, or the values schema that asked for a URL).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from pathlib import Path
 
 from validator.errors import CommandError, CommandMemoryError
 from validator.model import Engine, Finding, Location, Severity
@@ -41,16 +43,32 @@ def fetched_url(exc: CommandError) -> str | None:
     return match.group("url") if match else None
 
 
-def network_finding(exc: CommandError, *, what: str, path: str) -> Finding | None:
-    """``what`` tried to fetch a URL: a finding on ``path`` (the file that names it)."""
+def network_finding(exc: CommandError, *, what: str, path: str, root: Path,
+                    inputs: Iterable[str] = ()) -> Finding | None:
+    """``what`` tried to fetch a URL: a finding on the first of ``inputs`` (repository
+    files) that names the URL, at its line; on ``path`` when none does."""
     url = fetched_url(exc)
     if url is None:
         return None
-    return _finding(path, "render/network-refused",
+    where, line = _naming(url, root, inputs) or (path, 0)
+    return _finding(where, "render/network-refused",
                     f"{what} tried to fetch {url}: renders of untrusted content have no "
-                    "network; vendor what it needs into the repository")
+                    "network; vendor what it needs into the repository", line=line)
 
 
-def _finding(path: str, rule: str, message: str) -> Finding:
+def _naming(url: str, root: Path, inputs: Iterable[str]) -> tuple[str, int] | None:
+    """The first input file that contains ``url``, and the line where it does."""
+    for name in sorted(inputs):
+        try:
+            text = (root / name).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        at = text.find(url)
+        if at >= 0:
+            return name, text.count("\n", 0, at) + 1
+    return None
+
+
+def _finding(path: str, rule: str, message: str, *, line: int = 0) -> Finding:
     return Finding(rule_id=rule, severity=Severity.ERROR, message=message, engine=Engine.RENDER,
-                   location=Location(path=path, line=0))
+                   location=Location(path=path, line=line))
