@@ -35,7 +35,8 @@ def memory_hungry_in_steps(folder: Path) -> None:
     """Memory taken a little at a time (a string doubled 40 times), not in one allocation."""
     _chart(folder, "doubling", _CONFIGMAP.format(name="doubling") + """\
 data:
-  big: {{ $s := "xxxxxxxxxxxxxxxx" }}{{ range until 40 }}{{ $s = printf "%s%s" $s $s }}{{ end }}{{ len $s | quote }}
+  big: {{ $s := "xxxxxxxxxxxxxxxx" }}{{ range until 40 }}{{ $s = printf "%s%s" $s $s }}{{ end -}}
+    {{ len $s | quote }}
 """)
 
 

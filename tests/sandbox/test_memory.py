@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from tests.sandbox.support import HUNGRY_TEMPLATE, run_cli, write, write_chart
+from validator.cli import main
 from validator.errors import CommandMemoryError, UsageError
 from validator.process import Command, run
 from validator.sandbox import format_size, parse_size
@@ -67,3 +69,16 @@ def test_bad_sizes_are_usage_errors(text: str) -> None:
 def test_sizes_are_shown_the_way_they_are_written() -> None:
     assert format_size(1536 * 1024**2) == "1.5 GiB"
     assert format_size(512 * 1024**2) == "512 MiB"
+
+
+def test_the_limits_come_from_flags_and_environment(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    write_chart(tmp_path, "charts/hungry", HUNGRY_TEMPLATE)
+    runner = CliRunner()
+    result = runner.invoke(main, ["check", str(tmp_path), "-o", "json", "--no-policy"],
+                           env={"GITOPS_VALIDATOR_RENDER_MEMORY_LIMIT": "300MiB"})
+    assert result.exit_code == 1, result.output
+    assert "used more than 300 MiB" in result.output
+    result = runner.invoke(main, ["check", str(tmp_path), "--render-memory-limit", "lots"])
+    assert result.exit_code == 2
+    assert "memory limit 'lots'" in result.output

@@ -49,7 +49,7 @@ def _paths_option(func: Any) -> Any:
 @click.option("--render-timeout", type=click.FloatRange(min=1), default=120.0,
               help="Seconds one helm template or kustomize build may take.")
 @click.option("--render-memory-limit", default="1.5GiB", envvar=f"{ENV}RENDER_MEMORY_LIMIT",
-              help="Memory one helm template, kustomize build or kubeconform run may use "
+              metavar="SIZE", help="Memory one helm template or kustomize build may use "
               "(e.g. 512MiB, 2GiB); more is a finding on the target.")
 @click.option("--skip-non-kubernetes", is_flag=True,
               help="Report YAML without apiVersion/kind as skipped instead of as an error.")
@@ -89,7 +89,7 @@ def _paths_option(func: Any) -> Any:
 @click.option("--policy-timeout", type=click.FloatRange(min=1), default=60.0,
               help="Seconds policy evaluation may take.")
 @click.option("--policy-memory-limit", default="1.5GiB", envvar=f"{ENV}POLICY_MEMORY_LIMIT",
-              help="Memory the local OPA server may use.")
+              metavar="SIZE", help="Memory the local OPA server may use.")
 @click.option("--policy-network/--no-policy-network", default=False,
               envvar=f"{ENV}POLICY_NETWORK",
               help="Allow policies network builtins (http.send, net.lookup_ip_addr).")
