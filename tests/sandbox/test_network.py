@@ -13,6 +13,7 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -108,7 +109,7 @@ def test_no_render_reaches_the_network_and_each_attempt_is_a_finding(tmp_path: P
     assert code == 1, stderr
     findings = report["findings"]
     assert isinstance(findings, list)
-    by_path: dict[str, list[dict[str, str]]] = {}
+    by_path: dict[str, list[dict[str, Any]]] = {}
     for finding in findings:
         by_path.setdefault(finding["path"], []).append(finding)
     expected = ["charts/ref/values.schema.json", "charts/oci/Chart.yaml", "charts/http/Chart.yaml",
