@@ -224,13 +224,14 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
     _forget(proc)
 
 
-def kill_all() -> None:
-    """Kill every process group of ours now and refuse new ones until :func:`allow_new`.
+def kill_all(*, refuse_new: bool = True) -> None:
+    """Kill every process group of ours now and (``refuse_new``: an interrupted run) refuse
+    new ones until :func:`allow_new`.
 
     Called from a signal handler: threads waiting on a child wake at once.
     """
     with _REGISTRY.lock:
-        _REGISTRY.stopping = True
+        _REGISTRY.stopping = _REGISTRY.stopping or refuse_new
         groups = list(_REGISTRY.groups)
     for group in groups:
         with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -241,6 +242,18 @@ def allow_new() -> None:
     """Start processes again (a new run begins)."""
     with _REGISTRY.lock:
         _REGISTRY.stopping = False
+
+
+def stopping() -> bool:
+    """Whether the run is being interrupted (:func:`kill_all` was called)."""
+    return _REGISTRY.stopping
+
+
+def guard_file(path: Path, *, guarded: bool = True) -> None:
+    """Have the run's guardian remove ``path`` (an absolute path outside the run's root) if
+    the validator dies, or (``guarded=False``) no longer."""
+    with _REGISTRY.lock:
+        _REGISTRY.tell_guardian(f"{'+' if guarded else '-'}{path.absolute()}\n")
 
 
 def running_groups() -> int:
@@ -321,7 +334,8 @@ def start_guardian(root: Path) -> None:
 
 
 def stop_guardian() -> None:
-    """End the guardian (it kills what is left, removes the root, exits) and wait for it."""
+    """End the guardian (it kills what is left, removes the root, exits) and wait for it,
+    unless the run is being interrupted (then it finishes on its own)."""
     with _REGISTRY.lock:
         guardian, _REGISTRY.guardian = _REGISTRY.guardian, None
         _REGISTRY.temp_root = None
@@ -330,6 +344,8 @@ def stop_guardian() -> None:
     if guardian.stdin is not None:
         with contextlib.suppress(OSError):
             guardian.stdin.close()
+    if _REGISTRY.stopping:
+        return
     try:
         guardian.wait(timeout=10)
     except subprocess.TimeoutExpired:

@@ -17,6 +17,7 @@ removed when the last one ends.
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import signal
 import tempfile
@@ -55,6 +56,23 @@ def _install_handlers() -> dict[int, object]:
     return previous
 
 
+def lasting_temp_file(*, prefix: str, suffix: str) -> Path:
+    """An empty temporary file outside the run's root, so that it can outlive the run (a
+    log kept to explain an error); removed by the guardian if the validator dies, until
+    :func:`settle` says it is kept or gone."""
+    fd, name = tempfile.mkstemp(prefix=prefix, suffix=suffix,
+                                dir=_PREVIOUS_TEMPDIR if _ACTIVE else None)
+    os.close(fd)
+    path = Path(name)
+    process.guard_file(path)
+    return path
+
+
+def settle(path: Path) -> None:
+    """``path`` (from :func:`lasting_temp_file`) is kept or removed by its owner now."""
+    process.guard_file(path, guarded=False)
+
+
 @contextlib.contextmanager
 def run_scope() -> Iterator[Path]:
     """The run's temporary root for the block; everything of the run is gone afterwards."""
@@ -82,7 +100,7 @@ def run_scope() -> Iterator[Path]:
                 _ROOT = None
                 tempfile.tempdir = _PREVIOUS_TEMPDIR
         if last:
-            process.kill_all()
+            process.kill_all(refuse_new=False)  # nothing of the run outlives it
             process.stop_guardian()
             shutil.rmtree(root, ignore_errors=True)
             process.allow_new()

@@ -58,8 +58,8 @@ def _slow_policy_repo(root: Path) -> None:
 
 
 @pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs /proc")
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL],
-                         ids=["SIGTERM", "SIGINT", "SIGKILL"])
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGKILL],
+                         ids=["SIGTERM", "SIGINT", "SIGHUP", "SIGKILL"])
 @pytest.mark.parametrize("stage", ["render", "policy"])
 def test_a_signal_ends_the_run_and_leaves_nothing_behind(stage: str, signum: int,
                                                          tmp_path: Path) -> None:
@@ -82,8 +82,8 @@ def test_a_signal_ends_the_run_and_leaves_nothing_behind(stage: str, signum: int
     if signum == signal.SIGINT:
         assert proc.returncode == 130
         assert ended < INTERRUPT_BOUND, f"Ctrl-C took {ended:.1f}s to end the run"
-    elif signum == signal.SIGTERM:
-        assert proc.returncode == 128 + signal.SIGTERM
+    elif signum in (signal.SIGTERM, signal.SIGHUP):
+        assert proc.returncode == 128 + signum
     else:
         assert proc.returncode == -signal.SIGKILL
 
@@ -100,3 +100,18 @@ def test_a_finished_run_leaves_no_temporary_folder(tmp_path: Path) -> None:
     assert proc.returncode in (0, 1), err.decode()[-2000:]
     assert wait_until_gone(tmpdir) == []
     assert leftovers(tmpdir) == []
+
+
+def test_the_log_of_an_opa_that_died_on_its_own_is_kept_and_named(tmp_path: Path) -> None:
+    root, tmpdir = tmp_path / "repo", tmp_path / "tmp"
+    _slow_policy_repo(root)
+    proc = start_cli(root, tmpdir, "--policy-timeout", "600")
+    opa = wait_for_busy_child(proc, tmpdir, ("opa",), busy=1.5)
+    os.kill(opa, signal.SIGKILL)  # not the run's doing: its log explains the error
+    _, err = proc.communicate(timeout=END_BOUND)
+    assert proc.returncode == 2, err.decode()
+    log = Path(err.decode().rsplit("(log: ", 1)[1].split(")", 1)[0])
+    assert log.is_file()
+    assert log.parent == tmpdir
+    assert wait_until_gone(tmpdir) == []
+    assert leftovers(tmpdir) == [log.name]

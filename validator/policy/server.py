@@ -40,6 +40,7 @@ from validator.policy.command import (
     startup_errors,
 )
 from validator.policy.settings import RegoVersion
+from validator.run_scope import lasting_temp_file, settle
 from validator.sandbox import DEFAULT_MEMORY_LIMIT, format_size, out_of_memory
 from validator.tools import Tool, require_tool
 
@@ -162,8 +163,8 @@ def local_opa_server(*, rego_version: RegoVersion, policy_files: Sequence[str] =
     opa = require_tool(Tool.OPA)
     handled = _install_handlers()
     own_log = log_path is None
-    if log_path is None:
-        log_path = _empty_temp_file(prefix="gitops-validator-opa-", suffix=".log")
+    if log_path is None:  # outside the run's root: kept when it explains an error
+        log_path = lasting_temp_file(prefix="gitops-validator-opa-", suffix=".log")
     server: LocalServer | None = None
     crashed = alive = False
     token = secrets.token_urlsafe(32)
@@ -209,19 +210,21 @@ def local_opa_server(*, rego_version: RegoVersion, policy_files: Sequence[str] =
         if server is not None:
             with _LOCK:  # exited, and not stopped by us (a signal handler stops and forgets it)
                 crashed = crashed or (server.process.poll() is not None
-                                      and server.process in _RUNNING)
+                                      and server.process in _RUNNING
+                                      and not process.stopping())  # not killed by a signal
             _release(server.process)
-        if own_log and not crashed:
-            with contextlib.suppress(OSError):
-                log_path.unlink()
+        if own_log:
+            _settle_log(log_path, keep=crashed)
         for signum in handled:
             signal.signal(signum, signal.SIG_DFL)
 
 
-def _empty_temp_file(*, prefix: str, suffix: str) -> Path:
-    fd, name = tempfile.mkstemp(prefix=prefix, suffix=suffix)
-    os.close(fd)
-    return Path(name)
+def _settle_log(log_path: Path, *, keep: bool) -> None:
+    """Keep the log when it explains an error (its path is in the message), else remove it."""
+    if not keep:
+        with contextlib.suppress(OSError):
+            log_path.unlink()
+    settle(log_path)
 
 
 def _check_capabilities(opa: Path, *, rego_version: RegoVersion, policy_files: Sequence[str],
