@@ -73,11 +73,17 @@ _REGISTRY = _Registry()
 
 
 def _close_guardian_in_child() -> None:
-    """A forked worker must not hold the guardian's input open (its end would never come)."""
+    """A forked worker must not hold the guardian's input open (its end would never come).
+
+    The descriptor is pointed at /dev/null rather than closed, so that the worker's copy
+    of the file object never closes a descriptor number reused for something else.
+    """
     guardian = _REGISTRY.guardian
     if guardian is not None and guardian.stdin is not None:
         with contextlib.suppress(OSError, ValueError):
-            os.close(guardian.stdin.fileno())
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, guardian.stdin.fileno())
+            os.close(null)
 
 
 os.register_at_fork(after_in_child=_close_guardian_in_child)
@@ -322,10 +328,15 @@ def start_guardian(root: Path) -> None:
     """Start the guardian of the run whose temporary root is ``root`` (see
     :mod:`validator.guardian`); children started from now on get ``TMPDIR=root``."""
     script = Path(__file__).with_name("guardian.py")
-    guardian = subprocess.Popen(
-        [sys.executable, "-I", "-S", str(script), str(root)], stdin=subprocess.PIPE,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-        env=scrubbed_env())
+    try:
+        guardian: subprocess.Popen[bytes] | None = subprocess.Popen(
+            [sys.executable, "-I", "-S", str(script), str(root)], stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            env=scrubbed_env())
+    except OSError as exc:  # the run goes on; only a SIGKILL of ours would leave things
+        _LOGGER.warning("No guardian for this run (%s): if the validator is killed, its "
+                        "temporary folder %s stays", exc, root)
+        guardian = None
     with _REGISTRY.lock:
         _REGISTRY.guardian = guardian
         _REGISTRY.temp_root = root

@@ -100,22 +100,29 @@ def _libc() -> ctypes.CDLL | None:
     return ctypes.CDLL(None, use_errno=True)
 
 
+def _within_ours(kind: int, wanted: int) -> int:
+    """``wanted``, or the lower hard limit this process already has (raising one fails)."""
+    hard = resource.getrlimit(kind)[1]
+    return wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+
+
 def child_setup(setup: ChildSetup) -> Callable[[], None]:
     """The function :mod:`subprocess` runs in the child before ``exec``."""
     libc = _libc()
     prctl = libc.prctl if libc is not None else None
     unshare = libc.unshare if libc is not None else None
+    limits = [] if setup.memory_limit is None else [
+        (kind, _within_ours(kind, setup.memory_limit + extra))
+        for kind, extra in ((resource.RLIMIT_DATA, 0),
+                            (resource.RLIMIT_AS, ADDRESS_SPACE_HEADROOM))]
 
     def in_child() -> None:
         if prctl is not None:
             prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
             if os.getppid() != setup.parent_pid:  # the parent died before prctl
                 os._exit(1)
-        if setup.memory_limit is not None:
-            data = setup.memory_limit
-            resource.setrlimit(resource.RLIMIT_DATA, (data, data))
-            space = data + ADDRESS_SPACE_HEADROOM
-            resource.setrlimit(resource.RLIMIT_AS, (space, space))
+        for kind, limit in limits:
+            resource.setrlimit(kind, (limit, limit))
         if setup.unshare_flags and unshare is not None:
             if unshare(setup.unshare_flags) != 0:
                 raise OSError(ctypes.get_errno(), "unshare failed")

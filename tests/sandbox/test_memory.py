@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -82,3 +84,15 @@ def test_the_limits_come_from_flags_and_environment(tmp_path: Path) -> None:
     result = runner.invoke(main, ["check", str(tmp_path), "--render-memory-limit", "lots"])
     assert result.exit_code == 2
     assert "memory limit 'lots'" in result.output
+
+
+def test_a_lower_limit_inherited_from_the_caller_is_kept_not_an_error(tmp_path: Path) -> None:
+    """A CI job already under ``ulimit -v`` below ours: the child gets the lower bound."""
+    script = ("import resource, sys\n"
+              "resource.setrlimit(resource.RLIMIT_AS, (3 * 1024**3, 3 * 1024**3))\n"
+              "from validator.process import Command, run\n"
+              "out = run(Command(args=('sh', '-c', 'ulimit -v; ulimit -d'),"
+              f" memory_limit={1536 * 1024**2})).stdout.decode().split()\n"
+              "print(*out)\n")
+    result = run(Command(args=(sys.executable, "-c", script), env={"PYTHONPATH": os.pathsep.join(sys.path)}))
+    assert result.stdout.decode().split() == [str(3 * 1024**2), str(1536 * 1024)]

@@ -115,3 +115,4 @@ def test_the_log_of_an_opa_that_died_on_its_own_is_kept_and_named(tmp_path: Path
     assert log.parent == tmpdir
     assert wait_until_gone(tmpdir) == []
     assert leftovers(tmpdir) == [log.name]
+
