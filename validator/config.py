@@ -23,6 +23,7 @@ from validator.render import RenderSettings
 from validator.repo_config import RepoConfig
 from validator.report import OutputFormat
 from validator.rule_levels import RuleOverride, merge_rule_levels, parse_rule_flags
+from validator.sandbox import parse_size
 from validator.schema import SchemaEngineName, SchemaSettings
 
 #: The file that marks a repository root and configures the validator.
@@ -181,6 +182,7 @@ def resolve_check_settings(options: Mapping[str, Any], *, explicit: set[str], ro
             jobs=int(pick("jobs")), kubernetes_version=version,
             timeout=float(pick("render_timeout")),
             include_helm_tests=bool(pick("include_helm_tests")),
+            memory_limit=parse_size(str(pick("render_memory_limit"))),
             load_options=LoadOptions(strict=strict,
                                      skip_non_kubernetes=bool(pick("skip_non_kubernetes")))),
         schema=schema, policy=policy, fail_on=FailOn(pick("fail_on")), notes=tuple(notes),
@@ -228,4 +230,6 @@ def _policy_settings(pick: Callable[[str], Any], root: Path, notes: list[Skipped
         policy_dirs=dirs, namespaces=namespaces, all_namespaces=bool(pick("all_namespaces")),
         data_paths=_dirs(pick("data_paths"), root), combine=bool(pick("combine")),
         rego_version=RegoVersion(pick("rego_version")), opa_url=pick("opa_url") or None,
-        opa_token=pick("opa_token") or None, timeout=float(pick("policy_timeout")))
+        opa_token=pick("opa_token") or None, timeout=float(pick("policy_timeout")),
+        memory_limit=parse_size(str(pick("policy_memory_limit"))),
+        allow_network=bool(pick("policy_network")))

@@ -36,6 +36,15 @@ class CommandTimeoutError(CommandError):
     """An external command ran longer than its time limit."""
 
 
+class CommandMemoryError(CommandError):
+    """An external command was stopped by its memory limit."""
+
+    def __init__(self, message: str, *, stderr: str = "", returncode: int | None = None,
+                 limit: int) -> None:
+        super().__init__(message, stderr=stderr, returncode=returncode)
+        self.limit = limit
+
+
 class SchemaError(ValidatorError):
     """A schema catalog or schema engine could not be used."""
 

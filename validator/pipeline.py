@@ -22,6 +22,7 @@ from validator.render import RenderResult, TargetKind, TargetPlan, discover_targ
 from validator.render.coverage import coverage_findings
 from validator.render.unchecked import ignored_file, unrendered_agent_sources
 from validator.rule_levels import apply_rule_levels, check_rule_ids
+from validator.run_scope import run_scope
 from validator.schema import SchemaEngineName, SchemaSettings, validate_schemas
 from validator.stages import Progress, Stage, StageTiming, log_timings, stage_progress, timed_stage
 from validator.tools import Tool, find_tool, tool_version
@@ -48,8 +49,9 @@ def run_check(settings: CheckSettings, *, progress: Progress | None = None) -> R
     The cyclic garbage collector is paused for the run: the documents are hundreds of
     thousands of long-lived acyclic containers, and rescanning them on every automatic
     collection made locating findings several times slower (see ``gc_paused``).
+    Every process and temporary file of the run ends with it (``run_scope``).
     """
-    with gc_paused():
+    with gc_paused(), run_scope():
         collected = _Collected()
         try:
             return _run_check(settings, progress, collected)

@@ -15,7 +15,7 @@ DOCS = [ROOT / "README.md", ROOT / "examples" / "README.md", *sorted((ROOT / "do
 
 #: Flags of the other tools the docs describe (helm, opa), named there on purpose.
 OTHER_TOOLS = {"--include-crds", "--kube-version", "--server", "--skip-version-check",
-               "--skip-schema-validation", "--load-restrictor", "--capabilities",
+               "--skip-schema-validation", "--load-restrictor", "--capabilities", "--current",
                "--v0-compatible", "--coverage"}
 
 _FLAG = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*")

@@ -66,6 +66,9 @@ def _paths_option(func: Any) -> Any:
 @click.option("--include-helm-tests", is_flag=True,
               help="Check Helm test hooks (helm.sh/hook: test) too; by default they are skipped, "
               "as Argo CD and Flux do not apply them.")
+@click.option("--render-memory-limit", default="1.5GiB", envvar=f"{ENV}RENDER_MEMORY_LIMIT",
+              metavar="SIZE", help="Memory one helm template or kustomize build may use "
+              "(e.g. 512MiB, 2GiB); more is a finding on the target.")
 @click.option("--skip-non-kubernetes", is_flag=True,
               help="Report YAML without apiVersion/kind as skipped instead of as an error.")
 @click.option("--kubernetes-version", "-k", default="1.35", envvar=f"{ENV}KUBERNETES_VERSION",
@@ -104,6 +107,11 @@ def _paths_option(func: Any) -> Any:
               help="Bearer token for --opa-url (prefer the environment variable).")
 @click.option("--policy-timeout", type=click.FloatRange(min=1), default=60.0,
               help="Seconds policy evaluation may take.")
+@click.option("--policy-memory-limit", default="1.5GiB", envvar=f"{ENV}POLICY_MEMORY_LIMIT",
+              metavar="SIZE", help="Memory the local OPA server may use.")
+@click.option("--policy-network/--no-policy-network", default=False,
+              envvar=f"{ENV}POLICY_NETWORK",
+              help="Allow policies network builtins (http.send, net.lookup_ip_addr).")
 @click.option("--no-policy", is_flag=True, help="Skip policy evaluation (schemas only).")
 @click.option("--rule", "rules", multiple=True, callback=comma_list, metavar="ID=LEVEL",
               help="Turn a rule off or re-level it: K8S-016=off, K8S-005=error "

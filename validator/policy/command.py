@@ -29,7 +29,7 @@ allow if input.identity == {token}
 
 #: ``policies/x.rego:12: rego_type_error: ...`` as OPA prints load and compile errors,
 #: the first one possibly after ``error: initialization error: 1 error occurred: ``.
-_HEADER = re.compile(r"^error: .*? occurred(?: during loading)?:\s*")
+_HEADER = re.compile(r"^(?:error: .*?|\d+ errors?) occurred(?: during loading)?:\s*")
 _ERROR_LINE = re.compile(r"^[^\s{].*?:\d+: [a-z_]+: .*$")  # not OPA's JSON log lines
 
 
@@ -44,8 +44,11 @@ def module_arg(path: str) -> str:
 
 
 def opa_run_command(opa: Path, *, port: int, rego_version: RegoVersion, authz: Path,
-                    policy_files: Sequence[str], cwd: Path | None) -> process.Command:
-    """``opa run --server`` on ``127.0.0.1:port`` with the authz policy and ``policy_files``."""
+                    policy_files: Sequence[str], cwd: Path | None,
+                    memory_limit: int | None = None) -> process.Command:
+    """``opa run --server`` on ``127.0.0.1:port`` with the authz policy and ``policy_files``,
+    using at most ``memory_limit`` bytes of memory. (Not in a network namespace: it must
+    listen on our loopback.)"""
     args = [str(opa), "run", "--server", "--addr", f"127.0.0.1:{port}",
             "--skip-version-check", "--log-level", "error", "--shutdown-grace-period", "1",
             "--authentication=token", "--authorization=basic"]
@@ -55,7 +58,23 @@ def opa_run_command(opa: Path, *, port: int, rego_version: RegoVersion, authz: P
         case RegoVersion.V1:
             pass
     args += [str(authz), *(module_arg(p) for p in policy_files)]
-    return process.Command(args=tuple(args), cwd=cwd)
+    return process.Command(args=tuple(args), cwd=cwd, memory_limit=memory_limit)
+
+
+def opa_check_command(opa: Path, *, rego_version: RegoVersion, capabilities: Path,
+                      policy_files: Sequence[str], cwd: Path | None,
+                      memory_limit: int | None = None) -> process.Command:
+    """``opa check`` of ``policy_files`` against ``capabilities`` (``opa run`` has no such
+    flag, so the server's policies are checked by this command before it starts)."""
+    args = [str(opa), "check", "--capabilities", str(capabilities)]
+    match rego_version:
+        case RegoVersion.V0:
+            args.append("--v0-compatible")
+        case RegoVersion.V1:
+            pass
+    args += [module_arg(p) for p in policy_files]
+    return process.Command(args=tuple(args), cwd=cwd, memory_limit=memory_limit,
+                           isolate_network=True, timeout=120)
 
 
 def startup_errors(log_text: str) -> list[str]:

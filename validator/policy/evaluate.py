@@ -66,7 +66,8 @@ def opa_session(settings: PolicySettings, *, run_id: str, policy_files: Sequence
             session.close()
         return
     with local_opa_server(rego_version=settings.rego_version, policy_files=policy_files,
-                          cwd=root) as server:
+                          cwd=root, allow_network=settings.allow_network,
+                          memory_limit=settings.memory_limit) as server:
         session = OpaSession(server.url, token=server.token, timeout=settings.timeout,
                              describe_exit=lambda: server.exit_reason(wait=1.0), id_prefix=prefix)
         for display in policy_files:

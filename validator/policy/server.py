@@ -31,9 +31,17 @@ from typing import TYPE_CHECKING
 from opa_client import OpaClient
 
 from validator import process
-from validator.errors import PolicyError
-from validator.policy.command import authz_policy, opa_run_command, startup_errors
+from validator.errors import CommandError, PolicyError
+from validator.policy.capabilities import NETWORK_HINT, capabilities_json, uses_network_builtin
+from validator.policy.command import (
+    authz_policy,
+    opa_check_command,
+    opa_run_command,
+    startup_errors,
+)
 from validator.policy.settings import RegoVersion
+from validator.run_scope import lasting_temp_file, settle
+from validator.sandbox import DEFAULT_MEMORY_LIMIT, format_size, out_of_memory
 from validator.tools import Tool, require_tool
 
 if TYPE_CHECKING:  # only the type: processes are started by validator.process
@@ -60,6 +68,8 @@ class LocalServer:
     """The ``opa`` process (see :func:`exit_reason`)."""
     log_path: Path
     """Where its output goes."""
+    memory_limit: int | None = None
+    """The memory bound it runs with (to name it when OPA runs out)."""
 
     def exit_reason(self, *, wait: float = 0.0) -> str | None:
         """Why the server is gone (exit code, last log lines), or None if it still runs after
@@ -70,6 +80,9 @@ class LocalServer:
         if code is None:
             return None
         tail = _log_tail(self.log_path)
+        if self.memory_limit is not None and out_of_memory(_log_text(self.log_path)):
+            return (f"OPA used more than {format_size(self.memory_limit)} of memory and was "
+                    f"stopped (limit: --policy-memory-limit; log: {self.log_path})")
         return f"OPA exited with code {code}" + (f": {tail}" if tail else "") + \
             f" (log: {self.log_path})"
 
@@ -135,22 +148,23 @@ def _wait_healthy(server: LocalServer, port: int) -> bool:
 
 @contextlib.contextmanager
 def local_opa_server(*, rego_version: RegoVersion, policy_files: Sequence[str] = (),
-                     cwd: Path | None = None,
-                     log_path: Path | None = None) -> Iterator[LocalServer]:
+                     cwd: Path | None = None, log_path: Path | None = None,
+                     allow_network: bool = False,
+                     memory_limit: int | None = DEFAULT_MEMORY_LIMIT) -> Iterator[LocalServer]:
     """Start ``opa run --server`` on a free loopback port and stop it however the block ends.
 
     ``policy_files`` (paths relative to ``cwd``, or absolute) are loaded at startup;
     their load and compile errors raise :class:`PolicyError` naming file and line.
     Without ``log_path`` the output goes to a temporary file, deleted afterwards unless
     OPA exited on its own (then it is kept and its path is in the error message).
+    Policies get no network builtins unless ``allow_network`` (see
+    :mod:`validator.policy.capabilities`); OPA's memory is bounded by ``memory_limit``.
     """
     opa = require_tool(Tool.OPA)
     handled = _install_handlers()
     own_log = log_path is None
-    if log_path is None:
-        fd, name = tempfile.mkstemp(prefix="gitops-validator-opa-", suffix=".log")
-        os.close(fd)
-        log_path = Path(name)
+    if log_path is None:  # outside the run's root: kept when it explains an error
+        log_path = lasting_temp_file(prefix="gitops-validator-opa-", suffix=".log")
     server: LocalServer | None = None
     crashed = alive = False
     token = secrets.token_urlsafe(32)
@@ -159,15 +173,19 @@ def local_opa_server(*, rego_version: RegoVersion, policy_files: Sequence[str] =
     try:
         with os.fdopen(fd, "w") as out:  # mode 0600: only we can read the token
             out.write(authz_policy(token))
+        if not allow_network and policy_files:
+            _check_capabilities(opa, rego_version=rego_version, policy_files=policy_files,
+                                cwd=cwd, memory_limit=memory_limit)
         for _attempt in range(3):  # another process may grab the port between probe and bind
             port = _free_port()
             command = opa_run_command(opa, port=port, rego_version=rego_version, authz=authz,
-                                      policy_files=policy_files, cwd=cwd)
+                                      policy_files=policy_files, cwd=cwd,
+                                      memory_limit=memory_limit)
             proc = process.start(command, log_path=log_path)
             with _LOCK:
                 _RUNNING.add(proc)
             server = LocalServer(url=f"http://127.0.0.1:{port}", token=token, process=proc,
-                                 log_path=log_path)
+                                 log_path=log_path, memory_limit=memory_limit)
             if _wait_healthy(server, port):
                 break
             alive = proc.poll() is None  # running but never healthy, or exited
@@ -176,7 +194,8 @@ def local_opa_server(*, rego_version: RegoVersion, policy_files: Sequence[str] =
                 break
         if server is None or server.process.poll() is not None:
             if errors := startup_errors(_log_text(log_path)):
-                raise PolicyError("; ".join(errors))
+                hint = [NETWORK_HINT] if any(map(uses_network_builtin, errors)) else []
+                raise PolicyError("; ".join(errors + hint))
             crashed = True
             reason = server.exit_reason() if server and not alive else None
             raise PolicyError("OPA server did not start: " + (
@@ -191,13 +210,41 @@ def local_opa_server(*, rego_version: RegoVersion, policy_files: Sequence[str] =
         if server is not None:
             with _LOCK:  # exited, and not stopped by us (a signal handler stops and forgets it)
                 crashed = crashed or (server.process.poll() is not None
-                                      and server.process in _RUNNING)
+                                      and server.process in _RUNNING
+                                      and not process.stopping())  # not killed by a signal
             _release(server.process)
-        if own_log and not crashed:
-            with contextlib.suppress(OSError):
-                log_path.unlink()
+        if own_log:
+            _settle_log(log_path, keep=crashed)
         for signum in handled:
             signal.signal(signum, signal.SIG_DFL)
+
+
+def _settle_log(log_path: Path, *, keep: bool) -> None:
+    """Keep the log when it explains an error (its path is in the message), else remove it."""
+    if not keep:
+        with contextlib.suppress(OSError):
+            log_path.unlink()
+    settle(log_path)
+
+
+def _check_capabilities(opa: Path, *, rego_version: RegoVersion, policy_files: Sequence[str],
+                        cwd: Path | None, memory_limit: int | None) -> None:
+    """Raise a :class:`PolicyError` naming file and line for a policy that calls a network
+    builtin (other compile errors are left to the server, which reports them the same way)."""
+    fd, name = tempfile.mkstemp(prefix="gitops-validator-capabilities-", suffix=".json")
+    capabilities = Path(name)
+    try:
+        with os.fdopen(fd, "w") as out:
+            out.write(capabilities_json(allow_network=False, opa=opa))
+        process.run(opa_check_command(opa, rego_version=rego_version, capabilities=capabilities,
+                                      policy_files=policy_files, cwd=cwd,
+                                      memory_limit=memory_limit))
+    except CommandError as exc:
+        errors = startup_errors(exc.stderr)
+        if any(map(uses_network_builtin, errors)):
+            raise PolicyError("; ".join([*errors, NETWORK_HINT])) from exc
+    finally:
+        capabilities.unlink(missing_ok=True)
 
 
 def _release(proc: Popen[bytes]) -> None:

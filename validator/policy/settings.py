@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from validator.sandbox import DEFAULT_MEMORY_LIMIT
+
 
 class RegoVersion(enum.StrEnum):
     """Which Rego syntax the policies are written in."""
@@ -44,6 +46,10 @@ class PolicySettings:
     """Bearer token for ``opa_url``; never logged."""
     timeout: float = 60.0
     """Seconds allowed for each request to OPA (the evaluation query included)."""
+    memory_limit: int | None = DEFAULT_MEMORY_LIMIT
+    """Bytes of memory the local OPA server may use (``--policy-memory-limit``)."""
+    allow_network: bool = False
+    """Let policies use network builtins such as ``http.send`` (``--policy-network``)."""
 
     def __repr__(self) -> str:
         # The token must never reach a log line or traceback.
@@ -52,4 +58,5 @@ class PolicySettings:
         return (f"PolicySettings(policy_dirs={self.policy_dirs!r}, namespaces={self.namespaces!r}, "
                 f"all_namespaces={self.all_namespaces!r}, data_paths={self.data_paths!r}, "
                 f"combine={self.combine!r}, rego_version={self.rego_version!r}, "
-                f"opa_url={url!r}, opa_token={token!r}, timeout={self.timeout!r})")
+                f"opa_url={url!r}, opa_token={token!r}, timeout={self.timeout!r}, "
+                f"memory_limit={self.memory_limit!r}, allow_network={self.allow_network!r})")

@@ -28,6 +28,7 @@ from validator.policy.testing_result import (
     TestOutcome,
 )
 from validator.process import Command, run
+from validator.sandbox import DEFAULT_MEMORY_LIMIT
 from validator.tools import Tool, require_tool, tool_version
 
 __all__ = [
@@ -87,7 +88,8 @@ def run_policy_tests(
 
 
 def _run_opa(args: tuple[str, ...], timeout: float) -> bytes:
-    result = run(Command(args=args, timeout=timeout, ok_codes=_OK_CODES | {1}))
+    result = run(Command(args=args, timeout=timeout, ok_codes=_OK_CODES | {1},
+                         memory_limit=DEFAULT_MEMORY_LIMIT))
     if result.returncode == 1:
         raise PolicyError(_compile_error(result.stderr))
     return result.stdout

@@ -17,13 +17,15 @@ from pathlib import Path
 from typing import assert_never
 
 from validator.errors import ValidatorError
-from validator.model import Engine, Finding, Location, Severity
+from validator.model import Engine, Finding, Location, Severity, Skipped
+from validator.process import network_isolation
 from validator.render.budget import spend_run_budget
 from validator.render.helm import render_helm
 from validator.render.kustomize import render_kustomize
 from validator.render.plain import render_plain
 from validator.render.settings import RenderResult, RenderSettings, merge_results
 from validator.render.targets import Target, TargetKind, TargetPlan
+from validator.sandbox import NetworkIsolation
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -119,10 +121,20 @@ def render_targets(plan: TargetPlan, settings: RenderSettings, *, root: Path,
                 future.cancel()
             raise
     files = {path for target in targets for path in target.inputs}
-    planned = RenderResult(findings=plan.findings)
+    planned = RenderResult(findings=plan.findings, skipped=_isolation_notes(targets))
     rendered = spend_run_budget(targets, [r or RenderResult() for r in results],
                                 settings.load_options.limits)
     return merge_results([planned, *rendered], files)
+
+
+def _isolation_notes(targets: tuple[Target, ...]) -> tuple[Skipped, ...]:
+    """Say once when helm and kustomize ran without a network namespace of their own."""
+    if all(t.kind is TargetKind.PLAIN for t in targets) or \
+            network_isolation() is not NetworkIsolation.NONE:
+        return ()
+    return (Skipped(path=".", reason="renders ran without network isolation: the kernel allows "
+                    "no network namespace here, so only proxy settings that lead nowhere keep "
+                    "helm and kustomize off the network (loopback stays reachable)"),)
 
 
 def _render_batch(batch: list[Target], root: Path, settings: RenderSettings) -> list[RenderResult]:

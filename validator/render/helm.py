@@ -29,6 +29,7 @@ from validator.render.helm_time import fixed_times, utc_now
 from validator.render.helm_values_schema import check_values_schema
 from validator.render.namespaces import cluster_scoped_crds, in_release_namespace
 from validator.render.paths import escaping_symlinks, inside_root, repo_relative
+from validator.render.sandbox_findings import memory_finding, network_finding
 from validator.render.screen import screen_inputs
 from validator.render.settings import RenderResult, RenderSettings
 from validator.render.sourcemap import parse_text
@@ -68,7 +69,7 @@ def render_helm(target: Target, *, root: Path, settings: RenderSettings) -> Rend
             if functions.random or functions.time:  # a second render shows what is random
                 outputs.append(run(command).stdout)
         except CommandError as exc:
-            return RenderResult(findings=(_template_error(exc, target, root), *values_schema.findings),
+            return RenderResult(findings=(_failure(exc, target, root), *values_schema.findings),
                                 skipped=values_schema.skipped, files_read=files, targets=1)
     result = _documents(outputs, target, root, settings, clock=utc_now() if functions.time else None)
     return replace(result, findings=(*result.findings, *values_schema.findings),
@@ -114,7 +115,8 @@ def helm_command(target: Target, *, root: Path, settings: RenderSettings, home: 
            "HELM_CONFIG_HOME": f"{home}/config", "HELM_DATA_HOME": f"{home}/data",
            "HELM_PLUGINS": f"{home}/plugins"}
     return Command(args=tuple(args), cwd=home, env=env, timeout=settings.timeout,
-                   max_output=settings.max_output_bytes)
+                   max_output=settings.max_output_bytes, memory_limit=settings.memory_limit,
+                   isolate_network=True)
 
 
 def _missing_dependencies(root: Path, chart: str) -> list[Finding]:
@@ -140,6 +142,18 @@ def _missing_dependencies(root: Path, chart: str) -> list[Finding]:
                                  "rendering uses no network: run `helm dependency build` and "
                                  "commit the chart archive"))
     return findings
+
+
+def _failure(exc: CommandError, target: Target, root: Path) -> Finding:
+    """The finding for a failed ``helm template``: the sandbox's limits first."""
+    what = f"helm template ({target.name})"
+    chart = f"{target.path}/Chart.yaml"
+    schema = f"{target.path}/values.schema.json"
+    asked = schema if "specifications of the schema" in exc.stderr and (root / schema).is_file() \
+        else chart
+    return (memory_finding(exc, what=what, path=chart)
+            or network_finding(exc, what=what, path=asked, root=root, inputs=target.inputs)
+            or _template_error(exc, target, root))
 
 
 def _template_error(exc: CommandError, target: Target, root: Path) -> Finding:

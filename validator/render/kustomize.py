@@ -34,6 +34,7 @@ from validator.render.kustomization import Kustomization
 from validator.render.kustomization_reader import read_tree
 from validator.render.kustomize_map import KustomizeLocator, Origin
 from validator.render.paths import inside_root, repo_relative
+from validator.render.sandbox_findings import memory_finding, network_finding
 from validator.render.screen import screen_inputs
 from validator.render.settings import RenderResult, RenderSettings
 from validator.render.sourcemap import SourceFiles
@@ -73,6 +74,11 @@ def render_kustomize(target: Target, *, root: Path, settings: RenderSettings) ->
             output = run(command).stdout
         except CommandError as exc:
             path, line = _blame(exc, tree, real_root, root)
+            what = f"kustomize build {target.path}"
+            stopped = (memory_finding(exc, what=what, path=tree[0].path)
+                       or network_finding(exc, what=what, path=path, root=root, inputs=files))
+            if stopped is not None:
+                return RenderResult(findings=(stopped,), files_read=len(files), targets=1)
             message = _clean_message(exc, real_root, wrapper)
             return RenderResult(findings=(_finding(path, line, "render/kustomize-failed",
                                                    f"kustomize build {target.path} failed: "
@@ -92,6 +98,7 @@ def kustomize_command(wrapper: Path, *, settings: RenderSettings, home: Path) ->
         args=(str(require_tool(Tool.KUSTOMIZE)), "build", str(wrapper),
               "--load-restrictor", "LoadRestrictionsRootOnly"),
         cwd=wrapper, timeout=settings.timeout, max_output=settings.max_output_bytes,
+        memory_limit=settings.memory_limit, isolate_network=True,
         env={"HOME": str(home), "XDG_CONFIG_HOME": str(home),
              "KUSTOMIZE_PLUGIN_HOME": f"{home}/no-plugins"})
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from validator.load import Document, LoadOptions
 from validator.load.safety import Expansion
 from validator.model import Finding, Skipped
+from validator.sandbox import DEFAULT_MEMORY_LIMIT
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -19,6 +20,9 @@ class RenderSettings:
     """Seconds one ``helm template`` / ``kustomize build`` may run (``--render-timeout``)."""
     max_output_bytes: int = 64 * 1024 * 1024
     """Largest render output accepted, in bytes."""
+    memory_limit: int | None = DEFAULT_MEMORY_LIMIT
+    """Bytes of memory one ``helm template`` / ``kustomize build`` may use
+    (``--render-memory-limit``; None: unbounded)."""
     kubernetes_version: str = "1.31.0"
     """Passed to ``helm template --kube-version`` (``--kubernetes-version``)."""
     load_options: LoadOptions = field(default_factory=LoadOptions)

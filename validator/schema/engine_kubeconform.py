@@ -21,6 +21,7 @@ from typing import Any
 from validator.errors import SchemaError
 from validator.load import Document
 from validator.process import Command, run
+from validator.sandbox import DEFAULT_MEMORY_LIMIT
 from validator.schema.catalog import SchemaCatalog
 from validator.schema.jsonvalue import NotJsonError, json_text
 from validator.schema.kubeconform_errors import parse_causes
@@ -100,7 +101,8 @@ def run_kubeconform(catalog: SchemaCatalog, documents: Sequence[Document], *, jo
                 "".join(f"---\n{text}\n" for _, text in batch.values()), encoding="utf-8")
         command = kubeconform_command(catalog, names, jobs=jobs, group=group)
         result = run(Command(args=command.args, cwd=Path(temp), ok_codes=command.ok_codes,
-                             timeout=command.timeout))
+                             timeout=command.timeout, memory_limit=DEFAULT_MEMORY_LIMIT,
+                             isolate_network=True))
     try:
         report = json.loads(result.stdout)
     except ValueError as exc:
