@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from tests.hostile.gallery import hostile
 
-_ODD_NAMES = [
+_ODD_NAMES: list[dict[str, Any]] = [
     {"name": {"nested": ["not", "a", "string"]}},
     {"name": ["a", "list"]},
     {"name": "dup"},
@@ -24,7 +25,7 @@ def hostile_names(folder: Path) -> None:
     """Containers whose ``name`` is a mapping, a list, a duplicate, a 20,000-character string or
     text that imitates a field key, a position and an ANSI escape; each has a schema error
     below it, whose field key walks through the odd name."""
-    containers = [dict(item, image="nginx:1.27", ports=[{"containerPort": "eighty"}])
+    containers = [{**item, "image": "nginx:1.27", "ports": [{"containerPort": "eighty"}]}
                   for item in _ODD_NAMES]
     body = {"apiVersion": "apps/v1", "kind": "Deployment",
             "metadata": {"name": "odd-names", "namespace": "gallery"},
