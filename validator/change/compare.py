@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from validator.model import Finding, FindingStatus, Report, sort_findings
+from validator.model import Finding, FindingStatus, Report
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -42,7 +42,7 @@ def compare_findings(*, head: Sequence[Finding], base: Sequence[Finding],
     return Comparison(
         head=tuple(replace(finding, status=FindingStatus.EXISTING if i in existing
                            else FindingStatus.NEW) for i, finding in enumerate(head)),
-        fixed=sort_findings(fixed))
+        fixed=tuple(sorted(fixed, key=Finding.sort_key)))
 
 
 def compare_reports(*, head: Report, base: Report, renames: Mapping[str, str]) -> Report:
@@ -78,7 +78,7 @@ def _pair(head: _Indexed, base: _Indexed, renames: Mapping[str, str]
             matched.add(twins.pop())
         else:
             unmatched_base.append((i, finding))
-    free_head = [i for i, finding in sorted(head, key=lambda item: item[1].location.line)
+    free_head = [i for i, _ in sorted(head, key=lambda item: item[1].location.line)
                  if i not in matched]
     pairs = min(len(free_head), len(unmatched_base))
     return [*matched, *free_head[:pairs]], [i for i, _ in unmatched_base[pairs:]]
