@@ -7,26 +7,17 @@ only sequences the stages; each stage lives in its own package.
 
 from __future__ import annotations
 
-import enum
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import assert_never
 
+from validator.change.block import Block, blocks
 from validator.config import CheckSettings, FailOn, relative_to_root
 from validator.load import Document
 from validator.load.safety import gc_paused
 from validator.merge import merge_across_targets
-from validator.model import (
-    Finding,
-    FindingStatus,
-    Report,
-    Rule,
-    Skipped,
-    natural_path_key,
-    sort_findings,
-)
+from validator.model import Finding, Report, Rule, Skipped, natural_path_key, sort_findings
 from validator.policy.settings import PolicySettings
 from validator.render import RenderResult, TargetKind, TargetPlan, discover_targets, render_targets
 from validator.render.coverage import coverage_findings
@@ -163,30 +154,8 @@ def exit_code(report: Report, fail_on: FailOn) -> int:
     return 1 if threshold is not None and worst is not None and worst >= threshold else 0
 
 
-class Block(enum.StrEnum):
-    """``diff --block``: which findings of a compared report can decide the exit code."""
-
-    NEW = "new"
-    """Only the findings the change brings (the default)."""
-    ALL = "all"
-    """Every finding of the head, new or existing."""
-
-
-def blocks(finding: Finding, block: Block) -> bool:
-    """Whether ``finding`` counts for the exit code under ``block``: fixed findings never do,
-    and a finding without a status (not compared) always does."""
-    match finding.status:
-        case None | FindingStatus.NEW:
-            return True
-        case FindingStatus.EXISTING:
-            return block is Block.ALL
-        case FindingStatus.FIXED:
-            return False
-        case _:
-            assert_never(finding.status)
-
-
 def diff_exit_code(report: Report, fail_on: FailOn, block: Block) -> int:
-    """:func:`exit_code` of a compared report, counting only the findings ``block`` selects."""
+    """:func:`exit_code` of a compared report, counting only the findings ``block`` selects
+    (``new`` ones, or ``new`` and ``existing`` ones; never ``fixed`` ones)."""
     return exit_code(replace(report, findings=tuple(f for f in report.findings if blocks(f, block)),
                              fixed=()), fail_on)

@@ -6,9 +6,10 @@ from dataclasses import replace
 
 import pytest
 
+from validator.change.block import Block
 from validator.config import FailOn
 from validator.model import Engine, Finding, FindingStatus, Location, Report, Severity
-from validator.pipeline import Block, diff_exit_code
+from validator.pipeline import diff_exit_code
 
 ERROR = Finding(rule_id="K8S-001", severity=Severity.ERROR, message="runs privileged",
                 location=Location(path="a.yaml", line=3), engine=Engine.POLICY)

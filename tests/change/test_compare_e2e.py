@@ -6,9 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.change.trees import compare_trees, status_of, write_tree
+from validator.change.block import Block
 from validator.config import FailOn
 from validator.model import FindingStatus
-from validator.pipeline import Block, diff_exit_code
+from validator.pipeline import diff_exit_code
 
 NEW, EXISTING, FIXED = FindingStatus.NEW, FindingStatus.EXISTING, FindingStatus.FIXED
 
