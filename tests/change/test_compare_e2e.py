@@ -183,3 +183,22 @@ def test_identical_findings_are_matched_by_count(tmp_path: Path) -> None:
     report = compare_trees(base, head, {}, "--no-policy")
     statuses = sorted(str(status) for status, _, _ in status_of(report, "schema/type"))
     assert statuses == ["existing", "existing", "new"]
+
+
+def _with_volumes(volumes: str) -> str:
+    return deployment(APP.replace("privileged: true", "privileged: false")) + (
+        "      volumes:\n" + volumes)
+
+
+HOST_VOLUME = "        - name: docker\n          hostPath: {path: /var/run/docker.sock}\n"
+CACHE_VOLUME = "        - name: cache\n          emptyDir: {}\n"
+
+
+def test_a_volume_inserted_before_a_host_path_volume_keeps_it_existing(tmp_path: Path) -> None:
+    base = write_tree(tmp_path / "base", {"apps/web.yaml": _with_volumes(HOST_VOLUME)})
+    head = write_tree(tmp_path / "head", {"apps/web.yaml": _with_volumes(CACHE_VOLUME + HOST_VOLUME)})
+    report = compare_trees(base, head)
+    assert status_of(report, "K8S-008", message="volume 'docker'") == [
+        (EXISTING, "apps/web.yaml", 20)]
+    assert report.fixed == ()
+    assert {f.status for f in report.findings} == {EXISTING}
