@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import enum
 import functools
-import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+
+from validator.fingerprint import api_group, fingerprint_digest, normalise_message
 
 #: A field path: mapping keys are strings, sequence indexes are ints.
 FieldPath = tuple[str | int, ...]
@@ -107,6 +108,9 @@ class Location:
     """1-based column; 0 when unknown."""
     field_path: FieldPath = ()
     """The field within the resource the finding is about, if any."""
+    field_key: str = ""
+    """The field path with items of named lists written by name (``containers[name='app']``),
+    set by ``Document.locate``; what fingerprints use. Empty: the same as :attr:`field`."""
 
     def __post_init__(self) -> None:
         _escape_fields(self, "path")
@@ -153,6 +157,17 @@ class Rule:
     """A link explaining the rule and how to fix it."""
 
 
+class FindingStatus(enum.StrEnum):
+    """A finding of a compared change (``diff``): how the head stands against the base."""
+
+    NEW = "new"
+    """Found on the head, not on the base: the change brought it."""
+    EXISTING = "existing"
+    """Found on both sides (matched by fingerprint, renames followed)."""
+    FIXED = "fixed"
+    """Found on the base only: the change removed it."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class Finding:
     """One problem found in one place."""
@@ -179,6 +194,8 @@ class Finding:
     targets: tuple[str, ...] = ()
     """Every render target that produced this same finding, sorted (one finding on a base file
     reached through several overlays); empty for plain files and for a single target."""
+    status: FindingStatus | None = None
+    """New, existing or fixed when a base and a head were compared (``diff``); None for ``check``."""
 
     def __post_init__(self) -> None:
         _escape_fields(self, "message", "target")
@@ -197,28 +214,23 @@ class Finding:
 
     @property
     def fingerprint(self) -> str:
-        """An id that survives line moves: rule, file, resource identity, field path, message.
+        """An id that survives line moves, reformatting and items inserted in named lists.
 
-        The message is part of it because one rule may report several problems on one
-        field (requests and limits missing on one container); messages never quote
-        line numbers, so moving the object keeps the fingerprint. For a rendered object
-        the targets and the namespace are left out: overlays place one base object in
-        their own namespaces, and adding an overlay must not change the fingerprint of a
-        finding it shares with the others.
+        Rule, file, resource identity (API group, kind, name; the namespace only for plain
+        files, as overlays set their own), field key and normalised message: see
+        :mod:`validator.fingerprint` and docs/fingerprints.md.
         """
+        return self.fingerprint_at(self.location.path)
+
+    def fingerprint_at(self, path: str) -> str:
+        """The fingerprint this finding would have in the file ``path`` (a renamed file)."""
         resource = self.resource
-        if resource is not None and self.all_targets:
-            resource = ResourceRef(api_version=resource.api_version, kind=resource.kind,
-                                   name=resource.name)
-        parts = [
-            self.rule_id,
-            self.location.path,
-            repr(resource) if resource else "",
-            self.location.field,
-            self.message,
-            "",  # was the target: kept empty so that plain files' fingerprints did not change
-        ]
-        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
+        identity = "" if resource is None else "\x1e".join((
+            api_group(resource.api_version), resource.kind,
+            "" if self.all_targets else resource.namespace, resource.name))
+        return fingerprint_digest((self.rule_id, path, identity,
+                                   self.location.field_key or self.location.field,
+                                   normalise_message(self.message)))
 
 
 def natural_path_key(path: str) -> tuple[tuple[tuple[tuple[int, int | str], ...], ...], str]:
@@ -286,6 +298,12 @@ class Report:
     """Files and objects that were not checked, and why."""
     tool_versions: tuple[tuple[str, str], ...] = field(default=())
     """``(tool, version)`` pairs for the external tools used in the run."""
+    compared: bool = False
+    """True when a head was compared with a base (``diff``): every finding has a ``status``
+    and ``fixed`` lists the base findings the head no longer has."""
+    fixed: tuple[Finding, ...] = ()
+    """Base findings with no match on the head (status FIXED, base paths and lines), sorted;
+    never counted in :meth:`count` or :meth:`worst`."""
 
     def not_checked(self) -> tuple[tuple[str, str, int], ...]:
         """``(unit, group, count)`` of everything skipped, one per unit and group, sorted

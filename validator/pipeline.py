@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from validator.change.block import Block, blocks
 from validator.config import CheckSettings, FailOn, relative_to_root
 from validator.load import Document
 from validator.load.safety import gc_paused
@@ -153,3 +154,10 @@ def exit_code(report: Report, fail_on: FailOn) -> int:
     threshold = fail_on.threshold
     worst = report.worst()
     return 1 if threshold is not None and worst is not None and worst >= threshold else 0
+
+
+def diff_exit_code(report: Report, fail_on: FailOn, block: Block) -> int:
+    """:func:`exit_code` of a compared report, counting only the findings ``block`` selects
+    (``new`` ones, or ``new`` and ``existing`` ones; never ``fixed`` ones)."""
+    return exit_code(replace(report, findings=tuple(f for f in report.findings if blocks(f, block)),
+                             fixed=()), fail_on)

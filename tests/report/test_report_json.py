@@ -93,6 +93,9 @@ def _keys(value: object, prefix: str = "") -> set[str]:
 
 
 def test_every_field_is_documented() -> None:
+    from tests.report.test_report_compared import compared_report  # noqa: PLC0415
+
     documented = set(re.findall(r"^\| `([^`]+)` \|", DOC.read_text(encoding="utf-8"), re.M))
-    assert _keys(_document()) <= documented
-    assert documented <= _keys(_document())
+    keys = _keys(_document()) | _keys(json.loads(render_json(compared_report(), GOLDEN_OPTIONS)))
+    assert keys <= documented
+    assert documented <= keys

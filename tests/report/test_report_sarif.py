@@ -102,7 +102,7 @@ def test_locations_levels_fingerprints() -> None:
     }
     assert schema["properties"]["fieldPath"] == "spec.replicas"
     assert schema["properties"]["resource"]["kind"] == "Deployment"
-    assert [r["partialFingerprints"]["gitopsValidator/v1"] for r in results] == [
+    assert [r["partialFingerprints"]["gitopsValidator/v2"] for r in results] == [
         f.fingerprint for f in report.findings
     ]
     chart = by_rule["load/duplicate-key"]["locations"][0]["physicalLocation"]

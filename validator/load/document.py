@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
+from validator.fingerprint import field_key
 from validator.model import FieldPath, Location, ResourceRef
 
 
@@ -75,4 +76,5 @@ class Document:
     def locate(self, field_path: FieldPath = ()) -> Location:
         """Where ``field_path`` (relative to this object) is written."""
         found = self.locator.locate(self.index, self.base_path + tuple(field_path))
-        return replace(found, field_path=tuple(field_path))
+        return replace(found, field_path=tuple(field_path),
+                       field_key=field_key(self.body, field_path) if field_path else "")

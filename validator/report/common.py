@@ -10,9 +10,9 @@ from __future__ import annotations
 import itertools
 import posixpath
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
-from validator.model import Finding, Report, Severity, Skipped, natural_path_key
+from validator.model import Finding, FindingStatus, Report, Severity, Skipped, natural_path_key
 
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -38,8 +38,28 @@ def sorted_skipped(report: Report) -> list[Skipped]:
 
 def findings_by_file(report: Report) -> Iterator[tuple[str, list[Finding]]]:
     """``(path, findings)`` per file that has findings, in path order."""
-    for path, group in itertools.groupby(sorted_findings(report), key=lambda f: f.location.path):
+    return group_by_file(report.findings)
+
+
+def group_by_file(findings: Iterable[Finding]) -> Iterator[tuple[str, list[Finding]]]:
+    """``(path, findings)`` per file of ``findings``, in path order, each group sorted."""
+    ordered = sorted(findings, key=Finding.sort_key)
+    for path, group in itertools.groupby(ordered, key=lambda f: f.location.path):
         yield path, list(group)
+
+
+def with_status(report: Report, status: FindingStatus) -> list[Finding]:
+    """The findings of ``report`` (fixed ones included) that have ``status``, sorted."""
+    return [f for f in sorted_findings(report) + list(report.fixed) if f.status is status]
+
+
+def status_counts(report: Report) -> str:
+    """``5 new, 2 existing, 1 fixed`` for a compared report; empty for any other."""
+    if not report.compared:
+        return ""
+    new = sum(1 for f in report.findings if f.status is FindingStatus.NEW)
+    existing = sum(1 for f in report.findings if f.status is FindingStatus.EXISTING)
+    return f"{new} new, {existing} existing, {len(report.fixed)} fixed"
 
 
 def plural(count: int, singular: str, plural_form: str = "") -> str:
@@ -60,10 +80,13 @@ def severity_counts(findings: Sequence[Finding]) -> str:
 
 def summary_line(report: Report) -> str:
     """``120 resources in 31 files: 4 errors, 2 warnings`` / ``... : no problems``, then
-    ``; 2 resources not schema-checked: no schema`` when anything was skipped."""
+    ``; 2 resources not schema-checked: no schema`` when anything was skipped, then
+    ``; 5 new, 2 existing, 1 fixed`` for a compared report."""
     checked = f"{plural(report.resources, 'resource')} in {plural(report.files, 'file')}"
     unchecked = not_checked_text(report)
-    return f"{checked}: {severity_counts(report.findings)}" + (f"; {unchecked}" if unchecked else "")
+    compared = status_counts(report)
+    return (f"{checked}: {severity_counts(report.findings)}" + (f"; {unchecked}" if unchecked else "")
+            + (f"; {compared}" if compared else ""))
 
 
 def not_checked_text(report: Report) -> str:

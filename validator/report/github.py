@@ -5,7 +5,9 @@ Escaping follows actions/toolkit ``packages/core/src/command.ts``: in the messag
 values (``escapeProperty``) ``:`` and ``,`` also become ``%3A`` and ``%2C``.
 Control characters other than CR and LF (ANSI escapes from untrusted input) are shown
 as ``\\xNN`` first, so they cannot reach the log.
-Skipped files are ``::notice`` lines; the last line is the plain summary.
+Skipped files are ``::notice`` lines; the last line is the plain summary. In a compared
+report (``diff``) each title names the finding's status (``new``/``existing``); fixed
+findings are only counted in the summary (their lines are not in the head).
 """
 
 from __future__ import annotations
@@ -65,7 +67,8 @@ def _finding_command(finding: Finding, root: str) -> str:
         properties.append(("line", str(loc.line)))
         if loc.column > 0:
             properties.append(("col", str(loc.column)))
-    title = f"{finding.title} ({finding.rule_id})" if finding.title else finding.rule_id
+    about = f"{finding.rule_id}, {finding.status.value}" if finding.status else finding.rule_id
+    title = f"{finding.title} ({about})" if finding.title else about
     properties.append(("title", title))
     context = context_text(finding)
     message = f"{finding.message} ({context})" if context else finding.message

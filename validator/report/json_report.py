@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from validator.model import Finding, Report, ResourceRef, Rule, Severity
-from validator.report.common import sorted_findings, sorted_skipped
+from validator.model import Finding, FindingStatus, Report, ResourceRef, Rule, Severity
+from validator.report.common import sorted_findings, sorted_skipped, with_status
 from validator.report.options import RenderOptions
 
 #: The version of the document layout (not of the tool).
@@ -47,7 +47,7 @@ def _finding_json(finding: Finding) -> dict[str, Any]:
         "target": finding.target,
         "targets": list(finding.all_targets),
         "fingerprint": finding.fingerprint,
-    }
+    } | ({} if finding.status is None else {"status": finding.status.value})
 
 
 def _rule_json(rule: Rule) -> dict[str, str]:
@@ -59,8 +59,18 @@ def _rule_json(rule: Rule) -> dict[str, str]:
     }
 
 
+def _status_counts(report: Report) -> dict[str, int]:
+    """``{"new": 5, "existing": 2, "fixed": 1}`` for a compared report; empty for any other."""
+    if not report.compared:
+        return {}
+    return {status.value: len(with_status(report, status)) for status in FindingStatus}
+
+
 def report_json(report: Report, options: RenderOptions) -> dict[str, Any]:
-    """The report as plain JSON-compatible data (what :func:`render_json` serialises)."""
+    """The report as plain JSON-compatible data (what :func:`render_json` serialises).
+
+    A compared report's findings are the head's (``new``, ``existing``) followed by the
+    base's ``fixed`` ones, each with its ``status``."""
     rules = {rule.id: rule for rule in report.rules}
     return {
         "version": JSON_FORMAT_VERSION,
@@ -77,8 +87,8 @@ def report_json(report: Report, options: RenderOptions) -> dict[str, Any]:
             "infos": report.count(Severity.INFO),
             "not_checked": [{"what": unit, "reason": group, "count": count}
                             for unit, group, count in report.not_checked()],
-        },
-        "findings": [_finding_json(f) for f in sorted_findings(report)],
+        } | _status_counts(report),
+        "findings": [_finding_json(f) for f in (*sorted_findings(report), *report.fixed)],
         "skipped": [{"path": s.path, "reason": s.reason, "what": s.unit, "group": s.summary_group,
                      "count": s.count} for s in sorted_skipped(report)],
         "rules": [_rule_json(rules[rule_id]) for rule_id in sorted(rules)],

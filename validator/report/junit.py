@@ -4,7 +4,9 @@
 resource in that file (or one named after the file for findings about no resource).
 A testcase with errors gets one ``failure`` listing them; warnings and infos go to
 its ``system-out`` and never fail it. Skipped files are ``skipped`` testcases. A clean
-run is one passing testcase, so CI shows that the check ran.
+run is one passing testcase, so CI shows that the check ran. In a compared report
+(``diff``) each line starts with ``[new]`` or ``[existing]``; fixed findings are only
+counted in the summary (they are not in the head to be tested).
 """
 
 from __future__ import annotations
@@ -37,7 +39,8 @@ def _line(finding: Finding) -> str:
     context = context_text(finding)
     suffix = f" [{context}]" if context else ""
     label = finding.severity.label
-    return f"{location_text(finding)}: {label} {finding.rule_id} {finding.message}{suffix}"
+    status = f"[{finding.status.value}] " if finding.status is not None else ""
+    return f"{status}{location_text(finding)}: {label} {finding.rule_id} {finding.message}{suffix}"
 
 
 def _testcase(suite: ET.Element, *, path: str, name: str, findings: list[Finding]) -> bool:

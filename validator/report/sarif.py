@@ -2,7 +2,8 @@
 
 Valid against the official OASIS schema (tests/data/sarif-schema-2.1.0.json) and
 shaped for GitHub code scanning: repo-relative artifact URIs under ``%SRCROOT%``,
-``partialFingerprints`` from :attr:`Finding.fingerprint` so alerts survive line moves.
+``partialFingerprints`` from :attr:`Finding.fingerprint` so alerts survive line moves,
+and for a compared report (``diff``) each result's ``baselineState``.
 Skipped files become tool execution notifications, so nothing is skipped silently.
 """
 
@@ -12,7 +13,8 @@ import json
 from typing import Any, assert_never
 from urllib.parse import quote
 
-from validator.model import Finding, Report, Rule, Severity, Skipped
+from validator.fingerprint import FINGERPRINT_VERSION
+from validator.model import Finding, FindingStatus, Report, Rule, Severity, Skipped
 from validator.report.common import context_text, display_path, sorted_findings, sorted_skipped
 from validator.report.json_report import resource_json
 from validator.report.options import RenderOptions
@@ -20,8 +22,8 @@ from validator.report.options import RenderOptions
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SRCROOT = "%SRCROOT%"
-#: partialFingerprints key; bump the suffix if Finding.fingerprint ever changes meaning.
-FINGERPRINT_KEY = "gitopsValidator/v1"
+#: partialFingerprints key; the suffix follows the fingerprint's version (docs/fingerprints.md).
+FINGERPRINT_KEY = f"gitopsValidator/v{FINGERPRINT_VERSION}"
 
 
 def sarif_level(severity: Severity) -> str:
@@ -35,6 +37,19 @@ def sarif_level(severity: Severity) -> str:
             return "note"
         case _:
             assert_never(severity)
+
+
+def baseline_state(status: FindingStatus) -> str:
+    """SARIF ``baselineState`` of a compared finding: new, unchanged or absent."""
+    match status:
+        case FindingStatus.NEW:
+            return "new"
+        case FindingStatus.EXISTING:
+            return "unchanged"
+        case FindingStatus.FIXED:
+            return "absent"
+        case _:
+            assert_never(status)
 
 
 def _collect_rules(report: Report, findings: list[Finding]) -> list[Rule]:
@@ -86,7 +101,7 @@ def _result_json(finding: Finding, rule_index: int, root: str) -> dict[str, Any]
         properties["targets"] = list(finding.all_targets)
     context = context_text(finding)
     text = f"{finding.message} ({context})" if context else finding.message
-    return {
+    result: dict[str, Any] = {
         "ruleId": finding.rule_id,
         "ruleIndex": rule_index,
         "level": sarif_level(finding.severity),
@@ -95,6 +110,9 @@ def _result_json(finding: Finding, rule_index: int, root: str) -> dict[str, Any]
         "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
         "properties": properties,
     }
+    if finding.status is not None:
+        result["baselineState"] = baseline_state(finding.status)
+    return result
 
 
 def _notification_json(item: Skipped, root: str) -> dict[str, Any]:
@@ -106,8 +124,9 @@ def _notification_json(item: Skipped, root: str) -> dict[str, Any]:
 
 
 def sarif_log(report: Report, options: RenderOptions) -> dict[str, Any]:
-    """The report as a SARIF log object (what :func:`render_sarif` serialises)."""
-    findings = sorted_findings(report)
+    """The report as a SARIF log object (what :func:`render_sarif` serialises); a compared
+    report's fixed findings are results too, with ``baselineState`` ``absent``."""
+    findings = sorted_findings(report) + list(report.fixed)
     rules = _collect_rules(report, findings)
     index = {rule.id: i for i, rule in enumerate(rules)}
     driver: dict[str, Any] = {

@@ -10,21 +10,28 @@ Layout (ANSI colour only when ``RenderOptions.color``)::
     skipped: charts/x/values.yaml: not a Kubernetes object
 
     1 resource in 1 file: 1 error, 1 warning
+
+A compared report (``diff``) shows the findings in two sections, ``New findings`` then
+``Existing findings`` (each grouped by file as above), then how many were fixed, and
+ends its summary line with ``; 1 new, 0 existing, 1 fixed``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import assert_never
 
-from validator.model import Finding, Report, Severity
+from validator.model import Finding, FindingStatus, Report, Severity
 from validator.report.common import (
     display_path,
-    findings_by_file,
+    group_by_file,
     location_text,
+    plural,
     printable,
     severity_counts,
     sorted_skipped,
     summary_line,
+    with_status,
 )
 from validator.report.options import RenderOptions
 
@@ -94,17 +101,38 @@ def _summary_colour(report: Report) -> str:
     return _GREEN if worst is None else _severity_colour(worst)
 
 
+def _file_lines(findings: Iterable[Finding], paint: _Painter, root: str) -> list[str]:
+    lines: list[str] = []
+    for path, group in group_by_file(findings):
+        shown = display_path(path, root)
+        header = f"{printable(shown, keep_newlines=False)} ({severity_counts(group)})"
+        lines.append(paint(_BOLD, header))
+        for finding in group:
+            lines.extend(_finding_lines(finding, paint, root))
+        lines.append("")
+    return lines
+
+
+def _compared_lines(report: Report, paint: _Painter, root: str) -> list[str]:
+    lines: list[str] = []
+    for title, status in (("New findings", FindingStatus.NEW),
+                          ("Existing findings", FindingStatus.EXISTING)):
+        findings = with_status(report, status)
+        lines.append(paint(_BOLD, f"{title} ({severity_counts(findings)})"))
+        lines.append("")
+        lines.extend(_file_lines(findings, paint, root))
+    fixed = plural(len(report.fixed), "finding")
+    lines.extend([paint(_GREEN if report.fixed else _DIM, f"{fixed} fixed"), ""])
+    return lines
+
+
 def render_text(report: Report, options: RenderOptions) -> str:
     """Render the report as text for a terminal or a CI log."""
     paint = _Painter(options.color)
-    lines: list[str] = []
-    for path, findings in findings_by_file(report):
-        shown = display_path(path, options.display_root)
-        header = f"{printable(shown, keep_newlines=False)} ({severity_counts(findings)})"
-        lines.append(paint(_BOLD, header))
-        for finding in findings:
-            lines.extend(_finding_lines(finding, paint, options.display_root))
-        lines.append("")
+    if report.compared:
+        lines = _compared_lines(report, paint, options.display_root)
+    else:
+        lines = _file_lines(report.findings, paint, options.display_root)
     skipped = sorted_skipped(report)
     for item in skipped:
         entry = f"skipped: {display_path(item.path, options.display_root)}: {item.reason}"
