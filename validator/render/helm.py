@@ -3,7 +3,9 @@
 No network: dependencies must be vendored under ``charts/`` (a missing one is a
 finding on ``Chart.yaml``; ``helm dependency build`` is never run), Helm's cache,
 config and data homes are a fresh temporary directory, and symlinks leaving the
-repository are refused. A template error becomes a finding on the template's line.
+repository are refused, as are references in a ``values.schema.json`` that would
+make helm fetch or read a file (:mod:`validator.render.helm_schema`). A template
+error becomes a finding on the template's line.
 A chart that may call random or time functions is rendered twice and stabilised
 (:mod:`validator.render.helm_random`); Helm test hooks are set aside as skipped
 (:mod:`validator.render.helm_hooks`) unless ``include_helm_tests`` is set.
@@ -26,6 +28,7 @@ from validator.render.helm_hooks import without_test_hooks
 from validator.render.helm_map import HelmLocator, document_sources, template_path
 from validator.render.helm_output import relocate_findings
 from validator.render.helm_random import chart_functions, stabilise
+from validator.render.helm_schema import schema_reference_findings
 from validator.render.helm_time import fixed_times, utc_now
 from validator.render.namespaces import cluster_scoped_crds, in_release_namespace
 from validator.render.paths import escaping_symlinks, inside_root, repo_relative
@@ -53,6 +56,9 @@ def render_helm(target: Target, *, root: Path, settings: RenderSettings) -> Rend
                  for v in target.values_files
                  if not (root / v).is_file() or not inside_root(root, root / v)]
     problems += _missing_dependencies(root, target.path)
+    if not problems:  # a symlink leaving the repository is never read
+        problems += schema_reference_findings(root, target.inputs, settings.load_options.limits,
+                                              chart=target.name)
     if not problems:
         problems += screen_inputs(root, target.inputs, settings.load_options.limits,
                                   target=f"chart {target.name}")
