@@ -137,7 +137,9 @@ def _evaluate_policies(documents: tuple[Document, ...], settings: PolicySettings
 def _apply_rule_levels(settings: CheckSettings, collected: _Collected) -> None:
     if settings.policy is not None:  # policy ids can be checked only against rules that ran
         check_rule_ids(settings.rules, (rule.id for rule in collected.rules))
-    collected.findings, dropped = apply_rule_levels(collected.findings, settings.rules)
+    # merged first: a finding reached through several targets is one skipped entry, not one each
+    collected.findings, dropped = apply_rule_levels(merge_across_targets(collected.findings),
+                                                    settings.rules)
     collected.skipped += dropped
 
 
