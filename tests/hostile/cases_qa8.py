@@ -44,3 +44,18 @@ def values_schema_references(folder: Path) -> None:
     (root / "charts" / "sub-0.1.0.tgz").write_bytes(packed.getvalue())
     (root / "Chart.yaml").write_text("apiVersion: v2\nname: hostile\nversion: 0.1.0\n"
                                      "dependencies:\n  - name: sub\n    version: 0.1.0\n")
+
+
+@hostile("base-used-only-by-an-unused-component", expect=("schema/type",))
+def base_behind_an_unused_component(folder: Path) -> None:
+    """A component nothing builds lists a kustomization that builds on a broken base: the base
+    must still be built and its schema error reported."""
+    (folder / "base").mkdir()
+    (folder / "base" / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                                              "  name: hidden\n  namespace: gallery\ndata: [x]\n")
+    (folder / "base" / "kustomization.yaml").write_text("resources:\n  - cm.yaml\n")
+    (folder / "mid").mkdir()
+    (folder / "mid" / "kustomization.yaml").write_text("resources:\n  - ../base\n")
+    (folder / "component").mkdir()
+    (folder / "component" / "kustomization.yaml").write_text(
+        "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources:\n  - ../mid\n")

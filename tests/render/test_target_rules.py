@@ -167,3 +167,24 @@ def test_an_empty_kustomization_render_says_so(tmp_path: Path) -> None:
     assert result.findings == ()
     assert [(s.path, s.reason) for s in result.skipped] == [
         ("empty/kustomization.yaml", "kustomize build empty produced no objects (empty render)")]
+
+
+def test_a_base_whose_only_users_are_not_built_is_built_on_its_own(tmp_path: Path) -> None:
+    """A base used only by an unused component, or by a kustomization in a folder the
+    configuration ignores, is applied by nothing that is checked: it is built itself,
+    never left out as if target discovery were off."""
+    write(tmp_path, "apps/base/cm.yaml", CM.format(name="base"))
+    write(tmp_path, "apps/base/kustomization.yaml", "resources:\n  - cm.yaml\n")
+    write(tmp_path, "apps/mid/kustomization.yaml", "resources:\n  - ../base\n")
+    write(tmp_path, "comp/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1alpha1\n"
+          "kind: Component\nresources:\n  - ../apps/mid\n")
+    write(tmp_path, "other/cm.yaml", CM.format(name="other"))
+    write(tmp_path, "other/kustomization.yaml", "resources:\n  - cm.yaml\n")
+    write(tmp_path, "legacy/overlay/kustomization.yaml", "resources:\n  - ../../other\n")
+    write(tmp_path, ".gitops-validator.yaml", "version: 1\nignore:\n  - legacy/\n")
+    plan = plan_of(tmp_path)
+    assert kinds(plan) == {"apps/mid": TargetKind.KUSTOMIZE, "other": TargetKind.KUSTOMIZE}
+    assert "no built kustomization uses it" in plan.targets[0].reason
+    assert not [why for why in plan.ignored.values() if "discovery is off" in why]
+    result = render_targets(plan, RenderSettings(), root=tmp_path)
+    assert sorted(d.resource.name for d in result.documents) == ["base", "other"]

@@ -115,11 +115,16 @@ class _Planner:
         # only a base can need an agent object to become a target: no base, no reading
         bases = self.graph.built_on - set(declared)
         agents = agent_paths(self.root, self.scan.manifests) if bases else {}
-        targets = []
+        reasons = {}
         for directory, tree in sorted(self.trees.items()):
             reason = self.kustomize_reason(directory, tree, declared, agents)
-            if reason is None:
-                continue
+            if reason is not None:
+                reasons[directory] = reason
+        if self.config.discover:
+            reasons.update(self.bases_nothing_builds(reasons))
+        targets = []
+        for directory, reason in sorted(reasons.items()):
+            tree = self.trees[directory]
             name = declared[directory].name if directory in declared else ""
             target = Target(kind=TargetKind.KUSTOMIZE, path=directory, name=name or directory,
                             reason=reason, inputs=_tree_inputs(tree))
@@ -147,6 +152,24 @@ class _Planner:
         if not self.config.discover or directory in self.graph.built_on:
             return None
         return f"directory with {file_name}"
+
+    def bases_nothing_builds(self, built: dict[str, str]) -> dict[str, str]:
+        """Why each base that no built kustomization reaches is built on its own: its only
+        users are themselves not built (an unused component, or a kustomization only
+        such a one uses), so nothing that is checked applies it."""
+        found: dict[str, str] = {}
+        reached = {_folder(k.path) for d in built for k in self.trees[d]}
+        while True:
+            left = {d for d, tree in self.trees.items() if tree and d not in reached
+                    and d not in self.graph.blocked and not tree[0].is_component}
+            inner = {_folder(k.path) for d in left for k in self.trees[d][1:]}
+            if not (roots := left - inner):
+                return found
+            for directory in roots:
+                file_name = self.trees[directory][0].path.rsplit("/", 1)[-1]
+                found[directory] = (f"directory with {file_name}: a base, but no built "
+                                    "kustomization uses it")
+                reached |= {_folder(k.path) for k in self.trees[directory]}
 
     def cycle_resources(self) -> list[Target]:
         """The resource files of kustomizations that cannot be built, as plain targets."""
@@ -232,6 +255,10 @@ class _Planner:
 
 def _plain(path: str, reason: str) -> Target:
     return Target(kind=TargetKind.PLAIN, path=path, name=path, reason=reason, inputs=(path,))
+
+
+def _folder(path: str) -> str:
+    return posixpath.dirname(path) or "."
 
 
 def _tree_inputs(tree: list[Kustomization]) -> tuple[str, ...]:
