@@ -152,3 +152,19 @@ def test_a_check_turned_off_in_a_run_without_resources_counts_nothing(tmp_path: 
     assert code == 0, out
     # the only finding is the warning that nothing was checked; --no-policy adds no count
     assert _summary(out) == "0 resources in 0 files: 1 warning"
+
+
+def test_a_values_file_no_target_uses_is_counted_on_the_summary_line(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    chart = tmp_path / "charts" / "web"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: web\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text("replicas: 1\n")
+    (chart / "values-prod.yaml").write_text("replicas: many\n")
+    (chart / "templates" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n  namespace: web\n"
+        "data:\n  replicas: {{ .Values.replicas | quote }}\n")
+    code, out, err = invoke("check", str(tmp_path), "--no-policy", "-o", "text")
+    assert code == 0, err
+    assert "charts/web/values-prod.yaml: values file no Helm target uses" in out
+    assert "1 file not checked: values file no Helm target uses" in out.splitlines()[-1]

@@ -188,3 +188,27 @@ def test_a_base_whose_only_users_are_not_built_is_built_on_its_own(tmp_path: Pat
     assert not [why for why in plan.ignored.values() if "discovery is off" in why]
     result = render_targets(plan, RenderSettings(), root=tmp_path)
     assert sorted(d.resource.name for d in result.documents) == ["base", "other"]
+
+
+def test_a_values_file_no_target_uses_is_not_checked_and_says_so(tmp_path: Path) -> None:
+    """``values-prod.yaml`` beside a chart rendered with its default values is never read by
+    helm: it is listed as not checked, not as consumed ("rendered by") the chart."""
+    (tmp_path / ".git").mkdir()
+    write(tmp_path, "charts/web/Chart.yaml", "apiVersion: v2\nname: web\nversion: 0.1.0\n")
+    write(tmp_path, "charts/web/values.yaml", "hostNetwork: false\n")
+    write(tmp_path, "charts/web/values-prod.yaml", "hostNetwork: true\n")
+    write(tmp_path, "charts/web/values-dev.yml", "hostNetwork: false\n")
+    write(tmp_path, "charts/web/templates/pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n"
+          "  name: web\nspec:\n  hostNetwork: {{ .Values.hostNetwork }}\n  containers:\n"
+          "    - name: web\n      image: nginx:1.27\n")
+    plan = plan_of(tmp_path)
+    assert "charts/web/values-prod.yaml" not in plan.consumed
+    assert plan.ignored["charts/web/values-prod.yaml"] == plan.ignored["charts/web/values-dev.yml"]
+    assert plan.ignored["charts/web/values-prod.yaml"].startswith("values file no Helm target uses")
+    assert "charts/web/values.yaml" in plan.consumed
+    # a target that uses it consumes it; the other one is still listed
+    write(tmp_path, ".gitops-validator.yaml", "version: 1\ntargets:\n  helm:\n"
+          "    - chart: charts/web\n      values: [values-prod.yaml]\n")
+    plan = plan_of(tmp_path)
+    assert "charts/web/values-prod.yaml" in plan.consumed
+    assert "charts/web/values-dev.yml" in plan.ignored

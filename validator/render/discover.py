@@ -38,6 +38,11 @@ from validator.repo_config import CONFIG_FILE, KustomizeTargetConfig, RepoConfig
 _UNREFERENCED = f"not referenced by the kustomization in its folder {NOT_APPLIED}"
 _COMPONENT = "part of a kustomize component that no built kustomization uses"
 _CYCLE = "kustomization not built: it is on a kustomization cycle or builds on one"
+_UNUSED_VALUES = ("values file no Helm target uses (helm reads only the values files a target "
+                  "names: add a targets.helm entry for its chart with it)")
+#: Files at the top of a chart that helm reads itself; any other YAML file there is a values file.
+_CHART_OWN_FILES = frozenset({"Chart.yaml", "values.yaml", "Chart.lock", "requirements.yaml",
+                              "requirements.lock"})
 _NOT_DECLARED = "kustomization not built: target discovery is off and targets.kustomize " \
                 "does not name it"
 
@@ -233,7 +238,11 @@ class _Planner:
                 release_name=chart.rsplit("/", 1)[-1], namespace="default")])
             targets += chart_targets
             names = [t.name for t in chart_targets] or ["no target"]
+            used = {v for target in chart_targets for v in target.values_files}
             for path in files:
+                if _extra_values_file(chart, path) and path not in used:
+                    self.scan.ignored[path] = _UNUSED_VALUES
+                    continue
                 self.consumed[path] = f"part of chart {chart}; rendered by {', '.join(names)}"
             for target in chart_targets:
                 for path in target.values_files:
@@ -255,6 +264,13 @@ class _Planner:
 
 def _plain(path: str, reason: str) -> Target:
     return Target(kind=TargetKind.PLAIN, path=path, name=path, reason=reason, inputs=(path,))
+
+
+def _extra_values_file(chart: str, path: str) -> bool:
+    """Whether ``path`` is a YAML file at the top of ``chart`` that helm does not read by
+    itself (``values-prod.yaml``): only a target naming it as a values file uses it."""
+    folder, name = posixpath.split(path)
+    return folder == chart and name not in _CHART_OWN_FILES and name.endswith((".yaml", ".yml"))
 
 
 def _folder(path: str) -> str:

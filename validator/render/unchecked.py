@@ -90,6 +90,7 @@ _FILE_GROUPS = (
     ("hidden", "not checked: hidden"),
     ("cannot be read", "not checked: cannot be read"),
     ("symlink leaving", "not checked: symlink leaving the repository"),
+    ("values file no Helm target uses", "not checked: values file no Helm target uses"),
 )
 
 
