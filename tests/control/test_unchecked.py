@@ -168,3 +168,27 @@ def test_a_values_file_no_target_uses_is_counted_on_the_summary_line(tmp_path: P
     assert code == 0, err
     assert "charts/web/values-prod.yaml: values file no Helm target uses" in out
     assert "1 file not checked: values file no Helm target uses" in out.splitlines()[-1]
+
+
+def test_helm_test_hooks_and_empty_renders_add_up_on_the_summary_line(tmp_path: Path) -> None:
+    """Each skipped test hook or empty kustomization is listed by name, but counted in one
+    short group, not as one summary entry per object holding its whole reason."""
+    (tmp_path / ".git").mkdir()
+    chart = tmp_path / "charts" / "web"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: web\nversion: 0.1.0\n")
+    for name in ("one", "two"):
+        (chart / "templates" / f"test-{name}.yaml").write_text(
+            f"apiVersion: v1\nkind: Pod\nmetadata:\n  name: test-{name}\n  annotations:\n"
+            "    helm.sh/hook: test\nspec:\n  containers: [{name: t, image: 'busybox:1.36'}]\n")
+        (tmp_path / f"empty-{name}").mkdir()
+        (tmp_path / f"empty-{name}" / "kustomization.yaml").write_text("resources: []\n")
+    (tmp_path / "cm.yaml").write_text(CONFIGMAP)
+    code, out, err = invoke("check", str(tmp_path), "--no-policy", "-o", "json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert {(e["what"], e["reason"], e["count"]) for e in report["summary"]["not_checked"]} == {
+        ("resource", "not checked: Helm test hook", 2),
+        ("kustomization", "not checked: empty render", 2),
+        ("resource", "not policy-checked: --no-policy", 1)}
+    assert len([s for s in report["skipped"] if "Helm test hook" in s["reason"]]) == 2
