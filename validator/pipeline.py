@@ -62,7 +62,6 @@ def _run_check(settings: CheckSettings, progress: Progress | None, collected: _C
     documents = rendered.documents
     collected.skipped += [replace(note, count=len(documents)) if note.unit == "resource" else note
                           for note in settings.notes]
-    collected.skipped += unrendered_agent_sources(documents)
     if settings.schema is not None:
         with timed_stage(Stage.SCHEMA, items=len(documents), unit="resource",
                          timings=collected.timings, progress=progress):
@@ -94,6 +93,8 @@ def _render(settings: CheckSettings, collected: _Collected, progress: Progress |
     collected.findings.extend(coverage_findings(plan, result))
     collected.skipped.extend(result.skipped)
     collected.skipped.extend(_not_checked(plan, settings))
+    rendered = {target.path for target in plan.targets if target.kind is not TargetKind.PLAIN}
+    collected.skipped += unrendered_agent_sources(result.documents, rendered)
     for kind in {target.kind for target in plan.targets}:
         if (tool := _RENDER_TOOLS.get(kind)) is not None:
             _note_tool(tool, collected)
