@@ -59,3 +59,4 @@ def base_behind_an_unused_component(folder: Path) -> None:
     (folder / "component").mkdir()
     (folder / "component" / "kustomization.yaml").write_text(
         "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources:\n  - ../mid\n")
+
