@@ -18,10 +18,11 @@ from validator.load.safety import gc_paused
 from validator.merge import merge_across_targets
 from validator.model import Finding, Report, Rule, Skipped, natural_path_key, sort_findings
 from validator.policy.settings import PolicySettings
+from validator.policy.sources import policy_files
 from validator.render import RenderResult, TargetKind, TargetPlan, discover_targets, render_targets
 from validator.render.coverage import coverage_findings
 from validator.render.unchecked import ignored_file, unrendered_agent_sources
-from validator.rule_levels import apply_rule_levels, check_rule_ids
+from validator.rule_levels import apply_rule_levels, check_rule_ids, declared_rule_ids
 from validator.schema import SchemaEngineName, SchemaSettings, validate_schemas
 from validator.stages import Progress, Stage, StageTiming, log_timings, stage_progress, timed_stage
 from validator.tools import Tool, find_tool, tool_version
@@ -137,7 +138,8 @@ def _evaluate_policies(documents: tuple[Document, ...], settings: PolicySettings
 
 def _apply_rule_levels(settings: CheckSettings, collected: _Collected) -> None:
     if settings.policy is not None:  # policy ids can be checked only against rules that ran
-        check_rule_ids(settings.rules, (rule.id for rule in collected.rules))
+        files = policy_files(settings.policy.policy_dirs, root=settings.root).values()
+        check_rule_ids(settings.rules, (rule.id for rule in collected.rules), declared_rule_ids(files))
     # merged first: a finding reached through several targets is one skipped entry, not one each
     collected.findings, dropped = apply_rule_levels(merge_across_targets(collected.findings),
                                                     settings.rules)
