@@ -67,6 +67,7 @@ def test_remote_schema_references_are_findings_and_nothing_connects(tmp_path: Pa
     message = next(f.message for f in result.findings if f.location.line == 5)
     assert f"'{listener.url}/x.json'" in message
     assert "not rendered" in message
+    assert {f.target for f in result.findings} == {"charts/meta", "charts/relative", "charts/web"}
     assert not [d for d in result.documents if d.target.startswith("charts/")]
 
 

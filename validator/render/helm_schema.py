@@ -132,16 +132,17 @@ def _leaves(reference: str) -> bool:
 
 
 def _finding(path: str, line: int, reference: str, *, chart: str, member: str = "") -> Finding:
-    """A refused reference; an empty one: a schema nested too deeply to be screened."""
+    """A refused reference; an empty one: a schema nested too deeply to be screened.
+    ``chart`` is the target, so that value sets of one chart share one finding."""
     where = f" (in {member})" if member else ""
     if not reference:
         message = (f"values schema{where} nested too deeply to screen for references that "
-                   f"would make helm fetch or read files; chart {chart} not rendered")
+                   "would make helm fetch or read files; the chart is not rendered")
     else:
         shown = reference if len(reference) <= 200 else reference[:200] + "..."
         message = (f"schema reference {shown!r}{where} refused: it leaves the schema document, "
                    "and helm would fetch or read it (rendering uses no network and reads no "
                    "file outside the chart); define it under $defs and refer to '#/$defs/...'; "
-                   f"chart {chart} not rendered")
+                   "the chart is not rendered")
     return Finding(rule_id=RULE, severity=Severity.ERROR, engine=Engine.RENDER,
-                   location=Location(path=path, line=line), message=message)
+                   location=Location(path=path, line=line), message=message, target=chart)
