@@ -137,7 +137,7 @@ def _evaluate_policies(documents: tuple[Document, ...], settings: PolicySettings
 
 
 def _apply_rule_levels(settings: CheckSettings, collected: _Collected) -> None:
-    if settings.policy is not None:  # policy ids can be checked only against rules that ran
+    if settings.policy is not None:  # policy ids are checked against the rules the policies hold
         files = policy_files(settings.policy.policy_dirs, root=settings.root).values()
         check_rule_ids(settings.rules, (rule.id for rule in collected.rules), declared_rule_ids(files))
     # merged first: a finding reached through several targets is one skipped entry, not one each
