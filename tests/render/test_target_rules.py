@@ -212,3 +212,23 @@ def test_a_values_file_no_target_uses_is_not_checked_and_says_so(tmp_path: Path)
     plan = plan_of(tmp_path)
     assert "charts/web/values-prod.yaml" in plan.consumed
     assert "charts/web/values-dev.yml" in plan.ignored
+
+
+def test_a_library_chart_is_not_a_target(tmp_path: Path) -> None:
+    """``type: library`` charts are not installable (helm template fails on them): they are
+    rendered only through the charts that depend on them, never as a failing target."""
+    write(tmp_path, "charts/common/Chart.yaml", "apiVersion: v2\nname: common\nversion: 0.1.0\n"
+          "type: library\n")
+    write(tmp_path, "charts/common/templates/_helpers.tpl", '{{- define "common.name" -}}x{{- end -}}\n')
+    write(tmp_path, "charts/common/values.yaml", "{}\n")
+    write(tmp_path, "charts/app/Chart.yaml", "apiVersion: v2\nname: app\nversion: 0.1.0\n")
+    write(tmp_path, "charts/app/templates/cm.yaml", CM.format(name="app"))
+    plan = plan_of(tmp_path)
+    assert kinds(plan) == {"charts/app": TargetKind.HELM}
+    assert plan.ignored["charts/common/Chart.yaml"].startswith("part of Helm library chart")
+    assert "charts/common/templates/_helpers.tpl" in plan.ignored
+    result = render_targets(plan, RenderSettings(), root=tmp_path)
+    assert result.findings == ()
+    # declared, it is rendered as asked (and helm says why it cannot be)
+    write(tmp_path, ".gitops-validator.yaml", "version: 1\ntargets:\n  helm:\n    - chart: charts/common\n")
+    assert [t.path for t in plan_of(tmp_path).targets] == ["charts/app", "charts/common"]

@@ -25,6 +25,8 @@ import posixpath
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+import yaml
+
 from validator.model import Engine, Finding, Location, Severity, natural_path_key
 from validator.render.agents import agent_paths
 from validator.render.kustomization import KUSTOMIZATION_FILES, Kustomization
@@ -40,6 +42,9 @@ _COMPONENT = "part of a kustomize component that no built kustomization uses"
 _CYCLE = "kustomization not built: it is on a kustomization cycle or builds on one"
 _UNUSED_VALUES = ("values file no Helm target uses (helm reads only the values files a target "
                   "names: add a targets.helm entry for its chart with it)")
+_LIBRARY_CHART = ("part of Helm library chart (type: library, not installable): rendered only "
+                  "through the charts that depend on it")
+_CHART_YAML_MAX_BYTES = 1024 * 1024
 #: Files at the top of a chart that helm reads itself; any other YAML file there is a values file.
 _CHART_OWN_FILES = frozenset({"Chart.yaml", "values.yaml", "Chart.lock", "requirements.yaml",
                               "requirements.lock"})
@@ -232,6 +237,10 @@ class _Planner:
                 inputs=(*self.scan.chart_files[entry.chart], *values)))
         targets: list[Target] = []
         for chart, files in sorted(self.scan.chart_files.items()):
+            if chart not in declared and _library_chart(self.root, chart):
+                for path in files:  # not installable: helm template refuses it
+                    self.scan.ignored[path] = _LIBRARY_CHART
+                continue
             chart_targets = declared.get(chart) or ([] if not self.config.discover else [Target(
                 kind=TargetKind.HELM, path=chart, name=chart, inputs=tuple(files),
                 reason="chart directory (Chart.yaml), default values",
@@ -264,6 +273,19 @@ class _Planner:
 
 def _plain(path: str, reason: str) -> Target:
     return Target(kind=TargetKind.PLAIN, path=path, name=path, reason=reason, inputs=(path,))
+
+
+def _library_chart(root: Path, chart: str) -> bool:
+    """Whether ``chart``'s Chart.yaml says ``type: library`` (an unreadable one is helm's to report)."""
+    try:
+        with (root / chart / "Chart.yaml").open("rb") as handle:
+            data = handle.read(_CHART_YAML_MAX_BYTES + 1)
+        if len(data) > _CHART_YAML_MAX_BYTES or b"library" not in data:
+            return False
+        meta = yaml.load(data, Loader=yaml.CSafeLoader)
+    except (OSError, yaml.YAMLError, ValueError, TypeError, RecursionError):
+        return False
+    return isinstance(meta, dict) and meta.get("type") == "library"
 
 
 def _extra_values_file(chart: str, path: str) -> bool:
