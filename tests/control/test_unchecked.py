@@ -240,3 +240,25 @@ def test_an_agent_source_that_is_a_target_is_not_called_not_rendered(tmp_path: P
     assert reasons["clusters/apps.yaml:1"] == (
         "Kustomization flux-system/apps: path ./apps/prod/ is checked as target apps/prod, but "
         "without this object's own options (agent objects are not rendered yet)")
+
+
+def test_a_helmrelease_of_a_chart_in_the_repository_is_checked_without_its_values(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "release.yaml").write_text("""\
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: web, namespace: flux-system}
+spec:
+  interval: 10m
+  chart:
+    spec: {chart: ./charts/web, sourceRef: {kind: GitRepository, name: flux-system}}
+""")
+    (tmp_path / "charts" / "web" / "templates").mkdir(parents=True)
+    (tmp_path / "charts" / "web" / "Chart.yaml").write_text("apiVersion: v2\nname: web\nversion: 0.1.0\n")
+    (tmp_path / "charts" / "web" / "templates" / "cm.yaml").write_text(CONFIGMAP)
+    code, out, err = invoke("check", ".", "--no-policy", "--ignore-missing-schemas", "-o", "json",
+                            cwd=tmp_path)
+    assert code == 0, err
+    counts = {(item["what"], item["reason"]): item["count"]
+              for item in json.loads(out)["summary"]["not_checked"]}
+    assert counts[("HelmRelease chart", "checked without the agent object's options")] == 1

@@ -67,10 +67,13 @@ def _entries(document: Document) -> Iterator[tuple[str, str, str]]:
             path = _text(spec.get("path"))
             yield "Flux Kustomization path", f"path {path or './'}", path or "."
         case ("helm.toolkit.fluxcd.io", "HelmRelease"):
-            chart = _text(_mapping(_mapping(spec.get("chart")).get("spec")).get("chart"))
+            chart_spec = _mapping(_mapping(spec.get("chart")).get("spec"))
+            chart = _text(chart_spec.get("chart"))
             ref = _mapping(spec.get("chartRef"))
             shown = chart or " ".join(filter(None, (_text(ref.get("kind")), _text(ref.get("name")))))
-            yield "HelmRelease chart", f"chart {shown or '(none named)'}", ""
+            # from a GitRepository or Bucket, the chart is a path in that source
+            in_source = _mapping(chart_spec.get("sourceRef")).get("kind") in ("GitRepository", "Bucket")
+            yield "HelmRelease chart", f"chart {shown or '(none named)'}", chart if in_source else ""
         case _:
             return
 
