@@ -38,6 +38,18 @@ def yaml_type(value: object) -> str:
                 type(value).__name__)
 
 
+def _shown(value: object) -> str:
+    """A value as its YAML author wrote it: ``'fatal'``, ``0``, ``true``, ``nothing``,
+    ``a list`` (never a Python repr such as ``None`` or ``True``)."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float, str)):
+        return repr(value)
+    return yaml_type(value)
+
+
 def _type(expected: Any, value: object) -> str:
     wanted = [expected] if isinstance(expected, str) else list(expected)
     return f"must be {' or '.join(_TYPE_WORDS.get(name, name) for name in wanted)}, not {yaml_type(value)}"
@@ -60,12 +72,12 @@ def _min_length(expected: Any, _value: object) -> str:
 
 _SENTENCES: dict[str, Callable[[Any, object], str]] = {
     "type": _type,
-    "enum": lambda expected, value: f"must be one of {', '.join(map(str, expected))} (got {value!r})",
-    "const": lambda expected, value: f"must be {expected} (got {value!r})",
-    "minimum": lambda expected, value: f"must be at least {expected} (got {value!r})",
-    "exclusiveMinimum": lambda expected, value: f"must be more than {expected} (got {value!r})",
-    "maximum": lambda expected, value: f"must be at most {expected} (got {value!r})",
-    "exclusiveMaximum": lambda expected, value: f"must be less than {expected} (got {value!r})",
+    "enum": lambda expected, value: f"must be one of {', '.join(map(str, expected))} (got {_shown(value)})",
+    "const": lambda expected, value: f"must be {expected} (got {_shown(value)})",
+    "minimum": lambda expected, value: f"must be at least {expected} (got {_shown(value)})",
+    "exclusiveMinimum": lambda expected, value: f"must be more than {expected} (got {_shown(value)})",
+    "maximum": lambda expected, value: f"must be at most {expected} (got {_shown(value)})",
+    "exclusiveMaximum": lambda expected, value: f"must be less than {expected} (got {_shown(value)})",
     "minLength": _min_length,
     "maxLength": lambda expected, _value: f"must be at most {expected} characters long",
     "minItems": lambda expected, _value: f"must list at least {expected} item(s)",

@@ -19,10 +19,11 @@ from validator.load.safety import gc_paused
 from validator.merge import merge_across_targets
 from validator.model import Finding, Report, Rule, Skipped, natural_path_key, sort_findings
 from validator.policy.settings import PolicySettings
+from validator.policy.sources import policy_files
 from validator.render import RenderResult, TargetKind, TargetPlan, discover_targets, render_targets
 from validator.render.coverage import coverage_findings
 from validator.render.unchecked import ignored_file, unrendered_agent_sources
-from validator.rule_levels import apply_rule_levels, check_rule_ids
+from validator.rule_levels import apply_rule_levels, check_rule_ids, declared_rule_ids
 from validator.run_scope import run_scope
 from validator.schema import SchemaEngineName, SchemaSettings, validate_schemas
 from validator.stages import Progress, Stage, StageTiming, log_timings, stage_progress, timed_stage
@@ -65,7 +66,6 @@ def _run_check(settings: CheckSettings, progress: Progress | None, collected: _C
     documents = rendered.documents
     collected.skipped += [replace(note, count=len(documents)) if note.unit == "resource" else note
                           for note in settings.notes]
-    collected.skipped += unrendered_agent_sources(documents)
     if settings.schema is not None:
         with timed_stage(Stage.SCHEMA, items=len(documents), unit="resource",
                          timings=collected.timings, progress=progress):
@@ -97,6 +97,8 @@ def _render(settings: CheckSettings, collected: _Collected, progress: Progress |
     collected.findings.extend(coverage_findings(plan, result))
     collected.skipped.extend(result.skipped)
     collected.skipped.extend(_not_checked(plan, settings))
+    rendered = {target.path for target in plan.targets if target.kind is not TargetKind.PLAIN}
+    collected.skipped += unrendered_agent_sources(result.documents, rendered)
     for kind in {target.kind for target in plan.targets}:
         if (tool := _RENDER_TOOLS.get(kind)) is not None:
             _note_tool(tool, collected)
@@ -138,9 +140,12 @@ def _evaluate_policies(documents: tuple[Document, ...], settings: PolicySettings
 
 
 def _apply_rule_levels(settings: CheckSettings, collected: _Collected) -> None:
-    if settings.policy is not None:  # policy ids can be checked only against rules that ran
-        check_rule_ids(settings.rules, (rule.id for rule in collected.rules))
-    collected.findings, dropped = apply_rule_levels(collected.findings, settings.rules)
+    if settings.policy is not None:  # policy ids are checked against the rules the policies hold
+        files = policy_files(settings.policy.policy_dirs, root=settings.root).values()
+        check_rule_ids(settings.rules, (rule.id for rule in collected.rules), declared_rule_ids(files))
+    # merged first: a finding reached through several targets is one skipped entry, not one each
+    collected.findings, dropped = apply_rule_levels(merge_across_targets(collected.findings),
+                                                    settings.rules)
     collected.skipped += dropped
 
 

@@ -4,19 +4,25 @@ A level applies to every finding with that rule id, whatever produced it (a poli
 ``custom.id`` such as ``K8S-016``, or a built-in id such as ``schema/type``). A turned-off
 rule's findings are not reported but counted as skipped, so nothing disappears
 silently. An id that names no rule is an error: a policy id must belong to a rule that
-ran; built-in ids (``schema/...``, ``load/...``, ``render/...``, ``config/...``) are
-always accepted.
+ran or that a loaded policy declares (its package may be left out of the run); built-in
+ids (``schema/...``, ``load/...``, ``render/...``, ``config/...``) are always accepted.
 """
 
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import assert_never
 
 from validator.errors import ConfigError, UsageError, ValidatorError
 from validator.model import Finding, Severity, Skipped
+
+#: ``# id: K8S-016`` in a METADATA comment block, and ``package k8s.namespace``.
+_METADATA_ID = re.compile(r"^[ \t]*#[ \t]+id:[ \t]*[\"']?([^\s\"']+)[\"']?[ \t]*$", re.MULTILINE)
+_PACKAGE = re.compile(r"^[ \t]*package[ \t]+([\w.]+)", re.MULTILINE)
 
 #: Rule id prefixes of the validator's own checks.
 BUILTIN_PREFIXES = ("schema/", "load/", "render/", "config/")
@@ -87,11 +93,31 @@ def merge_rule_levels(*layers: Sequence[RuleOverride]) -> tuple[RuleOverride, ..
     return tuple(merged[rule_id] for rule_id in sorted(merged))
 
 
-def check_rule_ids(overrides: Sequence[RuleOverride], policy_rules: Iterable[str]) -> None:
-    """Raise when an override's id names no rule (``policy_rules``: ids of the rules that ran)."""
+def declared_rule_ids(files: Iterable[Path]) -> tuple[frozenset[str], frozenset[str]]:
+    """The ids the METADATA of the policy ``files`` declare (``custom: id: K8S-016``) and
+    their packages: a rule exists whether or not its package is evaluated in this run."""
+    ids: set[str] = set()
+    packages: set[str] = set()
+    for file in files:
+        try:
+            text = file.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue  # the policy stage reports an unreadable policy
+        ids.update(_METADATA_ID.findall(text))
+        packages.update(_PACKAGE.findall(text))
+    return frozenset(ids), frozenset(packages)
+
+
+def check_rule_ids(overrides: Sequence[RuleOverride], policy_rules: Iterable[str],
+                   declared: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())
+                   ) -> None:
+    """Raise when an override's id names no rule (``policy_rules``: ids of the rules that ran;
+    ``declared``: ids and packages of every loaded policy, see :func:`declared_rule_ids`)."""
     known = sorted(set(policy_rules))
+    ids, packages = declared
     for override in overrides:
-        if override.rule_id.startswith(BUILTIN_PREFIXES) or override.rule_id in known:
+        if override.rule_id.startswith(BUILTIN_PREFIXES) or override.rule_id in known \
+                or override.rule_id in ids or override.rule_id.rpartition(".")[0] in packages:
             continue
         error: type[ValidatorError] = UsageError if override.from_flag else ConfigError
         ran = f"policy rules that ran: {', '.join(known)}" if known else "no policy rule ran"

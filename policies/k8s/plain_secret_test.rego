@@ -44,3 +44,17 @@ test_look_alike_values_denied if {
 	{r.path | some r in rule.deny} == {["data"]} with input as _secret({"data": {"password": "op://shop/db/password"}})
 	{r.path | some r in rule.deny} == {["data"]} with input as _secret({"data": {"password": 7}})
 }
+
+test_sops_block_with_plain_values_denied if {
+	# a sops key does not encrypt anything: values sops would have encrypted must be ENC[...]
+	{r.path | some r in rule.deny} == {["stringData"]} with input as _secret({"stringData": {"password": "hunter2"}, "sops": {"version": "3.9.0"}})
+	{r.path | some r in rule.deny} == {["data"]} with input as _secret({"data": {"a": "ENC[AES256_GCM,data:x]", "b": "aHVudGVyMg=="}, "sops": {"version": "3.9.0", "unencrypted_suffix": "_unencrypted"}})
+}
+
+test_sops_leaves_keys_plain_by_its_own_rules if {
+	count(rule.deny) == 0 with input as _secret({"stringData": {"user_unencrypted": "admin", "pw": "ENC[AES256_GCM,data:x]"}, "sops": {"unencrypted_suffix": "_unencrypted"}})
+	count(rule.deny) == 0 with input as _secret({"stringData": {"user": "admin", "password": "ENC[AES256_GCM,data:x]"}, "sops": {"encrypted_regex": "^password$"}})
+	count(rule.deny) == 0 with input as _secret({"stringData": {"user": "admin"}, "sops": {"unencrypted_regex": "^user$"}})
+	count(rule.deny) == 0 with input as _secret({"data": {"pw_enc": "ENC[AES256_GCM,data:x]", "user": "YWRtaW4="}, "sops": {"encrypted_suffix": "_enc"}})
+	{r.path | some r in rule.deny} == {["stringData"]} with input as _secret({"stringData": {"user": "admin", "password": "hunter2"}, "sops": {"encrypted_regex": "^(data|stringData)$"}})
+}

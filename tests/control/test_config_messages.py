@@ -45,3 +45,17 @@ def test_config_errors_use_plain_words(tmp_path: Path, text: str, expected: str)
     errors = _errors(tmp_path, text)
     assert errors == [expected]
     assert not [line for line in errors if any(raw in line for raw in RAW_WORDING)]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("rules:\n  K8S-016:\n", "rules.K8S-016: must be one of off, error, warning, info (got nothing)"),
+    ("rules:\n  K8S-016: 0\n", "rules.K8S-016: must be one of off, error, warning, info (got 0)"),
+    ("settings:\n  fail_on: true\n",
+     "settings.fail_on: must be one of error, warning, info, never (got true)"),
+    ("settings:\n  fail_on: [error]\n",
+     "settings.fail_on: must be one of error, warning, info, never (got a list)"),
+])
+def test_config_values_are_shown_as_yaml_not_python(tmp_path: Path, text: str, expected: str) -> None:
+    """An empty value is not ``None`` and a boolean not ``True``: the file is YAML."""
+    (line,) = _errors(tmp_path, "version: 1\n" + text)
+    assert line.endswith(expected), line

@@ -92,3 +92,15 @@ def test_different_findings_per_overlay_stay_apart(repo: Path) -> None:
     assert sorted((f["path"], tuple(f["targets"])) for f in findings) == [  # type: ignore[arg-type]
         ("api/base/deployment.yaml", ("api/overlays/dev",)),
         ("api/overlays/prod/patch.yaml", ("api/overlays/prod",))]
+
+
+def test_a_turned_off_finding_reached_through_several_overlays_is_counted_once(repo: Path) -> None:
+    """The finding merged into one is one skipped entry when its rule is off, not one per overlay."""
+    code, out, err = invoke("check", str(repo), "--policy", str(LIBRARY), "--namespace",
+                            "k8s.image_tag", "--rule", "K8S-006=off", "-o", "json")
+    assert code == 0, err
+    report = json.loads(out)
+    turned_off = [s for s in report["skipped"] if "K8S-006 turned off" in s["reason"]]
+    assert [s["path"] for s in turned_off] == ["api/base/deployment.yaml:12"]
+    assert {"count": 1, "reason": "not reported: rule turned off", "what": "finding"} in report[
+        "summary"]["not_checked"]

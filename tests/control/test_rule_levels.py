@@ -88,3 +88,20 @@ def test_a_config_rule_id_that_names_no_rule_names_its_line(repo: Path) -> None:
     code, _, err = invoke("check", str(repo), "--policy", str(LIBRARY), "--namespace", "k8s.namespace")
     assert code == 2
     assert ".gitops-validator.yaml:4: rules.K8S-99: no rule has this id" in err
+
+
+def test_a_rule_of_a_package_left_out_of_the_run_is_not_an_unknown_id(repo: Path) -> None:
+    """``rules: {K8S-016: off}`` with ``namespaces: [k8s.*, '!k8s.namespace']`` (the example in
+    docs/configuration.md), or a narrower ``--namespace`` on the command line, is no
+    configuration error: the rule exists, it just did not run. A typo still is one."""
+    (repo / ".gitops-validator.yaml").write_text(
+        "version: 1\nsettings:\n  policies: [builtin]\n  namespaces: ['k8s.*', '!k8s.namespace']\n"
+        "rules:\n  K8S-016: off\n  K8S-005: error\n")
+    code, out, err = invoke("check", str(repo), "-o", "json")
+    assert code == 1, err
+    assert "K8S-006" in {f["rule_id"] for f in json.loads(out)["findings"]}
+    code, _, err = invoke("check", str(repo), "--namespace", "k8s.image_tag", "--rule", "K8S-001=off")
+    assert code == 1, err
+    code, _, err = invoke("check", str(repo), "--namespace", "k8s.image_tag", "--rule", "K8S-0001=off")
+    assert code == 2
+    assert "--rule K8S-0001: no rule has this id" in err

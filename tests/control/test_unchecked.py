@@ -152,3 +152,113 @@ def test_a_check_turned_off_in_a_run_without_resources_counts_nothing(tmp_path: 
     assert code == 0, out
     # the only finding is the warning that nothing was checked; --no-policy adds no count
     assert _summary(out) == "0 resources in 0 files: 1 warning"
+
+
+def test_a_values_file_no_target_uses_is_counted_on_the_summary_line(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    chart = tmp_path / "charts" / "web"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: web\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text("replicas: 1\n")
+    (chart / "values-prod.yaml").write_text("replicas: many\n")
+    (chart / "templates" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n  namespace: web\n"
+        "data:\n  replicas: {{ .Values.replicas | quote }}\n")
+    code, out, err = invoke("check", str(tmp_path), "--no-policy", "-o", "text")
+    assert code == 0, err
+    assert "charts/web/values-prod.yaml: values file no Helm target uses" in out
+    assert "1 file not checked: values file no Helm target uses" in out.splitlines()[-1]
+
+
+def test_helm_test_hooks_and_empty_renders_add_up_on_the_summary_line(tmp_path: Path) -> None:
+    """Each skipped test hook or empty kustomization is listed by name, but counted in one
+    short group, not as one summary entry per object holding its whole reason."""
+    (tmp_path / ".git").mkdir()
+    chart = tmp_path / "charts" / "web"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: web\nversion: 0.1.0\n")
+    for name in ("one", "two"):
+        (chart / "templates" / f"test-{name}.yaml").write_text(
+            f"apiVersion: v1\nkind: Pod\nmetadata:\n  name: test-{name}\n  annotations:\n"
+            "    helm.sh/hook: test\nspec:\n  containers: [{name: t, image: 'busybox:1.36'}]\n")
+        (tmp_path / f"empty-{name}").mkdir()
+        (tmp_path / f"empty-{name}" / "kustomization.yaml").write_text("resources: []\n")
+    (tmp_path / "cm.yaml").write_text(CONFIGMAP)
+    code, out, err = invoke("check", str(tmp_path), "--no-policy", "-o", "json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert {(e["what"], e["reason"], e["count"]) for e in report["summary"]["not_checked"]} == {
+        ("resource", "not checked: Helm test hook", 2),
+        ("kustomization", "not checked: empty render", 2),
+        ("resource", "not policy-checked: --no-policy", 1)}
+    assert len([s for s in report["skipped"] if "Helm test hook" in s["reason"]]) == 2
+
+
+FLUX_APPS = """\
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: apps, namespace: flux-system}
+spec: {interval: 10m, path: ./apps/prod/, prune: true, sourceRef: {kind: GitRepository, name: flux-system}}
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: web, namespace: argocd}
+spec:
+  project: default
+  source: {repoURL: 'https://example.com/shop.git', path: charts/web, helm: {valueFiles: [values-prod.yaml]}}
+  destination: {server: 'https://kubernetes.default.svc', namespace: web}
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: elsewhere, namespace: flux-system}
+spec: {interval: 10m, path: ./not/here, prune: true, sourceRef: {kind: GitRepository, name: flux-system}}
+"""
+
+
+def test_an_agent_source_that_is_a_target_is_not_called_not_rendered(tmp_path: Path) -> None:
+    """A path the run builds as a target was rendered, only without the agent object's own
+    options (targetNamespace, patches, values files...): it is listed as such, not as "not
+    rendered"; a path the run does not build still is."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "clusters").mkdir()
+    (tmp_path / "clusters" / "apps.yaml").write_text(FLUX_APPS)
+    (tmp_path / "apps" / "prod").mkdir(parents=True)
+    (tmp_path / "apps" / "prod" / "cm.yaml").write_text(CONFIGMAP)
+    (tmp_path / "apps" / "prod" / "kustomization.yaml").write_text("resources: [cm.yaml]\n")
+    (tmp_path / "charts" / "web" / "templates").mkdir(parents=True)
+    (tmp_path / "charts" / "web" / "Chart.yaml").write_text("apiVersion: v2\nname: web\nversion: 0.1.0\n")
+    (tmp_path / "charts" / "web" / "templates" / "cm.yaml").write_text(CONFIGMAP)
+    code, out, err = invoke("check", ".", "--no-policy", "--ignore-missing-schemas", "-o", "json",
+                            cwd=tmp_path)
+    assert code == 0, err
+    report = json.loads(out)
+    counts = {(item["what"], item["reason"]): item["count"] for item in report["summary"]["not_checked"]}
+    assert counts[("Flux Kustomization path", "checked without the agent object's options")] == 1
+    assert counts[("Argo CD Application source", "checked without the agent object's options")] == 1
+    assert counts[("Flux Kustomization path", "not rendered")] == 1
+    reasons = {s["path"]: s["reason"] for s in report["skipped"] if "agent objects" in s["reason"]}
+    assert reasons["clusters/apps.yaml:1"] == (
+        "Kustomization flux-system/apps: path ./apps/prod/ is checked as target apps/prod, but "
+        "without this object's own options (agent objects are not rendered yet)")
+
+
+def test_a_helmrelease_of_a_chart_in_the_repository_is_checked_without_its_values(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "release.yaml").write_text("""\
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: web, namespace: flux-system}
+spec:
+  interval: 10m
+  chart:
+    spec: {chart: ./charts/web, sourceRef: {kind: GitRepository, name: flux-system}}
+""")
+    (tmp_path / "charts" / "web" / "templates").mkdir(parents=True)
+    (tmp_path / "charts" / "web" / "Chart.yaml").write_text("apiVersion: v2\nname: web\nversion: 0.1.0\n")
+    (tmp_path / "charts" / "web" / "templates" / "cm.yaml").write_text(CONFIGMAP)
+    code, out, err = invoke("check", ".", "--no-policy", "--ignore-missing-schemas", "-o", "json",
+                            cwd=tmp_path)
+    assert code == 0, err
+    counts = {(item["what"], item["reason"]): item["count"]
+              for item in json.loads(out)["summary"]["not_checked"]}
+    assert counts[("HelmRelease chart", "checked without the agent object's options")] == 1

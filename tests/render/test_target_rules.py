@@ -167,3 +167,68 @@ def test_an_empty_kustomization_render_says_so(tmp_path: Path) -> None:
     assert result.findings == ()
     assert [(s.path, s.reason) for s in result.skipped] == [
         ("empty/kustomization.yaml", "kustomize build empty produced no objects (empty render)")]
+
+
+def test_a_base_whose_only_users_are_not_built_is_built_on_its_own(tmp_path: Path) -> None:
+    """A base used only by an unused component, or by a kustomization in a folder the
+    configuration ignores, is applied by nothing that is checked: it is built itself,
+    never left out as if target discovery were off."""
+    write(tmp_path, "apps/base/cm.yaml", CM.format(name="base"))
+    write(tmp_path, "apps/base/kustomization.yaml", "resources:\n  - cm.yaml\n")
+    write(tmp_path, "apps/mid/kustomization.yaml", "resources:\n  - ../base\n")
+    write(tmp_path, "comp/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1alpha1\n"
+          "kind: Component\nresources:\n  - ../apps/mid\n")
+    write(tmp_path, "other/cm.yaml", CM.format(name="other"))
+    write(tmp_path, "other/kustomization.yaml", "resources:\n  - cm.yaml\n")
+    write(tmp_path, "legacy/overlay/kustomization.yaml", "resources:\n  - ../../other\n")
+    write(tmp_path, ".gitops-validator.yaml", "version: 1\nignore:\n  - legacy/\n")
+    plan = plan_of(tmp_path)
+    assert kinds(plan) == {"apps/mid": TargetKind.KUSTOMIZE, "other": TargetKind.KUSTOMIZE}
+    assert "no built kustomization uses it" in plan.targets[0].reason
+    assert not [why for why in plan.ignored.values() if "discovery is off" in why]
+    result = render_targets(plan, RenderSettings(), root=tmp_path)
+    assert sorted(d.resource.name for d in result.documents) == ["base", "other"]
+
+
+def test_a_values_file_no_target_uses_is_not_checked_and_says_so(tmp_path: Path) -> None:
+    """``values-prod.yaml`` beside a chart rendered with its default values is never read by
+    helm: it is listed as not checked, not as consumed ("rendered by") the chart."""
+    (tmp_path / ".git").mkdir()
+    write(tmp_path, "charts/web/Chart.yaml", "apiVersion: v2\nname: web\nversion: 0.1.0\n")
+    write(tmp_path, "charts/web/values.yaml", "hostNetwork: false\n")
+    write(tmp_path, "charts/web/values-prod.yaml", "hostNetwork: true\n")
+    write(tmp_path, "charts/web/values-dev.yml", "hostNetwork: false\n")
+    write(tmp_path, "charts/web/templates/pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n"
+          "  name: web\nspec:\n  hostNetwork: {{ .Values.hostNetwork }}\n  containers:\n"
+          "    - name: web\n      image: nginx:1.27\n")
+    plan = plan_of(tmp_path)
+    assert "charts/web/values-prod.yaml" not in plan.consumed
+    assert plan.ignored["charts/web/values-prod.yaml"] == plan.ignored["charts/web/values-dev.yml"]
+    assert plan.ignored["charts/web/values-prod.yaml"].startswith("values file no Helm target uses")
+    assert "charts/web/values.yaml" in plan.consumed
+    # a target that uses it consumes it; the other one is still listed
+    write(tmp_path, ".gitops-validator.yaml", "version: 1\ntargets:\n  helm:\n"
+          "    - chart: charts/web\n      values: [values-prod.yaml]\n")
+    plan = plan_of(tmp_path)
+    assert "charts/web/values-prod.yaml" in plan.consumed
+    assert "charts/web/values-dev.yml" in plan.ignored
+
+
+def test_a_library_chart_is_not_a_target(tmp_path: Path) -> None:
+    """``type: library`` charts are not installable (helm template fails on them): they are
+    rendered only through the charts that depend on them, never as a failing target."""
+    write(tmp_path, "charts/common/Chart.yaml", "apiVersion: v2\nname: common\nversion: 0.1.0\n"
+          "type: library\n")
+    write(tmp_path, "charts/common/templates/_helpers.tpl", '{{- define "common.name" -}}x{{- end -}}\n')
+    write(tmp_path, "charts/common/values.yaml", "{}\n")
+    write(tmp_path, "charts/app/Chart.yaml", "apiVersion: v2\nname: app\nversion: 0.1.0\n")
+    write(tmp_path, "charts/app/templates/cm.yaml", CM.format(name="app"))
+    plan = plan_of(tmp_path)
+    assert kinds(plan) == {"charts/app": TargetKind.HELM}
+    assert plan.ignored["charts/common/Chart.yaml"].startswith("part of Helm library chart")
+    assert "charts/common/templates/_helpers.tpl" in plan.ignored
+    result = render_targets(plan, RenderSettings(), root=tmp_path)
+    assert result.findings == ()
+    # declared, it is rendered as asked (and helm says why it cannot be)
+    write(tmp_path, ".gitops-validator.yaml", "version: 1\ntargets:\n  helm:\n    - chart: charts/common\n")
+    assert [t.path for t in plan_of(tmp_path).targets] == ["charts/app", "charts/common"]

@@ -25,6 +25,8 @@ import posixpath
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+import yaml
+
 from validator.model import Engine, Finding, Location, Severity, natural_path_key
 from validator.render.agents import agent_paths
 from validator.render.kustomization import KUSTOMIZATION_FILES, Kustomization
@@ -38,6 +40,14 @@ from validator.repo_config import CONFIG_FILE, KustomizeTargetConfig, RepoConfig
 _UNREFERENCED = f"not referenced by the kustomization in its folder {NOT_APPLIED}"
 _COMPONENT = "part of a kustomize component that no built kustomization uses"
 _CYCLE = "kustomization not built: it is on a kustomization cycle or builds on one"
+_UNUSED_VALUES = ("values file no Helm target uses (helm reads only the values files a target "
+                  "names: add a targets.helm entry for its chart with it)")
+_LIBRARY_CHART = ("part of Helm library chart (type: library, not installable): rendered only "
+                  "through the charts that depend on it")
+_CHART_YAML_MAX_BYTES = 1024 * 1024
+#: Files at the top of a chart that helm reads itself; any other YAML file there is a values file.
+_CHART_OWN_FILES = frozenset({"Chart.yaml", "values.yaml", "Chart.lock", "requirements.yaml",
+                              "requirements.lock"})
 _NOT_DECLARED = "kustomization not built: target discovery is off and targets.kustomize " \
                 "does not name it"
 
@@ -115,11 +125,16 @@ class _Planner:
         # only a base can need an agent object to become a target: no base, no reading
         bases = self.graph.built_on - set(declared)
         agents = agent_paths(self.root, self.scan.manifests) if bases else {}
-        targets = []
+        reasons = {}
         for directory, tree in sorted(self.trees.items()):
             reason = self.kustomize_reason(directory, tree, declared, agents)
-            if reason is None:
-                continue
+            if reason is not None:
+                reasons[directory] = reason
+        if self.config.discover:
+            reasons.update(self.bases_nothing_builds(reasons))
+        targets = []
+        for directory, reason in sorted(reasons.items()):
+            tree = self.trees[directory]
             name = declared[directory].name if directory in declared else ""
             target = Target(kind=TargetKind.KUSTOMIZE, path=directory, name=name or directory,
                             reason=reason, inputs=_tree_inputs(tree))
@@ -147,6 +162,24 @@ class _Planner:
         if not self.config.discover or directory in self.graph.built_on:
             return None
         return f"directory with {file_name}"
+
+    def bases_nothing_builds(self, built: dict[str, str]) -> dict[str, str]:
+        """Why each base that no built kustomization reaches is built on its own: its only
+        users are themselves not built (an unused component, or a kustomization only
+        such a one uses), so nothing that is checked applies it."""
+        found: dict[str, str] = {}
+        reached = {_folder(k.path) for d in built for k in self.trees[d]}
+        while True:
+            left = {d for d, tree in self.trees.items() if tree and d not in reached
+                    and d not in self.graph.blocked and not tree[0].is_component}
+            inner = {_folder(k.path) for d in left for k in self.trees[d][1:]}
+            if not (roots := left - inner):
+                return found
+            for directory in roots:
+                file_name = self.trees[directory][0].path.rsplit("/", 1)[-1]
+                found[directory] = (f"directory with {file_name}: a base, but no built "
+                                    "kustomization uses it")
+                reached |= {_folder(k.path) for k in self.trees[directory]}
 
     def cycle_resources(self) -> list[Target]:
         """The resource files of kustomizations that cannot be built, as plain targets."""
@@ -204,13 +237,21 @@ class _Planner:
                 inputs=(*self.scan.chart_files[entry.chart], *values)))
         targets: list[Target] = []
         for chart, files in sorted(self.scan.chart_files.items()):
+            if chart not in declared and _library_chart(self.root, chart):
+                for path in files:  # not installable: helm template refuses it
+                    self.scan.ignored[path] = _LIBRARY_CHART
+                continue
             chart_targets = declared.get(chart) or ([] if not self.config.discover else [Target(
                 kind=TargetKind.HELM, path=chart, name=chart, inputs=tuple(files),
                 reason="chart directory (Chart.yaml), default values",
                 release_name=chart.rsplit("/", 1)[-1], namespace="default")])
             targets += chart_targets
             names = [t.name for t in chart_targets] or ["no target"]
+            used = {v for target in chart_targets for v in target.values_files}
             for path in files:
+                if _extra_values_file(chart, path) and path not in used:
+                    self.scan.ignored[path] = _UNUSED_VALUES
+                    continue
                 self.consumed[path] = f"part of chart {chart}; rendered by {', '.join(names)}"
             for target in chart_targets:
                 for path in target.values_files:
@@ -232,6 +273,30 @@ class _Planner:
 
 def _plain(path: str, reason: str) -> Target:
     return Target(kind=TargetKind.PLAIN, path=path, name=path, reason=reason, inputs=(path,))
+
+
+def _library_chart(root: Path, chart: str) -> bool:
+    """Whether ``chart``'s Chart.yaml says ``type: library`` (an unreadable one is helm's to report)."""
+    try:
+        with (root / chart / "Chart.yaml").open("rb") as handle:
+            data = handle.read(_CHART_YAML_MAX_BYTES + 1)
+        if len(data) > _CHART_YAML_MAX_BYTES or b"library" not in data:
+            return False
+        meta = yaml.load(data, Loader=yaml.CSafeLoader)
+    except (OSError, yaml.YAMLError, ValueError, TypeError, RecursionError):
+        return False
+    return isinstance(meta, dict) and meta.get("type") == "library"
+
+
+def _extra_values_file(chart: str, path: str) -> bool:
+    """Whether ``path`` is a YAML file at the top of ``chart`` that helm does not read by
+    itself (``values-prod.yaml``): only a target naming it as a values file uses it."""
+    folder, name = posixpath.split(path)
+    return folder == chart and name not in _CHART_OWN_FILES and name.endswith((".yaml", ".yml"))
+
+
+def _folder(path: str) -> str:
+    return posixpath.dirname(path) or "."
 
 
 def _tree_inputs(tree: list[Kustomization]) -> tuple[str, ...]:

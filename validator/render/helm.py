@@ -3,7 +3,10 @@
 No network: dependencies must be vendored under ``charts/`` (a missing one is a
 finding on ``Chart.yaml``; ``helm dependency build`` is never run), Helm's cache,
 config and data homes are a fresh temporary directory, and symlinks leaving the
-repository are refused. A template error becomes a finding on the template's line.
+repository are refused. Helm does not validate values itself
+(``--skip-schema-validation``): the chart's ``values.schema.json`` is checked in process,
+where no reference may leave it (:mod:`validator.render.helm_values_schema`). A template
+error becomes a finding on the template's line.
 A chart that may call random or time functions is rendered twice and stabilised
 (:mod:`validator.render.helm_random`); Helm test hooks are set aside as skipped
 (:mod:`validator.render.helm_hooks`) unless ``include_helm_tests`` is set.
@@ -54,7 +57,7 @@ def render_helm(target: Target, *, root: Path, settings: RenderSettings) -> Rend
                  for v in target.values_files
                  if not (root / v).is_file() or not inside_root(root, root / v)]
     problems += _missing_dependencies(root, target.path)
-    if not problems:
+    if not problems:  # a symlink leaving the repository is never read
         problems += screen_inputs(root, target.inputs, settings.load_options.limits,
                                   target=f"chart {target.name}")
     files = len(target.inputs)

@@ -48,5 +48,5 @@ def without_test_hooks(documents: Sequence[Document], *, target: str
         skipped.append(Skipped(path=document.path, reason=(
             f"{document.resource} of {target}: Helm test hook ({_HELM_HOOK}: {hook}), created "
             "only by `helm test`; Argo CD and Flux do not apply it by default "
-            "(--include-helm-tests checks it)")))
+            "(--include-helm-tests checks it)"), unit="resource", group="not checked: Helm test hook"))
     return tuple(kept), tuple(skipped)

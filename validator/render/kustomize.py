@@ -87,7 +87,8 @@ def render_kustomize(target: Target, *, root: Path, settings: RenderSettings) ->
         loaded = _load(output, target, tree, root, settings, origin_base=(wrapper, real_root))
         if not loaded.documents and not loaded.findings:  # not the loader's "empty file"
             empty = Skipped(path=tree[0].path, reason=f"kustomize build {target.path} produced "
-                                                      "no objects (empty render)")
+                                                      "no objects (empty render)",
+                            unit="kustomization", group="not checked: empty render")
             loaded = replace(loaded, skipped=(empty,))
         return replace(loaded, files_read=len(files))
 

@@ -4,7 +4,9 @@ An Argo CD ``Application`` or a Flux ``Kustomization``/``HelmRelease`` says what
 agent will apply: a Git path, a chart. Until those sources are rendered, what they
 deploy is not checked, so each one is reported as a skipped entry naming the object
 and the source (``2 HelmRelease charts not rendered`` on the summary line) instead of
-passing unseen. The object itself is still schema- and policy-checked.
+passing unseen. A source path the run renders as a target of its own was checked,
+only without the object's options (``checked without the agent object's options``).
+The object itself is still schema- and policy-checked.
 
 Files the target plan leaves out are counted by the kind of reason (hidden, ignored by
 the configuration file, unreadable...), never by the reason's exact words, so that
@@ -13,7 +15,8 @@ like entries add up on the summary line.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import posixpath
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any
 
 from validator.load import Document
@@ -21,6 +24,7 @@ from validator.model import Skipped
 
 _WHY = "(agent objects are not rendered yet)"
 _GROUP = "not rendered"
+_WITHOUT_OPTIONS = "checked without the agent object's options"
 _MAX_SHOWN = 200
 
 
@@ -37,7 +41,7 @@ def _group(document: Document) -> str:
     return document.api_version.partition("/")[0]
 
 
-def _argo_sources(spec: Mapping[str, Any]) -> list[str]:
+def _argo_sources(spec: Mapping[str, Any]) -> list[tuple[str, str]]:
     sources = spec.get("sources")
     listed = sources if isinstance(sources, list) and sources else [spec.get("source")]
     described = []
@@ -45,39 +49,60 @@ def _argo_sources(spec: Mapping[str, Any]) -> list[str]:
         where = " ".join(part for part in (_text(source.get("repoURL")),
                                            _text(source.get("path")) or _text(source.get("chart")))
                          if part)
-        described.append(where or "(no source)")
+        described.append((where or "(no source)", _text(source.get("path"))))
     return described
 
 
-def _entries(document: Document) -> Iterator[tuple[str, str]]:
-    """``(unit, what is not rendered)`` for one object; nothing for objects of no agent."""
+def _entries(document: Document) -> Iterator[tuple[str, str, str]]:
+    """``(unit, what is not rendered, the repository path it names or "")`` for one object;
+    nothing for objects of no agent."""
     spec = _mapping(document.body.get("spec"))
     match (_group(document), document.kind):
         case ("argoproj.io", "Application"):
-            for source in _argo_sources(spec):
-                yield "Argo CD Application source", f"source {source}"
+            for source, path in _argo_sources(spec):
+                yield "Argo CD Application source", f"source {source}", path
         case ("argoproj.io", "ApplicationSet"):
-            yield "Argo CD ApplicationSet", "the applications it generates"
+            yield "Argo CD ApplicationSet", "the applications it generates", ""
         case ("kustomize.toolkit.fluxcd.io", "Kustomization"):
-            yield "Flux Kustomization path", f"path {_text(spec.get('path')) or './'}"
+            path = _text(spec.get("path"))
+            yield "Flux Kustomization path", f"path {path or './'}", path or "."
         case ("helm.toolkit.fluxcd.io", "HelmRelease"):
-            chart = _text(_mapping(_mapping(spec.get("chart")).get("spec")).get("chart"))
+            chart_spec = _mapping(_mapping(spec.get("chart")).get("spec"))
+            chart = _text(chart_spec.get("chart"))
             ref = _mapping(spec.get("chartRef"))
             shown = chart or " ".join(filter(None, (_text(ref.get("kind")), _text(ref.get("name")))))
-            yield "HelmRelease chart", f"chart {shown or '(none named)'}"
+            # from a GitRepository or Bucket, the chart is a path in that source
+            in_source = _mapping(chart_spec.get("sourceRef")).get("kind") in ("GitRepository", "Bucket")
+            yield "HelmRelease chart", f"chart {shown or '(none named)'}", chart if in_source else ""
         case _:
             return
 
 
-def unrendered_agent_sources(documents: Sequence[Document]) -> list[Skipped]:
-    """One skipped entry per source of an agent object among ``documents``."""
+def _folder(path: str) -> str | None:
+    """The repository-relative folder an agent path names (None when it leaves the root)."""
+    normal = posixpath.normpath(path.strip().lstrip("/") or ".")
+    return None if normal == ".." or normal.startswith("../") else normal
+
+
+def unrendered_agent_sources(documents: Sequence[Document], targets: Collection[str] = ()
+                             ) -> list[Skipped]:
+    """One skipped entry per source of an agent object among ``documents``. A source whose
+    path is one of ``targets`` (folders the run renders) was checked, only without the
+    agent object's own options (target namespace, patches, values files...)."""
     skipped = []
     for document in documents:
         entries = list(_entries(document))
         if not entries:
             continue
         where = f"{document.path}:{document.locate(()).line}"
-        for unit, what in entries:
+        for unit, what, path in entries:
+            folder = _folder(path) if path else None
+            if folder is not None and folder in targets:
+                skipped.append(Skipped(
+                    path=where, unit=unit, group=_WITHOUT_OPTIONS,
+                    reason=f"{document.resource}: {what} is checked as target {folder}, but "
+                           f"without this object's own options {_WHY}"))
+                continue
             skipped.append(Skipped(path=where, reason=f"{document.resource}: {what} is not rendered {_WHY}",
                                    unit=unit, group=_GROUP))
     return skipped
@@ -90,6 +115,7 @@ _FILE_GROUPS = (
     ("hidden", "not checked: hidden"),
     ("cannot be read", "not checked: cannot be read"),
     ("symlink leaving", "not checked: symlink leaving the repository"),
+    ("values file no Helm target uses", "not checked: values file no Helm target uses"),
 )
 
 
