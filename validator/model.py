@@ -186,7 +186,8 @@ class Finding:
             self.message,
             "",  # was the target: kept empty so that plain files' fingerprints did not change
         ]
-        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
+        # surrogateescape: a file name that is not UTF-8 (os.fsdecode) hashes as its raw bytes
+        return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogateescape")).hexdigest()[:16]
 
 
 def natural_path_key(path: str) -> tuple[tuple[tuple[tuple[int, int | str], ...], ...], str]:
