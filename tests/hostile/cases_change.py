@@ -1,7 +1,7 @@
 """Hostile inputs of the change area: what a revision materialised from git can hold.
 
 A materialised revision is written byte for byte from git objects (see
-``validator/change/materialise.py``): file names with quotes, tabs, newlines, leading
+``validator/change/snapshot.py``): file names with quotes, tabs, newlines, leading
 dashes and non-UTF-8 bytes arrive as they were committed, and Git LFS files arrive as
 pointer files (nothing is fetched). Each must still be checked or reported, never lost.
 """

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from tests.change.gitrepo import GitRepo
-from validator.change import materialise as materialise_module
-from validator.change.materialise import materialise
+from validator.change import snapshot
 from validator.change.revisions import WORKTREE
+from validator.change.snapshot import materialise
 from validator.errors import ChangeError
 
 LFS_POINTER = (b"version https://git-lfs.github.com/spec/v1\n"
@@ -92,7 +92,7 @@ def test_ctrl_c_during_materialisation_leaves_nothing(repo: GitRepo, tmp_path: P
     sha = repo.commit()
     before = _snapshot(repo)
     written: list[str] = []
-    real_write = materialise_module.write_file
+    real_write = snapshot.write_file
 
     def write_then_interrupt(folder: Path, path: str, content: bytes, *, executable: bool) -> None:
         real_write(folder, path, content, executable=executable)
@@ -100,7 +100,7 @@ def test_ctrl_c_during_materialisation_leaves_nothing(repo: GitRepo, tmp_path: P
         if len(written) == 3:  # a real SIGINT, as a terminal's Ctrl-C sends it
             os.kill(os.getpid(), signal.SIGINT)
 
-    monkeypatch.setattr(materialise_module, "write_file", write_then_interrupt)
+    monkeypatch.setattr(snapshot, "write_file", write_then_interrupt)
     parent = tmp_path / "materialised"
     parent.mkdir()
     with pytest.raises(KeyboardInterrupt), materialise(repo.root, sha, parent=parent):
