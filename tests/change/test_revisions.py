@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -76,8 +78,6 @@ def test_head_and_worktree_exclude_each_other(repo: GitRepo) -> None:
 def test_a_folder_that_is_not_a_repository(tmp_path: Path) -> None:
     plain = tmp_path / "plain"
     plain.mkdir()
-    (plain / "ceiling").mkdir()
-    # GIT_CEILING_DIRECTORIES is not passed on, so the folder must not be inside any repository
     with pytest.raises(ChangeError, match=r"^.*plain is not in a git repository: run diff inside a clone"):
         resolve_revisions(plain)
     with pytest.raises(ChangeError, match="is not a folder"):
@@ -127,3 +127,13 @@ def test_a_shallow_clone_without_the_merge_base(tmp_path: Path) -> None:
     with pytest.raises(ChangeError, match=r"^HEAD and main have no common commit in this shallow clone: "
                        r".*`fetch-depth: 0`.*`git fetch origin main`"):
         resolve_revisions(clone.root)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="handing the repository to another user needs root")
+def test_a_repository_owned_by_another_user(repo: GitRepo) -> None:
+    shutil.chown(repo.root, user="nobody")
+    for path in repo.root.rglob("*"):
+        shutil.chown(path, user="nobody")
+    with pytest.raises(ChangeError, match=r"it is owned by another user; trust it with "
+                       r"`git config --global --add safe.directory .*/repo`$"):
+        resolve_revisions(repo.root)
