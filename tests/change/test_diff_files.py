@@ -186,3 +186,13 @@ def test_the_users_git_configuration_changes_nothing(repo: GitRepo) -> None:
         repo.git("config", key, value)
     assert _by_path(_change(repo, base)) == expected
     assert expected["long.yaml"].commentable == (LineRange(start=7, end=13),)
+
+
+def test_worktree_mode_with_untracked_names_that_look_like_patterns(repo: GitRepo) -> None:
+    repo.write(".gitignore", "ignored*.yaml\n")
+    repo.commit()
+    for name in ("*.yaml", "[ab].yaml", ":(glob)x.yaml", "ignored-not-really?.yml"):
+        repo.write(name, "a: 1\n")
+    repo.write("ignored-secret.yaml", "token: x\n")
+    files = _by_path(_change(repo, "HEAD", worktree=True))
+    assert set(files) == {"*.yaml", "[ab].yaml", ":(glob)x.yaml", "ignored-not-really?.yml"}

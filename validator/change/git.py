@@ -34,6 +34,7 @@ GIT_ENV = {
     "GIT_OPTIONAL_LOCKS": "0",
     "GIT_TERMINAL_PROMPT": "0",
     "GIT_PAGER": "cat",
+    "GIT_LITERAL_PATHSPECS": "1",  # a file named `*.yaml` or `:(glob)x` is that file, not a pattern
     "LC_ALL": "C",
 }
 
