@@ -196,3 +196,13 @@ def test_worktree_mode_with_untracked_names_that_look_like_patterns(repo: GitRep
     repo.write("ignored-secret.yaml", "token: x\n")
     files = _by_path(_change(repo, "HEAD", worktree=True))
     assert set(files) == {"*.yaml", "[ab].yaml", ":(glob)x.yaml", "ignored-not-really?.yml"}
+
+
+def test_worktree_mode_with_an_untracked_nested_repository(repo: GitRepo, tmp_path: Path) -> None:
+    nested = GitRepo.init(repo.root / "nested")
+    nested.write("n.yaml", "n: 1\n")
+    nested.commit()
+    files = _by_path(_change(repo, "HEAD", worktree=True))
+    assert set(files) == {"nested"}
+    assert files["nested"].submodule
+    assert repo.git("status", "--porcelain=v1") == "?? nested/"

@@ -162,3 +162,11 @@ def test_a_missing_revision(repo: GitRepo, tmp_path: Path) -> None:
             materialise(repo.root, "0" * 40, parent=tmp_path):
         pytest.fail("the block must not run")
     assert list(tmp_path.glob("gitops-validator-rev-*")) == []
+
+
+def test_the_working_tree_with_an_untracked_nested_repository(repo: GitRepo, tmp_path: Path) -> None:
+    nested = GitRepo.init(repo.root / "nested")
+    nested.write("n.yaml", "n: 1\n")
+    nested.commit()
+    with materialise(repo.root, WORKTREE, parent=tmp_path) as folder:
+        assert set(_files(folder)) == {"README.md", "apps/web/deploy.yaml"}

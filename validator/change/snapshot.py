@@ -144,10 +144,10 @@ def _read_blobs(repo: Path, blobs: list[str]) -> dict[str, bytes]:
 
 def _copy_worktree(repo: Path, folder: Path) -> None:
     """The files git would commit from the working tree: tracked (as on disk) and untracked,
-    ignored ones left out; deleted files and submodules are not copied."""
+    ignored ones left out; deleted files, submodules and nested repositories are not copied."""
     out = git(repo, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--deduplicate").stdout
     for raw in out.split(b"\0"):
-        if not raw:
+        if not raw or raw.endswith(b"/"):  # "nested/": an untracked repository, like a submodule
             continue
         path = os.fsdecode(raw)
         _check_path(path)
