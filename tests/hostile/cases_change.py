@@ -49,3 +49,22 @@ def lfs_pointer(folder: Path) -> None:
     (folder / "deployment.yaml").write_bytes(
         b"version https://git-lfs.github.com/spec/v1\n"
         b"oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n")
+
+
+#: What actions/checkout leaves in ``.git/config`` (``persist-credentials``), with a fake token.
+GIT_CONFIG_WITH_TOKEN = """\
+[core]
+\trepositoryformatversion = 0
+[http "https://github.com/"]
+\textraheader = AUTHORIZATION: basic Z2hzX2Zha2VUb2tlbkZvclRoZUdhbGxlcnk=
+"""
+
+
+@hostile("change-symlink-into-dot-git", forbidden=("Z2hzX2Zha2VUb2tlbkZvclRoZUdhbGxlcnk",))
+def symlink_into_git(folder: Path) -> None:
+    """A manifest that is a symlink to the checkout's ``.git/config`` (where CI keeps its token)."""
+    git_dir = folder.parent / ".git"
+    git_dir.mkdir(exist_ok=True)
+    (git_dir / "config").write_text(GIT_CONFIG_WITH_TOKEN)
+    (folder / "config.yaml").symlink_to("../.git/config")
+    (folder / "kustomization.yaml").write_text("resources:\n  - ../.git/config\n")
