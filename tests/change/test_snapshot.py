@@ -170,3 +170,11 @@ def test_the_working_tree_with_an_untracked_nested_repository(repo: GitRepo, tmp
     nested.commit()
     with materialise(repo.root, WORKTREE, parent=tmp_path) as folder:
         assert set(_files(folder)) == {"README.md", "apps/web/deploy.yaml"}
+
+
+@pytest.mark.parametrize("revision", ["HEAD", "--output=/tmp/x", "abc123"])
+def test_only_resolved_commits_are_materialised(repo: GitRepo, tmp_path: Path, revision: str) -> None:
+    with pytest.raises(ChangeError, match="is not a resolved commit"), \
+            materialise(repo.root, revision, parent=tmp_path):
+        pytest.fail("the block must not run")
+    assert list(tmp_path.glob("gitops-validator-rev-*")) == []

@@ -93,8 +93,8 @@ def _file_change(raw: _Raw, *, binary: bool, ranges: dict[str, tuple[LineRange, 
     commentable = () if binary or submodule or status is ChangeStatus.DELETED else ranges.get(raw.path, ())
     if status is ChangeStatus.MODIFIED and raw.old_mode != raw.new_mode and not commentable and not binary:
         status = ChangeStatus.MODE_CHANGED
-    return FileChange(path=raw.path, status=status, old_path=raw.old_path, similarity=raw.score
-                      if status in (ChangeStatus.RENAMED, ChangeStatus.COPIED) else 0,
+    similarity = raw.score if status in (ChangeStatus.RENAMED, ChangeStatus.COPIED) else 0
+    return FileChange(path=raw.path, status=status, old_path=raw.old_path, similarity=similarity,
                       binary=binary, submodule=submodule, commentable=commentable)
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -41,7 +42,8 @@ from validator.errors import ChangeError
 #: Largest total size of blobs read by one ``git cat-file`` call (bytes).
 BATCH_BYTES = 64 * 1024 * 1024
 
-_MODE_FILE, _MODE_EXEC, _MODE_LINK, _MODE_GITLINK = "100644", "100755", "120000", "160000"
+_FULL_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+_MODE_EXEC, _MODE_LINK, _MODE_GITLINK = "100755", "120000", "160000"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,6 +67,8 @@ def materialise(repo: Path, revision: str, *, parent: Path | None = None) -> Ite
     The folder (under ``parent``, default the system's temporary folder) is removed when
     the ``with`` block ends, however it ends.
     """
+    if revision != WORKTREE and not _FULL_SHA.fullmatch(revision):
+        raise ChangeError(f"{revision!r} is not a resolved commit: resolve it with resolve_revisions first")
     folder = Path(tempfile.mkdtemp(prefix="gitops-validator-rev-", dir=parent))
     try:
         try:
