@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
+
+import pytest
 
 from tests.change.gitrepo import GitRepo
 from validator.change.diff_files import read_change
@@ -131,7 +134,11 @@ def test_odd_paths_spaces_quotes_newlines_non_utf8(repo: GitRepo) -> None:
     assert files["edit.yaml"].commentable == (LineRange(start=1, end=1),)
 
 
-def test_worktree_mode_sees_uncommitted_and_untracked_files(repo: GitRepo) -> None:
+def test_worktree_mode_sees_uncommitted_and_untracked_files(repo: GitRepo, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
     base = repo.git("rev-parse", "HEAD")
     repo.write(".gitignore", "secret.yaml\n")
     repo.write("secret.yaml", "token: x\n")
@@ -154,6 +161,7 @@ def test_worktree_mode_sees_uncommitted_and_untracked_files(repo: GitRepo) -> No
     # the user's index and status are as they were: the untracked file is still untracked
     assert (repo.root / ".git" / "index").read_bytes() == index_before
     assert repo.git("status", "--porcelain=v1", "-z") == status_before
+    assert list(temporary.iterdir()) == []  # the temporary index is gone
 
 
 def test_worktree_mode_with_nothing_changed(repo: GitRepo) -> None:
