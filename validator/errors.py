@@ -52,3 +52,7 @@ class SchemaError(ValidatorError):
 class PolicyError(ValidatorError):
     """Policies could not be loaded or evaluated (compile error, timeout, OPA died)."""
 
+
+class ChangeError(ValidatorError):
+    """The change cannot be read from git: a bad ref, not a repository, a shallow clone
+    lacking the base. The message says what to do."""

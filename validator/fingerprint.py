@@ -83,5 +83,8 @@ def api_group(api_version: str) -> str:
 
 
 def fingerprint_digest(parts: Sequence[str]) -> str:
-    """16 hex digits of SHA-256 over ``parts`` joined by a unit separator."""
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
+    """16 hex digits of SHA-256 over ``parts`` joined by a unit separator.
+
+    surrogateescape: a file name that is not UTF-8 (``os.fsdecode``) hashes as its raw bytes.
+    """
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogateescape")).hexdigest()[:16]

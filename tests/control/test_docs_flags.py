@@ -13,10 +13,13 @@ from validator.cli import main
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = [ROOT / "README.md", ROOT / "examples" / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
-#: Flags of the other tools the docs describe (helm, opa), named there on purpose.
+#: Flags of the other tools the docs describe (helm, opa, git), named there on purpose.
 OTHER_TOOLS = {"--include-crds", "--kube-version", "--server", "--skip-version-check",
                "--skip-schema-validation", "--load-restrictor", "--capabilities", "--current",
                "--v0-compatible", "--coverage"}
+#: git's flags in docs/change.md (how the change is read from git).
+OTHER_TOOLS |= {"--batch", "--cached", "--detach", "--exclude-standard", "--no-ext-diff", "--no-relative",
+                "--no-textconv", "--numstat", "--others", "--raw", "--unshallow", "--verify"}
 
 _FLAG = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*")
 

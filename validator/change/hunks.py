@@ -1,0 +1,82 @@
+"""The head-side lines a reviewer can comment on, from ``git diff -U3`` hunk headers.
+
+GitHub and GitLab accept review comments on every line inside a hunk on the new side:
+added lines and the context lines around them. Each hunk header ``@@ -a,b +c,d @@``
+gives the head-side range ``c`` .. ``c+d-1``. Paths come from the ``+++ b/PATH`` line
+(followed by a tab when it holds a space),
+C-quoted by git when they hold quotes, backslashes, control or non-ASCII bytes
+(``core.quotePath=true`` is pinned), so they are unquoted to git's raw bytes.
+Content lines always start with `` ``, ``+``, ``-`` or ``\\``, so a line beginning with
+``@@`` or ``diff --git`` is always a header.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from validator.change.model import LineRange
+
+_HUNK = re.compile(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
+_ESCAPES = {ord("a"): 7, ord("b"): 8, ord("t"): 9, ord("n"): 10, ord("v"): 11, ord("f"): 12,
+            ord("r"): 13, ord('"'): 34, ord("\\"): 92}
+
+
+def commentable_lines(patch: bytes) -> dict[str, tuple[LineRange, ...]]:
+    """``{head path: ranges}`` of a ``git diff -p`` output; deleted files have no entry."""
+    ranges: dict[str, list[LineRange]] = {}
+    path: str | None = None
+    in_hunks = False
+    for line in patch.split(b"\n"):
+        if line.startswith(b"diff --git "):
+            path, in_hunks = None, False
+        elif not in_hunks and line.startswith(b"+++ "):
+            path = _new_path(line[4:])
+        elif line.startswith(b"@@") and (match := _HUNK.match(line)):
+            in_hunks = True
+            start, count = int(match[1]), int(match[2] or b"1")
+            if path is not None and count > 0:
+                ranges.setdefault(path, []).append(LineRange(start=start, end=start + count - 1))
+    return {p: tuple(merge_ranges(r)) for p, r in ranges.items()}
+
+
+def merge_ranges(ranges: list[LineRange]) -> list[LineRange]:
+    """Sorted ranges with overlapping and touching ones joined."""
+    merged: list[LineRange] = []
+    for item in sorted(ranges):
+        if merged and item.start <= merged[-1].end + 1:
+            last = merged.pop()
+            merged.append(LineRange(start=last.start, end=max(last.end, item.end)))
+        else:
+            merged.append(item)
+    return merged
+
+
+def _new_path(field: bytes) -> str | None:
+    # git ends an unquoted name holding a space with a tab (for patch(1)); a real tab is quoted
+    raw = unquote(field) if field.startswith(b'"') else field.removesuffix(b"\t")
+    if raw == b"/dev/null":
+        return None
+    return os.fsdecode(raw.removeprefix(b"b/"))
+
+
+def unquote(quoted: bytes) -> bytes:
+    """The raw bytes of a C-quoted git path (``"a\\"b\\303\\251"``)."""
+    body = quoted.rstrip(b"\r")
+    body = body[1:-1] if body.endswith(b'"') else body[1:]
+    out = bytearray()
+    i = 0
+    while i < len(body):
+        char = body[i]
+        if char == ord("\\") and i + 1 < len(body):
+            nxt = body[i + 1]
+            if 48 <= nxt <= 55:  # \ooo: an octal byte
+                out.append(int(body[i + 1:i + 4], 8))
+                i += 4
+                continue
+            out.append(_ESCAPES.get(nxt, nxt))
+            i += 2
+            continue
+        out.append(char)
+        i += 1
+    return bytes(out)
