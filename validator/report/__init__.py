@@ -43,13 +43,8 @@ REPORTERS: dict[OutputFormat, Reporter] = {fmt: reporter_for(fmt) for fmt in Out
 
 
 def render_report(report: Report, fmt: OutputFormat, options: RenderOptions) -> str:
-    """Render ``report`` in format ``fmt``, as text that encodes to UTF-8.
-
-    A file name that is not UTF-8 (git keeps any bytes; paths come from ``os.fsdecode``, so its
-    bytes are lone surrogates) is written as ``\\udcXX``: a JSON escape that decodes back to
-    the same path, and readable text in every other format.
-    """
-    return reporter_for(fmt)(report, options).encode("utf-8", "backslashreplace").decode("utf-8")
+    """Render ``report`` in format ``fmt``."""
+    return reporter_for(fmt)(report, options)
 
 
 __all__ = [

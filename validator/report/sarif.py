@@ -79,9 +79,7 @@ def _rule_json(rule: Rule, findings: list[Finding]) -> dict[str, Any]:
 
 
 def _artifact_location(path: str, root: str) -> dict[str, Any]:
-    # the file name's own bytes, percent-encoded (a non-UTF-8 name is lone surrogates here)
-    uri = quote(display_path(path, root).encode("utf-8", "surrogateescape"), safe="/")
-    return {"uri": uri, "uriBaseId": SRCROOT}
+    return {"uri": quote(display_path(path, root), safe="/"), "uriBaseId": SRCROOT}
 
 
 def _result_json(finding: Finding, rule_index: int, root: str) -> dict[str, Any]:
