@@ -66,6 +66,9 @@ def _paths_option(func: Any) -> Any:
 @click.option("--include-helm-tests", is_flag=True,
               help="Check Helm test hooks (helm.sh/hook: test) too; by default they are skipped, "
               "as Argo CD and Flux do not apply them.")
+@click.option("--no-render-cache", is_flag=True, envvar=f"{ENV}NO_RENDER_CACHE",
+              help="Render every Kustomize and Helm target again instead of reusing renders "
+              "of identical inputs from ~/.cache/gitops-validator/renders.")
 @click.option("--skip-non-kubernetes", is_flag=True,
               help="Report YAML without apiVersion/kind as skipped instead of as an error.")
 @click.option("--kubernetes-version", "-k", default="1.35", envvar=f"{ENV}KUBERNETES_VERSION",
