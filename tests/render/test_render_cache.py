@@ -261,3 +261,20 @@ def test_concurrent_runs_share_the_cache_without_corrupting_it(
                 log_path=tmp_path / "run3.log")
     assert off.wait(timeout=300) == 0
     assert runs(helm, "template") == before[0] + 7  # --no-render-cache renders everything
+
+
+def test_a_file_behind_a_symlinked_folder_of_a_chart_is_part_of_the_key(
+        tmp_path: Path, tools: tuple[Path, Path]) -> None:
+    helm, _ = tools
+    cache = tmp_path / "cache"
+    root = repository(tmp_path / "repo", CHART | {
+        "shared/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shared\n"
+                          "data:\n  mode: one\n"})
+    (root / "chart/templates/shared").symlink_to("../../shared")
+    render(root, cache)
+    write(root, "shared/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shared\n"
+                                  "data:\n  mode: two\n")
+    result = render(root, cache)
+    assert runs(helm, "template") == 2
+    modes = [d.body["data"]["mode"] for d in result.documents if d.kind == "ConfigMap" and d.target == "chart"]
+    assert modes == ["two"]

@@ -105,11 +105,19 @@ def render_key(target: Target, *, root: Path, tool: Tool, options: Iterable[obje
 
 
 def _files_under(root: Path, folders: Iterable[str]) -> Iterable[str]:
-    for folder in set(folders):
-        base = root / folder
-        for current, dirs, files in os.walk(base):  # symlinked folders are not entered
+    """Every file under ``folders``, through symlinked folders that stay inside ``root``
+    (the tools follow them too), each real folder once."""
+    real_root = Path(os.path.realpath(root))
+    seen: set[str] = set()
+    for folder in sorted(set(folders)):
+        for current, dirs, files in os.walk(root / folder, followlinks=True):
+            real = os.path.realpath(current)
+            if real in seen or not Path(real).is_relative_to(real_root):
+                dirs[:] = []
+                continue
+            seen.add(real)
             dirs[:] = [d for d in dirs if d != ".git"]
-            for name in (*files, *(d for d in dirs if (Path(current) / d).is_symlink())):
+            for name in files:
                 yield (Path(current) / name).relative_to(root).as_posix()
 
 
