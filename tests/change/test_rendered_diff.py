@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 from validator.change.rendered_diff import (
@@ -9,6 +10,7 @@ from validator.change.rendered_diff import (
     DiffLimits,
     ObjectChange,
     RenderedDiff,
+    diff_json,
     rendered_diff,
 )
 from validator.load import Document, load_bytes
@@ -163,3 +165,31 @@ def test_same_identity_twice_in_one_target_is_paired_in_order() -> None:
     diff = rendered_diff(base, head)
     assert diff.unchanged == 1
     assert "-  key: 2\n+  key: 3\n" in diff.text()
+
+
+def test_shared_values_are_written_out_not_aliased() -> None:
+    text = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  labels: &l {team: x}\n"
+            "  annotations: *l\ndata:\n  k: {v}\n")
+    diff = rendered_diff([], docs(text.replace("{v}", "two")))
+    assert "&id" not in diff.text()
+    assert "*id" not in diff.text()
+    assert diff.text().count("team: x") == 2
+
+
+def test_an_object_too_large_to_diff_line_by_line_says_so() -> None:
+    base = docs(cm("big", "one"))
+    head = docs(cm("big", "two"))
+    item = rendered_diff(base, head, limits=DiffLimits(input_lines=4)).objects[0]
+    assert item.lines[-1] == "@@ too large to diff line by line: 7 lines on the base, 7 on the head @@"
+    assert item.change is ObjectChange.MODIFIED
+
+
+def test_json_data_names_each_object_and_its_diff() -> None:
+    data = diff_json(rendered_diff(docs(cm("a", "one")), docs(cm("a", "two"))))
+    assert data["unchanged"] == 0
+    assert data["omitted"] == []
+    (entry,) = data["objects"]
+    assert (entry["kind"], entry["namespace"], entry["name"], entry["change"]) == (
+        "ConfigMap", "prod", "a", "modified")
+    assert "-  key: one\n+  key: two" in entry["diff"]
+    json.dumps(data)

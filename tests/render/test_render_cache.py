@@ -208,6 +208,7 @@ def test_size_bound_evicts_least_recently_used(tmp_path: Path) -> None:
     entry_size = (cache.folder / f"{keys[0]}.entry").stat().st_size
     cache.max_bytes = 3 * entry_size
     cache.put(keys[3], CachedRender(outputs=(b"y" * 1000,)))
+    cache.evict()
     assert [cache.get(k) is not None for k in keys] == [True, False, True, True]
     assert sum(p.stat().st_size for p in cache.folder.glob("*.entry")) <= cache.max_bytes
 
@@ -276,5 +277,18 @@ def test_a_file_behind_a_symlinked_folder_of_a_chart_is_part_of_the_key(
                                   "data:\n  mode: two\n")
     result = render(root, cache)
     assert runs(helm, "template") == 2
-    modes = [d.body["data"]["mode"] for d in result.documents if d.kind == "ConfigMap" and d.target == "chart"]
+    modes = [d.body["data"]["mode"] for d in result.documents
+             if d.kind == "ConfigMap" and d.target == "chart"]
     assert modes == ["two"]
+
+
+def test_an_unwritable_cache_costs_time_only(tmp_path: Path, tools: tuple[Path, Path]) -> None:
+    helm, _ = tools
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder should be\n")
+    root = repository(tmp_path / "repo", CHART)
+    first = render(root, blocked / "renders")
+    second = render(root, blocked / "renders")
+    assert runs(helm, "template") == 2
+    assert summary(first) == summary(second)
+    assert [d.kind for d in first.documents] == ["Deployment"]

@@ -60,6 +60,9 @@ class DiffLimits:
     """Most UTF-8 bytes shown for one object."""
     line_chars: int = 500
     """Longest diff line shown; longer ones are cut with an ellipsis."""
+    input_lines: int = 50_000
+    """Objects whose YAML has more lines (base and head together) are not diffed line by
+    line (that costs time growing faster than the size); their diff says so."""
     total_bytes: int = 60_000
     """Most UTF-8 bytes of all objects' diffs together; objects beyond it are counted only."""
 
@@ -127,6 +130,20 @@ class RenderedDiff:
         return "".join(parts)
 
 
+def diff_json(diff: RenderedDiff) -> dict[str, Any]:
+    """The rendered diff as JSON-ready data (for the JSON report of ``diff``)."""
+
+    def item(entry: ObjectDiff) -> dict[str, Any]:
+        ref = entry.resource
+        return {"api_version": ref.api_version, "kind": ref.kind, "namespace": ref.namespace,
+                "name": ref.name, "target": entry.target, "path": entry.path,
+                "change": entry.change.value, "diff": "\n".join(entry.lines),
+                "truncated_lines": entry.truncated}
+
+    return {"objects": [item(entry) for entry in diff.objects],
+            "omitted": [item(entry) for entry in diff.omitted], "unchanged": diff.unchanged}
+
+
 _Key = tuple[str, str, str, str, str, int]
 
 
@@ -174,10 +191,15 @@ def _object_diff(before: Document | None, after: Document | None, old_text: str,
     change = (ObjectChange.ADDED if before is None else ObjectChange.DELETED if after is None
               else ObjectChange.MODIFIED)
     label = str(shown.resource)
-    lines = list(difflib.unified_diff(
-        old_text.splitlines(), new_text.splitlines(), lineterm="",
-        fromfile=f"base: {label}" if before else "/dev/null",
-        tofile=f"head: {label}" if after else "/dev/null"))
+    old_lines, new_lines = old_text.splitlines(), new_text.splitlines()
+    header = [f"--- base: {label}" if before else "--- /dev/null",
+              f"+++ head: {label}" if after else "+++ /dev/null"]
+    if before and after and len(old_lines) + len(new_lines) > limits.input_lines:
+        lines = [*header, f"@@ too large to diff line by line: {len(old_lines)} lines on the "
+                          f"base, {len(new_lines)} on the head @@"]
+    else:
+        lines = list(difflib.unified_diff(old_lines, new_lines, lineterm="",
+                                          fromfile=header[0][4:], tofile=header[1][4:]))
     kept = _capped(lines, limits)
     return ObjectDiff(resource=shown.resource, target=shown.target, path=shown.path,
                       change=change, lines=tuple(kept), truncated=len(lines) - len(kept))
@@ -268,11 +290,19 @@ def _redacted(value: object, other: object, changed: str) -> object:
             for key, item in value.items()}
 
 
+class _Dumper(yaml.CSafeDumper):
+    """Writes shared values out in full: anchors and aliases would be noise in a diff (the
+    loader's alias-expansion limit already bounds the expanded size)."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def _dump(body: Mapping[str, Any] | None) -> str:
     if body is None:
         return ""
     try:
-        return yaml.dump(body, Dumper=yaml.CSafeDumper, sort_keys=True, allow_unicode=True,
+        return yaml.dump(body, Dumper=_Dumper, sort_keys=True, allow_unicode=True,
                          default_flow_style=False, width=1 << 16)
     except (yaml.YAMLError, TypeError, ValueError):
         return repr(body) + "\n"  # a value YAML cannot write (never from the loader)

@@ -79,6 +79,13 @@ def cached_render(key: Callable[[], str], settings: RenderSettings,
     return RenderCache(settings.cache_dir, max_bytes=settings.cache_max_bytes).render(key(), produce)
 
 
+def evict_render_cache(settings: RenderSettings) -> None:
+    """Bring the cache of ``settings`` (if any) back within its size bound; run once per
+    render run rather than per entry, so that a run of many targets lists the folder once."""
+    if settings.cache_dir is not None:
+        RenderCache(settings.cache_dir, max_bytes=settings.cache_max_bytes).evict()
+
+
 def repeatable_failure(exc: CommandError) -> bool:
     """Whether a tool's failure comes from its input (an exit code), not from a limit (a
     timeout, an oversized output), so that it may be cached."""
@@ -181,7 +188,8 @@ class RenderCache:
         return entry
 
     def put(self, key: str, entry: CachedRender) -> None:
-        """Store ``entry`` atomically, then evict the least recently used entries beyond the bound."""
+        """Store ``entry`` atomically (an entry larger than the whole bound is not stored);
+        :meth:`evict` brings the folder back within the bound."""
         data = _encode(key, entry)
         if len(data) > self.max_bytes:
             return
@@ -199,8 +207,6 @@ class RenderCache:
         except OSError as exc:
             _LOGGER.warning("Render cache %s cannot be written (%s); going on without it",
                             self.folder, exc)
-            return
-        self.evict()
 
     def evict(self) -> None:
         """Remove the least recently used entries until the folder holds at most ``max_bytes``."""

@@ -18,6 +18,7 @@ from typing import assert_never
 
 from validator.errors import ValidatorError
 from validator.model import Engine, Finding, Location, Severity
+from validator.render.cache import evict_render_cache
 from validator.render.helm import render_helm
 from validator.render.kustomize import render_kustomize
 from validator.render.plain import render_plain
@@ -117,6 +118,7 @@ def render_targets(plan: TargetPlan, settings: RenderSettings, *, root: Path,
             for future in futures:
                 future.cancel()
             raise
+    evict_render_cache(settings)
     files = {path for target in targets for path in target.inputs}
     planned = RenderResult(findings=plan.findings)
     return merge_results([planned, *(r for r in results if r is not None)], files)
