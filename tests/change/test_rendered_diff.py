@@ -170,7 +170,7 @@ def test_same_identity_twice_in_one_target_is_paired_in_order() -> None:
 def test_shared_values_are_written_out_not_aliased() -> None:
     shared = {"team": "x"}  # one object in two places, as a loader keeping aliases builds it
     (document,) = docs(cm("a", "two"))
-    body = {**document.body, "metadata": {"name": "a", "labels": shared, "annotations": shared}}
+    body = {**document.body, "metadata": {"name": "a", "labels": shared}, "data": shared}
     diff = rendered_diff([], [replace(document, body=body)])
     assert "&id" not in diff.text()
     assert "*id" not in diff.text()
