@@ -172,3 +172,20 @@ def test_sample_report_renders_every_severity() -> None:
     for label in ("**error**", "**warning**", "**info**"):
         assert label in text
     assert "\\x1b" in text  # control characters shown, never emitted
+
+
+def test_a_file_with_more_findings_than_fit_shows_as_many_as_fit() -> None:
+    findings = [finding("apps/one.yaml", i, f"problem number {i}") for i in range(1, 400)]
+    text = render_markdown(report(findings), RenderOptions(), max_bytes=6_000)
+    assert len(text.encode()) <= 6_000
+    assert "#### `apps/one.yaml`" in text
+    shown = text.count("- **error**")
+    assert 20 < shown < 399
+    assert f"_... {399 - shown} more findings not shown" in text
+
+
+def test_compared_summary_does_not_count_fixed_findings_as_errors() -> None:
+    findings = [with_status(finding("a.yaml", 1, "gone"), "fixed")]
+    text = render_markdown(report(findings), RenderOptions())
+    assert text.startswith("## gitops-validator: 0 new findings\n\n3 resources in 2 files\n")
+    assert "1 error" not in text

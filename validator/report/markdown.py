@@ -25,6 +25,7 @@ from urllib.parse import quote
 from validator.change.rendered_diff import ObjectChange, ObjectDiff, RenderedDiff
 from validator.model import Finding, Report
 from validator.report.common import (
+    not_checked_text,
     plural,
     printable,
     severity_counts,
@@ -104,7 +105,10 @@ def _head(report: Report, findings: Sequence[Finding], *, compared: bool) -> lis
         title += f" ({severity_counts(new)})" if new else ""
         table = ("| new | existing | fixed |\n|---:|---:|---:|\n"
                  f"| {counts['new']} | {counts['existing']} | {counts['fixed']} |\n")
-        return [title + "\n", escape(summary_line(report)) + "\n", table]
+        checked = f"{plural(report.resources, 'resource')} in {plural(report.files, 'file')}"
+        unchecked = not_checked_text(report)  # severities of the whole report would count fixed
+        return [title + "\n", escape(checked + (f"; {unchecked}" if unchecked else "")) + "\n",
+                table]
     title = f"## gitops-validator: {plural(len(findings), 'finding')}"
     title += f" ({severity_counts(findings)})" if findings else ""
     return [title + "\n", escape(summary_line(report)) + "\n"]
@@ -120,12 +124,23 @@ def _findings_section(out: _Budget, title: str, findings: Sequence[Finding],
     closing = "</details>\n" if collapsed else ""
     out.add(opening)
     shown = 0
+    room = out.limit - out.size - len(closing.encode()) - 1
     for path, group in _by_file(findings):
-        block = f"#### {code(path)}\n\n" + "".join(_finding_line(f, options) for f in group)
-        if not out.fits(block + closing):
+        header = f"#### {code(path)}\n\n"
+        lines: list[str] = []
+        size = len(header.encode())
+        for finding in group:
+            line = _finding_line(finding, options)
+            if size + len(line.encode()) > room:
+                break
+            lines.append(line)
+            size += len(line.encode())
+        if lines:
+            out.add(header + "".join(lines))
+            room -= size + 1
+            shown += len(lines)
+        if len(lines) < len(group):
             break
-        out.add(block)
-        shown += len(group)
     if shown < len(findings):
         out.add(f"_... {plural(len(findings) - shown, 'more finding')} not shown "
                 "(size limit of the summary): see the full report._\n")
