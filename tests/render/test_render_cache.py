@@ -292,3 +292,20 @@ def test_an_unwritable_cache_costs_time_only(tmp_path: Path, tools: tuple[Path, 
     assert runs(helm, "template") == 2
     assert summary(first) == summary(second)
     assert [d.kind for d in first.documents] == ["Deployment"]
+
+
+def test_the_key_never_reads_a_file_outside_the_repository(tmp_path: Path,
+                                                           tools: tuple[Path, Path]) -> None:
+    """A link (that nothing renders) from a kustomization folder to a file outside the
+    repository: the key hashes where it points, never what is there (a change to that file
+    does not miss, as nothing of it was read)."""
+    _, kustomize = tools
+    cache = tmp_path / "cache"
+    outside = tmp_path / "outside.txt"
+    outside.write_text("outside the repository\n")
+    root = repository(tmp_path / "repo", OVERLAY)
+    (root / "kust/prod/leak").symlink_to(outside)
+    render(root, cache)
+    outside.write_text("changed outside the repository\n")
+    render(root, cache)
+    assert runs(kustomize, "build") == 1

@@ -105,9 +105,10 @@ def render_key(target: Target, *, root: Path, tool: Tool, options: Iterable[obje
                          target.namespace, list(target.values_files)],
               "options": [str(option) for option in options]}
     digest.update(json.dumps(header, sort_keys=True).encode() + b"\0")
+    real_root = Path(os.path.realpath(root))
     for relative in sorted({*target.inputs, *files, *_files_under(root, folders)}):
         digest.update(relative.encode("utf-8", "surrogateescape") + b"\0")
-        digest.update(_file_digest(root, relative) + b"\0")
+        digest.update(_file_digest(root, real_root, relative) + b"\0")
     return digest.hexdigest()
 
 
@@ -128,14 +129,17 @@ def _files_under(root: Path, folders: Iterable[str]) -> Iterable[str]:
                 yield (Path(current) / name).relative_to(root).as_posix()
 
 
-def _file_digest(root: Path, relative: str) -> bytes:
+def _file_digest(root: Path, real_root: Path, relative: str) -> bytes:
     """The content hash of one input; a symlink also contributes where it points, and what
-    cannot be read as a regular file contributes what it is instead."""
+    cannot be read as a regular file inside the repository contributes what it is instead
+    (nothing outside the checkout is ever opened: the renders refuse what leaves it)."""
     path = root / relative
     parts = []
     with suppress(OSError):
         if path.is_symlink():
             parts.append(b"link:" + str(path.readlink()).encode("utf-8", "surrogateescape"))
+    if not Path(os.path.realpath(path)).is_relative_to(real_root):
+        return b"|".join([*parts, b"outside"])
     try:
         mode = path.stat().st_mode
     except OSError:
