@@ -189,3 +189,12 @@ def test_compared_summary_does_not_count_fixed_findings_as_errors() -> None:
     text = render_markdown(report(findings), RenderOptions())
     assert text.startswith("## gitops-validator: 0 new findings\n\n3 resources in 2 files\n")
     assert "1 error" not in text
+
+
+def test_bidirectional_controls_are_shown_not_applied() -> None:
+    trojan = "image: nginx\u202e:latest\u2066"
+    diff = diff_of("", CM.format(name="a", value=f"'{trojan}'"))
+    text = render_markdown(report([finding("a.yaml", 1, trojan)]), RenderOptions(), diff=diff)
+    assert "\u202e" not in text
+    assert "\u2066" not in text
+    assert text.count("\\u202e") == 2

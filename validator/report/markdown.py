@@ -44,6 +44,8 @@ _RESERVE = 1_000
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~])")  # < > & become entities
 _BLOCK_START = re.compile(r"^(\d*)([#+\-=.)])")  # what would start a heading or a list
 _BACKTICKS = re.compile(r"`+")
+#: Bidirectional controls (``Trojan Source``) and zero-width marks: shown as ``\\uXXXX``.
+_INVISIBLE = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 STATUSES = ("new", "existing", "fixed")
 
@@ -207,7 +209,7 @@ def _partial_block(out: _Budget, item: ObjectDiff, closing: str) -> str:
 
 
 def _diff_block(item: ObjectDiff, lines: Sequence[str], cut: int) -> str:
-    body = "\n".join(printable(line, keep_newlines=False) for line in lines)
+    body = "\n".join(visible(line) for line in lines)
     if cut:
         body += f"\n... {cut} more diff lines of this object not shown"
     fence = "`" * max(3, _longest_backticks(body) + 1)
@@ -218,10 +220,16 @@ def _longest_backticks(text: str) -> int:
     return max((len(run) for run in _BACKTICKS.findall(text)), default=0)
 
 
+def visible(text: str) -> str:
+    """``text`` on one line with control and bidirectional characters as visible escapes."""
+    one_line = printable(text, keep_newlines=False)
+    return _INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}", one_line)
+
+
 def escape(text: str) -> str:
     """Untrusted text made inert in Markdown: one line, control characters visible, Markdown
     punctuation backslash-escaped, HTML special characters as entities, @mentions broken."""
-    one_line = printable(text, keep_newlines=False)
+    one_line = visible(text)
     escaped = _BLOCK_START.sub(r"\1\\\2", _MARKDOWN_SPECIAL.sub(r"\\\1", one_line))
     escaped = escaped.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return escaped.replace("@", "@\u200b")
@@ -229,7 +237,7 @@ def escape(text: str) -> str:
 
 def code(text: str) -> str:
     """Untrusted text as an inline code span whose delimiter no backtick run inside can close."""
-    one_line = printable(text, keep_newlines=False)
+    one_line = visible(text)
     ticks = "`" * (_longest_backticks(one_line) + 1)
     pad = " " if one_line.startswith("`") or one_line.endswith("`") else ""
     return f"{ticks}{pad}{one_line}{pad}{ticks}"
