@@ -194,3 +194,13 @@ def test_json_data_names_each_object_and_its_diff() -> None:
         "ConfigMap", "prod", "a", "modified")
     assert "-  key: one\n+  key: two" in entry["diff"]
     json.dumps(data)
+
+
+def test_titles_and_lines_print_no_terminal_controls() -> None:
+    text = ('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: "evil\\e[2J\\u202e"\n'
+            'data:\n  k: "\\e]0;title\\a"\n')
+    out = rendered_diff([], docs(text)).text()
+    assert "\x1b" not in out
+    assert "\x07" not in out
+    assert "\u202e" not in out
+    assert "# added ConfigMap evil\\u001b[2J\\u202e\n" in out

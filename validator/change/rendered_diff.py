@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import difflib
 import enum
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +37,9 @@ MAPPING_ANNOTATIONS = frozenset({
 _MAPPING_PREFIXES = ("internal.config.kubernetes.io/",)
 _LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 _SECRET_FIELDS = ("data", "stringData")
+
+#: Control characters and bidirectional controls: never printed as they are.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 REDACTED = "<redacted>"
 REDACTED_BASE = "<redacted: base value>"
@@ -86,9 +90,9 @@ class ObjectDiff:
 
     @property
     def title(self) -> str:
-        """``modified Deployment prod/web (overlays/prod)``."""
+        """``modified Deployment prod/web (overlays/prod)``, control characters escaped."""
         where = f" ({self.target})" if self.target else ""
-        return f"{self.change.value} {self.resource}{where}"
+        return _visible(f"{self.change.value} {self.resource}{where}")
 
     @property
     def text(self) -> str:
@@ -209,8 +213,8 @@ def _capped(lines: Sequence[str], limits: DiffLimits) -> list[str]:
     kept: list[str] = []
     size = 0
     for whole in lines[:limits.object_lines]:
-        line = (whole[:limits.line_chars] + " ... (line cut)" if len(whole) > limits.line_chars
-                else whole)
+        line = _visible(whole[:limits.line_chars] + " ... (line cut)"
+                        if len(whole) > limits.line_chars else whole)
         size += len(line.encode()) + 1
         if size > limits.object_bytes:
             break
@@ -231,6 +235,12 @@ def _within_total(diffs: list[ObjectDiff], unchanged: int, limits: DiffLimits) -
         else:
             shown.append(item)
     return RenderedDiff(objects=tuple(shown), omitted=tuple(omitted), unchanged=unchanged)
+
+
+def _visible(text: str) -> str:
+    """``text`` with control and bidirectional characters as ``\\uXXXX`` (YAML escapes the
+    former in values, not in the header lines, and keeps the latter)."""
+    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def _clean(body: Mapping[str, Any]) -> dict[str, Any]:
