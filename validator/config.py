@@ -20,6 +20,7 @@ from validator.model import Severity, Skipped
 from validator.policy.library import BUILTIN, default_namespaces, is_builtin, library_dir
 from validator.policy.settings import PolicySettings, RegoVersion
 from validator.render import RenderSettings
+from validator.render.cache import default_render_cache_dir
 from validator.repo_config import RepoConfig
 from validator.report import OutputFormat
 from validator.rule_levels import RuleOverride, merge_rule_levels, parse_rule_flags
@@ -183,6 +184,7 @@ def resolve_check_settings(options: Mapping[str, Any], *, explicit: set[str], ro
             timeout=float(pick("render_timeout")),
             include_helm_tests=bool(pick("include_helm_tests")),
             memory_limit=parse_size(str(pick("render_memory_limit"))),
+            cache_dir=None if options.get("no_render_cache") else default_render_cache_dir(),
             load_options=LoadOptions(strict=strict,
                                      skip_non_kubernetes=bool(pick("skip_non_kubernetes")))),
         schema=schema, policy=policy, fail_on=FailOn(pick("fail_on")), notes=tuple(notes),

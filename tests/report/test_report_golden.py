@@ -24,6 +24,7 @@ _EXTENSIONS = {
     OutputFormat.SARIF: "sarif",
     OutputFormat.JUNIT: "xml",
     OutputFormat.GITHUB: "github.txt",
+    OutputFormat.MARKDOWN: "md",
 }
 
 CASES: list[tuple[str, OutputFormat, RenderOptions]] = [

@@ -11,6 +11,7 @@ from validator.report import (
     render_github,
     render_json,
     render_junit,
+    render_markdown,
     render_report,
     render_sarif,
     render_text,
@@ -21,7 +22,8 @@ from .sample import sample_report
 
 def test_registry_covers_every_format() -> None:
     assert list(REPORTERS) == list(OutputFormat)
-    assert [fmt.value for fmt in OutputFormat] == ["text", "json", "sarif", "junit", "github"]
+    assert [fmt.value for fmt in OutputFormat] == ["text", "json", "sarif", "junit", "github",
+                                                   "markdown"]
 
 
 @pytest.mark.parametrize(
@@ -32,6 +34,7 @@ def test_registry_covers_every_format() -> None:
         (OutputFormat.SARIF, render_sarif),
         (OutputFormat.JUNIT, render_junit),
         (OutputFormat.GITHUB, render_github),
+        (OutputFormat.MARKDOWN, render_markdown),
     ],
 )
 def test_render_report_dispatches(fmt: OutputFormat, reporter: object) -> None:

@@ -69,6 +69,9 @@ def _paths_option(func: Any) -> Any:
 @click.option("--render-memory-limit", default="1.5GiB", envvar=f"{ENV}RENDER_MEMORY_LIMIT",
               metavar="SIZE", help="Memory one helm template or kustomize build may use "
               "(e.g. 512MiB, 2GiB); more is a finding on the target.")
+@click.option("--no-render-cache", is_flag=True, envvar=f"{ENV}NO_RENDER_CACHE",
+              help="Render every Kustomize and Helm target again instead of reusing renders "
+              "of identical inputs from ~/.cache/gitops-validator/renders.")
 @click.option("--skip-non-kubernetes", is_flag=True,
               help="Report YAML without apiVersion/kind as skipped instead of as an error.")
 @click.option("--kubernetes-version", "-k", default="1.35", envvar=f"{ENV}KUBERNETES_VERSION",

@@ -20,6 +20,7 @@ from validator.errors import ValidatorError
 from validator.model import Engine, Finding, Location, Severity, Skipped
 from validator.process import network_isolation
 from validator.render.budget import spend_run_budget
+from validator.render.cache import evict_render_cache
 from validator.render.helm import render_helm
 from validator.render.kustomize import render_kustomize
 from validator.render.plain import render_plain
@@ -120,6 +121,7 @@ def render_targets(plan: TargetPlan, settings: RenderSettings, *, root: Path,
             for future in futures:
                 future.cancel()
             raise
+    evict_render_cache(settings)
     files = {path for target in targets for path in target.inputs}
     planned = RenderResult(findings=plan.findings, skipped=_isolation_notes(targets))
     rendered = spend_run_budget(targets, [r or RenderResult() for r in results],

@@ -25,9 +25,10 @@ from validator.errors import CommandError
 from validator.load import load_bytes
 from validator.model import Engine, Finding, Location, Severity
 from validator.process import Command, run
+from validator.render.cache import CachedRender, cached_render, render_key, repeatable_failure
 from validator.render.helm_hooks import without_test_hooks
 from validator.render.helm_map import HelmLocator, document_sources, template_path
-from validator.render.helm_random import chart_functions, stabilise
+from validator.render.helm_random import ChartFunctions, chart_functions, stabilise
 from validator.render.helm_time import fixed_times, utc_now
 from validator.render.helm_values_schema import check_values_schema
 from validator.render.namespaces import cluster_scoped_crds, in_release_namespace
@@ -65,16 +66,18 @@ def render_helm(target: Target, *, root: Path, settings: RenderSettings) -> Rend
         return RenderResult(findings=tuple(problems), files_read=files, targets=1)
     functions = chart_functions(root, target.inputs)
     values_schema = check_values_schema(root, target.path, target.values_files, target=target.name)
-    with tempfile.TemporaryDirectory(prefix="gitops-validator-helm-") as tmp:
-        command = helm_command(target, root=root, settings=settings, home=Path(tmp))
-        try:
-            outputs = [run(command).stdout]
-            if functions.random or functions.time:  # a second render shows what is random
-                outputs.append(run(command).stdout)
-        except CommandError as exc:
-            return RenderResult(findings=(_failure(exc, target, root), *values_schema.findings),
-                                skipped=values_schema.skipped, files_read=files, targets=1)
-    result = _documents(outputs, target, root, settings, clock=utc_now() if functions.time else None)
+    rendered = cached_render(
+        lambda: render_key(target, root=root, tool=Tool.HELM, folders=(target.path,),
+                           files=target.values_files, options=(
+                               "helm template", settings.kubernetes_version,
+                               settings.max_output_bytes)),
+        settings, lambda: _run_helm(target, root=root, settings=settings, functions=functions))
+    if rendered.findings or not rendered.outputs:
+        return RenderResult(findings=(*rendered.findings, *values_schema.findings),
+                            skipped=values_schema.skipped, files_read=files, targets=1)
+    clock = rendered.context.get("clock")
+    result = _documents(list(rendered.outputs), target, root, settings,
+                        clock=datetime.fromisoformat(clock) if clock else None)
     return replace(result, findings=(*result.findings, *values_schema.findings),
                    skipped=(*result.skipped, *values_schema.skipped), files_read=files, targets=1)
 
@@ -104,6 +107,23 @@ def _documents(outputs: list[bytes], target: Target, root: Path, settings: Rende
                         else without_test_hooks(first, target=target.name))
     return RenderResult(documents=documents, findings=tuple(findings),
                         skipped=renders[0].skipped + hooks, expansion=renders[0].expansion)
+
+
+def _run_helm(target: Target, *, root: Path, settings: RenderSettings,
+              functions: ChartFunctions) -> CachedRender:
+    """The raw output of ``helm template`` (twice for a chart that may be random, with the
+    clock its times are fixed against), or the template error as a finding."""
+    with tempfile.TemporaryDirectory(prefix="gitops-validator-helm-") as tmp:
+        command = helm_command(target, root=root, settings=settings, home=Path(tmp))
+        try:
+            outputs = [run(command).stdout]
+            if functions.random or functions.time:  # a second render shows what is random
+                outputs.append(run(command).stdout)
+        except CommandError as exc:  # a timeout or an oversized output may pass next time
+            return CachedRender(findings=(_failure(exc, target, root),),
+                                cacheable=repeatable_failure(exc))
+    context = {"clock": utc_now().isoformat()} if functions.time else {}
+    return CachedRender(outputs=tuple(outputs), context=context)
 
 
 def helm_command(target: Target, *, root: Path, settings: RenderSettings, home: Path) -> Command:

@@ -30,6 +30,7 @@ from validator.errors import CommandError
 from validator.load import load_bytes
 from validator.model import Engine, Finding, Location, Severity, Skipped
 from validator.process import Command, run
+from validator.render.cache import CachedRender, cached_render, render_key, repeatable_failure
 from validator.render.kustomization import Kustomization
 from validator.render.kustomization_reader import read_tree
 from validator.render.kustomize_map import KustomizeLocator, Origin
@@ -70,27 +71,44 @@ def render_kustomize(target: Target, *, root: Path, settings: RenderSettings) ->
         (wrapper / "kustomization.yaml").write_text(json.dumps(
             {"resources": [resource], "buildMetadata": ["originAnnotations"]}))
         command = kustomize_command(wrapper, settings=settings, home=Path(tmp))
-        try:
-            output = run(command).stdout
-        except CommandError as exc:
-            path, line = _blame(exc, tree, real_root, root)
-            what = f"kustomize build {target.path}"
-            stopped = (memory_finding(exc, what=what, path=tree[0].path)
-                       or network_finding(exc, what=what, path=path, root=root, inputs=files))
-            if stopped is not None:
-                return RenderResult(findings=(stopped,), files_read=len(files), targets=1)
-            message = _clean_message(exc, real_root, wrapper)
-            return RenderResult(findings=(_finding(path, line, "render/kustomize-failed",
-                                                   f"kustomize build {target.path} failed: "
-                                                   f"{message}"),), files_read=len(files),
-                                targets=1)
-        loaded = _load(output, target, tree, root, settings, origin_base=(wrapper, real_root))
+        rendered = cached_render(
+            lambda: render_key(target, root=root, tool=Tool.KUSTOMIZE, files=files,
+                               folders={k.directory for k in tree},
+                               options=("kustomize build", *command.args[3:],
+                                        settings.max_output_bytes)),
+            settings, lambda: _build(command, target, tree=tree, roots=(real_root, root), files=files))
+        if rendered.findings or not rendered.outputs:
+            return RenderResult(findings=rendered.findings, files_read=len(files), targets=1)
+        origin_base = (Path(rendered.context["wrapper"]), Path(rendered.context["real_root"]))
+        loaded = _load(rendered.outputs[0], target, tree, root, settings, origin_base=origin_base)
         if not loaded.documents and not loaded.findings:  # not the loader's "empty file"
             empty = Skipped(path=tree[0].path, reason=f"kustomize build {target.path} produced "
                                                       "no objects (empty render)",
                             unit="kustomization", group="not checked: empty render")
             loaded = replace(loaded, skipped=(empty,))
         return replace(loaded, files_read=len(files))
+
+
+def _build(command: Command, target: Target, *, tree: list[Kustomization],
+           roots: tuple[Path, Path], files: set[str]) -> CachedRender:
+    """The raw output of ``kustomize build`` and the folders its origin annotations are
+    relative to, or the build error as a finding on the file that broke. ``roots`` are the
+    repository's real path and the path it was named by."""
+    real_root, root = roots
+    wrapper = command.cwd or Path()
+    try:
+        output = run(command).stdout
+    except CommandError as exc:
+        path, line = _blame(exc, tree, real_root, root)
+        what = f"kustomize build {target.path}"
+        stopped = (memory_finding(exc, what=what, path=tree[0].path)
+                   or network_finding(exc, what=what, path=path, root=root, inputs=files))
+        if stopped is None:
+            message = _clean_message(exc, real_root, wrapper)
+            stopped = _finding(path, line, "render/kustomize-failed", f"{what} failed: {message}")
+        return CachedRender(findings=(stopped,), cacheable=repeatable_failure(exc))
+    return CachedRender(outputs=(output,),
+                        context={"wrapper": str(wrapper), "real_root": str(real_root)})
 
 
 def kustomize_command(wrapper: Path, *, settings: RenderSettings, home: Path) -> Command:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from validator.load import Document, LoadOptions
 from validator.load.safety import Expansion
@@ -30,6 +31,11 @@ class RenderSettings:
     include_helm_tests: bool = False
     """Check Helm test hooks too (``--include-helm-tests``); by default they are skipped,
     as Argo CD and Flux do not apply them."""
+    cache_dir: Path | None = None
+    """Where Kustomize and Helm renders are cached (:mod:`validator.render.cache`); None:
+    nothing is cached (``--no-render-cache``)."""
+    cache_max_bytes: int = 256 * 1024 * 1024
+    """The size bound of the render cache; the least recently used entries go first."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -13,6 +13,7 @@ from validator.model import Report
 from validator.report.github import render_github
 from validator.report.json_report import render_json
 from validator.report.junit import render_junit
+from validator.report.markdown import render_markdown
 from validator.report.options import OutputFormat, RenderOptions
 from validator.report.sarif import render_sarif
 from validator.report.text import render_text
@@ -34,6 +35,8 @@ def reporter_for(fmt: OutputFormat) -> Reporter:
             return render_junit
         case OutputFormat.GITHUB:
             return render_github
+        case OutputFormat.MARKDOWN:
+            return render_markdown
         case _:
             assert_never(fmt)
 
@@ -55,6 +58,7 @@ __all__ = [
     "render_github",
     "render_json",
     "render_junit",
+    "render_markdown",
     "render_report",
     "render_sarif",
     "render_text",

@@ -25,6 +25,8 @@ class OutputFormat(enum.StrEnum):
     """JUnit XML, for CI systems that show test reports."""
     GITHUB = "github"
     """GitHub Actions workflow commands (``::error file=...::message``)."""
+    MARKDOWN = "markdown"
+    """A pull-request comment or job summary within 65,000 bytes (see report/markdown.py)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,3 +50,6 @@ class RenderOptions:
     information_uri: str = ""
     """Absolute URI of the tool's home page (SARIF ``tool.driver.informationUri``);
     empty: left out."""
+    link_base: str = ""
+    """Markdown: findings link to ``{link_base}/{path}#L{line}`` (e.g.
+    ``https://github.com/OWNER/REPO/blob/SHA``); empty: no links."""
