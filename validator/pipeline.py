@@ -43,27 +43,38 @@ class _Collected:
     rules: list[Rule] = field(default_factory=list)
     tools: dict[str, str] = field(default_factory=dict)
     timings: list[StageTiming] = field(default_factory=list)
+    documents: tuple[Document, ...] = ()
 
 
-def run_check(settings: CheckSettings, *, progress: Progress | None = None) -> Report:
+def run_check(settings: CheckSettings, *, progress: Progress | None = None,
+              only: frozenset[str] | None = None) -> Report:
     """Render the targets under ``settings.paths``, validate them and build the report.
 
     The cyclic garbage collector is paused for the run: the documents are hundreds of
     thousands of long-lived acyclic containers, and rescanning them on every automatic
     collection made locating findings several times slower (see ``gc_paused``).
     Every process and temporary file of the run ends with it (``run_scope``).
+    ``only`` (``diff``): render just the targets of these names (None: every target).
     """
+    return check_documents(settings, progress=progress, only=only)[0]
+
+
+def check_documents(settings: CheckSettings, *, progress: Progress | None = None,
+                    only: frozenset[str] | None = None) -> tuple[Report, tuple[Document, ...]]:
+    """:func:`run_check`, with the rendered documents (``diff`` diffs them)."""
     with gc_paused(), run_scope():
         collected = _Collected()
         try:
-            return _run_check(settings, progress, collected)
+            report = _run_check(settings, progress, collected, only)
+            return report, collected.documents
         finally:
             log_timings(collected.timings)
 
 
-def _run_check(settings: CheckSettings, progress: Progress | None, collected: _Collected) -> Report:
-    rendered = _render(settings, collected, progress)
-    documents = rendered.documents
+def _run_check(settings: CheckSettings, progress: Progress | None, collected: _Collected,
+               only: frozenset[str] | None = None) -> Report:
+    rendered = _render(settings, collected, progress, only)
+    documents = collected.documents = rendered.documents
     collected.skipped += [replace(note, count=len(documents)) if note.unit == "resource" else note
                           for note in settings.notes]
     if settings.schema is not None:
@@ -87,14 +98,18 @@ def _run_check(settings: CheckSettings, progress: Progress | None, collected: _C
     )
 
 
-def _render(settings: CheckSettings, collected: _Collected, progress: Progress | None) -> RenderResult:
+def _render(settings: CheckSettings, collected: _Collected, progress: Progress | None,
+            only: frozenset[str] | None = None) -> RenderResult:
     plan = discover_targets(settings.root, settings.paths, settings.repo_config)
+    if only is not None:  # diff: the affected targets only
+        plan = replace(plan, targets=tuple(t for t in plan.targets if t.name in only))
     _LOGGER.debug("Rendering %d targets", len(plan.targets))
     with timed_stage(Stage.RENDER, items=len(plan.targets), unit="target", timings=collected.timings):
         result = render_targets(plan, settings.render, root=settings.root,
                                 progress=stage_progress(progress, Stage.RENDER))
     collected.findings.extend(result.findings)
-    collected.findings.extend(coverage_findings(plan, result))
+    if only is None:  # a diff checks a slice by design: "far less than the repository" is expected
+        collected.findings.extend(coverage_findings(plan, result))
     collected.skipped.extend(result.skipped)
     collected.skipped.extend(_not_checked(plan, settings))
     rendered = {target.path for target in plan.targets if target.kind is not TargetKind.PLAIN}

@@ -1,0 +1,286 @@
+"""The service every way in calls: ``run_check`` and ``run_diff``, from settings to a report.
+
+The CLI (and later the Action adapter and the webhook app) only translates its inputs
+into a :class:`DiffRequest` (or check settings) and its outputs from the returned
+:class:`DiffReport`; nothing here reads flags, the environment or the terminal.
+
+``run_diff`` judges a change, not a repository:
+
+1. the base and head revisions are resolved and materialised in temporary folders
+   (:mod:`validator.change.snapshot`; the user's checkout is never touched), and so is the
+   *trusted* revision (``--trusted-ref``, default the base) the policies, Rego data,
+   schemas and ``.gitops-validator.yaml`` come from: never from the head, so a change that
+   deletes or weakens a policy is judged by the policy it deletes;
+2. both sides are planned and only the targets the change affects are rendered and
+   validated (a change to a trusted path affects every target);
+3. the head's findings are compared with the base's (new / existing / fixed, through
+   git's renames) and the rendered objects of both sides are diffed;
+4. when the change touches policy files, the head's policy unit tests also run and are
+   reported apart (a failing one blocks).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from validator.change.block import Block
+from validator.change.compare import compare_reports
+from validator.change.diff_files import read_change
+from validator.change.model import Change, ChangeStatus
+from validator.change.rendered_diff import RenderedDiff, rendered_diff
+from validator.change.revisions import Revisions, resolve_commit, resolve_revisions
+from validator.change.snapshot import materialise
+from validator.config import CheckSettings, FailOn, resolve_check_settings
+from validator.errors import PolicyError
+from validator.load import Document
+from validator.model import Engine, Finding, FindingStatus, Location, Report, Severity, natural_path_key
+from validator.pipeline import check_documents, diff_exit_code, run_check
+from validator.policy.testing import run_policy_tests
+from validator.policy.testing_report import policy_test_report
+from validator.render import discover_targets
+from validator.render.targets import Target, TargetPlan
+from validator.repo_config import CONFIG_FILE, RepoConfig, load_repo_config
+from validator.stages import Progress
+
+__all__ = ["DiffReport", "DiffRequest", "SideTarget", "run_check", "run_diff"]
+
+#: Trusted folders by convention (beside those the options name): a change there is a full check.
+DEFAULT_TRUSTED = (CONFIG_FILE, "policies", "schemas")
+
+
+@dataclass(frozen=True, kw_only=True)
+class DiffRequest:
+    """One ``diff`` job, as every way in describes it."""
+
+    folder: Path
+    """A folder inside the git working tree to compare."""
+    paths: tuple[str, ...] = (".",)
+    """Repository-relative files and folders to check (on both sides)."""
+    base: str | None = None
+    """``--base`` (None: the merge base of the head and the default branch)."""
+    head: str | None = None
+    """``--head`` (None: ``HEAD``)."""
+    worktree: bool = False
+    """The head is the working tree with its uncommitted edits."""
+    trusted_ref: str | None = None
+    """Where policies, data, schemas and configuration come from (None: the base)."""
+    options: Mapping[str, Any]
+    """The check options (``check``'s flags by name, defaults included)."""
+    explicit: frozenset[str] = frozenset()
+    """Options the user set explicitly (they beat the trusted configuration file)."""
+    all_kustomizations: bool = False
+    """Build every kustomization (see docs/targets.md)."""
+    block: Block = Block.NEW
+    """Which findings decide the exit code with ``fail_on``."""
+
+
+@dataclass(frozen=True, kw_only=True, order=True)
+class SideTarget:
+    """A target rendered on one side, and the changed files that made it affected."""
+
+    name: str
+    """The target's name (its path, or ``chart@values``)."""
+    side: str
+    """``base`` or ``head``."""
+    causes: tuple[str, ...]
+    """The changed paths that made it affected (empty: it exists on this side only, or a
+    trusted path changed)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class DiffReport:
+    """What ``run_diff`` found."""
+
+    report: Report
+    """The head's findings with their status, and the base's fixed findings."""
+    revisions: Revisions
+    """The compared revisions."""
+    trusted: str
+    """The commit policies, schemas and configuration came from."""
+    change: Change
+    """The changed files."""
+    rendered: tuple[SideTarget, ...]
+    """Every target rendered, per side, with what made it affected."""
+    full: bool
+    """A trusted path changed: every target was checked."""
+    diff: RenderedDiff
+    """The rendered objects, base against head."""
+    policy_tests: Report | None = None
+    """The head's policy unit tests, when the change touches policy files; else None."""
+    defaults: tuple[str, ...] = ()
+    """What the trusted revision lacked and which default was used instead."""
+    fail_on: FailOn = FailOn.ERROR
+    """The ``--fail-on`` in force."""
+    block: Block = Block.NEW
+    """The ``--block`` in force."""
+
+    def exit_code(self) -> int:
+        """1 when a blocking finding reaches ``fail_on`` or a head policy test fails, else 0."""
+        failed_tests = self.policy_tests is not None and bool(self.policy_tests.findings)
+        return max(diff_exit_code(self.report, self.fail_on, self.block), int(failed_tests))
+
+
+def run_diff(request: DiffRequest, *, progress: Progress | None = None) -> DiffReport:
+    """Compare the head of ``request`` with its base (see the module docstring)."""
+    revisions = resolve_revisions(request.folder, base=request.base, head=request.head,
+                                  worktree=request.worktree)
+    trusted_sha = (resolve_commit(revisions.repo, request.trusted_ref)
+                   if request.trusted_ref else revisions.base)
+    change = read_change(revisions)
+    with contextlib.ExitStack() as stack:
+        base_root = stack.enter_context(materialise(revisions.repo, revisions.base))
+        head_root = stack.enter_context(materialise(revisions.repo, revisions.head))
+        trusted_root = (base_root if trusted_sha == revisions.base
+                        else stack.enter_context(materialise(revisions.repo, trusted_sha)))
+        return _diff(request, revisions=revisions, change=change, trusted_sha=trusted_sha,
+                     roots=_Roots(base=base_root, head=head_root, trusted=trusted_root),
+                     progress=progress)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Roots:
+    base: Path
+    head: Path
+    trusted: Path
+
+
+def _diff(request: DiffRequest, *, revisions: Revisions, change: Change, trusted_sha: str,
+          roots: _Roots, progress: Progress | None) -> DiffReport:
+    repo = load_repo_config(roots.trusted)
+    if request.all_kustomizations:
+        repo = replace(repo, all_kustomizations=True)
+    head = _settings(request, roots.head, roots.trusted, repo)
+    base = _settings(request, roots.base, roots.trusted, repo)
+    trusted = _trusted_paths(head, roots.trusted)
+    base_plan, head_plan = _plan(base, repo), _plan(head, repo)
+    full = any(_under(path, trusted) for path in change.paths)
+    head_causes = _affected(change, head_plan, base_plan, full=full, side="head")
+    base_causes = _affected(change, base_plan, head_plan, full=full, side="base")
+    head_report, head_documents = _check(head, head_causes, progress)
+    base_report, base_documents = _check(base, base_causes, progress)
+    renames = {f.old_path: f.path for f in change.files
+               if f.status is ChangeStatus.RENAMED and f.old_path}
+    compared = compare_reports(head=head_report, base=base_report, renames=renames)
+    rendered = tuple(sorted(
+        [SideTarget(name=n, side="head", causes=c) for n, c in head_causes.items()]
+        + [SideTarget(name=n, side="base", causes=c) for n, c in base_causes.items()],
+        key=lambda t: (natural_path_key(t.name), t.side)))
+    return DiffReport(
+        report=compared, revisions=revisions, trusted=trusted_sha, change=change,
+        rendered=rendered, full=full, diff=rendered_diff(base_documents, head_documents),
+        policy_tests=_policy_tests(change, head, roots), defaults=_defaults(roots.trusted, head),
+        fail_on=head.fail_on, block=request.block)
+
+
+def _settings(request: DiffRequest, root: Path, trusted: Path, repo: RepoConfig) -> CheckSettings:
+    """One side's settings: its own selected paths (those it has), the trusted root's rest."""
+    paths = [root / p for p in request.paths if (root / p).exists() or (root / p).is_symlink()]
+    return resolve_check_settings(request.options, explicit=set(request.explicit), root=root,
+                                  paths=paths, repo=repo, trusted=trusted)
+
+
+def _plan(settings: CheckSettings, repo: RepoConfig) -> TargetPlan:
+    """The side's targets; none when the side has none of the selected paths (a new folder)."""
+    if not settings.paths:
+        return TargetPlan(targets=())
+    return discover_targets(settings.root, settings.paths, repo)
+
+
+def _check(settings: CheckSettings, affected: Mapping[str, tuple[str, ...]],
+           progress: Progress | None) -> tuple[Report, tuple[Document, ...]]:
+    if not affected:  # nothing to render on this side: nothing to start either
+        return Report(findings=(), resources=0, files=0), ()
+    return check_documents(settings, progress=progress, only=frozenset(affected))
+
+
+def _trusted_paths(settings: CheckSettings, trusted_root: Path) -> tuple[str, ...]:
+    """Repository-relative trusted paths: the conventional ones and those the settings name."""
+    named: list[str] = list(DEFAULT_TRUSTED)
+    folders = list(settings.schema.schema_dirs if settings.schema else ())
+    if settings.policy is not None:
+        folders += [*settings.policy.policy_dirs, *settings.policy.data_paths]
+    for folder in folders:
+        if folder.is_relative_to(trusted_root.resolve()):
+            named.append(folder.relative_to(trusted_root.resolve()).as_posix())
+    return tuple(dict.fromkeys(named))
+
+
+def _under(path: str, folders: tuple[str, ...]) -> bool:
+    return any(f in (".", "", path) or path.startswith(f.rstrip("/") + "/") for f in folders)
+
+
+def _affected(change: Change, plan: TargetPlan, other: TargetPlan, *, full: bool,
+              side: str) -> dict[str, tuple[str, ...]]:
+    """The targets of ``plan`` (one side) the change affects, with the changed files behind each:
+    those reading a changed path of this side, those the other side lacks, every one on ``full``."""
+    paths = _side_paths(change, side)
+    others = {t.name for t in other.targets}
+    affected: dict[str, tuple[str, ...]] = {}
+    for target in plan.targets:
+        causes = tuple(sorted(p for p in paths if p in _reads(target)))
+        if causes or full or target.name not in others:
+            affected[target.name] = causes
+    return affected
+
+
+def _reads(target: Target) -> frozenset[str]:
+    return frozenset(target.inputs) | {target.path}
+
+
+def _side_paths(change: Change, side: str) -> frozenset[str]:
+    """The changed paths as they are named on ``side`` (renames: old on the base, new on the head)."""
+    if side == "head":
+        return frozenset(f.path for f in change.files if f.status is not ChangeStatus.DELETED)
+    return frozenset(f.old_path or f.path for f in change.files
+                     if f.status is not ChangeStatus.ADDED)
+
+
+def _policy_tests(change: Change, head: CheckSettings, roots: _Roots) -> Report | None:
+    """The head's ``policy test`` run when the change touches a policy file (``*.rego``)."""
+    if head.policy is None or not any(p.endswith(".rego") for p in change.paths):
+        return None
+    folders = [roots.head / folder.relative_to(roots.trusted.resolve())
+               for folder in head.policy.policy_dirs if folder.is_relative_to(roots.trusted.resolve())]
+    present = [folder for folder in folders if folder.exists()]
+    if not present:
+        return Report(findings=(), resources=0, files=0)
+    try:
+        result = run_policy_tests(present, rego_version=head.policy.rego_version.value)
+    except PolicyError as exc:  # the head's policies or tests do not compile: a failed test run
+        return Report(findings=(_not_compiling(exc, roots.head),), resources=0, files=0)
+    report = policy_test_report(result, root=roots.head)
+    return replace(report, findings=tuple(replace(f, status=FindingStatus.NEW)
+                                          for f in report.findings))
+
+
+def _not_compiling(exc: PolicyError, head: Path) -> Finding:
+    """The compile error of the head's policies, at the file and line it names."""
+    message = str(exc).replace(f"{head.resolve()}/", "").replace(f"{head}/", "")
+    where = _COMPILE_AT.match(message)
+    return Finding(rule_id="policy/test-compile", severity=Severity.ERROR, engine=Engine.POLICY,
+                   title="The head's policies or policy tests do not compile", message=message,
+                   location=Location(path=where["path"] if where else ".",
+                                     line=int(where["line"]) if where else 0),
+                   status=FindingStatus.NEW)
+
+
+_COMPILE_AT = re.compile(r"(?P<path>[^\s:]+):(?P<line>\d+):")
+
+
+def _defaults(trusted: Path, settings: CheckSettings) -> tuple[str, ...]:
+    """What the trusted revision lacks, and the default used in its place."""
+    notes = []
+    if not (trusted / CONFIG_FILE).is_file():
+        notes.append(f"the trusted revision has no {CONFIG_FILE}: default settings used")
+    if settings.policy is None:
+        notes.append("the trusted revision has no policies/ folder and no --policy was given: "
+                     "no policy evaluated")
+    elif not any(Path(p).is_relative_to(trusted.resolve()) for p in settings.policy.policy_dirs):
+        notes.append("policies: the bundled library or paths outside the trusted revision")
+    return tuple(notes)
+
