@@ -245,3 +245,107 @@ def test_a_shallow_clone_lacking_the_base_is_a_one_line_exit_2_error(repo: GitRe
     assert "shallow clone" in result.output
     assert "fetch-depth: 0" in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+CHART = "apiVersion: v2\nname: worker\nversion: 0.1.0\n"
+CHART_TEMPLATE = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ .Release.Name }}
+  namespace: shop
+data:
+  size: {{ .Values.size | quote }}
+"""
+HELM_CONFIG = """\
+version: 1
+targets:
+  helm:
+    - {chart: charts/worker, name: worker-prod, release: worker, namespace: shop, values: [values-prod.yaml]}
+    - {chart: charts/worker, name: worker-dev, release: worker, namespace: shop, values: [values-dev.yaml]}
+"""
+
+
+def test_a_chart_values_file_change_renders_only_that_value_set(repo: GitRepo) -> None:
+    repo.write(".gitops-validator.yaml", HELM_CONFIG)
+    repo.write("charts/worker/Chart.yaml", CHART)
+    repo.write("charts/worker/values.yaml", "size: small\n")
+    repo.write("charts/worker/values-prod.yaml", "size: large\n")
+    repo.write("charts/worker/values-dev.yaml", "size: tiny\n")
+    repo.write("charts/worker/templates/config.yaml", CHART_TEMPLATE)
+    _overlays(repo)
+    base = repo.commit("charts")
+    repo.write("charts/worker/values-prod.yaml", "size: huge\n")
+    repo.commit("prod grows")
+    code, document = diff(repo, "--base", base)
+    assert rendered(document) == ["worker-prod"]
+    assert rendered(document, "base") == ["worker-prod"]
+    assert [t["changed_files"] for t in document["targets"]] == [["charts/worker/values-prod.yaml"]] * 2
+    objects = document["rendered_diff"]["objects"]
+    assert [(o["kind"], o["change"]) for o in objects] == [("ConfigMap", "modified")]
+    assert "+  size: huge" in objects[0]["diff"]
+    assert code == 0
+
+
+def test_a_pr_weakening_a_policy_is_judged_by_the_trusted_one(repo: GitRepo) -> None:
+    repo.write("apps/web.yaml", deployment(containers=FIXED))
+    base = repo.commit("base")
+    repo.write("policies/team.rego", TEAM_POLICY.replace("not input.metadata.labels.team",
+                                                         "false"))
+    repo.write("apps/extra.yaml", deployment("extra", FIXED))
+    repo.commit("weaken the team policy and add a team-less deployment")
+    code, document = diff(repo, "--base", base)
+    assert statuses(document, "TEAM-001") == [("new", "apps/extra.yaml", 1),
+                                              ("existing", "apps/web.yaml", 1)]
+    assert code == 1
+    head = repo.git("rev-parse", "HEAD")
+    code, trusting_head = diff(repo, "--base", base, "--trusted-ref", head)  # asked for explicitly
+    assert statuses(trusting_head, "TEAM-001") == []
+    assert trusting_head["change"]["trusted"] == head
+
+
+def test_text_shows_the_rendered_diff_policy_tests_and_what_was_compared(repo: GitRepo) -> None:
+    _overlays(repo)
+    base = repo.commit("base")
+    repo.write("apps/base/deploy.yaml", deployment(containers=FIXED))
+    repo.git("rm", "-q", "policies/team_test.rego")
+    repo.commit("fix, and drop the policy test")
+    result = CliRunner().invoke(main, ["diff", str(repo.root), "--base", base, "--no-progress",
+                                       "--policy", "builtin", "--policy", "policies",
+                                       "--show-diff", "--no-color"])
+    assert "every target (a trusted path changed): 4 rendered on the head, 4 on the base" \
+        in result.output
+    assert "Policy tests of the head (the change touches policy files):" in result.output
+    assert "no policy tests were found" in result.output
+    assert "-          privileged: true" in result.output
+    assert "+          privileged: false" in result.output
+    assert result.exit_code == 1  # no finding is new, but the head's policies have no test left
+
+
+def test_markdown_and_sarif_outputs_of_a_diff(repo: GitRepo, tmp_path: Path) -> None:
+    repo.write("apps/web.yaml", deployment(containers=FIXED))
+    base = repo.commit("base")
+    repo.write("apps/web.yaml", deployment())
+    repo.commit("privileged again")
+    result = CliRunner().invoke(main, [
+        "diff", str(repo.root), "--base", base, "--no-progress", "--policy", "builtin", "-o", f"markdown={tmp_path}/c.md",
+        "-o", f"sarif={tmp_path}/r.sarif"])
+    assert result.exit_code == 1
+    markdown = (tmp_path / "c.md").read_text()
+    assert "Rendered diff" in markdown
+    assert "privileged" in markdown
+    sarif = json.loads((tmp_path / "r.sarif").read_text())
+    states = {r["ruleId"]: r.get("baselineState") for r in sarif["runs"][0]["results"]}
+    assert states["K8S-001"] == "new"
+
+
+def test_no_config_in_the_trusted_revision_says_defaults_were_used(tmp_path: Path) -> None:
+    bare = GitRepo.init(tmp_path / "bare")
+    bare.write("apps/web.yaml", deployment(containers=FIXED))
+    base = bare.commit("base")
+    bare.write("apps/web.yaml", deployment())
+    bare.commit("head")
+    result = CliRunner().invoke(main, ["diff", str(bare.root), "--base", base, "--no-progress"])
+    assert "Note: the trusted revision has no .gitops-validator.yaml: default settings used." \
+        in result.output
+    assert "Note: the trusted revision has no policies/ folder" in result.output
