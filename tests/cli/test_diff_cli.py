@@ -134,7 +134,8 @@ def test_one_overlay_change_renders_only_it_and_a_new_violation_in_its_patch_is_
     repo.write("apps/overlays/dev/kustomization.yaml",
                "resources:\n- ../../base\nnamePrefix: dev-\npatches:\n- path: patch.yaml\n")
     repo.write("apps/overlays/dev/patch.yaml", "apiVersion: apps/v1\nkind: Deployment\n"
-               "metadata:\n  name: web\n  namespace: shop\nspec:\n  template:\n    spec:\n      hostNetwork: true\n")
+               "metadata:\n  name: web\n  namespace: shop\nspec:\n  template:\n    spec:\n"
+               "      hostNetwork: true\n")
     repo.commit("dev patch")
     code, document = diff(repo, "--base", base)
     assert rendered(document) == ["apps/overlays/dev"]
@@ -328,8 +329,8 @@ def test_markdown_and_sarif_outputs_of_a_diff(repo: GitRepo, tmp_path: Path) -> 
     repo.write("apps/web.yaml", deployment())
     repo.commit("privileged again")
     result = CliRunner().invoke(main, [
-        "diff", str(repo.root), "--base", base, "--no-progress", "--policy", "builtin", "-o", f"markdown={tmp_path}/c.md",
-        "-o", f"sarif={tmp_path}/r.sarif"])
+        "diff", str(repo.root), "--base", base, "--no-progress", "--policy", "builtin",
+        "-o", f"markdown={tmp_path}/c.md", "-o", f"sarif={tmp_path}/r.sarif"])
     assert result.exit_code == 1
     markdown = (tmp_path / "c.md").read_text()
     assert "Rendered diff" in markdown

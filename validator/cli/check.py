@@ -20,6 +20,7 @@ from validator.cli.common import (
     write_reports,
 )
 from validator.config import FailOn, find_repo_root, parse_outputs, resolve_check_settings
+from validator.defaults import DEFAULT_KUBERNETES_VERSION
 from validator.load.files import special_file_kind
 from validator.pipeline import exit_code, run_check
 from validator.policy.settings import RegoVersion
@@ -74,7 +75,8 @@ def _paths_option(func: Any) -> Any:
               "of identical inputs from ~/.cache/gitops-validator/renders.")
 @click.option("--skip-non-kubernetes", is_flag=True,
               help="Report YAML without apiVersion/kind as skipped instead of as an error.")
-@click.option("--kubernetes-version", "-k", default="1.35", envvar=f"{ENV}KUBERNETES_VERSION",
+@click.option("--kubernetes-version", "-k", default=DEFAULT_KUBERNETES_VERSION,
+              envvar=f"{ENV}KUBERNETES_VERSION",
               help="Kubernetes version whose schemas apply and that helm renders for "
               "(bundled: 1.25 to 1.37).")
 @click.option("--strict", is_flag=True, help="Unknown fields and duplicate keys are errors.")
