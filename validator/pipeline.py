@@ -47,33 +47,33 @@ class _Collected:
 
 
 def run_check(settings: CheckSettings, *, progress: Progress | None = None,
-              only: frozenset[str] | None = None) -> Report:
+              plan: TargetPlan | None = None) -> Report:
     """Render the targets under ``settings.paths``, validate them and build the report.
 
     The cyclic garbage collector is paused for the run: the documents are hundreds of
     thousands of long-lived acyclic containers, and rescanning them on every automatic
     collection made locating findings several times slower (see ``gc_paused``).
     Every process and temporary file of the run ends with it (``run_scope``).
-    ``only`` (``diff``): render just the targets of these names (None: every target).
+    ``plan`` (``diff``): render these targets (the affected ones) instead of discovering them.
     """
-    return check_documents(settings, progress=progress, only=only)[0]
+    return check_documents(settings, progress=progress, plan=plan)[0]
 
 
 def check_documents(settings: CheckSettings, *, progress: Progress | None = None,
-                    only: frozenset[str] | None = None) -> tuple[Report, tuple[Document, ...]]:
+                    plan: TargetPlan | None = None) -> tuple[Report, tuple[Document, ...]]:
     """:func:`run_check`, with the rendered documents (``diff`` diffs them)."""
     with gc_paused(), run_scope():
         collected = _Collected()
         try:
-            report = _run_check(settings, progress, collected, only)
+            report = _run_check(settings, progress, collected, plan)
             return report, collected.documents
         finally:
             log_timings(collected.timings)
 
 
 def _run_check(settings: CheckSettings, progress: Progress | None, collected: _Collected,
-               only: frozenset[str] | None = None) -> Report:
-    rendered = _render(settings, collected, progress, only)
+               given: TargetPlan | None = None) -> Report:
+    rendered = _render(settings, collected, progress, given)
     documents = collected.documents = rendered.documents
     collected.skipped += [replace(note, count=len(documents)) if note.unit == "resource" else note
                           for note in settings.notes]
@@ -99,16 +99,15 @@ def _run_check(settings: CheckSettings, progress: Progress | None, collected: _C
 
 
 def _render(settings: CheckSettings, collected: _Collected, progress: Progress | None,
-            only: frozenset[str] | None = None) -> RenderResult:
-    plan = discover_targets(settings.root, settings.paths, settings.repo_config)
-    if only is not None:  # diff: the affected targets only
-        plan = replace(plan, targets=tuple(t for t in plan.targets if t.name in only))
+            given: TargetPlan | None = None) -> RenderResult:
+    plan = given if given is not None else discover_targets(settings.root, settings.paths,
+                                                             settings.repo_config)
     _LOGGER.debug("Rendering %d targets", len(plan.targets))
     with timed_stage(Stage.RENDER, items=len(plan.targets), unit="target", timings=collected.timings):
         result = render_targets(plan, settings.render, root=settings.root,
                                 progress=stage_progress(progress, Stage.RENDER))
     collected.findings.extend(result.findings)
-    if only is None:  # a diff checks a slice by design: "far less than the repository" is expected
+    if given is None:  # a diff checks a slice by design: "far less than the repository" is expected
         collected.findings.extend(coverage_findings(plan, result))
     collected.skipped.extend(result.skipped)
     collected.skipped.extend(_not_checked(plan, settings))

@@ -161,8 +161,8 @@ def _diff(request: DiffRequest, *, revisions: Revisions, change: Change, trusted
     full = any(_under(path, trusted) for path in change.paths)
     head_causes = _affected(change, head_plan, base_plan, full=full, side="head")
     base_causes = _affected(change, base_plan, head_plan, full=full, side="base")
-    head_report, head_documents = _check(head, head_causes, progress)
-    base_report, base_documents = _check(base, base_causes, progress)
+    head_report, head_documents = _check(head, head_plan, head_causes, progress)
+    base_report, base_documents = _check(base, base_plan, base_causes, progress)
     renames = {f.old_path: f.path for f in change.files
                if f.status is ChangeStatus.RENAMED and f.old_path}
     compared = compare_reports(head=head_report, base=base_report, renames=renames)
@@ -191,11 +191,13 @@ def _plan(settings: CheckSettings, repo: RepoConfig) -> TargetPlan:
     return discover_targets(settings.root, settings.paths, repo)
 
 
-def _check(settings: CheckSettings, affected: Mapping[str, tuple[str, ...]],
+def _check(settings: CheckSettings, plan: TargetPlan, affected: Mapping[str, tuple[str, ...]],
            progress: Progress | None) -> tuple[Report, tuple[Document, ...]]:
+    """One side's report and documents: only its affected targets rendered and validated."""
     if not affected:  # nothing to render on this side: nothing to start either
         return Report(findings=(), resources=0, files=0), ()
-    return check_documents(settings, progress=progress, only=frozenset(affected))
+    only = replace(plan, targets=tuple(t for t in plan.targets if t.name in affected))
+    return check_documents(settings, progress=progress, plan=only)
 
 
 def _trusted_paths(settings: CheckSettings, trusted_root: Path) -> tuple[str, ...]:
