@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -132,14 +133,35 @@ def run_diff(request: DiffRequest, *, progress: Progress | None = None) -> DiffR
     trusted_sha = (resolve_commit(revisions.repo, request.trusted_ref)
                    if request.trusted_ref else revisions.base)
     change = read_change(revisions)
-    with contextlib.ExitStack() as stack:
-        base_root = stack.enter_context(materialise(revisions.repo, revisions.base))
-        head_root = stack.enter_context(materialise(revisions.repo, revisions.head))
-        trusted_root = (base_root if trusted_sha == revisions.base
-                        else stack.enter_context(materialise(revisions.repo, trusted_sha)))
+    with _snapshots(revisions.repo, (revisions.base, revisions.head, trusted_sha)) as folders:
         return _diff(request, revisions=revisions, change=change, trusted_sha=trusted_sha,
-                     roots=_Roots(base=base_root, head=head_root, trusted=trusted_root),
+                     roots=_Roots(base=folders[revisions.base], head=folders[revisions.head],
+                                  trusted=folders[trusted_sha]),
                      progress=progress)
+
+
+@contextlib.contextmanager
+def _snapshots(repo: Path, revisions: tuple[str, ...]) -> Iterator[dict[str, Path]]:
+    """Each distinct revision materialised, written and removed in parallel (file-system
+    bound: two snapshots took longer than a one-app check); every snapshot started is
+    removed however the block ends, one still being written (Ctrl-C) once it is written."""
+    managers = {sha: materialise(repo, sha) for sha in dict.fromkeys(revisions)}
+    entered: dict[str, Path] = {}
+    with ThreadPoolExecutor(max_workers=len(managers)) as pool:
+        futures = {sha: pool.submit(manager.__enter__) for sha, manager in managers.items()}
+        try:
+            errors = [future.exception() for future in futures.values()]
+            entered.update((sha, future.result()) for sha, future in futures.items()
+                           if future.exception() is None)
+            if (error := next((e for e in errors if e is not None), None)) is not None:
+                raise error
+            yield entered
+        finally:
+            for sha, future in futures.items():  # after an interruption: wait for each to end
+                if sha not in entered and not future.cancel() and future.exception() is None:
+                    entered[sha] = future.result()
+            for removal in [pool.submit(managers[sha].__exit__, None, None, None) for sha in entered]:
+                removal.result()
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -350,3 +350,24 @@ def test_no_config_in_the_trusted_revision_says_defaults_were_used(tmp_path: Pat
     assert "Note: the trusted revision has no .gitops-validator.yaml: default settings used." \
         in result.output
     assert "Note: the trusted revision has no policies/ folder" in result.output
+
+
+def test_the_snapshots_are_removed_after_a_run_and_after_an_error(
+        repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(temporary))
+    repo.write("apps/web.yaml", deployment())
+    base = repo.commit("base")
+    repo.write("apps/web.yaml", deployment(containers=FIXED))
+    repo.commit("head")
+    diff(repo, "--base", base)
+    assert [p.name for p in temporary.iterdir() if p.name.startswith("gitops-validator-rev-")] == []
+    repo.write("policies/broken.rego", "package main\n\ndeny contains msg if {\n")
+    broken = repo.commit("a policy that does not compile, trusted from here on")
+    repo.write("apps/web.yaml", deployment())
+    repo.commit("privileged again")
+    result = CliRunner().invoke(main, ["diff", str(repo.root), "--base", broken, "--no-progress"])
+    assert result.exit_code == 2
+    assert "broken.rego" in result.output
+    assert [p.name for p in temporary.iterdir() if p.name.startswith("gitops-validator-rev-")] == []
