@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from validator.model import Engine, Finding, Location, Severity, natural_path_key
@@ -30,7 +31,7 @@ from validator.render.agents import agent_paths
 from validator.render.kustomization import KUSTOMIZATION_FILES, Kustomization
 from validator.render.kustomization_reader import read_tree
 from validator.render.kustomize_graph import analyse
-from validator.render.paths import repo_relative
+from validator.render.paths import repo_relative, resolved_relative
 from validator.render.scan import RepoScan
 from validator.render.targets import NOT_APPLIED, Target, TargetKind, TargetPlan
 from validator.repo_config import CONFIG_FILE, KustomizeTargetConfig, RepoConfig
@@ -55,6 +56,8 @@ def discover_targets(root: Path, paths: Sequence[Path], config: RepoConfig) -> T
     named = set(selected) & set(scan.manifests)
     planner = _Planner(root, config, scan)
     targets = planner.plan(named)
+    if scan.links:
+        targets = [_with_link_targets(root, scan.links, t) for t in targets]
     targets = [t for t in targets if _selected(t.path, selected)
                or any(_selected(i, selected) for i in t.inputs)]
     return TargetPlan(
@@ -232,6 +235,21 @@ class _Planner:
 
 def _plain(path: str, reason: str) -> Target:
     return Target(kind=TargetKind.PLAIN, path=path, name=path, reason=reason, inputs=(path,))
+
+
+def _with_link_targets(root: Path, links: set[str], target: Target) -> Target:
+    """``target`` whose inputs also name what each input read through a symlink resolves to
+    (a change to the file behind the link affects the target too)."""
+    extra = set()
+    for path in target.inputs:
+        parts = path.split("/")
+        if any("/".join(parts[:i]) in links for i in range(1, len(parts) + 1)):
+            real = resolved_relative(root, root / path)
+            if real is not None and real != path:
+                extra.add(real)
+    if not extra - set(target.inputs):
+        return target
+    return replace(target, inputs=tuple(sorted(set(target.inputs) | extra)))
 
 
 def _tree_inputs(tree: list[Kustomization]) -> tuple[str, ...]:

@@ -1,0 +1,157 @@
+"""Every file a Kustomize or Helm target reads is among its inputs (the affected-target graph)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.render.helpers import write
+from validator.render import TargetKind, discover_targets
+from validator.repo_config import load_repo_config
+
+CM = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n"
+CHART = "apiVersion: v2\nname: {name}\nversion: 0.1.0\n"
+
+
+def _inputs(root: Path, target: str) -> set[str]:
+    plan = discover_targets(root, [root], load_repo_config(root))
+    return set(next(t for t in plan.targets if t.name == target).inputs)
+
+
+def test_every_kind_of_kustomize_reference_is_an_input(tmp_path: Path) -> None:
+    write(tmp_path, "base/kustomization.yaml", "resources:\n  - cm.yaml\n")
+    write(tmp_path, "base/cm.yaml", CM.format(name="base"))
+    write(tmp_path, "comp/kustomization.yaml",
+          "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
+          "patches:\n  - path: comp-patch.yaml\n")
+    write(tmp_path, "comp/comp-patch.yaml", CM.format(name="base"))
+    write(tmp_path, "old-base/kustomization.yaml", "resources:\n  - cm.yaml\n")
+    write(tmp_path, "old-base/cm.yaml", CM.format(name="old"))
+    names = ["patch.yaml", "smp.yaml", "json6902.yaml", "file.txt", "app.env", "legacy.env",
+             "secret.txt", "secret.env", "replacement.yaml", "crd.yaml", "openapi.json",
+             "config.yaml", "transformer.yaml", "generator.yaml"]
+    for name in names:
+        write(tmp_path, f"app/{name}", "a: b\n")
+    write(tmp_path, "app/transformer.yaml", "apiVersion: builtin\nkind: LabelTransformer\n"
+          "metadata:\n  name: t\nlabels:\n  a: b\nfieldSpecs: []\n")
+    write(tmp_path, "app/generator.yaml", "apiVersion: builtin\nkind: ConfigMapGenerator\n"
+          "metadata:\n  name: g\n")
+    write(tmp_path, "app/kustomization.yaml", """\
+resources:
+  - ../base
+bases:
+  - ../old-base
+components:
+  - ../comp
+patches:
+  - path: patch.yaml
+patchesStrategicMerge:
+  - smp.yaml
+patchesJson6902:
+  - path: json6902.yaml
+    target: {kind: ConfigMap, name: base}
+configMapGenerator:
+  - name: one
+    files: [key=file.txt]
+    envs: [app.env]
+  - name: two
+    env: legacy.env
+secretGenerator:
+  - name: three
+    files: [secret.txt]
+    envs: [secret.env]
+replacements:
+  - path: replacement.yaml
+crds:
+  - crd.yaml
+openapi:
+  path: openapi.json
+configurations:
+  - config.yaml
+transformers:
+  - transformer.yaml
+generators:
+  - generator.yaml
+""")
+    expected = {f"app/{name}" for name in names} | {
+        "app/kustomization.yaml", "base/kustomization.yaml", "base/cm.yaml",
+        "comp/kustomization.yaml", "comp/comp-patch.yaml", "old-base/kustomization.yaml",
+        "old-base/cm.yaml"}
+    assert _inputs(tmp_path, "app") == expected
+
+
+def test_helm_charts_inflated_by_kustomize_are_inputs(tmp_path: Path) -> None:
+    """``helmCharts`` is refused (no --enable-helm), but the kustomization still reads the chart:
+    a change to it must reach the kustomization, whose finding is then reported again."""
+    write(tmp_path, "app/kustomization.yaml", """\
+helmGlobals:
+  chartHome: ../vendor
+helmCharts:
+  - name: web
+    valuesFile: values-prod.yaml
+    additionalValuesFiles: [extra/values.yaml]
+  - name: api
+    version: 1.2.3
+    repo: https://charts.example.com
+""")
+    write(tmp_path, "app/values-prod.yaml", "replicas: 2\n")
+    write(tmp_path, "app/extra/values.yaml", "replicas: 3\n")
+    write(tmp_path, "vendor/web/Chart.yaml", CHART.format(name="web"))
+    write(tmp_path, "vendor/web/templates/cm.yaml", CM.format(name="web"))
+    write(tmp_path, "vendor/web/charts/sub/Chart.yaml", CHART.format(name="sub"))
+    write(tmp_path, "vendor/api-1.2.3/api/Chart.yaml", CHART.format(name="api"))
+    write(tmp_path, "vendor/unused/Chart.yaml", CHART.format(name="unused"))
+    assert _inputs(tmp_path, "app") == {
+        "app/kustomization.yaml", "app/values-prod.yaml", "app/extra/values.yaml",
+        "vendor/web/Chart.yaml", "vendor/web/templates/cm.yaml", "vendor/web/charts/sub/Chart.yaml",
+        "vendor/api-1.2.3/api/Chart.yaml"}
+
+
+def test_helm_charts_default_chart_home_is_the_charts_folder(tmp_path: Path) -> None:
+    write(tmp_path, "app/kustomization.yaml", "helmCharts:\n  - name: web\n")
+    write(tmp_path, "app/charts/web/Chart.yaml", CHART.format(name="web"))
+    write(tmp_path, "app/charts/web/values.yaml", "a: 1\n")
+    assert _inputs(tmp_path, "app") == {
+        "app/kustomization.yaml", "app/charts/web/Chart.yaml", "app/charts/web/values.yaml"}
+
+
+def test_a_helm_chart_reads_its_vendored_charts_and_named_values(tmp_path: Path) -> None:
+    write(tmp_path, ".gitops-validator.yaml",
+          "targets:\n  helm:\n    - chart: charts/web\n      values: [../../values/prod.yaml]\n")
+    write(tmp_path, "charts/web/Chart.yaml", CHART.format(name="web"))
+    write(tmp_path, "charts/web/templates/cm.yaml", CM.format(name="web"))
+    write(tmp_path, "charts/web/charts/sub/Chart.yaml", CHART.format(name="sub"))
+    write(tmp_path, "charts/web/.helmignore", "*.bak\n")
+    write(tmp_path, "values/prod.yaml", "a: 1\n")
+    plan = discover_targets(tmp_path, [tmp_path], load_repo_config(tmp_path))
+    (target,) = [t for t in plan.targets if t.kind is TargetKind.HELM]
+    assert set(target.inputs) == {
+        "charts/web/Chart.yaml", "charts/web/templates/cm.yaml", "charts/web/charts/sub/Chart.yaml",
+        "charts/web/.helmignore", "values/prod.yaml"}
+
+
+def test_a_symlinked_input_names_the_file_it_reads_too(tmp_path: Path) -> None:
+    """A reference through a symlink reads the link's target: a change there affects the reader."""
+    write(tmp_path, "shared/cm.yaml", CM.format(name="shared"))
+    write(tmp_path, "common/kustomization.yaml", "resources:\n  - cm.yaml\n")
+    write(tmp_path, "common/cm.yaml", CM.format(name="common"))
+    write(tmp_path, "app/kustomization.yaml", "resources:\n  - cm.yaml\n  - ../base\n")
+    (tmp_path / "app" / "cm.yaml").symlink_to("../shared/cm.yaml")
+    (tmp_path / "base").symlink_to("common")
+    write(tmp_path, "plain/real.yaml", CM.format(name="real"))
+    (tmp_path / "plain" / "link.yaml").symlink_to("real.yaml")
+    inputs = _inputs(tmp_path, "app")
+    assert {"app/cm.yaml", "shared/cm.yaml", "base/kustomization.yaml", "common/kustomization.yaml",
+            "base/cm.yaml", "common/cm.yaml"} <= inputs
+    assert _inputs(tmp_path, "plain/link.yaml") == {"plain/link.yaml", "plain/real.yaml"}
+
+
+def test_a_symlinked_subchart_folder_is_read_through(tmp_path: Path) -> None:
+    """helm follows a symlinked ``charts/common`` inside the repository: its files are inputs."""
+    write(tmp_path, "charts/web/Chart.yaml", CHART.format(name="web"))
+    write(tmp_path, "library/common/Chart.yaml", CHART.format(name="common"))
+    write(tmp_path, "library/common/templates/_helpers.tpl", "{{- define \"x\" -}}{{- end -}}\n")
+    (tmp_path / "charts" / "web" / "charts").mkdir()
+    (tmp_path / "charts" / "web" / "charts" / "common").symlink_to("../../../library/common")
+    inputs = _inputs(tmp_path, "charts/web")
+    assert {"charts/web/Chart.yaml", "library/common/Chart.yaml",
+            "library/common/templates/_helpers.tpl"} <= inputs
