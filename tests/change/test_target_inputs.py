@@ -155,3 +155,28 @@ def test_a_symlinked_subchart_folder_is_read_through(tmp_path: Path) -> None:
     inputs = _inputs(tmp_path, "charts/web")
     assert {"charts/web/Chart.yaml", "library/common/Chart.yaml",
             "library/common/templates/_helpers.tpl"} <= inputs
+
+
+def _value_sets(root: Path, template: str) -> dict[str, set[str]]:
+    write(root, ".gitops-validator.yaml", "targets:\n  helm:\n"
+          "    - chart: web\n      values: [values-prod.yaml]\n"
+          "    - chart: web\n      values: [values-dev.yaml]\n")
+    write(root, "web/Chart.yaml", CHART.format(name="web"))
+    write(root, "web/values-prod.yaml", "a: 1\n")
+    write(root, "web/values-dev.yaml", "a: 2\n")
+    write(root, "web/templates/cm.yaml", template)
+    plan = discover_targets(root, [root], load_repo_config(root))
+    return {t.name: set(t.inputs) for t in plan.targets if t.kind is TargetKind.HELM}
+
+
+def test_a_value_set_does_not_read_the_values_files_of_the_others(tmp_path: Path) -> None:
+    inputs = _value_sets(tmp_path, CM.format(name="web"))
+    assert inputs == {
+        "web@values-prod": {"web/Chart.yaml", "web/templates/cm.yaml", "web/values-prod.yaml"},
+        "web@values-dev": {"web/Chart.yaml", "web/templates/cm.yaml", "web/values-dev.yaml"}}
+
+
+def test_a_chart_using_files_reads_every_values_file(tmp_path: Path) -> None:
+    """``.Files.Get "values-prod.yaml"`` would read another set's file: keep them all."""
+    inputs = _value_sets(tmp_path, CM.format(name="web") + "# {{ .Files.Get \"x\" }}\n")
+    assert all({"web/values-prod.yaml", "web/values-dev.yaml"} <= i for i in inputs.values())

@@ -31,7 +31,7 @@ from validator.render.agents import agent_paths
 from validator.render.kustomization import KUSTOMIZATION_FILES, Kustomization
 from validator.render.kustomization_reader import read_tree
 from validator.render.kustomize_graph import analyse
-from validator.render.paths import repo_relative, resolved_relative
+from validator.render.paths import repo_relative, resolved_relative, special_file_kind
 from validator.render.scan import RepoScan
 from validator.render.targets import NOT_APPLIED, Target, TargetKind, TargetPlan
 from validator.repo_config import CONFIG_FILE, KustomizeTargetConfig, RepoConfig
@@ -39,6 +39,7 @@ from validator.repo_config import CONFIG_FILE, KustomizeTargetConfig, RepoConfig
 _UNREFERENCED = f"not referenced by the kustomization in its folder {NOT_APPLIED}"
 _COMPONENT = "part of a kustomize component that no built kustomization uses"
 _CYCLE = "kustomization not built: it is on a kustomization cycle or builds on one"
+_MAX_TEMPLATE_BYTES = 4 * 1024 * 1024
 _NOT_DECLARED = "kustomization not built: target discovery is off and targets.kustomize " \
                 "does not name it"
 
@@ -207,6 +208,8 @@ class _Planner:
                 inputs=(*self.scan.chart_files[entry.chart], *values)))
         targets: list[Target] = []
         for chart, files in sorted(self.scan.chart_files.items()):
+            if len(declared.get(chart, ())) > 1:
+                declared[chart] = _own_values_only(self.root, declared[chart], files)
             chart_targets = declared.get(chart) or ([] if not self.config.discover else [Target(
                 kind=TargetKind.HELM, path=chart, name=chart, inputs=tuple(files),
                 reason="chart directory (Chart.yaml), default values",
@@ -235,6 +238,35 @@ class _Planner:
 
 def _plain(path: str, reason: str) -> Target:
     return Target(kind=TargetKind.PLAIN, path=path, name=path, reason=reason, inputs=(path,))
+
+
+def _own_values_only(root: Path, value_sets: list[Target], chart_files: list[str]) -> list[Target]:
+    """The value sets of one chart, each no longer reading the values files in the chart folder
+    that only other value sets name: helm loads them, but only ``.Files`` could read them, so
+    unless a template uses ``.Files`` a change to ``values-prod.yaml`` affects only the value
+    sets rendered with it."""
+    named = {path for target in value_sets for path in target.values_files} & set(chart_files)
+    if not named or _uses_files_object(root, chart_files):
+        return value_sets
+    return [replace(t, inputs=tuple(p for p in t.inputs if p not in named - set(t.values_files)))
+            for t in value_sets]
+
+
+def _uses_files_object(root: Path, chart_files: list[str]) -> bool:
+    """Whether a template of the chart (or of a vendored subchart) uses ``.Files``."""
+    for path in chart_files:
+        if "/templates/" not in path:
+            continue
+        if special_file_kind(root / path):  # a pipe would block the read: cannot tell
+            return True
+        try:
+            with (root / path).open("rb") as template:
+                text = template.read(_MAX_TEMPLATE_BYTES + 1)
+        except OSError:
+            return True  # cannot tell: keep every file as an input
+        if len(text) > _MAX_TEMPLATE_BYTES or b".Files" in text:
+            return True
+    return False
 
 
 def _with_link_targets(root: Path, links: set[str], target: Target) -> Target:
