@@ -26,6 +26,8 @@ _GIT_TIMEOUT = 120.0
 def changed_files(root: Path, ref: str) -> Change:
     """What differs between ``ref`` and the working tree under ``root`` (tracked changes, then
     untracked files that are not git-ignored), paths relative to ``root``."""
+    _git(root, "rev-parse", "--show-toplevel", what="not a git repository (--changed-from needs "
+         "a git checkout)")
     base = _git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}",
                 what=f"{ref!r} is not a commit here (fetch it first: git fetch origin {ref})")
     diff = _git(root, "diff", "--name-status", "-M", "-z", "--relative", "--no-ext-diff",
