@@ -39,7 +39,8 @@ def test_text_names_each_target_and_the_file_that_made_it_affected(repo: GitRepo
         "            reads apps/base/deploy.yaml",
         "changed files no target reads (1):",
         "  README.md"]
-    assert out.startswith("changed since ") and out.splitlines()[0].endswith(": 2 files")
+    assert out.startswith("changed since ")
+    assert out.splitlines()[0].endswith(": 2 files")
 
 
 def test_json_lists_targets_sides_causes_and_changed_files(repo: GitRepo) -> None:
