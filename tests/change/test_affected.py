@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.change.gitrepo import GitRepo, names
+from validator.render import RenderSettings, TargetPlan, render_targets
 
 CM = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata:\n  a: '{value}'\n"
 CHART = "apiVersion: v2\nname: {name}\nversion: 0.1.0\n"
@@ -142,3 +143,92 @@ def test_an_overlay_no_longer_reading_a_file_is_affected_on_the_base_side(repo: 
     assert names(plan) == {"apps/dev": "both", "apps/staging": "both", "apps/prod": "both"}
     assert ("apps/base/extra.yaml", "read apps/base/extra.yaml (deleted)") in {
         (c.path, c.why) for c in plan.targets[0].causes}
+
+
+_EVERY_REFERENCE = """\
+resources:
+  - ../base
+  - cm.yaml
+components:
+  - ../comp
+patches:
+  - path: patch.yaml
+patchesStrategicMerge:
+  - smp.yaml
+patchesJson6902:
+  - path: json6902.yaml
+    target: {kind: ConfigMap, name: shared}
+configMapGenerator:
+  - name: gen
+    files: [key=file.txt]
+    envs: [app.env]
+secretGenerator:
+  - name: sec
+    env: secret.env
+replacements:
+  - path: replacement.yaml
+crds:
+  - crd.yaml
+openapi:
+  path: openapi.json
+configurations:
+  - config.yaml
+transformers:
+  - transformer.yaml
+"""
+_REFERENCED = ["cm.yaml", "patch.yaml", "smp.yaml", "json6902.yaml", "file.txt", "app.env",
+               "secret.env", "replacement.yaml", "crd.yaml", "openapi.json", "config.yaml",
+               "transformer.yaml", "kustomization.yaml"]
+
+
+@pytest.mark.parametrize("changed", [*(f"apps/all/{name}" for name in _REFERENCED),
+                                     "apps/base/deploy.yaml", "apps/base/kustomization.yaml",
+                                     "apps/comp/kustomization.yaml", "apps/comp/comp.yaml"])
+def test_every_kind_of_kustomize_reference_carries_a_change(repo: GitRepo, changed: str) -> None:
+    """Each file the kustomization reads, directly or through its base and component."""
+    repo.write("apps/comp/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1alpha1\n"
+               "kind: Component\npatches:\n  - path: comp.yaml\n")
+    repo.write("apps/comp/comp.yaml", PATCH.format(value="component"))
+    repo.write("apps/all/kustomization.yaml", _EVERY_REFERENCE)
+    for name in _REFERENCED[:-1]:
+        repo.write(f"apps/all/{name}", "{}\n")
+    repo.commit("every reference")
+    repo.write(changed, (repo.root / changed).read_text() + "# changed\n")
+    plan = repo.affected("HEAD")
+    assert "apps/all" in names(plan)
+    assert [c.why for a in plan.targets if a.target.name == "apps/all" for c in a.causes] == [
+        f"reads {changed}"]
+    overlays = {"apps/dev", "apps/staging", "apps/prod"}
+    expected = overlays | {"apps/all"} if changed.startswith("apps/base/") else {"apps/all"}
+    assert set(names(plan)) == expected
+
+
+def test_a_chart_vendored_in_a_kustomization_carries_a_change(repo: GitRepo) -> None:
+    """``helmCharts`` is refused, but a change to its chart reaches the kustomization."""
+    repo.write("apps/helm/kustomization.yaml", "helmCharts:\n  - name: web\n    valuesFile: v.yaml\n")
+    repo.write("apps/helm/v.yaml", "a: 1\n")
+    repo.write("apps/helm/charts/web/Chart.yaml", CHART.format(name="web"))
+    repo.write("apps/helm/charts/web/templates/cm.yaml", CM.format(name="web", value=1))
+    repo.commit("helm charts")
+    repo.write("apps/helm/charts/web/templates/cm.yaml", CM.format(name="web", value=2))
+    assert names(repo.affected("HEAD")) == {"apps/helm": "both", "apps/helm/charts/web": "both"}
+    repo.git("checkout", "--", ".")
+    repo.write("apps/helm/v.yaml", "a: 2\n")
+    assert names(repo.affected("HEAD")) == {"apps/helm": "both"}
+
+
+def test_the_affected_targets_render_with_the_real_tools(repo: GitRepo) -> None:
+    """The affected plan feeds the renderer: kustomize builds the three overlays with the
+    changed base, helm renders the one value set whose values changed."""
+    repo.write("apps/base/kustomization.yaml", "resources:\n  - deploy.yaml\n  - extra.yaml\n")
+    repo.write("apps/base/extra.yaml", CM.format(name="extra", value="new"))
+    repo.write("charts/web/values-dev.yaml", "a: 30\n")
+    affected = repo.affected("HEAD")
+    plan = TargetPlan(targets=tuple(a.target for a in affected.targets))
+    result = render_targets(plan, RenderSettings(jobs=2), root=repo.root)
+    assert result.findings == ()
+    rendered = {(d.target, d.resource.name, str(d.body["data"]["a"])) for d in result.documents}
+    assert rendered == {
+        *((f"apps/{o}", "extra", "new") for o in ("dev", "staging", "prod")),
+        *((f"apps/{o}", "shared", o) for o in ("dev", "staging", "prod")),
+        ("charts/web@values-dev", "web", "30")}
