@@ -232,3 +232,17 @@ def test_the_affected_targets_render_with_the_real_tools(repo: GitRepo) -> None:
         *((f"apps/{o}", "extra", "new") for o in ("dev", "staging", "prod")),
         *((f"apps/{o}", "shared", o) for o in ("dev", "staging", "prod")),
         ("charts/web@values-dev", "web", "30")}
+
+
+def test_a_target_that_becomes_a_base_is_affected_on_the_base_side(repo: GitRepo) -> None:
+    """No input of ``apps/lonely`` changes, but a new overlay builds on it: it is no longer a
+    target of the head (a base is not), so its findings are fixed there; the cause says so."""
+    repo.write("apps/lonely/kustomization.yaml", "resources:\n  - cm.yaml\n")
+    repo.write("apps/lonely/cm.yaml", CM.format(name="lonely", value=1))
+    repo.commit("lonely")
+    repo.write("apps/over/kustomization.yaml", "resources:\n  - ../lonely\n")
+    plan = repo.affected("HEAD")
+    assert names(plan) == {"apps/lonely": "base", "apps/over": "head"}
+    lonely = next(a for a in plan.targets if a.target.name == "apps/lonely")
+    assert [(c.path, c.why) for c in lonely.causes] == [
+        ("", "a target on the base side only (directory with kustomization.yaml)")]
