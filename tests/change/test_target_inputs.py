@@ -180,3 +180,15 @@ def test_a_chart_using_files_reads_every_values_file(tmp_path: Path) -> None:
     """``.Files.Get "values-prod.yaml"`` would read another set's file: keep them all."""
     inputs = _value_sets(tmp_path, CM.format(name="web") + "# {{ .Files.Get \"x\" }}\n")
     assert all({"web/values-prod.yaml", "web/values-dev.yaml"} <= i for i in inputs.values())
+
+
+def test_a_template_linking_out_of_the_repository_is_not_read(tmp_path: Path) -> None:
+    """Looking for ``.Files`` never follows a link out of the checkout (the outside file says
+    ``.Files``: had it been read, every value set would keep every values file)."""
+    (tmp_path / "outside.yaml").write_text("{{ .Files.Get \"x\" }}\n")
+    root = tmp_path / "repo"
+    write(root, "web/templates/link.yaml", "")
+    (root / "web" / "templates" / "link.yaml").unlink()
+    (root / "web" / "templates" / "link.yaml").symlink_to(tmp_path / "outside.yaml")
+    inputs = _value_sets(root, CM.format(name="web"))
+    assert "web/values-dev.yaml" not in inputs["web@values-prod"]

@@ -31,7 +31,12 @@ from validator.render.agents import agent_paths
 from validator.render.kustomization import KUSTOMIZATION_FILES, Kustomization
 from validator.render.kustomization_reader import read_tree
 from validator.render.kustomize_graph import analyse
-from validator.render.paths import repo_relative, resolved_relative, special_file_kind
+from validator.render.paths import (
+    inside_root,
+    repo_relative,
+    resolved_relative,
+    special_file_kind,
+)
 from validator.render.scan import RepoScan
 from validator.render.targets import NOT_APPLIED, Target, TargetKind, TargetPlan
 from validator.repo_config import CONFIG_FILE, KustomizeTargetConfig, RepoConfig
@@ -39,9 +44,9 @@ from validator.repo_config import CONFIG_FILE, KustomizeTargetConfig, RepoConfig
 _UNREFERENCED = f"not referenced by the kustomization in its folder {NOT_APPLIED}"
 _COMPONENT = "part of a kustomize component that no built kustomization uses"
 _CYCLE = "kustomization not built: it is on a kustomization cycle or builds on one"
-_MAX_TEMPLATE_BYTES = 4 * 1024 * 1024
 _NOT_DECLARED = "kustomization not built: target discovery is off and targets.kustomize " \
                 "does not name it"
+_MAX_TEMPLATE_BYTES = 4 * 1024 * 1024
 
 
 def discover_targets(root: Path, paths: Sequence[Path], config: RepoConfig) -> TargetPlan:
@@ -255,7 +260,9 @@ def _own_values_only(root: Path, value_sets: list[Target], chart_files: list[str
 def _uses_files_object(root: Path, chart_files: list[str]) -> bool:
     """Whether a template of the chart (or of a vendored subchart) uses ``.Files``."""
     for path in chart_files:
-        if "/templates/" not in path:
+        if "/templates/" not in f"/{path}":
+            continue
+        if not inside_root(root, root / path):  # never read: helm refuses the chart anyway
             continue
         if special_file_kind(root / path):  # a pipe would block the read: cannot tell
             return True
