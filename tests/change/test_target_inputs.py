@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.render.helpers import write
+from tests.render.helpers import render_repo, write
 from validator.render import TargetKind, discover_targets
 from validator.repo_config import load_repo_config
 
@@ -192,3 +192,59 @@ def test_a_template_linking_out_of_the_repository_is_not_read(tmp_path: Path) ->
     (root / "web" / "templates" / "link.yaml").symlink_to(tmp_path / "outside.yaml")
     inputs = _value_sets(root, CM.format(name="web"))
     assert "web/values-dev.yaml" not in inputs["web@values-prod"]
+
+
+def test_files_named_by_builtin_generator_and_transformer_configs_are_inputs(
+        tmp_path: Path) -> None:
+    """``generators:``/``transformers:`` config files (and inline configs) of builtin plugins name
+    files of their own, read relative to the kustomization: they are inputs too."""
+    write(tmp_path, "app/kustomization.yaml", """\
+resources:
+  - cm.yaml
+generators:
+  - gen.yaml
+transformers:
+  - patch-transformer.yaml
+  - |-
+    apiVersion: builtin
+    kind: PatchStrategicMergeTransformer
+    metadata:
+      name: smp
+    paths: [smp.yaml]
+  - |-
+    apiVersion: builtin
+    kind: ReplacementTransformer
+    metadata:
+      name: r
+    replacements:
+      - path: replacement.yaml
+""")
+    write(tmp_path, "app/cm.yaml", CM.format(name="app"))
+    write(tmp_path, "app/gen.yaml", "apiVersion: builtin\nkind: ConfigMapGenerator\n"
+          "metadata:\n  name: g\nfiles: [k=data.txt]\nenvs: [vars.env]\n")
+    write(tmp_path, "app/patch-transformer.yaml", "apiVersion: builtin\nkind: PatchTransformer\n"
+          "metadata:\n  name: p\npath: patch.yaml\ntarget: {kind: ConfigMap}\n")
+    for name in ("data.txt", "vars.env", "patch.yaml", "smp.yaml", "replacement.yaml"):
+        write(tmp_path, f"app/{name}", "a: b\n")
+    assert _inputs(tmp_path, "app") == {f"app/{name}" for name in (
+        "kustomization.yaml", "cm.yaml", "gen.yaml", "patch-transformer.yaml", "data.txt",
+        "vars.env", "patch.yaml", "smp.yaml", "replacement.yaml")}
+
+
+def test_kustomize_reads_the_files_of_builtin_configs_where_the_inputs_say(tmp_path: Path) -> None:
+    """The real kustomize reads a builtin config's files relative to the kustomization: the
+    generated object carries the content of the input listed above."""
+    write(tmp_path, "app/kustomization.yaml", "generators:\n  - gen/gen.yaml\n"
+          "transformers:\n  - patch-transformer.yaml\n")
+    write(tmp_path, "app/gen/gen.yaml", "apiVersion: builtin\nkind: ConfigMapGenerator\n"
+          "metadata:\n  name: g\nfiles: [k=data.txt]\noptions: {disableNameSuffixHash: true}\n")
+    write(tmp_path, "app/data.txt", "from-the-input\n")
+    write(tmp_path, "app/patch-transformer.yaml", "apiVersion: builtin\nkind: PatchTransformer\n"
+          "metadata:\n  name: p\npath: patch.yaml\ntarget: {kind: ConfigMap}\n")
+    write(tmp_path, "app/patch.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: g\n"
+          "data:\n  patched: 'yes'\n")
+    assert {"app/data.txt", "app/patch.yaml"} <= _inputs(tmp_path, "app")
+    result = render_repo(tmp_path)
+    assert result.findings == ()
+    (document,) = result.documents
+    assert document.body["data"] == {"k": "from-the-input\n", "patched": "yes"}

@@ -221,10 +221,30 @@ class _Reader:
         else:
             configs = [entry]
         for config in configs:
-            if isinstance(config, dict) and config.get("apiVersion") != "builtin":
+            if isinstance(config, dict) and config.get("apiVersion") == "builtin":
+                self.builtin_plugin_files(config, key, i)
+            elif isinstance(config, dict):
                 self.refuse("render/plugin-refused", f"{key} entry {i + 1} is a plugin or KRM "
                             f"function ({config.get('apiVersion')}/{config.get('kind')}); exec "
                             "and function plugins are off for untrusted input", self.line(key, i))
+
+    def builtin_plugin_files(self, config: dict[str, Any], key: str, i: int) -> None:
+        """The files a builtin generator or transformer config names (read, like the fields of
+        the kustomization, relative to the kustomization's folder)."""
+        entries: list[object] = []
+        if config.get("kind") in ("ConfigMapGenerator", "SecretGenerator"):
+            entries += [*_items(config.get("files")), *_items(config.get("envs")), config.get("env")]
+            entries = [e.split("=", 1)[1] if isinstance(e, str) and "=" in e else e for e in entries]
+        elif config.get("kind") in ("PatchTransformer", "PatchJson6902Transformer"):
+            entries.append(config.get("path"))
+        elif config.get("kind") == "PatchStrategicMergeTransformer":
+            entries += _items(config.get("paths"))
+        elif config.get("kind") == "ReplacementTransformer":
+            entries += [r.get("path") for r in _items(config.get("replacements"))
+                        if isinstance(r, dict)]
+        for entry in entries:
+            if entry is not None:
+                self.reference(entry, key, i, allow_dir=False)
 
     def generator_files(self, generator: object, key: str, i: int) -> None:
         if not isinstance(generator, dict):
