@@ -36,3 +36,13 @@ def helm_charts_outside(folder: Path) -> None:
     _write(folder, "app/kustomization.yaml", "helmGlobals:\n  chartHome: /\n"
            "helmCharts:\n  - name: etc\n    valuesFile: /etc/passwd\n"
            "  - name: proc\n    version: '1'\n")
+
+
+@hostile("builtin-generator-config-names-a-file-outside", expect=("render/outside-repository",),
+         forbidden=("root:x:0:0",))
+def builtin_config_outside(folder: Path) -> None:
+    """A builtin generator's own ``files`` leave the repository: refused on the entry's line,
+    before kustomize runs, like the kustomization's own references."""
+    _write(folder, "app/kustomization.yaml", "generators:\n  - gen.yaml\n")
+    _write(folder, "app/gen.yaml", "apiVersion: builtin\nkind: ConfigMapGenerator\n"
+           "metadata:\n  name: g\nfiles: [passwd=/etc/passwd]\n")
