@@ -117,3 +117,17 @@ def test_not_a_git_repository_is_a_one_line_error(tmp_path: Path) -> None:
     code, _, err = invoke("targets", "--changed-from", "HEAD", cwd=tmp_path)
     assert code == 2
     assert err.startswith("gitops-validator: error: not a git repository (--changed-from needs")
+
+
+def test_a_root_folder_the_base_does_not_have_makes_every_target_new(tmp_path: Path) -> None:
+    repo = GitRepo(tmp_path / "mono")
+    repo.write("README.md", "# mono\n")
+    repo.commit()
+    repo.write("gitops/.gitops-validator.yaml", "ignore: []\n")
+    repo.write("gitops/apps/cm.yaml", CM.format(name="a", value=1))
+    code, out, err = invoke("targets", "--changed-from", "HEAD", "-o", "json",
+                            cwd=repo.root / "gitops")
+    assert (code, err) == (0, "")
+    document = json.loads(out)
+    assert document["full"]
+    assert [(t["name"], t["side"]) for t in document["targets"]] == [("apps/cm.yaml", "head")]
