@@ -131,3 +131,17 @@ def test_a_root_folder_the_base_does_not_have_makes_every_target_new(tmp_path: P
     document = json.loads(out)
     assert document["full"]
     assert [(t["name"], t["side"]) for t in document["targets"]] == [("apps/cm.yaml", "head")]
+
+
+def test_policy_and_schema_folders_the_configuration_names_are_trusted(repo: GitRepo) -> None:
+    repo.write(".gitops-validator.yaml",
+               "settings:\n  policies: [rules/, builtin]\n  schema_dirs: [./crds]\n")
+    repo.write("rules/main.rego", "package main\n")
+    repo.write("crds/x.json", "{}\n")
+    repo.commit("config")
+    for path in ("rules/main.rego", "crds/x.json"):
+        repo.write(path, (repo.root / path).read_text() + "\n")
+        code, out, _ = invoke("targets", "--changed-from", "HEAD", "-o", "json", cwd=repo.root)
+        assert code == 0
+        assert json.loads(out)["trusted_changes"] == [path]
+        repo.git("checkout", "--", path)
