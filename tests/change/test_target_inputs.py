@@ -248,3 +248,11 @@ def test_kustomize_reads_the_files_of_builtin_configs_where_the_inputs_say(tmp_p
     assert result.findings == ()
     (document,) = result.documents
     assert document.body["data"] == {"k": "from-the-input\n", "patched": "yes"}
+
+
+def test_a_symlinked_chart_file_names_the_file_it_reads_too(tmp_path: Path) -> None:
+    write(tmp_path, "charts/web/Chart.yaml", CHART.format(name="web"))
+    write(tmp_path, "shared/cm.yaml", CM.format(name="shared"))
+    (tmp_path / "charts" / "web" / "templates").mkdir()
+    (tmp_path / "charts" / "web" / "templates" / "cm.yaml").symlink_to("../../../shared/cm.yaml")
+    assert {"charts/web/templates/cm.yaml", "shared/cm.yaml"} <= _inputs(tmp_path, "charts/web")

@@ -106,7 +106,10 @@ class RepoScan:
     def _chart_files(self, chart: Path) -> list[str]:
         found: list[str] = []
         for current, dirs, files in os.walk(chart):
-            found += (repo_relative(self.root, Path(current) / name) for name in files)
+            for name in files:
+                found.append(repo_relative(self.root, Path(current) / name))
+                if (Path(current) / name).is_symlink() and inside_root(self.root, Path(current) / name):
+                    self.links.add(found[-1])
             for name in dirs:
                 link = Path(current) / name
                 real = resolved_relative(self.root, link) if link.is_symlink() else None
