@@ -47,6 +47,8 @@ def test_paths_select_the_targets_that_read_them() -> None:
     plan = discover_targets(SAMPLE_REPO, [SAMPLE_REPO / "apps/web/base/deployment.yaml"], config)
     assert [t.name for t in plan.targets] == ["apps/web/overlays/dev", "apps/web/overlays/prod"]
     plan = discover_targets(SAMPLE_REPO, [SAMPLE_REPO / "charts/api/values-prod.yaml"], config)
+    assert {t.name for t in plan.targets} == {"api-prod"}  # the set rendered with it (no .Files)
+    plan = discover_targets(SAMPLE_REPO, [SAMPLE_REPO / "charts/api/Chart.yaml"], config)
     assert {t.name for t in plan.targets} == {"api-dev", "api-prod"}  # both read the chart dir
 
 

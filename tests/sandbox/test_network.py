@@ -116,7 +116,7 @@ def test_no_render_reaches_the_network_and_each_attempt_is_a_finding(tmp_path: P
                 "kust/resource/kustomization.yaml", "kust/git/kustomization.yaml",
                 "kust/helm/kustomization.yaml", "kust/patch/kustomization.yaml",
                 "kust/generator/kustomization.yaml", "kust/openapi/kustomization.yaml",
-                "kust/transformer/t.yaml"]
+                "kust/transformer/kustomization.yaml"]
     missing = [path for path in expected if path not in by_path]
     assert missing == [], findings
     # the values schema is checked in process (helm runs with --skip-schema-validation), and its
@@ -124,8 +124,10 @@ def test_no_render_reaches_the_network_and_each_attempt_is_a_finding(tmp_path: P
     schema = by_path["charts/ref/values.schema.json"][0]
     assert schema["rule_id"] == "schema/remote-reference", schema
     assert f"{listener.url}/schema.json" in schema["message"]
-    transformer = by_path["kust/transformer/t.yaml"][0]
-    assert (transformer["rule_id"], transformer["line"]) == ("render/network-refused", 4), transformer
+    # the builtin transformer's remote path is refused before kustomize runs, on the
+    # kustomization's entry that names the transformer config
+    transformer = by_path["kust/transformer/kustomization.yaml"][0]
+    assert transformer["rule_id"] == "render/remote-resource", transformer
     assert f"{listener.url}/transformer-patch.yaml" in transformer["message"]
     # lookup makes no request in `helm template`: the chart renders, with nothing found
     assert "charts/lookup/Chart.yaml" not in by_path

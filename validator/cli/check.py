@@ -11,6 +11,8 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
+from validator.change.affected_output import affected_json, format_affected
+from validator.change.since import affected_since
 from validator.cli.common import (
     ENV,
     comma_list,
@@ -166,12 +168,21 @@ def check(ctx: click.Context, /, **options: Any) -> None:
 @click.option("--output", "-o", "output", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Plan format.")
 @click.option("--verbose", "-v", is_flag=True, help="List each ignored file, not counts by reason.")
+@click.option("--changed-from", metavar="REF",
+              help="List only the targets the working tree's changes since the git REF affect, "
+              "each with the changed file that made it affected.")
 def targets(paths: tuple[Path, ...], root: Path | None, all_kustomizations: bool, output: str,
-            verbose: bool) -> None:
+            verbose: bool, *, changed_from: str | None) -> None:
     """List what `check` would render and validate under PATHS, and why."""
     with errors_exit_2():
         chosen = paths or (Path.cwd(),)
         repo_root = find_repo_root(chosen, root)
+        if changed_from is not None:
+            found = affected_since(repo_root, changed_from, paths,
+                                   all_kustomizations=all_kustomizations)
+            click.echo(affected_json(found.change, found.affected) if output == "json"
+                       else format_affected(found.change, found.affected), nl=False)
+            return
         repo = load_repo_config(repo_root)
         if all_kustomizations:
             repo = replace(repo, all_kustomizations=True)

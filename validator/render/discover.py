@@ -23,16 +23,18 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import yaml
 
+from validator.load.files import special_file_kind
 from validator.model import Engine, Finding, Location, Severity, natural_path_key
 from validator.render.agents import agent_paths
 from validator.render.kustomization import KUSTOMIZATION_FILES, Kustomization
 from validator.render.kustomization_reader import read_tree
 from validator.render.kustomize_graph import analyse
-from validator.render.paths import repo_relative
+from validator.render.paths import inside_root, repo_relative, resolved_relative
 from validator.render.scan import RepoScan
 from validator.render.targets import NOT_APPLIED, Target, TargetKind, TargetPlan
 from validator.repo_config import CONFIG_FILE, KustomizeTargetConfig, RepoConfig
@@ -50,6 +52,7 @@ _CHART_OWN_FILES = frozenset({"Chart.yaml", "values.yaml", "Chart.lock", "requir
                               "requirements.lock"})
 _NOT_DECLARED = "kustomization not built: target discovery is off and targets.kustomize " \
                 "does not name it"
+_MAX_TEMPLATE_BYTES = 4 * 1024 * 1024
 
 
 def discover_targets(root: Path, paths: Sequence[Path], config: RepoConfig) -> TargetPlan:
@@ -65,6 +68,8 @@ def discover_targets(root: Path, paths: Sequence[Path], config: RepoConfig) -> T
     named = set(selected) & set(scan.manifests)
     planner = _Planner(root, config, scan)
     targets = planner.plan(named)
+    if scan.links:
+        targets = [_with_link_targets(root, scan.links, t) for t in targets]
     targets = [t for t in targets if _selected(t.path, selected)
                or any(_selected(i, selected) for i in t.inputs)]
     return TargetPlan(
@@ -210,7 +215,8 @@ class _Planner:
                 if path not in owned:
                     self.scan.ignored.setdefault(path, why)
 
-    def helm_targets(self) -> list[Target]:
+    def declared_helm_targets(self) -> dict[str, list[Target]]:
+        """The value sets ``targets.helm`` declares, by chart."""
         declared: dict[str, list[Target]] = {}
         for entry in self.config.helm:
             if entry.chart not in self.scan.chart_files:
@@ -235,12 +241,18 @@ class _Planner:
                 release_name=entry.release or entry.chart.rsplit("/", 1)[-1],
                 namespace=entry.namespace or "default", values_files=values,
                 inputs=(*self.scan.chart_files[entry.chart], *values)))
+        return declared
+
+    def helm_targets(self) -> list[Target]:
+        declared = self.declared_helm_targets()
         targets: list[Target] = []
         for chart, files in sorted(self.scan.chart_files.items()):
             if chart not in declared and _library_chart(self.root, chart):
                 for path in files:  # not installable: helm template refuses it
                     self.scan.ignored[path] = _LIBRARY_CHART
                 continue
+            if len(declared.get(chart, ())) > 1:
+                declared[chart] = _own_values_only(self.root, declared[chart], files)
             chart_targets = declared.get(chart) or ([] if not self.config.discover else [Target(
                 kind=TargetKind.HELM, path=chart, name=chart, inputs=tuple(files),
                 reason="chart directory (Chart.yaml), default values",
@@ -297,6 +309,52 @@ def _extra_values_file(chart: str, path: str) -> bool:
 
 def _folder(path: str) -> str:
     return posixpath.dirname(path) or "."
+
+
+def _own_values_only(root: Path, value_sets: list[Target], chart_files: list[str]) -> list[Target]:
+    """The value sets of one chart, each no longer reading the values files in the chart folder
+    that only other value sets name: helm loads them, but only ``.Files`` could read them, so
+    unless a template uses ``.Files`` a change to ``values-prod.yaml`` affects only the value
+    sets rendered with it."""
+    named = {path for target in value_sets for path in target.values_files} & set(chart_files)
+    if not named or _uses_files_object(root, chart_files):
+        return value_sets
+    return [replace(t, inputs=tuple(p for p in t.inputs if p not in named - set(t.values_files)))
+            for t in value_sets]
+
+
+def _uses_files_object(root: Path, chart_files: list[str]) -> bool:
+    """Whether a template of the chart (or of a vendored subchart) uses ``.Files``."""
+    for path in chart_files:
+        if "/templates/" not in f"/{path}":
+            continue
+        if not inside_root(root, root / path):  # never read: helm refuses the chart anyway
+            continue
+        if special_file_kind(root / path):  # a pipe would block the read: cannot tell
+            return True
+        try:
+            with (root / path).open("rb") as template:
+                text = template.read(_MAX_TEMPLATE_BYTES + 1)
+        except OSError:
+            return True  # cannot tell: keep every file as an input
+        if len(text) > _MAX_TEMPLATE_BYTES or b".Files" in text:
+            return True
+    return False
+
+
+def _with_link_targets(root: Path, links: set[str], target: Target) -> Target:
+    """``target`` whose inputs also name what each input read through a symlink resolves to
+    (a change to the file behind the link affects the target too)."""
+    extra = set()
+    for path in target.inputs:
+        parts = path.split("/")
+        if any("/".join(parts[:i]) in links for i in range(1, len(parts) + 1)):
+            real = resolved_relative(root, root / path)
+            if real is not None and real != path:
+                extra.add(real)
+    if not extra - set(target.inputs):
+        return target
+    return replace(target, inputs=tuple(sorted(set(target.inputs) | extra)))
 
 
 def _tree_inputs(tree: list[Kustomization]) -> tuple[str, ...]:

@@ -6,11 +6,15 @@ patches to map a patched field back to the patch file. References that would
 make ``kustomize build`` reach outside the checkout are refused here, with a
 finding on the kustomization's line, before kustomize runs: remote URLs, paths
 that leave the repository (directly or through a symlink), exec/KRM function
-plugins and ``helmCharts`` (which would need ``--enable-helm``).
+plugins and ``helmCharts`` (which would need ``--enable-helm``). A refused
+``helmCharts`` chart is still among the files the kustomization reads (its chart
+folder under ``helmGlobals.chartHome`` and its values files), so a change to the
+chart reaches the kustomization's target.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -142,6 +146,7 @@ class _Reader:
             self.refuse("render/kustomize-helm-refused", "helmCharts need `kustomize build "
                         "--enable-helm`, which is off for untrusted input; render the chart as "
                         "a Helm target instead", self.line("helmCharts"))
+            self.helm_chart_files(data)
 
     def reference(self, entry: object, key: str, *where: str | int, allow_dir: bool) -> None:
         line = self.line(key, *where)
@@ -172,6 +177,32 @@ class _Reader:
             if key in ("resources", "bases"):
                 self.resources.append(self.files[-1])
 
+    def helm_chart_files(self, data: dict[str, Any]) -> None:
+        """The files of each ``helmCharts`` chart (kustomize's layout: ``chartHome/name``, or
+        ``chartHome/name-version/name`` for a chart pulled from a repository) and its values."""
+        globals_ = data.get("helmGlobals") if isinstance(data.get("helmGlobals"), dict) else {}
+        home = (globals_ or {}).get("chartHome")
+        home = home if isinstance(home, str) and home else "charts"
+        for chart in _items(data.get("helmCharts")):
+            if not isinstance(chart, dict) or not isinstance(chart.get("name"), str):
+                continue
+            folders = [f"{home}/{chart['name']}"]
+            if isinstance(chart.get("version"), str | int | float):
+                folders.append(f"{home}/{chart['name']}-{chart['version']}/{chart['name']}")
+            values = [chart.get("valuesFile"), *_items(chart.get("additionalValuesFiles"))]
+            for relative in folders + [v for v in values if isinstance(v, str) and v]:
+                self.files.extend(self.files_under(self.root / self.directory / relative))
+
+    def files_under(self, path: Path) -> list[str]:
+        """``path`` (a file) or the files under it (a folder), if inside the repository."""
+        if not inside_root(self.root, path) or special_file_kind(path):
+            return []
+        if path.is_file():
+            return [repo_relative(self.root, path)]
+        found = (Path(current) / name for current, _, names in os.walk(path) for name in names)
+        return sorted(repo_relative(self.root, file) for file in found  # never a pipe or a way out
+                      if inside_root(self.root, file) and not special_file_kind(file))
+
     def plugin(self, entry: object, key: str, i: int) -> None:
         configs: list[object] = []
         if isinstance(entry, str) and _is_inline(entry):  # the plugin's config, inline
@@ -191,10 +222,30 @@ class _Reader:
         else:
             configs = [entry]
         for config in configs:
-            if isinstance(config, dict) and config.get("apiVersion") != "builtin":
+            if isinstance(config, dict) and config.get("apiVersion") == "builtin":
+                self.builtin_plugin_files(config, key, i)
+            elif isinstance(config, dict):
                 self.refuse("render/plugin-refused", f"{key} entry {i + 1} is a plugin or KRM "
                             f"function ({config.get('apiVersion')}/{config.get('kind')}); exec "
                             "and function plugins are off for untrusted input", self.line(key, i))
+
+    def builtin_plugin_files(self, config: dict[str, Any], key: str, i: int) -> None:
+        """The files a builtin generator or transformer config names (read, like the fields of
+        the kustomization, relative to the kustomization's folder)."""
+        entries: list[object] = []
+        if config.get("kind") in ("ConfigMapGenerator", "SecretGenerator"):
+            entries += [*_items(config.get("files")), *_items(config.get("envs")), config.get("env")]
+            entries = [e.split("=", 1)[1] if isinstance(e, str) and "=" in e else e for e in entries]
+        elif config.get("kind") in ("PatchTransformer", "PatchJson6902Transformer"):
+            entries.append(config.get("path"))
+        elif config.get("kind") == "PatchStrategicMergeTransformer":
+            entries += _items(config.get("paths"))
+        elif config.get("kind") == "ReplacementTransformer":
+            entries += [r.get("path") for r in _items(config.get("replacements"))
+                        if isinstance(r, dict)]
+        for entry in entries:
+            if entry is not None:
+                self.reference(entry, key, i, allow_dir=False)
 
     def generator_files(self, generator: object, key: str, i: int) -> None:
         if not isinstance(generator, dict):

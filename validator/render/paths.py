@@ -46,6 +46,18 @@ def repo_relative(root: Path, path: Path) -> str:
     return text if text != "" else "."
 
 
+def resolved_relative(root: Path, path: Path) -> str | None:
+    """What ``path`` resolves to (symlinks followed), repository-relative; None when outside."""
+    try:
+        real_root = Path(os.path.realpath(root))
+        real = Path(os.path.realpath(path, strict=False))
+    except OSError:
+        return None
+    if real != real_root and not real.is_relative_to(real_root):
+        return None
+    return repo_relative(real_root, real)
+
+
 def escaping_symlinks(root: Path, directory: Path) -> Iterator[Path]:
     """Symlinks under ``directory`` (or ``directory`` itself) that resolve outside ``root``."""
     if directory.is_symlink() and not inside_root(root, directory):

@@ -4,7 +4,10 @@ Hidden files and directories, the configuration file and ``ignore`` globs are
 ignored with their reason, and so are named pipes, devices and sockets (reading one
 could block); symlinks that leave the repository are refused with a
 finding; symlinked directories inside it are not followed (their target is
-scanned where it is). Everything under a chart directory belongs to the chart.
+scanned where it is). Everything under a chart directory belongs to the chart,
+including the files of a symlinked folder inside it that stays in the repository
+(helm follows it). The symlinks that stay inside are kept in ``links``, so target
+inputs can name the files they lead to.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from pathlib import Path
 from validator.load.files import special_file_kind
 from validator.model import Engine, Finding, Location, Severity
 from validator.render.kustomization import find_kustomization_file
-from validator.render.paths import inside_root, repo_relative
+from validator.render.paths import inside_root, repo_relative, resolved_relative
 from validator.repo_config import CONFIG_FILE, RepoConfig
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
@@ -34,6 +37,8 @@ class RepoScan:
         self.chart_files: dict[str, list[str]] = {}
         self.ignored: dict[str, str] = {}
         self.findings: list[Finding] = []
+        self.links: set[str] = set()
+        """Repository-relative symlinks that resolve inside the repository."""
 
     def excluded(self, rel: str, is_dir: bool) -> bool:
         name = rel.rsplit("/", 1)[-1]
@@ -82,6 +87,7 @@ class RepoScan:
         if not path.is_symlink():
             return False
         if inside_root(self.root, path):
+            self.links.add(rel)
             if not is_dir:
                 return False
             self.ignored[rel] = "symlink to a directory inside the repository (scanned there)"
@@ -94,8 +100,20 @@ class RepoScan:
         return True
 
     def _chart_files(self, chart: Path) -> list[str]:
-        return sorted(repo_relative(self.root, Path(current) / name)
-                      for current, _, files in os.walk(chart) for name in files)
+        found: list[str] = []
+        for current, dirs, files in os.walk(chart):
+            for name in files:
+                found.append(repo_relative(self.root, Path(current) / name))
+                if (Path(current) / name).is_symlink() and inside_root(self.root, Path(current) / name):
+                    self.links.add(found[-1])
+            for name in dirs:
+                link = Path(current) / name
+                real = resolved_relative(self.root, link) if link.is_symlink() else None
+                if real is not None:  # helm follows it
+                    self.links.add(repo_relative(self.root, link))
+                    found += (repo_relative(self.root, Path(here) / file)
+                              for here, _, names in os.walk(self.root / real) for file in names)
+        return sorted(set(found))
 
 
 def _glob(rel: str, pattern: str, is_dir: bool) -> bool:
