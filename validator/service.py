@@ -29,12 +29,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from validator.change.affected import AffectedPlan, Side, affected_targets
 from validator.change.block import Block
 from validator.change.compare import compare_reports
 from validator.change.diff_files import read_change
 from validator.change.model import Change, ChangeStatus
 from validator.change.rendered_diff import RenderedDiff, rendered_diff
 from validator.change.revisions import Revisions, resolve_commit, resolve_revisions
+from validator.change.since import trusted_paths
 from validator.change.snapshot import materialise
 from validator.config import CheckSettings, FailOn, resolve_check_settings
 from validator.errors import PolicyError
@@ -44,15 +46,11 @@ from validator.pipeline import check_documents, diff_exit_code, run_check
 from validator.policy.testing import run_policy_tests
 from validator.policy.testing_report import policy_test_report
 from validator.render import discover_targets
-from validator.render.targets import Target, TargetPlan
+from validator.render.targets import TargetPlan
 from validator.repo_config import CONFIG_FILE, RepoConfig, load_repo_config
 from validator.stages import Progress
 
 __all__ = ["DiffReport", "DiffRequest", "SideTarget", "run_check", "run_diff"]
-
-#: Trusted folders by convention (beside those the options name): a change there is a full check.
-DEFAULT_TRUSTED = (CONFIG_FILE, "policies", "schemas")
-
 
 @dataclass(frozen=True, kw_only=True)
 class DiffRequest:
@@ -178,11 +176,11 @@ def _diff(request: DiffRequest, *, revisions: Revisions, change: Change, trusted
         repo = replace(repo, all_kustomizations=True)
     head = _settings(request, roots.head, roots.trusted, repo)
     base = _settings(request, roots.base, roots.trusted, repo)
-    trusted = _trusted_paths(head, roots.trusted)
+    trusted = _trusted_paths(head, roots.trusted, repo)
     base_plan, head_plan = _plan(base, repo), _plan(head, repo)
-    full = any(_under(path, trusted) for path in change.paths)
-    head_causes = _affected(change, head_plan, base_plan, full=full, side="head")
-    base_causes = _affected(change, base_plan, head_plan, full=full, side="base")
+    affected = affected_targets(change, base=base_plan, head=head_plan, trusted=trusted)
+    head_causes = _causes(affected, Side.HEAD)
+    base_causes = _causes(affected, Side.BASE)
     head_report, head_documents = _check(head, head_plan, head_causes, progress)
     base_report, base_documents = _check(base, base_plan, base_causes, progress)
     renames = {f.old_path: f.path for f in change.files
@@ -194,7 +192,7 @@ def _diff(request: DiffRequest, *, revisions: Revisions, change: Change, trusted
         key=lambda t: (natural_path_key(t.name), t.side)))
     return DiffReport(
         report=compared, revisions=revisions, trusted=trusted_sha, change=change,
-        rendered=rendered, full=full, diff=rendered_diff(base_documents, head_documents),
+        rendered=rendered, full=affected.full, diff=rendered_diff(base_documents, head_documents),
         policy_tests=_policy_tests(change, head, roots), defaults=_defaults(roots.trusted, head),
         fail_on=head.fail_on, block=request.block)
 
@@ -222,9 +220,10 @@ def _check(settings: CheckSettings, plan: TargetPlan, affected: Mapping[str, tup
     return check_documents(settings, progress=progress, plan=only)
 
 
-def _trusted_paths(settings: CheckSettings, trusted_root: Path) -> tuple[str, ...]:
-    """Repository-relative trusted paths: the conventional ones and those the settings name."""
-    named: list[str] = list(DEFAULT_TRUSTED)
+def _trusted_paths(settings: CheckSettings, trusted_root: Path, repo: RepoConfig) -> tuple[str, ...]:
+    """Repository-relative trusted paths: the conventional ones, those the configuration
+    names, and the policy, data and schema folders of the settings inside the trusted root."""
+    named: list[str] = list(trusted_paths(repo))
     folders = list(settings.schema.schema_dirs if settings.schema else ())
     if settings.policy is not None:
         folders += [*settings.policy.policy_dirs, *settings.policy.data_paths]
@@ -234,34 +233,10 @@ def _trusted_paths(settings: CheckSettings, trusted_root: Path) -> tuple[str, ..
     return tuple(dict.fromkeys(named))
 
 
-def _under(path: str, folders: tuple[str, ...]) -> bool:
-    return any(f in (".", "", path) or path.startswith(f.rstrip("/") + "/") for f in folders)
-
-
-def _affected(change: Change, plan: TargetPlan, other: TargetPlan, *, full: bool,
-              side: str) -> dict[str, tuple[str, ...]]:
-    """The targets of ``plan`` (one side) the change affects, with the changed files behind each:
-    those reading a changed path of this side, those the other side lacks, every one on ``full``."""
-    paths = _side_paths(change, side)
-    others = {t.name for t in other.targets}
-    affected: dict[str, tuple[str, ...]] = {}
-    for target in plan.targets:
-        causes = tuple(sorted(p for p in paths if p in _reads(target)))
-        if causes or full or target.name not in others:
-            affected[target.name] = causes
-    return affected
-
-
-def _reads(target: Target) -> frozenset[str]:
-    return frozenset(target.inputs) | {target.path}
-
-
-def _side_paths(change: Change, side: str) -> frozenset[str]:
-    """The changed paths as they are named on ``side`` (renames: old on the base, new on the head)."""
-    if side == "head":
-        return frozenset(f.path for f in change.files if f.status is not ChangeStatus.DELETED)
-    return frozenset(f.old_path or f.path for f in change.files
-                     if f.status is not ChangeStatus.ADDED)
+def _causes(affected: AffectedPlan, side: Side) -> dict[str, tuple[str, ...]]:
+    """Name -> changed files, of the affected targets that exist on ``side`` (base or head)."""
+    return {a.target.name: tuple(c.path for c in a.causes if c.path)
+            for a in affected.targets if a.side in (side, Side.BOTH)}
 
 
 def _policy_tests(change: Change, head: CheckSettings, roots: _Roots) -> Report | None:
