@@ -22,6 +22,7 @@ into a :class:`DiffRequest` (or check settings) and its outputs from the returne
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -245,16 +246,40 @@ def _policy_tests(change: Change, head: CheckSettings, roots: _Roots) -> Report 
         return None
     folders = [roots.head / folder.relative_to(roots.trusted.resolve())
                for folder in head.policy.policy_dirs if folder.is_relative_to(roots.trusted.resolve())]
-    present = [folder for folder in folders if folder.exists()]
+    present = [folder for folder in folders if folder.exists() or folder.is_symlink()]
     if not present:
         return Report(findings=(), resources=0, files=0)
-    try:
-        result = run_policy_tests(present, rego_version=head.policy.rego_version.value)
+    if refused := [_refused(link, roots.head) for folder in present
+                   for link in _links_out(folder, roots.head)]:
+        return Report(findings=tuple(refused), resources=0, files=0)
+    try:  # the head's tests are untrusted code: no network, OPA's memory and time bounded
+        result = run_policy_tests(present, rego_version=head.policy.rego_version.value,
+                                  timeout=head.policy.timeout, isolate_network=True)
     except PolicyError as exc:  # the head's policies or tests do not compile: a failed test run
         return Report(findings=(_not_compiling(exc, roots.head),), resources=0, files=0)
     report = policy_test_report(result, root=roots.head)
     return replace(report, findings=tuple(replace(f, status=FindingStatus.NEW)
                                           for f in report.findings))
+
+
+def _links_out(folder: Path, root: Path) -> list[Path]:
+    """Symbolic links at or under ``folder`` that lead outside ``root`` (or nowhere)."""
+    inside = root.resolve()
+    candidates = [folder, *(folder.parents[i] for i in range(len(folder.relative_to(root).parts) - 1))]
+    if not folder.is_symlink() and folder.is_dir():
+        candidates += [Path(top) / name for top, dirs, files in os.walk(folder)
+                       for name in (*dirs, *files)]
+    return sorted(path for path in candidates
+                  if path.is_symlink() and not path.resolve().is_relative_to(inside))
+
+
+def _refused(link: Path, root: Path) -> Finding:
+    where = link.relative_to(root).as_posix()
+    return Finding(rule_id="policy/test-refused", severity=Severity.ERROR, engine=Engine.POLICY,
+                   title="The head's policy tests were not run",
+                   message=f"{where} is a link leading outside the repository: the head's "
+                           "policy tests were not run (they would read files outside it)",
+                   location=Location(path=where), status=FindingStatus.NEW)
 
 
 def _not_compiling(exc: PolicyError, head: Path) -> Finding:
