@@ -42,6 +42,7 @@ from validator.change.snapshot import materialise
 from validator.config import CheckSettings, FailOn, resolve_check_settings
 from validator.errors import PolicyError
 from validator.load import Document
+from validator.load.safety import gc_paused
 from validator.model import Engine, Finding, FindingStatus, Location, Report, Severity, natural_path_key
 from validator.pipeline import check_documents, diff_exit_code, run_check
 from validator.policy.testing import run_policy_tests
@@ -49,6 +50,7 @@ from validator.policy.testing_report import policy_test_report
 from validator.render import discover_targets
 from validator.render.targets import TargetPlan
 from validator.repo_config import CONFIG_FILE, RepoConfig, load_repo_config
+from validator.run_scope import run_scope
 from validator.stages import Progress
 
 __all__ = ["DiffReport", "DiffRequest", "SideTarget", "run_check", "run_diff"]
@@ -132,7 +134,10 @@ def run_diff(request: DiffRequest, *, progress: Progress | None = None) -> DiffR
     trusted_sha = (resolve_commit(revisions.repo, request.trusted_ref)
                    if request.trusted_ref else revisions.base)
     change = read_change(revisions)
-    with _snapshots(revisions.repo, (revisions.base, revisions.head, trusted_sha)) as folders:
+    # one scope for both sides (they run in two threads): one temporary root, and the
+    # signal handlers stay installed until the last side has ended
+    shas = (revisions.base, revisions.head, trusted_sha)
+    with gc_paused(), run_scope(), _snapshots(revisions.repo, shas) as folders:
         return _diff(request, revisions=revisions, change=change, trusted_sha=trusted_sha,
                      roots=_Roots(base=folders[revisions.base], head=folders[revisions.head],
                                   trusted=folders[trusted_sha]),
@@ -182,8 +187,10 @@ def _diff(request: DiffRequest, *, revisions: Revisions, change: Change, trusted
     affected = affected_targets(change, base=base_plan, head=head_plan, trusted=trusted)
     head_causes = _causes(affected, Side.HEAD)
     base_causes = _causes(affected, Side.BASE)
-    head_report, head_documents = _check(head, head_plan, head_causes, progress)
-    base_report, base_documents = _check(base, base_plan, base_causes, progress)
+    with ThreadPoolExecutor(max_workers=2) as pool:  # the sides overlap (their OPA starts, waits)
+        head_side = pool.submit(_check, head, head_plan, head_causes, progress)
+        base_report, base_documents = _check(base, base_plan, base_causes, None)
+        head_report, head_documents = head_side.result()
     renames = {f.old_path: f.path for f in change.files
                if f.status is ChangeStatus.RENAMED and f.old_path}
     compared = compare_reports(head=head_report, base=base_report, renames=renames)
