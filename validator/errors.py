@@ -6,6 +6,8 @@ not compile). Problems in the checked files are never errors: they become findin
 
 from __future__ import annotations
 
+import enum
+
 
 class ValidatorError(Exception):
     """Base of every error the CLI reports as one line with exit code 2."""
@@ -43,3 +45,24 @@ class SchemaError(ValidatorError):
 class PolicyError(ValidatorError):
     """Policies could not be loaded or evaluated (compile error, timeout, OPA died)."""
 
+
+
+class EvaluationFailure(enum.Enum):
+    """Why one evaluation query failed."""
+
+    TIMEOUT = "timeout"
+    """OPA did not answer within the policy timeout."""
+    REJECTED = "rejected"
+    """OPA answered with an error (a conflict, a request too large): a part may succeed."""
+    INVALID_ANSWER = "invalid-answer"
+    """OPA answered something other than the results object: no smaller request would do better."""
+    SERVER_GONE = "server-gone"
+    """The server died or cannot be reached: no later query can succeed either."""
+
+
+class PolicyEvaluationError(PolicyError):
+    """One evaluation query failed: only the objects it held went unevaluated."""
+
+    def __init__(self, message: str, *, failure: EvaluationFailure) -> None:
+        super().__init__(message)
+        self.failure = failure
