@@ -32,7 +32,8 @@ def _check(root: Path, case: HostileCase) -> tuple[int, dict[str, object], str]:
     script = ("import resource, sys; "
               f"resource.setrlimit(resource.RLIMIT_AS, ({GALLERY_MEMORY_BYTES}, {GALLERY_MEMORY_BYTES})); "
               "from validator.cli import main; sys.exit(main())")
-    args = (sys.executable, "-c", script, "check", str(root), "-o", "json", "--no-policy",
+    policy = () if "--policy" in case.extra_args else ("--no-policy",)  # cases that bring policies
+    args = (sys.executable, "-c", script, "check", str(root), "-o", "json", *policy,
             *case.extra_args)
     env = {"PYTHONPATH": os.pathsep.join(sys.path)}
     for name in ("GITOPS_VALIDATOR_TOOLS_DIR", "XDG_CACHE_HOME"):
