@@ -84,7 +84,7 @@ def _paths_option(func: Any) -> Any:
 @click.option("--opa-token", envvar=f"{ENV}OPA_TOKEN", show_envvar=True,
               help="Bearer token for --opa-url (prefer the environment variable).")
 @click.option("--policy-timeout", type=click.FloatRange(min=1), default=60.0,
-              help="Seconds policy evaluation may take.")
+              help="Seconds one policy query (a batch of at most 500 objects) may take.")
 @click.option("--no-policy", is_flag=True, help="Skip policy evaluation (schemas only).")
 @click.option("--output", "-o", "outputs", multiple=True, metavar="FORMAT[=FILE]",
               help=f"Report format, repeatable: {', '.join(_FORMATS)}. FORMAT=FILE writes to a file.",
