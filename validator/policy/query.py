@@ -90,8 +90,12 @@ def cut_batches(documents: Sequence[Document], *, root: Path, combine: bool) -> 
     chunk: list[Document] = []
     items: list[bytes] = []
     size = 0
+    files: dict[str, dict[str, str]] = {}  # a file's documents are consecutive: one entry each
     for document in documents:
-        item = encode_item({"input": document.body, "file": _file_info(root, document.path)})
+        if (file := files.get(document.path)) is None:
+            files.clear()
+            file = files[document.path] = _file_info(root, document.path)
+        item = encode_item({"input": document.body, "file": file})
         if chunk and (len(chunk) >= MAX_BATCH_DOCUMENTS or size + len(item) > MAX_BATCH_BYTES):
             yield Batch(documents=tuple(chunk), items=tuple(items))
             chunk, items, size = [], [], 0
