@@ -85,7 +85,11 @@ def _line(label: str, run: Measured, reference: Measured | None = None, note: st
              f"{run.peak_pss / max(reference.peak_pss, 1):5.2f}x memory") if reference else ""
     return (f"{label:40} {run.seconds:7.1f} s (cpu {run.cpu_seconds:6.1f} s)  peak tree RSS "
             f"{run.peak_rss / MIB:6.0f} MiB, PSS {run.peak_pss / MIB:6.0f} MiB "
-            f"({run.peak_processes} procs, exit {run.returncode}){ratio}  {note}")
+            f"({run.peak_processes} procs, {_exit(run)}){ratio}  {note}")
+
+
+def _exit(run: Measured) -> str:
+    return "stopped at the timeout" if run.returncode is None else f"exit {run.returncode}"
 
 
 def _findings(report: Path) -> str:
@@ -115,7 +119,7 @@ def main() -> None:
         objects = generate_corpus(corpus, files=max(1, args.objects // 8), docs_per_file=8)
         rules = write_scale_policies(policies)
         print(f"{objects} objects in {max(1, args.objects // 8)} files, {rules} policies, "
-              f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
+              f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}", flush=True)
         with SchemaCatalog(SchemaSettings(strict=True, cache_dir=cache / "gitops-validator" /
                                           "schemas")) as catalog:
             location = catalog.kubernetes.template()
@@ -128,18 +132,23 @@ def main() -> None:
             "check: policies only (--no-schema)": _check(corpus, report, cache, "--no-schema",
                                                          *_policy_args(policies)),
         }
-        kubeconform = measure(process.Command(
-            args=(str(require_tool(Tool.KUBECONFORM)), "-strict", "-summary",
-                  "-kubernetes-version", "1.35.0", "-schema-location", location, str(corpus)),
-            ok_codes=frozenset({0, 1}), timeout=TIMEOUT))
-        conftest = measure(process.Command(
-            args=(str(require_tool(Tool.CONFTEST)), "test", "--no-color", "--output", "json",
-                  "--policy", str(policies), "--namespace", "main", "--namespace", "k8s.*",
-                  str(corpus)), cwd=corpus, ok_codes=frozenset({0, 1}), timeout=TIMEOUT))
+        print("check first, then the peers; each line as it finishes, the ratios at the end", flush=True)
         results = {}
         for label, command in runs.items():
             report.unlink(missing_ok=True)
             results[label] = (measure(command), _findings(report))
+            print(_line(label, results[label][0], None, results[label][1]), flush=True)
+        kubeconform = measure(process.Command(
+            args=(str(require_tool(Tool.KUBECONFORM)), "-strict", "-summary",
+                  "-kubernetes-version", "1.35.0", "-schema-location", location, str(corpus)),
+            ok_codes=frozenset({0, 1}), timeout=TIMEOUT))
+        print(_line("kubeconform -strict (schemas)", kubeconform), flush=True)
+        conftest = measure(process.Command(
+            args=(str(require_tool(Tool.CONFTEST)), "test", "--no-color", "--output", "json",
+                  "--policy", str(policies), "--namespace", "main", "--namespace", "k8s.*",
+                  str(corpus)), cwd=corpus, ok_codes=frozenset({0, 1}), timeout=TIMEOUT))
+        print(_line("conftest test (policies)", conftest), flush=True)
+        print()
         references = {"check: schemas only (--no-policy)": kubeconform,
                       "check: policies only (--no-schema)": conftest}
         for label, (run, note) in results.items():

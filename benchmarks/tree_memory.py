@@ -37,8 +37,8 @@ class Measured:
     """Largest sum of PSS over the tree, in bytes."""
     peak_processes: int
     """Most processes seen in the tree at once."""
-    returncode: int
-    """Exit code of the command."""
+    returncode: int | None
+    """Exit code of the command; None when it was stopped at its timeout."""
     stdout: bytes
     """Standard output and error, interleaved."""
 
@@ -103,8 +103,11 @@ def measure(command: process.Command, *, interval: float = 0.1) -> Measured:
 
         sampler = threading.Thread(target=sample, name="tree-memory", daemon=True)
         sampler.start()
+        deadline = start + command.timeout
         try:
-            returncode = proc.wait(timeout=command.timeout)
+            while proc.poll() is None and time.perf_counter() < deadline:
+                time.sleep(0.05)
+            returncode = proc.poll()
         finally:
             seconds = time.perf_counter() - start
             done.set()
