@@ -23,6 +23,7 @@ bench: setup
 	$(VENV)/python -m benchmarks.bench_schema
 	$(VENV)/python -m benchmarks.bench_policy
 	$(VENV)/python -m benchmarks.bench_render
+	$(VENV)/python -m benchmarks.bench_scale
 
 clean:
 	rm -rf .venv .tools .cache .pytest_cache .mypy_cache .ruff_cache

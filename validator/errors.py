@@ -6,6 +6,8 @@ not compile). Problems in the checked files are never errors: they become findin
 
 from __future__ import annotations
 
+import enum
+
 
 class ValidatorError(Exception):
     """Base of every error the CLI reports as one line with exit code 2."""
@@ -56,3 +58,23 @@ class PolicyError(ValidatorError):
 class ChangeError(ValidatorError):
     """The change cannot be read from git: a bad ref, not a repository, a shallow clone
     lacking the base. The message says what to do."""
+
+class EvaluationFailure(enum.Enum):
+    """Why one evaluation query failed."""
+
+    TIMEOUT = "timeout"
+    """OPA did not answer within the policy timeout."""
+    REJECTED = "rejected"
+    """OPA answered with an error (a conflict, a request too large): a part may succeed."""
+    INVALID_ANSWER = "invalid-answer"
+    """OPA answered something other than the results object: no smaller request would do better."""
+    SERVER_GONE = "server-gone"
+    """The server died or cannot be reached: no later query can succeed either."""
+
+
+class PolicyEvaluationError(PolicyError):
+    """One evaluation query failed: only the objects it held went unevaluated."""
+
+    def __init__(self, message: str, *, failure: EvaluationFailure) -> None:
+        super().__init__(message)
+        self.failure = failure

@@ -1,8 +1,10 @@
-"""Policy problems are user errors (PolicyError naming file and line); OPA never hangs a run."""
+"""Policy defects are user errors (PolicyError naming file and line); failed queries are
+findings on their objects; OPA never hangs a run."""
 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import threading
 from collections.abc import Iterator
@@ -21,6 +23,7 @@ from tests.policy.peer import (
     shared_server,
 )
 from validator.errors import CommandError, PolicyError
+from validator.model import Severity
 from validator.policy import RegoVersion
 
 
@@ -57,12 +60,18 @@ def test_a_compile_error_fails_both_with_the_same_file_and_line(
     assert str(ours.value) == expected
 
 
-def test_conflicting_rule_values_name_the_rules_lines(mode: dict[str, object]) -> None:
+def test_conflicting_rule_values_are_a_finding_on_the_object_that_conflicts(
+        mode: dict[str, object]) -> None:
+    """A conflict at evaluation time is narrowed down to its object; the others are evaluated."""
     run = Run(case="conflict", files=("service.yaml", "deploy.yaml"))
-    with pytest.raises(PolicyError, match=r"^policy/conflict\.rego:5: eval_conflict_error: ") as err:
-        evaluate(run, **mode)
-    assert "at policy/conflict.rego:3" in str(err.value)
-    assert "gitops-validator/" not in str(err.value)  # the run's id prefix is not shown
+    result = evaluate(run, **mode)
+    [finding] = result.findings
+    assert (finding.rule_id, finding.location.path, finding.location.line) == (
+        "policy/not-evaluated", "deploy.yaml", 1)
+    assert finding.severity is Severity.ERROR
+    assert ": policy/conflict.rego:5: eval_conflict_error: " in finding.message
+    assert "at policy/conflict.rego:3" in finding.message
+    assert "gitops-validator/" not in finding.message  # the run's id prefix is not shown
 
 
 def test_a_result_object_without_msg_is_an_error_as_in_conftest(
@@ -91,8 +100,9 @@ def test_missing_policy_dir_is_an_error(tmp_path: Path) -> None:
 
 def test_a_slow_policy_hits_the_timeout_with_a_clear_message(mode: dict[str, object]) -> None:
     run = Run(case="slow", files=("service.yaml",))
-    with pytest.raises(PolicyError, match=r"did not finish within 1s.*--policy-timeout"):
-        evaluate(run, timeout=1.0, **mode)
+    [finding] = evaluate(run, timeout=1.0, **mode).findings
+    assert finding.rule_id == "policy/not-evaluated"
+    assert re.search(r"did not finish within 1s.*--policy-timeout", finding.message)
 
 
 def _kill_opa_once_the_query_runs(stop: threading.Event) -> None:
@@ -105,18 +115,19 @@ def _kill_opa_once_the_query_runs(stop: threading.Event) -> None:
         stop.wait(0.02)
 
 
-def test_opa_dying_mid_run_is_a_policy_error_not_a_hang() -> None:
+def test_opa_dying_mid_run_is_a_finding_not_a_hang() -> None:
     run = Run(case="slow", files=("service.yaml",))
     stop = threading.Event()
     killer = threading.Thread(target=_kill_opa_once_the_query_runs, args=(stop,))
     killer.start()
     try:
-        with pytest.raises(PolicyError, match=r"OPA server died while .*code -9.*\(log: ") as err:
-            evaluate(run, timeout=600.0)
+        [finding] = evaluate(run, timeout=600.0).findings
     finally:
         stop.set()
         killer.join()
-    Path(str(err.value).rsplit("(log: ", 1)[1].rstrip(")")).unlink()  # kept for the user
+    assert finding.rule_id == "policy/not-evaluated"
+    assert re.search(r"OPA server died while .*code -9.*\(log: ", finding.message)
+    Path(finding.message.rsplit("(log: ", 1)[1].rstrip(")")).unlink()  # kept for the user
     assert not any(process_alive(pid) for pid in opa_children())
 
 

@@ -113,7 +113,7 @@ def _paths_option(func: Any) -> Any:
 @click.option("--opa-token", envvar=f"{ENV}OPA_TOKEN", show_envvar=True,
               help="Bearer token for --opa-url (prefer the environment variable).")
 @click.option("--policy-timeout", type=click.FloatRange(min=1), default=60.0,
-              help="Seconds policy evaluation may take.")
+              help="Seconds one policy query (a batch of at most 500 objects) may take.")
 @click.option("--policy-memory-limit", default="1.5GiB", envvar=f"{ENV}POLICY_MEMORY_LIMIT",
               metavar="SIZE", help="Memory the local OPA server may use.")
 @click.option("--policy-network/--no-policy-network", default=False,

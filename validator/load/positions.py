@@ -3,16 +3,39 @@
 :class:`TextLocator` keeps the text of one file or render output and composes it
 into position-carrying YAML nodes (C parser) the first time any of its documents
 needs a location; after that each lookup walks one path of the node tree.
+
+The node trees are a cache, and a bounded one: they cost about 40 times the text
+(some 38 kB per Deployment), so keeping them for every file with a finding took
+gigabytes at 50,000 objects. Only the :data:`COMPOSED_LIMIT` most recently used
+locators keep their nodes; an evicted one composes again if asked again. Findings
+are located in document order, stage by stage, so that is rare.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 
 import yaml
 
 from validator.load.safety import gc_paused
 from validator.model import FieldPath, Location
+
+#: How many locators keep their composed nodes at once (least recently used are dropped).
+COMPOSED_LIMIT = 64
+
+_COMPOSED: OrderedDict[int, TextLocator] = OrderedDict()
+_COMPOSED_LOCK = threading.Lock()
+
+
+def _keep_composed(locator: TextLocator) -> None:
+    """Mark ``locator`` as just used; drop the nodes of the least recently used beyond the limit."""
+    with _COMPOSED_LOCK:
+        _COMPOSED[id(locator)] = locator
+        _COMPOSED.move_to_end(id(locator))
+        evicted = [_COMPOSED.popitem(last=False)[1] for _ in range(len(_COMPOSED) - COMPOSED_LIMIT)]
+    for old in evicted:  # outside the registry lock: each takes its own
+        old.forget_nodes()
 
 
 class TextLocator:
@@ -55,7 +78,16 @@ class TextLocator:
                     break
                 if node is not None:
                     self._nodes.append(node)
-            return self._nodes[index] if 0 <= index < len(self._nodes) else None
+            node = self._nodes[index] if 0 <= index < len(self._nodes) else None
+        _keep_composed(self)
+        return node
+
+    def forget_nodes(self) -> None:
+        """Drop the composed nodes (they are composed again when next needed)."""
+        with self._lock:
+            self._finish()
+            self._nodes = []
+            self._finished = False
 
     def _finish(self) -> None:
         self._finished = True

@@ -1,8 +1,9 @@
 """Rego policies evaluated by a real OPA with conftest's conventions.
 
 :func:`evaluate_policies` is the entry point: it starts (or connects to) an OPA
-server, pushes the policies and data, evaluates every document in one batched
-query and returns findings located on the offending field's line.
+server, pushes the policies and data, evaluates the documents in bounded batches
+and returns findings located on the offending field's line (and a
+``policy/not-evaluated`` error for each object whose query failed).
 
 The evaluation modules (and the HTTP client libraries they need) are imported on
 first use only, so commands that run no policy do not pay for them.

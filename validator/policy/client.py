@@ -24,7 +24,7 @@ import requests
 from opa_client import OpaClient
 from opa_client.errors import DeletePolicyError, RegoParseError
 
-from validator.errors import PolicyError
+from validator.errors import EvaluationFailure, PolicyError, PolicyEvaluationError
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -121,22 +121,31 @@ class OpaSession:
         return result if isinstance(result, list) else []
 
     def evaluate(self, package_path: Sequence[str], rule: str, body: bytes) -> Any:
-        """POST ``body`` (a JSON ``{"input": ...}``) to ``/v1/data/<package>/<rule>``."""
+        """POST ``body`` (a JSON ``{"input": ...}``) to ``/v1/data/<package>/<rule>``.
+
+        Failures raise :class:`PolicyEvaluationError` saying whether a smaller request
+        may succeed (OPA answered with an error) or no request can (the server is gone).
+        """
         url = f"{self._base}/v1/data/{'/'.join(quote(p) for p in package_path)}/{rule}"
         try:
             response = self._client._session.post(
                 url, data=body, headers={"Content-Type": "application/json"},
                 timeout=self._timeout)
         except requests.Timeout as exc:
-            raise PolicyError(
+            raise PolicyEvaluationError(
                 f"policy evaluation did not finish within {self._timeout:g}s; a policy is too "
-                "slow or loops over too much data (raise the limit with --policy-timeout)"
-            ) from exc
+                "slow or loops over too much data (raise the limit with --policy-timeout)",
+                failure=EvaluationFailure.TIMEOUT) from exc
         except requests.RequestException as exc:
-            raise self._unreachable("evaluating policies", exc) from exc
-        payload = _json_or_error(response)
+            gone = self._unreachable("evaluating policies", exc)
+            raise PolicyEvaluationError(str(gone), failure=EvaluationFailure.SERVER_GONE) from exc
+        try:
+            payload = _json_or_error(response)
+        except PolicyError as exc:
+            raise PolicyEvaluationError(str(exc), failure=EvaluationFailure.REJECTED) from exc
         if response.status_code != 200:
-            raise PolicyError(self.describe_errors(payload, "policy evaluation failed"))
+            raise PolicyEvaluationError(self.describe_errors(payload, "policy evaluation failed"),
+                                        failure=EvaluationFailure.REJECTED)
         return payload.get("result")
 
     def describe_errors(self, payload: Mapping[str, Any], what: str) -> str:

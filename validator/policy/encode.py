@@ -5,6 +5,10 @@ Kubernetes does), ``!!set`` (sent as a sorted list), keys that are not strings
 (sent as text, as Kubernetes' YAML-to-JSON conversion does), and ``.nan``/``.inf``
 (sent as the strings ``.nan``/``.inf``, since OPA refuses NaN). The fast path is one
 ``json.dumps``; the slow path runs only when such a value is present.
+
+Each input is encoded on its own (:func:`encode_item`) so that a batch can be cut by
+its size in bytes and re-assembled from parts (:func:`join_items`) without encoding
+anything twice.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+from collections.abc import Sequence
 from typing import Any
 
 
@@ -41,12 +46,20 @@ def _key(key: Any) -> str:
     return key if isinstance(key, str) else str(key)
 
 
+def encode_item(item: Any) -> bytes:
+    """One JSON value (an entry of ``input.documents``) as compact UTF-8 JSON."""
+    try:
+        text = json.dumps(item, default=_default, allow_nan=False, separators=(",", ":"))
+    except (ValueError, TypeError):
+        text = json.dumps(_plain(item), default=_default, allow_nan=False, separators=(",", ":"))
+    return text.encode("utf-8")
+
+
+def join_items(items: Sequence[bytes]) -> bytes:
+    """``{"input": {"documents": [items...]}}`` from items encoded by :func:`encode_item`."""
+    return b'{"input":{"documents":[' + b",".join(items) + b"]}}"
+
+
 def encode_input(documents: list[dict[str, Any]]) -> bytes:
     """``{"input": {"documents": documents}}`` as compact UTF-8 JSON."""
-    payload = {"input": {"documents": documents}}
-    try:
-        text = json.dumps(payload, default=_default, allow_nan=False, separators=(",", ":"))
-    except (ValueError, TypeError):
-        text = json.dumps(_plain(payload), default=_default, allow_nan=False,
-                          separators=(",", ":"))
-    return text.encode("utf-8")
+    return join_items([encode_item(document) for document in documents])

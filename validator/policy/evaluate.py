@@ -4,19 +4,26 @@ Steps: find the policy and data files; start a local OPA that loads the policy f
 at startup (or use ``--opa-url`` and push every module there under a run-unique id
 prefix, retrying modules whose imports were not there yet); write the data; read the
 module ASTs back through the REST API for namespaces, rule names and
-METADATA; push the generated wrapper; evaluate all documents in one query (or one
-per CPU, concurrently, for large runs: see :mod:`validator.policy.query`); turn the
-values into findings. On a shared server the pushed modules and data are removed
-afterwards.
+METADATA; push the generated wrapper; evaluate the documents in bounded batches,
+streamed and queried concurrently (see :mod:`validator.policy.query`); turn the
+values into findings as each batch is answered, and the objects of a failed query
+into ``policy/not-evaluated`` errors. On a shared server the pushed modules and data
+are removed afterwards.
+
+What stops the run (:class:`~validator.errors.PolicyError`, exit code 2) is a defect of
+the trusted policies or configuration found before any object is evaluated: a policy
+that does not compile, unreadable data, no rule to evaluate, an OPA that does not
+start. Whatever happens while objects are evaluated (a timeout, an error OPA answers
+with, OPA dying) costs only the objects of the failed query.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import secrets
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,8 +33,8 @@ from validator.model import Finding, Rule, Skipped, sort_findings
 from validator.policy.client import OpaSession
 from validator.policy.metadata import RuleInfo, rule_info
 from validator.policy.modules import PolicyModule, is_checked_rule, parse_module, select_namespaces
-from validator.policy.query import Batch, make_batches, query_batches
-from validator.policy.results import findings_for
+from validator.policy.query import NotEvaluated, cut_batches, evaluate_batches
+from validator.policy.results import NOT_EVALUATED, findings_for, not_evaluated_findings
 from validator.policy.server import local_opa_server
 from validator.policy.settings import PolicySettings
 from validator.policy.sources import load_data, policy_files
@@ -165,19 +172,26 @@ def _load(session: OpaSession, settings: PolicySettings, *, texts: dict[str, str
     return package, plans, infos
 
 
-def _evaluate(session: OpaSession, encoding: Future[list[Batch]], settings: PolicySettings, *,
-              texts: dict[str, str], pushed: list[str], run_id: str) -> PolicyResult:
+def _evaluate(session: OpaSession, documents: Sequence[Document], settings: PolicySettings, *,
+              root: Path, texts: dict[str, str], pushed: list[str], run_id: str) -> PolicyResult:
     package, plans, infos = _load(session, settings, texts=texts, pushed=pushed, run_id=run_id)
-    batches = encoding.result()
     findings: list[Finding] = []
     skipped: list[Skipped] = []
-    for batch, values in zip(batches, query_batches(session, package, batches), strict=True):
-        for index, document in enumerate(batch.documents):
+    rules = {info.rule_id: info.to_rule() for info in infos.values()}
+    batches = cut_batches(documents, root=root, combine=settings.combine)
+    for outcome in evaluate_batches(session, package, batches, workers=os.cpu_count() or 1):
+        batch = outcome.batch
+        if isinstance(outcome, NotEvaluated):
+            _LOGGER.warning("%d objects not evaluated: %s", len(batch.documents), outcome.reason)
+            findings += not_evaluated_findings(batch.documents, outcome.reason)
+            rules[NOT_EVALUATED.id] = NOT_EVALUATED
+            continue
+        inputs: Sequence[Document | None] = (None,) if batch.combined else batch.documents
+        for index, document in enumerate(inputs):
             found, excepted = findings_for(document, document.path if document else "Combined",
-                                           values.get(str(index)) or {}, plans, infos)
+                                           outcome.values.get(str(index)) or {}, plans, infos)
             findings += found
             skipped += excepted
-    rules = {info.rule_id: info.to_rule() for info in infos.values()}
     return PolicyResult(findings=sort_findings(findings), rules=tuple(rules.values()),
                         skipped=tuple(skipped))
 
@@ -186,8 +200,10 @@ def evaluate_policies(documents: Sequence[Document], settings: PolicySettings, *
                       root: Path) -> PolicyResult:
     """Evaluate ``documents`` against the policies of ``settings``; paths relative to ``root``.
 
-    Raises :class:`~validator.errors.PolicyError` when the policies cannot be loaded or
-    evaluated (compile error, conflicting values, timeout, OPA gone).
+    Raises :class:`~validator.errors.PolicyError` when the policies cannot be loaded (a
+    compile error, no rule to run, OPA not starting) or a result has no ``msg``; a failed
+    query (timeout, conflicting values, OPA gone) costs only its objects, which get
+    ``policy/not-evaluated`` findings (see the module docstring).
     """
     files = policy_files(settings.policy_dirs, root=root)
     # A local server loads the files itself, except paths with ":" (OPA's prefix syntax).
@@ -196,16 +212,12 @@ def evaluate_policies(documents: Sequence[Document], settings: PolicySettings, *
     data = load_data(settings.data_paths)
     run_id = secrets.token_hex(6)
     _LOGGER.debug("Evaluating %d documents against %d policies", len(documents), len(files))
-    # OPA is started before the encoding thread exists: forking a threaded process is unsafe.
-    with opa_session(settings, run_id=run_id, policy_files=at_startup, root=root) as session, \
-            ThreadPoolExecutor(max_workers=1, thread_name_prefix="opa-input") as pool:
-        # JSON-encode the documents while OPA compiles the policies and takes the data.
-        encoding = pool.submit(make_batches, documents, root=root, combine=settings.combine)
+    with opa_session(settings, run_id=run_id, policy_files=at_startup, root=root) as session:
         pushed: list[str] = []
         try:
             session.write_data(data)
-            return _evaluate(session, encoding, settings, texts=texts, pushed=pushed,
-                             run_id=run_id)
+            return _evaluate(session, documents, settings, root=root, texts=texts,
+                             pushed=pushed, run_id=run_id)
         finally:
             if settings.opa_url:  # a shared server: leave it as we found it
                 for policy_id in reversed(pushed):

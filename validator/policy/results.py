@@ -6,6 +6,9 @@ of its results are dropped and recorded as skipped; otherwise each string result
 or object result with a string ``msg``, is one finding. An object result may say
 where it points: ``path`` (a field path list or ``a.b[0].c`` text) is located in
 the document; conftest's ``_loc: {file, line}`` is honoured too.
+
+Objects whose query failed (see :mod:`validator.policy.query`) are never passed over
+in silence: each gets a ``policy/not-evaluated`` error on its first line saying why.
 """
 
 from __future__ import annotations
@@ -16,9 +19,16 @@ from typing import Any
 
 from validator.errors import PolicyError
 from validator.load import Document
-from validator.model import Engine, FieldPath, Finding, Location, Skipped
+from validator.model import Engine, FieldPath, Finding, Location, Rule, Severity, Skipped
 from validator.policy.metadata import RuleInfo
 from validator.policy.wrapper import NamespacePlan
+
+#: The rule of the findings on objects the policies could not evaluate.
+NOT_EVALUATED = Rule(
+    id="policy/not-evaluated", title="Object not evaluated by the policies",
+    description="The policy query holding this object failed (a timeout, an error OPA answered "
+    "with, or the OPA server died), so no policy result exists for it. It is an error so "
+    "that an object nobody checked never passes.")
 
 _PATH_PART = re.compile(r"""\[(\d+)\]|\[["']((?:[^"'\\]|\\.)*)["']\]|\.?([^.\[\]]+)""")
 
@@ -115,3 +125,14 @@ def findings_for(document: Document | None, display_path: str,
                     title=info.title, help_uri=info.help_uri,
                     target=document.target if document is not None else ""))
     return findings, skipped
+
+
+def not_evaluated_findings(documents: Sequence[Document], reason: str) -> list[Finding]:
+    """One ``policy/not-evaluated`` error per document, on its first line, saying why."""
+    count = len(documents)
+    scope = "this object" if count == 1 else f"the {count} objects evaluated with this one"
+    return [Finding(rule_id=NOT_EVALUATED.id, severity=Severity.ERROR, engine=Engine.POLICY,
+                    message=f"not evaluated by the policies: the query for {scope} failed: {reason}",
+                    location=document.locate(()), resource=document.resource,
+                    title=NOT_EVALUATED.title, target=document.target)
+            for document in documents]
