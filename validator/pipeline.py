@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from validator.change.block import Block, blocks
 from validator.config import CheckSettings, FailOn, relative_to_root
@@ -29,6 +30,9 @@ from validator.schema import SchemaEngineName, SchemaSettings, validate_schemas
 from validator.stages import Progress, Stage, StageTiming, log_timings, stage_progress, timed_stage
 from validator.tools import Tool, find_tool, tool_version
 
+if TYPE_CHECKING:
+    from validator.policy.evaluate import PolicyEngine
+
 _LOGGER = logging.getLogger(__name__)
 
 _RENDER_TOOLS = {TargetKind.KUSTOMIZE: Tool.KUSTOMIZE, TargetKind.HELM: Tool.HELM}
@@ -44,6 +48,7 @@ class _Collected:
     tools: dict[str, str] = field(default_factory=dict)
     timings: list[StageTiming] = field(default_factory=list)
     documents: tuple[Document, ...] = ()
+    engine: PolicyEngine | None = None
 
 
 def run_check(settings: CheckSettings, *, progress: Progress | None = None,
@@ -60,10 +65,13 @@ def run_check(settings: CheckSettings, *, progress: Progress | None = None,
 
 
 def check_documents(settings: CheckSettings, *, progress: Progress | None = None,
-                    plan: TargetPlan | None = None) -> tuple[Report, tuple[Document, ...]]:
-    """:func:`run_check`, with the rendered documents (``diff`` diffs them)."""
+                    plan: TargetPlan | None = None, policy_engine: PolicyEngine | None = None
+                    ) -> tuple[Report, tuple[Document, ...]]:
+    """:func:`run_check`, with the rendered documents (``diff`` diffs them); ``policy_engine``:
+    evaluate with this open engine (``diff`` shares one between base and head) instead of
+    loading ``settings.policy`` for the run."""
     with gc_paused(), run_scope():
-        collected = _Collected()
+        collected = _Collected(engine=policy_engine)
         try:
             report = _run_check(settings, progress, collected, plan)
             return report, collected.documents
@@ -147,7 +155,8 @@ def _evaluate_policies(documents: tuple[Document, ...], settings: PolicySettings
 
     if settings.opa_url is None:
         _note_tool(Tool.OPA, collected)
-    result = evaluate_policies(documents, settings, root=root)
+    result = (evaluate_policies(documents, settings, root=root) if collected.engine is None
+              else collected.engine.evaluate(documents, root=root))
     collected.findings.extend(result.findings)
     collected.skipped.extend(result.skipped)
     collected.rules.extend(result.rules)

@@ -28,7 +28,7 @@ from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from validator.change.affected import AffectedPlan, Side, affected_targets
 from validator.change.block import Block
@@ -52,6 +52,9 @@ from validator.render.targets import TargetPlan
 from validator.repo_config import CONFIG_FILE, RepoConfig, load_repo_config
 from validator.run_scope import run_scope
 from validator.stages import Progress
+
+if TYPE_CHECKING:
+    from validator.policy.evaluate import PolicyEngine
 
 __all__ = ["DiffReport", "DiffRequest", "SideTarget", "run_check", "run_diff"]
 
@@ -187,9 +190,10 @@ def _diff(request: DiffRequest, *, revisions: Revisions, change: Change, trusted
     affected = affected_targets(change, base=base_plan, head=head_plan, trusted=trusted)
     head_causes = _causes(affected, Side.HEAD)
     base_causes = _causes(affected, Side.BASE)
-    with ThreadPoolExecutor(max_workers=2) as pool:  # the sides overlap (their OPA starts, waits)
-        head_side = pool.submit(_check, head, head_plan, head_causes, progress)
-        base_report, base_documents = _check(base, base_plan, base_causes, None)
+    with _engine(head if head_causes or base_causes else None, roots.trusted) as engine, \
+            ThreadPoolExecutor(max_workers=1) as pool:  # the two sides overlap
+        head_side = pool.submit(_check, head, head_plan, head_causes, progress, engine)
+        base_report, base_documents = _check(base, base_plan, base_causes, None, engine)
         head_report, head_documents = head_side.result()
     renames = {f.old_path: f.path for f in change.files
                if f.status is ChangeStatus.RENAMED and f.old_path}
@@ -219,13 +223,27 @@ def _plan(settings: CheckSettings, repo: RepoConfig) -> TargetPlan:
     return discover_targets(settings.root, settings.paths, repo)
 
 
+@contextlib.contextmanager
+def _engine(settings: CheckSettings | None, trusted: Path) -> Iterator[PolicyEngine | None]:
+    """One policy engine (one OPA, one compile) for both sides, when there is anything to check
+    and policies to check it with: the trusted policies are the same for base and head."""
+    if settings is None or settings.policy is None:
+        yield None
+        return
+    from validator.policy.evaluate import PolicyEngine  # noqa: PLC0415 - only when policies run
+
+    with PolicyEngine.open(settings.policy, root=trusted) as engine:
+        yield engine
+
+
 def _check(settings: CheckSettings, plan: TargetPlan, affected: Mapping[str, tuple[str, ...]],
-           progress: Progress | None) -> tuple[Report, tuple[Document, ...]]:
+           progress: Progress | None, engine: PolicyEngine | None
+           ) -> tuple[Report, tuple[Document, ...]]:
     """One side's report and documents: only its affected targets rendered and validated."""
     if not affected:  # nothing to render on this side: nothing to start either
         return Report(findings=(), resources=0, files=0), ()
     only = replace(plan, targets=tuple(t for t in plan.targets if t.name in affected))
-    return check_documents(settings, progress=progress, plan=only)
+    return check_documents(settings, progress=progress, plan=only, policy_engine=engine)
 
 
 def _trusted_paths(settings: CheckSettings, trusted_root: Path, repo: RepoConfig) -> tuple[str, ...]:
