@@ -4,6 +4,7 @@ kustomize, helm, schemas and OPA, through the CLI (JSON output read back)."""
 from __future__ import annotations
 
 import json
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from click.testing import CliRunner
 
 from tests.change.gitrepo import GitRepo
 from validator.cli.main import main
+from validator.policy import server
 
 DEPLOYMENT = """\
 apiVersion: apps/v1
@@ -371,3 +373,22 @@ def test_the_snapshots_are_removed_after_a_run_and_after_an_error(
     assert result.exit_code == 2
     assert "broken.rego" in result.output
     assert [p.name for p in temporary.iterdir() if p.name.startswith("gitops-validator-rev-")] == []
+
+
+def test_base_and_head_share_one_opa_server(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[int] = []
+    real = server.local_opa_server
+
+    def counting(**kwargs: Any) -> AbstractContextManager[Any]:
+        started.append(1)
+        return real(**kwargs)
+
+    monkeypatch.setattr("validator.policy.evaluate.local_opa_server", counting)
+    repo.write("apps/web.yaml", deployment())
+    base = repo.commit("base")
+    repo.write("apps/web.yaml", deployment(containers=FIXED))
+    repo.commit("head")
+    code, document = diff(repo, "--base", base)
+    assert statuses(document, "K8S-001") == [("fixed", "apps/web.yaml", 15)]
+    assert code == 0
+    assert len(started) == 1
