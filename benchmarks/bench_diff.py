@@ -30,6 +30,7 @@ from tests.change.gitrepo import GitRepo
 from validator.cli.check import check
 from validator.cli.diff import diff
 from validator.config import resolve_check_settings
+from validator.options import CheckOptions
 from validator.pipeline import run_check
 from validator.repo_config import load_repo_config
 from validator.service import DiffReport, DiffRequest, run_diff
@@ -122,7 +123,8 @@ def run_diff_of(root: Path, base: str, head: str, jobs: int) -> DiffReport:
     for name in ("paths", "outputs", "output_files", "color", "progress", "show_diff", "base",
                  "head", "worktree", "trusted_ref", "block", "all_kustomizations"):
         options.pop(name)
-    return run_diff(DiffRequest(folder=root, base=base, head=head, options=options,
+    return run_diff(DiffRequest(folder=root, base=base, head=head,
+                                options=CheckOptions.from_mapping(options),
                                 explicit=frozenset({"policies", "jobs"})))
 
 

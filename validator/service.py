@@ -26,9 +26,9 @@ import os
 import re
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from validator.change.affected import AffectedPlan, Side, affected_targets
 from validator.change.block import Block
@@ -44,6 +44,7 @@ from validator.errors import PolicyError
 from validator.load import Document
 from validator.load.safety import gc_paused
 from validator.model import Engine, Finding, FindingStatus, Location, Report, Severity, natural_path_key
+from validator.options import CheckOptions
 from validator.pipeline import check_documents, diff_exit_code, run_check
 from validator.policy.testing import run_policy_tests
 from validator.policy.testing_report import policy_test_report
@@ -74,8 +75,8 @@ class DiffRequest:
     """The head is the working tree with its uncommitted edits."""
     trusted_ref: str | None = None
     """Where policies, data, schemas and configuration come from (None: the base)."""
-    options: Mapping[str, Any]
-    """The check options (``check``'s flags by name, defaults included)."""
+    options: CheckOptions = field(default_factory=CheckOptions)
+    """The check options (what ``check``'s flags set, defaults included)."""
     explicit: frozenset[str] = frozenset()
     """Options the user set explicitly (they beat the trusted configuration file)."""
     all_kustomizations: bool = False
@@ -212,7 +213,8 @@ def _diff(request: DiffRequest, *, revisions: Revisions, change: Change, trusted
 def _settings(request: DiffRequest, root: Path, trusted: Path, repo: RepoConfig) -> CheckSettings:
     """One side's settings: its own selected paths (those it has), the trusted root's rest."""
     paths = [root / p for p in request.paths if (root / p).exists() or (root / p).is_symlink()]
-    return resolve_check_settings(request.options, explicit=set(request.explicit), root=root,
+    return resolve_check_settings(request.options.as_mapping(), explicit=set(request.explicit),
+                                  root=root,
                                   paths=paths, repo=repo, trusted=trusted)
 
 

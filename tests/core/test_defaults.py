@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
+
 import click
 
 from validator.cli.check import check
 from validator.cli.diff import diff
+from validator.config import FailOn, resolve_check_settings
 from validator.defaults import DEFAULT_KUBERNETES_VERSION
+from validator.options import DEFAULTS, CheckOptions
 from validator.render import RenderSettings
+from validator.repo_config import RepoConfig
 from validator.schema import SchemaSettings
 
 
@@ -20,3 +26,30 @@ def test_render_schema_and_cli_share_the_default_kubernetes_version() -> None:
     assert SchemaSettings().kubernetes_version == DEFAULT_KUBERNETES_VERSION
     assert _default(list(check.params), "kubernetes_version") == DEFAULT_KUBERNETES_VERSION
     assert _default(list(diff.params), "kubernetes_version") == DEFAULT_KUBERNETES_VERSION
+
+
+#: check's parameters that are the CLI's own business (where to write, how to show).
+_CLI_ONLY = {"paths", "root", "all_kustomizations", "outputs", "output_files", "color", "progress"}
+
+
+def test_the_options_object_holds_every_check_option_and_its_default() -> None:
+    params = {p.name for p in check.params if p.name not in _CLI_ONLY}
+    assert params == {f.name for f in dataclasses.fields(CheckOptions)}
+    defaults = check.make_context("check", []).params  # what the CLI sets when given nothing
+    assert CheckOptions.from_mapping(defaults) == DEFAULTS
+    diff_defaults = diff.make_context("diff", []).params
+    assert CheckOptions.from_mapping(diff_defaults) == DEFAULTS
+
+
+def test_options_from_the_cli_mapping_resolve_to_the_same_settings(tmp_path: Path) -> None:
+    context = check.make_context("check", [str(tmp_path), "--strict", "--skip-kinds", "Secret,Job",
+                                           "--fail-on", "warning", "--no-policy"])
+    raw = {k: v for k, v in context.params.items() if k not in _CLI_ONLY}
+    typed = CheckOptions.from_mapping(raw)
+    assert typed.fail_on is FailOn.WARNING
+    assert typed.skip_kinds == ("Secret", "Job")
+    one = resolve_check_settings(raw, explicit=set(), root=tmp_path, paths=[tmp_path],
+                                 repo=RepoConfig())
+    other = resolve_check_settings(typed.as_mapping(), explicit=set(), root=tmp_path,
+                                   paths=[tmp_path], repo=RepoConfig())
+    assert one == other

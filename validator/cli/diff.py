@@ -23,6 +23,7 @@ from validator.cli.common import _write_whole as write_whole
 from validator.cli.common import errors_exit_2, progress_callback, report_roots
 from validator.config import absolute, parse_outputs
 from validator.errors import UsageError
+from validator.options import CheckOptions
 from validator.report import RenderOptions
 from validator.report.diff_report import render_diff_report
 from validator.service import DiffRequest, run_diff
@@ -97,7 +98,7 @@ def _request(ctx: click.Context, options: dict[str, Any]) -> tuple[Any, ...]:
         folder=folder, paths=paths, base=options.pop("base"), head=options.pop("head"),
         worktree=options.pop("worktree"), trusted_ref=options.pop("trusted_ref"),
         block=Block(options.pop("block")), all_kustomizations=options.pop("all_kustomizations"),
-        options=options, explicit=frozenset(_explicit(ctx)))
+        options=CheckOptions.from_mapping(options), explicit=frozenset(_explicit(ctx)))
     return request, outputs, show_diff, color, progress
 
 
