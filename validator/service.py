@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from validator import pipeline
 from validator.change.affected import AffectedPlan, Side, affected_targets
 from validator.change.block import Block
 from validator.change.compare import compare_reports
@@ -45,7 +46,7 @@ from validator.load import Document
 from validator.load.safety import gc_paused
 from validator.model import Engine, Finding, FindingStatus, Location, Report, Severity, natural_path_key
 from validator.options import CheckOptions
-from validator.pipeline import check_documents, diff_exit_code, run_check
+from validator.pipeline import check_documents, diff_exit_code
 from validator.policy.testing import run_policy_tests
 from validator.policy.testing_report import policy_test_report
 from validator.render import discover_targets
@@ -57,7 +58,34 @@ from validator.stages import Progress
 if TYPE_CHECKING:
     from validator.policy.evaluate import PolicyEngine
 
-__all__ = ["DiffReport", "DiffRequest", "SideTarget", "run_check", "run_diff"]
+__all__ = ["CheckRequest", "DiffReport", "DiffRequest", "SideTarget", "run_check", "run_diff"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheckRequest:
+    """One ``check`` job, as every way in describes it."""
+
+    root: Path
+    """The repository root (report paths are relative to it)."""
+    paths: tuple[str, ...] = (".",)
+    """Root-relative files and folders to check."""
+    options: CheckOptions = field(default_factory=CheckOptions)
+    """The check options."""
+    explicit: frozenset[str] = frozenset()
+    """Options the caller set explicitly (they beat the repository's configuration file)."""
+    all_kustomizations: bool = False
+    """Build every kustomization (see docs/targets.md)."""
+
+
+def run_check(request: CheckRequest, *, progress: Progress | None = None) -> Report:
+    """Check the repository of ``request`` (configuration read from its root)."""
+    repo = load_repo_config(request.root)
+    if request.all_kustomizations:
+        repo = replace(repo, all_kustomizations=True)
+    settings = resolve_check_settings(request.options.as_mapping(), explicit=set(request.explicit),
+                                      root=request.root,
+                                      paths=[request.root / p for p in request.paths], repo=repo)
+    return pipeline.run_check(settings, progress=progress)
 
 @dataclass(frozen=True, kw_only=True)
 class DiffRequest:

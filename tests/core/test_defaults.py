@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import click
+from click.testing import CliRunner
 
 from validator.cli.check import check
 from validator.cli.diff import diff
+from validator.cli.main import main
 from validator.config import FailOn, resolve_check_settings
 from validator.defaults import DEFAULT_KUBERNETES_VERSION
 from validator.options import DEFAULTS, CheckOptions
 from validator.render import RenderSettings
 from validator.repo_config import RepoConfig
 from validator.schema import SchemaSettings
+from validator.service import CheckRequest, run_check
 
 
 def _default(command_params: list[click.Parameter], name: str) -> object:
@@ -53,3 +57,16 @@ def test_options_from_the_cli_mapping_resolve_to_the_same_settings(tmp_path: Pat
     other = resolve_check_settings(typed.as_mapping(), explicit=set(), root=tmp_path,
                                    paths=[tmp_path], repo=RepoConfig())
     assert one == other
+
+
+def test_run_check_of_the_service_is_what_the_cli_reports(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "pod.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n"
+                                       "spec: {containers: [{name: c, image: nginx, ports: "
+                                       "[{containerPort: not-a-number}]}]}\n")
+    report = run_check(CheckRequest(root=tmp_path, options=CheckOptions(no_policy=True)))
+    assert [(f.rule_id, f.location.path, f.location.line) for f in report.findings] == [
+        ("schema/type", "pod.yaml", 4)]
+    result = CliRunner().invoke(main, ["check", str(tmp_path), "--no-policy", "-o", "json"])
+    assert [(f["rule_id"], f["path"], f["line"]) for f in json.loads(result.output)["findings"]] \
+        == [("schema/type", "pod.yaml", 4)]
