@@ -21,7 +21,7 @@ from validator.change.git import repository_root
 from validator.cli.check import _explicit, check
 from validator.cli.common import _write_whole as write_whole
 from validator.cli.common import errors_exit_2, progress_callback, report_roots
-from validator.config import absolute, parse_outputs
+from validator.config import OutputSpec, absolute, parse_outputs
 from validator.errors import UsageError
 from validator.options import CheckOptions
 from validator.report import RenderOptions
@@ -87,19 +87,21 @@ def _diff(**options: Any) -> None:
     sys.exit(result.exit_code())
 
 
-def _request(ctx: click.Context, options: dict[str, Any]) -> tuple[Any, ...]:
+def _request(ctx: click.Context, options: dict[str, Any]
+             ) -> tuple[DiffRequest, tuple[OutputSpec, ...], bool, bool, bool]:
+    """The request, the outputs, ``--show-diff``, colour and progress."""
     folder, paths = _selection(tuple(options.pop("paths")))
     outputs = parse_outputs(options.pop("outputs"), options.pop("output_files"))
     color = options.pop("color")
     if color is None:
         color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    show_diff, progress = options.pop("show_diff"), options.pop("progress")
+    show_diff, progress = bool(options.pop("show_diff")), bool(options.pop("progress"))
     request = DiffRequest(
         folder=folder, paths=paths, base=options.pop("base"), head=options.pop("head"),
         worktree=options.pop("worktree"), trusted_ref=options.pop("trusted_ref"),
         block=Block(options.pop("block")), all_kustomizations=options.pop("all_kustomizations"),
         options=CheckOptions.from_mapping(options), explicit=frozenset(_explicit(ctx)))
-    return request, outputs, show_diff, color, progress
+    return request, outputs, show_diff, bool(color), progress
 
 
 def _selection(paths: tuple[Path, ...]) -> tuple[Path, tuple[str, ...]]:
