@@ -119,8 +119,8 @@ class SideTarget:
 
     name: str
     """The target's name (its path, or ``chart@values``)."""
-    side: str
-    """``base`` or ``head``."""
+    side: Side
+    """:attr:`Side.BASE` or :attr:`Side.HEAD` (a target on both is listed once per side)."""
     causes: tuple[str, ...]
     """The changed paths that made it affected (empty: it exists on this side only, or a
     trusted path changed)."""
@@ -228,8 +228,8 @@ def _diff(request: DiffRequest, *, revisions: Revisions, change: Change, trusted
                if f.status is ChangeStatus.RENAMED and f.old_path}
     compared = compare_reports(head=head_report, base=base_report, renames=renames)
     rendered = tuple(sorted(
-        [SideTarget(name=n, side="head", causes=c) for n, c in head_causes.items()]
-        + [SideTarget(name=n, side="base", causes=c) for n, c in base_causes.items()],
+        [SideTarget(name=n, side=Side.HEAD, causes=c) for n, c in head_causes.items()]
+        + [SideTarget(name=n, side=Side.BASE, causes=c) for n, c in base_causes.items()],
         key=lambda t: (natural_path_key(t.name), t.side)))
     return DiffReport(
         report=compared, revisions=revisions, trusted=trusted_sha, change=change,

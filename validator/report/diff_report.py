@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from validator.change.affected import Side
 from validator.change.rendered_diff import diff_json
 from validator.report import OutputFormat, RenderOptions, render_report
 from validator.report.json_report import report_json
@@ -47,7 +48,7 @@ def diff_report_json(result: DiffReport, options: RenderOptions) -> dict[str, An
         "files": [{"path": f.path, "status": f.status.value, "old_path": f.old_path}
                   for f in result.change.files],
     }
-    document["targets"] = [{"name": t.name, "side": t.side, "changed_files": list(t.causes)}
+    document["targets"] = [{"name": t.name, "side": t.side.value, "changed_files": list(t.causes)}
                            for t in result.rendered]
     document["rendered_diff"] = diff_json(result.diff)
     document["policy_tests"] = (None if result.policy_tests is None else
@@ -58,7 +59,7 @@ def diff_report_json(result: DiffReport, options: RenderOptions) -> dict[str, An
 
 def _text(result: DiffReport, options: RenderOptions, *, show_diff: bool) -> str:
     parts = [render_report(result.report, OutputFormat.TEXT, options).rstrip("\n")]
-    heads = sum(1 for t in result.rendered if t.side == "head")
+    heads = sum(1 for t in result.rendered if t.side is Side.HEAD)
     bases = len(result.rendered) - heads
     scope = "every target (a trusted path changed)" if result.full else "the affected targets"
     parts.append(f"Compared {result.revisions.base[:12]} ({result.revisions.base_ref}) with "
