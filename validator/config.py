@@ -149,8 +149,14 @@ class CheckSettings:
 
 
 def resolve_check_settings(options: Mapping[str, Any], *, explicit: set[str], root: Path,
-                           paths: Sequence[Path], repo: RepoConfig) -> CheckSettings:
-    """Merge flag/env values (``options``; ``explicit`` names those the user set) with the repo file."""
+                           paths: Sequence[Path], repo: RepoConfig,
+                           trusted: Path | None = None) -> CheckSettings:
+    """Merge flag/env values (``options``; ``explicit`` names those the user set) with the repo file.
+
+    ``trusted`` (``diff``): the root policies, data and schemas are read from instead of
+    ``root``; every relative policy, data and schema path is taken inside it, never from
+    the working directory (the checked revision must not choose what judges it).
+    """
 
     def pick(name: str) -> Any:
         if name not in explicit and name in repo.settings:
@@ -164,7 +170,8 @@ def resolve_check_settings(options: Mapping[str, Any], *, explicit: set[str], ro
     notes: list[Skipped] = []
     schema = None if pick("no_schema") else SchemaSettings(
         kubernetes_version=version, strict=strict,
-        schema_dirs=_dirs(pick("schema_dirs"), root) + _bundled_schema_dirs(root),
+        schema_dirs=_dirs(pick("schema_dirs"), trusted or root, anchored=trusted is not None)
+        + _bundled_schema_dirs(trusted or root),
         ignore_missing_schemas=bool(pick("ignore_missing_schemas")),
         skip_kinds=frozenset(pick("skip_kinds")), reject_kinds=frozenset(pick("reject_kinds")),
         engine=SchemaEngineName(pick("schema_engine")), jobs=int(pick("jobs")),
@@ -173,7 +180,8 @@ def resolve_check_settings(options: Mapping[str, Any], *, explicit: set[str], ro
     if schema is None:
         notes.append(Skipped(path=".", reason="schema validation disabled (--no-schema)",
                              unit="resource", group="not schema-checked: --no-schema"))
-    policy = None if pick("no_policy") else _policy_settings(pick, root, notes)
+    policy = None if pick("no_policy") else _policy_settings(pick, trusted or root, notes,
+                                                             anchored=trusted is not None)
     if pick("no_policy"):
         notes.append(Skipped(path=".", reason="policy evaluation disabled (--no-policy)",
                              unit="resource", group="not policy-checked: --no-policy"))
@@ -191,10 +199,11 @@ def resolve_check_settings(options: Mapping[str, Any], *, explicit: set[str], ro
         rules=merge_rule_levels(repo.rules, parse_rule_flags(options.get("rules", ()))))
 
 
-def _dirs(values: Sequence[str | Path], root: Path) -> tuple[Path, ...]:
-    """Absolute folders: flag values are relative to the working directory, file values to the root."""
-    return tuple((path if path.is_absolute() or path.exists() else root / path).resolve()
-                 for path in map(Path, values))
+def _dirs(values: Sequence[str | Path], root: Path, *, anchored: bool = False) -> tuple[Path, ...]:
+    """Absolute folders: flag values are relative to the working directory, file values to the
+    root; ``anchored``: every relative value is relative to the root."""
+    return tuple((path if path.is_absolute() or (path.exists() and not anchored) else root / path
+                  ).resolve() for path in map(Path, values))
 
 
 def _bundled_schema_dirs(root: Path) -> tuple[Path, ...]:
@@ -203,14 +212,15 @@ def _bundled_schema_dirs(root: Path) -> tuple[Path, ...]:
     return (own,) if own.is_dir() else ()
 
 
-def _policy_dirs(values: Sequence[str | Path], root: Path) -> tuple[Path, ...]:
+def _policy_dirs(values: Sequence[str | Path], root: Path, *, anchored: bool = False
+                 ) -> tuple[Path, ...]:
     """Policy folders; ``builtin`` is the bundled library, any other must exist."""
     dirs = []
     for value in values:
         if is_builtin(value):
             dirs.append(library_dir())
             continue
-        (path,) = _dirs([value], root)
+        (path,) = _dirs([value], root, anchored=anchored)
         if not path.exists():
             raise UsageError(f"policy path {value}: no such policy file or folder "
                              f"(write {BUILTIN} for the bundled library)")
@@ -218,8 +228,9 @@ def _policy_dirs(values: Sequence[str | Path], root: Path) -> tuple[Path, ...]:
     return tuple(dict.fromkeys(dirs))
 
 
-def _policy_settings(pick: Callable[[str], Any], root: Path, notes: list[Skipped]) -> PolicySettings | None:
-    dirs = _policy_dirs(pick("policies"), root)
+def _policy_settings(pick: Callable[[str], Any], root: Path, notes: list[Skipped], *,
+                     anchored: bool = False) -> PolicySettings | None:
+    dirs = _policy_dirs(pick("policies"), root, anchored=anchored)
     if not dirs and (root / "policies").is_dir():
         dirs = (root / "policies",)
     if not dirs:
@@ -230,7 +241,7 @@ def _policy_settings(pick: Callable[[str], Any], root: Path, notes: list[Skipped
     namespaces = tuple(pick("namespaces")) or default_namespaces(pick("policies"))
     return PolicySettings(
         policy_dirs=dirs, namespaces=namespaces, all_namespaces=bool(pick("all_namespaces")),
-        data_paths=_dirs(pick("data_paths"), root), combine=bool(pick("combine")),
+        data_paths=_dirs(pick("data_paths"), root, anchored=anchored), combine=bool(pick("combine")),
         rego_version=RegoVersion(pick("rego_version")), opa_url=pick("opa_url") or None,
         opa_token=pick("opa_token") or None, timeout=float(pick("policy_timeout")),
         memory_limit=parse_size(str(pick("policy_memory_limit"))),

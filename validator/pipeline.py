@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from validator.change.block import Block, blocks
 from validator.config import CheckSettings, FailOn, relative_to_root
@@ -29,6 +30,9 @@ from validator.schema import SchemaEngineName, SchemaSettings, validate_schemas
 from validator.stages import Progress, Stage, StageTiming, log_timings, stage_progress, timed_stage
 from validator.tools import Tool, find_tool, tool_version
 
+if TYPE_CHECKING:
+    from validator.policy.evaluate import PolicyEngine
+
 _LOGGER = logging.getLogger(__name__)
 
 _RENDER_TOOLS = {TargetKind.KUSTOMIZE: Tool.KUSTOMIZE, TargetKind.HELM: Tool.HELM}
@@ -43,27 +47,42 @@ class _Collected:
     rules: list[Rule] = field(default_factory=list)
     tools: dict[str, str] = field(default_factory=dict)
     timings: list[StageTiming] = field(default_factory=list)
+    documents: tuple[Document, ...] = ()
+    engine: PolicyEngine | None = None
 
 
-def run_check(settings: CheckSettings, *, progress: Progress | None = None) -> Report:
+def run_check(settings: CheckSettings, *, progress: Progress | None = None,
+              plan: TargetPlan | None = None) -> Report:
     """Render the targets under ``settings.paths``, validate them and build the report.
 
     The cyclic garbage collector is paused for the run: the documents are hundreds of
     thousands of long-lived acyclic containers, and rescanning them on every automatic
     collection made locating findings several times slower (see ``gc_paused``).
     Every process and temporary file of the run ends with it (``run_scope``).
+    ``plan`` (``diff``): render these targets (the affected ones) instead of discovering them.
     """
+    return check_documents(settings, progress=progress, plan=plan)[0]
+
+
+def check_documents(settings: CheckSettings, *, progress: Progress | None = None,
+                    plan: TargetPlan | None = None, policy_engine: PolicyEngine | None = None
+                    ) -> tuple[Report, tuple[Document, ...]]:
+    """:func:`run_check`, with the rendered documents (``diff`` diffs them); ``policy_engine``:
+    evaluate with this open engine (``diff`` shares one between base and head) instead of
+    loading ``settings.policy`` for the run."""
     with gc_paused(), run_scope():
-        collected = _Collected()
+        collected = _Collected(engine=policy_engine)
         try:
-            return _run_check(settings, progress, collected)
+            report = _run_check(settings, progress, collected, plan)
+            return report, collected.documents
         finally:
             log_timings(collected.timings)
 
 
-def _run_check(settings: CheckSettings, progress: Progress | None, collected: _Collected) -> Report:
-    rendered = _render(settings, collected, progress)
-    documents = rendered.documents
+def _run_check(settings: CheckSettings, progress: Progress | None, collected: _Collected,
+               given: TargetPlan | None = None) -> Report:
+    rendered = _render(settings, collected, progress, given)
+    documents = collected.documents = rendered.documents
     collected.skipped += [replace(note, count=len(documents)) if note.unit == "resource" else note
                           for note in settings.notes]
     if settings.schema is not None:
@@ -87,14 +106,17 @@ def _run_check(settings: CheckSettings, progress: Progress | None, collected: _C
     )
 
 
-def _render(settings: CheckSettings, collected: _Collected, progress: Progress | None) -> RenderResult:
-    plan = discover_targets(settings.root, settings.paths, settings.repo_config)
+def _render(settings: CheckSettings, collected: _Collected, progress: Progress | None,
+            given: TargetPlan | None = None) -> RenderResult:
+    plan = given if given is not None else discover_targets(settings.root, settings.paths,
+                                                             settings.repo_config)
     _LOGGER.debug("Rendering %d targets", len(plan.targets))
     with timed_stage(Stage.RENDER, items=len(plan.targets), unit="target", timings=collected.timings):
         result = render_targets(plan, settings.render, root=settings.root,
                                 progress=stage_progress(progress, Stage.RENDER))
     collected.findings.extend(result.findings)
-    collected.findings.extend(coverage_findings(plan, result))
+    if given is None:  # a diff checks a slice by design: "far less than the repository" is expected
+        collected.findings.extend(coverage_findings(plan, result))
     collected.skipped.extend(result.skipped)
     collected.skipped.extend(_not_checked(plan, settings))
     rendered = {target.path for target in plan.targets if target.kind is not TargetKind.PLAIN}
@@ -133,7 +155,8 @@ def _evaluate_policies(documents: tuple[Document, ...], settings: PolicySettings
 
     if settings.opa_url is None:
         _note_tool(Tool.OPA, collected)
-    result = evaluate_policies(documents, settings, root=root)
+    result = (evaluate_policies(documents, settings, root=root) if collected.engine is None
+              else collected.engine.evaluate(documents, root=root))
     collected.findings.extend(result.findings)
     collected.skipped.extend(result.skipped)
     collected.rules.extend(result.rules)

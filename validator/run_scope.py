@@ -56,6 +56,18 @@ def _install_handlers() -> dict[int, object]:
     return previous
 
 
+@contextlib.contextmanager
+def signal_handlers() -> Iterator[None]:
+    """The run's signal handlers installed for the block (main thread only): a long-running
+    host holds them for its life, so runs inside neither install nor restore any."""
+    previous = _install_handlers()
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)  # type: ignore[arg-type]
+
+
 def lasting_temp_file(*, prefix: str, suffix: str) -> Path:
     """An empty temporary file outside the run's root, so that it can outlive the run (a
     log kept to explain an error); removed by the guardian if the validator dies, until

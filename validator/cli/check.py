@@ -23,6 +23,7 @@ from validator.cli.common import (
 )
 from validator.config import FailOn, find_repo_root, parse_outputs, resolve_check_settings
 from validator.load.files import special_file_kind
+from validator.options import DEFAULTS
 from validator.pipeline import exit_code, run_check
 from validator.policy.settings import RegoVersion
 from validator.render import discover_targets, format_plan, plan_json
@@ -61,14 +62,15 @@ def _paths_option(func: Any) -> Any:
 
 @click.command(context_settings={"show_default": True})
 @_paths_option
-@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=os.cpu_count() or 2,
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=DEFAULTS.jobs,
               envvar=f"{ENV}JOBS", help="Targets rendered in parallel.", show_default="CPU count")
-@click.option("--render-timeout", type=click.FloatRange(min=1), default=120.0,
+@click.option("--render-timeout", type=click.FloatRange(min=1), default=DEFAULTS.render_timeout,
               help="Seconds one helm template or kustomize build may take.")
 @click.option("--include-helm-tests", is_flag=True,
               help="Check Helm test hooks (helm.sh/hook: test) too; by default they are skipped, "
               "as Argo CD and Flux do not apply them.")
-@click.option("--render-memory-limit", default="1.5GiB", envvar=f"{ENV}RENDER_MEMORY_LIMIT",
+@click.option("--render-memory-limit", default=DEFAULTS.render_memory_limit,
+              envvar=f"{ENV}RENDER_MEMORY_LIMIT",
               metavar="SIZE", help="Memory one helm template or kustomize build may use "
               "(e.g. 512MiB, 2GiB); more is a finding on the target.")
 @click.option("--no-render-cache", is_flag=True, envvar=f"{ENV}NO_RENDER_CACHE",
@@ -76,7 +78,8 @@ def _paths_option(func: Any) -> Any:
               "of identical inputs from ~/.cache/gitops-validator/renders.")
 @click.option("--skip-non-kubernetes", is_flag=True,
               help="Report YAML without apiVersion/kind as skipped instead of as an error.")
-@click.option("--kubernetes-version", "-k", default="1.35", envvar=f"{ENV}KUBERNETES_VERSION",
+@click.option("--kubernetes-version", "-k", default=DEFAULTS.kubernetes_version,
+              envvar=f"{ENV}KUBERNETES_VERSION",
               help="Kubernetes version whose schemas apply and that helm renders for "
               "(bundled: 1.25 to 1.37).")
 @click.option("--strict", is_flag=True, help="Unknown fields and duplicate keys are errors.")
@@ -89,7 +92,7 @@ def _paths_option(func: Any) -> Any:
 @click.option("--reject-kinds", multiple=True, callback=comma_list,
               help="Kinds that are errors wherever they appear (comma-separated, repeatable).")
 @click.option("--schema-engine", type=click.Choice([e.value for e in SchemaEngineName]),
-              default=SchemaEngineName.BUILTIN.value, envvar=f"{ENV}SCHEMA_ENGINE",
+              default=DEFAULTS.schema_engine.value, envvar=f"{ENV}SCHEMA_ENGINE",
               help="In-process JSON schema engine, or the kubeconform binary.")
 @click.option("--schema-cache-dir", type=click.Path(file_okay=False, path_type=Path),
               envvar=f"{ENV}SCHEMA_CACHE_DIR", show_default="~/.cache/gitops-validator",
@@ -104,17 +107,19 @@ def _paths_option(func: Any) -> Any:
 @click.option("--data", "-d", "data_paths", multiple=True, type=click.Path(exists=True, path_type=Path),
               help="JSON/YAML data files or folders, exposed to policies as data (repeatable).")
 @click.option("--combine", is_flag=True, help="Evaluate all documents as one input, as conftest --combine.")
-@click.option("--rego-version", type=click.Choice([v.value for v in RegoVersion]), default="v1",
+@click.option("--rego-version", type=click.Choice([v.value for v in RegoVersion]),
+              default=DEFAULTS.rego_version.value,
               help="Rego syntax of the policies.")
 @click.option("--opa-url", envvar=f"{ENV}OPA_URL",
               help="Use this OPA server instead of starting a local one (policies are pushed to it).")
 @click.option("--opa-token", envvar=f"{ENV}OPA_TOKEN", show_envvar=True,
               help="Bearer token for --opa-url (prefer the environment variable).")
-@click.option("--policy-timeout", type=click.FloatRange(min=1), default=60.0,
+@click.option("--policy-timeout", type=click.FloatRange(min=1), default=DEFAULTS.policy_timeout,
               help="Seconds one policy query (a batch of at most 500 objects) may take.")
-@click.option("--policy-memory-limit", default="1.5GiB", envvar=f"{ENV}POLICY_MEMORY_LIMIT",
+@click.option("--policy-memory-limit", default=DEFAULTS.policy_memory_limit,
+              envvar=f"{ENV}POLICY_MEMORY_LIMIT",
               metavar="SIZE", help="Memory the local OPA server may use.")
-@click.option("--policy-network/--no-policy-network", default=False,
+@click.option("--policy-network/--no-policy-network", default=DEFAULTS.policy_network,
               envvar=f"{ENV}POLICY_NETWORK",
               help="Allow policies network builtins (http.send, net.lookup_ip_addr).")
 @click.option("--no-policy", is_flag=True, help="Skip policy evaluation (schemas only).")
@@ -126,7 +131,7 @@ def _paths_option(func: Any) -> Any:
               show_default="text")
 @click.option("--output-file", "output_files", multiple=True, metavar="FILE",
               help="File for the --output of the same position (repeatable).")
-@click.option("--fail-on", type=click.Choice([f.value for f in FailOn]), default="error",
+@click.option("--fail-on", type=click.Choice([f.value for f in FailOn]), default=DEFAULTS.fail_on.value,
               envvar=f"{ENV}FAIL_ON", help="Lowest severity that makes the exit code 1.")
 @click.option("--color/--no-color", default=None, help="Colour text output.", show_default="when a terminal")
 @click.option("--progress/--no-progress", default=True,

@@ -14,6 +14,7 @@ import click
 
 from validator import __version__
 from validator.cli.check import check, targets
+from validator.cli.diff import diff
 from validator.cli.policy import policy
 from validator.tools import describe_tools
 
@@ -34,6 +35,7 @@ def main(verbose: int) -> None:
       gitops-validator check .                     # everything under the current repo
       gitops-validator check apps/ --strict -o sarif=report.sarif -o text
       gitops-validator check . --policy policies/ --namespace 'k8s.*'
+      gitops-validator diff --base origin/main      # only what a change affects
       gitops-validator policy test policies/
       gitops-validator version                     # versions of the tools in use
     """
@@ -56,3 +58,4 @@ def version() -> None:
 main.add_command(check)
 main.add_command(targets)
 main.add_command(policy)
+main.add_command(diff)

@@ -23,7 +23,7 @@ import contextlib
 import logging
 import os
 import secrets
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -172,13 +172,60 @@ def _load(session: OpaSession, settings: PolicySettings, *, texts: dict[str, str
     return package, plans, infos
 
 
-def _evaluate(session: OpaSession, documents: Sequence[Document], settings: PolicySettings, *,
-              root: Path, texts: dict[str, str], pushed: list[str], run_id: str) -> PolicyResult:
-    package, plans, infos = _load(session, settings, texts=texts, pushed=pushed, run_id=run_id)
+@dataclass(frozen=True, kw_only=True)
+class PolicyEngine:
+    """Policies loaded once into one OPA (one start, one compile, the data written once) and
+    evaluated for several document sets: ``diff`` evaluates its base and its head with one
+    engine. :meth:`evaluate` may be called from several threads at once (each call's
+    batches are queried concurrently anyway; the session is shared, the wrapper is read-only).
+    """
+
+    session: OpaSession
+    package: tuple[str, ...]
+    plans: tuple[NamespacePlan, ...]
+    infos: Mapping[tuple[str, str], RuleInfo]
+    combine: bool
+
+    @classmethod
+    @contextlib.contextmanager
+    def open(cls, settings: PolicySettings, *, root: Path) -> Iterator[PolicyEngine]:
+        """The engine of ``settings``' policies (display paths relative to ``root``), for the
+        block; raises :class:`PolicyError` as :func:`evaluate_policies` does."""
+        files = policy_files(settings.policy_dirs, root=root)
+        # A local server loads the files itself, except paths with ":" (OPA's prefix syntax).
+        at_startup = [] if settings.opa_url else [d for d in files if ":" not in d]
+        texts = _read({d: path for d, path in files.items() if d not in at_startup})
+        data = load_data(settings.data_paths)
+        run_id = secrets.token_hex(6)
+        _LOGGER.debug("Loading %d policies", len(files))
+        with opa_session(settings, run_id=run_id, policy_files=at_startup, root=root) as session:
+            pushed: list[str] = []
+            try:
+                session.write_data(data)
+                package, plans, infos = _load(session, settings, texts=texts, pushed=pushed,
+                                              run_id=run_id)
+                yield cls(session=session, package=package, plans=tuple(plans), infos=infos,
+                          combine=settings.combine)
+            finally:
+                if settings.opa_url:  # a shared server: leave it as we found it
+                    for policy_id in reversed(pushed):
+                        session.delete_policy(policy_id)
+                    session.delete_data(list(data))
+
+    def evaluate(self, documents: Sequence[Document], *, root: Path) -> PolicyResult:
+        """Findings of ``documents`` (paths relative to ``root``)."""
+        _LOGGER.debug("Evaluating %d documents", len(documents))
+        return _evaluate(self.session, documents, root=root, combine=self.combine,
+                         package=self.package, plans=list(self.plans), infos=self.infos)
+
+
+def _evaluate(session: OpaSession, documents: Sequence[Document], *, root: Path, combine: bool,
+              package: tuple[str, ...], plans: list[NamespacePlan],
+              infos: Mapping[tuple[str, str], RuleInfo]) -> PolicyResult:
     findings: list[Finding] = []
     skipped: list[Skipped] = []
     rules = {info.rule_id: info.to_rule() for info in infos.values()}
-    batches = cut_batches(documents, root=root, combine=settings.combine)
+    batches = cut_batches(documents, root=root, combine=combine)
     for outcome in evaluate_batches(session, package, batches, workers=os.cpu_count() or 1):
         batch = outcome.batch
         if isinstance(outcome, NotEvaluated):
@@ -205,21 +252,5 @@ def evaluate_policies(documents: Sequence[Document], settings: PolicySettings, *
     query (timeout, conflicting values, OPA gone) costs only its objects, which get
     ``policy/not-evaluated`` findings (see the module docstring).
     """
-    files = policy_files(settings.policy_dirs, root=root)
-    # A local server loads the files itself, except paths with ":" (OPA's prefix syntax).
-    at_startup = [] if settings.opa_url else [d for d in files if ":" not in d]
-    texts = _read({d: path for d, path in files.items() if d not in at_startup})
-    data = load_data(settings.data_paths)
-    run_id = secrets.token_hex(6)
-    _LOGGER.debug("Evaluating %d documents against %d policies", len(documents), len(files))
-    with opa_session(settings, run_id=run_id, policy_files=at_startup, root=root) as session:
-        pushed: list[str] = []
-        try:
-            session.write_data(data)
-            return _evaluate(session, documents, settings, root=root, texts=texts,
-                             pushed=pushed, run_id=run_id)
-        finally:
-            if settings.opa_url:  # a shared server: leave it as we found it
-                for policy_id in reversed(pushed):
-                    session.delete_policy(policy_id)
-                session.delete_data(list(data))
+    with PolicyEngine.open(settings, root=root) as engine:
+        return engine.evaluate(documents, root=root)

@@ -56,11 +56,14 @@ def run_policy_tests(
     rego_version: str = "v1",
     run_filter: str | None = None,
     timeout: float = 300,
+    isolate_network: bool = False,
 ) -> PolicyTestResult:
     """Run the Rego unit tests under ``paths`` with the real ``opa test``.
 
     Raises :class:`UsageError` for a missing path or an unknown ``rego_version``, and
     :class:`PolicyError` (naming file and line) when the policies do not compile.
+    ``isolate_network``: ``opa test`` runs without any network (untrusted tests: ``diff``
+    runs the head's).
     """
     if rego_version not in _REGO_VERSION_FLAGS:
         raise UsageError(f"unknown Rego version {rego_version!r}: use v1 or v0")
@@ -74,22 +77,23 @@ def run_policy_tests(
             *_REGO_VERSION_FLAGS[rego_version],
             *(("--run", run_filter) if run_filter else ()))
     targets = tuple(str(path) for path in paths) or (".",)
-    stdout = _run_opa((*base, "--var-values", *targets), timeout)
+    stdout = _run_opa((*base, "--var-values", *targets), timeout, isolate_network)
     cases = tuple(sorted((_parse_case(raw) for raw in _json_list(stdout)),
                          key=lambda case: (case.file, case.line, case.name)))
     coverage: float | None = None
     files: tuple[FileCoverage, ...] = ()
     if coverage_threshold is not None and all(
             case.outcome in (TestOutcome.PASSED, TestOutcome.SKIPPED) for case in cases):
-        coverage, files = _parse_coverage(_run_opa((*base, "--coverage", *targets), timeout))
+        coverage, files = _parse_coverage(_run_opa((*base, "--coverage", *targets), timeout,
+                                                   isolate_network))
     return PolicyTestResult(cases=cases, paths=targets, coverage=coverage, files=files,
                             coverage_threshold=coverage_threshold,
                             opa_version=tool_version(opa, Tool.OPA))
 
 
-def _run_opa(args: tuple[str, ...], timeout: float) -> bytes:
+def _run_opa(args: tuple[str, ...], timeout: float, isolate_network: bool = False) -> bytes:
     result = run(Command(args=args, timeout=timeout, ok_codes=_OK_CODES | {1},
-                         memory_limit=DEFAULT_MEMORY_LIMIT))
+                         memory_limit=DEFAULT_MEMORY_LIMIT, isolate_network=isolate_network))
     if result.returncode == 1:
         raise PolicyError(_compile_error(result.stderr))
     return result.stdout

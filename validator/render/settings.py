@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from validator.defaults import DEFAULT_KUBERNETES_VERSION
 from validator.load import Document, LoadOptions
 from validator.load.safety import Expansion
 from validator.model import Finding, Skipped
@@ -24,7 +25,7 @@ class RenderSettings:
     memory_limit: int | None = DEFAULT_MEMORY_LIMIT
     """Bytes of memory one ``helm template`` / ``kustomize build`` may use
     (``--render-memory-limit``; None: unbounded)."""
-    kubernetes_version: str = "1.31.0"
+    kubernetes_version: str = DEFAULT_KUBERNETES_VERSION
     """Passed to ``helm template --kube-version`` (``--kubernetes-version``)."""
     load_options: LoadOptions = field(default_factory=LoadOptions)
     """Limits and strictness for loading plain files and render output."""

@@ -6,6 +6,7 @@ import enum
 from dataclasses import dataclass
 from pathlib import Path
 
+from validator.defaults import DEFAULT_KUBERNETES_VERSION
 from validator.model import Finding, Skipped
 
 
@@ -22,7 +23,7 @@ class SchemaEngineName(enum.StrEnum):
 class SchemaSettings:
     """Settings of the schema stage (CLI flags map onto these fields one to one)."""
 
-    kubernetes_version: str = "1.35"
+    kubernetes_version: str = DEFAULT_KUBERNETES_VERSION
     """Kubernetes version whose schemas apply (``1.35``, ``v1.35.0``)."""
     strict: bool = False
     """Reject fields the schema does not declare (kubeconform's ``-strict``)."""

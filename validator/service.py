@@ -1,0 +1,365 @@
+"""The service every way in calls: ``run_check`` and ``run_diff``, from settings to a report.
+
+The CLI (and later the Action adapter and the webhook app) only translates its inputs
+into a :class:`DiffRequest` (or check settings) and its outputs from the returned
+:class:`DiffReport`; nothing here reads flags, the environment or the terminal.
+
+``run_diff`` judges a change, not a repository:
+
+1. the base and head revisions are resolved and materialised in temporary folders
+   (:mod:`validator.change.snapshot`; the user's checkout is never touched), and so is the
+   *trusted* revision (``--trusted-ref``, default the base) the policies, Rego data,
+   schemas and ``.gitops-validator.yaml`` come from: never from the head, so a change that
+   deletes or weakens a policy is judged by the policy it deletes;
+2. both sides are planned and only the targets the change affects are rendered and
+   validated (a change to a trusted path affects every target);
+3. the head's findings are compared with the base's (new / existing / fixed, through
+   git's renames) and the rendered objects of both sides are diffed;
+4. when the change touches policy files, the head's policy unit tests also run and are
+   reported apart (a failing one blocks).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from validator import pipeline
+from validator.change.affected import AffectedPlan, Side, affected_targets
+from validator.change.block import Block
+from validator.change.compare import compare_reports
+from validator.change.diff_files import read_change
+from validator.change.model import Change, ChangeStatus
+from validator.change.rendered_diff import RenderedDiff, rendered_diff
+from validator.change.revisions import Revisions, resolve_commit, resolve_revisions
+from validator.change.since import trusted_paths
+from validator.change.snapshot import materialise
+from validator.config import CheckSettings, FailOn, resolve_check_settings
+from validator.errors import PolicyError
+from validator.load import Document
+from validator.load.safety import gc_paused
+from validator.model import Engine, Finding, FindingStatus, Location, Report, Severity, natural_path_key
+from validator.options import CheckOptions
+from validator.pipeline import check_documents, diff_exit_code
+from validator.policy.testing import run_policy_tests
+from validator.policy.testing_report import policy_test_report
+from validator.render import discover_targets
+from validator.render.targets import TargetPlan
+from validator.repo_config import CONFIG_FILE, RepoConfig, load_repo_config
+from validator.run_scope import run_scope
+from validator.stages import Progress
+
+if TYPE_CHECKING:
+    from validator.policy.evaluate import PolicyEngine
+
+__all__ = ["CheckRequest", "DiffReport", "DiffRequest", "SideTarget", "run_check", "run_diff"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheckRequest:
+    """One ``check`` job, as every way in describes it."""
+
+    root: Path
+    """The repository root (report paths are relative to it)."""
+    paths: tuple[str, ...] = (".",)
+    """Root-relative files and folders to check."""
+    options: CheckOptions = field(default_factory=CheckOptions)
+    """The check options."""
+    explicit: frozenset[str] = frozenset()
+    """Options the caller set explicitly (they beat the repository's configuration file)."""
+    all_kustomizations: bool = False
+    """Build every kustomization (see docs/targets.md)."""
+
+
+def run_check(request: CheckRequest, *, progress: Progress | None = None) -> Report:
+    """Check the repository of ``request`` (configuration read from its root)."""
+    repo = load_repo_config(request.root)
+    if request.all_kustomizations:
+        repo = replace(repo, all_kustomizations=True)
+    settings = resolve_check_settings(request.options.as_mapping(), explicit=set(request.explicit),
+                                      root=request.root,
+                                      paths=[request.root / p for p in request.paths], repo=repo)
+    return pipeline.run_check(settings, progress=progress)
+
+@dataclass(frozen=True, kw_only=True)
+class DiffRequest:
+    """One ``diff`` job, as every way in describes it."""
+
+    folder: Path
+    """A folder inside the git working tree to compare."""
+    paths: tuple[str, ...] = (".",)
+    """Repository-relative files and folders to check (on both sides)."""
+    base: str | None = None
+    """``--base`` (None: the merge base of the head and the default branch)."""
+    head: str | None = None
+    """``--head`` (None: ``HEAD``)."""
+    worktree: bool = False
+    """The head is the working tree with its uncommitted edits."""
+    trusted_ref: str | None = None
+    """Where policies, data, schemas and configuration come from (None: the base)."""
+    options: CheckOptions = field(default_factory=CheckOptions)
+    """The check options (what ``check``'s flags set, defaults included)."""
+    explicit: frozenset[str] = frozenset()
+    """Options the user set explicitly (they beat the trusted configuration file)."""
+    all_kustomizations: bool = False
+    """Build every kustomization (see docs/targets.md)."""
+    block: Block = Block.NEW
+    """Which findings decide the exit code with ``fail_on``."""
+
+
+@dataclass(frozen=True, kw_only=True, order=True)
+class SideTarget:
+    """A target rendered on one side, and the changed files that made it affected."""
+
+    name: str
+    """The target's name (its path, or ``chart@values``)."""
+    side: Side
+    """:attr:`Side.BASE` or :attr:`Side.HEAD` (a target on both is listed once per side)."""
+    causes: tuple[str, ...]
+    """The changed paths that made it affected (empty: it exists on this side only, or a
+    trusted path changed)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class DiffReport:
+    """What ``run_diff`` found."""
+
+    report: Report
+    """The head's findings with their status, and the base's fixed findings."""
+    revisions: Revisions
+    """The compared revisions."""
+    trusted: str
+    """The commit policies, schemas and configuration came from."""
+    change: Change
+    """The changed files."""
+    rendered: tuple[SideTarget, ...]
+    """Every target rendered, per side, with what made it affected."""
+    full: bool
+    """A trusted path changed: every target was checked."""
+    diff: RenderedDiff
+    """The rendered objects, base against head."""
+    policy_tests: Report | None = None
+    """The head's policy unit tests, when the change touches policy files; else None."""
+    defaults: tuple[str, ...] = ()
+    """What the trusted revision lacked and which default was used instead."""
+    fail_on: FailOn = FailOn.ERROR
+    """The ``--fail-on`` in force."""
+    block: Block = Block.NEW
+    """The ``--block`` in force."""
+
+    def exit_code(self) -> int:
+        """1 when a blocking finding reaches ``fail_on`` or a head policy test fails, else 0."""
+        failed_tests = self.policy_tests is not None and bool(self.policy_tests.findings)
+        return max(diff_exit_code(self.report, self.fail_on, self.block), int(failed_tests))
+
+
+def run_diff(request: DiffRequest, *, progress: Progress | None = None) -> DiffReport:
+    """Compare the head of ``request`` with its base (see the module docstring)."""
+    revisions = resolve_revisions(request.folder, base=request.base, head=request.head,
+                                  worktree=request.worktree)
+    trusted_sha = (resolve_commit(revisions.repo, request.trusted_ref)
+                   if request.trusted_ref else revisions.base)
+    change = read_change(revisions)
+    # one scope for both sides (they run in two threads): one temporary root, and the
+    # signal handlers stay installed until the last side has ended
+    shas = (revisions.base, revisions.head, trusted_sha)
+    with gc_paused(), run_scope(), _snapshots(revisions.repo, shas) as folders:
+        return _diff(request, revisions=revisions, change=change, trusted_sha=trusted_sha,
+                     roots=_Roots(base=folders[revisions.base], head=folders[revisions.head],
+                                  trusted=folders[trusted_sha]),
+                     progress=progress)
+
+
+@contextlib.contextmanager
+def _snapshots(repo: Path, revisions: tuple[str, ...]) -> Iterator[dict[str, Path]]:
+    """Each distinct revision materialised, written and removed in parallel (file-system
+    bound: two snapshots took longer than a one-app check); every snapshot started is
+    removed however the block ends, one still being written (Ctrl-C) once it is written."""
+    managers = {sha: materialise(repo, sha) for sha in dict.fromkeys(revisions)}
+    entered: dict[str, Path] = {}
+    with ThreadPoolExecutor(max_workers=len(managers)) as pool:
+        futures = {sha: pool.submit(manager.__enter__) for sha, manager in managers.items()}
+        try:
+            errors = [future.exception() for future in futures.values()]
+            entered.update((sha, future.result()) for sha, future in futures.items()
+                           if future.exception() is None)
+            if (error := next((e for e in errors if e is not None), None)) is not None:
+                raise error
+            yield entered
+        finally:
+            for sha, future in futures.items():  # after an interruption: wait for each to end
+                if sha not in entered and not future.cancel() and future.exception() is None:
+                    entered[sha] = future.result()
+            for removal in [pool.submit(managers[sha].__exit__, None, None, None) for sha in entered]:
+                removal.result()
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Roots:
+    base: Path
+    head: Path
+    trusted: Path
+
+
+def _diff(request: DiffRequest, *, revisions: Revisions, change: Change, trusted_sha: str,
+          roots: _Roots, progress: Progress | None) -> DiffReport:
+    repo = load_repo_config(roots.trusted)
+    if request.all_kustomizations:
+        repo = replace(repo, all_kustomizations=True)
+    head = _settings(request, roots.head, roots.trusted, repo)
+    base = _settings(request, roots.base, roots.trusted, repo)
+    trusted = _trusted_paths(head, roots.trusted, repo)
+    base_plan, head_plan = _plan(base, repo), _plan(head, repo)
+    affected = affected_targets(change, base=base_plan, head=head_plan, trusted=trusted)
+    head_causes = _causes(affected, Side.HEAD)
+    base_causes = _causes(affected, Side.BASE)
+    with _engine(head if head_causes or base_causes else None, roots.trusted) as engine, \
+            ThreadPoolExecutor(max_workers=1) as pool:  # the two sides overlap
+        head_side = pool.submit(_check, head, head_plan, head_causes, progress, engine)
+        base_report, base_documents = _check(base, base_plan, base_causes, None, engine)
+        head_report, head_documents = head_side.result()
+    renames = {f.old_path: f.path for f in change.files
+               if f.status is ChangeStatus.RENAMED and f.old_path}
+    compared = compare_reports(head=head_report, base=base_report, renames=renames)
+    rendered = tuple(sorted(
+        [SideTarget(name=n, side=Side.HEAD, causes=c) for n, c in head_causes.items()]
+        + [SideTarget(name=n, side=Side.BASE, causes=c) for n, c in base_causes.items()],
+        key=lambda t: (natural_path_key(t.name), t.side)))
+    return DiffReport(
+        report=compared, revisions=revisions, trusted=trusted_sha, change=change,
+        rendered=rendered, full=affected.full, diff=rendered_diff(base_documents, head_documents),
+        policy_tests=_policy_tests(change, head, roots), defaults=_defaults(roots.trusted, head),
+        fail_on=head.fail_on, block=request.block)
+
+
+def _settings(request: DiffRequest, root: Path, trusted: Path, repo: RepoConfig) -> CheckSettings:
+    """One side's settings: its own selected paths (those it has), the trusted root's rest."""
+    paths = [root / p for p in request.paths if (root / p).exists() or (root / p).is_symlink()]
+    return resolve_check_settings(request.options.as_mapping(), explicit=set(request.explicit),
+                                  root=root,
+                                  paths=paths, repo=repo, trusted=trusted)
+
+
+def _plan(settings: CheckSettings, repo: RepoConfig) -> TargetPlan:
+    """The side's targets; none when the side has none of the selected paths (a new folder)."""
+    if not settings.paths:
+        return TargetPlan(targets=())
+    return discover_targets(settings.root, settings.paths, repo)
+
+
+@contextlib.contextmanager
+def _engine(settings: CheckSettings | None, trusted: Path) -> Iterator[PolicyEngine | None]:
+    """One policy engine (one OPA, one compile) for both sides, when there is anything to check
+    and policies to check it with: the trusted policies are the same for base and head."""
+    if settings is None or settings.policy is None:
+        yield None
+        return
+    from validator.policy.evaluate import PolicyEngine  # noqa: PLC0415 - only when policies run
+
+    with PolicyEngine.open(settings.policy, root=trusted) as engine:
+        yield engine
+
+
+def _check(settings: CheckSettings, plan: TargetPlan, affected: Mapping[str, tuple[str, ...]],
+           progress: Progress | None, engine: PolicyEngine | None
+           ) -> tuple[Report, tuple[Document, ...]]:
+    """One side's report and documents: only its affected targets rendered and validated."""
+    if not affected:  # nothing to render on this side: nothing to start either
+        return Report(findings=(), resources=0, files=0), ()
+    only = replace(plan, targets=tuple(t for t in plan.targets if t.name in affected))
+    return check_documents(settings, progress=progress, plan=only, policy_engine=engine)
+
+
+def _trusted_paths(settings: CheckSettings, trusted_root: Path, repo: RepoConfig) -> tuple[str, ...]:
+    """Repository-relative trusted paths: the conventional ones, those the configuration
+    names, and the policy, data and schema folders of the settings inside the trusted root."""
+    named: list[str] = list(trusted_paths(repo))
+    folders = list(settings.schema.schema_dirs if settings.schema else ())
+    if settings.policy is not None:
+        folders += [*settings.policy.policy_dirs, *settings.policy.data_paths]
+    for folder in folders:
+        if folder.is_relative_to(trusted_root.resolve()):
+            named.append(folder.relative_to(trusted_root.resolve()).as_posix())
+    return tuple(dict.fromkeys(named))
+
+
+def _causes(affected: AffectedPlan, side: Side) -> dict[str, tuple[str, ...]]:
+    """Name -> changed files, of the affected targets that exist on ``side`` (base or head)."""
+    return {a.target.name: tuple(c.path for c in a.causes if c.path)
+            for a in affected.targets if a.side in (side, Side.BOTH)}
+
+
+def _policy_tests(change: Change, head: CheckSettings, roots: _Roots) -> Report | None:
+    """The head's ``policy test`` run when the change touches a policy file (``*.rego``)."""
+    if head.policy is None or not any(p.endswith(".rego") for p in change.paths):
+        return None
+    folders = [roots.head / folder.relative_to(roots.trusted.resolve())
+               for folder in head.policy.policy_dirs if folder.is_relative_to(roots.trusted.resolve())]
+    present = [folder for folder in folders if folder.exists() or folder.is_symlink()]
+    if not present:
+        return Report(findings=(), resources=0, files=0)
+    if refused := [_refused(link, roots.head) for folder in present
+                   for link in _links_out(folder, roots.head)]:
+        return Report(findings=tuple(refused), resources=0, files=0)
+    try:  # the head's tests are untrusted code: no network, OPA's memory and time bounded
+        result = run_policy_tests(present, rego_version=head.policy.rego_version.value,
+                                  timeout=head.policy.timeout, isolate_network=True)
+    except PolicyError as exc:  # the head's policies or tests do not compile: a failed test run
+        return Report(findings=(_not_compiling(exc, roots.head),), resources=0, files=0)
+    report = policy_test_report(result, root=roots.head)
+    return replace(report, findings=tuple(replace(f, status=FindingStatus.NEW)
+                                          for f in report.findings))
+
+
+def _links_out(folder: Path, root: Path) -> list[Path]:
+    """Symbolic links at or under ``folder`` that lead outside ``root`` (or nowhere)."""
+    inside = root.resolve()
+    candidates = [folder, *(folder.parents[i] for i in range(len(folder.relative_to(root).parts) - 1))]
+    if not folder.is_symlink() and folder.is_dir():
+        candidates += [Path(top) / name for top, dirs, files in os.walk(folder)
+                       for name in (*dirs, *files)]
+    return sorted(path for path in candidates
+                  if path.is_symlink() and not path.resolve().is_relative_to(inside))
+
+
+def _refused(link: Path, root: Path) -> Finding:
+    where = link.relative_to(root).as_posix()
+    return Finding(rule_id="policy/test-refused", severity=Severity.ERROR, engine=Engine.POLICY,
+                   title="The head's policy tests were not run",
+                   message=f"{where} is a link leading outside the repository: the head's "
+                           "policy tests were not run (they would read files outside it)",
+                   location=Location(path=where), status=FindingStatus.NEW)
+
+
+def _not_compiling(exc: PolicyError, head: Path) -> Finding:
+    """The compile error of the head's policies, at the file and line it names."""
+    message = str(exc).replace(f"{head.resolve()}/", "").replace(f"{head}/", "")
+    where = _COMPILE_AT.match(message)
+    return Finding(rule_id="policy/test-compile", severity=Severity.ERROR, engine=Engine.POLICY,
+                   title="The head's policies or policy tests do not compile", message=message,
+                   location=Location(path=where["path"] if where else ".",
+                                     line=int(where["line"]) if where else 0),
+                   status=FindingStatus.NEW)
+
+
+_COMPILE_AT = re.compile(r"(?P<path>[^\s:]+):(?P<line>\d+):")
+
+
+def _defaults(trusted: Path, settings: CheckSettings) -> tuple[str, ...]:
+    """What the trusted revision lacks, and the default used in its place."""
+    notes = []
+    if not (trusted / CONFIG_FILE).is_file():
+        notes.append(f"the trusted revision has no {CONFIG_FILE}: default settings used")
+    if settings.policy is None:
+        notes.append("the trusted revision has no policies/ folder and no --policy was given: "
+                     "no policy evaluated")
+    elif not any(Path(p).is_relative_to(trusted.resolve()) for p in settings.policy.policy_dirs):
+        notes.append("policies: the bundled library or paths outside the trusted revision")
+    return tuple(notes)
+
