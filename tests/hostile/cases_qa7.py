@@ -57,3 +57,22 @@ def schema_dir_symlinked_out(folder: Path) -> None:
 
 hostile("schema-dir-files-symlinked-out-kubeconform", extra_args=("--schema-engine", "kubeconform"),
         expect=("schema/missing",), forbidden=(OUTSIDE_MARKER,))(schema_dir_files_symlinked_out)
+
+
+@hostile("python-tag-hides-a-manifest", expect=("load/syntax",))
+def python_tag_hides_a_manifest(folder: Path) -> None:
+    """A bad Deployment with one ``!!python/str`` tag: kustomize and kubectl apply it (the tag
+    is dropped), so it may not be skipped as a tool configuration."""
+    (folder / "deploy.yaml").write_text("""\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: hidden
+  annotations: {note: !!python/str hello}
+spec:
+  replicas: "two"
+  selector: {matchLabels: {app: hidden}}
+  template:
+    metadata: {labels: {app: hidden}}
+    spec: {containers: [{name: app, image: nginx:1.27}]}
+""")
