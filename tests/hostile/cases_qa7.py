@@ -7,6 +7,7 @@ read outside the repository could put into the report.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -76,3 +77,56 @@ spec:
     metadata: {labels: {app: hidden}}
     spec: {containers: [{name: app, image: nginx:1.27}]}
 """)
+
+
+_NESTED: list[list[Path]] = []
+
+
+def _nest(folder: Path, levels: int) -> Path:
+    """``folder/a/a/.../a`` ``levels`` deep (one-letter names: a git checkout holds 2,000).
+
+    Removed after each test by ``remove_nested`` (tests/hostile/conftest.py), deepest
+    first: pytest's recursive removal of its temporary folders overflows the stack on them."""
+    chain = [folder]
+    for _ in range(levels):  # one level at a time: Path.mkdir(parents=True) recurses
+        chain.append(chain[-1] / "a")
+        chain[-1].mkdir(parents=True, exist_ok=True)
+    _NESTED.append(chain[1:])
+    return chain[-1]
+
+
+def remove_nested() -> None:
+    """Remove the folders :func:`_nest` made, one level at a time."""
+    while _NESTED:
+        chain = _NESTED.pop()
+        for level in reversed(chain):
+            for entry in level.iterdir() if level.is_dir() else ():
+                if not entry.is_dir() or entry.is_symlink():
+                    entry.unlink()
+            with contextlib.suppress(OSError):
+                level.rmdir()
+
+
+@hostile("folders-nested-1200-deep", expect=("load/limit",))
+def folders_nested_deep(folder: Path) -> None:
+    """1,200 nested folders (2,400 characters of path): a recursive walk overflowed Python's
+    stack and the run ended in a traceback with no report."""
+    (_nest(folder, 1200) / "deploy.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: deep}\nspec: {replicas: two}\n")
+
+
+@hostile("chart-with-folders-nested-1200-deep", expect=("load/limit",))
+def chart_with_folders_nested_deep(folder: Path) -> None:
+    """The same depth inside a chart (its files are listed by a walk of their own)."""
+    (folder / "Chart.yaml").write_text("apiVersion: v2\nname: deep\nversion: 0.1.0\n")
+    (folder / "templates").mkdir()
+    (folder / "templates" / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: deep}\n")
+    (_nest(folder / "files", 1200) / "x.txt").write_text("x\n")
+
+
+@hostile("kustomization-with-folders-nested-1200-deep", expect=("load/limit",))
+def kustomization_with_folders_nested_deep(folder: Path) -> None:
+    """The same depth under a kustomization (the render cache walks its inputs)."""
+    (folder / "kustomization.yaml").write_text("resources: [cm.yaml]\n")
+    (folder / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: deep}\n")
+    (_nest(folder / "files", 1200) / "x.txt").write_text("x\n")
