@@ -130,3 +130,16 @@ def kustomization_with_folders_nested_deep(folder: Path) -> None:
     (folder / "kustomization.yaml").write_text("resources: [cm.yaml]\n")
     (folder / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: deep}\n")
     (_nest(folder / "files", 1200) / "x.txt").write_text("x\n")
+
+
+@hostile("kustomization-chain-of-1500", expect=("schema/type",))
+def kustomization_chain(folder: Path) -> None:
+    """1,500 overlays, each the base of the next: mapping the build's files back to their
+    kustomizations recursed once per level (an internal error instead of the base's finding)."""
+    for level in range(1500):
+        overlay = folder / f"l{level}"
+        overlay.mkdir()
+        resource = f"../l{level - 1}" if level else "deploy.yaml"
+        (overlay / "kustomization.yaml").write_text(f"resources: [{resource}]\n")
+    (folder / "l0" / "deploy.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: chained}\nspec: {replicas: two}\n")
