@@ -114,6 +114,8 @@ class RepoConfig:
 def load_repo_config(root: Path) -> RepoConfig:
     """Read ``root/.gitops-validator.yaml``; raise :class:`ConfigError` naming file and line."""
     path = root / CONFIG_FILE
+    if path.is_symlink() and not _inside(root, path):  # its values would be quoted in errors
+        raise ConfigError(f"{CONFIG_FILE}: a symlink leaving the repository; refused")
     if not path.is_file():
         return RepoConfig()
     try:
@@ -185,6 +187,14 @@ def _root_paths(data: object) -> list[tuple[tuple[str | int, ...], str]]:
         for i, entry in enumerate(data.get("targets", {}).get(kind, ())):
             found.append((("targets", kind, i, key), entry[key]))
     return found
+
+
+def _inside(root: Path, path: Path) -> bool:
+    """Whether ``path`` resolves (symlinks followed) to a place under ``root``."""
+    try:
+        return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(root))
+    except OSError:
+        return False
 
 
 def _leaves(path: str) -> bool:

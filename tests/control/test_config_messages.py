@@ -82,3 +82,17 @@ def test_paths_inside_the_repository_are_accepted(tmp_path: Path) -> None:
     (tmp_path / ".gitops-validator.yaml").write_text(
         "settings:\n  schema_dirs: [schemas/../crds, ./schemas]\n  policies: [builtin]\n")
     assert load_repo_config(tmp_path).settings.schema_dirs == ("schemas/../crds", "./schemas")
+
+
+def test_a_config_file_linked_outside_the_repository_is_not_read(tmp_path: Path) -> None:
+    """Its values would be quoted in the error (``version: must be 1 (got '<secret>')``)."""
+    outside = tmp_path / "outside.yaml"
+    outside.write_text("version: OUTSIDE-SECRET\n")
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / ".gitops-validator.yaml").symlink_to(outside)
+    with pytest.raises(ConfigError) as caught:
+        load_repo_config(root)
+    assert "OUTSIDE-SECRET" not in str(caught.value)
+    assert str(caught.value) == (".gitops-validator.yaml: a symlink leaving the repository; "
+                                 "refused")
