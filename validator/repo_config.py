@@ -3,13 +3,16 @@
 The file sits at the repository root and is checked against
 ``schemas/config.schema.json`` (JSON Schema 2020-12); every problem is reported as
 ``.gitops-validator.yaml:LINE: message`` in one :class:`~validator.errors.ConfigError`.
-An absent file means defaults. ``settings`` values stay ``None`` when the file does
-not set them, so that :mod:`validator.config` can layer flags > env > file > defaults.
+Paths it names relative to the root (policies, schema directories, targets) must stay
+inside it, as written. An absent file means defaults. ``settings`` values stay ``None``
+when the file does not set them, so that :mod:`validator.config` can layer
+flags > env > file > defaults.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -111,6 +114,8 @@ class RepoConfig:
 def load_repo_config(root: Path) -> RepoConfig:
     """Read ``root/.gitops-validator.yaml``; raise :class:`ConfigError` naming file and line."""
     path = root / CONFIG_FILE
+    if path.is_symlink() and not _inside(root, path):  # its values would be quoted in errors
+        raise ConfigError(f"{CONFIG_FILE}: a symlink leaving the repository; refused")
     if not path.is_file():
         return RepoConfig()
     try:
@@ -162,8 +167,39 @@ def _validate(data: object, locator: TextLocator) -> None:
         if not field_name and error.validator == "type":
             message = f"the file must be a mapping of keys to values, not {yaml_type(error.instance)}"
         messages.append(f"{CONFIG_FILE}:{line}: {field_name + ': ' if field_name else ''}{message}")
+    if not messages:
+        messages = [f"{CONFIG_FILE}:{locator.locate(0, where).line}: {'.'.join(map(str, where))}: "
+                    f"{value!r} leaves the repository; paths in this file are relative to its "
+                    "root and stay inside it" for where, value in _root_paths(data) if _leaves(value)]
     if messages:
         raise ConfigError("\n".join(messages))
+
+
+def _root_paths(data: object) -> list[tuple[tuple[str | int, ...], str]]:
+    """Where the (schema-valid) file names a path relative to the repository root, and the path."""
+    if not isinstance(data, dict):
+        return []
+    found: list[tuple[tuple[str | int, ...], str]] = []
+    for key in ("policies", "schema_dirs"):
+        for i, value in enumerate(data.get("settings", {}).get(key, ())):
+            found.append((("settings", key, i), value))
+    for kind, key in (("kustomize", "path"), ("helm", "chart")):
+        for i, entry in enumerate(data.get("targets", {}).get(kind, ())):
+            found.append((("targets", kind, i, key), entry[key]))
+    return found
+
+
+def _inside(root: Path, path: Path) -> bool:
+    """Whether ``path`` resolves (symlinks followed) to a place under ``root``."""
+    try:
+        return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(root))
+    except OSError:
+        return False
+
+
+def _leaves(path: str) -> bool:
+    """Whether a root-relative ``path`` leaves the root as written (``..`` past it)."""
+    return os.path.normpath(path).split("/", 1)[0] == ".."
 
 
 def _build(data: dict[str, Any], locator: TextLocator) -> RepoConfig:

@@ -22,7 +22,6 @@ into a :class:`DiffRequest` (or check settings) and its outputs from the returne
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -51,6 +50,7 @@ from validator.policy.testing import run_policy_tests
 from validator.policy.testing_report import policy_test_report
 from validator.render import discover_targets
 from validator.render.targets import TargetPlan
+from validator.render.walk import walk
 from validator.repo_config import CONFIG_FILE, RepoConfig, load_repo_config
 from validator.run_scope import run_scope
 from validator.stages import Progress
@@ -322,7 +322,7 @@ def _links_out(folder: Path, root: Path) -> list[Path]:
     inside = root.resolve()
     candidates = [folder, *(folder.parents[i] for i in range(len(folder.relative_to(root).parts) - 1))]
     if not folder.is_symlink() and folder.is_dir():
-        candidates += [Path(top) / name for top, dirs, files in os.walk(folder)
+        candidates += [Path(top) / name for top, dirs, files in walk(folder)
                        for name in (*dirs, *files)]
     return sorted(path for path in candidates
                   if path.is_symlink() and not path.resolve().is_relative_to(inside))

@@ -59,3 +59,40 @@ def test_config_values_are_shown_as_yaml_not_python(tmp_path: Path, text: str, e
     """An empty value is not ``None`` and a boolean not ``True``: the file is YAML."""
     (line,) = _errors(tmp_path, "version: 1\n" + text)
     assert line.endswith(expected), line
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("settings:\n  schema_dirs: [schemas, ../../outside]\n",
+     ".gitops-validator.yaml:2: settings.schema_dirs.1: '../../outside' leaves the repository; "
+     "paths in this file are relative to its root and stay inside it"),
+    ("settings:\n  policies:\n    - builtin\n    - policies/../../x\n",
+     ".gitops-validator.yaml:4: settings.policies.1: 'policies/../../x' leaves the repository; "
+     "paths in this file are relative to its root and stay inside it"),
+    ("targets:\n  kustomize:\n    - path: ..\n",
+     ".gitops-validator.yaml:3: targets.kustomize.0.path: '..' leaves the repository; "
+     "paths in this file are relative to its root and stay inside it"),
+])
+def test_paths_leaving_the_repository_are_refused(tmp_path: Path, text: str, expected: str) -> None:
+    """A pull request's configuration could otherwise have schemas or policies read from
+    anywhere on the runner (a schema's enum is quoted in findings)."""
+    assert _errors(tmp_path, text) == [expected]
+
+
+def test_paths_inside_the_repository_are_accepted(tmp_path: Path) -> None:
+    (tmp_path / ".gitops-validator.yaml").write_text(
+        "settings:\n  schema_dirs: [schemas/../crds, ./schemas]\n  policies: [builtin]\n")
+    assert load_repo_config(tmp_path).settings.schema_dirs == ("schemas/../crds", "./schemas")
+
+
+def test_a_config_file_linked_outside_the_repository_is_not_read(tmp_path: Path) -> None:
+    """Its values would be quoted in the error (``version: must be 1 (got '<secret>')``)."""
+    outside = tmp_path / "outside.yaml"
+    outside.write_text("version: OUTSIDE-SECRET\n")
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / ".gitops-validator.yaml").symlink_to(outside)
+    with pytest.raises(ConfigError) as caught:
+        load_repo_config(root)
+    assert "OUTSIDE-SECRET" not in str(caught.value)
+    assert str(caught.value) == (".gitops-validator.yaml: a symlink leaving the repository; "
+                                 "refused")

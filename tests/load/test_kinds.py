@@ -84,3 +84,16 @@ def test_many_non_kubernetes_documents_are_summarised() -> None:
     result = load_bytes(b"a: 1\n---\n" * 50, display_path="m.yaml")
     assert len(result.skipped) == 11
     assert result.skipped[-1].reason == "40 more documents that are not Kubernetes objects"
+
+
+@pytest.mark.parametrize("text", [
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\n  annotations: {a: !!python/str x}\n",
+    "\"\\x61piVersion\": v1\nkind: ConfigMap\nmetadata: {name: !ENV c}\n",
+    "a: 1\n---\n{apiVersion: v1, kind: ConfigMap, metadata: {name: !!python/none c}}\n",
+])
+def test_a_manifest_with_a_tag_go_tools_accept_is_an_error_not_a_skip(text: str) -> None:
+    """kustomize, kubectl and Argo CD read ``!!python/str x`` as ``x`` and apply the object:
+    skipping it as "a tool configuration" would pass a manifest nobody checked."""
+    result = load_bytes(text.encode(), display_path="t.yaml")
+    assert not [s for s in result.skipped if "tag" in s.reason], result.skipped
+    assert [f.rule_id for f in result.findings] == ["load/syntax"]

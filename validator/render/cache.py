@@ -39,6 +39,7 @@ from validator.errors import CommandError, CommandMemoryError, CommandTimeoutErr
 from validator.model import Engine, Finding, Location, Severity
 from validator.render.settings import RenderSettings
 from validator.render.targets import Target
+from validator.render.walk import walk
 from validator.tools import Tool, require_tool, tool_version
 
 _LOGGER = logging.getLogger(__name__)
@@ -106,19 +107,23 @@ def render_key(target: Target, *, root: Path, tool: Tool, options: Iterable[obje
               "options": [str(option) for option in options]}
     digest.update(json.dumps(header, sort_keys=True).encode() + b"\0")
     real_root = Path(os.path.realpath(root))
-    for relative in sorted({*target.inputs, *files, *_files_under(root, folders)}):
+    too_deep: list[str] = []
+    for relative in sorted({*target.inputs, *files, *_files_under(root, folders, too_deep)}):
         digest.update(relative.encode("utf-8", "surrogateescape") + b"\0")
         digest.update(_file_digest(root, real_root, relative) + b"\0")
+    if too_deep:  # inputs the key cannot see: a key of its own, so the render always runs
+        digest.update(os.urandom(16))
     return digest.hexdigest()
 
 
-def _files_under(root: Path, folders: Iterable[str]) -> Iterable[str]:
+def _files_under(root: Path, folders: Iterable[str], too_deep: list[str]) -> Iterable[str]:
     """Every file under ``folders``, through symlinked folders that stay inside ``root``
-    (the tools follow them too), each real folder once."""
+    (the tools follow them too), each real folder once; folders too deep to walk are added
+    to ``too_deep``."""
     real_root = Path(os.path.realpath(root))
     seen: set[str] = set()
     for folder in sorted(set(folders)):
-        for current, dirs, files in os.walk(root / folder, followlinks=True):
+        for current, dirs, files in walk(root / folder, followlinks=True, too_deep=too_deep.append):
             real = os.path.realpath(current)
             if real in seen or not Path(real).is_relative_to(real_root):
                 dirs[:] = []

@@ -51,6 +51,9 @@ def render_helm(target: Target, *, root: Path, settings: RenderSettings) -> Rend
     chart = root / target.path
     problems = [_finding(repo_relative(root, link), 0, "render/symlink-escape",
                          f"{repo_relative(root, link)} is a symlink leaving the repository; "
+                         f"chart {target.path} not rendered") if link.is_symlink() else
+                _finding(repo_relative(root, link), 0, "load/limit",
+                         f"{repo_relative(root, link)} is nested too deep to look into; "
                          f"chart {target.path} not rendered")
                 for link in escaping_symlinks(root, chart)]
     problems += [_finding(v, 0, "render/outside-repository", "values file leaves the repository "

@@ -14,7 +14,6 @@ chart reaches the kustomization's target.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from validator.load.files import special_file_kind
 from validator.model import Engine, Finding, Location, Severity
 from validator.render.kustomization import Kustomization, PatchRef, find_kustomization_file
 from validator.render.paths import inside_root, looks_remote, repo_relative
+from validator.render.walk import walk
 
 #: Fields whose entries are files or directories (kustomization roots).
 _RESOURCE_FIELDS = ("resources", "bases", "components")
@@ -199,7 +199,7 @@ class _Reader:
             return []
         if path.is_file():
             return [repo_relative(self.root, path)]
-        found = (Path(current) / name for current, _, names in os.walk(path) for name in names)
+        found = (Path(current) / name for current, _, names in walk(path) for name in names)
         return sorted(repo_relative(self.root, file) for file in found  # never a pipe or a way out
                       if inside_root(self.root, file) and not special_file_kind(file))
 

@@ -221,6 +221,8 @@ def _subtrees(order: Sequence[Kustomization]) -> dict[str, frozenset[str]]:
             memo[kustomization.path] = frozenset(found)
         return memo[kustomization.path]
 
+    for kustomization in reversed(order):  # bases first: each call finds its bases memoised
+        files(kustomization, frozenset({kustomization.path}))
     return {k.path: files(k, frozenset({k.path})) for k in order}
 
 

@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from validator.render.walk import walk
+
 #: What kustomize would try to fetch over the network rather than read from disk.
 _REMOTE = re.compile(r"^([a-z][a-z0-9+.-]*://|git@|github\.com/|gitlab\.com/|bitbucket\.org/)"
                      r"|\?ref=|\.git(/|$)|^[\w.-]+\.[a-z]{2,}/[\w.-]+/[\w.-]+",
@@ -59,15 +61,18 @@ def resolved_relative(root: Path, path: Path) -> str | None:
 
 
 def escaping_symlinks(root: Path, directory: Path) -> Iterator[Path]:
-    """Symlinks under ``directory`` (or ``directory`` itself) that resolve outside ``root``."""
+    """Symlinks under ``directory`` (or ``directory`` itself) that resolve outside ``root``,
+    and folders too deep to look into (refused as well: what they hold is not known)."""
     if directory.is_symlink() and not inside_root(root, directory):
         yield directory
         return
-    for current, dirs, files in os.walk(directory):
+    too_deep: list[str] = []
+    for current, dirs, files in walk(directory, too_deep=too_deep.append):
         for name in (*dirs, *files):
             candidate = Path(current) / name
             if candidate.is_symlink() and not inside_root(root, candidate):
                 yield candidate
+    yield from map(Path, too_deep)
 
 
 

@@ -2,24 +2,21 @@
 
 Hidden files and directories, the configuration file and ``ignore`` globs are
 ignored with their reason, and so are named pipes, devices and sockets (reading one
-could block); symlinks that leave the repository are refused with a
-finding; symlinked directories inside it are not followed (their target is
-scanned where it is). Everything under a chart directory belongs to the chart,
-including the files of a symlinked folder inside it that stays in the repository
-(helm follows it). The symlinks that stay inside are kept in ``links``, so target
-inputs can name the files they lead to.
+could block) and folders too deep to walk (a ``load/limit`` finding); symlinks that
+leave the repository are refused with a finding; symlinked directories inside it are
+not followed (their target is scanned where it is). Everything under a chart directory belongs to the chart.
 """
 
 from __future__ import annotations
 
 import fnmatch
-import os
 from pathlib import Path
 
 from validator.load.files import special_file_kind
 from validator.model import Engine, Finding, Location, Severity
 from validator.render.kustomization import find_kustomization_file
 from validator.render.paths import inside_root, repo_relative, resolved_relative
+from validator.render.walk import MAX_DEPTH, walk
 from validator.repo_config import CONFIG_FILE, RepoConfig
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
@@ -57,7 +54,7 @@ class RepoScan:
             where = repo_relative(self.root, Path(error.filename)) if error.filename else "."
             self.ignored[where] = f"cannot be read: {error.strerror or error}"
 
-        for current, dirs, files in os.walk(self.root, onerror=unreadable):
+        for current, dirs, files in walk(self.root, onerror=unreadable, too_deep=self._too_deep):
             here = Path(current)
             rel_dir = repo_relative(self.root, here)
             if (here / "Chart.yaml").is_file():
@@ -101,7 +98,7 @@ class RepoScan:
 
     def _chart_files(self, chart: Path) -> list[str]:
         found: list[str] = []
-        for current, dirs, files in os.walk(chart):
+        for current, dirs, files in walk(chart, too_deep=self._too_deep):
             for name in files:
                 found.append(repo_relative(self.root, Path(current) / name))
                 if (Path(current) / name).is_symlink() and inside_root(self.root, Path(current) / name):
@@ -112,8 +109,17 @@ class RepoScan:
                 if real is not None:  # helm follows it
                     self.links.add(repo_relative(self.root, link))
                     found += (repo_relative(self.root, Path(here) / file)
-                              for here, _, names in os.walk(self.root / real) for file in names)
+                              for here, _, names in walk(self.root / real, too_deep=self._too_deep)
+                              for file in names)
         return sorted(set(found))
+
+    def _too_deep(self, folder: str) -> None:
+        rel = repo_relative(self.root, Path(folder))
+        self.ignored[rel] = f"more than {MAX_DEPTH} folders deep; not read"
+        self.findings.append(Finding(
+            rule_id="load/limit", severity=Severity.ERROR, engine=Engine.RENDER,
+            message=f"{rel}: folders nested more than {MAX_DEPTH} deep; nothing under it "
+                    "is read or checked", location=Location(path=rel)))
 
 
 def _glob(rel: str, pattern: str, is_dir: bool) -> bool:

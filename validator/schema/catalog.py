@@ -191,7 +191,8 @@ class SchemaCatalog:
         """Every schema on offer for ``identity`` (CRDs, then the schema directory's file)."""
         if identity not in self._files_loaded:
             self._files_loaded.add(identity)
-            for candidate in schema_dir_candidates(self.settings.schema_dirs, *identity):
+            for candidate in schema_dir_candidates(self.settings.schema_dirs, *identity,
+                                                    root=self.settings.root):
                 if candidate.is_file():
                     self._load_schema_file(identity, candidate)
                     break

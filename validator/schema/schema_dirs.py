@@ -6,11 +6,17 @@ Two layouts (``<dir>`` is each directory given, in order):
 - kubeconform's openapi2jsonschema default: ``<dir>/<kind>-<group's first label>-<version>.json``.
 
 A file is checked content like a CRD: its references are checked
-(:mod:`validator.schema.references`) and located on their lines.
+(:mod:`validator.schema.references`) and located on their lines. A schema directory
+inside the repository (its own ``schemas/``) is checked content too: a file in it that
+resolves outside the repository (a symlinked file, group folder or ``schemas/``
+itself) is no candidate; the repository scan reports the link, and the kind has no
+schema (a finding on the manifest), so nothing outside is read. Directories given
+outside the repository (a flag, the trusted configuration) are trusted as they are.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,18 +40,34 @@ class UnusableFile:
     """Why."""
 
 
-def schema_dir_candidates(dirs: Sequence[Path], kind: str, api_version: str) -> list[Path]:
-    """The files that may hold the schema of ``kind`` in ``api_version``, in lookup order."""
+def schema_dir_candidates(dirs: Sequence[Path], kind: str, api_version: str, *,
+                          root: Path | None = None) -> list[Path]:
+    """The files that may hold the schema of ``kind`` in ``api_version``, in lookup order
+    (with ``root``, none of a directory inside ``root`` that resolves outside it)."""
     group, version = split_api_version(api_version)
     first = group.split(".")[0]
     out: list[Path] = []
     for folder in dirs:
         if group:
-            out.append(folder / group / f"{kind.lower()}_{version}.json")
-            out.append(folder / f"{kind.lower()}-{first}-{version}.json".lower())
+            names = [folder / group / f"{kind.lower()}_{version}.json",
+                     folder / f"{kind.lower()}-{first}-{version}.json".lower()]
         else:
-            out.append(folder / f"{kind.lower()}-{version}.json")
+            names = [folder / f"{kind.lower()}-{version}.json"]
+        out.extend(name for name in names if root is None or _stays_inside(root, name))
     return out
+
+
+def _stays_inside(root: Path, candidate: Path) -> bool:
+    """Whether ``candidate`` is outside ``root`` as written, or resolves inside it."""
+    base = Path(os.path.normpath(root.absolute()))
+    if not Path(os.path.normpath(candidate.absolute())).is_relative_to(base):
+        return True  # a trusted directory outside the repository
+    try:
+        real = Path(os.path.realpath(candidate))
+        real_root = Path(os.path.realpath(root))
+    except OSError:
+        return False
+    return real.is_relative_to(real_root)
 
 
 def load_schema_file(identity: Identity, path: Path, *, shown: str) -> SchemaSource | UnusableFile:
