@@ -232,3 +232,22 @@ def test_a_library_chart_is_not_a_target(tmp_path: Path) -> None:
     # declared, it is rendered as asked (and helm says why it cannot be)
     write(tmp_path, ".gitops-validator.yaml", "version: 1\ntargets:\n  helm:\n    - chart: charts/common\n")
     assert [t.path for t in plan_of(tmp_path).targets] == ["charts/app", "charts/common"]
+
+
+def test_a_manifest_in_a_chart_folder_that_helm_does_not_render_is_checked_on_its_own(
+        tmp_path: Path) -> None:
+    """Helm renders templates/, crds/ and charts/; a manifest elsewhere under the chart
+    folder (``apps/web/deploy.yaml`` beside ``apps/Chart.yaml``) is never part of the
+    release, so calling it "part of chart apps" would pass it unchecked."""
+    (tmp_path / ".git").mkdir()
+    write(tmp_path, "apps/Chart.yaml", "apiVersion: v2\nname: apps\nversion: 0.1.0\n")
+    write(tmp_path, "apps/templates/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n")
+    write(tmp_path, "apps/web/deploy.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n"
+          "data: [not, a, map]\n")
+    write(tmp_path, "apps/ci/test-values.yaml", "replicas: 2\n")  # chart-testing values: no manifest
+    plan = plan_of(tmp_path)
+    assert kinds(plan) == {"apps": TargetKind.HELM, "apps/web/deploy.yaml": TargetKind.PLAIN,
+                           "apps/ci/test-values.yaml": TargetKind.PLAIN}
+    result = render_targets(plan, RenderSettings(jobs=1), root=tmp_path)
+    assert [d.resource.name for d in result.documents if d.path == "apps/web/deploy.yaml"] == ["b"]
+    assert [s.path for s in result.skipped if s.path.startswith("apps/ci/")]  # listed, not an error

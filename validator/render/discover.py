@@ -35,7 +35,7 @@ from validator.render.kustomization import KUSTOMIZATION_FILES, Kustomization
 from validator.render.kustomization_reader import read_tree
 from validator.render.kustomize_graph import analyse
 from validator.render.paths import inside_root, repo_relative, resolved_relative
-from validator.render.scan import RepoScan
+from validator.render.scan import MANIFEST_SUFFIXES, RepoScan
 from validator.render.targets import NOT_APPLIED, Target, TargetKind, TargetPlan
 from validator.repo_config import CONFIG_FILE, KustomizeTargetConfig, RepoConfig
 
@@ -47,6 +47,10 @@ _UNUSED_VALUES = ("values file no Helm target uses (helm reads only the values f
 _LIBRARY_CHART = ("part of Helm library chart (type: library, not installable): rendered only "
                   "through the charts that depend on it")
 _CHART_YAML_MAX_BYTES = 1024 * 1024
+#: The chart folders whose files helm renders or loads as charts.
+_HELM_RENDERED_FOLDERS = frozenset({"templates", "crds", "charts"})
+_OUTSIDE_HELM = ("in chart folder {chart} but outside templates/, crds/ and charts/: helm does "
+                 "not render it, so it is checked on its own")
 #: Files at the top of a chart that helm reads itself; any other YAML file there is a values file.
 _CHART_OWN_FILES = frozenset({"Chart.yaml", "values.yaml", "Chart.lock", "requirements.yaml",
                               "requirements.lock"})
@@ -264,6 +268,9 @@ class _Planner:
                 if _extra_values_file(chart, path) and path not in used:
                     self.scan.ignored[path] = _UNUSED_VALUES
                     continue
+                if _not_rendered_by_helm(chart, path) and path not in used:
+                    targets.append(_plain(path, _OUTSIDE_HELM.format(chart=chart)))
+                    continue
                 self.consumed[path] = f"part of chart {chart}; rendered by {', '.join(names)}"
             for target in chart_targets:
                 for path in target.values_files:
@@ -298,6 +305,15 @@ def _library_chart(root: Path, chart: str) -> bool:
     except (OSError, yaml.YAMLError, ValueError, TypeError, RecursionError):
         return False
     return isinstance(meta, dict) and meta.get("type") == "library"
+
+
+def _not_rendered_by_helm(chart: str, path: str) -> bool:
+    """Whether ``path`` is a YAML or JSON file in a sub-folder of ``chart`` that helm never
+    renders (only ``templates/``, ``crds/`` and ``charts/`` are): a manifest there is not
+    part of the release, so it is checked on its own rather than passed as the chart's."""
+    inside = posixpath.relpath(path, chart).split("/")
+    return (len(inside) > 1 and inside[0] not in _HELM_RENDERED_FOLDERS
+            and path.endswith(MANIFEST_SUFFIXES))
 
 
 def _extra_values_file(chart: str, path: str) -> bool:
