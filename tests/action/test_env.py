@@ -31,13 +31,19 @@ def test_defaults_when_only_github_variables_are_set(tmp_path: Path) -> None:
     assert env.graphql_url is None
     assert env.repository == "octo-org/gitops"
     assert env.workspace == tmp_path
-    assert env.step_summary is None and env.output is None
+    assert env.step_summary is None
+    assert env.output is None
     assert env.details_url is None
     inputs = env.inputs
     assert inputs.paths == (".",)
-    assert inputs.policies == () and inputs.kubernetes_version is None and inputs.fail_on is None
-    assert inputs.block is Block.NEW and inputs.comments is CommentMode.REVIEW
-    assert inputs.max_comments == 20 and inputs.token == "" and inputs.sarif_file is None
+    assert inputs.policies == ()
+    assert inputs.kubernetes_version is None
+    assert inputs.fail_on is None
+    assert inputs.block is Block.NEW
+    assert inputs.comments is CommentMode.REVIEW
+    assert inputs.max_comments == 20
+    assert inputs.token == ""
+    assert inputs.sarif_file is None
     assert inputs.config_root == tmp_path
 
 
@@ -54,10 +60,13 @@ def test_inputs_with_hyphens_as_github_passes_them(tmp_path: Path) -> None:
                      "GITHUB_GRAPHQL_URL": "https://ghe.example/api/graphql",
                      "GITHUB_SERVER_URL": "https://ghe.example", "GITHUB_RUN_ID": "42"}))
     inputs = env.inputs
-    assert inputs.fail_on is FailOn.WARNING and inputs.kubernetes_version == "1.29"
-    assert inputs.max_comments == 5 and inputs.token == "t-write"
+    assert inputs.fail_on is FailOn.WARNING
+    assert inputs.kubernetes_version == "1.29"
+    assert inputs.max_comments == 5
+    assert inputs.token == "t-write"
     assert inputs.sarif_file == tmp_path / "out/report.sarif"
-    assert inputs.block is Block.ALL and inputs.comments is CommentMode.SUMMARY
+    assert inputs.block is Block.ALL
+    assert inputs.comments is CommentMode.SUMMARY
     assert inputs.paths == ("apps", "clusters/prod", "infra")
     assert inputs.policies == ("builtin", "policies")
     assert inputs.config_root == tmp_path / "deploy"
@@ -69,7 +78,8 @@ def test_inputs_with_hyphens_as_github_passes_them(tmp_path: Path) -> None:
 def test_underscore_form_is_accepted_too(tmp_path: Path) -> None:
     env = ActionEnvironment.from_environ(_environ(tmp_path, INPUT_FAIL_ON="info",
                                                   INPUT_MAX_COMMENTS="0"))
-    assert env.inputs.fail_on is FailOn.INFO and env.inputs.max_comments == 0
+    assert env.inputs.fail_on is FailOn.INFO
+    assert env.inputs.max_comments == 0
 
 
 def test_explicit_inputs_are_named(tmp_path: Path) -> None:

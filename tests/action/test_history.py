@@ -48,7 +48,9 @@ def test_missing_commits_of_a_shallow_clone_are_fetched_and_the_log_says_so(tmp_
     said: list[str] = []
     ensure_commits(clone.root, [shas[0], shas[2]], log=said.append)
     assert clone.git("cat-file", "-t", shas[0]) == "commit"
-    assert len(said) == 1 and shas[0][:12] in said[0] and "depth" in said[0]
+    assert len(said) == 1
+    assert shas[0][:12] in said[0]
+    assert "depth" in said[0]
     assert shas[2][:12] not in said[0]  # it was there already
 
 
@@ -57,7 +59,8 @@ def test_a_commit_origin_does_not_have_is_one_line_telling_fetch_depth_0(tmp_pat
     clone = _shallow_clone(origin, tmp_path)
     with pytest.raises(ChangeError) as caught:
         ensure_commits(clone.root, ["e" * 40], log=lambda _line: None)
-    assert "fetch-depth: 0" in str(caught.value) and "e" * 12 in str(caught.value)
+    assert "fetch-depth: 0" in str(caught.value)
+    assert "e" * 12 in str(caught.value)
     assert "\n" not in str(caught.value)
 
 

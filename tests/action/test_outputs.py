@@ -32,7 +32,8 @@ def test_a_value_holding_the_delimiter_cannot_inject_an_output(tmp_path: Path) -
     evil = "x\nconclusion=success\nghadelimiter_1\nnew-findings=0"
     write_outputs(target, StepOutputs(conclusion="failure", new=1, existing=0, fixed=0, sarif_file=evil))
     outputs = parse_output_file(target)
-    assert outputs["conclusion"] == "failure" and outputs["new-findings"] == "1"
+    assert outputs["conclusion"] == "failure"
+    assert outputs["new-findings"] == "1"
     assert outputs["sarif-file"] == evil
 
 

@@ -86,35 +86,13 @@ def read_event(path: Path) -> Mapping[str, Any]:
 
 def job_for_event(name: str, payload: Mapping[str, Any], *, sha: str) -> ActionJob:
     """The job ``payload`` of event ``name`` asks for (``sha``: ``GITHUB_SHA``)."""
-    action = payload.get("action")
     match name:
         case "pull_request" | "pull_request_target":
-            if action not in PULL_REQUEST_ACTIONS:
-                return _nothing(name, action, ", ".join(sorted(PULL_REQUEST_ACTIONS)))
-            pr = _object(payload, "pull_request", name)
-            number = pr.get("number")
-            if not isinstance(number, int) or isinstance(number, bool) or number < 1:
-                raise EventError(f"{name} event: pull_request.number is not a number: {number!r}")
-            base = _sha(_object(pr, "base", name, "pull_request.base"), "sha", name, "pull_request.base.sha")
-            head = _sha(_object(pr, "head", name, "pull_request.head"), "sha", name, "pull_request.head.sha")
-            return ActionJob(kind=JobKind.DIFF, base_sha=base, head_sha=head, report_sha=head,
-                             pull_number=number,
-                             description=f"{name} #{number} ({action}): {base[:12]}..{head[:12]}")
+            return _pull_request(name, payload)
         case "merge_group":
-            if action != "checks_requested":
-                return _nothing(name, action, "checks_requested")
-            group = _object(payload, "merge_group", name)
-            base = _sha(group, "base_sha", name, "merge_group.base_sha")
-            head = _sha(group, "head_sha", name, "merge_group.head_sha")
-            return ActionJob(kind=JobKind.DIFF, base_sha=base, head_sha=head, report_sha=head,
-                             description=f"merge_group ({action}): {base[:12]}..{head[:12]}")
+            return _merge_group(payload)
         case "push":
-            if payload.get("after") == _DELETED or payload.get("deleted") is True:
-                return ActionJob(kind=JobKind.NOTHING,
-                                 description=f"push: {payload.get('ref')} was deleted: nothing to check")
-            after = _sha(payload, "after", name, "after")
-            return ActionJob(kind=JobKind.CHECK, head_sha=after, report_sha=after,
-                             description=f"push to {payload.get('ref')}: {after[:12]}")
+            return _push(payload)
         case "workflow_dispatch":
             commit = _valid_sha(sha, "workflow_dispatch", "GITHUB_SHA")
             return ActionJob(kind=JobKind.CHECK, head_sha=commit, report_sha=commit,
@@ -122,6 +100,41 @@ def job_for_event(name: str, payload: Mapping[str, Any], *, sha: str) -> ActionJ
         case _:
             raise EventError(f"GITHUB_EVENT_NAME {name!r} is not supported: run the action on "
                              f"{', '.join(SUPPORTED_EVENTS)}")
+
+
+def _pull_request(name: str, payload: Mapping[str, Any]) -> ActionJob:
+    action = payload.get("action")
+    if action not in PULL_REQUEST_ACTIONS:
+        return _nothing(name, action, ", ".join(sorted(PULL_REQUEST_ACTIONS)))
+    pr = _object(payload, "pull_request", name)
+    number = pr.get("number")
+    if not isinstance(number, int) or isinstance(number, bool) or number < 1:
+        raise EventError(f"{name} event: pull_request.number is not a number: {number!r}")
+    base = _sha(_object(pr, "base", name, "pull_request.base"), "sha", name, "pull_request.base.sha")
+    head = _sha(_object(pr, "head", name, "pull_request.head"), "sha", name, "pull_request.head.sha")
+    return ActionJob(kind=JobKind.DIFF, base_sha=base, head_sha=head, report_sha=head,
+                     pull_number=number,
+                     description=f"{name} #{number} ({action}): {base[:12]}..{head[:12]}")
+
+
+def _merge_group(payload: Mapping[str, Any]) -> ActionJob:
+    action = payload.get("action")
+    if action != "checks_requested":
+        return _nothing("merge_group", action, "checks_requested")
+    group = _object(payload, "merge_group", "merge_group")
+    base = _sha(group, "base_sha", "merge_group", "merge_group.base_sha")
+    head = _sha(group, "head_sha", "merge_group", "merge_group.head_sha")
+    return ActionJob(kind=JobKind.DIFF, base_sha=base, head_sha=head, report_sha=head,
+                     description=f"merge_group ({action}): {base[:12]}..{head[:12]}")
+
+
+def _push(payload: Mapping[str, Any]) -> ActionJob:
+    if payload.get("after") == _DELETED or payload.get("deleted") is True:
+        return ActionJob(kind=JobKind.NOTHING,
+                         description=f"push: {payload.get('ref')} was deleted: nothing to check")
+    after = _sha(payload, "after", "push", "after")
+    return ActionJob(kind=JobKind.CHECK, head_sha=after, report_sha=after,
+                     description=f"push to {payload.get('ref')}: {after[:12]}")
 
 
 def _nothing(name: str, action: object, wanted: str) -> ActionJob:
