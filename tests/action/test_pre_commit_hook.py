@@ -36,7 +36,7 @@ def test_the_hook_file_has_what_pre_commit_needs() -> None:
     hooks = _hooks()
     assert [hook["id"] for hook in hooks] == ["gitops-validator-diff"]
     hook = hooks[0]
-    assert REQUIRED <= hook.keys()
+    assert hook.keys() >= REQUIRED
     assert hook["language"] in LANGUAGES
     assert hook["pass_filenames"] is False
     assert set(hook["stages"]) <= STAGES
@@ -56,9 +56,9 @@ def test_the_hook_entry_judges_the_staged_change(tmp_path: Path, privileged: boo
     (tmp_path / "home").mkdir()
     entry = shlex.split(_hooks()[0]["entry"])
     command = (sys.executable, "-m", "validator", *entry[1:])  # the console script, from this tree
+    tools = os.environ.get("GITOPS_VALIDATOR_TOOLS_DIR", "")
     result = run(Command(args=command, cwd=repo.root, ok_codes=frozenset({0, 1, 2}), timeout=300,
                          env={**GIT_TEST_ENV, "HOME": str(tmp_path / "home"),
-                              "PYTHONPATH": str(REPO_ROOT),
-                              "GITOPS_VALIDATOR_TOOLS_DIR": os.environ.get("GITOPS_VALIDATOR_TOOLS_DIR", "")}))
+                              "PYTHONPATH": str(REPO_ROOT), "GITOPS_VALIDATOR_TOOLS_DIR": tools}))
     assert result.returncode == expected, result.stderr
     assert ("K8S-001" in result.stdout.decode()) is privileged
