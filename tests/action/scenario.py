@@ -32,7 +32,7 @@ spec:
     metadata:
       labels:
         app: {name}
-    spec:
+    spec:{host_network}
       containers:
         - name: app
           image: nginx:1.27
@@ -42,9 +42,11 @@ spec:
 """
 
 
-def deployment(name: str, *, privileged: bool = False) -> str:
-    """A Deployment whose one container is privileged or not."""
-    return DEPLOYMENT.format(name=name, privileged=str(privileged).lower())
+def deployment(name: str, *, privileged: bool = False, host_network: bool = False) -> str:
+    """A Deployment whose one container is privileged or not (and whose pod shares the
+    host's network or not)."""
+    return DEPLOYMENT.format(name=name, privileged=str(privileged).lower(),
+                             host_network="\n      hostNetwork: true" if host_network else "")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,0 +1,174 @@
+"""The adapter end to end against the GitHub API test server: ``python -m validator action``
+as a subprocess, PyGithub as the real client, a real git repository, real OPA.
+
+First push: a check run on the head (failure, annotations at the finding's line), review
+comments only on the changed lines (markers, a suggestion block), one summary comment. Second
+push fixing that finding and adding another: nothing repeated, the fixed thread resolved, the
+new finding commented, the summary comment updated in place.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.action import payloads
+from tests.action.scenario import ActionRun, Scenario, deployment
+from tests.support.github_api import GitHubApiServer
+from validator.scm.markers import finding_fingerprint, summary_marker
+
+REPO = "octo-org/gitops"
+
+
+@pytest.fixture
+def scenario(tmp_path: Path, github_api: GitHubApiServer) -> Scenario:
+    made = Scenario.create(tmp_path)
+    github_api.add_repository(REPO, git_dir=made.origin.root)
+    return made
+
+
+def _run(scenario: Scenario, gh: GitHubApiServer, event: str, payload: dict[str, Any], *,
+         token: str | None = None) -> ActionRun:
+    return scenario.run(event, payload, token=token or gh.token, api_url=gh.url,
+                        extra={"GITHUB_GRAPHQL_URL": gh.graphql_url})
+
+
+def _runs_on(gh: GitHubApiServer, sha: str) -> list[dict[str, Any]]:
+    return [run for run in gh.state.check_runs.values() if run["head_sha"] == sha]
+
+
+def _annotations(gh: GitHubApiServer, run: dict[str, Any]) -> list[dict[str, Any]]:
+    return gh.state.annotations.get(run["id"], [])
+
+
+def _commentable(gh: GitHubApiServer, number: int) -> dict[str, frozenset[int]]:
+    pr = gh.state.pull_requests[(REPO, number)]
+    return {f.filename: f.commentable_right for f in pr.data.files}
+
+
+def _top_level(gh: GitHubApiServer) -> list[dict[str, Any]]:
+    return [c for c in gh.state.review_comments.values() if not c.get("in_reply_to_id")]
+
+
+def test_first_and_second_push_of_a_pull_request(scenario: Scenario, github_api: GitHubApiServer) -> None:
+    gh = github_api
+    base = scenario.main_sha()
+    head = scenario.push_branch({"apps/web/deploy.yaml": deployment("web", privileged=True)})
+    gh.add_pull_request(REPO, number=7, base_sha=base, head_sha=head)
+
+    first = _run(scenario, gh, "pull_request", payloads.pull_request("opened", base=base, head=head))
+    assert first.exit_code == 1, first.stderr
+    [check] = _runs_on(gh, head)
+    assert (check["name"], check["status"], check["conclusion"]) == ("gitops-validator", "completed",
+                                                                     "failure")
+    assert len(check["output"]["summary"].encode()) <= 65_535
+    where = {(a["path"], a["start_line"], a["annotation_level"]) for a in _annotations(gh, check)}
+    assert ("apps/web/deploy.yaml", 20, "failure") in where
+    comments = _top_level(gh)
+    commentable = _commentable(gh, 7)
+    assert comments, first.stderr
+    for comment in comments:
+        assert comment["line"] in commentable[comment["path"]]
+        assert comment.get("side", "RIGHT") == "RIGHT"
+        assert finding_fingerprint(comment["body"]) is not None
+    [privileged] = [c for c in comments if "K8S-001" in c["body"]]
+    assert (privileged["path"], privileged["line"]) == ("apps/web/deploy.yaml", 20)
+    assert "```suggestion\n            privileged: false\n```" in privileged["body"]
+    summaries = [c for c in gh.state.issue_comments.values() if summary_marker("gitops-validator") in c["body"]]
+    assert len(summaries) == 1
+    assert first.outputs["conclusion"] == "failure"
+    assert first.outputs["new-findings"] == "1"
+
+    # second push: the privileged container fixed, the api pod now shares the host's network
+    second_head = scenario.push_branch({
+        "apps/web/deploy.yaml": deployment("web"),
+        "apps/api/deploy.yaml": deployment("api", host_network=True)})
+    gh.update_pull_request(REPO, 7, head_sha=second_head)
+    second = _run(scenario, gh, "pull_request",
+                  payloads.pull_request("synchronize", base=base, head=second_head))
+    assert second.exit_code == 1, second.stderr
+    [check2] = _runs_on(gh, second_head)
+    assert check2["conclusion"] == "failure"
+    assert any(a["path"] == "apps/api/deploy.yaml" for a in _annotations(gh, check2))
+    comments = _top_level(gh)
+    fingerprints = [finding_fingerprint(c["body"]) for c in comments]
+    assert len(fingerprints) == len(set(fingerprints)), "a finding was commented twice"
+    assert len([c for c in comments if "K8S-001" in c["body"]]) == 1
+    [host] = [c for c in comments if "K8S-009" in c["body"]]
+    assert host["path"] == "apps/api/deploy.yaml"
+    assert host["line"] in _commentable(gh, 7)["apps/api/deploy.yaml"]
+    thread = gh.state.thread_of(privileged["id"])
+    assert thread is not None
+    assert thread.is_resolved
+    summaries = [c for c in gh.state.issue_comments.values() if summary_marker("gitops-validator") in c["body"]]
+    assert len(summaries) == 1, "the summary comment is updated in place, not posted again"
+    assert second.outputs["fixed-findings"] == "1"
+
+
+def test_a_merge_group_is_reported_on_its_head_without_comments(scenario: Scenario,
+                                                               github_api: GitHubApiServer) -> None:
+    gh = github_api
+    base = scenario.main_sha()
+    head = scenario.push_branch({"apps/web/deploy.yaml": deployment("web", privileged=True)})
+    done = _run(scenario, gh, "merge_group", payloads.merge_group(base=base, head=head))
+    assert done.exit_code == 1, done.stderr
+    [check] = _runs_on(gh, head)
+    assert check["conclusion"] == "failure"
+    assert gh.state.review_comments == {}
+    assert gh.state.issue_comments == {}
+
+
+def test_a_push_is_a_full_check_reported_on_after(scenario: Scenario, github_api: GitHubApiServer) -> None:
+    gh = github_api
+    before = scenario.main_sha()
+    after = scenario.push_branch({"apps/web/deploy.yaml": deployment("web", privileged=True)})
+    done = _run(scenario, gh, "push", payloads.push(before=before, after=after))
+    assert done.exit_code == 1, done.stderr
+    [check] = _runs_on(gh, after)
+    assert check["conclusion"] == "failure"
+    paths = {a["path"] for a in _annotations(gh, check)}
+    assert paths == {"apps/web/deploy.yaml", "apps/api/deploy.yaml"}  # the whole repository
+    assert gh.state.review_comments == {}
+
+
+def test_a_read_only_token_falls_back_to_workflow_commands(scenario: Scenario,
+                                                         github_api: GitHubApiServer) -> None:
+    gh = github_api
+    gh.add_token("t-read", write=False)
+    base = scenario.main_sha()
+    head = scenario.push_branch({"apps/web/deploy.yaml": deployment("web", privileged=True)})
+    gh.add_pull_request(REPO, number=7, base_sha=base, head_sha=head)
+    done = _run(scenario, gh, "pull_request", payloads.pull_request("opened", base=base, head=head),
+                token="t-read")
+    assert done.exit_code == 1, done.stderr
+    assert gh.state.check_runs == {}
+    assert "::error file=apps/web/deploy.yaml,line=20" in done.stdout
+    assert "refused a write" in done.stderr
+    assert "## gitops-validator: 1 new finding" in done.summary
+    assert done.outputs["conclusion"] == "failure"
+
+
+def test_a_failing_validator_still_completes_the_check_run(scenario: Scenario,
+                                                          github_api: GitHubApiServer) -> None:
+    gh = github_api
+    head = scenario.push_branch({"apps/web/deploy.yaml": deployment("web")})
+    done = _run(scenario, gh, "pull_request", payloads.pull_request("opened", base="e" * 40, head=head))
+    assert done.exit_code == 2
+    [check] = _runs_on(gh, head)
+    assert (check["status"], check["conclusion"]) == ("completed", "failure")
+    assert "fetch-depth: 0" in check["output"]["summary"]
+
+
+def test_a_bad_input_still_completes_the_check_run(scenario: Scenario, github_api: GitHubApiServer) -> None:
+    gh = github_api
+    base = scenario.main_sha()
+    head = scenario.push_branch({"apps/web/deploy.yaml": deployment("web")})
+    scenario.inputs["INPUT_BLOCK"] = "most"
+    done = _run(scenario, gh, "pull_request", payloads.pull_request("opened", base=base, head=head))
+    assert done.exit_code == 2
+    assert "input `block`" in done.stderr
+    [check] = _runs_on(gh, head)
+    assert (check["status"], check["conclusion"]) == ("completed", "failure")
+    assert "input `block`" in check["output"]["summary"]
