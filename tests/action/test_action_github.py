@@ -52,6 +52,11 @@ def _top_level(gh: GitHubApiServer) -> list[dict[str, Any]]:
     return [c for c in gh.state.review_comments.values() if not c.get("in_reply_to_id")]
 
 
+def _summaries(gh: GitHubApiServer) -> list[dict[str, Any]]:
+    marker = summary_marker("gitops-validator")
+    return [c for c in gh.state.issue_comments.values() if marker in c["body"]]
+
+
 def test_first_and_second_push_of_a_pull_request(scenario: Scenario, github_api: GitHubApiServer) -> None:
     gh = github_api
     base = scenario.main_sha()
@@ -76,7 +81,7 @@ def test_first_and_second_push_of_a_pull_request(scenario: Scenario, github_api:
     [privileged] = [c for c in comments if "K8S-001" in c["body"]]
     assert (privileged["path"], privileged["line"]) == ("apps/web/deploy.yaml", 20)
     assert "```suggestion\n            privileged: false\n```" in privileged["body"]
-    summaries = [c for c in gh.state.issue_comments.values() if summary_marker("gitops-validator") in c["body"]]
+    summaries = _summaries(gh)
     assert len(summaries) == 1
     assert first.outputs["conclusion"] == "failure"
     assert first.outputs["new-findings"] == "1"
@@ -102,7 +107,7 @@ def test_first_and_second_push_of_a_pull_request(scenario: Scenario, github_api:
     thread = gh.state.thread_of(privileged["id"])
     assert thread is not None
     assert thread.is_resolved
-    summaries = [c for c in gh.state.issue_comments.values() if summary_marker("gitops-validator") in c["body"]]
+    summaries = _summaries(gh)
     assert len(summaries) == 1, "the summary comment is updated in place, not posted again"
     assert second.outputs["fixed-findings"] == "1"
 
