@@ -91,3 +91,16 @@ def test_a_commit_origin_does_not_have_says_fetch_depth_0(scenario: Scenario) ->
     assert "fetch-depth: 0" in done.stderr
     assert done.outputs["conclusion"] == "failure"
     assert "could not check" in done.summary
+
+
+def test_a_push_checks_the_workspace_and_says_when_it_is_not_at_after(scenario: Scenario) -> None:
+    before = scenario.main_sha()
+    after = scenario.push_branch({"apps/web/deploy.yaml": deployment("web", privileged=True)})
+    done = scenario.run("push", payloads.push(before=before, after=after))
+    assert done.exit_code == 1, done.stderr
+    assert "K8S-001" in done.stdout
+    assert "not at" not in done.stderr
+    scenario.workspace.git("checkout", "-q", "main")
+    moved = scenario.run("push", payloads.push(before=before, after=after))
+    assert moved.exit_code == 0, moved.stderr
+    assert f"the workspace is not at {after[:12]}" in moved.stderr

@@ -19,7 +19,7 @@ from pathlib import Path
 from validator.change.git import git, repository_root
 from validator.errors import ChangeError
 
-__all__ = ["ensure_commits", "head_lines_reader", "missing_commits"]
+__all__ = ["checkout_root", "ensure_commits", "head_lines_reader", "missing_commits", "workspace_head"]
 
 #: A file larger than this is not quoted in a suggestion (its lines are not read).
 MAX_QUOTED_BYTES = 2 * 1024 * 1024
@@ -64,6 +64,12 @@ def ensure_commits(workspace: Path, shas: Sequence[str], *, log: Callable[[str],
         raise ChangeError(f"commit {', '.join(sha[:12] for sha in still)} is not in the checkout "
                           f"and could not be fetched from origin{why}: {_FETCH_ADVICE}")
     return repo
+
+
+def workspace_head(repo: Path) -> str:
+    """The commit checked out in ``repo`` (``HEAD``), or empty when it has none."""
+    result = git(repo, "rev-parse", "--verify", "--quiet", "HEAD^{commit}", ok_codes=frozenset({0, 1, 128}))
+    return result.stdout.decode("ascii", "replace").strip() if result.returncode == 0 else ""
 
 
 def head_lines_reader(repo: Path, sha: str) -> Callable[[str], Sequence[str] | None]:

@@ -21,7 +21,7 @@ from urllib.parse import quote
 
 from validator.action.env import ActionEnvironment, ActionInputError
 from validator.action.events import ActionJob, JobKind
-from validator.action.history import ensure_commits, head_lines_reader
+from validator.action.history import ensure_commits, head_lines_reader, workspace_head
 from validator.model import Report
 from validator.options import CheckOptions
 from validator.report import RenderOptions
@@ -60,6 +60,9 @@ def validate(env: ActionEnvironment, job: ActionJob, *, log: Callable[[str], Non
             report=report, blocking=result.exit_code() == 1, markdown=markdown, change=result.change,
             head_lines=_under(head_lines_reader(repo, job.head_sha), _prefix(repo, root))))
     repo = ensure_commits(env.workspace, [job.head_sha], log=log)
+    if (at := workspace_head(repo)) != job.head_sha:  # a check reads the files checked out
+        log(f"the workspace is not at {job.head_sha[:12]} but at {at[:12]}: checking the "
+            f"workspace, reporting on {job.head_sha[:12]}")
     options = CheckOptions.from_mapping(_option_values(env, policies_from=None))
     checked = run_check(CheckRequest(root=root, paths=_relative(env, root, "paths"),
                                      options=options, explicit=inputs.explicit))
