@@ -104,3 +104,16 @@ def test_a_push_checks_the_workspace_and_says_when_it_is_not_at_after(scenario: 
     moved = scenario.run("push", payloads.push(before=before, after=after))
     assert moved.exit_code == 0, moved.stderr
     assert f"the workspace is not at {after[:12]}" in moved.stderr
+
+
+def test_a_configuration_in_a_sub_folder_reports_checkout_paths(scenario: Scenario) -> None:
+    scenario.origin.write("deploy/.gitops-validator.yaml", "settings:\n  policies: [builtin]\n")
+    scenario.origin.write("deploy/apps/web/deploy.yaml", deployment("web"))
+    scenario.origin.commit("a deploy folder with its own configuration")
+    scenario.workspace.git("pull", "-q", "origin", "main")
+    head = scenario.push_branch({"deploy/apps/web/deploy.yaml": deployment("web", privileged=True)})
+    scenario.inputs = {"INPUT_CONFIG": "deploy", "INPUT_PATHS": "deploy/apps"}
+    done = scenario.run("pull_request", scenario.pull_request("opened", head=head))
+    assert done.exit_code == 1, done.stderr
+    assert "::error file=deploy/apps/web/deploy.yaml,line=20,col=13" in done.stdout
+    assert f"/blob/{head}/deploy/apps/web/deploy.yaml#L20" in done.summary

@@ -7,21 +7,24 @@ the service's; the markdown is the markdown reporter's).
 
 Paths: the ``paths`` inputs are workspace-relative; a diff takes them relative to the top of
 the git checkout, a check relative to its root (the folder of ``.gitops-validator.yaml``, input
-``config``). Report paths are relative to that root; annotations and workflow commands put
-the root's place in the checkout in front of them.
+``config``). The service reports paths relative to that root; they are put back in the
+checkout's coordinates (:mod:`validator.action.paths`) before anything is published, since
+GitHub places annotations and comments by repository paths.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
-from urllib.parse import quote
 
 from validator.action.env import ActionEnvironment, ActionInputError
 from validator.action.events import ActionJob, JobKind
-from validator.action.history import ensure_commits, head_lines_reader, workspace_head
+from validator.action.history import checkout_root, ensure_commits, head_lines_reader, workspace_head
+from validator.action.paths import at_top
+from validator.change.model import Change
+from validator.errors import ChangeError
 from validator.model import Report
 from validator.options import CheckOptions
 from validator.report import RenderOptions
@@ -44,37 +47,55 @@ class Validation:
 
 def validate(env: ActionEnvironment, job: ActionJob, *, log: Callable[[str], None]) -> Validation:
     """Run the service for ``job`` (a diff or a check) with the options of ``env``'s inputs."""
-    inputs = env.inputs
-    root = inputs.config_root
     if job.kind is JobKind.DIFF:
-        repo = ensure_commits(env.workspace, [job.base_sha, job.head_sha], log=log)
-        options = CheckOptions.from_mapping(_option_values(env, policies_from=repo))
-        result = run_diff(DiffRequest(
-            folder=root, paths=_relative(env, repo, "paths"), base=job.base_sha, head=job.head_sha,
-            block=inputs.block, options=options, explicit=inputs.explicit))
-        report = result.report
-        if result.policy_tests is not None:  # failing head policy tests block: show them too
-            report = replace(report, findings=report.findings + result.policy_tests.findings)
-        markdown = render_markdown(report, _markdown_options(env, repo, job), diff=result.diff)
-        return Validation(exit_code=result.exit_code(), outcome=Outcome(
-            report=report, blocking=result.exit_code() == 1, markdown=markdown, change=result.change,
-            head_lines=_under(head_lines_reader(repo, job.head_sha), _prefix(repo, root))))
+        return _diff(env, job, log=log)
+    return _check(env, job, log=log)
+
+
+def _diff(env: ActionEnvironment, job: ActionJob, *, log: Callable[[str], None]) -> Validation:
+    inputs = env.inputs
+    repo = ensure_commits(env.workspace, [job.base_sha, job.head_sha], log=log)
+    options = CheckOptions.from_mapping(_option_values(env, policies_from=repo))
+    result = run_diff(DiffRequest(
+        folder=inputs.config_root, paths=_relative(env, repo), base=job.base_sha, head=job.head_sha,
+        block=inputs.block, options=options, explicit=inputs.explicit))
+    report = result.report
+    if result.policy_tests is not None:  # failing head policy tests block: show them too
+        report = replace(report, findings=report.findings + result.policy_tests.findings)
+    report, change = at_top(report, result.change, _prefix(repo, inputs.config_root))
+    return _validation(job, repo, report, change, exit_code=result.exit_code(),
+                       markdown=render_markdown(report, _markdown_options(env, job), diff=result.diff))
+
+
+def _check(env: ActionEnvironment, job: ActionJob, *, log: Callable[[str], None]) -> Validation:
+    inputs = env.inputs
     repo = ensure_commits(env.workspace, [job.head_sha], log=log)
     if (at := workspace_head(repo)) != job.head_sha:  # a check reads the files checked out
         log(f"the workspace is not at {job.head_sha[:12]} but at {at[:12]}: checking the "
             f"workspace, reporting on {job.head_sha[:12]}")
     options = CheckOptions.from_mapping(_option_values(env, policies_from=None))
-    checked = run_check(CheckRequest(root=root, paths=_relative(env, root, "paths"),
+    checked = run_check(CheckRequest(root=inputs.config_root, paths=_relative(env, inputs.config_root),
                                      options=options, explicit=inputs.explicit))
-    return Validation(exit_code=checked.exit_code(), outcome=Outcome(
-        report=checked.report, blocking=checked.exit_code() == 1,
-        markdown=render_markdown(checked.report, _markdown_options(env, repo, job)), change=None,
-        head_lines=_under(head_lines_reader(repo, job.head_sha), _prefix(repo, root))))
+    report, _ = at_top(checked.report, None, _prefix(repo, inputs.config_root))
+    return _validation(job, repo, report, None, exit_code=checked.exit_code(),
+                       markdown=render_markdown(report, _markdown_options(env, job)))
+
+
+def _validation(job: ActionJob, repo: Path, report: Report, change: Change | None, *,
+                exit_code: int, markdown: str) -> Validation:
+    return Validation(exit_code=exit_code, outcome=Outcome(
+        report=report, blocking=exit_code == 1, markdown=markdown, change=change,
+        head_lines=head_lines_reader(repo, job.head_sha)))
 
 
 def display_root(env: ActionEnvironment) -> str:
-    """The root's place in the checkout, put before report paths in workflow commands and SARIF."""
-    relative = os.path.relpath(env.inputs.config_root, env.workspace)
+    """The checkout's place in the workspace, put before report paths in workflow commands and
+    SARIF (empty: the workspace is the checkout, as actions/checkout leaves it by default)."""
+    try:
+        top = checkout_root(env.workspace)
+    except ChangeError:
+        return ""
+    relative = os.path.relpath(top, env.workspace)
     return "" if relative == "." else PurePosixPath(Path(relative)).as_posix()
 
 
@@ -99,35 +120,26 @@ def _option_values(env: ActionEnvironment, *, policies_from: Path | None) -> dic
     return values
 
 
-def _relative(env: ActionEnvironment, top: Path, name: str) -> tuple[str, ...]:
+def _relative(env: ActionEnvironment, top: Path) -> tuple[str, ...]:
     """The ``paths`` inputs relative to ``top``; an input error when one is outside it."""
     chosen = []
     for path in env.inputs.paths:
         full = (env.workspace / path).absolute()
         if not full.is_relative_to(top.absolute()):
-            raise ActionInputError(f"input `{name}`: {path!r} is outside {top}")
+            raise ActionInputError(f"input `paths`: {path!r} is outside {top}")
         chosen.append(full.relative_to(top.absolute()).as_posix() or ".")
     return tuple(chosen)
 
 
 def _prefix(repo: Path, root: Path) -> str:
-    relative = root.absolute().relative_to(repo.absolute()).as_posix()
-    return "" if relative == "." else relative + "/"
+    """The root, relative to the top of the checkout (``""``: the top)."""
+    relative = root.resolve().relative_to(repo.resolve()).as_posix()
+    return "" if relative == "." else relative
 
 
-def _under(read: Callable[[str], Sequence[str] | None], prefix: str
-           ) -> Callable[[str], Sequence[str] | None]:
-    """``read`` for report paths (relative to the root) when the root is a sub-folder."""
-    if not prefix:
-        return read
-    return lambda path: read(prefix + path)
-
-
-def _markdown_options(env: ActionEnvironment, repo: Path, job: ActionJob) -> RenderOptions:
-    """Findings link to their lines in the reported commit."""
-    prefix = _prefix(repo, env.inputs.config_root)
-    link = f"{env.server_url}/{env.repository}/blob/{job.head_sha}"
-    return RenderOptions(link_base=link + (f"/{quote(prefix.rstrip('/'))}" if prefix else ""))
+def _markdown_options(env: ActionEnvironment, job: ActionJob) -> RenderOptions:
+    """Findings link to their lines in the reported commit (paths are the checkout's)."""
+    return RenderOptions(link_base=f"{env.server_url}/{env.repository}/blob/{job.head_sha}")
 
 
 def empty_report() -> Report:
