@@ -102,7 +102,8 @@ def test_a_push_checks_the_workspace_and_says_when_it_is_not_at_after(scenario: 
     assert "not at" not in done.stderr
     scenario.workspace.git("checkout", "-q", "main")
     moved = scenario.run("push", payloads.push(before=before, after=after))
-    assert moved.exit_code == 0, moved.stderr
+    assert moved.exit_code == 1, moved.stderr  # a full check: the library's other errors
+    assert "K8S-001" not in moved.stdout  # main's files were checked, as checked out
     assert f"the workspace is not at {after[:12]}" in moved.stderr
 
 
