@@ -21,13 +21,16 @@ from validator.errors import UsageError
 from validator.repo_config import CONFIG_FILE
 from validator.scm.outcome import CommentMode
 
-__all__ = ["ActionEnvironment", "ActionInputError", "ActionInputs"]
+__all__ = ["INPUT_NAMES", "ActionEnvironment", "ActionInputError", "ActionInputs"]
 
 DEFAULT_API_URL = "https://api.github.com"
 DEFAULT_SERVER_URL = "https://github.com"
 _VERSION = re.compile(r"^v?\d{1,2}\.\d{1,3}(\.\d{1,4})?$")
 _REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _LIST_SEPARATORS = re.compile(r"[,\n]")
+#: The inputs action.yml declares, as GitHub names them.
+INPUT_NAMES = ("paths", "config", "policy", "kubernetes-version", "fail-on", "block", "comments",
+               "max-comments", "github-token", "sarif-file")
 _E = TypeVar("_E", FailOn, Block, CommentMode)
 
 
@@ -121,9 +124,7 @@ class ActionEnvironment:
 
 def read_inputs(environ: Mapping[str, str], workspace: Path) -> ActionInputs:
     """The step's inputs from ``INPUT_*`` variables (empty means: not set)."""
-    raw = {name: _input(environ, name) for name in (
-        "paths", "config", "policy", "kubernetes-version", "fail-on", "block", "comments",
-        "max-comments", "github-token", "sarif-file")}
+    raw = {name: _input(environ, name) for name in INPUT_NAMES}
     explicit = {option for name, option in (("policy", "policies"), ("fail-on", "fail_on"),
                                             ("kubernetes-version", "kubernetes_version"))
                 if raw[name]}
