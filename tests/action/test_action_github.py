@@ -178,3 +178,20 @@ def test_a_bad_input_still_completes_the_check_run(scenario: Scenario, github_ap
     [check] = _runs_on(gh, head)
     assert (check["status"], check["conclusion"]) == ("completed", "failure")
     assert "input `block`" in check["output"]["summary"]
+
+
+def test_faults_on_the_way_still_complete_the_check_run_and_post_the_review(
+        scenario: Scenario, github_api: GitHubApiServer) -> None:
+    gh = github_api
+    base = scenario.main_sha()
+    head = scenario.push_branch({"apps/web/deploy.yaml": deployment("web", privileged=True)})
+    gh.add_pull_request(REPO, number=7, base_sha=base, head_sha=head)
+    gh.faults.add(method="PATCH", path=r"^/repos/[^/]+/[^/]+/check-runs/\d+$", status=502, times=1)
+    gh.faults.secondary_rate_limit(method="POST", path=r"^/repos/[^/]+/[^/]+/pulls/\d+/reviews$",
+                                   retry_after=1)
+    done = _run(scenario, gh, "pull_request", payloads.pull_request("opened", base=base, head=head))
+    assert done.exit_code == 1, done.stderr
+    [check] = _runs_on(gh, head)
+    assert (check["status"], check["conclusion"]) == ("completed", "failure")
+    assert [c for c in _top_level(gh) if "K8S-001" in c["body"]]
+    assert done.outputs["conclusion"] == "failure"
