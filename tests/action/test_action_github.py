@@ -195,3 +195,18 @@ def test_faults_on_the_way_still_complete_the_check_run_and_post_the_review(
     assert (check["status"], check["conclusion"]) == ("completed", "failure")
     assert [c for c in _top_level(gh) if "K8S-001" in c["body"]]
     assert done.outputs["conclusion"] == "failure"
+
+
+def test_a_check_run_github_never_takes_falls_back_to_workflow_commands(
+        scenario: Scenario, github_api: GitHubApiServer) -> None:
+    gh = github_api
+    base = scenario.main_sha()
+    head = scenario.push_branch({"apps/web/deploy.yaml": deployment("web", privileged=True)})
+    gh.add_pull_request(REPO, number=7, base_sha=base, head_sha=head)
+    gh.faults.add(method="POST", path=r"^/repos/[^/]+/[^/]+/check-runs$", status=500, times=None)
+    done = _run(scenario, gh, "pull_request", payloads.pull_request("opened", base=base, head=head))
+    assert done.exit_code == 1, done.stderr
+    assert gh.state.check_runs == {}
+    assert "::error file=apps/web/deploy.yaml,line=20" in done.stdout
+    assert "no check run" in done.stderr
+    assert done.outputs["conclusion"] == "failure"

@@ -103,14 +103,21 @@ def _error_outcome(error: ValidatorError) -> Outcome:
 
 def _fall_back(env: ActionEnvironment, outcome: Outcome, published: PublishResult | None, *,
                out: TextIO, log: Callable[[str], None]) -> None:
-    """Annotations as workflow commands when the check run could not carry them."""
+    """Annotations as workflow commands when no check run carries them."""
     if published is not None:
         for problem in published.problems:
             log(f"not published: {problem}")
-        if not published.degraded:
+        if published.degraded:
+            log("GitHub refused a write (a read-only token, e.g. a pull request from a fork): "
+                "findings are shown as workflow annotations and in the job summary instead")
+        elif published.check_run_id is None:
+            log("no check run could be created: findings are shown as workflow annotations "
+                "and in the job summary instead")
+        else:
+            log(f"check run {published.check_run_id} completed: {published.conclusion}; "
+                f"{published.comments_posted} review comments posted, {published.comments_kept} "
+                f"kept, {published.threads_resolved} fixed threads resolved")
             return
-        log("GitHub refused a write (a read-only token, e.g. a pull request from a fork): "
-            "findings are shown as workflow annotations and in the job summary instead")
     if outcome.error:
         out.write(workflow_command("error", [("title", "gitops-validator failed")], outcome.error) + "\n")
         return
