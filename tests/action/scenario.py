@@ -16,6 +16,8 @@ from validator.action.outputs import parse_output_file
 from validator.process import Command, run
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+#: How the tests start the adapter (the console script ``gitops-validator action``, from this tree).
+ACTION_COMMAND = (sys.executable, "-m", "validator", "action")
 
 DEPLOYMENT = """\
 apiVersion: apps/v1
@@ -94,13 +96,14 @@ class Scenario:
     def main_sha(self) -> str:
         return self.origin.git("rev-parse", "main")
 
-    def run(self, event: str, payload: dict[str, Any], *, token: str = "", api_url: str = "",
-            extra: dict[str, str] | None = None) -> ActionRun:
-        """``python -m validator action`` as GitHub Actions would start it."""
+    def environment(self, event: str, payload: dict[str, Any], *, token: str = "", api_url: str = "",
+                    extra: dict[str, str] | None = None) -> tuple[dict[str, str], Path, Path]:
+        """The environment GitHub Actions gives the step; the output and summary files."""
         count = len(list(self.tmp.glob("event-*.json")))
         event_path = self.tmp / f"event-{count}.json"
         event_path.write_text(json.dumps(payload))
         output, summary = self.tmp / f"output-{count}", self.tmp / f"summary-{count}.md"
+        (self.tmp / "home").mkdir(exist_ok=True)
         env = {
             **GIT_TEST_ENV,
             "HOME": str(self.tmp / "home"), "PATH": os.environ["PATH"],
@@ -115,10 +118,14 @@ class Scenario:
             **({"INPUT_GITHUB-TOKEN": token} if token else {}),
             **self.inputs, **(extra or {}),
         }
-        (self.tmp / "home").mkdir(exist_ok=True)
-        result = run(Command(args=(sys.executable, "-m", "validator", "action"),
-                             cwd=self.workspace.root, env=env, ok_codes=frozenset({0, 1, 2}),
-                             timeout=300))
+        return env, output, summary
+
+    def run(self, event: str, payload: dict[str, Any], *, token: str = "", api_url: str = "",
+            extra: dict[str, str] | None = None) -> ActionRun:
+        """``python -m validator action`` as GitHub Actions would start it."""
+        env, output, summary = self.environment(event, payload, token=token, api_url=api_url, extra=extra)
+        result = run(Command(args=ACTION_COMMAND, cwd=self.workspace.root, env=env,
+                             ok_codes=frozenset({0, 1, 2}), timeout=300))
         return ActionRun(exit_code=result.returncode, stdout=result.stdout.decode(),
                          stderr=result.stderr,
                          outputs=parse_output_file(output) if output.exists() else {},

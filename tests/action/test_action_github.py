@@ -9,13 +9,16 @@ new finding commented, the summary comment updated in place.
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.action import payloads
-from tests.action.scenario import ActionRun, Scenario, deployment
+from tests.action.scenario import ACTION_COMMAND, ActionRun, Scenario, deployment
 from tests.support.github_api import GitHubApiServer
 from validator.scm.markers import finding_fingerprint, summary_marker
 
@@ -210,3 +213,25 @@ def test_a_check_run_github_never_takes_falls_back_to_workflow_commands(
     assert "::error file=apps/web/deploy.yaml,line=20" in done.stdout
     assert "no check run" in done.stderr
     assert done.outputs["conclusion"] == "failure"
+
+
+def test_a_cancelled_job_still_completes_the_check_run(scenario: Scenario,
+                                                       github_api: GitHubApiServer) -> None:
+    gh = github_api
+    base = scenario.main_sha()
+    head = scenario.push_branch({"apps/web/deploy.yaml": deployment("web", privileged=True)})
+    gh.add_pull_request(REPO, number=7, base_sha=base, head_sha=head)
+    env, _, _ = scenario.environment("pull_request", payloads.pull_request("opened", base=base, head=head),
+                                     token=gh.token, api_url=gh.url,
+                                     extra={"GITHUB_GRAPHQL_URL": gh.graphql_url})
+    process = subprocess.Popen(ACTION_COMMAND, cwd=scenario.workspace.root, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not _runs_on(gh, head) and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.02)
+    process.send_signal(signal.SIGINT)  # the runner cancels a job with SIGINT first
+    _, stderr = process.communicate(timeout=60)
+    [check] = _runs_on(gh, head)
+    assert (check["status"], check["conclusion"]) == ("completed", "failure"), stderr.decode()
+    assert "interrupted" in check["output"]["summary"]
+    assert process.returncode != 0

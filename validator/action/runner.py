@@ -33,9 +33,10 @@ EXIT_ERROR = 2
 
 @dataclass(frozen=True, kw_only=True)
 class _Failed:
-    """The validator failed: the error completes the check run, then the run exits 2."""
+    """The validator failed: the error completes the check run, then it is raised again
+    (one line and exit 2 for a :class:`ValidatorError`; a traceback for a defect of ours)."""
 
-    error: ValidatorError
+    error: BaseException
 
 
 def run_action(environ: Mapping[str, str], *, out: TextIO, log: Callable[[str], None]) -> int:
@@ -62,7 +63,7 @@ def _run_job(env: ActionEnvironment, job: ActionJob, *, out: TextIO, log: Callab
         _start(publisher, log)
     try:
         done: Validation | _Failed = validate(env, job, log=log)
-    except ValidatorError as exc:
+    except (Exception, KeyboardInterrupt) as exc:  # a defect or a cancelled job: still complete
         done = _Failed(error=exc)
     outcome = done.outcome if isinstance(done, Validation) else _error_outcome(done.error)
     published = publisher.complete(outcome) if publisher is not None else None
@@ -95,10 +96,17 @@ def _start(publisher: GitHubPublisher, log: Callable[[str], None]) -> None:
         log(f"could not mark the check run in progress: {type(exc).__name__}: {exc}")
 
 
-def _error_outcome(error: ValidatorError) -> Outcome:
-    text = f"gitops-validator could not check this change: {error}"
+def _error_outcome(error: BaseException) -> Outcome:
+    match error:
+        case ValidatorError():
+            reason = str(error)
+        case KeyboardInterrupt():
+            reason = "the run was interrupted (the job was cancelled)"
+        case _:
+            reason = f"internal error (a bug; the job log has the details): {type(error).__name__}: {error}"
+    text = f"gitops-validator could not check this change: {reason}"
     return Outcome(report=empty_report(), blocking=True, markdown=f"## gitops-validator failed\n\n{text}\n",
-                   change=None, head_lines=no_lines, error=str(error))
+                   change=None, head_lines=no_lines, error=reason)
 
 
 def _fall_back(env: ActionEnvironment, outcome: Outcome, published: PublishResult | None, *,
