@@ -59,9 +59,9 @@ def run_action(environ: Mapping[str, str], *, out: TextIO, log: Callable[[str], 
 
 def _run_job(env: ActionEnvironment, job: ActionJob, *, out: TextIO, log: Callable[[str], None]) -> int:
     publisher = _publisher(env, job, log)
-    if publisher is not None:
-        _start(publisher, log)
     try:
+        if publisher is not None:
+            _start(publisher, log)
         done: Validation | _Failed = validate(env, job, log=log)
     except (Exception, KeyboardInterrupt) as exc:  # a defect or a cancelled job: still complete
         done = _Failed(error=exc)
