@@ -1,0 +1,253 @@
+"""The OpenAPI contract every request to the test server is checked against.
+
+The product may only call endpoints of ``../shared/github/openapi-subset.json``; this module
+turns that document into a path matcher and jsonschema validators so that a request outside
+the contract, or with a malformed query or body, is a recorded violation instead of something
+the fake quietly accepts. ``$ref`` is resolved inside the document; OpenAPI 3.0's ``nullable``
+is rewritten into JSON Schema before validating.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT7
+
+_DOC_URI = "urn:github:openapi-subset"
+_METHODS = ("get", "post", "put", "patch", "delete")
+
+
+class ContractMissingError(RuntimeError):
+    """The shared contract directory is not where the tests expect it."""
+
+
+def shared_dir() -> Path:
+    """``$GITOPS_VALIDATOR_SHARED`` or ``<repo root>/../shared``; a clear error when absent."""
+    default = Path(__file__).resolve().parents[3].parent / "shared"
+    root = Path(os.environ.get("GITOPS_VALIDATOR_SHARED", str(default)))
+    if not (root / "github" / "openapi-subset.json").is_file():
+        raise ContractMissingError(
+            f"{root}/github/openapi-subset.json not found: set GITOPS_VALIDATOR_SHARED to the "
+            "shared contracts directory (the one holding github/openapi-subset.json)")
+    return root
+
+
+def default_contract_path() -> Path:
+    """The OpenAPI subset the product is allowed to call."""
+    return shared_dir() / "github" / "openapi-subset.json"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Operation:
+    """One method + path template of the contract."""
+
+    operation_id: str
+    method: str
+    template: str
+    pointer: str
+    """JSON pointer of the operation object inside the document."""
+    pattern: re.Pattern[str]
+    literal_segments: int
+    """Segments without a parameter; more literal templates win when several match."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Match:
+    """A request's operation and its path parameters (still strings)."""
+
+    operation: Operation
+    path_params: Mapping[str, str]
+
+
+def _nullable_to_json_schema(node: Any) -> Any:
+    """Rewrite OpenAPI 3.0 ``nullable: true`` as JSON Schema (in place on a copy)."""
+    if isinstance(node, list):
+        return [_nullable_to_json_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _nullable_to_json_schema(value) for key, value in node.items()}
+    if out.pop("nullable", False) is True:
+        if isinstance(out.get("type"), str):
+            out["type"] = [out["type"], "null"]
+            if isinstance(out.get("enum"), list):
+                out["enum"] = [*out["enum"], None]
+        else:
+            return {"anyOf": [out, {"type": "null"}]}
+    return out
+
+
+def _check_date_time(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return "T" in value
+
+
+_FORMATS = jsonschema.FormatChecker(formats=())
+_FORMATS.checks("date-time")(_check_date_time)
+
+
+class Contract:
+    """The operations of the OpenAPI subset, ready to match and validate requests."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        raw = json.loads(path.read_text())
+        self.document: dict[str, Any] = _nullable_to_json_schema(copy.deepcopy(raw))
+        self._registry: Registry[Any] = Registry().with_resource(
+            _DOC_URI, Resource.from_contents(self.document, default_specification=DRAFT7))
+        self.operations = sorted(self._operations(), key=lambda op: -op.literal_segments)
+        self.by_id = {op.operation_id: op for op in self.operations}
+
+    def _operations(self) -> list[Operation]:
+        found = []
+        for template, item in self.document["paths"].items():
+            for method in _METHODS:
+                if method in item:
+                    found.append(_operation(template, method, item[method]))
+        return found
+
+    def match(self, method: str, path: str) -> Match | None:
+        """The operation serving ``method path``; None when the contract has no such endpoint."""
+        for op in self.operations:
+            if op.method != method.lower():
+                continue
+            found = op.pattern.fullmatch(path)
+            if found:
+                return Match(operation=op, path_params=found.groupdict())
+        return None
+
+    def operation_object(self, op: Operation) -> dict[str, Any]:
+        """The operation's OpenAPI object (parameters, requestBody, responses)."""
+        node: Any = self.document
+        for part in op.pointer.split("/")[1:]:
+            node = node[part.replace("~1", "/").replace("~0", "~")]
+        return dict(node)
+
+    def resolve(self, node: Mapping[str, Any]) -> dict[str, Any]:
+        """Follow a local ``$ref`` (parameters, schemas) to the object it names."""
+        while "$ref" in node:
+            target: Any = self.document
+            for part in str(node["$ref"]).removeprefix("#/").split("/"):
+                target = target[part]
+            node = target
+        return dict(node)
+
+    def validate(self, schema: Mapping[str, Any], instance: object) -> list[str]:
+        """Problems of ``instance`` against a schema of the document (``$ref`` resolved)."""
+        validator = jsonschema.Draft7Validator(_with_base(schema), registry=self._registry,
+                                               format_checker=_FORMATS)
+        return [f"{'/'.join(str(p) for p in err.absolute_path) or '(root)'}: {err.message}"
+                for err in sorted(validator.iter_errors(instance), key=lambda e: list(e.path))]
+
+
+def _with_base(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """Rewrite local refs so they resolve against the registered document."""
+    text = json.dumps(schema).replace('"$ref": "#/', f'"$ref": "{_DOC_URI}#/')
+    result: dict[str, Any] = json.loads(text)
+    return result
+
+
+def _operation(template: str, method: str, op: Mapping[str, Any]) -> Operation:
+    regex = ""
+    literal = 0
+    for segment in template.strip("/").split("/"):
+        names = re.findall(r"\{(\w+)\}", segment)
+        if not names:
+            literal += 1
+            regex += "/" + re.escape(segment)
+            continue
+        # {path} (contents) and {basehead} (refs with slashes) may span segments.
+        part = re.escape(segment)
+        for name in names:
+            value = ".+" if name in ("path", "basehead") else "[^/]+"
+            part = part.replace(re.escape("{" + name + "}"), f"(?P<{name}>{value})")
+        regex += "/" + part
+    pointer = "/paths/" + template.replace("~", "~0").replace("/", "~1") + "/" + method
+    return Operation(operation_id=str(op["operationId"]), method=method, template=template,
+                     pointer=pointer, pattern=re.compile(regex), literal_segments=literal)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheckedRequest:
+    """A request's parameters coerced to their schema types, its body, and what was wrong."""
+
+    path_params: Mapping[str, object]
+    query: Mapping[str, object]
+    body: Any
+    problems: tuple[str, ...]
+
+
+def check_request(contract: Contract, match: Match, query: Mapping[str, str],
+                  raw_body: bytes) -> CheckedRequest:
+    """Validate path and query parameters and the JSON body of one request."""
+    op = contract.operation_object(match.operation)
+    params = [contract.resolve(p) for p in op.get("parameters", [])]
+    problems: list[str] = []
+    path_values = _check_params([p for p in params if p["in"] == "path"], match.path_params,
+                                contract, problems, where="path")
+    query_params = [p for p in params if p["in"] == "query"]
+    known = {p["name"] for p in query_params}
+    problems += [f"query parameter {name!r} is not in the contract" for name in query if name not in known]
+    query_values = _check_params(query_params, {k: v for k, v in query.items() if k in known},
+                                 contract, problems, where="query")
+    body = _check_body(contract, op.get("requestBody"), raw_body, problems)
+    return CheckedRequest(path_params=path_values, query=query_values, body=body, problems=tuple(problems))
+
+
+def _coerce(value: str, schema: Mapping[str, Any]) -> object:
+    kind = schema.get("type")
+    if kind == "integer" and re.fullmatch(r"-?\d+", value):
+        return int(value)
+    if kind == "boolean" and value in ("true", "false"):
+        return value == "true"
+    return value
+
+
+def _check_params(params: list[dict[str, Any]], values: Mapping[str, str], contract: Contract,
+                  problems: list[str], *, where: str) -> dict[str, object]:
+    coerced: dict[str, object] = {}
+    for param in params:
+        name = param["name"]
+        schema = param.get("schema", {})
+        if name not in values:
+            if param.get("required"):
+                problems.append(f"{where} parameter {name!r} is required")
+            continue
+        coerced[name] = _coerce(values[name], schema)
+        problems += [f"{where} parameter {name!r} {msg.split(': ', 1)[-1]}"
+                     for msg in contract.validate(schema, coerced[name])]
+    return coerced
+
+
+def _check_body(contract: Contract, request_body: Mapping[str, Any] | None, raw: bytes,
+                problems: list[str]) -> Any:
+    if not raw.strip():
+        if request_body and request_body.get("required"):
+            problems.append("request body is required")
+        return None
+    try:
+        body = json.loads(raw)
+    except ValueError as err:
+        problems.append(f"request body is not JSON: {err}")
+        return None
+    if request_body is None:
+        if body not in ({}, None):
+            problems.append("this operation takes no request body")
+        return body
+    schema = request_body["content"]["application/json"]["schema"]
+    problems += [f"body {msg}" for msg in contract.validate(schema, body)]
+    return body
