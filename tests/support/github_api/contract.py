@@ -10,6 +10,7 @@ is rewritten into JSON Schema before validating.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import os
 import re
@@ -100,6 +101,12 @@ _FORMATS = jsonschema.FormatChecker(formats=())
 _FORMATS.checks("date-time")(_check_date_time)
 
 
+@functools.cache
+def load_contract(path: Path) -> Contract:
+    """The contract at ``path``, parsed once per test process (it is never modified)."""
+    return Contract(path)
+
+
 class Contract:
     """The operations of the OpenAPI subset, ready to match and validate requests."""
 
@@ -145,6 +152,14 @@ class Contract:
                 target = target[part]
             node = target
         return dict(node)
+
+    def response_schema(self, op: Operation, status: int) -> dict[str, Any] | None:
+        """The JSON schema of ``op``'s answer with ``status``; None when the contract has none."""
+        response = self.operation_object(op).get("responses", {}).get(str(status))
+        if response is None:
+            return None
+        content = self.resolve(response).get("content", {}).get("application/json")
+        return dict(content["schema"]) if content else None
 
     def validate(self, schema: Mapping[str, Any], instance: object) -> list[str]:
         """Problems of ``instance`` against a schema of the document (``$ref`` resolved)."""

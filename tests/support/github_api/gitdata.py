@@ -146,9 +146,19 @@ def _hunk_lines(patch: str) -> tuple[set[int], set[int], int, int]:
     return right, left, additions, deletions
 
 
+_LOG_FORMAT = "--format=%H%x00%P%x00%T%x00%an%x00%ae%x00%aI%x00%cn%x00%ce%x00%cI%x00%B%x1e"
+
+
+def commit_info(git_dir: Path, sha: str) -> Commit:
+    """One commit (for ``base_commit`` / ``merge_base_commit`` of a comparison)."""
+    return _parse_log(git(git_dir, "log", "-1", _LOG_FORMAT, sha))[0]
+
+
 def _commits(git_dir: Path, base: str, head: str) -> tuple[Commit, ...]:
-    out = git(git_dir, "log", "--reverse", "--format=%H%x00%P%x00%T%x00%an%x00%ae%x00%aI%x00%cn%x00%ce%x00%cI"
-              "%x00%B%x1e", f"{base}..{head}")
+    return _parse_log(git(git_dir, "log", "--reverse", _LOG_FORMAT, f"{base}..{head}"))
+
+
+def _parse_log(out: str) -> tuple[Commit, ...]:
     commits = []
     for record in out.split("\x1e"):
         parts = record.lstrip("\n").split("\0")

@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from tests.support.github_api import graphql
-from tests.support.github_api.contract import Contract, check_request, default_contract_path
+from tests.support.github_api.contract import check_request, default_contract_path, load_contract
 from tests.support.github_api.exchange import ApiError, Request, Response, RuleError
 from tests.support.github_api.faults import Faults
 from tests.support.github_api.gitdata import pull_data
@@ -67,8 +67,12 @@ class Answer:
 class GitHubApiServer:
     """A fake of the GitHub REST and GraphQL APIs for the tests (see docs/testing.md)."""
 
-    def __init__(self, contract: Path | None = None) -> None:
-        self.contract = Contract(contract or default_contract_path())
+    def __init__(self, contract: Path | None = None, *, check_responses: bool = False) -> None:
+        self.contract = load_contract((contract or default_contract_path()).resolve())
+        self.check_responses = check_responses
+        self.response_problems: list[str] = []
+        """With ``check_responses``: answers that do not match the contract's response schema
+        (a defect of this server, found by its own tests)."""
         self.state = ServerState()
         self.faults = Faults()
         self.requests: list[RecordedRequest] = []
@@ -223,7 +227,12 @@ class GitHubApiServer:
             except RuleError as err:
                 self._violation(method, path, f"{operation}: {err.rule}")
                 raise
-        return self._render(response, path, checked.query)
+        answer = self._render(response, path, checked.query)
+        schema = self.contract.response_schema(match.operation, answer.status)
+        if self.check_responses and schema is not None:
+            self.response_problems += [f"{method} {path} -> {answer.status}: {problem}"
+                                       for problem in self.contract.validate(schema, answer.body)]
+        return answer
 
     def _fault(self, method: str, path: str, body: Any) -> None:
         fault = self.faults.take(method, path, body)

@@ -40,26 +40,51 @@ def user(state: ServerState, login: str, *, bot: bool | None = None) -> JSON:
     }
 
 
-def repository(state: ServerState, repo: Repository) -> JSON:
-    """A ``full-repository`` (the fields clients read)."""
+_REPO_URLS = {
+    "archive": "/{archive_format}{/ref}", "assignees": "/assignees{/user}", "blobs": "/git/blobs{/sha}",
+    "branches": "/branches{/branch}", "collaborators": "/collaborators{/collaborator}",
+    "comments": "/comments{/number}", "commits": "/commits{/sha}", "compare": "/compare/{base}...{head}",
+    "contents": "/contents/{+path}", "contributors": "/contributors", "deployments": "/deployments",
+    "downloads": "/downloads", "events": "/events", "forks": "/forks", "git_commits": "/git/commits{/sha}",
+    "git_refs": "/git/refs{/sha}", "git_tags": "/git/tags{/sha}", "hooks": "/hooks",
+    "issue_comment": "/issues/comments{/number}", "issue_events": "/issues/events{/number}",
+    "issues": "/issues{/number}", "keys": "/keys{/key_id}", "labels": "/labels{/name}",
+    "languages": "/languages", "merges": "/merges", "milestones": "/milestones{/number}",
+    "notifications": "/notifications{?since,all,participating}", "pulls": "/pulls{/number}",
+    "releases": "/releases{/id}", "stargazers": "/stargazers", "statuses": "/statuses/{sha}",
+    "subscribers": "/subscribers", "subscription": "/subscription", "tags": "/tags", "teams": "/teams",
+    "trees": "/git/trees{/sha}",
+}
+
+
+def repository(state: ServerState, repo: Repository, *, full: bool = True) -> JSON:
+    """A ``full-repository`` (``repository`` inside pull requests when not ``full``)."""
     url = state.repo_url(repo)
-    return {
+    html = f"{WEB}/{repo.full_name}"
+    shaped: JSON = {
         "id": repo.id, "node_id": node_id("R", repo.full_name), "name": repo.name,
         "full_name": repo.full_name, "owner": user(state, repo.owner, bot=False), "private": False,
-        "html_url": f"{WEB}/{repo.full_name}", "description": None, "fork": False, "url": url,
+        "html_url": html, "description": None, "fork": False, "url": url, "homepage": None, "language": None,
         "default_branch": repo.default_branch, "visibility": "public", "archived": False, "disabled": False,
-        "pulls_url": f"{url}/pulls{{/number}}", "issues_url": f"{url}/issues{{/number}}",
-        "statuses_url": f"{url}/statuses/{{sha}}", "commits_url": f"{url}/commits{{/sha}}",
         "permissions": {"admin": False, "maintain": False, "push": True, "triage": True, "pull": True},
         "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
-        "pushed_at": "2026-01-01T00:00:00Z",
+        "pushed_at": "2026-01-01T00:00:00Z", "license": None, "mirror_url": None, "size": 1,
+        "clone_url": f"{html}.git", "git_url": f"git://github.test/{repo.full_name}.git",
+        "ssh_url": f"git@github.test:{repo.full_name}.git", "svn_url": html,
+        "forks": 0, "forks_count": 0, "stargazers_count": 0, "watchers": 0, "watchers_count": 0,
+        "open_issues": 0, "open_issues_count": 0, "has_issues": True, "has_projects": False,
+        "has_wiki": False, "has_pages": False, "has_downloads": False, "has_discussions": False,
+        **{f"{name}_url": url + suffix for name, suffix in _REPO_URLS.items()},
     }
+    if full:
+        shaped.update(network_count=0, subscribers_count=0)
+    return shaped
 
 
 def pull_request(state: ServerState, repo: Repository, pr: PullRequest) -> JSON:
     """A ``pull-request``."""
     url = f"{state.repo_url(repo)}/pulls/{pr.number}"
-    head_repo = repository(state, repo)
+    head_repo = repository(state, repo, full=False)
 
     def branch(ref: str, sha: str) -> JSON:
         return {"label": f"{repo.owner}:{ref}", "ref": ref, "sha": sha,
@@ -71,7 +96,8 @@ def pull_request(state: ServerState, repo: Repository, pr: PullRequest) -> JSON:
         "html_url": f"{WEB}/{repo.full_name}/pull/{pr.number}", "state": pr.state, "locked": False,
         "title": pr.title, "body": None, "user": user(state, pr.user, bot=False), "draft": pr.draft,
         "head": branch(pr.head_ref, pr.head_sha), "base": branch(pr.base_ref, pr.base_sha),
-        "merged": False, "mergeable": True, "merge_commit_sha": None,
+        "merged": False, "mergeable": True, "mergeable_state": "clean", "rebaseable": True,
+        "merge_commit_sha": None,
         "commits": len(pr.data.commits), "changed_files": len(files),
         "additions": sum(f.additions for f in files), "deletions": sum(f.deletions for f in files),
         "comments": 0, "review_comments": 0, "maintainer_can_modify": False,
@@ -86,7 +112,13 @@ def pull_request(state: ServerState, repo: Repository, pr: PullRequest) -> JSON:
         "patch_url": f"{WEB}/{repo.full_name}/pull/{pr.number}.patch",
         "assignee": None, "assignees": [], "requested_reviewers": [], "requested_teams": [],
         "labels": [], "milestone": None, "merged_by": None,
-        "_links": _links(url, f"{WEB}/{repo.full_name}/pull/{pr.number}"),
+        "_links": {**_links(url, f"{WEB}/{repo.full_name}/pull/{pr.number}"),
+                   "issue": {"href": f"{state.repo_url(repo)}/issues/{pr.number}"},
+                   "comments": {"href": f"{state.repo_url(repo)}/issues/{pr.number}/comments"},
+                   "review_comments": {"href": f"{url}/comments"},
+                   "review_comment": {"href": f"{state.repo_url(repo)}/pulls/comments{{/number}}"},
+                   "commits": {"href": f"{url}/commits"},
+                   "statuses": {"href": f"{state.repo_url(repo)}/statuses/{pr.head_sha}"}},
     }
 
 

@@ -6,13 +6,17 @@ from typing import Any
 
 from tests.support.github_api.exchange import ApiError, Request, Response, RuleError, not_found
 from tests.support.github_api.gitdata import node_id, rev_parse
-from tests.support.github_api.shapes import WEB, now
+from tests.support.github_api.shapes import WEB, now, user
 from tests.support.github_api.state import JSON, Repository, ServerState
 
-APP = {"id": 15368, "slug": "github-actions", "node_id": "MDM6QXBwMTUzNjg=", "name": "GitHub Actions",
-       "owner": None, "description": "", "external_url": "https://github.test", "html_url": WEB,
-       "created_at": "2018-07-30T09:30:17Z", "updated_at": "2019-12-10T19:04:12Z",
-       "permissions": {"checks": "write", "pull_requests": "write"}, "events": []}
+
+def _app(state: ServerState) -> JSON:
+    """The GitHub App check runs are attributed to (GitHub Actions)."""
+    return {"id": 15368, "slug": "github-actions", "node_id": "MDM6QXBwMTUzNjg=", "name": "GitHub Actions",
+            "owner": user(state, "github", bot=False), "description": "", "external_url": WEB,
+            "html_url": f"{WEB}/apps/github-actions", "created_at": "2018-07-30T09:30:17Z",
+            "updated_at": "2019-12-10T19:04:12Z",
+            "permissions": {"checks": "write", "pull_requests": "write"}, "events": []}
 
 
 def _suite_id(state: ServerState, repo: Repository, head_sha: str) -> int:
@@ -72,7 +76,7 @@ def create(req: Request) -> Response:
         "details_url": None, "status": "queued", "conclusion": None, "started_at": now(),
         "completed_at": None, "output": {"title": None, "summary": None, "text": None, "annotations_count": 0,
                                          "annotations_url": f"{url}/annotations"},
-        "check_suite": {"id": _suite_id(req.state, repo, body["head_sha"])}, "app": APP,
+        "check_suite": {"id": _suite_id(req.state, repo, body["head_sha"])}, "app": _app(req.state),
         "pull_requests": [], "repository": repo.full_name,
     }
     _apply(req.state, repo, run, body)

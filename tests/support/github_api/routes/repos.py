@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.support.github_api import shapes
 from tests.support.github_api.exchange import ApiError, Request, Response, not_found
-from tests.support.github_api.gitdata import node_id, pull_data, rev_parse
+from tests.support.github_api.gitdata import commit_info, node_id, pull_data, rev_parse
 from tests.support.github_api.state import JSON
 
 
@@ -24,14 +24,12 @@ def compare(req: Request) -> Response:
     ahead = len(data.commits)
     status = ("identical" if ahead == data.behind_by == 0 else "ahead" if data.behind_by == 0
               else "behind" if ahead == 0 else "diverged")
-    base_commit = {"sha": base, "url": f"{req.state.repo_url(repo)}/commits/{base}"}
     url = f"{req.state.repo_url(repo)}/compare/{base_name}...{head_name}"
     body: JSON = {
         "url": url, "html_url": f"{shapes.WEB}/{repo.full_name}/compare/{base_name}...{head_name}",
         "permalink_url": url, "diff_url": f"{url}.diff", "patch_url": f"{url}.patch",
-        "base_commit": {**base_commit, "node_id": node_id("C", base)},
-        "merge_base_commit": {"sha": data.merge_base,
-                              "url": f"{req.state.repo_url(repo)}/commits/{data.merge_base}"},
+        "base_commit": shapes.commit(req.state, repo, commit_info(repo.git_dir, base)),
+        "merge_base_commit": shapes.commit(req.state, repo, commit_info(repo.git_dir, data.merge_base)),
         "status": status, "ahead_by": ahead, "behind_by": data.behind_by, "total_commits": ahead,
         "commits": [shapes.commit(req.state, repo, c) for c in data.commits[:250]],
         "files": [shapes.changed_file(repo, f, head) for f in data.files[:300]],
