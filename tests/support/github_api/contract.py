@@ -248,6 +248,25 @@ def _check_params(params: list[dict[str, Any]], values: Mapping[str, str], contr
     return coerced
 
 
+def closed(schema: Any) -> Any:
+    """The request schema with unknown properties refused (``additionalProperties: false``).
+
+    GitHub ignores keys it does not know, so a misspelt one (``annotation`` for
+    ``annotations``) would be dropped silently; here it is a violation. Only objects that list
+    their ``properties`` and say nothing about others are closed; ``$ref`` targets stay as they are.
+    """
+    if isinstance(schema, list):
+        return [closed(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {key: closed(value) if key in ("items", "anyOf", "oneOf", "allOf") else value
+           for key, value in schema.items()}
+    if "properties" in out:
+        out["properties"] = {name: closed(value) for name, value in schema["properties"].items()}
+        out.setdefault("additionalProperties", False)
+    return out
+
+
 def _check_body(contract: Contract, request_body: Mapping[str, Any] | None, raw: bytes,
                 problems: list[str]) -> Any:
     if not raw.strip():
@@ -263,6 +282,6 @@ def _check_body(contract: Contract, request_body: Mapping[str, Any] | None, raw:
         if body not in ({}, None):
             problems.append("this operation takes no request body")
         return body
-    schema = request_body["content"]["application/json"]["schema"]
+    schema = closed(request_body["content"]["application/json"]["schema"])
     problems += [f"body {msg}" for msg in contract.validate(schema, body)]
     return body

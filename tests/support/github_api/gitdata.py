@@ -94,6 +94,27 @@ def pull_data(git_dir: Path, base: str, head: str) -> PullData:
                     behind_by=behind)
 
 
+def line_mapper(git_dir: Path, old: str, new: str, path: str) -> Callable[[int], int | None]:
+    """Where a line of ``path`` at ``old`` is at ``new``; None when it was changed or removed."""
+    if not git(git_dir, "ls-tree", "--name-only", new, "--", path).strip():
+        return lambda _line: None
+    patch = git(git_dir, "diff", "--no-color", "--no-ext-diff", "-U0", old, new, "--", path)
+    hunks = [(int(m.group(1)), int(m.group(2) or 1), int(m.group(4) or 1))
+             for m in map(_HUNK.match, patch.splitlines()) if m]
+
+    def follow(line: int) -> int | None:
+        shift = 0
+        for start, old_count, new_count in hunks:
+            first = start if old_count else start + 1  # "-5,0": inserted after line 5
+            if old_count and first <= line < first + old_count:
+                return None
+            if line >= first:
+                shift += new_count - old_count
+        return line + shift
+
+    return follow
+
+
 def _name_status(fields: list[str]) -> list[tuple[str, str, str | None]]:
     entries: list[tuple[str, str, str | None]] = []
     index = 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import traceback
 from collections.abc import Mapping
 from contextlib import suppress
@@ -27,6 +28,7 @@ from tests.support.github_api.faults import Faults
 from tests.support.github_api.gitdata import pull_data
 from tests.support.github_api.pagination import paginate
 from tests.support.github_api.routes import HANDLERS
+from tests.support.github_api.routes.reviews import follow_push
 from tests.support.github_api.state import PullRequest, Repository, ServerState, Token
 
 READ_ONLY = "Resource not accessible by integration"
@@ -43,6 +45,8 @@ class RecordedRequest:
     status: int
     operation: str
     """``operationId`` of the contract, ``graphql:<name>`` or ``unknown``."""
+    at: float
+    """``time.monotonic()`` when the request arrived (waits between retries, write pacing)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -67,9 +71,12 @@ class Answer:
 class GitHubApiServer:
     """A fake of the GitHub REST and GraphQL APIs for the tests (see docs/testing.md)."""
 
-    def __init__(self, contract: Path | None = None, *, check_responses: bool = False) -> None:
+    def __init__(self, contract: Path | None = None, *, check_responses: bool = False,
+                 enterprise: bool = False) -> None:
         self.contract = load_contract((contract or default_contract_path()).resolve())
         self.check_responses = check_responses
+        self.enterprise = enterprise
+        """GitHub Enterprise Server layout: REST under ``/api/v3``, GraphQL at ``/api/graphql``."""
         self.response_problems: list[str] = []
         """With ``check_responses``: answers that do not match the contract's response schema
         (a defect of this server, found by its own tests)."""
@@ -81,6 +88,7 @@ class GitHubApiServer:
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._closing = threading.Event()
+        self._root = ""
         self.token = "gh-test-write-token"
         self.add_token(self.token, write=True)
 
@@ -97,7 +105,8 @@ class GitHubApiServer:
         httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_class(self))
         httpd.daemon_threads = True
         self._httpd = httpd
-        self.state.base_url = f"http://127.0.0.1:{httpd.server_address[1]}"
+        self._root = f"http://127.0.0.1:{httpd.server_address[1]}"
+        self.state.base_url = self._root + ("/api/v3" if self.enterprise else "")
         self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
                                         name="github-api-server", daemon=True)
         self._thread.start()
@@ -118,7 +127,8 @@ class GitHubApiServer:
 
     @property
     def graphql_url(self) -> str:
-        return f"{self.url}/graphql"
+        """Where GraphQL is served (``GITHUB_GRAPHQL_URL``)."""
+        return self._root + ("/api/graphql" if self.enterprise else "/graphql")
 
     # -- set-up by tests -------------------------------------------------------------------------
     def add_token(self, value: str, *, write: bool, login: str = "github-actions[bot]") -> None:
@@ -152,9 +162,11 @@ class GitHubApiServer:
         with self.state.lock:
             repo = self._repo(full_name)
             pr = self.state.pull_requests[(repo.full_name, number)]
+            old_head = pr.head_sha
             pr.head_sha = head_sha or pr.head_sha
             pr.base_sha = base_sha or pr.base_sha
             pr.refresh(repo.git_dir)
+            follow_push(self.state, repo, pr, old_head)
         return pr
 
     def _repo(self, full_name: str) -> Repository:
@@ -167,8 +179,9 @@ class GitHubApiServer:
     # -- handling --------------------------------------------------------------------------------
     def handle(self, method: str, target: str, headers: dict[str, str], raw: bytes) -> Answer:
         """Answer one HTTP request (called from the server threads)."""
+        arrived = time.monotonic()
         split = urlsplit(target)
-        path, query = split.path.rstrip("/") or "/", dict(parse_qsl(split.query, keep_blank_values=True))
+        path, query = self._api_path(split.path), dict(parse_qsl(split.query, keep_blank_values=True))
         body = _json_or_text(raw)
         match = self.contract.match(method, path)
         operation = (match.operation.operation_id if match
@@ -181,8 +194,17 @@ class GitHubApiServer:
             self.server_errors.append(f"{method} {path}:\n{traceback.format_exc()}")
             answer = Answer(status=500, body={"message": "test server error"}, headers={})
         self.requests.append(RecordedRequest(method=method, path=path, query=query, body=body,
-                                             status=answer.status, operation=operation))
+                                             status=answer.status, operation=operation, at=arrived))
         return answer
+
+    def _api_path(self, path: str) -> str:
+        """The path relative to the API root (``/graphql`` for GraphQL in both layouts)."""
+        path = path.rstrip("/") or "/"
+        if not self.enterprise:
+            return path
+        if path == "/api/graphql":
+            return "/graphql"
+        return path.removeprefix("/api/v3") if path.startswith("/api/v3/") else f"(outside /api/v3){path}"
 
     def _violation(self, method: str, path: str, message: str) -> None:
         self.violations.append(Violation(method=method, path=path, message=message))

@@ -122,3 +122,14 @@ def test_a_missing_shared_directory_is_a_clear_error(tmp_path: Path, monkeypatch
     monkeypatch.setenv("GITOPS_VALIDATOR_SHARED", str(tmp_path / "nowhere"))
     with pytest.raises(ContractMissingError, match="GITOPS_VALIDATOR_SHARED"):
         shared_dir()
+
+
+def test_an_unknown_body_property_is_a_violation_though_github_would_ignore_it(
+        bare_server: GitHubApiServer, tmp_path: Path) -> None:
+    gh = bare_server
+    gh.add_repository(REPO, git_dir=tmp_path)
+    answer = requests.post(f"{gh.url}/repos/{REPO}/check-runs", headers=_auth(gh), timeout=10, json={
+        "name": "n", "head_sha": "a" * 40, "output": {"title": "t", "summary": "s", "annotation": []}})
+    assert answer.status_code == 422
+    assert [v.message for v in gh.violations] == [
+        "checks/create: body output: Additional properties are not allowed ('annotation' was unexpected)"]

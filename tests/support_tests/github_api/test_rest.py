@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import github
 import pytest
+import requests
 
-from tests.support_tests.github_api.conftest import REPO, PullScene
+from tests.change.gitrepo import GitRepo
+from tests.support.github_api import GitHubApiServer
+from tests.support_tests.github_api.conftest import HEAD_DEPLOY, REPO, PullScene
 
 
 def test_a_check_run_is_created_updated_with_annotations_and_read_back(scene: PullScene) -> None:
@@ -95,3 +100,76 @@ def test_issue_comments_are_created_listed_updated_and_deleted(scene: PullScene)
     assert [c.body for c in issue.get_comments()] == ["summary v2"]
     comment.delete()
     assert list(issue.get_comments()) == []
+
+
+def test_a_check_run_on_a_commit_the_repository_lacks_is_refused(scene: PullScene) -> None:
+    repo = scene.client().get_repo(REPO)
+    with pytest.raises(github.GithubException) as raised:
+        repo.create_check_run(name="gitops-validator", head_sha="f" * 40)
+    assert raised.value.status == 422
+    assert raised.value.data["message"] == "No commit found for SHA: " + "f" * 40
+    assert scene.gh.state.check_runs == {}
+
+
+def test_a_check_run_on_a_pull_requests_head_lists_the_pull_request(scene: PullScene) -> None:
+    run = scene.client().get_repo(REPO).create_check_run(name="gitops-validator", head_sha=scene.head_sha)
+    assert [p.number for p in run.pull_requests] == [7]
+
+
+def test_a_single_review_comment_is_filed_under_a_review_of_its_own(scene: PullScene) -> None:
+    pull = scene.client().get_repo(REPO).get_pull(7)
+    head = scene.client().get_repo(REPO).get_commit(scene.head_sha)
+    comment = pull.create_review_comment("top", head, "apps/web/deploy.yaml", line=11, side="RIGHT")
+    (review,) = pull.get_reviews()
+    assert (review.id, review.state) == (comment.pull_request_review_id, "COMMENTED")
+
+
+def test_the_request_log_has_arrival_times(scene: PullScene) -> None:
+    pull = scene.client().get_repo(REPO).get_pull(7)
+    assert pull.title == "Change"
+    assert len(list(pull.get_files())) == 2
+    first, second = scene.gh.requests
+    assert 0 < first.at <= second.at
+
+
+def test_after_a_push_comments_follow_their_lines_or_become_outdated(scene: PullScene) -> None:
+    pull = scene.client().get_repo(REPO).get_pull(7)
+    head = scene.client().get_repo(REPO).get_commit(scene.head_sha)
+    pull.create_review(commit=head, event="COMMENT", comments=[
+        {"path": "apps/web/deploy.yaml", "line": 10, "body": "on the changed line"},
+        {"path": "apps/web/deploy.yaml", "line": 31, "body": "on the added line"},
+    ])
+    # The next push inserts two lines at the top and rewrites line 31: line 10 moves to 12.
+    lines = ["top 1\n", "top 2\n", *HEAD_DEPLOY.splitlines(keepends=True)]
+    lines[-1] = "line 31 fixed\n"
+    scene.git.write("apps/web/deploy.yaml", "".join(lines))
+    new_head = scene.git.commit("second push")
+    scene.gh.update_pull_request(REPO, 7, head_sha=new_head)
+    moved, outdated = sorted(pull.get_review_comments(), key=lambda c: c.id)
+    assert (moved.line, moved.original_line, moved.commit_id) == (12, 10, new_head)
+    assert outdated.line is None
+    assert outdated.position is None
+    assert outdated.original_line == 31
+    assert outdated.original_commit_id == scene.head_sha
+
+
+def test_an_enterprise_server_serves_rest_under_api_v3_and_graphql_under_api_graphql(tmp_path: Path) -> None:
+    git = GitRepo.init(tmp_path / "repo")
+    git.write("a.yaml", "a: 1\n")
+    head = git.commit("base")
+    with GitHubApiServer(enterprise=True) as gh:
+        assert gh.url.endswith("/api/v3")
+        assert gh.graphql_url == gh.url.removesuffix("/v3") + "/graphql"
+        gh.add_repository(REPO, git_dir=git.root)
+        client = github.Github(base_url=gh.url, auth=github.Auth.Token(gh.token), lazy=True, retry=None,
+                               seconds_between_requests=0, seconds_between_writes=0)
+        run = client.get_repo(REPO).create_check_run(name="c", head_sha=head)
+        assert client.get_repo(REPO).get_check_run(run.id).name == "c"
+        answer = requests.post(gh.graphql_url, json={"query": "query X { x }"}, timeout=10,
+                               headers={"Authorization": f"bearer {gh.token}"})
+        assert answer.json()["errors"][0]["type"] == "UNKNOWN_OPERATION"
+        assert requests.get(gh.url.removesuffix("/api/v3") + f"/repos/{REPO}", timeout=10,
+                            headers={"Authorization": f"token {gh.token}"}).status_code == 404
+        assert [r.path for r in gh.requests][:2] == [f"/repos/{REPO}/check-runs",
+                                                     f"/repos/{REPO}/check-runs/{run.id}"]
+        assert len(gh.violations) == 2

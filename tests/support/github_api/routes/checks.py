@@ -38,31 +38,32 @@ def _check_annotations(annotations: list[JSON]) -> None:
             raise RuleError(f"output.annotations[{index}]: end_line is before start_line")
 
 
-def _apply(state: ServerState, repo: Repository, run: JSON, body: JSON) -> None:
-    """Apply a create/update body: fields replace, output replaces, annotations append."""
-    for key in ("name", "details_url", "external_id", "started_at", "completed_at", "status", "conclusion"):
+def _apply(repo: Repository, run: JSON, body: JSON, annotations_before: int) -> list[JSON]:
+    """Apply a create/update body to ``run``: fields and output replace; the annotations to append.
+
+    Every rule is checked before anything is changed, so a refused request changes nothing.
+    """
+    output: JSON = body.get("output") or {}
+    added: list[JSON] = output.get("annotations", [])
+    _check_annotations(added)
+    status = "completed" if "conclusion" in body else body.get("status", run["status"])
+    if status == "completed" and body.get("conclusion", run["conclusion"]) is None:
+        raise RuleError("conclusion is required when status is completed")
+    for key in ("name", "details_url", "external_id", "started_at", "completed_at", "conclusion"):
         if key in body:
             run[key] = body[key]
-    if "conclusion" in body:
-        run["status"] = "completed"
-    if run["status"] == "completed":
-        if run["conclusion"] is None:
-            raise RuleError("conclusion is required when status is completed")
+    run["status"] = status
+    if status == "completed":
         run["completed_at"] = run["completed_at"] or now()
-    output: JSON = body.get("output") or {}
-    annotations: list[JSON] = output.get("annotations", [])
-    _check_annotations(annotations)
-    stored = state.annotations.setdefault(run["id"], [])
-    for item in annotations:
-        stored.append({"path": item["path"], "start_line": item["start_line"], "end_line": item["end_line"],
-                       "start_column": item.get("start_column"), "end_column": item.get("end_column"),
-                       "annotation_level": item["annotation_level"], "title": item.get("title"),
-                       "message": item["message"], "raw_details": item.get("raw_details"),
-                       "blob_href": f"{WEB}/{repo.full_name}/blob/{run['head_sha']}/{item['path']}"})
     for key in ("title", "summary", "text"):
         if key in output:
             run["output"][key] = output[key]
-    run["output"]["annotations_count"] = len(stored)
+    run["output"]["annotations_count"] = annotations_before + len(added)
+    return [{"path": item["path"], "start_line": item["start_line"], "end_line": item["end_line"],
+             "start_column": item.get("start_column"), "end_column": item.get("end_column"),
+             "annotation_level": item["annotation_level"], "title": item.get("title"),
+             "message": item["message"], "raw_details": item.get("raw_details"),
+             "blob_href": f"{WEB}/{repo.full_name}/blob/{run['head_sha']}/{item['path']}"} for item in added]
 
 
 def create(req: Request) -> Response:
@@ -76,17 +77,31 @@ def create(req: Request) -> Response:
         "details_url": None, "status": "queued", "conclusion": None, "started_at": now(),
         "completed_at": None, "output": {"title": None, "summary": None, "text": None, "annotations_count": 0,
                                          "annotations_url": f"{url}/annotations"},
-        "check_suite": {"id": _suite_id(req.state, repo, body["head_sha"])}, "app": _app(req.state),
-        "pull_requests": [], "repository": repo.full_name,
+        "check_suite": {"id": 0}, "app": _app(req.state), "pull_requests": [], "repository": repo.full_name,
     }
-    _apply(req.state, repo, run, body)
+    added = _apply(repo, run, body, 0)
+    if rev_parse(repo.git_dir, body["head_sha"]) != body["head_sha"]:
+        raise ApiError(422, f"No commit found for SHA: {body['head_sha']}")
+    run["check_suite"] = {"id": _suite_id(req.state, repo, body["head_sha"])}
     req.state.check_runs[run_id] = run
-    return Response(status=201, body=public(run))
+    req.state.annotations[run_id] = added
+    return Response(status=201, body=public(req.state, run))
 
 
-def public(run: JSON) -> JSON:
-    """The check run as GitHub returns it (without the server's own bookkeeping)."""
-    return {k: v for k, v in run.items() if k != "repository"}
+def public(state: ServerState, run: JSON) -> JSON:
+    """The check run as GitHub returns it: the open pull requests whose head it is run on listed."""
+    pulls = [{"id": pr.id, "number": pr.number,
+              "url": f"{state.base_url}/repos/{pr.repository}/pulls/{pr.number}",
+              "head": _pull_ref(state, pr.repository, pr.head_ref, pr.head_sha),
+              "base": _pull_ref(state, pr.repository, pr.base_ref, pr.base_sha)}
+             for pr in state.pull_requests.values()
+             if pr.repository == run["repository"] and pr.head_sha == run["head_sha"] and pr.state == "open"]
+    return {**{k: v for k, v in run.items() if k != "repository"}, "pull_requests": pulls}
+
+
+def _pull_ref(state: ServerState, full_name: str, ref: str, sha: str) -> JSON:
+    repo = state.repositories[full_name.lower()]
+    return {"ref": ref, "sha": sha, "repo": {"id": repo.id, "url": state.repo_url(repo), "name": repo.name}}
 
 
 def _run(req: Request) -> tuple[Repository, JSON]:
@@ -100,18 +115,14 @@ def _run(req: Request) -> tuple[Repository, JSON]:
 def update(req: Request) -> Response:
     repo, run = _run(req)
     draft = {**run, "output": dict(run["output"])}
-    annotations_before = list(req.state.annotations.get(run["id"], []))
-    try:
-        _apply(req.state, repo, draft, req.json_body())
-    except ApiError:
-        req.state.annotations[run["id"]] = annotations_before
-        raise
+    stored = req.state.annotations.setdefault(run["id"], [])
+    stored += _apply(repo, draft, req.json_body(), len(stored))
     run.update(draft)
-    return Response(body=public(run))
+    return Response(body=public(req.state, run))
 
 
 def get(req: Request) -> Response:
-    return Response(body=public(_run(req)[1]))
+    return Response(body=public(req.state, _run(req)[1]))
 
 
 def list_annotations(req: Request) -> Response:
@@ -138,5 +149,5 @@ def list_for_ref(req: Request) -> Response:
             latest[r["name"]] = r
         runs = list(latest.values())
     runs.sort(key=lambda r: -int(r["id"]))
-    return Response(body={"total_count": len(runs), "check_runs": [public(r) for r in runs]},
+    return Response(body={"total_count": len(runs), "check_runs": [public(req.state, r) for r in runs]},
                     paginate="check_runs")

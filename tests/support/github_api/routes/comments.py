@@ -38,7 +38,6 @@ def create_review_comment(req: Request) -> Response:
         if parent is None or parent["pull_request_url"] != f"{req.state.repo_url(repo)}/pulls/{pr.number}":
             raise not_found()
         where = {k: parent[k] for k in ("path", "line", "side", "start_line", "start_side")}
-        review_id = req.state.next_id()
     else:
         placed = reviews.placement(pr, body)
         if placed is None:
@@ -47,8 +46,10 @@ def create_review_comment(req: Request) -> Response:
                 "field": "pull_request_review_thread.line",
                 "message": "pull_request_review_thread.line must be part of the diff"}])
         where = placed
-        review_id = req.state.next_id()
-    comment = reviews.review_comment(req.state, repo, pr, where=where, body=body["body"], review_id=review_id,
+    review = reviews.new_review(req.state, repo, pr, body="", event="COMMENT", commit_id=commit_id,
+                                login=req.token_login)
+    comment = reviews.review_comment(req.state, repo, pr, where=where, body=body["body"],
+                                     review_id=review["id"],
                                      commit_id=commit_id, login=req.token_login, in_reply_to=reply_to)
     return Response(status=201, body=comment)
 

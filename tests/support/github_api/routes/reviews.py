@@ -7,9 +7,11 @@ top-level comment opens a review thread (the GraphQL endpoint lists and resolves
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from tests.support.github_api import shapes
 from tests.support.github_api.exchange import ApiError, Request, Response, not_found
-from tests.support.github_api.gitdata import ChangedFile, node_id
+from tests.support.github_api.gitdata import ChangedFile, line_mapper, node_id
 from tests.support.github_api.state import JSON, PullRequest, Repository, ReviewThread, ServerState
 
 
@@ -126,8 +128,32 @@ def review_comment(state: ServerState, repo: Repository, pr: PullRequest, *, whe
     return comment
 
 
-def _review(state: ServerState, repo: Repository, pr: PullRequest, *, body: str, event: str | None,
-            commit_id: str, login: str) -> JSON:
+def follow_push(state: ServerState, repo: Repository, pr: PullRequest, old_head: str) -> None:
+    """After the head moved, comments follow their lines; changed lines leave them outdated.
+
+    As on GitHub: a comment whose line is still in the diff gets the new ``line``, ``position``
+    and ``commit_id``; otherwise ``line`` and ``position`` become null (``original_*`` stay).
+    """
+    pull_url = f"{state.repo_url(repo)}/pulls/{pr.number}"
+    mappers: dict[str, Callable[[int], int | None]] = {}
+    for comment in state.review_comments.values():
+        if comment["pull_request_url"] != pull_url or comment["line"] is None or comment["side"] != "RIGHT":
+            continue
+        path = comment["path"]
+        follow = mappers.setdefault(path, line_mapper(repo.git_dir, old_head, pr.head_sha, path))
+        where = {**comment, "line": follow(comment["line"]),
+                 "start_line": follow(comment["start_line"]) if comment["start_line"] else None}
+        placed = placement(pr, where) if where["line"] is not None else None
+        if placed is None or (comment["start_line"] and where["start_line"] is None):
+            comment.update(line=None, position=None, start_line=None)
+        else:
+            comment.update(line=placed["line"], start_line=placed["start_line"],
+                           position=diff_position(pr, placed), commit_id=pr.head_sha)
+
+
+def new_review(state: ServerState, repo: Repository, pr: PullRequest, *, body: str, event: str | None,
+               commit_id: str, login: str) -> JSON:
+    """Store a review (a single review comment gets one too, as on GitHub)."""
     review_id = state.next_id()
     pull_url = f"{state.repo_url(repo)}/pulls/{pr.number}"
     html = f"{shapes.WEB}/{repo.full_name}/pull/{pr.number}#pullrequestreview-{review_id}"
@@ -165,7 +191,7 @@ def create(req: Request) -> Response:
     if body.get("event") in ("REQUEST_CHANGES", "COMMENT") and not body.get("body") and not comments:
         raise ApiError(422, "Unprocessable Entity",
                        errors=[f"Review Can't be blank when event is {body['event']}"])
-    review = _review(req.state, repo, pr, body=body.get("body", ""), event=body.get("event"),
+    review = new_review(req.state, repo, pr, body=body.get("body", ""), event=body.get("event"),
                      commit_id=commit_id, login=req.token_login)
     for comment, where in zip(comments, places, strict=True):
         assert where is not None
