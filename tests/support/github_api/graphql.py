@@ -132,6 +132,14 @@ def _document(payload: object) -> tuple[_Document, dict[str, Any]]:
     return document, variables
 
 
+def is_query(payload: object) -> bool:
+    """Whether a GraphQL request only reads (it does not count as a write)."""
+    if isinstance(payload, dict) and isinstance(payload.get("query"), str):
+        found = _OPERATION.search(payload["query"])
+        return found is not None and found.group(1) == "query"
+    return False
+
+
 def execute(state: ServerState, payload: object, *, write: bool) -> GraphQLAnswer:
     """Answer one GraphQL request body (``{"query": ..., "variables": ...}``)."""
     try:

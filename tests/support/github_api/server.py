@@ -1,71 +1,27 @@
-"""The GitHub API test server: real HTTP on loopback, checked against the OpenAPI contract.
+"""The GitHub API test server: real HTTP on loopback, state kept across requests.
 
-Each request goes through the same steps: match an operation of the contract (else 404 and a
-violation), authenticate (``token X`` / ``Bearer X``; read-only tokens get 403 on writes),
-validate parameters and body (else 422 and a violation), injected faults, then the route
-handler under the state lock. List answers are paged here. A handler crash is a 500 and a
-server error, which fails the test as a violation does.
+``GitHubApiServer`` owns the listening socket, the set-up a test does (repositories, pull
+requests, tokens) and exposes what happened (``requests``, ``violations``); the request
+pipeline itself is :mod:`tests.support.github_api.dispatch`.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-import time
-import traceback
-from collections.abc import Mapping
 from contextlib import suppress
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
-from tests.support.github_api import graphql
-from tests.support.github_api.contract import check_request, default_contract_path, load_contract
-from tests.support.github_api.exchange import ApiError, Request, Response, RuleError
+from tests.support.github_api.contract import default_contract_path, load_contract
+from tests.support.github_api.dispatch import Dispatcher, Journal, RecordedRequest, Violation
 from tests.support.github_api.faults import Faults
 from tests.support.github_api.gitdata import pull_data
-from tests.support.github_api.pagination import paginate
-from tests.support.github_api.routes import HANDLERS
 from tests.support.github_api.routes.reviews import follow_push
 from tests.support.github_api.state import PullRequest, Repository, ServerState, Token
 
 READ_ONLY = "Resource not accessible by integration"
-
-
-@dataclass(frozen=True, kw_only=True)
-class RecordedRequest:
-    """One request as the server saw it, with the status it answered."""
-
-    method: str
-    path: str
-    query: dict[str, str]
-    body: Any
-    status: int
-    operation: str
-    """``operationId`` of the contract, ``graphql:<name>`` or ``unknown``."""
-    at: float
-    """``time.monotonic()`` when the request arrived (waits between retries, write pacing)."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class Violation:
-    """A request the contract (or a rule GitHub documents) does not allow."""
-
-    method: str
-    path: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.method} {self.path}: {self.message}"
-
-
-@dataclass(frozen=True, kw_only=True)
-class Answer:
-    status: int
-    body: Any
-    headers: dict[str, str]
 
 
 class GitHubApiServer:
@@ -73,24 +29,45 @@ class GitHubApiServer:
 
     def __init__(self, contract: Path | None = None, *, check_responses: bool = False,
                  enterprise: bool = False) -> None:
+        """``enterprise``: GitHub Enterprise Server layout (REST under ``/api/v3``, GraphQL at
+        ``/api/graphql``); ``check_responses``: check answers against the response schemas."""
         self.contract = load_contract((contract or default_contract_path()).resolve())
-        self.check_responses = check_responses
         self.enterprise = enterprise
-        """GitHub Enterprise Server layout: REST under ``/api/v3``, GraphQL at ``/api/graphql``."""
-        self.response_problems: list[str] = []
-        """With ``check_responses``: answers that do not match the contract's response schema
-        (a defect of this server, found by its own tests)."""
         self.state = ServerState()
         self.faults = Faults()
-        self.requests: list[RecordedRequest] = []
-        self.violations: list[Violation] = []
-        self.server_errors: list[str] = []
+        self.journal = Journal()
+        self.dispatcher = Dispatcher(contract=self.contract, state=self.state, faults=self.faults,
+                                     journal=self.journal, enterprise=enterprise,
+                                     check_responses=check_responses)
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
-        self._closing = threading.Event()
         self._root = ""
         self.token = "gh-test-write-token"
+        """A write token every server accepts (``add_token`` for more, or read-only ones)."""
         self.add_token(self.token, write=True)
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every request, in arrival order, with its answer's status."""
+        return self.journal.requests
+
+    @property
+    def violations(self) -> list[Violation]:
+        """Requests the contract or a documented GitHub rule does not allow."""
+        return self.journal.violations
+
+    @property
+    def server_errors(self) -> list[str]:
+        """Crashes of a handler (answered 500): defects of this server."""
+        return self.journal.server_errors
+
+    @property
+    def response_problems(self) -> list[str]:
+        return self.journal.response_problems
+
+    @property
+    def max_writes_in_flight(self) -> int:
+        return self.journal.max_writes_in_flight
 
     # -- lifecycle -------------------------------------------------------------------------------
     def __enter__(self) -> GitHubApiServer:
@@ -113,7 +90,7 @@ class GitHubApiServer:
 
     def close(self) -> None:
         """Stop serving; delayed (fault) answers are cut short."""
-        self._closing.set()
+        self.dispatcher.closing.set()
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
@@ -176,130 +153,8 @@ class GitHubApiServer:
             raise KeyError(f"{full_name}: add_repository first")
         return repo
 
-    # -- handling --------------------------------------------------------------------------------
-    def handle(self, method: str, target: str, headers: dict[str, str], raw: bytes) -> Answer:
-        """Answer one HTTP request (called from the server threads)."""
-        arrived = time.monotonic()
-        split = urlsplit(target)
-        path, query = self._api_path(split.path), dict(parse_qsl(split.query, keep_blank_values=True))
-        body = _json_or_text(raw)
-        match = self.contract.match(method, path)
-        operation = (match.operation.operation_id if match
-                     else f"graphql:{graphql.operation_name(body)}" if path == "/graphql" else "unknown")
-        try:
-            answer = self._dispatch(method, path, query, headers, raw)
-        except ApiError as err:
-            answer = Answer(status=err.status, body=err.body, headers=err.headers)
-        except Exception:
-            self.server_errors.append(f"{method} {path}:\n{traceback.format_exc()}")
-            answer = Answer(status=500, body={"message": "test server error"}, headers={})
-        self.requests.append(RecordedRequest(method=method, path=path, query=query, body=body,
-                                             status=answer.status, operation=operation, at=arrived))
-        return answer
-
-    def _api_path(self, path: str) -> str:
-        """The path relative to the API root (``/graphql`` for GraphQL in both layouts)."""
-        path = path.rstrip("/") or "/"
-        if not self.enterprise:
-            return path
-        if path == "/api/graphql":
-            return "/graphql"
-        return path.removeprefix("/api/v3") if path.startswith("/api/v3/") else f"(outside /api/v3){path}"
-
-    def _violation(self, method: str, path: str, message: str) -> None:
-        self.violations.append(Violation(method=method, path=path, message=message))
-
-    def _token(self, headers: dict[str, str]) -> Token:
-        value = headers.get("authorization", "")
-        scheme, _, secret = value.partition(" ")
-        if not value:
-            raise ApiError(401, "Requires authentication")
-        token = self.state.tokens.get(secret.strip()) if scheme.lower() in ("token", "bearer") else None
-        if token is None:
-            raise ApiError(401, "Bad credentials")
-        return token
-
-    def _dispatch(self, method: str, path: str, query: dict[str, str], headers: dict[str, str],
-                  raw: bytes) -> Answer:
-        if path == "/graphql" and method == "POST":
-            return self._graphql(path, headers, raw)
-        match = self.contract.match(method, path)
-        if match is None:
-            self._violation(method, path, "no operation of the contract serves this method and path")
-            raise ApiError(404, "Not Found")
-        operation = match.operation.operation_id
-        token = self._token(headers)
-        checked = check_request(self.contract, match, query, raw)
-        for problem in checked.problems:
-            self._violation(method, path, f"{operation}: {problem}")
-        if checked.problems:
-            raise ApiError(422, "Invalid request.", errors=list(checked.problems))
-        if method != "GET" and not token.write:
-            raise ApiError(403, READ_ONLY)
-        self._fault(method, path, checked.body)
-        handler = HANDLERS.get(operation)
-        if handler is None:
-            self._violation(method, path, f"{operation} is in the contract but not modelled here")
-            raise ApiError(501, f"{operation} is not implemented by the test server")
-        request = Request(state=self.state, method=method, path=path, path_params=checked.path_params,
-                          query=checked.query, body=checked.body, token_login=token.login)
-        with self.state.lock:
-            try:
-                response = handler(request)
-            except RuleError as err:
-                self._violation(method, path, f"{operation}: {err.rule}")
-                raise
-        answer = self._render(response, path, checked.query)
-        schema = self.contract.response_schema(match.operation, answer.status)
-        if self.check_responses and schema is not None:
-            self.response_problems += [f"{method} {path} -> {answer.status}: {problem}"
-                                       for problem in self.contract.validate(schema, answer.body)]
-        return answer
-
-    def _fault(self, method: str, path: str, body: Any) -> None:
-        fault = self.faults.take(method, path, body)
-        if fault is None:
-            return
-        if fault.delay:
-            self._closing.wait(fault.delay)
-        if fault.status is not None:
-            error = ApiError(fault.status, "", headers=fault.headers)
-            error.body = fault.body
-            raise error
-
-    def _render(self, response: Response, path: str, query: Mapping[str, Any]) -> Answer:
-        headers: dict[str, str] = dict(response.headers)
-        body = response.body
-        if response.paginate is not None:
-            items = body if response.paginate == "" else body[response.paginate]
-            page, link = paginate(list(items), query, f"{self.url}{path}")
-            body = page if response.paginate == "" else {**body, response.paginate: page}
-            if link:
-                headers["Link"] = link
-        return Answer(status=response.status, body=body, headers=headers)
-
-    def _graphql(self, path: str, headers: dict[str, str], raw: bytes) -> Answer:
-        token = self._token(headers)
-        payload = _json_or_text(raw)
-        self._fault("POST", path, payload)
-        with self.state.lock:
-            result = graphql.execute(self.state, payload, write=token.write)
-        for message in result.violations:
-            self._violation("POST", path, message)
-        return Answer(status=200, body=result.body, headers={})
-
-
 _RATE_HEADERS = {"x-ratelimit-limit": "5000", "x-ratelimit-remaining": "4999",
                  "x-ratelimit-reset": "4102444800", "x-ratelimit-used": "1", "x-ratelimit-resource": "core"}
-
-
-def _json_or_text(raw: bytes) -> Any:
-    if not raw.strip():
-        return None
-    try:
-        return json.loads(raw)
-    except ValueError:
-        return raw.decode("utf-8", "replace")
 
 
 def _handler_class(server: GitHubApiServer) -> type[BaseHTTPRequestHandler]:
@@ -310,7 +165,7 @@ def _handler_class(server: GitHubApiServer) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
             headers = {k.lower(): v for k, v in self.headers.items()}
-            answer = server.handle(self.command, self.path, headers, raw)
+            answer = server.dispatcher.handle(self.command, self.path, headers, raw)
             data = b"" if answer.status == 204 or answer.body is None else json.dumps(answer.body).encode()
             self.send_response(answer.status)
             self.send_header("Content-Type", "application/json; charset=utf-8")

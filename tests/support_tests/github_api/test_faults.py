@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import github
@@ -92,3 +93,19 @@ def test_graphql_can_fail_too(scene: PullScene) -> None:
     answer = requests.post(scene.gh.graphql_url, json={"query": "query ReviewThreads"}, timeout=10,
                            headers={"Authorization": f"bearer {scene.gh.token}"})
     assert answer.status_code == 502
+
+
+def test_the_server_counts_writes_in_flight_at_once(scene: PullScene) -> None:
+    scene.gh.faults.add(method="POST", path=REVIEWS, status=None, delay=0.3, times=2)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = list(pool.map(lambda _: _post_review(scene, ON_10), range(2)))
+    assert [a.status_code for a in answers] == [200, 200]
+    assert scene.gh.max_writes_in_flight == 2
+    assert scene.client().get_repo(REPO).get_pull(7).title == "Change"
+    assert scene.gh.max_writes_in_flight == 2
+
+
+def test_serialised_writes_keep_one_in_flight(scene: PullScene) -> None:
+    for _ in range(2):
+        _post_review(scene, ON_10)
+    assert scene.gh.max_writes_in_flight == 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import requests
@@ -74,3 +76,16 @@ def test_a_missing_variable_is_a_violation() -> None:
         answer = graphql(gh, THREADS, owner="octo-org", name="gitops")
         assert answer["errors"][0]["message"] == "Variable $number of type Int! was provided invalid value"
         assert len(gh.violations) == 1
+
+
+def test_a_thread_query_is_no_write_but_the_resolve_mutation_is(scene: PullScene) -> None:
+    _review(scene)
+    scene.gh.faults.add(method="POST", path="^/graphql$", status=None, delay=0.3, times=1)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        slow = pool.submit(_threads, scene)
+        time.sleep(0.1)
+        thread_id = _threads(scene)[0]["id"]
+        assert len(slow.result()) == 2
+    assert scene.gh.max_writes_in_flight == 1
+    graphql(scene.gh, RESOLVE, threadId=thread_id)
+    assert scene.gh.max_writes_in_flight == 1
