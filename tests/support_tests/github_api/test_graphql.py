@@ -89,3 +89,13 @@ def test_a_thread_query_is_no_write_but_the_resolve_mutation_is(scene: PullScene
     assert scene.gh.max_writes_in_flight == 1
     graphql(scene.gh, RESOLVE, threadId=thread_id)
     assert scene.gh.max_writes_in_flight == 1
+
+
+def test_pygithubs_graphql_requester_reaches_the_endpoint(scene: PullScene) -> None:
+    _review(scene)
+    requester = scene.client().requester
+    _, data = requester.graphql_query(THREADS, {"owner": "octo-org", "name": "gitops", "number": 7})
+    (first, _second) = data["data"]["repository"]["pullRequest"]["reviewThreads"]["nodes"]
+    _, resolved = requester.graphql_query(RESOLVE, {"threadId": first["id"]})
+    assert resolved["data"]["resolveReviewThread"]["thread"]["isResolved"] is True
+    assert [r.operation for r in scene.gh.requests[-2:]] == ["graphql:ReviewThreads", "graphql:ResolveThread"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import github
@@ -173,3 +174,16 @@ def test_an_enterprise_server_serves_rest_under_api_v3_and_graphql_under_api_gra
         assert [r.path for r in gh.requests][:2] == [f"/repos/{REPO}/check-runs",
                                                      f"/repos/{REPO}/check-runs/{run.id}"]
         assert len(gh.violations) == 2
+
+
+def test_check_run_times_from_pygithub_are_accepted(scene: PullScene) -> None:
+    repo = scene.client().get_repo(REPO)
+    started = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    run = repo.create_check_run(name="gitops-validator", head_sha=scene.head_sha, status="in_progress",
+                                started_at=started, details_url="https://ci.example/run/1",
+                                external_id="run-1")
+    run.edit(conclusion="success", completed_at=started + timedelta(seconds=3),
+             output={"title": "No findings", "summary": "ok"})
+    stored = scene.gh.state.check_runs[run.id]
+    assert (stored["started_at"], stored["completed_at"]) == ("2026-01-02T03:04:05Z", "2026-01-02T03:04:08Z")
+    assert (stored["status"], stored["external_id"]) == ("completed", "run-1")
