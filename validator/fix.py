@@ -91,7 +91,8 @@ def suggested_line(finding: Finding, line: str) -> str | None:
     applies the finding's fix, or None when no safe, mechanical replacement exists."""
     fix, location = finding.fix, finding.location
     field = location.field_path[-1] if location.field_path else None
-    if fix is None or not isinstance(field, str) or location.line < 1:
+    if fix is None or not isinstance(field, str) or location.line < 1 or (
+            fix.fields and field not in fix.fields):
         return None
     body = line.removesuffix("\n").removesuffix("\r")
     ending = line[len(body):]

@@ -171,6 +171,10 @@ class Fix:
     """The scalar the field at the finding's ``field_path`` should be set to."""
     description: str = ""
     """What the fix does, in words a reviewer reads next to the suggestion."""
+    fields: tuple[str, ...] = ()
+    """The field names (last element of the finding's field path) the fix may set; empty:
+    whichever field the finding points at. A rule that points at the nearest written
+    ancestor of a missing field names its field here, so the ancestor is never set."""
 
 
 class FindingStatus(enum.StrEnum):

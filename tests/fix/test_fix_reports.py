@@ -14,7 +14,8 @@ PRIVILEGED = Finding(
     rule_id="K8S-001", severity=Severity.ERROR, message="runs privileged", engine=Engine.POLICY,
     location=Location(path="apps/web.yaml", line=10, column=9,
                       field_path=("spec", "containers", 0, "securityContext", "privileged")))
-FIXED = replace(PRIVILEGED, fix=Fix(value=False, description="Set privileged to false."))
+FIXED = replace(PRIVILEGED, fix=Fix(value=False, description="Set privileged to false.",
+                                    fields=("privileged",)))
 
 
 def _json_findings(*findings: Finding) -> list[dict[str, Any]]:
@@ -25,7 +26,8 @@ def _json_findings(*findings: Finding) -> list[dict[str, Any]]:
 
 def test_json_has_the_fix_only_when_the_rule_declares_one() -> None:
     (with_fix,) = _json_findings(FIXED)
-    assert with_fix["fix"] == {"value": False, "description": "Set privileged to false."}
+    assert with_fix["fix"] == {"value": False, "description": "Set privileged to false.",
+                               "fields": ["privileged"]}
     (without,) = _json_findings(PRIVILEGED)
     assert "fix" not in without
     assert with_fix["fingerprint"] == without["fingerprint"]

@@ -78,6 +78,8 @@ def _info(custom: Any) -> Fix | None:
     ({"value": 0.5}, Fix(value=0.5)),
     ({"value": "Always"}, Fix(value="Always")),
     ({"value": None}, Fix(value=None)),
+    ({"value": False, "fields": ["hostNetwork", "hostPID"]},
+     Fix(value=False, fields=("hostNetwork", "hostPID"))),
     (None, None),
 ])
 def test_well_formed_fixes(custom: Any, expected: Fix | None) -> None:
@@ -93,6 +95,9 @@ def test_well_formed_fixes(custom: Any, expected: Fix | None) -> None:
     ({"value": {"a": 1}}, "'value' must be a scalar"),
     ({"value": False, "description": 3}, "'description' must be a string"),
     ({"value": False, "descripton": "typo"}, "unknown key 'descripton'"),
+    ({"value": False, "fields": "privileged"}, "'fields' must be a list of field names"),
+    ({"value": False, "fields": []}, "'fields' must be a list of field names"),
+    ({"value": False, "fields": ["a", 1]}, "'fields' must be a list of field names"),
 ])
 def test_a_malformed_fix_is_an_error_naming_the_file_and_rule(custom: Any, problem: str) -> None:
     with pytest.raises(PolicyError) as raised:

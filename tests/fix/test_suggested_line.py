@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import random
 import re
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -103,6 +104,18 @@ def test_no_fix_or_no_key_path_or_no_line_gives_nothing() -> None:
     bare = Finding(rule_id="r", severity=Severity.ERROR, message="m", engine=Engine.POLICY,
                    location=Location(path="a.yaml", line=1), fix=Fix(value=False))
     assert suggested_line(bare, "privileged: true") is None
+
+
+def test_a_fix_limited_to_named_fields_leaves_other_fields_alone() -> None:
+    # K8S-002 points at the nearest written ancestor when allowPrivilegeEscalation is missing:
+    # a securityContext written as a scalar must not be "fixed" to false.
+    escalation = replace(finding("securityContext"),
+                         fix=Fix(value=False, fields=("allowPrivilegeEscalation",)))
+    assert suggested_line(escalation, "      securityContext: true") is None
+    named = replace(finding("allowPrivilegeEscalation"),
+                    fix=Fix(value=False, fields=("allowPrivilegeEscalation",)))
+    assert suggested_line(named, "  allowPrivilegeEscalation: true") == (
+        "  allowPrivilegeEscalation: false")
 
 
 def test_a_known_column_must_be_the_keys_column() -> None:

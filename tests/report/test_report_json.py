@@ -98,7 +98,8 @@ def test_every_field_is_documented() -> None:
 
     documented = set(re.findall(r"^\| `([^`]+)` \|", DOC.read_text(encoding="utf-8"), re.M))
     keys = _keys(_document()) | _keys(json.loads(render_json(compared_report(), GOLDEN_OPTIONS)))
-    with_fix = [replace(f, fix=Fix(value=False, description="d")) for f in sample_report().findings]
+    with_fix = [replace(f, fix=Fix(value=False, description="d", fields=("x",)))
+                for f in sample_report().findings]
     keys |= _keys(json.loads(render_json(report_with(with_fix, resources=1, files=1),
                                          GOLDEN_OPTIONS)))
     assert keys <= documented

@@ -67,11 +67,12 @@ def _help_uri(note: Mapping[str, Any], custom: Mapping[str, Any]) -> str:
     return str(custom.get("help_uri") or custom.get("url") or "")
 
 
-_FIX_KEYS = frozenset({"value", "description"})
+_FIX_KEYS = frozenset({"value", "description", "fields"})
 
 
 def _fix(custom: Mapping[str, Any], where: str) -> Fix | None:
-    """``custom.fix`` (``{value: <scalar>, description: <text>}``) checked, or None when absent.
+    """``custom.fix`` (``{value: <scalar>, description: <text>, fields: [<name>...]}``)
+    checked, or None when absent.
 
     A malformed fix is an error rather than ignored: a policy author who declared one
     expects suggestions, and a typo must not silently turn them off."""
@@ -84,7 +85,7 @@ def _fix(custom: Mapping[str, Any], where: str) -> Fix | None:
     unknown = sorted(str(key) for key in spec if key not in _FIX_KEYS)
     if unknown:
         raise PolicyError(f"{where}: custom.fix has an unknown key {unknown[0]!r}: "
-                          "use 'value' and 'description'")
+                          "use 'value', 'description' and 'fields'")
     if "value" not in spec:
         raise PolicyError(f"{where}: custom.fix has no 'value' (the scalar the offending "
                           "field should be set to)")
@@ -95,7 +96,19 @@ def _fix(custom: Mapping[str, Any], where: str) -> Fix | None:
     if not isinstance(description, str):
         raise PolicyError(f"{where}: custom.fix 'description' must be a string, "
                           f"not {description!r:.80}")
-    return Fix(value=value, description=description)
+    return Fix(value=value, description=description, fields=_fix_fields(spec, where))
+
+
+def _fix_fields(spec: Mapping[str, Any], where: str) -> tuple[str, ...]:
+    """``custom.fix.fields``: a non-empty list of field names when given."""
+    if "fields" not in spec:
+        return ()
+    fields = spec["fields"]
+    if not (isinstance(fields, list) and fields
+            and all(isinstance(name, str) and name for name in fields)):
+        raise PolicyError(f"{where}: custom.fix 'fields' must be a list of field names "
+                          f"(the fields the fix may set), not {fields!r:.80}")
+    return tuple(fields)
 
 
 def rule_info(namespace: str, name: str, modules: Iterable[PolicyModule]) -> RuleInfo:

@@ -49,7 +49,8 @@ def _finding_json(finding: Finding) -> dict[str, Any]:
         "fingerprint": finding.fingerprint,
     } | ({} if finding.status is None else {"status": finding.status.value}) | (
         {} if finding.fix is None else {"fix": {"value": finding.fix.value,
-                                                "description": finding.fix.description}})
+                                                "description": finding.fix.description,
+                                                "fields": list(finding.fix.fields)}})
 
 
 def _rule_json(rule: Rule) -> dict[str, str]:
