@@ -88,7 +88,10 @@ def _non_string(value: bool | int | float | None) -> str:
 
 def suggested_line(finding: Finding, line: str) -> str | None:
     """The replacement for ``line`` (the source line at ``finding.location.line``) that
-    applies the finding's fix, or None when no safe, mechanical replacement exists."""
+    applies the finding's fix, or None when no safe, mechanical replacement exists.
+
+    One line cannot show that a plain value does not go on over the next lines: callers
+    holding the file use :func:`suggestion_block`, which checks that too."""
     fix, location = finding.fix, finding.location
     field = location.field_path[-1] if location.field_path else None
     if fix is None or not isinstance(field, str) or location.line < 1 or (
@@ -114,6 +117,16 @@ def suggested_line(finding: Finding, line: str) -> str | None:
     return None
 
 
+def _continued(line: str, following: Sequence[str]) -> bool:
+    """True when the next non-blank line is indented past the key of ``line``: the value may
+    go on there (a plain scalar spans lines), so replacing one line would not replace it."""
+    key_indent = len(line) - len(line.lstrip(" -"))
+    for text in following:
+        if text.strip():
+            return len(text) - len(text.lstrip(" ")) > key_indent
+    return False
+
+
 def suggestion_block(finding: Finding, lines: Sequence[str]) -> str | None:
     """A GitHub ```` ```suggestion ```` block replacing the finding's line of ``lines`` (the
     head-side file), or None when there is no safe suggestion. The fence is longer than any
@@ -121,8 +134,9 @@ def suggestion_block(finding: Finding, lines: Sequence[str]) -> str | None:
     number = finding.location.line
     if not 1 <= number <= len(lines):
         return None
-    replacement = suggested_line(finding, lines[number - 1])
-    if replacement is None:
+    line = lines[number - 1]
+    replacement = suggested_line(finding, line)
+    if replacement is None or _continued(line, lines[number:]):
         return None
     text = replacement.rstrip("\r\n")
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from validator.fix import suggested_line
+from validator.fix import suggested_line, suggestion_block
 from validator.model import Engine, Finding, Fix, Location, Severity
 from validator.policy.results import parse_field_path
 from validator.process import Command, run
@@ -94,7 +94,11 @@ def test_the_bundled_fixes_become_suggestions_that_fix_their_findings(tmp_path: 
         assert finding.fix is not None, entry  # all three rules declare one
         assert finding.fix.value is False
         replacement = suggested_line(finding, lines[finding.location.line - 1])
-        if replacement is not None:
+        block = suggestion_block(finding, lines)
+        if replacement is None:
+            assert block is None
+        else:
+            assert block == f"```suggestion\n{replacement.rstrip()}\n```"
             suggestions[finding.location.line] = replacement
 
     privileged = [f for f in before.of("K8S-001")

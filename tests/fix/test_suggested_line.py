@@ -221,6 +221,29 @@ def test_every_shape_whose_value_is_not_a_lone_plain_or_quoted_scalar_gets_nothi
             assert suggested_line(finding(), line) is None, line
 
 
+@pytest.mark.parametrize("following", [
+    ["          and more"],                  # a plain scalar continued: "true and more"
+    ["", "          and more"],              # blank lines fold into it too
+    ["          # a comment line, more indented: not worth guessing"],
+])
+def test_suggestion_block_refuses_a_value_continued_on_the_next_lines(
+        following: list[str]) -> None:
+    lines = ["      securityContext:", "        privileged: true", *following]
+    assert suggested_line(finding(line=2), lines[1]) == "        privileged: false"
+    assert suggestion_block(finding(line=2), lines) is None
+
+
+@pytest.mark.parametrize("following", [
+    [], ["        runAsUser: 1000"], ["    - name: next"], ["", "  other: 1"], ["---"],
+    ["        # sibling comment"],
+])
+def test_suggestion_block_accepts_siblings_and_dedents_after_the_line(
+        following: list[str]) -> None:
+    lines = ["      securityContext:", "        privileged: true", *following]
+    assert suggestion_block(finding(line=2), lines) == (
+        "```suggestion\n        privileged: false\n```")
+
+
 def test_suggestion_block_replaces_the_findings_line_and_fences_safely() -> None:
     lines = ["spec:", "  containers:", "    - securityContext:", "        privileged: true"]
     assert suggestion_block(finding(line=4), lines) == (
