@@ -45,7 +45,7 @@ def _read_entry(text: str) -> tuple[object, object] | None:
     """``(key, value)`` of a one-entry mapping as both readers read it, or None."""
     try:
         ours = load_single_document(text, _LIMITS)
-        yaml11 = yaml.load(text, Loader=yaml.CSafeLoader)  # YAML 1.1, as PyYAML reads it
+        yaml11 = yaml.safe_load(text)  # pure PyYAML: stricter than libyaml about tabs
     except (yaml.YAMLError, LimitExceededError, ValueError):
         return None
     if not (isinstance(ours, dict) and isinstance(yaml11, dict) and len(ours) == len(yaml11) == 1):
