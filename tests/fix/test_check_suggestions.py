@@ -125,3 +125,73 @@ def test_the_bundled_fixes_become_suggestions_that_fix_their_findings(tmp_path: 
         ("K8S-002", "spec.template.spec.containers[2]"),
     }
     assert len(after.findings) == len(before.findings) - len(suggestions)
+
+
+CHART_TEMPLATE = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+spec:
+  hostNetwork: true
+  containers:
+    - name: web
+      image: nginx:1.27
+      securityContext:
+        privileged: {{ .Values.priv }}
+        allowPrivilegeEscalation: false
+"""
+BASE_POD = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: api
+spec:
+  containers:
+    - name: api
+      image: nginx:1.27
+      securityContext:
+        allowPrivilegeEscalation: false
+"""
+PATCH = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: api
+spec:
+  containers:
+    - name: api
+      securityContext:
+        privileged: true
+"""
+
+
+def test_rendered_findings_get_suggestions_only_on_literal_source_lines(tmp_path: Path) -> None:
+    files = {
+        ".git/HEAD": "", "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "chart/values.yaml": "priv: true\n", "chart/templates/pod.yaml": CHART_TEMPLATE,
+        "base/pod.yaml": BASE_POD, "base/kustomization.yaml": "resources: [pod.yaml]\n",
+        "overlay/kustomization.yaml": "resources: [../base]\npatches:\n  - path: patch.yaml\n",
+        "overlay/patch.yaml": PATCH,
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = run(Command(
+        args=(sys.executable, "-m", "validator", "check", "--policy", "builtin", "--no-schema",
+              "--namespace", "k8s.privileged_container", "--namespace", "k8s.host_namespaces",
+              "-o", "json", "--no-progress", "."),
+        cwd=tmp_path, env=env, ok_codes=frozenset({0, 1}), timeout=120))
+    got = {}
+    for entry in json.loads(result.stdout)["findings"]:
+        finding = as_finding(entry)
+        lines = (tmp_path / finding.location.path).read_text().splitlines(keepends=True)
+        got[(entry["rule_id"], entry["path"], entry["line"])] = suggestion_block(finding, lines)
+    assert got == {
+        ("K8S-009", "chart/templates/pod.yaml", 6): "```suggestion\n  hostNetwork: false\n```",
+        # the value comes from values.yaml under another name: not the field's line
+        ("K8S-001", "chart/values.yaml", 1): None,
+        # a Kustomize patch sets it: the patch's line is the one to change
+        ("K8S-001", "overlay/patch.yaml", 9): "```suggestion\n        privileged: false\n```",
+    }
