@@ -1,64 +1,61 @@
-"""Webhook payloads for the adapter's tests, derived from ../shared/github/webhooks/examples.
-
-The shared examples are real GitHub payloads; only the SHAs, numbers and refs a test needs
-are replaced, so everything else the adapter might read stays as GitHub sends it.
-(``merge_group`` has no shared example: it is built from GitHub's documented fields.)
+"""Webhook payloads for the adapter's tests: the shared builders of tests/support/github_events.py
+(derived from ../shared/github/webhooks/examples and validated against the webhook schemas),
+plus the pull request actions the adapter must ignore, which those builders do not make.
 """
 
 from __future__ import annotations
 
 import copy
 import json
+from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
 
-EXAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "github" / "webhooks" / "examples"
+from tests.support import github_events
+from tests.support.github_api.contract import shared_dir
+
+REPOSITORY = "octo-org/gitops"
+
+
+@dataclass(frozen=True, kw_only=True)
+class _PullRequest:
+    number: int
+    base_sha: str
+    head_sha: str
+    base_ref: str = "main"
+    head_ref: str = "feature"
 
 
 @cache
 def _example(name: str) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads((EXAMPLES / name).read_text(encoding="utf-8"))
+    path = shared_dir() / "github" / "webhooks" / "examples" / name
+    loaded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return loaded
 
 
-def pull_request(action: str, *, base: str, head: str, number: int = 7,
-                 repository: str = "octo-org/gitops", event: str = "pull_request") -> dict[str, Any]:
+def pull_request(action: str, *, base: str, head: str, number: int = 7) -> dict[str, Any]:
     """A ``pull_request`` (or ``pull_request_target``) payload of ``action``."""
-    source = "opened" if action not in {"synchronize", "reopened", "ready_for_review", "closed"} else action
-    payload = copy.deepcopy(_example(f"pull_request/{source}.payload.json"))
-    payload["action"] = action
-    payload["number"] = number
-    pr = payload["pull_request"]
-    pr["number"] = number
-    pr["base"]["sha"], pr["head"]["sha"] = base, head
-    pr["base"]["ref"], pr["head"]["ref"] = "main", "feature"
-    payload["repository"]["full_name"] = repository
-    del event  # the payload is the same for pull_request_target
+    pr = _PullRequest(number=number, base_sha=base, head_sha=head)
+    if action in github_events.PULL_REQUEST_ACTIONS:
+        return github_events.pull_request_event(action, REPOSITORY, pr)
+    # an action the adapter ignores: GitHub's example of it (or of opened), SHAs replaced
+    name = f"pull_request/{action}.payload.json"
+    source = name if (shared_dir() / "github" / "webhooks" / "examples" / name).exists() \
+        else "pull_request/opened.payload.json"
+    payload = copy.deepcopy(_example(source))
+    payload.update(action=action, number=number)
+    payload["pull_request"].update(number=number)
+    payload["pull_request"]["base"]["sha"], payload["pull_request"]["head"]["sha"] = base, head
     return payload
 
 
 def merge_group(*, base: str, head: str, action: str = "checks_requested") -> dict[str, Any]:
-    """A ``merge_group`` payload (fields as GitHub documents them)."""
-    sample = _example("pull_request/opened.payload.json")
-    return {
-        "action": action,
-        "merge_group": {
-            "head_sha": head, "head_ref": "refs/heads/gh-readonly-queue/main/pr-7-" + base[:40],
-            "base_sha": base, "base_ref": "refs/heads/main",
-            "head_commit": {"id": head, "tree_id": "0" * 40, "message": "Merge pull request #7",
-                            "timestamp": "2026-01-01T00:00:00Z",
-                            "author": {"name": "Test", "email": "test@example.invalid"},
-                            "committer": {"name": "Test", "email": "test@example.invalid"}},
-        },
-        "repository": copy.deepcopy(sample["repository"]),
-        "sender": copy.deepcopy(sample["sender"]),
-    }
+    """A ``merge_group`` payload (``action`` replaced for the actions the adapter ignores)."""
+    payload = github_events.merge_group_event(REPOSITORY, head_sha=head, base_sha=base)
+    payload["action"] = action
+    return payload
 
 
 def push(*, before: str, after: str) -> dict[str, Any]:
     """A ``push`` payload to main."""
-    payload = copy.deepcopy(_example("push/payload.json"))
-    payload.update(ref="refs/heads/main", before=before, after=after, deleted=after == "0" * 40,
-                   created=False)
-    return payload
+    return github_events.push_event(REPOSITORY, before=before, after=after)
