@@ -45,7 +45,7 @@ from validator.load import Document
 from validator.load.safety import gc_paused
 from validator.model import Engine, Finding, FindingStatus, Location, Report, Severity, natural_path_key
 from validator.options import CheckOptions
-from validator.pipeline import check_documents, diff_exit_code
+from validator.pipeline import check_documents, diff_exit_code, exit_code
 from validator.policy.testing import run_policy_tests
 from validator.policy.testing_report import policy_test_report
 from validator.render import discover_targets
@@ -58,7 +58,7 @@ from validator.stages import Progress
 if TYPE_CHECKING:
     from validator.policy.evaluate import PolicyEngine
 
-__all__ = ["CheckRequest", "DiffReport", "DiffRequest", "SideTarget", "run_check", "run_diff"]
+__all__ = ["CheckRequest", "CheckResult", "DiffReport", "DiffRequest", "SideTarget", "run_check", "run_diff"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,7 +77,23 @@ class CheckRequest:
     """Build every kustomization (see docs/targets.md)."""
 
 
-def run_check(request: CheckRequest, *, progress: Progress | None = None) -> Report:
+@dataclass(frozen=True, kw_only=True)
+class CheckResult:
+    """What ``run_check`` found, and what the exit code is made of."""
+
+    report: Report
+    """The findings, resources and skipped files of the check."""
+    root: Path
+    """The repository root the report's paths are relative to."""
+    fail_on: FailOn = FailOn.ERROR
+    """The ``fail_on`` in force (the flag, else the configuration file, else the default)."""
+
+    def exit_code(self) -> int:
+        """1 when a finding reaches ``fail_on``, else 0 (usage and tool errors raise)."""
+        return exit_code(self.report, self.fail_on)
+
+
+def run_check(request: CheckRequest, *, progress: Progress | None = None) -> CheckResult:
     """Check the repository of ``request`` (configuration read from its root)."""
     repo = load_repo_config(request.root)
     if request.all_kustomizations:
@@ -85,7 +101,9 @@ def run_check(request: CheckRequest, *, progress: Progress | None = None) -> Rep
     settings = resolve_check_settings(request.options.as_mapping(), explicit=set(request.explicit),
                                       root=request.root,
                                       paths=[request.root / p for p in request.paths], repo=repo)
-    return pipeline.run_check(settings, progress=progress)
+    report = pipeline.run_check(settings, progress=progress)
+    return CheckResult(report=report, root=request.root, fail_on=settings.fail_on)
+
 
 @dataclass(frozen=True, kw_only=True)
 class DiffRequest:

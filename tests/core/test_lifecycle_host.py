@@ -40,7 +40,7 @@ def test_jobs_inside_a_held_lifecycle_install_no_handler_and_leave_nothing(
 
         def job() -> int:
             with lifecycle.job():
-                return len(run_check(request).findings)
+                return len(run_check(request).report.findings)
 
         with ThreadPoolExecutor(max_workers=2) as pool:
             counts = list(pool.map(lambda _: job(), range(3)))
