@@ -2,8 +2,9 @@
 
 Text lists each affected target with the side it exists on and, under it, each changed
 file that made it affected and how; then whether a trusted change made it a full
-check, and the changed files no target reads. JSON holds the same in full, plus every
-changed file with its status.
+check, the changed files outside the validated root (a sub-folder of the working tree)
+and those no target reads. JSON holds the same in full, plus every changed file with its
+status.
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ def format_affected(change: Change, plan: AffectedPlan) -> str:
     lines.append(f"affected targets ({len(plan.targets)}):")
     for affected in plan.targets:
         lines.extend(_target_lines(affected))
+    if change.outside:
+        lines.append(f"changed outside the validated root, ignored ({len(change.outside)}):")
+        lines.extend(f"  {path}" for path in change.outside)
     if plan.unread:
         lines.append(f"changed files no target reads ({len(plan.unread)}):")
         lines.extend(f"  {path}" for path in plan.unread)
@@ -53,6 +57,7 @@ def affected_json(change: Change, plan: AffectedPlan) -> str:
         "unread": list(plan.unread),
         "changed": [{"path": f.path, "status": f.status.value, "old_path": f.old_path or None}
                     for f in change.files],
+        "outside": list(change.outside),
     }
     return json.dumps(document, indent=2) + "\n"
 
