@@ -22,6 +22,7 @@ into a :class:`DiffRequest` (or check settings) and its outputs from the returne
 from __future__ import annotations
 
 import contextlib
+import posixpath
 import re
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -35,12 +36,13 @@ from validator.change.block import Block
 from validator.change.compare import compare_reports
 from validator.change.diff_files import read_change
 from validator.change.model import Change, ChangeStatus
+from validator.change.rebase import config_root, rebase, under
 from validator.change.rendered_diff import RenderedDiff, rendered_diff
 from validator.change.revisions import Revisions, resolve_commit, resolve_revisions
 from validator.change.since import trusted_paths
 from validator.change.snapshot import materialise
 from validator.config import CheckSettings, FailOn, resolve_check_settings
-from validator.errors import PolicyError
+from validator.errors import PolicyError, UsageError
 from validator.load import Document
 from validator.load.safety import gc_paused
 from validator.model import Engine, Finding, FindingStatus, Location, Report, Severity, natural_path_key
@@ -110,9 +112,12 @@ class DiffRequest:
     """One ``diff`` job, as every way in describes it."""
 
     folder: Path
-    """A folder inside the git working tree to compare."""
+    """A folder inside the git working tree to compare; the validated root is the nearest
+    folder at or above it with a ``.gitops-validator.yaml`` in the trusted revision (else
+    the top of the working tree), as ``check`` finds its root."""
     paths: tuple[str, ...] = (".",)
-    """Repository-relative files and folders to check (on both sides)."""
+    """Files and folders to check (on both sides), relative to the top of the git working
+    tree (not to the validated root); each must be inside the validated root."""
     base: str | None = None
     """``--base`` (None: the merge base of the head and the default branch)."""
     head: str | None = None
@@ -152,6 +157,9 @@ class DiffReport:
     """The head's findings with their status, and the base's fixed findings."""
     revisions: Revisions
     """The compared revisions."""
+    root: str = ""
+    """The validated root, relative to the top of the working tree (``""``: the top): the
+    report's and the change's paths are relative to it."""
     trusted: str
     """The commit policies, schemas and configuration came from."""
     change: Change
@@ -183,15 +191,41 @@ def run_diff(request: DiffRequest, *, progress: Progress | None = None) -> DiffR
                                   worktree=request.worktree)
     trusted_sha = (resolve_commit(revisions.repo, request.trusted_ref)
                    if request.trusted_ref else revisions.base)
-    change = read_change(revisions)
+    prefix = config_root(revisions.repo, trusted_sha, _start(request.folder, revisions.repo))
+    request = replace(request, paths=_rooted(request.paths, prefix))
+    change = rebase(read_change(revisions), prefix)
     # one scope for both sides (they run in two threads): one temporary root, and the
     # signal handlers stay installed until the last side has ended
     shas = (revisions.base, revisions.head, trusted_sha)
     with gc_paused(), run_scope(), _snapshots(revisions.repo, shas) as folders:
-        return _diff(request, revisions=revisions, change=change, trusted_sha=trusted_sha,
-                     roots=_Roots(base=folders[revisions.base], head=folders[revisions.head],
-                                  trusted=folders[trusted_sha]),
-                     progress=progress)
+        result = _diff(request, revisions=revisions, change=change, trusted_sha=trusted_sha,
+                       roots=_Roots(base=folders[revisions.base] / prefix,
+                                    head=folders[revisions.head] / prefix,
+                                    trusted=folders[trusted_sha] / prefix),
+                       progress=progress)
+    return replace(result, root=prefix)
+
+
+def _start(folder: Path, top: Path) -> str:
+    """``folder`` relative to the top of the working tree (where the root search starts)."""
+    real, real_top = folder.resolve(), top.resolve()
+    return real.relative_to(real_top).as_posix() if real.is_relative_to(real_top) else ""
+
+
+def _rooted(paths: tuple[str, ...], prefix: str) -> tuple[str, ...]:
+    """Working-tree-relative ``paths`` made relative to the validated root ``prefix``: a path
+    at or above the root selects all of it, one outside it is an error."""
+    rooted = []
+    for path in paths:
+        normal = posixpath.normpath(path.strip("/") or ".")
+        if normal in (".", prefix) or under(prefix, normal) is not None:
+            rooted.append(".")
+        elif (inside := under(normal, prefix)) is not None:
+            rooted.append(inside)
+        else:
+            raise UsageError(f"{path} is outside the validated root {prefix} (the folder of its "
+                             f"{CONFIG_FILE} in the trusted revision): diff it on its own")
+    return tuple(dict.fromkeys(rooted))
 
 
 @contextlib.contextmanager
