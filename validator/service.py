@@ -35,7 +35,7 @@ from validator.change.affected import AffectedPlan, Side, affected_targets
 from validator.change.block import Block
 from validator.change.compare import compare_reports
 from validator.change.diff_files import read_change
-from validator.change.model import Change, ChangeStatus
+from validator.change.model import Change, ChangeStatus, FileChange
 from validator.change.rebase import config_root, rebase, under
 from validator.change.rendered_diff import RenderedDiff, rendered_diff
 from validator.change.revisions import Revisions, resolve_commit, resolve_revisions
@@ -147,6 +147,8 @@ class SideTarget:
     causes: tuple[str, ...]
     """The changed paths that made it affected (empty: it exists on this side only, or a
     trusted path changed)."""
+    changes: tuple[FileChange, ...] = ()
+    """The changed files of ``causes``, with how each changed (added, modified, renamed...)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -279,9 +281,11 @@ def _diff(request: DiffRequest, *, revisions: Revisions, change: Change, trusted
     renames = {f.old_path: f.path for f in change.files
                if f.status is ChangeStatus.RENAMED and f.old_path}
     compared = compare_reports(head=head_report, base=base_report, renames=renames)
+    by_path = {f.path: f for f in change.files}
     rendered = tuple(sorted(
-        [SideTarget(name=n, side=Side.HEAD, causes=c) for n, c in head_causes.items()]
-        + [SideTarget(name=n, side=Side.BASE, causes=c) for n, c in base_causes.items()],
+        [SideTarget(name=n, side=side, causes=c, changes=tuple(by_path[p] for p in c if p in by_path))
+         for side, causes in ((Side.HEAD, head_causes), (Side.BASE, base_causes))
+         for n, c in causes.items()],
         key=lambda t: (natural_path_key(t.name), t.side)))
     return DiffReport(
         report=compared, revisions=revisions, trusted=trusted_sha, change=change,

@@ -50,7 +50,9 @@ def diff_report_json(result: DiffReport, options: RenderOptions) -> dict[str, An
                   for f in result.change.files],
         "root": result.root, "outside": list(result.change.outside),
     }
-    document["targets"] = [{"name": t.name, "side": t.side.value, "changed_files": list(t.causes)}
+    document["targets"] = [{"name": t.name, "side": t.side.value, "changed_files": list(t.causes),
+                            "changes": [{"path": f.path, "status": f.status.value,
+                                         "old_path": f.old_path or None} for f in t.changes]}
                            for t in result.rendered]
     document["rendered_diff"] = diff_json(result.diff)
     document["policy_tests"] = (None if result.policy_tests is None else
