@@ -57,6 +57,8 @@ def test_json_lists_targets_sides_causes_and_changed_files(repo: GitRepo) -> Non
             for t in document["targets"]] == [
         ("apps/dev", "both", ["apps/dev/patch.yaml"]),
         ("apps/prod", "base", ["apps/prod/kustomization.yaml", "apps/prod/patch.yaml"])]
+    assert [[c["status"] for c in t["causes"]] for t in document["targets"]] == [
+        ["modified"], ["deleted", "deleted"]]
     assert {(c["path"], c["status"]) for c in document["changed"]} == {
         ("apps/dev/patch.yaml", "modified"), ("apps/prod/kustomization.yaml", "deleted"),
         ("apps/prod/patch.yaml", "deleted")}

@@ -53,7 +53,7 @@ def affected_json(change: Change, plan: AffectedPlan) -> str:
         "head": change.head,
         "full": plan.full,
         "trusted_changes": list(plan.trusted_changes),
-        "targets": [_target_json(a) for a in plan.targets],
+        "targets": [_target_json(a, change) for a in plan.targets],
         "unread": list(plan.unread),
         "changed": [{"path": f.path, "status": f.status.value, "old_path": f.old_path or None}
                     for f in change.files],
@@ -70,8 +70,10 @@ def _target_lines(affected: AffectedTarget) -> list[str]:
     return lines
 
 
-def _target_json(affected: AffectedTarget) -> dict[str, Any]:
+def _target_json(affected: AffectedTarget, change: Change) -> dict[str, Any]:
     target = affected.target
+    status = {f.path: f.status.value for f in change.files}
     return {"kind": target.kind.value, "name": target.name, "path": target.path,
             "side": affected.side.value,
-            "causes": [{"path": c.path or None, "why": c.why} for c in affected.causes]}
+            "causes": [{"path": c.path or None, "status": status.get(c.path), "why": c.why}
+                       for c in affected.causes]}
