@@ -43,6 +43,7 @@ from validator.change.since import trusted_paths
 from validator.change.snapshot import materialise
 from validator.config import CheckSettings, FailOn, resolve_check_settings
 from validator.errors import PolicyError, UsageError
+from validator.lifecycle import current
 from validator.load import Document
 from validator.load.safety import gc_paused
 from validator.model import Engine, Finding, FindingStatus, Location, Report, Severity, natural_path_key
@@ -96,14 +97,16 @@ class CheckResult:
 
 
 def run_check(request: CheckRequest, *, progress: Progress | None = None) -> CheckResult:
-    """Check the repository of ``request`` (configuration read from its root)."""
+    """Check the repository of ``request`` (configuration read from its root); one job of
+    the process's lifecycle (:func:`validator.lifecycle.current`)."""
     repo = load_repo_config(request.root)
     if request.all_kustomizations:
         repo = replace(repo, all_kustomizations=True)
     settings = resolve_check_settings(request.options.as_mapping(), explicit=set(request.explicit),
                                       root=request.root,
                                       paths=[request.root / p for p in request.paths], repo=repo)
-    report = pipeline.run_check(settings, progress=progress)
+    with current().job():
+        report = pipeline.run_check(settings, progress=progress)
     return CheckResult(report=report, root=request.root, fail_on=settings.fail_on)
 
 
@@ -188,7 +191,13 @@ class DiffReport:
 
 
 def run_diff(request: DiffRequest, *, progress: Progress | None = None) -> DiffReport:
-    """Compare the head of ``request`` with its base (see the module docstring)."""
+    """Compare the head of ``request`` with its base (see the module docstring); one job
+    of the process's lifecycle (:func:`validator.lifecycle.current`)."""
+    with current().job():
+        return _run_diff(request, progress)
+
+
+def _run_diff(request: DiffRequest, progress: Progress | None) -> DiffReport:
     revisions = resolve_revisions(request.folder, base=request.base, head=request.head,
                                   worktree=request.worktree)
     trusted_sha = (resolve_commit(revisions.repo, request.trusted_ref)
@@ -196,8 +205,7 @@ def run_diff(request: DiffRequest, *, progress: Progress | None = None) -> DiffR
     prefix = config_root(revisions.repo, trusted_sha, _start(request.folder, revisions.repo))
     request = replace(request, paths=_rooted(request.paths, prefix))
     change = rebase(read_change(revisions), prefix)
-    # one scope for both sides (they run in two threads): one temporary root, and the
-    # signal handlers stay installed until the last side has ended
+    # one scope for both sides (they run in two threads): one temporary root
     shas = (revisions.base, revisions.head, trusted_sha)
     with gc_paused(), run_scope(), _snapshots(revisions.repo, shas) as folders:
         result = _diff(request, revisions=revisions, change=change, trusted_sha=trusted_sha,

@@ -16,6 +16,7 @@ from validator import __version__
 from validator.cli.check import check, targets
 from validator.cli.diff import diff
 from validator.cli.policy import policy
+from validator.lifecycle import Lifecycle
 from validator.tools import describe_tools
 
 
@@ -39,6 +40,9 @@ def main(verbose: int) -> None:
       gitops-validator policy test policies/
       gitops-validator version                     # versions of the tools in use
     """
+    # one process, one lifecycle: signal handlers and the exit hook installed once, for
+    # every job of the command (validator.lifecycle)
+    click.get_current_context().with_resource(Lifecycle().hold())
     level = logging.WARNING - 10 * verbose
     logging.basicConfig(level=max(level, logging.DEBUG), stream=sys.stderr,
                         format="%(levelname)s %(name)s: %(message)s")
