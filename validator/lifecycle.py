@@ -14,7 +14,8 @@ built (``gc_paused``, counted, so overlapping pauses resume it once). One
 - every job of the service (``run_check``, ``run_diff``) runs in :func:`current`'s
   :meth:`Lifecycle.job`, from any thread, several at once: a job installs no handler
   when a lifecycle is held, and when the last running job ends nothing process-wide may
-  be left over (the collector running again, no temporary root, no child process);
+  be left over (the collector running again, no temporary root, no child process, as
+  the first job found them);
 - without a holder (a library caller) jobs run in a default lifecycle that installs the
   handlers for the job only, in the main thread: one call, one run.
 """
@@ -28,6 +29,7 @@ import gc
 import tempfile
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from validator import process
 from validator.errors import ValidatorError
@@ -39,6 +41,18 @@ _HELD_LOCK = threading.Lock()
 _HELD: list[Lifecycle] = []
 
 
+@dataclass(frozen=True, kw_only=True)
+class _State:
+    """The process-wide state jobs must leave as they found it."""
+
+    gc_enabled: bool = True
+    groups: int = 0
+
+    @classmethod
+    def now(cls) -> _State:
+        return cls(gc_enabled=gc.isenabled(), groups=process.running_groups())
+
+
 class Lifecycle:
     """Held by a host for its life (:meth:`hold`); each job runs in :meth:`job`."""
 
@@ -46,6 +60,7 @@ class Lifecycle:
         self._lock = threading.Lock()
         self._jobs = 0
         self._held = False
+        self._found = _State()
 
     def running(self) -> int:
         """How many jobs are running now (a host drains them before it stops)."""
@@ -78,6 +93,8 @@ class Lifecycle:
         """One job (any thread); when the last running job ends, nothing process-wide may be
         left over: a :class:`ValidatorError` says what was."""
         with self._lock:
+            if self._jobs == 0:  # leftovers are judged against what the first job found
+                self._found = _State.now()
             self._jobs += 1
         try:
             # held: the holder's handlers serve every job; else one call is one run
@@ -87,7 +104,7 @@ class Lifecycle:
             with self._lock:
                 self._jobs -= 1
                 last = self._jobs == 0
-        if last and (found := leftovers()):
+        if last and (found := leftovers(self._found)):
             raise ValidatorError(f"a job left process-wide state behind: {', '.join(found)}")
 
 
@@ -100,13 +117,16 @@ def current() -> Lifecycle:
         return _HELD[-1] if _HELD else _DEFAULT
 
 
-def leftovers() -> tuple[str, ...]:
-    """What is left behind while no job runs (empty: nothing)."""
+def leftovers(before: _State | None = None) -> tuple[str, ...]:
+    """What is left behind while no job runs, against ``before`` (the state the first job
+    found; default: the collector running, no child): empty for nothing. A host that runs
+    without the collector, or keeps a child of its own, is not told a job left them."""
+    before = before or _State()
     found = []
-    if not gc.isenabled():
+    if before.gc_enabled and not gc.isenabled():
         found.append("the garbage collector is paused")
     if tempfile.tempdir is not None and "gitops-validator-run-" in tempfile.tempdir:
         found.append(f"the temporary root {tempfile.tempdir}")
-    if process.running_groups():
-        found.append(f"{process.running_groups()} child process groups")
+    if (groups := process.running_groups()) > before.groups:
+        found.append(f"{groups - before.groups} child process groups")
     return tuple(found)

@@ -135,3 +135,23 @@ def test_two_diffs_without_a_host_leave_no_handler_and_no_paused_collector(tmp_p
     assert gc.isenabled()
     assert leftovers() == ()
     assert current().running() == 0
+
+
+def test_a_host_that_runs_without_the_collector_keeps_it_off_and_gets_no_false_leftover(
+        tmp_path: Path) -> None:
+    """Leftovers are judged against the state the first job found: a host that turned the
+    collector off itself is not told a job left it paused, and keeps it off."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "pod.yaml").write_text(POD)
+    request = CheckRequest(root=tmp_path, options=CheckOptions(no_policy=True))
+    lifecycle = Lifecycle()
+    gc.disable()
+    try:
+        with lifecycle.hold():
+            with lifecycle.job():
+                findings = run_check(request).report.findings
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    assert findings == run_check(request).report.findings
