@@ -87,3 +87,14 @@ def test_the_top_of_the_working_tree_stays_the_root_without_a_configuration_belo
     assert document["change"]["root"] == ""
     assert document["change"]["outside"] == []
     assert code in (0, 1)
+
+
+def test_annotations_name_the_files_from_the_top_of_the_checkout(mono: tuple[GitRepo, str],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    repo, base = mono
+    monkeypatch.delenv("GITHUB_WORKSPACE", raising=False)
+    result = CliRunner().invoke(main, ["diff", str(repo.root / "gitops"), "--base", base,
+                                       "--no-progress", "-o", "github"])
+    assert result.exit_code == 1, result.output
+    assert "::error file=gitops/apps/web.yaml," in result.output
+    assert "file=apps/web.yaml" not in result.output

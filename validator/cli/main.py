@@ -1,8 +1,10 @@
-"""The ``gitops-validator`` command group: argv -> settings -> pipeline -> reporters -> exit code.
+"""The ``gitops-validator`` command group: argv -> request -> service -> reporters -> exit code.
 
-Nothing in ``validator/cli/`` decides anything about manifests: commands translate
-flags into :mod:`validator.config` settings, run :mod:`validator.pipeline`, write the
-reports, and map errors to exit code 2 with one line on standard error.
+Nothing in ``validator/cli/`` decides anything about manifests: ``check`` and ``diff``
+translate flags into a request of :mod:`validator.service` (``run_check``,
+``run_diff``), write the reports, and map errors to exit code 2 with one line on
+standard error. The process holds one :class:`~validator.lifecycle.Lifecycle` for the
+command's life.
 """
 
 from __future__ import annotations
