@@ -98,3 +98,15 @@ def test_annotations_name_the_files_from_the_top_of_the_checkout(mono: tuple[Git
     assert result.exit_code == 1, result.output
     assert "::error file=gitops/apps/web.yaml," in result.output
     assert "file=apps/web.yaml" not in result.output
+
+
+def test_a_configuration_the_head_adds_below_the_folder_given_does_not_move_the_root(
+        mono: tuple[GitRepo, str]) -> None:
+    repo, base = mono
+    repo.write("gitops/apps/.gitops-validator.yaml", "rules:\n  K8S-001: off\n")
+    repo.commit("a pull request that would judge itself")
+    code, document = _diff(str(repo.root / "gitops" / "apps"), "--base", base)
+    assert document["change"]["root"] == "gitops"
+    assert ("K8S-001", "new", "apps/web.yaml") in {
+        (f["rule_id"], f["status"], f["path"]) for f in document["findings"]}
+    assert code == 1
