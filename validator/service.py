@@ -1,8 +1,10 @@
 """The service every way in calls: ``run_check`` and ``run_diff``, from settings to a report.
 
 The CLI (and later the Action adapter and the webhook app) only translates its inputs
-into a :class:`DiffRequest` (or check settings) and its outputs from the returned
-:class:`DiffReport`; nothing here reads flags, the environment or the terminal.
+into a :class:`CheckRequest` or a :class:`DiffRequest` and its outputs from the returned
+:class:`CheckResult` or :class:`DiffReport` (each with the report and ``exit_code()``);
+nothing here reads flags, the environment or the terminal. Every call is one job of the
+process's lifecycle (:mod:`validator.lifecycle`), so a server can run several at once.
 
 ``run_diff`` judges a change, not a repository:
 
