@@ -62,7 +62,7 @@ def _diff(env: ActionEnvironment, job: ActionJob, *, log: Callable[[str], None])
     report = result.report
     if result.policy_tests is not None:  # failing head policy tests block: show them too
         report = replace(report, findings=report.findings + result.policy_tests.findings)
-    report, change = at_top(report, result.change, _prefix(repo, inputs.config_root))
+    report, change = at_top(report, result.change, result.root)  # the root the service chose
     return _validation(job, repo, report, change, exit_code=result.exit_code(),
                        markdown=render_markdown(report, _markdown_options(env, job), diff=result.diff))
 
