@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from validator.errors import CommandError
 from validator.process import Command, run
 
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
@@ -23,8 +24,44 @@ _GIT_ENV = {"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null"}
 
 def git(git_dir: Path, *args: str) -> str:
     """Run git against ``git_dir`` (bare or working tree); standard output as text."""
-    command = Command(args=("git", "-C", str(git_dir), *args), env=_GIT_ENV, timeout=60.0)
-    return run(command).stdout.decode("utf-8", "surrogateescape")
+    return git_bytes(git_dir, *args).decode("utf-8", "surrogateescape")
+
+
+def git_bytes(git_dir: Path, *args: str) -> bytes:
+    """Run git against ``git_dir``; standard output as bytes (blob contents)."""
+    return run(Command(args=("git", "-C", str(git_dir), *args), env=_GIT_ENV, timeout=60.0)).stdout
+
+
+@dataclass(frozen=True, kw_only=True)
+class TreeEntry:
+    """One entry of ``git ls-tree -l``."""
+
+    mode: str
+    type: str
+    sha: str
+    size: int | None
+    path: str
+
+
+def ls_tree(git_dir: Path, treeish: str, *paths: str, recursive: bool = False) -> list[TreeEntry]:
+    """Entries of a tree (``paths`` narrow it; ``recursive`` lists sub-trees and their blobs too)."""
+    flags = ["-r", "-t"] if recursive else []
+    out = git(git_dir, "ls-tree", "-l", "-z", *flags, treeish, "--", *paths)
+    entries = []
+    for record in filter(None, out.split("\0")):
+        meta, _, path = record.partition("\t")
+        mode, kind, sha, size = meta.split()
+        entries.append(TreeEntry(mode=mode, type=kind, sha=sha, size=None if size == "-" else int(size),
+                                 path=path))
+    return entries
+
+
+def object_type(git_dir: Path, sha: str) -> str | None:
+    """``blob``, ``tree``, ``commit`` or ``tag``; None for an unknown object."""
+    try:
+        return git(git_dir, "cat-file", "-t", sha).strip()
+    except CommandError:  # an unknown object is an answer (404), not a failure
+        return None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,11 +102,11 @@ class PullData:
     behind_by: int
 
 
-def rev_parse(git_dir: Path, rev: str) -> str | None:
-    """The commit SHA ``rev`` names, or None."""
+def rev_parse(git_dir: Path, rev: str, *, kind: str = "commit") -> str | None:
+    """The SHA of the ``kind`` object (commit, tree) ``rev`` names, or None."""
     try:
-        return git(git_dir, "rev-parse", "--verify", "--quiet", rev + "^{commit}").strip() or None
-    except Exception:
+        return git(git_dir, "rev-parse", "--verify", "--quiet", f"{rev}^{{{kind}}}").strip() or None
+    except CommandError:  # an unknown ref is an answer (404), not a failure
         return None
 
 

@@ -7,12 +7,16 @@ violation, so a client reaching for an endpoint the fake does not model fails lo
 from __future__ import annotations
 
 from tests.support.github_api.exchange import Handler
-from tests.support.github_api.routes import checks, comments, pulls, repos, reviews
+from tests.support.github_api.routes import checks, comments, contents, pulls, repos, reviews
 
 HANDLERS: dict[str, Handler] = {
     "repos/get": repos.get,
     "repos/compare-commits": repos.compare,
     "repos/create-commit-status": repos.create_status,
+    "repos/list-pull-requests-associated-with-commit": repos.list_pulls_for_commit,
+    "repos/get-content": contents.get_content,
+    "git/get-tree": contents.get_tree,
+    "git/get-blob": contents.get_blob,
     "checks/create": checks.create,
     "checks/update": checks.update,
     "checks/get": checks.get,
@@ -23,6 +27,8 @@ HANDLERS: dict[str, Handler] = {
     "pulls/list-commits": pulls.list_commits,
     "pulls/create-review": reviews.create,
     "pulls/list-reviews": reviews.list_reviews,
+    "pulls/update-review": reviews.update_review,
+    "pulls/dismiss-review": reviews.dismiss_review,
     "pulls/list-review-comments": comments.list_review_comments,
     "pulls/create-review-comment": comments.create_review_comment,
     "pulls/get-review-comment": comments.get_review_comment,

@@ -207,6 +207,20 @@ def list_reviews(req: Request) -> Response:
     return Response(body=[r for r in req.state.reviews.values() if r["pull_request_url"] == url], paginate="")
 
 
+def update_review(req: Request) -> Response:
+    review = review_of(req)
+    review["body"] = req.json_body()["body"]
+    return Response(body=review)
+
+
+def dismiss_review(req: Request) -> Response:
+    review = review_of(req)
+    if review["state"] == "PENDING":
+        raise ApiError(422, "Can not dismiss a pending review")
+    review["state"] = "DISMISSED"
+    return Response(body=review)
+
+
 def review_of(req: Request) -> JSON:
     """The review named by ``review_id`` on the path's pull request, or 404."""
     repo = req.repo()
