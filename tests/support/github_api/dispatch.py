@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from tests.support.github_api import graphql
+from tests.support.github_api import graphql, rules
 from tests.support.github_api.contract import Contract
 from tests.support.github_api.exchange import ApiError, Request, Response, RuleError
 from tests.support.github_api.faults import Faults
@@ -161,6 +161,11 @@ class Dispatcher:
             raise ApiError(422, "Invalid request.", errors=list(checked.problems))
         if method != "GET" and not token.write:
             raise ApiError(403, READ_ONLY)
+        try:
+            rules.check(operation, checked.body)
+        except RuleError as err:
+            self._violation(method, path, f"{operation}: {err.rule}")
+            raise
         self._fault(method, path, checked.body)
         handler = HANDLERS.get(operation)
         if handler is None:

@@ -187,3 +187,26 @@ def test_check_run_times_from_pygithub_are_accepted(scene: PullScene) -> None:
     stored = scene.gh.state.check_runs[run.id]
     assert (stored["started_at"], stored["completed_at"]) == ("2026-01-02T03:04:05Z", "2026-01-02T03:04:08Z")
     assert (stored["status"], stored["external_id"]) == ("completed", "run-1")
+
+
+def test_a_comment_body_over_githubs_limit_is_refused(github_api: GitHubApiServer, scene: PullScene) -> None:
+    issue = scene.client().get_repo(REPO).get_issue(7)
+    with pytest.raises(github.GithubException) as raised:
+        issue.create_comment("x" * 65537)
+    assert raised.value.status == 422
+    assert [v.message for v in github_api.violations] == [
+        "issues/create-comment: body is too long (maximum is 65536 characters)"]
+    github_api.violations.clear()
+    issue.create_comment("x" * 65536)
+    assert len(github_api.state.issue_comments) == 1
+
+
+def test_a_file_level_review_comment_needs_only_a_changed_path(scene: PullScene) -> None:
+    pull = scene.client().get_repo(REPO).get_pull(7)
+    head = scene.client().get_repo(REPO).get_commit(scene.head_sha)
+    comment = pull.create_review_comment("whole file", head, "apps/api/new.yaml", subject_type="file")
+    assert (comment.path, comment.subject_type) == ("apps/api/new.yaml", "file")
+    assert comment.line is None
+    with pytest.raises(github.GithubException) as raised:
+        pull.create_review_comment("whole file", head, "README.md", subject_type="file")
+    assert raised.value.status == 422

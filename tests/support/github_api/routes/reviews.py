@@ -40,6 +40,9 @@ def placement(pr: PullRequest, comment: JSON) -> JSON | None:
     file = _file(pr, comment["path"])
     if file is None:
         return None
+    if comment.get("subject_type") == "file":
+        return {"path": file.filename, "line": None, "side": "RIGHT", "start_line": None, "start_side": None,
+                "subject_type": "file"}
     line = comment.get("line")
     if line is None and "position" in comment:
         line = _position_line(file, comment["position"])
@@ -54,7 +57,8 @@ def placement(pr: PullRequest, comment: JSON) -> JSON | None:
         if start not in start_allowed or start >= line:
             return None
     return {"path": file.filename, "line": line, "side": side, "start_line": start,
-            "start_side": comment.get("start_side", side) if start is not None else None}
+            "start_side": comment.get("start_side", side) if start is not None else None,
+            "subject_type": "line"}
 
 
 def diff_position(pr: PullRequest, where: JSON) -> int | None:
@@ -75,10 +79,12 @@ def diff_position(pr: PullRequest, where: JSON) -> int | None:
     return None
 
 
-def diff_hunk(pr: PullRequest, path: str, line: int) -> str:
+def diff_hunk(pr: PullRequest, path: str, line: int | None) -> str:
     """The patch from the commented line's hunk header down to that line (as GitHub shows)."""
     file = _file(pr, path)
     lines = (file.patch or "").splitlines() if file else []
+    if line is None:  # a comment on the whole file
+        return lines[0] if lines else ""
     hunk: list[str] = []
     new = 0
     for text in lines:
@@ -113,7 +119,7 @@ def review_comment(state: ServerState, repo: Repository, pr: PullRequest, *, whe
         "author_association": "NONE", "_links": shapes.links(url, html, pull_url),
         "line": where["line"], "original_line": where["line"], "side": where["side"],
         "start_line": where["start_line"], "original_start_line": where["start_line"],
-        "start_side": where["start_side"], "subject_type": "line",
+        "start_side": where["start_side"], "subject_type": where.get("subject_type", "line"),
     }
     if in_reply_to is not None:
         comment["in_reply_to_id"] = in_reply_to
