@@ -78,6 +78,13 @@ class ChangedFile:
     commentable_right: frozenset[int] = field(default_factory=frozenset)
     """Head-side line numbers inside the diff hunks (where a RIGHT-side comment may go)."""
     commentable_left: frozenset[int] = field(default_factory=frozenset)
+    hunks: tuple[tuple[range, range], ...] = ()
+    """Each hunk's old-side and new-side line ranges (a multi-line comment stays in one)."""
+
+    def hunk_of(self, line: int, side: str) -> int | None:
+        """The index of the hunk holding ``line`` on ``side`` (``LEFT`` old, ``RIGHT`` new)."""
+        index = 1 if side == "RIGHT" else 0
+        return next((n for n, hunk in enumerate(self.hunks) if line in hunk[index]), None)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -174,9 +181,12 @@ def _changed_file(entry: tuple[str, str, str | None], section: str,
     hunk_start = section.find("\n@@")
     patch = section[hunk_start + 1:].rstrip("\n") if hunk_start >= 0 else None
     right, left, additions, deletions = _hunk_lines(patch or "")
+    hunks = tuple((range(int(m.group(1)), int(m.group(1)) + int(m.group(2) or 1)),
+                   range(int(m.group(3)), int(m.group(3)) + int(m.group(4) or 1)))
+                  for m in map(_HUNK.match, (patch or "").splitlines()) if m)
     return ChangedFile(filename=name, status=_STATUS.get(code, "modified"), previous_filename=previous,
                        sha=head_blob, additions=additions, deletions=deletions, patch=patch,
-                       commentable_right=frozenset(right), commentable_left=frozenset(left))
+                       commentable_right=frozenset(right), commentable_left=frozenset(left), hunks=hunks)
 
 
 def _hunk_lines(patch: str) -> tuple[set[int], set[int], int, int]:

@@ -210,3 +210,15 @@ def test_a_file_level_review_comment_needs_only_a_changed_path(scene: PullScene)
     with pytest.raises(github.GithubException) as raised:
         pull.create_review_comment("whole file", head, "README.md", subject_type="file")
     assert raised.value.status == 422
+
+
+def test_a_multi_line_comment_must_stay_inside_one_hunk(scene: PullScene) -> None:
+    pull = scene.client().get_repo(REPO).get_pull(7)
+    head = scene.client().get_repo(REPO).get_commit(scene.head_sha)
+    ranged = pull.create_review_comment("lines 9-11", head, "apps/web/deploy.yaml", line=11, side="RIGHT",
+                                        start_line=9, start_side="RIGHT")
+    assert (ranged.start_line, ranged.line) == (9, 11)
+    with pytest.raises(github.GithubException) as raised:  # 13 ends the first hunk, 28 starts the second
+        pull.create_review_comment("across hunks", head, "apps/web/deploy.yaml", line=28, side="RIGHT",
+                                   start_line=13, start_side="RIGHT")
+    assert raised.value.status == 422

@@ -52,9 +52,10 @@ def placement(pr: PullRequest, comment: JSON) -> JSON | None:
         return None
     start = comment.get("start_line")
     if start is not None:
-        start_side = comment.get("start_side", side)
+        start_side = str(comment.get("start_side") or side)
         start_allowed = file.commentable_right if start_side == "RIGHT" else file.commentable_left
-        if start not in start_allowed or start >= line:
+        same_hunk = file.hunk_of(start, start_side) == file.hunk_of(line, side)
+        if start not in start_allowed or start >= line or not same_hunk:
             return None
     return {"path": file.filename, "line": line, "side": side, "start_line": start,
             "start_side": comment.get("start_side", side) if start is not None else None,
