@@ -119,7 +119,7 @@ class Dispatcher:
                 with self._in_flight_lock:
                     self._in_flight -= 1
         self.journal.requests.append(RecordedRequest(method=method, path=path, query=query, body=body,
-                                             status=answer.status, operation=operation, at=arrived))
+                                                     status=answer.status, operation=operation, at=arrived))
         return answer
 
     def _api_path(self, path: str) -> str:

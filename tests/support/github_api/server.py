@@ -48,7 +48,7 @@ class GitHubApiServer:
 
     @property
     def requests(self) -> list[RecordedRequest]:
-        """Every request, in arrival order, with its answer's status."""
+        """Every request with its answer's status, in the order they were answered (``at``: arrival)."""
         return self.journal.requests
 
     @property
@@ -160,6 +160,9 @@ _RATE_HEADERS = {"x-ratelimit-limit": "5000", "x-ratelimit-remaining": "4999",
 def _handler_class(server: GitHubApiServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out in two writes; with Nagle's algorithm and the client's delayed
+        # ACK every keep-alive answer waited ~40 ms.
+        disable_nagle_algorithm = True
 
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -222,3 +223,13 @@ def test_a_multi_line_comment_must_stay_inside_one_hunk(scene: PullScene) -> Non
         pull.create_review_comment("across hunks", head, "apps/web/deploy.yaml", line=28, side="RIGHT",
                                    start_line=13, start_side="RIGHT")
     assert raised.value.status == 422
+
+
+def test_keep_alive_answers_are_not_held_back_by_nagle(scene: PullScene) -> None:
+    session = requests.Session()
+    session.headers["Authorization"] = f"token {scene.gh.token}"
+    assert session.get(f"{scene.gh.url}/repos/{REPO}/pulls/7").ok
+    started = time.monotonic()
+    for _ in range(20):
+        assert session.get(f"{scene.gh.url}/repos/{REPO}/pulls/7/files").ok
+    assert time.monotonic() - started < 0.6  # with Nagle and delayed ACKs: about 20 x 40 ms
