@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.support.github_api.contract import default_contract_path, load_contract
-from tests.support.github_api.dispatch import Dispatcher, Journal, RecordedRequest, Violation
+from tests.support.github_api.dispatch import Answer, Dispatcher, Journal, RecordedRequest, Violation
 from tests.support.github_api.faults import Faults
 from tests.support.github_api.gitdata import pull_data
 from tests.support.github_api.routes.reviews import follow_push
@@ -157,6 +157,15 @@ _RATE_HEADERS = {"x-ratelimit-limit": "5000", "x-ratelimit-remaining": "4999",
                  "x-ratelimit-reset": "4102444800", "x-ratelimit-used": "1", "x-ratelimit-resource": "core"}
 
 
+def _encode(answer: Answer) -> tuple[bytes, str]:
+    """The answer's bytes and content type: JSON, or text as given (an HTML error page)."""
+    if answer.status == 204 or answer.body is None:
+        return b"", "application/json; charset=utf-8"
+    if isinstance(answer.body, str):
+        return answer.body.encode(), "text/html; charset=utf-8"
+    return json.dumps(answer.body).encode(), "application/json; charset=utf-8"
+
+
 def _handler_class(server: GitHubApiServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -169,9 +178,9 @@ def _handler_class(server: GitHubApiServer) -> type[BaseHTTPRequestHandler]:
             raw = self.rfile.read(length) if length else b""
             headers = {k.lower(): v for k, v in self.headers.items()}
             answer = server.dispatcher.handle(self.command, self.path, headers, raw)
-            data = b"" if answer.status == 204 or answer.body is None else json.dumps(answer.body).encode()
+            data, content_type = _encode(answer)
             self.send_response(answer.status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))
             self.send_header("X-GitHub-Request-Id", f"TEST:{len(server.requests)}")
             extra = {key.lower(): value for key, value in answer.headers.items()}
