@@ -70,3 +70,15 @@ def test_lines_follow_insertions_and_changed_lines_are_lost(tmp_path: Path) -> N
     follow = line_mapper(repo.root, old, new, "a.yaml")
     assert [follow(n) for n in range(1, 11)] == [2, 3, 4, None, 5, 6, None, 8, 9, 10]
     assert line_mapper(repo.root, old, new, "missing.yaml")(1) is None
+
+
+def test_a_bare_repository_serves_the_same_data(tmp_path: Path) -> None:
+    repo = GitRepo.init(tmp_path / "repo")
+    repo.write("a.yaml", "a: 1\n")
+    base = repo.commit("base")
+    repo.write("a.yaml", "a: 2\n")
+    head = repo.commit("head")
+    repo.git("clone", "-q", "--bare", str(repo.root), str(tmp_path / "bare.git"))
+    worktree, bare = pull_data(repo.root, base, head), pull_data(tmp_path / "bare.git", base, head)
+    assert bare == worktree
+    assert [f.filename for f in bare.files] == ["a.yaml"]
