@@ -18,8 +18,9 @@ from tests.support.github_api.contract import default_contract_path, load_contra
 from tests.support.github_api.dispatch import Answer, Dispatcher, Journal, RecordedRequest, Violation
 from tests.support.github_api.faults import Faults
 from tests.support.github_api.gitdata import pull_data
+from tests.support.github_api.routes.apps import new_app
 from tests.support.github_api.routes.reviews import follow_push
-from tests.support.github_api.state import PullRequest, Repository, ServerState, Token
+from tests.support.github_api.state import App, Installation, PullRequest, Repository, ServerState, Token
 
 READ_ONLY = "Resource not accessible by integration"
 
@@ -111,6 +112,22 @@ class GitHubApiServer:
     def add_token(self, value: str, *, write: bool, login: str = "github-actions[bot]") -> None:
         """Accept ``value``; a read-only token gets 403 on every write."""
         self.state.tokens[value] = Token(value=value, write=write, login=login)
+
+    def add_app(self, *, app_id: int, private_key: str | None = None) -> App:
+        """A GitHub App whose JWTs the app endpoints accept (a key is generated when not given)."""
+        app = new_app(app_id, private_key)
+        self.state.apps[app_id] = app
+        return app
+
+    def add_installation(self, app_id: int, *, installation_id: int, repositories: list[str],
+                         permissions: dict[str, str]) -> Installation:
+        """Install an app on ``owner/name`` repositories with GitHub App permissions."""
+        accounts = {name.split("/")[0] for name in repositories}
+        installation = Installation(id=installation_id, app_id=app_id, account=min(accounts),
+                                    repositories=frozenset(name.lower() for name in repositories),
+                                    permissions=dict(permissions))
+        self.state.installations[installation_id] = installation
+        return installation
 
     def add_repository(self, full_name: str, *, git_dir: Path, default_branch: str = "main") -> Repository:
         """Serve ``owner/name`` from a real git repository (bare or with a working tree)."""

@@ -65,3 +65,20 @@ def test_every_answer_of_a_full_publishing_run_matches_its_response_schema(tmp_p
         assert gh.violations == []
         assert gh.server_errors == []
         assert gh.response_problems == []
+
+
+def test_the_app_endpoints_answer_in_their_response_schemas(tmp_path: Path) -> None:
+    git = GitRepo.init(tmp_path / "repo")
+    git.write("a.yaml", "a: 1\n")
+    git.commit("base")
+    with GitHubApiServer(check_responses=True) as gh:
+        gh.add_repository(REPO, git_dir=git.root)
+        app = gh.add_app(app_id=4242)
+        gh.add_installation(app.app_id, installation_id=77, repositories=[REPO], permissions={"checks": "write"})
+        integration = github.GithubIntegration(auth=github.Auth.AppAuth(app.app_id, app.private_key),
+                                               base_url=gh.url)
+        assert integration.get_app().slug == "app-4242"
+        assert integration.get_repo_installation("octo-org", "gitops").app_id == 4242
+        assert integration.get_access_token(77, permissions={"checks": "read"}).permissions == {"checks": "read"}
+        assert gh.violations == []
+        assert gh.response_problems == []

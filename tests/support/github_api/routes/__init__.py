@@ -7,9 +7,12 @@ violation, so a client reaching for an endpoint the fake does not model fails lo
 from __future__ import annotations
 
 from tests.support.github_api.exchange import Handler
-from tests.support.github_api.routes import checks, comments, contents, pulls, repos, reviews
+from tests.support.github_api.routes import apps, checks, comments, contents, pulls, repos, reviews
 
 HANDLERS: dict[str, Handler] = {
+    "apps/get-authenticated": apps.get_authenticated,
+    "apps/get-repo-installation": apps.get_repo_installation,
+    "apps/create-installation-access-token": apps.create_installation_token,
     "repos/get": repos.get,
     "repos/compare-commits": repos.compare,
     "repos/create-commit-status": repos.create_status,
