@@ -74,11 +74,13 @@ def test_the_app_endpoints_answer_in_their_response_schemas(tmp_path: Path) -> N
     with GitHubApiServer(check_responses=True) as gh:
         gh.add_repository(REPO, git_dir=git.root)
         app = gh.add_app(app_id=4242)
-        gh.add_installation(app.app_id, installation_id=77, repositories=[REPO], permissions={"checks": "write"})
+        gh.add_installation(app.app_id, installation_id=77, repositories=[REPO],
+                            permissions={"checks": "write"})
         integration = github.GithubIntegration(auth=github.Auth.AppAuth(app.app_id, app.private_key),
                                                base_url=gh.url)
         assert integration.get_app().slug == "app-4242"
         assert integration.get_repo_installation("octo-org", "gitops").app_id == 4242
-        assert integration.get_access_token(77, permissions={"checks": "read"}).permissions == {"checks": "read"}
+        narrowed = integration.get_access_token(77, permissions={"checks": "read"})
+        assert narrowed.permissions == {"checks": "read"}
         assert gh.violations == []
         assert gh.response_problems == []
