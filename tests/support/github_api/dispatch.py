@@ -24,7 +24,7 @@ from tests.support.github_api.exchange import ApiError, Request, Response, RuleE
 from tests.support.github_api.faults import Faults
 from tests.support.github_api.pagination import paginate
 from tests.support.github_api.request_check import check_request
-from tests.support.github_api.routes import HANDLERS, apps
+from tests.support.github_api.routes import HANDLERS, apps, contents
 from tests.support.github_api.state import App, ServerState, Token
 
 READ_ONLY = "Resource not accessible by integration"
@@ -98,6 +98,8 @@ class Dispatcher:
         """Answer one HTTP request (called from the server threads)."""
         arrived = time.monotonic()
         split = urlsplit(target)
+        if split.path.startswith(contents.CODELOAD):
+            return self._codeload(method, split.path, arrived)
         path, query = self._api_path(split.path), dict(parse_qsl(split.query, keep_blank_values=True))
         body = _json_or_text(raw)
         match = self.contract.match(method, path)
@@ -121,6 +123,16 @@ class Dispatcher:
                     self._in_flight -= 1
         self.journal.requests.append(RecordedRequest(method=method, path=path, query=query, body=body,
                                                      status=answer.status, operation=operation, at=arrived))
+        return answer
+
+    def _codeload(self, method: str, path: str, arrived: float) -> Answer:
+        """An archive download (GitHub's codeload host: no API contract, no token)."""
+        with self.state.lock:
+            data = contents.codeload(self.state, path) if method == "GET" else None
+        answer = (Answer(status=200, body=data, headers={"Content-Type": "application/x-gzip"}) if data
+                  else Answer(status=404, body="Not Found", headers={}))
+        self.journal.requests.append(RecordedRequest(method=method, path=path, query={}, body=None,
+                                                     status=answer.status, operation="codeload", at=arrived))
         return answer
 
     def _api_path(self, path: str) -> str:

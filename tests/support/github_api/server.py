@@ -85,6 +85,7 @@ class GitHubApiServer:
         self._httpd = httpd
         self._root = f"http://127.0.0.1:{httpd.server_address[1]}"
         self.state.base_url = self._root + ("/api/v3" if self.enterprise else "")
+        self.state.root_url = self._root
         self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
                                         name="github-api-server", daemon=True)
         self._thread.start()
@@ -178,6 +179,8 @@ def _encode(answer: Answer) -> tuple[bytes, str]:
     """The answer's bytes and content type: JSON, or text as given (an HTML error page)."""
     if answer.status == 204 or answer.body is None:
         return b"", "application/json; charset=utf-8"
+    if isinstance(answer.body, bytes):
+        return answer.body, answer.headers.get("Content-Type", "application/octet-stream")
     if isinstance(answer.body, str):
         return answer.body.encode(), "text/html; charset=utf-8"
     return json.dumps(answer.body).encode(), "application/json; charset=utf-8"
@@ -200,7 +203,8 @@ def _handler_class(server: GitHubApiServer) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))
             self.send_header("X-GitHub-Request-Id", f"TEST:{len(server.requests)}")
-            extra = {key.lower(): value for key, value in answer.headers.items()}
+            extra = {key.lower(): value for key, value in answer.headers.items()
+                     if key.lower() != "content-type"}
             for key, value in {**_RATE_HEADERS, **extra}.items():
                 self.send_header(key, value)
             self.end_headers()

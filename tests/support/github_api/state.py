@@ -107,6 +107,9 @@ class ServerState:
     """Everything the server stores; guarded by :attr:`lock` while a request is handled."""
 
     base_url: str = ""
+    """The REST API root (``/api/v3`` under ``root_url`` for GitHub Enterprise)."""
+    root_url: str = ""
+    """``http://127.0.0.1:<port>``: GraphQL and archive downloads hang off it."""
     repositories: dict[str, Repository] = field(default_factory=dict)
     pull_requests: dict[tuple[str, int], PullRequest] = field(default_factory=dict)
     tokens: dict[str, Token] = field(default_factory=dict)

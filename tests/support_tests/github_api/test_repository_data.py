@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import base64
+import io
+import tarfile
 
 import github
 import pytest
+import requests
 
 from tests.support_tests.github_api.conftest import HEAD_DEPLOY, REPO, PullScene
 
@@ -48,3 +51,23 @@ def test_a_review_is_edited_and_dismissed(scene: PullScene) -> None:
     review.dismiss("fixed")
     stored = scene.gh.state.reviews[review.id]
     assert (stored["body"], stored["state"]) == ("second", "DISMISSED")
+
+
+def test_a_tarball_redirects_to_an_archive_of_the_commit(scene: PullScene) -> None:
+    auth = {"Authorization": f"token {scene.gh.token}"}
+    answer = requests.get(f"{scene.gh.url}/repos/{REPO}/tarball/{scene.head_sha}", headers=auth, timeout=10,
+                          allow_redirects=False)
+    assert answer.status_code == 302
+    archive = requests.get(answer.headers["Location"], timeout=10)
+    assert archive.headers["Content-Type"] == "application/x-gzip"
+    with tarfile.open(fileobj=io.BytesIO(archive.content), mode="r:gz") as tar:
+        names = sorted(m.name for m in tar.getmembers() if m.isfile())
+        prefix = f"octo-org-gitops-{scene.head_sha[:7]}/"
+        assert names == [prefix + "README.md", prefix + "apps/api/new.yaml", prefix + "apps/web/deploy.yaml"]
+        deploy = tar.extractfile(prefix + "apps/web/deploy.yaml")
+        assert deploy is not None
+        assert deploy.read().decode() == HEAD_DEPLOY
+    assert scene.gh.violations == []
+    missing = requests.get(f"{scene.gh.url}/repos/{REPO}/tarball/nope", headers=auth, timeout=10,
+                           allow_redirects=False)
+    assert missing.status_code == 404

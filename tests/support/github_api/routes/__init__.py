@@ -20,6 +20,7 @@ HANDLERS: dict[str, Handler] = {
     "repos/get-content": contents.get_content,
     "git/get-tree": contents.get_tree,
     "git/get-blob": contents.get_blob,
+    "repos/download-tarball-archive": contents.download_tarball,
     "checks/create": checks.create,
     "checks/update": checks.update,
     "checks/get": checks.get,

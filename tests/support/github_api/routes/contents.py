@@ -39,6 +39,32 @@ def get_content(req: Request) -> Response:
                           "content": base64.encodebytes(data).decode()})
 
 
+CODELOAD = "/_codeload/"
+"""Where tarball links point (GitHub's codeload host): served without a token, not an API path."""
+
+
+def download_tarball(req: Request) -> Response:
+    repo = req.repo()
+    sha = rev_parse(repo.git_dir, str(req.path_params["ref"]))
+    if sha is None:
+        raise not_found()
+    location = f"{req.state.root_url}{CODELOAD}{repo.full_name}/legacy.tar.gz/{sha}?token=codeload-{sha[:8]}"
+    return Response(status=302, headers={"Location": location})
+
+
+def codeload(state: ServerState, path: str) -> bytes | None:
+    """The ``git archive`` a tarball link names (``/_codeload/o/r/legacy.tar.gz/<sha>``), or None."""
+    parts = path.removeprefix(CODELOAD).split("/")
+    if len(parts) != 4 or parts[2] != "legacy.tar.gz":
+        return None
+    repo = state.repository(parts[0], parts[1])
+    sha = rev_parse(repo.git_dir, parts[3]) if repo else None
+    if repo is None or sha is None:
+        return None
+    prefix = f"{repo.owner}-{repo.name}-{sha[:7]}/"
+    return git_bytes(repo.git_dir, "archive", "--format=tar.gz", f"--prefix={prefix}", sha)
+
+
 def get_tree(req: Request) -> Response:
     repo = req.repo()
     sha = str(req.path_params["tree_sha"])
