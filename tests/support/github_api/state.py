@@ -124,6 +124,8 @@ class ServerState:
     issue_comments: dict[int, JSON] = field(default_factory=dict)
     review_threads: dict[str, ReviewThread] = field(default_factory=dict)
     statuses: list[JSON] = field(default_factory=list)
+    rerequests: list[tuple[str, int]] = field(default_factory=list)
+    """``("check_suite" | "check_run", id)`` re-requested by a client, in order."""
     lock: threading.RLock = field(default_factory=threading.RLock)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1001))
 

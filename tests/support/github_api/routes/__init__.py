@@ -7,7 +7,7 @@ violation, so a client reaching for an endpoint the fake does not model fails lo
 from __future__ import annotations
 
 from tests.support.github_api.exchange import Handler
-from tests.support.github_api.routes import apps, checks, comments, contents, pulls, repos, reviews
+from tests.support.github_api.routes import apps, checks, comments, contents, pulls, repos, reviews, suites
 
 HANDLERS: dict[str, Handler] = {
     "apps/get-authenticated": apps.get_authenticated,
@@ -26,6 +26,10 @@ HANDLERS: dict[str, Handler] = {
     "checks/get": checks.get,
     "checks/list-annotations": checks.list_annotations,
     "checks/list-for-ref": checks.list_for_ref,
+    "checks/create-suite": suites.create,
+    "checks/list-suites-for-ref": suites.list_for_ref,
+    "checks/rerequest-suite": suites.rerequest_suite,
+    "checks/rerequest-run": suites.rerequest_run,
     "pulls/get": pulls.get,
     "pulls/list-files": pulls.list_files,
     "pulls/list-commits": pulls.list_commits,
