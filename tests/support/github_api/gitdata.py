@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -189,28 +189,36 @@ def _changed_file(entry: tuple[str, str, str | None], section: str,
                        commentable_right=frozenset(right), commentable_left=frozenset(left), hunks=hunks)
 
 
-def _hunk_lines(patch: str) -> tuple[set[int], set[int], int, int]:
-    right: set[int] = set()
-    left: set[int] = set()
-    additions = deletions = 0
+def patch_lines(patch: str) -> Iterator[tuple[int, str, int | None, int | None]]:
+    """Each line of a patch with its index and its old-side and new-side line numbers.
+
+    Hunk headers and ``\\ No newline at end of file`` markers have neither number.
+    """
     old = new = 0
-    for line in patch.splitlines():
-        header = _HUNK.match(line)
+    for index, text in enumerate(patch.splitlines()):
+        header = _HUNK.match(text)
         if header:
             old, new = int(header.group(1)), int(header.group(3))
-        elif line.startswith("+"):
-            right.add(new)
+            yield index, text, None, None
+        elif text.startswith("+"):
+            yield index, text, None, new
             new += 1
-            additions += 1
-        elif line.startswith("-"):
-            left.add(old)
+        elif text.startswith("-"):
+            yield index, text, old, None
             old += 1
-            deletions += 1
-        elif line.startswith(" "):
-            right.add(new)
-            left.add(old)
-            new += 1
-            old += 1
+        elif text.startswith(" "):
+            yield index, text, old, new
+            old, new = old + 1, new + 1
+        else:
+            yield index, text, None, None
+
+
+def _hunk_lines(patch: str) -> tuple[set[int], set[int], int, int]:
+    numbered = [(text, old, new) for _, text, old, new in patch_lines(patch)]
+    right = {new for _, _, new in numbered if new is not None}
+    left = {old for _, old, _ in numbered if old is not None}
+    additions = sum(1 for text, old, new in numbered if new is not None and old is None)
+    deletions = sum(1 for text, old, new in numbered if old is not None and new is None)
     return right, left, additions, deletions
 
 

@@ -233,3 +233,21 @@ def test_keep_alive_answers_are_not_held_back_by_nagle(scene: PullScene) -> None
     for _ in range(20):
         assert session.get(f"{scene.gh.url}/repos/{REPO}/pulls/7/files").ok
     assert time.monotonic() - started < 0.6  # with Nagle and delayed ACKs: about 20 x 40 ms
+
+
+def test_positions_and_hunks_skip_no_newline_markers(github_api: GitHubApiServer, tmp_path: Path) -> None:
+    git = GitRepo.init(tmp_path / "nl")
+    git.write("a.yaml", "a: 1\nb: 2")
+    base = git.commit("base")
+    git.write("a.yaml", "a: 1\nb: 2\nc: 3\n")
+    head = git.commit("head")
+    github_api.add_repository("octo-org/nl", git_dir=git.root)
+    github_api.add_pull_request("octo-org/nl", number=1, base_sha=base, head_sha=head)
+    client = github.Github(base_url=github_api.url, auth=github.Auth.Token(github_api.token), lazy=True,
+                           seconds_between_requests=0, seconds_between_writes=0)
+    repo = client.get_repo("octo-org/nl")
+    comment = repo.get_pull(1).create_review_comment("on c", repo.get_commit(head), "a.yaml", line=3,
+                                                     side="RIGHT")
+    patch = repo.get_pull(1).get_files()[0].patch.splitlines()
+    assert patch[comment.position] == "+c: 3"
+    assert comment.diff_hunk.splitlines()[-1] == "+c: 3"

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from tests.support.github_api import shapes
 from tests.support.github_api.exchange import ApiError, Request, Response, not_found
-from tests.support.github_api.gitdata import ChangedFile, line_mapper, node_id
+from tests.support.github_api.gitdata import ChangedFile, line_mapper, node_id, patch_lines
 from tests.support.github_api.state import JSON, PullRequest, Repository, ReviewThread, ServerState
 
 
@@ -21,18 +21,7 @@ def _file(pr: PullRequest, path: str) -> ChangedFile | None:
 
 def _position_line(file: ChangedFile, position: int) -> int | None:
     """The head-side line at a (deprecated) diff ``position``: lines after the first hunk header."""
-    lines = (file.patch or "").splitlines()[1:]
-    if not 1 <= position <= len(lines):
-        return None
-    new = 0
-    for index, line in enumerate((file.patch or "").splitlines()):
-        if line.startswith("@@"):
-            new = int(line.split("+")[1].split(",")[0].split(" ")[0]) - 1
-        elif not line.startswith("-"):
-            new += 1
-        if index == position:
-            return None if line.startswith(("-", "@@")) else new
-    return None
+    return next((new for index, _, _, new in patch_lines(file.patch or "") if index == position), None)
 
 
 def placement(pr: PullRequest, comment: JSON) -> JSON | None:
@@ -65,17 +54,9 @@ def placement(pr: PullRequest, comment: JSON) -> JSON | None:
 def diff_position(pr: PullRequest, where: JSON) -> int | None:
     """The (deprecated) diff position of a placed comment: its line's index after the first header."""
     file = _file(pr, where["path"])
-    old = new = 0
-    for index, text in enumerate((file.patch or "").splitlines() if file else []):
-        if text.startswith("@@"):
-            old = int(text.split("-")[1].split(",")[0].split(" ")[0]) - 1
-            new = int(text.split("+")[1].split(",")[0].split(" ")[0]) - 1
-            continue
-        old += 0 if text.startswith("+") else 1
-        new += 0 if text.startswith("-") else 1
-        right = where["side"] == "RIGHT" and not text.startswith("-") and new == where["line"]
-        left = where["side"] == "LEFT" and not text.startswith("+") and old == where["line"]
-        if right or left:
+    for index, _, old, new in patch_lines(file.patch or "" if file else ""):
+        numbered = new if where["side"] == "RIGHT" else old
+        if numbered is not None and numbered == where["line"]:
             return index
     return None
 
@@ -83,21 +64,11 @@ def diff_position(pr: PullRequest, where: JSON) -> int | None:
 def diff_hunk(pr: PullRequest, path: str, line: int | None) -> str:
     """The patch from the commented line's hunk header down to that line (as GitHub shows)."""
     file = _file(pr, path)
-    lines = (file.patch or "").splitlines() if file else []
-    if line is None:  # a comment on the whole file
-        return lines[0] if lines else ""
     hunk: list[str] = []
-    new = 0
-    for text in lines:
-        if text.startswith("@@"):
-            hunk = [text]
-            new = int(text.split("+")[1].split(",")[0].split(" ")[0]) - 1
-            continue
-        hunk.append(text)
-        if not text.startswith("-"):
-            new += 1
-            if new == line:
-                break
+    for _, text, _, new in patch_lines(file.patch or "" if file else ""):
+        hunk = [text] if text.startswith("@@") else [*hunk, text]
+        if line is None or new == line:
+            break
     return "\n".join(hunk)
 
 
