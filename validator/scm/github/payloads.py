@@ -66,16 +66,20 @@ def check_title(outcome: Outcome) -> str:
 def check_summary(outcome: Outcome, *, notes: Sequence[str] = ()) -> str:
     """The check run's summary: the error (if the validator failed), the markdown report and
     ``notes`` (what the publisher left out), cut to 65,535 bytes with a notice."""
-    parts = []
-    if outcome.error:
-        error = printable(outcome.error.strip())
-        fence = "`" * max(3, _longest_run(error, "`") + 1)
-        parts.append(f"### The validator failed\n\n{fence}text\n{error}\n{fence}\n\n")
-    parts.append(outcome.markdown)
+    parts = [_error_section(outcome), outcome.markdown]
     parts.extend(f"\n_{escape(note)}_\n" for note in notes)
     return fit_markdown("".join(parts), MAX_SUMMARY_BYTES,
                         "_Summary truncated at GitHub's 65,535-byte limit: the full report is "
                         "in the job summary and the workflow log._\n")
+
+
+def _error_section(outcome: Outcome) -> str:
+    """The validator's failure as a fenced block (empty when it did not fail)."""
+    if not outcome.error:
+        return ""
+    error = printable(outcome.error.strip())
+    fence = "`" * max(3, _longest_run(error, "`") + 1)
+    return f"### The validator failed\n\n{fence}text\n{error}\n{fence}\n\n"
 
 
 def check_annotations(report: Report) -> tuple[Annotation, ...]:
@@ -96,6 +100,8 @@ class ReviewComment:
 
     fingerprint: str
     """The finding's fingerprint (also in the body's hidden marker)."""
+    rule_id: str
+    """The finding's rule (named when GitHub rejects the comment)."""
     path: str
     """Repository-relative POSIX path."""
     line: int
@@ -124,8 +130,8 @@ def review_comments(outcome: Outcome, *, already: Set[str], limit: int) -> tuple
             continue
         if not any(line in lines for lines in commentable.get(path, ())):
             continue
-        chosen[fingerprint] = ReviewComment(fingerprint=fingerprint, path=path, line=line,
-                                            body=review_comment_body(finding))
+        chosen[fingerprint] = ReviewComment(fingerprint=fingerprint, rule_id=finding.rule_id,
+                                            path=path, line=line, body=review_comment_body(finding))
         if len(chosen) == limit:
             break
     return tuple(chosen.values())
@@ -169,7 +175,7 @@ def fixed_reply(fingerprint: str, head_sha: str) -> str:
 def summary_comment(outcome: Outcome, check_name: str, problems: Sequence[str] = ()) -> str:
     """The pull request's summary comment: the markdown report, what could not be posted,
     and the summary marker (kept when the text is cut)."""
-    text = outcome.markdown
+    text = _error_section(outcome) + outcome.markdown
     if problems:
         text += "\n**Not posted on the diff:**\n\n" + "".join(f"- {escape(p)}\n" for p in problems)
     marker = "\n" + markers.summary_marker(check_name) + "\n"
