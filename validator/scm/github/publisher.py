@@ -13,8 +13,9 @@
 GitHub faults never escape: they become :attr:`PublishResult.problems`. A 403 on a write
 means the token may not write (a fork's read-only token): the publisher stops writing and
 sets :attr:`PublishResult.degraded` so the adapter falls back to workflow commands and the
-job summary. A request that got no answer is checked (listing what landed) before it is
-sent again, so a timeout neither loses nor duplicates a comment.
+job summary. A POST that got no answer (a timeout) is never sent again blindly: the
+publisher lists what landed; a missing check run is then created, missing comments are
+reported (the next run posts them, as it posts whatever its markers do not find).
 """
 
 from __future__ import annotations
@@ -275,21 +276,16 @@ class GitHubPublisher:
                             "comments": [c.payload() for c in comments]})
 
     def _post_missing(self, comments: Sequence[ReviewComment], err: GitHubCallError) -> list[str]:
-        """After a review POST that got no answer: count what landed, re-post the rest once."""
+        """After a review POST that got no answer: count what landed. What did not is not sent
+        again (GitHub may still be acting on it, and a second review would repeat every
+        comment); it is reported, and the next run posts whatever is still missing."""
         landed, _ = self._posted_comments()
         missing = [c for c in comments if c.fingerprint not in landed]
         self._posted += len(comments) - len(missing)
-        if not missing:
-            return []
-        self._log(f"GitHub: the review got no answer ({err.message}); posting "
-                  f"{len(missing)} missing comments again")
-        try:
-            self._send_review(missing)
-        except GitHubCallError as again:
-            self._failed("could not post the review", again)
-            return [_describe(c, f"not posted: {again.message}") for c in missing]
-        self._posted += len(missing)
-        return []
+        if missing:
+            self._failed("the review got no answer", err)
+        return [_describe(c, "not confirmed (GitHub did not answer); the next run posts it "
+                          "if it is missing") for c in missing]
 
     def _close_fixed(self, fixed: Sequence[_PostedComment]) -> None:
         """Resolve the threads of fixed findings; reply "fixed" where resolving is refused."""
@@ -358,11 +354,9 @@ class GitHubPublisher:
         try:
             self._session.post(f"{self._repo}/issues/{number}/comments", {"body": body})
         except GitHubCallError as err:
-            if not err.ambiguous or self._summary_comment() is not None:
-                if err.ambiguous:
-                    return  # it landed after all
-                raise
-            self._session.post(f"{self._repo}/issues/{number}/comments", {"body": body})
+            if err.ambiguous and self._summary_comment() is not None:
+                return  # no answer, but it landed (not re-sent: that could post it twice)
+            raise
 
     def _summary_comment(self) -> dict[str, Any] | None:
         for item in self._session.get_all(f"{self._repo}/issues/{self._target.pull_number}/comments"):
