@@ -18,6 +18,7 @@ type the publisher handles.
 from __future__ import annotations
 
 import logging
+import math
 import re
 import threading
 import time
@@ -28,7 +29,8 @@ from typing import Any
 
 import requests
 import urllib3.exceptions
-from github import Auth, Github, GithubException, GithubRetry
+from github import Auth, Github, GithubException, GithubRetry, RateLimitExceededException
+from github.Requester import Requester
 from urllib3.connectionpool import ConnectionPool
 from urllib3.response import BaseHTTPResponse, HTTPResponse
 
@@ -51,20 +53,22 @@ class GitHubCallError(ValidatorError):
     and GitHub's message."""
 
     def __init__(self, call: str, status: int | None, message: str, *, ambiguous: bool = False,
-                 data: Any = None) -> None:
+                 rate_limited: bool = False, data: Any = None) -> None:
         where = f"HTTP {status}" if status is not None else "no answer"
         super().__init__(f"{call}: {where}: {message}")
         self.status = status
         self.message = message
         self.ambiguous = ambiguous
         """The request was sent but no answer came: GitHub may have acted on it."""
+        self.rate_limited = rate_limited
+        """A rate limit outlasted the retries or asked for a wait beyond ``max_wait``."""
         self.data = data
         """The decoded error body, when there was one."""
 
     @property
     def forbidden(self) -> bool:
-        """The token may not do this (403 that is not a rate limit): stop writing."""
-        return self.status == 403 and "rate limit" not in self.message.lower()
+        """The token may not do this (a 403 that is not a rate limit): stop writing."""
+        return self.status == 403 and not self.rate_limited
 
 
 class WaitTooLong(GithubException):
@@ -185,7 +189,10 @@ class GitHubSession:
         except GithubException as err:
             data = err.data if isinstance(err.data, dict) else {}
             message = str(data.get("message") or err.message or err)
-            raise GitHubCallError(call, err.status, message, data=err.data) from err
+            limited = (isinstance(err, RateLimitExceededException | WaitTooLong) or err.status == 429
+                       or Requester.isRateLimitError(message))
+            raise GitHubCallError(call, err.status, message, rate_limited=limited,
+                                  data=err.data) from err
         except (requests.Timeout, urllib3.exceptions.ReadTimeoutError) as err:
             raise GitHubCallError(call, None, f"timed out after {self.timeout:g} s",
                                   ambiguous=verb == "POST") from err
@@ -208,12 +215,12 @@ def connect(api_url: str, token: str, *, graphql_url: str | None = None,
                          status_forcelist=[429, *range(500, 600)],
                          allowed_methods=frozenset({"GET", "POST", "PATCH", "PUT", "DELETE"}))
     github = Github(base_url=api_url, auth=Auth.Token(token),
-                    timeout=timeout,  # type: ignore[arg-type]  # annotated int, passed to requests
+                    timeout=max(1, math.ceil(timeout)),  # PyGithub insists on whole seconds
                     retry=retry, seconds_between_requests=0,
                     seconds_between_writes=SECONDS_BETWEEN_WRITES, per_page=100, lazy=True)
     return GitHubSession(github=github, api_url=api_url,
                          graphql_url=graphql_url or default_graphql_url(api_url),
-                         timeout=timeout, max_wait=max_wait)
+                         timeout=max(1, math.ceil(timeout)), max_wait=max_wait)
 
 
 def default_graphql_url(api_url: str) -> str:
