@@ -18,6 +18,7 @@ from tests.scm.github.scenario import (
 from tests.support.github_api import GitHubApiServer
 from validator.model import FindingStatus
 from validator.scm import markers
+from validator.scm.github.client import connect
 from validator.scm.outcome import CommentMode
 
 
@@ -165,3 +166,20 @@ def test_paths_are_repository_relative(github_api: GitHubApiServer, pushes: Push
     (check,) = github_api.state.check_runs.values()
     assert {n["path"] for n in github_api.state.annotations[check["id"]]} == {PATH}
     assert not Path(PATH).is_absolute()
+
+
+def test_a_persons_comment_quoting_the_marker_is_not_edited(
+        github_api: GitHubApiServer, pushes: Pushes) -> None:
+    serve(github_api, pushes, pushes.first)
+    github_api.add_token("t-person", write=True, login="octocat")
+    quoted = "I saw this:\n" + markers.summary_marker("gitops-validator") + "\n"
+    connect(github_api.url, "t-person").post(f"/repos/{REPOSITORY}/issues/{NUMBER}/comments",
+                                             {"body": quoted})
+
+    publish(github_api, pushes.first, pushes.outcome_first, comments=CommentMode.SUMMARY)
+    publish(github_api, pushes.second, pushes.outcome_second, comments=CommentMode.SUMMARY)
+
+    comments = list(github_api.state.issue_comments.values())
+    assert [c["user"]["login"] for c in comments] == ["octocat", "github-actions[bot]"]
+    assert comments[0]["body"] == quoted
+    assert comments[1]["body"].startswith(pushes.outcome_second.markdown.rstrip("\n")[:200])

@@ -95,6 +95,8 @@ class _PostedComment:
     id: int
     fingerprint: str
     path: str
+    by_bot: bool
+    """Posted by a bot (the Actions token, an App): only those threads are resolved."""
 
 
 def _log_info(message: str) -> None:
@@ -223,7 +225,7 @@ class GitHubPublisher:
                                        limit=self._settings.max_comments)
         rejected = self._post_review(new) if new else []
         fixed = [c for fp, posted in ours.items() if fp not in found and fp not in fixed_replied
-                 for c in posted]
+                 for c in posted if c.by_bot]
         if fixed:
             self._close_fixed(fixed)
         return rejected
@@ -240,7 +242,7 @@ class GitHubPublisher:
             elif (fingerprint := markers.finding_fingerprint(body)) is not None:
                 ours.setdefault(fingerprint, []).append(
                     _PostedComment(id=int(item["id"]), fingerprint=fingerprint,
-                                   path=str(item.get("path", ""))))
+                                   path=str(item.get("path", "")), by_bot=_by_bot(item)))
         return ours, replied
 
     def _post_review(self, comments: Sequence[ReviewComment]) -> list[str]:
@@ -359,8 +361,10 @@ class GitHubPublisher:
             raise
 
     def _summary_comment(self) -> dict[str, Any] | None:
+        """The summary comment an earlier run posted: the marker in a comment by a bot (the
+        Actions token and GitHub Apps post as bots), so a person quoting it is not edited."""
         for item in self._session.get_all(f"{self._repo}/issues/{self._target.pull_number}/comments"):
-            if markers.is_summary(str(item.get("body") or ""), self._target.check_name):
+            if _by_bot(item) and markers.is_summary(str(item.get("body") or ""), self._target.check_name):
                 return dict(item)
         return None
 
@@ -383,6 +387,11 @@ class GitHubPublisher:
                       "writes: falling back to workflow-command annotations and the job summary")
         else:
             self._log(f"GitHub: {what}: {err}")
+
+
+def _by_bot(item: Any) -> bool:
+    user = item.get("user") if isinstance(item, dict) else None
+    return isinstance(user, dict) and user.get("type") == "Bot"
 
 
 def _describe(comment: ReviewComment, why: str) -> str:
