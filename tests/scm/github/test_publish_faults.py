@@ -252,3 +252,17 @@ def test_a_check_run_that_cannot_start_is_created_at_completion(
     assert completed(github_api)["conclusion"] == "failure"
     assert run.result.check_run_id is not None
 
+
+
+def test_annotations_stop_at_1000_and_the_summary_says_so(
+        github_api: GitHubApiServer, pushes: Pushes) -> None:
+    serve(github_api, pushes, pushes.first)
+    many = report(*(finding(path="apps/shop.yaml", line=i, name=f"n{i}") for i in range(1, 1061)))
+    outcome = Outcome(report=many, blocking=True, markdown="## many\n", change=None,
+                      head_lines=pushes.outcome_first.head_lines)
+
+    publish(github_api, pushes.first, outcome, pull_number=None)
+
+    check = completed(github_api)
+    assert len(github_api.state.annotations[check["id"]]) == 1000
+    assert "60 findings beyond the first 1000" in check["output"]["summary"]
