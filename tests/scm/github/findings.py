@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from validator.change.model import Change, ChangeStatus, FileChange, LineRange
-from validator.model import Engine, Finding, FindingStatus, Location, Report, ResourceRef, Severity
+from validator.model import (
+    Engine,
+    Finding,
+    FindingStatus,
+    Fix,
+    Location,
+    Report,
+    ResourceRef,
+    Severity,
+)
 from validator.scm.outcome import Outcome
 
 HEAD = "b" * 40
@@ -15,12 +24,13 @@ BASE = "a" * 40
 def finding(path: str = "apps/web.yaml", line: int = 3, *, rule: str = "K8S-001",
             severity: Severity = Severity.ERROR, message: str = "privileged container",
             status: FindingStatus | None = FindingStatus.NEW, column: int = 0,
-            name: str = "web", help_uri: str = "", title: str = "") -> Finding:
-    """A policy finding on ``path:line`` about Deployment ``name``."""
+            name: str = "web", help_uri: str = "", title: str = "",
+            field: str = "", fix: Fix | None = None) -> Finding:
+    """A policy finding on ``path:line`` about Deployment ``name`` (at ``field`` if given)."""
     return Finding(rule_id=rule, severity=severity, message=message,
                    location=Location(path=path, line=line, column=column,
-                                     field_path=("spec", "template", name)),
-                   engine=Engine.POLICY, status=status, help_uri=help_uri, title=title,
+                                     field_path=("spec", "template", name, *([field] if field else []))),
+                   engine=Engine.POLICY, status=status, help_uri=help_uri, title=title, fix=fix,
                    resource=ResourceRef(api_version="apps/v1", kind="Deployment", name=name))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.scm.github.findings import HEAD, change, finding, outcome, report
-from validator.model import FindingStatus, Severity
+from validator.model import Finding, FindingStatus, Fix, Severity
 from validator.scm import markers
 from validator.scm.github import payloads
 
@@ -166,3 +166,36 @@ def test_fixed_reply_names_the_commit_and_is_recognised() -> None:
 @pytest.mark.parametrize("name", ["gitops-validator", "a --> b", "two\nlines"])
 def test_summary_marker_round_trips(name: str) -> None:
     assert markers.is_summary("text\n" + markers.summary_marker(name), name)
+
+
+PRIVILEGED = ["spec:", "  containers:", "    - name: web", "      securityContext:",
+              "        privileged: true  # needed?"]
+
+
+def _privileged(line: int = 5) -> Finding:
+    return finding(line=line, field="privileged",
+                   fix=Fix(value=False, description="do not run privileged"))
+
+
+def test_a_declared_fix_becomes_a_suggestion_block_for_the_line() -> None:
+    (comment,) = payloads.review_comments(
+        outcome(report(_privileged()), chg=change({"apps/web.yaml": [(1, 5)]}),
+                lines={"apps/web.yaml": PRIVILEGED}), already=frozenset(), limit=5)
+    assert "```suggestion\n        privileged: false  # needed?\n```" in comment.body
+    assert comment.body.index("```suggestion") < comment.body.index("<!-- gitops-validator:finding")
+
+
+def test_no_suggestion_without_a_fix_or_the_heads_lines() -> None:
+    no_fix = finding(line=5, field="privileged")
+    for item, lines in ((no_fix, {"apps/web.yaml": PRIVILEGED}), (_privileged(), {})):
+        (comment,) = payloads.review_comments(
+            outcome(report(item), chg=change({"apps/web.yaml": [(1, 5)]}), lines=lines),
+            already=frozenset(), limit=5)
+        assert "suggestion" not in comment.body
+
+
+def test_no_suggestion_when_the_line_does_not_hold_the_field() -> None:
+    (comment,) = payloads.review_comments(
+        outcome(report(_privileged(line=4)), chg=change({"apps/web.yaml": [(1, 5)]}),
+                lines={"apps/web.yaml": PRIVILEGED}), already=frozenset(), limit=5)
+    assert "```suggestion" not in comment.body

@@ -64,6 +64,9 @@ def test_first_push_comments_only_on_commentable_lines_with_markers(
     assert comments[0]["line"] == privileged, "the new finding comes first"
     db_end = line_of(pushes.text_first, "---")
     assert all(int(str(c["line"])) > db_end for c in comments), "the unchanged db stays uncommented"
+    assert "```suggestion\n            privileged: false\n```" in str(comments[0]["body"]), \
+        "K8S-001 declares its fix: a suggestion replaces the line"
+    assert all("```suggestion" not in str(c["body"]) for c in comments[1:])
 
 
 def test_first_push_posts_one_summary_comment_with_its_marker(
@@ -109,9 +112,11 @@ def test_second_push_resolves_the_fixed_thread_and_comments_the_new_finding_once
     assert run.result.threads_resolved == 1
     new = [f for f in pushes.outcome_second.report.findings if f.status is FindingStatus.NEW]
     assert new, "the second push brings a finding"
-    for finding in new:
-        if finding.location.line == line_of(pushes.text_second, "hostNetwork: true"):
-            assert after.count(finding.fingerprint) == 1
+    host = line_of(pushes.text_second, "hostNetwork: true")
+    (host_finding,) = [f for f in new if f.location.line == host]
+    assert after.count(host_finding.fingerprint) == 1
+    (host_comment,) = [c for c in finding_comments(github_api) if c["line"] == host]
+    assert "```suggestion\n      hostNetwork: false\n```" in str(host_comment["body"])
     assert run.result.comments_kept > 0
     assert len(github_api.state.issue_comments) == 1, "the summary comment is edited in place"
     (summary,) = github_api.state.issue_comments.values()

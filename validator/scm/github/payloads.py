@@ -15,6 +15,7 @@ from collections.abc import Sequence, Set
 from dataclasses import dataclass
 from typing import TypeVar, assert_never
 
+from validator.fix import suggestion_block
 from validator.model import Finding, FindingStatus, Report, Severity
 from validator.report.common import plural, printable, severity_counts, sorted_findings
 from validator.report.markdown import code, escape
@@ -130,16 +131,27 @@ def review_comments(outcome: Outcome, *, already: Set[str], limit: int) -> tuple
             continue
         if not any(line in lines for lines in commentable.get(path, ())):
             continue
+        body = review_comment_body(finding, _suggestion(outcome, finding, path))
         chosen[fingerprint] = ReviewComment(fingerprint=fingerprint, rule_id=finding.rule_id,
-                                            path=path, line=line, body=review_comment_body(finding))
+                                            path=path, line=line, body=body)
         if len(chosen) == limit:
             break
     return tuple(chosen.values())
 
 
+def _suggestion(outcome: Outcome, finding: Finding, path: str) -> str | None:
+    """The suggestion block of a finding whose rule declares a fix, when the head's line
+    takes it (see :mod:`validator.fix`)."""
+    if finding.fix is None:
+        return None
+    lines = outcome.head_lines(path)
+    return suggestion_block(finding, lines) if lines is not None else None
+
+
 def review_comment_body(finding: Finding, suggestion: str | None = None) -> str:
-    """Severity, rule, message, where in the object, the rule's help link, an optional
-    ``suggestion`` block replacing the line, and the hidden finding marker."""
+    """Severity, rule, message, where in the object, the rule's help link, the fix's
+    ``suggestion`` block (ready-made by :func:`validator.fix.suggestion_block`) with what it
+    does, and the hidden finding marker."""
     message = finding.message
     if len(message) > _COMMENT_MESSAGE_CHARS:
         message = message[:_COMMENT_MESSAGE_CHARS] + " ..."
@@ -156,8 +168,9 @@ def review_comment_body(finding: Finding, suggestion: str | None = None) -> str:
     if finding.help_uri.startswith(("https://", "http://")):
         lines.append(f"[How to fix {code(finding.rule_id)}]({_link(finding.help_uri)})")
     if suggestion is not None:
-        fence = "`" * max(3, _longest_run(suggestion, "`") + 1)
-        lines.append(f"{fence}suggestion\n{suggestion}\n{fence}")
+        if finding.fix is not None and finding.fix.description:
+            lines.append(f"Suggested fix: {escape(finding.fix.description)}")
+        lines.append(suggestion)
     lines.append(markers.finding_marker(finding.fingerprint))
     return "\n\n".join(lines) + "\n"
 
