@@ -188,3 +188,16 @@ def test_a_persons_comment_quoting_the_marker_is_not_edited(
     assert [c["user"]["login"] for c in comments] == ["octocat", "github-actions[bot]"]
     assert comments[0]["body"] == quoted
     assert comments[1]["body"].startswith(pushes.outcome_second.markdown.rstrip("\n")[:200])
+
+
+def test_github_enterprise_layout_rest_and_graphql(pushes: Pushes) -> None:
+    with GitHubApiServer(enterprise=True) as gh:
+        assert gh.url.endswith("/api/v3")
+        serve(gh, pushes, pushes.first)
+        publish(gh, pushes.first, pushes.outcome_first)
+        gh.update_pull_request(REPOSITORY, NUMBER, head_sha=pushes.second)
+        run = publish(gh, pushes.second, pushes.outcome_second)
+    assert [str(v) for v in gh.violations] + gh.server_errors == []
+    assert run.result.threads_resolved == 1, "GraphQL reached at /api/graphql"
+    assert any(r.operation == "graphql:ResolveThread" for r in gh.requests)
+    assert run.result.problems == ()
