@@ -266,3 +266,21 @@ def test_annotations_stop_at_1000_and_the_summary_says_so(
     check = completed(github_api)
     assert len(github_api.state.annotations[check["id"]]) == 1000
     assert "60 findings beyond the first 1000" in check["output"]["summary"]
+
+
+def test_an_unexpected_graphql_answer_falls_back_to_replies(
+        github_api: GitHubApiServer, pushes: Pushes) -> None:
+    serve(github_api, pushes, pushes.first)
+    publish(github_api, pushes.first, pushes.outcome_first)
+    github_api.update_pull_request(REPOSITORY, NUMBER, head_sha=pushes.second)
+    github_api.faults.add(method="POST", path=r"^/graphql$", status=200, times=None,
+                          body={"data": {"repository": {"pullRequest": None}}},
+                          match_body=lambda body: "ReviewThreads" in body["query"])
+
+    run = publish(github_api, pushes.second, pushes.outcome_second)
+
+    replies = [c for c in github_api.state.review_comments.values() if c.get("in_reply_to_id")]
+    assert len(replies) == 1
+    assert run.result.threads_resolved == 1
+    assert any("review threads" in p for p in run.result.problems)
+    assert len(github_api.state.issue_comments) == 1, "the run went on to the summary comment"

@@ -35,6 +35,8 @@ from validator.scm.outcome import CommentMode, Outcome
 
 _LOGGER = logging.getLogger(__name__)
 _T = TypeVar("_T")
+#: What reading an answer that is not shaped as GitHub documents it raises.
+_MALFORMED = (KeyError, TypeError, ValueError, AttributeError)
 
 #: Annotations sent at most (50 per request): beyond this the summary says how many were left out.
 MAX_ANNOTATIONS = 1_000
@@ -121,10 +123,7 @@ class GitHubPublisher:
     def start(self) -> None:
         """Mark the check run ``in_progress``: the one for this head SHA and name when it is
         not completed yet, else a new one (GitHub shows the latest run of a name)."""
-        try:
-            self._check_run_id = self._open_check_run()
-        except GitHubCallError as err:
-            self._failed("could not start the check run", err)
+        self._check_run_id = self._guard("could not start the check run", self._open_check_run, None)
 
     def complete(self, outcome: Outcome) -> PublishResult:
         """Complete the check run and sync the pull request's comments; never raises for
@@ -371,12 +370,16 @@ class GitHubPublisher:
     # -- faults ------------------------------------------------------------------------------
 
     def _guard(self, what: str, action: Callable[[], _T], fallback: _T) -> _T:
-        """Run one publishing step; a GitHub fault becomes a problem and ``fallback``."""
+        """Run one publishing step; a GitHub fault, or an answer not shaped as GitHub
+        documents it, becomes a problem and ``fallback``."""
         try:
             return action()
         except GitHubCallError as err:
             self._failed(what, err)
-            return fallback
+        except _MALFORMED as err:
+            self._problems.append(f"{what}: unexpected answer from GitHub ({type(err).__name__}: {err})")
+            self._log(f"GitHub: {what}: unexpected answer ({type(err).__name__}: {err})")
+        return fallback
 
     def _failed(self, what: str, err: GitHubCallError) -> None:
         self._problems.append(f"{what}: {err}")
