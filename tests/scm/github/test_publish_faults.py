@@ -3,6 +3,7 @@ or repeated, waits stay bounded, and a token that may not write degrades the run
 
 from __future__ import annotations
 
+import socket
 import time
 from typing import Any
 
@@ -18,6 +19,8 @@ from tests.scm.github.scenario import (
 )
 from tests.support.github_api import GitHubApiServer
 from validator.scm import markers
+from validator.scm.github.client import connect
+from validator.scm.github.publisher import GitHubPublisher, PublishSettings, PublishTarget
 from validator.scm.outcome import Outcome
 
 CHECK_RUN = r"^/repos/[^/]+/[^/]+/check-runs/\d+$"
@@ -284,3 +287,23 @@ def test_an_unexpected_graphql_answer_falls_back_to_replies(
     assert run.result.threads_resolved == 1
     assert any("review threads" in p for p in run.result.problems)
     assert len(github_api.state.issue_comments) == 1, "the run went on to the summary comment"
+
+
+def test_an_unreachable_api_is_given_up_on_after_one_call(pushes: Pushes) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{probe.getsockname()[1]}"  # closed again: connections refused
+    log: list[str] = []
+    publisher = GitHubPublisher(connect(url, "t", timeout=1), PublishTarget(
+        repository=REPOSITORY, head_sha=pushes.first, pull_number=NUMBER), PublishSettings(),
+        log=log.append)
+
+    started = time.monotonic()
+    publisher.start()
+    result = publisher.complete(pushes.outcome_first)
+
+    assert time.monotonic() - started < 15, "one call's retries, not one per step"
+    assert result.degraded, "the adapter falls back to workflow commands and the job summary"
+    assert result.check_run_id is None
+    assert len(result.problems) == 1
+    assert any("unreachable" in line for line in log)

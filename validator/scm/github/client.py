@@ -53,7 +53,7 @@ class GitHubCallError(ValidatorError):
     and GitHub's message."""
 
     def __init__(self, call: str, status: int | None, message: str, *, ambiguous: bool = False,
-                 rate_limited: bool = False, data: Any = None) -> None:
+                 rate_limited: bool = False, unreachable: bool = False, data: Any = None) -> None:
         where = f"HTTP {status}" if status is not None else "no answer"
         super().__init__(f"{call}: {where}: {message}")
         self.status = status
@@ -62,6 +62,8 @@ class GitHubCallError(ValidatorError):
         """The request was sent but no answer came: GitHub may have acted on it."""
         self.rate_limited = rate_limited
         """A rate limit outlasted the retries or asked for a wait beyond ``max_wait``."""
+        self.unreachable = unreachable
+        """No connection could be made, retries included: later calls would fail the same way."""
         self.data = data
         """The decoded error body, when there was one."""
 
@@ -197,8 +199,9 @@ class GitHubSession:
             raise GitHubCallError(call, None, f"timed out after {self.timeout:g} s",
                                   ambiguous=verb == "POST") from err
         except (requests.RequestException, urllib3.exceptions.HTTPError) as err:
-            raise GitHubCallError(call, None, f"{type(err).__name__}: {err}",
-                                  ambiguous=verb == "POST") from err
+            unreachable = _never_connected(err)
+            raise GitHubCallError(call, None, f"{type(err).__name__}: {err}", unreachable=unreachable,
+                                  ambiguous=verb == "POST" and not unreachable) from err
 
 
 def connect(api_url: str, token: str, *, graphql_url: str | None = None,
@@ -229,6 +232,23 @@ def default_graphql_url(api_url: str) -> str:
     if api_url.endswith("/api/v3"):
         return api_url[: -len("/v3")] + "/graphql"
     return api_url + "/graphql"
+
+
+def _never_connected(err: BaseException) -> bool:
+    """True when the error (or what it wraps) is a connection that was never made: refused,
+    unresolvable host. The request was not sent."""
+    seen: set[int] = set()
+    pending: list[object] = [err]
+    while pending:
+        item = pending.pop()
+        if not isinstance(item, BaseException) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, urllib3.exceptions.NewConnectionError | ConnectionRefusedError):
+            return True
+        reason = getattr(item, "reason", None)
+        pending.extend([item.__cause__, item.__context__, reason, *item.args])
+    return False
 
 
 def _next_link(headers: Mapping[str, Any]) -> str | None:

@@ -78,8 +78,8 @@ class PublishResult:
     conclusion: str
     """``success`` or ``failure`` (never ``neutral``: required checks pass on neutral)."""
     degraded: bool
-    """A write was refused (403): the adapter must fall back to workflow-command annotations
-    and the job summary."""
+    """A write was refused (403) or the API could not be reached: the adapter must fall back
+    to workflow-command annotations and the job summary."""
     comments_posted: int
     """Review comments posted by this run."""
     comments_kept: int
@@ -383,7 +383,11 @@ class GitHubPublisher:
 
     def _failed(self, what: str, err: GitHubCallError) -> None:
         self._problems.append(f"{what}: {err}")
-        if err.forbidden and not self._degraded:
+        if err.unreachable and not self._degraded:
+            self._degraded = True
+            self._log(f"GitHub API unreachable ({err}): no more calls; falling back to "
+                      "workflow-command annotations and the job summary")
+        elif err.forbidden and not self._degraded:
             self._degraded = True
             self._log(f"GitHub refused a write ({err}): the token cannot write here (a fork's "
                       "read-only token, or missing checks/pull-requests permissions); no more "
