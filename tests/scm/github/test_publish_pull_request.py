@@ -19,6 +19,7 @@ from tests.support.github_api import GitHubApiServer
 from validator.model import FindingStatus
 from validator.scm import markers
 from validator.scm.github.client import connect
+from validator.scm.github.publisher import GitHubPublisher, PublishSettings, PublishTarget
 from validator.scm.outcome import CommentMode
 
 
@@ -201,3 +202,24 @@ def test_github_enterprise_layout_rest_and_graphql(pushes: Pushes) -> None:
     assert run.result.threads_resolved == 1, "GraphQL reached at /api/graphql"
     assert any(r.operation == "graphql:ResolveThread" for r in gh.requests)
     assert run.result.problems == ()
+
+
+def test_a_check_run_left_in_progress_is_taken_over(github_api: GitHubApiServer, pushes: Pushes) -> None:
+    serve(github_api, pushes, pushes.first)
+    died = GitHubPublisher(connect(github_api.url, github_api.token), PublishTarget(
+        repository=REPOSITORY, head_sha=pushes.first, pull_number=NUMBER), PublishSettings())
+    died.start()  # a run that never completed (the job was killed)
+
+    run = publish(github_api, pushes.first, pushes.outcome_first)
+
+    (check,) = github_api.state.check_runs.values()
+    assert (check["status"], check["conclusion"]) == ("completed", "failure")
+    assert run.result.check_run_id == check["id"]
+
+
+def test_a_completed_check_run_is_not_reopened(github_api: GitHubApiServer, pushes: Pushes) -> None:
+    serve(github_api, pushes, pushes.first)
+    first = publish(github_api, pushes.first, pushes.outcome_first)
+    second = publish(github_api, pushes.first, pushes.outcome_first)
+    assert first.result.check_run_id != second.result.check_run_id
+    assert [c["status"] for c in github_api.state.check_runs.values()] == ["completed", "completed"]

@@ -152,13 +152,11 @@ class GitHubPublisher:
         if self._degraded:
             return None
         target = self._target
-        listing = self._session.get(f"{self._repo}/commits/{target.head_sha}/check-runs",
-                                    {"check_name": target.check_name, "filter": "latest"})
-        for run in listing.get("check_runs", []) if isinstance(listing, dict) else []:
-            if run.get("name") == target.check_name and run.get("status") != "completed":
-                self._session.patch(f"{self._repo}/check-runs/{run['id']}",
-                                    {"status": "in_progress", "started_at": _now()})
-                return int(run["id"])
+        existing = self._find_check_run()
+        if existing is not None:
+            self._session.patch(f"{self._repo}/check-runs/{existing}",
+                                {"status": "in_progress", "started_at": _now()})
+            return existing
         body: dict[str, Any] = {"name": target.check_name, "head_sha": target.head_sha,
                                 "status": "in_progress", "started_at": _now()}
         if target.details_url:
@@ -171,6 +169,7 @@ class GitHubPublisher:
             return self._find_check_run()  # the POST may have landed: look before re-sending
 
     def _find_check_run(self) -> int | None:
+        """The check run of this head SHA and name that is not completed yet, if any."""
         target = self._target
         listing = self._session.get(f"{self._repo}/commits/{target.head_sha}/check-runs",
                                     {"check_name": target.check_name, "filter": "latest"})
