@@ -11,7 +11,6 @@ import sys
 
 import click
 
-from validator.action.runner import run_action
 from validator.cli.common import errors_exit_2
 
 
@@ -33,6 +32,10 @@ def action() -> None:
     (the check run is completed as a failure with the error).
     """
     with errors_exit_2():
+        # imported here: PyGithub takes a third of a second to import, which no other
+        # command should pay at start-up
+        from validator.action.runner import run_action  # noqa: PLC0415
+
         code = run_action(os.environ, out=sys.stdout, log=_log)
     sys.stdout.flush()
     sys.exit(code)
