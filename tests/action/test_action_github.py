@@ -9,6 +9,7 @@ new finding commented, the summary comment updated in place.
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 import time
@@ -68,6 +69,7 @@ def test_first_and_second_push_of_a_pull_request(scenario: Scenario, github_api:
 
     first = _run(scenario, gh, "pull_request", payloads.pull_request("opened", base=base, head=head))
     assert first.exit_code == 1, first.stderr
+    assert re.search(r"took [\d.]+ s: validation [\d.]+ s, publishing [\d.]+ s", first.stderr)
     [check] = _runs_on(gh, head)
     assert (check["name"], check["status"], check["conclusion"]) == ("gitops-validator", "completed",
                                                                      "failure")

@@ -10,6 +10,7 @@ file and the step outputs are written in every case.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import TextIO
@@ -59,15 +60,23 @@ def run_action(environ: Mapping[str, str], *, out: TextIO, log: Callable[[str], 
 
 def _run_job(env: ActionEnvironment, job: ActionJob, *, out: TextIO, log: Callable[[str], None]) -> int:
     publisher = _publisher(env, job, log)
+    clock = {"start": time.monotonic()}
     try:
         if publisher is not None:
             _start(publisher, log)
+        clock["validation"] = time.monotonic()
         done: Validation | _Failed = validate(env, job, log=log)
     except (Exception, KeyboardInterrupt) as exc:  # a defect or a cancelled job: still complete
         done = _Failed(error=exc)
+    clock["completion"] = time.monotonic()
     outcome = done.outcome if isinstance(done, Validation) else _error_outcome(done.error)
     published = publisher.complete(outcome) if publisher is not None else None
+    clock["end"] = time.monotonic()
     _fall_back(env, outcome, published, out=out, log=log)
+    if "validation" in clock:
+        log(f"took {clock['end'] - clock['start']:.2f} s: validation "
+            f"{clock['completion'] - clock['validation']:.2f} s, publishing "
+            f"{clock['validation'] - clock['start'] + clock['end'] - clock['completion']:.2f} s")
     _leave_outputs(env, outcome, published)
     if isinstance(done, _Failed):
         raise done.error
@@ -122,10 +131,7 @@ def _fall_back(env: ActionEnvironment, outcome: Outcome, published: PublishResul
             log("no check run could be created: findings are shown as workflow annotations "
                 "and in the job summary instead")
         else:
-            log(f"check run {published.check_run_id} completed: {published.conclusion}; "
-                f"{published.comments_posted} review comments posted, {published.comments_kept} "
-                f"kept, {published.threads_resolved} fixed threads resolved")
-            return
+            return  # the publisher has logged what it posted
     if outcome.error:
         out.write(workflow_command("error", [("title", "gitops-validator failed")], outcome.error) + "\n")
         return
