@@ -118,3 +118,13 @@ def test_a_configuration_in_a_sub_folder_reports_checkout_paths(scenario: Scenar
     assert done.exit_code == 1, done.stderr
     assert "::error file=deploy/apps/web/deploy.yaml,line=20,col=13" in done.stdout
     assert f"/blob/{head}/deploy/apps/web/deploy.yaml#L20" in done.summary
+
+
+def test_workflow_dispatch_checks_the_checked_out_commit(scenario: Scenario) -> None:
+    scenario.push_branch({"apps/web/deploy.yaml": deployment("web", privileged=True)})
+    done = scenario.run("workflow_dispatch", payloads.github_events.workflow_dispatch_event(
+        payloads.REPOSITORY, ref="refs/heads/feature"))
+    assert done.exit_code == 1, done.stderr
+    assert "K8S-001" in done.stdout
+    assert "workflow_dispatch: " in done.stderr
+    assert "not at" not in done.stderr
