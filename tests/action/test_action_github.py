@@ -237,3 +237,27 @@ def test_a_cancelled_job_still_completes_the_check_run(scenario: Scenario,
     assert (check["status"], check["conclusion"]) == ("completed", "failure"), stderr.decode()
     assert "interrupted" in check["output"]["summary"]
     assert process.returncode != 0
+
+
+@pytest.mark.parametrize("block", ["new", "all"])
+def test_block_decides_the_conclusion_and_which_findings_get_review_comments(
+        scenario: Scenario, github_api: GitHubApiServer, block: str) -> None:
+    gh = github_api
+    base = scenario.main_sha()
+    # a line added to the container: the hunk's context lines carry the base's existing findings
+    pulled = deployment("web").replace("image: nginx:1.27\n",
+                                       "image: nginx:1.27\n          imagePullPolicy: IfNotPresent\n")
+    head = scenario.push_branch({"apps/web/deploy.yaml": pulled})
+    gh.add_pull_request(REPO, number=7, base_sha=base, head_sha=head)
+    scenario.inputs["INPUT_BLOCK"] = block
+    done = _run(scenario, gh, "pull_request", payloads.pull_request("opened", base=base, head=head))
+    [check] = _runs_on(gh, head)
+    if block == "new":
+        assert done.exit_code == 0, done.stderr
+        assert check["conclusion"] == "success"
+        assert _top_level(gh) == []
+    else:
+        assert done.exit_code == 1, done.stderr
+        assert check["conclusion"] == "failure"
+        assert {c["line"] for c in _top_level(gh)} >= {17, 20}  # existing findings in the hunk
+    assert done.outputs["new-findings"] == "0"

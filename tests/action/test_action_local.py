@@ -10,6 +10,7 @@ import pytest
 
 from tests.action import payloads
 from tests.action.scenario import Scenario, deployment
+from tests.support import github_events
 
 
 @pytest.fixture
@@ -122,7 +123,7 @@ def test_a_configuration_in_a_sub_folder_reports_checkout_paths(scenario: Scenar
 
 def test_workflow_dispatch_checks_the_checked_out_commit(scenario: Scenario) -> None:
     scenario.push_branch({"apps/web/deploy.yaml": deployment("web", privileged=True)})
-    done = scenario.run("workflow_dispatch", payloads.github_events.workflow_dispatch_event(
+    done = scenario.run("workflow_dispatch", github_events.workflow_dispatch_event(
         payloads.REPOSITORY, ref="refs/heads/feature"))
     assert done.exit_code == 1, done.stderr
     assert "K8S-001" in done.stdout

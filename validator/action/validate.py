@@ -63,7 +63,7 @@ def _diff(env: ActionEnvironment, job: ActionJob, *, log: Callable[[str], None])
     if result.policy_tests is not None:  # failing head policy tests block: show them too
         report = replace(report, findings=report.findings + result.policy_tests.findings)
     report, change = at_top(report, result.change, result.root)  # the root the service chose
-    return _validation(job, repo, report, change, exit_code=result.exit_code(),
+    return _validation(env, job, repo, report, change, exit_code=result.exit_code(),
                        markdown=render_markdown(report, _markdown_options(env, job), diff=result.diff))
 
 
@@ -77,15 +77,15 @@ def _check(env: ActionEnvironment, job: ActionJob, *, log: Callable[[str], None]
     checked = run_check(CheckRequest(root=inputs.config_root, paths=_relative(env, inputs.config_root),
                                      options=options, explicit=inputs.explicit))
     report, _ = at_top(checked.report, None, _prefix(repo, inputs.config_root))
-    return _validation(job, repo, report, None, exit_code=checked.exit_code(),
+    return _validation(env, job, repo, report, None, exit_code=checked.exit_code(),
                        markdown=render_markdown(report, _markdown_options(env, job)))
 
 
-def _validation(job: ActionJob, repo: Path, report: Report, change: Change | None, *,
-                exit_code: int, markdown: str) -> Validation:
+def _validation(env: ActionEnvironment, job: ActionJob, repo: Path, report: Report,
+                change: Change | None, *, exit_code: int, markdown: str) -> Validation:
     return Validation(exit_code=exit_code, outcome=Outcome(
         report=report, blocking=exit_code == 1, markdown=markdown, change=change,
-        head_lines=head_lines_reader(repo, job.head_sha)))
+        head_lines=head_lines_reader(repo, job.head_sha), block=env.inputs.block))
 
 
 def display_root(env: ActionEnvironment) -> str:
