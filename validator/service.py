@@ -22,6 +22,7 @@ into a :class:`DiffRequest` (or check settings) and its outputs from the returne
 from __future__ import annotations
 
 import contextlib
+import posixpath
 import re
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -35,10 +36,11 @@ from validator.change.block import Block
 from validator.change.compare import compare_reports
 from validator.change.diff_files import read_change
 from validator.change.model import Change, ChangeStatus
+from validator.change.plan_reuse import base_files, content_changes, same_plan
 from validator.change.rendered_diff import RenderedDiff, rendered_diff
-from validator.change.revisions import Revisions, resolve_commit, resolve_revisions
+from validator.change.revisions import WORKTREE, Revisions, resolve_commit, resolve_revisions
 from validator.change.since import trusted_paths
-from validator.change.snapshot import materialise
+from validator.change.snapshot import Snapshot, TreeEntry, lazy_snapshot, list_tree, materialise, read_blobs
 from validator.config import CheckSettings, FailOn, resolve_check_settings
 from validator.errors import PolicyError
 from validator.load import Document
@@ -46,6 +48,7 @@ from validator.load.safety import gc_paused
 from validator.model import Engine, Finding, FindingStatus, Location, Report, Severity, natural_path_key
 from validator.options import CheckOptions
 from validator.pipeline import check_documents, diff_exit_code
+from validator.policy.library import is_builtin
 from validator.policy.testing import run_policy_tests
 from validator.policy.testing_report import policy_test_report
 from validator.render import discover_targets
@@ -169,11 +172,37 @@ def run_diff(request: DiffRequest, *, progress: Progress | None = None) -> DiffR
     # one scope for both sides (they run in two threads): one temporary root, and the
     # signal handlers stay installed until the last side has ended
     shas = (revisions.base, revisions.head, trusted_sha)
-    with gc_paused(), run_scope(), _snapshots(revisions.repo, shas) as folders:
-        return _diff(request, revisions=revisions, change=change, trusted_sha=trusted_sha,
-                     roots=_Roots(base=folders[revisions.base], head=folders[revisions.head],
-                                  trusted=folders[trusted_sha]),
-                     progress=progress)
+    with gc_paused(), run_scope():
+        if (base_listing := _reusable_plan(revisions)) is not None:  # write the base lazily
+            others = tuple(sha for sha in shas if sha != revisions.base)
+            with lazy_snapshot(revisions.repo, revisions.base, entries=base_listing) as lazy, \
+                    _snapshots(revisions.repo, others) as folders:
+                roots = {**folders, revisions.base: lazy.root}
+                return _diff(request, revisions=revisions, change=change, trusted_sha=trusted_sha,
+                             roots=_Roots(base=lazy.root, head=roots[revisions.head],
+                                          trusted=roots[trusted_sha]),
+                             progress=progress, lazy=lazy)
+        with _snapshots(revisions.repo, shas) as folders:
+            return _diff(request, revisions=revisions, change=change, trusted_sha=trusted_sha,
+                         roots=_Roots(base=folders[revisions.base], head=folders[revisions.head],
+                                      trusted=folders[trusted_sha]),
+                         progress=progress)
+
+
+def _reusable_plan(revisions: Revisions) -> list[TreeEntry] | None:
+    """The base's tree listing when the head's plan stands for the base's
+    (:mod:`validator.change.plan_reuse`); None when the base must be planned itself."""
+    if revisions.head in (WORKTREE, revisions.base):  # the same commit: one snapshot for both
+        return None
+    base, head = list_tree(revisions.repo, revisions.base), list_tree(revisions.repo, revisions.head)
+    base_entries, head_entries = {e.path: e for e in base}, {e.path: e for e in head}
+    changed = content_changes(base_entries, head_entries)
+    if changed is None:
+        return None
+    blobs = [entry[path].blob for path in changed for entry in (base_entries, head_entries)]
+    if not same_plan(head_entries, changed, read_blobs(revisions.repo, blobs)):
+        return None
+    return base
 
 
 @contextlib.contextmanager
@@ -208,15 +237,17 @@ class _Roots:
 
 
 def _diff(request: DiffRequest, *, revisions: Revisions, change: Change, trusted_sha: str,
-          roots: _Roots, progress: Progress | None) -> DiffReport:
-    repo = load_repo_config(roots.trusted)
-    if request.all_kustomizations:
-        repo = replace(repo, all_kustomizations=True)
-    head = _settings(request, roots.head, roots.trusted, repo)
-    base = _settings(request, roots.base, roots.trusted, repo)
-    trusted = _trusted_paths(head, roots.trusted, repo)
-    base_plan, head_plan = _plan(base, repo), _plan(head, repo)
-    affected = affected_targets(change, base=base_plan, head=head_plan, trusted=trusted)
+          roots: _Roots, progress: Progress | None, lazy: Snapshot | None = None) -> DiffReport:
+    if lazy is not None:
+        head, base, head_plan, affected = _lazy_plan(request, change, roots, lazy)
+        base_plan = head_plan
+    else:
+        repo = _repo_config(request, roots.trusted)
+        head = _settings(request, roots.head, roots.trusted, repo)
+        base = _settings(request, roots.base, roots.trusted, repo)
+        trusted = _trusted_paths(head, roots.trusted, repo)
+        base_plan, head_plan = _plan(base, repo), _plan(head, repo)
+        affected = affected_targets(change, base=base_plan, head=head_plan, trusted=trusted)
     head_causes = _causes(affected, Side.HEAD)
     base_causes = _causes(affected, Side.BASE)
     with _engine(head if head_causes or base_causes else None, roots.trusted) as engine, \
@@ -238,9 +269,53 @@ def _diff(request: DiffRequest, *, revisions: Revisions, change: Change, trusted
         fail_on=head.fail_on, block=request.block)
 
 
-def _settings(request: DiffRequest, root: Path, trusted: Path, repo: RepoConfig) -> CheckSettings:
-    """One side's settings: its own selected paths (those it has), the trusted root's rest."""
-    paths = [root / p for p in request.paths if (root / p).exists() or (root / p).is_symlink()]
+def _repo_config(request: DiffRequest, trusted: Path) -> RepoConfig:
+    repo = load_repo_config(trusted)
+    return replace(repo, all_kustomizations=True) if request.all_kustomizations else repo
+
+
+def _lazy_plan(request: DiffRequest, change: Change, roots: _Roots, lazy: Snapshot
+               ) -> tuple[CheckSettings, CheckSettings, TargetPlan, AffectedPlan]:
+    """Head and base settings, the head's plan (the base's too) and what the change affects,
+    writing of the base only what it needs (:func:`plan_reuse.base_files`): the trusted
+    configuration first when the base is the trusted revision, then all but the files that
+    only unaffected targets read; everything when a trusted path changed."""
+    config = lazy.entries.get(CONFIG_FILE)
+    if roots.trusted == roots.base:
+        lazy.write(None if config is not None and config.mode == "120000" else [CONFIG_FILE])
+    repo = _repo_config(request, roots.trusted)
+    head_plan = _plan_at(roots.head, request.paths, repo)
+    keep = (*trusted_paths(repo), *_option_paths(request.options))
+    guess = affected_targets(change, base=head_plan, head=head_plan, trusted=keep)
+    written = {a.target.name for a in guess.targets}
+    lazy.write(None if guess.full else base_files(lazy.entries, head_plan, written, keep))
+    head = _settings(request, roots.head, roots.trusted, repo)
+    base = _settings(request, roots.base, roots.trusted, repo, present=roots.head)
+    trusted = _trusted_paths(head, roots.trusted, repo)
+    if roots.trusted == roots.base and set(lazy.under(trusted)) - lazy.written:
+        lazy.write()  # a trusted folder the guess missed: all of it, and settings again
+        head = _settings(request, roots.head, roots.trusted, repo)
+        base = _settings(request, roots.base, roots.trusted, repo, present=roots.head)
+        trusted = _trusted_paths(head, roots.trusted, repo)
+    affected = affected_targets(change, base=head_plan, head=head_plan, trusted=trusted)
+    lazy.write(None if affected.full else
+               [path for a in affected.targets for path in a.target.inputs])
+    return head, base, head_plan, affected
+
+
+def _option_paths(options: CheckOptions) -> list[str]:
+    """The relative policy, data and schema paths the options name (inside the trusted root)."""
+    values = (*options.policies, *options.data_paths, *options.schema_dirs)
+    return [posixpath.normpath(str(v)) for v in values
+            if not Path(v).is_absolute() and not is_builtin(str(v))]
+
+
+def _settings(request: DiffRequest, root: Path, trusted: Path, repo: RepoConfig, *,
+              present: Path | None = None) -> CheckSettings:
+    """One side's settings: its own selected paths (those it has, or ``present`` has: a base
+    written lazily lists the head's paths), the trusted root's rest."""
+    there = present or root
+    paths = [root / p for p in request.paths if (there / p).exists() or (there / p).is_symlink()]
     return resolve_check_settings(request.options.as_mapping(), explicit=set(request.explicit),
                                   root=root,
                                   paths=paths, repo=repo, trusted=trusted)
@@ -251,6 +326,12 @@ def _plan(settings: CheckSettings, repo: RepoConfig) -> TargetPlan:
     if not settings.paths:
         return TargetPlan(targets=())
     return discover_targets(settings.root, settings.paths, repo)
+
+
+def _plan_at(root: Path, paths: tuple[str, ...], repo: RepoConfig) -> TargetPlan:
+    """:func:`_plan` of the side at ``root`` before its settings are resolved."""
+    present = [root / p for p in paths if (root / p).exists() or (root / p).is_symlink()]
+    return discover_targets(root, present, repo) if present else TargetPlan(targets=())
 
 
 @contextlib.contextmanager
