@@ -24,7 +24,8 @@ from __future__ import annotations
 import contextlib
 import posixpath
 import re
-from collections.abc import Iterator, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -36,11 +37,19 @@ from validator.change.block import Block
 from validator.change.compare import compare_reports
 from validator.change.diff_files import read_change
 from validator.change.model import Change, ChangeStatus
-from validator.change.plan_reuse import base_files, content_changes, same_plan
+from validator.change.plan_reuse import base_files, content_changes, same_plan, unneeded
 from validator.change.rendered_diff import RenderedDiff, rendered_diff
 from validator.change.revisions import WORKTREE, Revisions, resolve_commit, resolve_revisions
 from validator.change.since import trusted_paths
-from validator.change.snapshot import Snapshot, TreeEntry, lazy_snapshot, list_tree, materialise, read_blobs
+from validator.change.snapshot import (
+    Snapshot,
+    TreeEntry,
+    lazy_snapshot,
+    list_tree,
+    materialise,
+    prune,
+    read_blobs,
+)
 from validator.config import CheckSettings, FailOn, resolve_check_settings
 from validator.errors import PolicyError
 from validator.load import Document
@@ -173,15 +182,15 @@ def run_diff(request: DiffRequest, *, progress: Progress | None = None) -> DiffR
     # signal handlers stay installed until the last side has ended
     shas = (revisions.base, revisions.head, trusted_sha)
     with gc_paused(), run_scope():
-        if (base_listing := _reusable_plan(revisions)) is not None:  # write the base lazily
+        if (listings := _reusable_plan(revisions)) is not None:  # write the base lazily
             others = tuple(sha for sha in shas if sha != revisions.base)
-            with lazy_snapshot(revisions.repo, revisions.base, entries=base_listing) as lazy, \
+            with lazy_snapshot(revisions.repo, revisions.base, entries=listings[0]) as lazy, \
                     _snapshots(revisions.repo, others) as folders:
                 roots = {**folders, revisions.base: lazy.root}
                 return _diff(request, revisions=revisions, change=change, trusted_sha=trusted_sha,
                              roots=_Roots(base=lazy.root, head=roots[revisions.head],
                                           trusted=roots[trusted_sha]),
-                             progress=progress, lazy=lazy)
+                             progress=progress, lazy=lazy, head_listing=listings[1])
         with _snapshots(revisions.repo, shas) as folders:
             return _diff(request, revisions=revisions, change=change, trusted_sha=trusted_sha,
                          roots=_Roots(base=folders[revisions.base], head=folders[revisions.head],
@@ -189,8 +198,8 @@ def run_diff(request: DiffRequest, *, progress: Progress | None = None) -> DiffR
                          progress=progress)
 
 
-def _reusable_plan(revisions: Revisions) -> list[TreeEntry] | None:
-    """The base's tree listing when the head's plan stands for the base's
+def _reusable_plan(revisions: Revisions) -> tuple[list[TreeEntry], dict[str, TreeEntry]] | None:
+    """The base's and the head's tree listings when the head's plan stands for the base's
     (:mod:`validator.change.plan_reuse`); None when the base must be planned itself."""
     if revisions.head in (WORKTREE, revisions.base):  # the same commit: one snapshot for both
         return None
@@ -202,7 +211,7 @@ def _reusable_plan(revisions: Revisions) -> list[TreeEntry] | None:
     blobs = [entry[path].blob for path in changed for entry in (base_entries, head_entries)]
     if not same_plan(head_entries, changed, read_blobs(revisions.repo, blobs)):
         return None
-    return base
+    return base, head_entries
 
 
 @contextlib.contextmanager
@@ -237,21 +246,57 @@ class _Roots:
 
 
 def _diff(request: DiffRequest, *, revisions: Revisions, change: Change, trusted_sha: str,
-          roots: _Roots, progress: Progress | None, lazy: Snapshot | None = None) -> DiffReport:
-    if lazy is not None:
-        head, base, head_plan, affected = _lazy_plan(request, change, roots, lazy)
-        base_plan = head_plan
-    else:
-        repo = _repo_config(request, roots.trusted)
-        head = _settings(request, roots.head, roots.trusted, repo)
-        base = _settings(request, roots.base, roots.trusted, repo)
-        trusted = _trusted_paths(head, roots.trusted, repo)
-        base_plan, head_plan = _plan(base, repo), _plan(head, repo)
-        affected = affected_targets(change, base=base_plan, head=head_plan, trusted=trusted)
+          roots: _Roots, progress: Progress | None, lazy: Snapshot | None = None,
+          head_listing: Mapping[str, TreeEntry] | None = None) -> DiffReport:
+    repo = _trusted_config(request, roots, lazy)
+    head = _settings(request, roots.head, roots.trusted, repo)
+    base = _settings(request, roots.base, roots.trusted, repo, present=roots.head if lazy else None)
+    trusted = _trusted_paths(head, roots.trusted, repo)
+    unread: set[str] = set()
+    with _engine_started(head, roots.trusted) as engine_of:  # OPA starts while planning
+        if lazy is not None:
+            base_plan = head_plan = _plan(head, repo)
+            affected = affected_targets(change, base=base_plan, head=head_plan, trusted=trusted)
+            names = {a.target.name for a in affected.targets}
+            lazy.write(None if affected.full else base_files(lazy.entries, head_plan, names, trusted))
+            if not affected.full and roots.trusted != roots.head:
+                unread = unneeded(head_plan, names, trusted)
+        else:
+            base_plan, head_plan = _plan(base, repo), _plan(head, repo)
+            affected = affected_targets(change, base=base_plan, head=head_plan, trusted=trusted)
+        with _pruning(roots.head, head_listing or {}, unread):
+            return _judge(request, revisions=revisions, change=change, trusted_sha=trusted_sha,
+                          roots=roots, progress=progress, settings=(base, head),
+                          plans=(base_plan, head_plan), affected=affected, engine_of=engine_of)
+
+
+@contextlib.contextmanager
+def _pruning(root: Path, listing: Mapping[str, TreeEntry], paths: set[str]) -> Iterator[None]:
+    """The head's files only unaffected targets read removed in the background for the block
+    (:func:`snapshot.prune`: removing a snapshot took as long as checking a one-app change);
+    stopped and waited for when the block ends, however it ends."""
+    if not paths:
+        yield
+        return
+    stop = threading.Event()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(prune, root, listing, sorted(paths), stop)
+        try:
+            yield
+        finally:
+            stop.set()
+
+
+def _judge(request: DiffRequest, *, revisions: Revisions, change: Change, trusted_sha: str,
+           roots: _Roots, progress: Progress | None, settings: tuple[CheckSettings, CheckSettings],
+           plans: tuple[TargetPlan, TargetPlan], affected: AffectedPlan,
+           engine_of: Callable[[], PolicyEngine | None]) -> DiffReport:
+    """Both sides' affected targets checked, compared and diffed."""
+    (base, head), (base_plan, head_plan) = settings, plans
     head_causes = _causes(affected, Side.HEAD)
     base_causes = _causes(affected, Side.BASE)
-    with _engine(head if head_causes or base_causes else None, roots.trusted) as engine, \
-            ThreadPoolExecutor(max_workers=1) as pool:  # the two sides overlap
+    engine = engine_of() if head_causes or base_causes else None
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the two sides overlap
         head_side = pool.submit(_check, head, head_plan, head_causes, progress, engine)
         base_report, base_documents = _check(base, base_plan, base_causes, None, engine)
         head_report, head_documents = head_side.result()
@@ -274,33 +319,20 @@ def _repo_config(request: DiffRequest, trusted: Path) -> RepoConfig:
     return replace(repo, all_kustomizations=True) if request.all_kustomizations else repo
 
 
-def _lazy_plan(request: DiffRequest, change: Change, roots: _Roots, lazy: Snapshot
-               ) -> tuple[CheckSettings, CheckSettings, TargetPlan, AffectedPlan]:
-    """Head and base settings, the head's plan (the base's too) and what the change affects,
-    writing of the base only what it needs (:func:`plan_reuse.base_files`): the trusted
-    configuration first when the base is the trusted revision, then all but the files that
-    only unaffected targets read; everything when a trusted path changed."""
+def _trusted_config(request: DiffRequest, roots: _Roots, lazy: Snapshot | None) -> RepoConfig:
+    """The trusted configuration; when the base is written lazily and is the trusted revision,
+    its configuration file and the trusted folders it and the options name are written first
+    (whatever the settings resolve to in the end is checked to be written: else all is)."""
+    if lazy is None or roots.trusted != roots.base:
+        return _repo_config(request, roots.trusted)
     config = lazy.entries.get(CONFIG_FILE)
-    if roots.trusted == roots.base:
-        lazy.write(None if config is not None and config.mode == "120000" else [CONFIG_FILE])
+    lazy.write(None if config is not None and config.mode == "120000" else [CONFIG_FILE])
     repo = _repo_config(request, roots.trusted)
-    head_plan = _plan_at(roots.head, request.paths, repo)
-    keep = (*trusted_paths(repo), *_option_paths(request.options))
-    guess = affected_targets(change, base=head_plan, head=head_plan, trusted=keep)
-    written = {a.target.name for a in guess.targets}
-    lazy.write(None if guess.full else base_files(lazy.entries, head_plan, written, keep))
+    lazy.write(lazy.under((*trusted_paths(repo), *_option_paths(request.options))))
     head = _settings(request, roots.head, roots.trusted, repo)
-    base = _settings(request, roots.base, roots.trusted, repo, present=roots.head)
-    trusted = _trusted_paths(head, roots.trusted, repo)
-    if roots.trusted == roots.base and set(lazy.under(trusted)) - lazy.written:
-        lazy.write()  # a trusted folder the guess missed: all of it, and settings again
-        head = _settings(request, roots.head, roots.trusted, repo)
-        base = _settings(request, roots.base, roots.trusted, repo, present=roots.head)
-        trusted = _trusted_paths(head, roots.trusted, repo)
-    affected = affected_targets(change, base=head_plan, head=head_plan, trusted=trusted)
-    lazy.write(None if affected.full else
-               [path for a in affected.targets for path in a.target.inputs])
-    return head, base, head_plan, affected
+    if set(lazy.under(_trusted_paths(head, roots.trusted, repo))) - lazy.written:
+        lazy.write()  # settings that reach further than expected: the whole base, to be sure
+    return repo
 
 
 def _option_paths(options: CheckOptions) -> list[str]:
@@ -328,23 +360,27 @@ def _plan(settings: CheckSettings, repo: RepoConfig) -> TargetPlan:
     return discover_targets(settings.root, settings.paths, repo)
 
 
-def _plan_at(root: Path, paths: tuple[str, ...], repo: RepoConfig) -> TargetPlan:
-    """:func:`_plan` of the side at ``root`` before its settings are resolved."""
-    present = [root / p for p in paths if (root / p).exists() or (root / p).is_symlink()]
-    return discover_targets(root, present, repo) if present else TargetPlan(targets=())
-
 
 @contextlib.contextmanager
-def _engine(settings: CheckSettings | None, trusted: Path) -> Iterator[PolicyEngine | None]:
-    """One policy engine (one OPA, one compile) for both sides, when there is anything to check
-    and policies to check it with: the trusted policies are the same for base and head."""
-    if settings is None or settings.policy is None:
-        yield None
+def _engine_started(settings: CheckSettings, trusted: Path
+                    ) -> Iterator[Callable[[], PolicyEngine | None]]:
+    """One policy engine (one OPA, one compile) for both sides, started in the background for
+    the block: ``engine_of()`` waits for it (None without policies). The trusted policies are
+    the same for base and head. An engine nobody asked for is stopped unused, and a failure to
+    start one (a policy that does not compile) is only raised to whoever asks for it."""
+    if settings.policy is None:
+        yield lambda: None
         return
     from validator.policy.evaluate import PolicyEngine  # noqa: PLC0415 - only when policies run
 
-    with PolicyEngine.open(settings.policy, root=trusted) as engine:
-        yield engine
+    manager = PolicyEngine.open(settings.policy, root=trusted)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        future = pool.submit(manager.__enter__)
+        try:
+            yield future.result
+        finally:  # started or starting (Ctrl-C included): wait for it, then stop it
+            if not future.cancel() and future.exception() is None:
+                manager.__exit__(None, None, None)
 
 
 def _check(settings: CheckSettings, plan: TargetPlan, affected: Mapping[str, tuple[str, ...]],

@@ -75,12 +75,20 @@ def _under_chart(path: str, charts: set[str]) -> bool:
         folder = posixpath.dirname(folder)
 
 
+def unneeded(plan: TargetPlan, affected: Iterable[str], keep: Iterable[str]) -> set[str]:
+    """The paths only targets outside ``affected`` (names) read, none at or under ``keep``
+    (trusted folders): a side that renders only ``affected`` never reads them."""
+    wanted = set(affected)
+    needed = {path for t in plan.targets if t.name in wanted for path in t.inputs}
+    prefixes = tuple(k.rstrip("/") + "/" for k in keep)
+    kept = set(keep)
+    return {path for t in plan.targets if t.name not in wanted for path in t.inputs
+            if path not in needed and path not in kept and not path.startswith(prefixes)}
+
+
 def base_files(listing: Iterable[str], plan: TargetPlan, affected: Iterable[str],
                keep: Iterable[str]) -> list[str]:
     """The base's paths to write: all but those only targets outside ``affected`` (names)
     read; paths at or under ``keep`` (trusted folders) are always written."""
-    wanted = set(affected)
-    needed = {path for t in plan.targets if t.name in wanted for path in t.inputs}
-    unneeded = {path for t in plan.targets if t.name not in wanted for path in t.inputs} - needed
-    prefixes = tuple(k.rstrip("/") + "/" for k in keep)
-    return [p for p in listing if p not in unneeded or p in keep or p.startswith(prefixes)]
+    skipped = unneeded(plan, affected, keep)
+    return [p for p in listing if p not in skipped]

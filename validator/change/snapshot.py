@@ -36,11 +36,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import posixpath
 import re
 import shutil
 import stat
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -212,6 +214,31 @@ def _read_blobs(repo: Path, blobs: list[str]) -> dict[str, bytes]:
         contents[oid] = out[start:start + int(size)]
         pos = start + int(size) + 1
     return contents
+
+
+def prune(root: Path, entries: Mapping[str, TreeEntry], paths: Iterable[str],
+          stop: threading.Event) -> None:
+    """Remove ``paths`` of a snapshot written at ``root`` whose listing is ``entries``, and the
+    folders that become empty, until ``stop`` is set: a snapshot shrinks to what is still read
+    while the rest of the run goes on, so less is left to remove at the end. Only paths of the
+    listing are removed: their parent folders were created by the writer (never a symlink),
+    and ``unlink`` removes a symlink itself, never what it points at."""
+    folders: set[str] = set()
+    for path in paths:
+        if stop.is_set():
+            return
+        if path in entries and entries[path].mode != _MODE_GITLINK:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(os.path.join(root, path))  # noqa: PTH108, PTH118 - hundreds of files
+            folders.add(posixpath.dirname(path))
+    for deepest in sorted(folders, key=lambda f: -f.count("/")):
+        folder = deepest
+        while folder and not stop.is_set():
+            try:
+                os.rmdir(os.path.join(root, folder))  # noqa: PTH106, PTH118
+            except OSError:  # not empty (or gone): its parents are not either
+                break
+            folder = posixpath.dirname(folder)
 
 
 def _copy_worktree(repo: Path, folder: Path) -> None:
