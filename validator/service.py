@@ -37,7 +37,7 @@ from validator.change.block import Block
 from validator.change.compare import compare_reports
 from validator.change.diff_files import read_change
 from validator.change.model import Change, ChangeStatus
-from validator.change.plan_reuse import base_files, content_changes, same_plan, unneeded
+from validator.change.plan_reuse import Listings, base_files, same_plan_listings, unneeded
 from validator.change.rendered_diff import RenderedDiff, rendered_diff
 from validator.change.revisions import WORKTREE, Revisions, resolve_commit, resolve_revisions
 from validator.change.since import trusted_paths
@@ -45,10 +45,8 @@ from validator.change.snapshot import (
     Snapshot,
     TreeEntry,
     lazy_snapshot,
-    list_tree,
     materialise,
     prune,
-    read_blobs,
 )
 from validator.config import CheckSettings, FailOn, resolve_check_settings
 from validator.errors import PolicyError
@@ -182,7 +180,7 @@ def run_diff(request: DiffRequest, *, progress: Progress | None = None) -> DiffR
     # signal handlers stay installed until the last side has ended
     shas = (revisions.base, revisions.head, trusted_sha)
     with gc_paused(), run_scope():
-        if (listings := _reusable_plan(revisions)) is not None:  # write the base lazily
+        if (listings := _reusable(revisions)) is not None:  # write the base lazily
             others = tuple(sha for sha in shas if sha != revisions.base)
             with lazy_snapshot(revisions.repo, revisions.base, entries=listings[0]) as lazy, \
                     _snapshots(revisions.repo, others) as folders:
@@ -198,20 +196,11 @@ def run_diff(request: DiffRequest, *, progress: Progress | None = None) -> DiffR
                          progress=progress)
 
 
-def _reusable_plan(revisions: Revisions) -> tuple[list[TreeEntry], dict[str, TreeEntry]] | None:
-    """The base's and the head's tree listings when the head's plan stands for the base's
-    (:mod:`validator.change.plan_reuse`); None when the base must be planned itself."""
+def _reusable(revisions: Revisions) -> Listings | None:
+    """Both listings when the head's plan stands for the base's: two commits that differ."""
     if revisions.head in (WORKTREE, revisions.base):  # the same commit: one snapshot for both
         return None
-    base, head = list_tree(revisions.repo, revisions.base), list_tree(revisions.repo, revisions.head)
-    base_entries, head_entries = {e.path: e for e in base}, {e.path: e for e in head}
-    changed = content_changes(base_entries, head_entries)
-    if changed is None:
-        return None
-    blobs = [entry[path].blob for path in changed for entry in (base_entries, head_entries)]
-    if not same_plan(head_entries, changed, read_blobs(revisions.repo, blobs)):
-        return None
-    return base, head_entries
+    return same_plan_listings(revisions.repo, revisions.base, revisions.head)
 
 
 @contextlib.contextmanager

@@ -28,8 +28,9 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
-from validator.change.snapshot import TreeEntry
+from validator.change.snapshot import TreeEntry, list_tree, read_blobs
 from validator.render.agents import AGENT_MARKERS
 from validator.render.kustomization import KUSTOMIZATION_FILES
 from validator.render.targets import TargetPlan
@@ -37,6 +38,25 @@ from validator.render.targets import TargetPlan
 _REGULAR = frozenset({"100644", "100755"})
 #: Words whose presence in a changed file's content may change the plan.
 _PLAN_WORDS = (*AGENT_MARKERS, b"builtin")
+
+
+#: A base's listing (in git's order) and a head's (by path).
+Listings = tuple[list[TreeEntry], dict[str, TreeEntry]]
+
+
+def same_plan_listings(repo: Path, base: str, head: str) -> Listings | None:
+    """The listings of commits ``base`` and ``head`` when the head's plan is the base's too
+    (:func:`content_changes`, then :func:`same_plan` on both versions of each changed file);
+    None when the base must be planned on its own."""
+    base_list, head_list = list_tree(repo, base), list_tree(repo, head)
+    base_entries, head_entries = {e.path: e for e in base_list}, {e.path: e for e in head_list}
+    changed = content_changes(base_entries, head_entries)
+    if changed is None:
+        return None
+    blobs = [entries[path].blob for path in changed for entries in (base_entries, head_entries)]
+    if not same_plan(head_entries, changed, read_blobs(repo, blobs)):
+        return None
+    return base_list, head_entries
 
 
 def content_changes(base: Mapping[str, TreeEntry], head: Mapping[str, TreeEntry]) -> list[str] | None:
