@@ -183,7 +183,8 @@ def run_diff(request: DiffRequest, *, progress: Progress | None = None) -> DiffR
         if (listings := _reusable(revisions)) is not None:  # write the base lazily
             others = tuple(sha for sha in shas if sha != revisions.base)
             with lazy_snapshot(revisions.repo, revisions.base, entries=listings[0]) as lazy, \
-                    _snapshots(revisions.repo, others) as folders:
+                    _snapshots(revisions.repo, others,
+                               {revisions.head: list(listings[1].values())}) as folders:
                 roots = {**folders, revisions.base: lazy.root}
                 return _diff(request, revisions=revisions, change=change, trusted_sha=trusted_sha,
                              roots=_Roots(base=lazy.root, head=roots[revisions.head],
@@ -204,11 +205,14 @@ def _reusable(revisions: Revisions) -> Listings | None:
 
 
 @contextlib.contextmanager
-def _snapshots(repo: Path, revisions: tuple[str, ...]) -> Iterator[dict[str, Path]]:
+def _snapshots(repo: Path, revisions: tuple[str, ...],
+               listed: Mapping[str, list[TreeEntry]] | None = None) -> Iterator[dict[str, Path]]:
     """Each distinct revision materialised, written and removed in parallel (file-system
     bound: two snapshots took longer than a one-app check); every snapshot started is
-    removed however the block ends, one still being written (Ctrl-C) once it is written."""
-    managers = {sha: materialise(repo, sha) for sha in dict.fromkeys(revisions)}
+    removed however the block ends, one still being written (Ctrl-C) once it is written.
+    ``listed``: the trees of revisions already listed (by commit)."""
+    managers = {sha: materialise(repo, sha, entries=(listed or {}).get(sha))
+                for sha in dict.fromkeys(revisions)}
     entered: dict[str, Path] = {}
     with ThreadPoolExecutor(max_workers=len(managers)) as pool:
         futures = {sha: pool.submit(manager.__enter__) for sha, manager in managers.items()}

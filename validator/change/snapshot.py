@@ -72,8 +72,10 @@ class TreeEntry:
 
 
 @contextlib.contextmanager
-def materialise(repo: Path, revision: str, *, parent: Path | None = None) -> Iterator[Path]:
-    """The files of ``revision`` (a full SHA, or :data:`WORKTREE`) in a temporary folder.
+def materialise(repo: Path, revision: str, *, parent: Path | None = None,
+                entries: list[TreeEntry] | None = None) -> Iterator[Path]:
+    """The files of ``revision`` (a full SHA, or :data:`WORKTREE`) in a temporary folder
+    (``entries``: its tree, when the caller listed it already).
 
     The folder (under ``parent``, default the system's temporary folder) is removed when
     the ``with`` block ends, however it ends.
@@ -83,7 +85,7 @@ def materialise(repo: Path, revision: str, *, parent: Path | None = None) -> Ite
             _guarded(revision, folder, lambda: _copy_worktree(repo, folder))
             yield folder
         return
-    with lazy_snapshot(repo, revision, parent=parent) as snapshot:
+    with lazy_snapshot(repo, revision, parent=parent, entries=entries) as snapshot:
         snapshot.write()
         yield snapshot.root
 
