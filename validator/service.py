@@ -246,7 +246,8 @@ def _diff(request: DiffRequest, *, revisions: Revisions, change: Change, trusted
     base = _settings(request, roots.base, roots.trusted, repo, present=roots.head if lazy else None)
     trusted = _trusted_paths(head, roots.trusted, repo)
     unread: set[str] = set()
-    with _engine_started(head, roots.trusted) as engine_of:  # OPA starts while planning
+    early = any(path.endswith(_LIKELY_READ) for path in change.paths)
+    with _engine_started(head, roots.trusted, early=early) as engine_of:
         if lazy is not None:
             base_plan = head_plan = _plan(head, repo)
             affected = affected_targets(change, base=base_plan, head=head_plan, trusted=trusted)
@@ -355,12 +356,14 @@ def _plan(settings: CheckSettings, repo: RepoConfig) -> TargetPlan:
 
 
 @contextlib.contextmanager
-def _engine_started(settings: CheckSettings, trusted: Path
+def _engine_started(settings: CheckSettings, trusted: Path, *, early: bool
                     ) -> Iterator[Callable[[], PolicyEngine | None]]:
-    """One policy engine (one OPA, one compile) for both sides, started in the background for
-    the block: ``engine_of()`` waits for it (None without policies). The trusted policies are
-    the same for base and head. An engine nobody asked for is stopped unused, and a failure to
-    start one (a policy that does not compile) is only raised to whoever asks for it."""
+    """One policy engine (one OPA, one compile) for both sides, for the block: ``engine_of()``
+    returns it (None without policies). The trusted policies are the same for base and head.
+    ``early``: start it in the background now (OPA starts while the sides are planned), for a
+    change likely to need it; else on the first ``engine_of()``. An engine started for nothing
+    is stopped unused, and a failure to start one (a policy that does not compile) is only
+    raised to whoever asks for it."""
     if settings.policy is None:
         yield lambda: None
         return
@@ -368,12 +371,22 @@ def _engine_started(settings: CheckSettings, trusted: Path
 
     manager = PolicyEngine.open(settings.policy, root=trusted)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        future = pool.submit(manager.__enter__)
+        started = [pool.submit(manager.__enter__)] if early else []
+
+        def engine_of() -> PolicyEngine | None:
+            if not started:
+                started.append(pool.submit(manager.__enter__))
+            return started[0].result()
+
         try:
-            yield future.result
+            yield engine_of
         finally:  # started or starting (Ctrl-C included): wait for it, then stop it
-            if not future.cancel() and future.exception() is None:
+            if started and not started[0].cancel() and started[0].exception() is None:
                 manager.__exit__(None, None, None)
+
+
+#: A change to such a file is likely to reach a target: OPA is started while planning.
+_LIKELY_READ = (".yaml", ".yml", ".json", ".rego", ".tpl")
 
 
 def _check(settings: CheckSettings, plan: TargetPlan, affected: Mapping[str, tuple[str, ...]],
