@@ -354,7 +354,6 @@ def _plan(settings: CheckSettings, repo: RepoConfig) -> TargetPlan:
     return discover_targets(settings.root, settings.paths, repo)
 
 
-
 @contextlib.contextmanager
 def _engine_started(settings: CheckSettings, trusted: Path, *, early: bool
                     ) -> Iterator[Callable[[], PolicyEngine | None]]:
