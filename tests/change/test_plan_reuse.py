@@ -236,3 +236,25 @@ def test_a_diff_with_the_base_written_lazily_reports_what_planning_both_reports(
     if case != "a README":
         assert lazy.rendered
         assert lazy.report.findings
+
+
+def test_a_lazy_base_with_another_trusted_revision(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    generated = _generate(repo)
+    repo.write("policies/replicas.rego", 'package main\n\nimport rego.v1\n\ndeny contains msg if {\n'
+               '  input.kind == "Deployment"\n  input.spec.replicas > 4\n'
+               '  msg := "at most 4 replicas"\n}\n')
+    trusted = repo.commit("a policy, trusted")
+    repo.git("reset", "-q", "--hard", generated)
+    CASES["a patch"][0](repo)  # 5 replicas: a finding of the trusted policy only
+    head = repo.commit("a patch")
+
+    def diff() -> DiffReport:
+        return run_diff(DiffRequest(folder=repo.root, base=generated, head=head, trusted_ref=trusted,
+                                    options=CheckOptions()))
+
+    assert same_plan_listings(repo.root, generated, head) is not None
+    lazy = diff()
+    monkeypatch.setattr(service, "_reusable", lambda _revisions: None)
+    assert _essence(lazy) == _essence(diff())
+    assert [(f.message, f.status and f.status.value) for f in lazy.report.findings
+            if f.message == "at most 4 replicas"] == [("at most 4 replicas", "new")]
