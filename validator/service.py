@@ -178,23 +178,23 @@ def run_diff(request: DiffRequest, *, progress: Progress | None = None) -> DiffR
     change = read_change(revisions)
     # one scope for both sides (they run in two threads): one temporary root, and the
     # signal handlers stay installed until the last side has ended
-    shas = (revisions.base, revisions.head, trusted_sha)
-    with gc_paused(), run_scope():
-        if (listings := _reusable(revisions)) is not None:  # write the base lazily
-            others = tuple(sha for sha in shas if sha != revisions.base)
-            with lazy_snapshot(revisions.repo, revisions.base, entries=listings[0]) as lazy, \
-                    _snapshots(revisions.repo, others,
-                               {revisions.head: list(listings[1].values())}) as folders:
-                roots = {**folders, revisions.base: lazy.root}
-                return _diff(request, revisions=revisions, change=change, trusted_sha=trusted_sha,
-                             roots=_Roots(base=lazy.root, head=roots[revisions.head],
-                                          trusted=roots[trusted_sha]),
-                             progress=progress, lazy=lazy, head_listing=listings[1])
-        with _snapshots(revisions.repo, shas) as folders:
-            return _diff(request, revisions=revisions, change=change, trusted_sha=trusted_sha,
-                         roots=_Roots(base=folders[revisions.base], head=folders[revisions.head],
-                                      trusted=folders[trusted_sha]),
-                         progress=progress)
+    with gc_paused(), run_scope(), contextlib.ExitStack() as stack:
+        listings = _reusable(revisions)  # the base is then written lazily
+        written = [revisions.head] if listings else [revisions.base, revisions.head]
+        folders = stack.enter_context(_snapshots(
+            revisions.repo, tuple(written), {revisions.head: list(listings[1].values())} if listings else {}))
+        lazy = None
+        if listings is not None:
+            lazy = stack.enter_context(lazy_snapshot(revisions.repo, revisions.base, entries=listings[0]))
+            folders = {**folders, revisions.base: lazy.root}
+        if trusted_sha not in folders:  # a trusted revision of its own: only its trusted files
+            trusted = stack.enter_context(lazy_snapshot(revisions.repo, trusted_sha))
+            _write_trusted(request, trusted)
+            folders = {**folders, trusted_sha: trusted.root}
+        return _diff(request, revisions=revisions, change=change, trusted_sha=trusted_sha,
+                     roots=_Roots(base=folders[revisions.base], head=folders[revisions.head],
+                                  trusted=folders[trusted_sha]),
+                     progress=progress, lazy=lazy, head_listing=listings[1] if listings else None)
 
 
 def _reusable(revisions: Revisions) -> Listings | None:
@@ -315,18 +315,38 @@ def _repo_config(request: DiffRequest, trusted: Path) -> RepoConfig:
 
 def _trusted_config(request: DiffRequest, roots: _Roots, lazy: Snapshot | None) -> RepoConfig:
     """The trusted configuration; when the base is written lazily and is the trusted revision,
-    its configuration file and the trusted folders it and the options name are written first
-    (whatever the settings resolve to in the end is checked to be written: else all is)."""
-    if lazy is None or roots.trusted != roots.base:
-        return _repo_config(request, roots.trusted)
-    config = lazy.entries.get(CONFIG_FILE)
-    lazy.write(None if config is not None and config.mode == "120000" else [CONFIG_FILE])
-    repo = _repo_config(request, roots.trusted)
-    lazy.write(lazy.under((*trusted_paths(repo), *_option_paths(request.options))))
-    head = _settings(request, roots.head, roots.trusted, repo)
-    if set(lazy.under(_trusted_paths(head, roots.trusted, repo))) - lazy.written:
-        lazy.write()  # settings that reach further than expected: the whole base, to be sure
-    return repo
+    its trusted files are written first (:func:`_write_trusted`)."""
+    if lazy is not None and roots.trusted == roots.base:
+        _write_trusted(request, lazy)
+    return _repo_config(request, roots.trusted)
+
+
+def _write_trusted(request: DiffRequest, trusted: Snapshot) -> None:
+    """The trusted files of a revision written lazily: its configuration file, then the trusted
+    folders that and the options name (``policies``, ``schemas``, data); the whole revision,
+    to be sure, when one of those is a symlink (it may lead to files not written) or the
+    settings resolved from them reach anything not written."""
+    if _is_link(trusted, CONFIG_FILE):
+        trusted.write()
+        return
+    trusted.write([CONFIG_FILE])
+    repo = _repo_config(request, trusted.root)
+    named = (*trusted_paths(repo), *_option_paths(request.options))
+    folders = trusted.under(named)
+    parents = {"/".join(parts[:i]) for parts in (n.split("/") for n in named)
+               for i in range(1, len(parts) + 1)}
+    if any(_is_link(trusted, path) for path in (*folders, *parents)):
+        trusted.write()
+        return
+    trusted.write(folders)
+    settings = _settings(request, trusted.root, trusted.root, repo)
+    if set(trusted.under(_trusted_paths(settings, trusted.root, repo))) - trusted.written:
+        trusted.write()
+
+
+def _is_link(snapshot: Snapshot, path: str) -> bool:
+    entry = snapshot.entries.get(path)
+    return entry is not None and entry.mode == "120000"
 
 
 def _option_paths(options: CheckOptions) -> list[str]:

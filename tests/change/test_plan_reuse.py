@@ -20,7 +20,7 @@ from validator.change.affected import affected_targets
 from validator.change.diff_files import read_change
 from validator.change.plan_reuse import same_plan_listings, unneeded
 from validator.change.revisions import resolve_revisions
-from validator.change.snapshot import materialise
+from validator.change.snapshot import lazy_snapshot, materialise
 from validator.options import CheckOptions
 from validator.render import discover_targets
 from validator.render.targets import TargetPlan
@@ -258,3 +258,39 @@ def test_a_lazy_base_with_another_trusted_revision(repo: GitRepo, monkeypatch: p
     assert _essence(lazy) == _essence(diff())
     assert [(f.message, f.status and f.status.value) for f in lazy.report.findings
             if f.message == "at most 4 replicas"] == [("at most 4 replicas", "new")]
+
+
+RULE = ('package main\n\nimport rego.v1\n\ndeny contains msg if {\n  input.kind == "Deployment"\n'
+        '  input.spec.replicas > 4\n  msg := "at most 4 replicas"\n}\n')
+
+
+def _trusted_revision(repo: GitRepo, generated: str, *, linked: bool) -> str:
+    """A revision whose configuration names ``rules`` (a folder, or a link to one) as policies."""
+    config = (repo.root / ".gitops-validator.yaml").read_text()
+    repo.write(".gitops-validator.yaml", config.replace("version: 1\n", "version: 1\nsettings:\n"
+                                                        "  policies: [rules]\n"))
+    repo.write("shared/rules/replicas.rego" if linked else "rules/replicas.rego", RULE)
+    if linked:
+        (repo.root / "rules").symlink_to("shared/rules")
+    trusted = repo.commit("policies in rules/, trusted")
+    repo.git("reset", "-q", "--hard", generated)
+    return trusted
+
+
+@pytest.mark.parametrize("linked", [False, True])
+def test_a_trusted_revision_of_its_own_writes_its_trusted_files(repo: GitRepo, linked: bool) -> None:
+    generated = _generate(repo)
+    trusted = _trusted_revision(repo, generated, linked=linked)
+    request = DiffRequest(folder=repo.root, base=generated, trusted_ref=trusted, options=CheckOptions())
+    with lazy_snapshot(repo.root, trusted) as snapshot:
+        service._write_trusted(request, snapshot)  # what a run writes of it
+        if linked:  # a link may lead anywhere in the revision: all of it
+            assert snapshot.written == set(snapshot.entries)
+        else:
+            assert snapshot.written == {".gitops-validator.yaml", "rules/replicas.rego"}
+    CASES["a patch"][0](repo)
+    head = repo.commit("a patch")
+    result = run_diff(DiffRequest(folder=repo.root, base=generated, head=head, trusted_ref=trusted,
+                                  options=CheckOptions()))
+    assert [(f.location.path, f.status and f.status.value) for f in result.report.findings
+            if f.message == "at most 4 replicas"] == [("apps/a/base/deploy.yaml", "new")]
