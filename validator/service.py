@@ -175,11 +175,13 @@ def run_diff(request: DiffRequest, *, progress: Progress | None = None) -> DiffR
                                   worktree=request.worktree)
     trusted_sha = (resolve_commit(revisions.repo, request.trusted_ref)
                    if request.trusted_ref else revisions.base)
-    change = read_change(revisions)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # git runs both at once
+        reusable = pool.submit(_reusable, revisions)
+        change = read_change(revisions)
+        listings = reusable.result()  # when the base can be written lazily
     # one scope for both sides (they run in two threads): one temporary root, and the
     # signal handlers stay installed until the last side has ended
     with gc_paused(), run_scope(), contextlib.ExitStack() as stack:
-        listings = _reusable(revisions)  # the base is then written lazily
         written = [revisions.head] if listings else [revisions.base, revisions.head]
         folders = stack.enter_context(_snapshots(
             revisions.repo, tuple(written), {revisions.head: list(listings[1].values())} if listings else {}))
