@@ -309,3 +309,28 @@ def test_the_key_never_reads_a_file_outside_the_repository(tmp_path: Path,
     outside.write_text("changed outside the repository\n")
     render(root, cache)
     assert runs(kustomize, "build") == 1
+
+
+SLOW = {  # about 1 s of helm's own time (9 million loop steps)
+    "slow/Chart.yaml": "apiVersion: v2\nname: slow\nversion: 0.1.0\n",
+    "slow/templates/cm.yaml": ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: slow\ndata:\n"
+                               '  result: "{{ range until 3000 }}{{ range until 3000 }}{{ end }}'
+                               '{{ end }}done"\n'),
+}
+
+
+def test_a_render_that_passed_under_looser_limits_is_not_replayed_under_tighter_ones(
+        tmp_path: Path, tools: tuple[Path, Path]) -> None:
+    """The limits decide whether a render succeeds (a chart that renders in about a second
+    passes the default time limit, not one of 0.1 s): a tighter run renders for itself,
+    whatever an earlier run cached; the looser run's entry still serves looser runs."""
+    helm, _ = tools
+    root, cache = repository(tmp_path / "repo", SLOW), tmp_path / "cache"
+    loose = render(root, cache)
+    assert [d.body["data"]["result"] for d in loose.documents] == ["done"]
+    tight = render(root, cache, timeout=0.1)
+    assert not tight.documents
+    assert tight.findings, "the time limit is reported"
+    assert runs(helm, "template") == 2
+    render(root, cache)
+    assert runs(helm, "template") == 2, "the looser run's entry is still used"

@@ -9,7 +9,8 @@ An entry's key is a SHA-256 of everything the render depends on (:func:`render_k
 the content of every file the target may read (``Target.inputs`` and every file under
 the chart folder or under each kustomization folder of the build, which the load
 restrictor confines kustomize to), the target's definition, the render options, the
-tool and its version, and this module's format revision. Paths are repository-relative,
+tool and its version, the render limits (memory, time, output size: they decide whether a
+render succeeds) and this module's format revision. Paths are repository-relative,
 so the base and the head of a change, checked out in two folders, share entries.
 
 Entries live under ``$XDG_CACHE_HOME/gitops-validator/renders`` (``~/.cache/...``).
@@ -74,10 +75,21 @@ class CachedRender:
 
 def cached_render(key: Callable[[], str], settings: RenderSettings,
                   produce: Callable[[], CachedRender]) -> CachedRender:
-    """``produce()``, through the cache of ``settings`` when there is one."""
+    """``produce()``, through the cache of ``settings`` when there is one, keyed by ``key()``
+    and the limits of ``settings`` (:func:`limits_key`)."""
     if settings.cache_dir is None:
         return produce()
-    return RenderCache(settings.cache_dir, max_bytes=settings.cache_max_bytes).render(key(), produce)
+    cache = RenderCache(settings.cache_dir, max_bytes=settings.cache_max_bytes)
+    return cache.render(limits_key(key(), settings), produce)
+
+
+def limits_key(key: str, settings: RenderSettings) -> str:
+    """``key`` with the limits the render ran under: they decide whether it succeeds (a chart
+    that fits in the default memory limit fails under a tighter one), so a render that passed
+    under looser limits is never replayed under tighter ones."""
+    limits = {"memory_limit": settings.memory_limit, "timeout": settings.timeout,
+              "max_output_bytes": settings.max_output_bytes}
+    return hashlib.sha256(key.encode() + b"\0" + json.dumps(limits, sort_keys=True).encode()).hexdigest()
 
 
 def evict_render_cache(settings: RenderSettings) -> None:

@@ -72,8 +72,7 @@ def render_helm(target: Target, *, root: Path, settings: RenderSettings) -> Rend
     rendered = cached_render(
         lambda: render_key(target, root=root, tool=Tool.HELM, folders=(target.path,),
                            files=target.values_files, options=(
-                               "helm template", settings.kubernetes_version,
-                               settings.max_output_bytes)),
+                               "helm template", settings.kubernetes_version)),
         settings, lambda: _run_helm(target, root=root, settings=settings, functions=functions))
     if rendered.findings or not rendered.outputs:
         return RenderResult(findings=(*rendered.findings, *values_schema.findings),

@@ -74,8 +74,7 @@ def render_kustomize(target: Target, *, root: Path, settings: RenderSettings) ->
         rendered = cached_render(
             lambda: render_key(target, root=root, tool=Tool.KUSTOMIZE, files=files,
                                folders={k.directory for k in tree},
-                               options=("kustomize build", *command.args[3:],
-                                        settings.max_output_bytes)),
+                               options=("kustomize build", *command.args[3:])),
             settings, lambda: _build(command, target, tree=tree, roots=(real_root, root), files=files))
         if rendered.findings or not rendered.outputs:
             return RenderResult(findings=rendered.findings, files_read=len(files), targets=1)
