@@ -157,6 +157,26 @@ class Rule:
     """A link explaining the rule and how to fix it."""
 
 
+#: A fix's value: the YAML scalar the offending field should hold.
+FixValue = bool | int | float | str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Fix:
+    """A safe, mechanical fix a rule declares (METADATA ``custom.fix``): set the offending
+    field to ``value``. Only a suggestion: :mod:`validator.fix` turns it into a replacement
+    line when the field's line is a plain ``key: scalar`` entry, and into nothing otherwise."""
+
+    value: FixValue
+    """The scalar the field at the finding's ``field_path`` should be set to."""
+    description: str = ""
+    """What the fix does, in words a reviewer reads next to the suggestion."""
+    fields: tuple[str, ...] = ()
+    """The field names (last element of the finding's field path) the fix may set; empty:
+    whichever field the finding points at. A rule that points at the nearest written
+    ancestor of a missing field names its field here, so the ancestor is never set."""
+
+
 class FindingStatus(enum.StrEnum):
     """A finding of a compared change (``diff``): how the head stands against the base."""
 
@@ -196,6 +216,9 @@ class Finding:
     reached through several overlays); empty for plain files and for a single target."""
     status: FindingStatus | None = None
     """New, existing or fixed when a base and a head were compared (``diff``); None for ``check``."""
+    fix: Fix | None = None
+    """The rule's declared fix (METADATA ``custom.fix``), if any; not part of the fingerprint
+    (adding a fix to a rule must not make its findings look new)."""
 
     def __post_init__(self) -> None:
         _escape_fields(self, "message", "target")

@@ -8,6 +8,10 @@
 # custom:
 #   id: K8S-009
 #   severity: error
+#   fix:
+#     value: false
+#     fields: [hostNetwork, hostPID, hostIPC]
+#     description: Set the field to false, which shares nothing with the host.
 package k8s.host_namespaces
 
 import data.lib.kubernetes as k8s

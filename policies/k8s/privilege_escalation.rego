@@ -8,6 +8,10 @@
 # custom:
 #   id: K8S-002
 #   severity: error
+#   fix:
+#     value: false
+#     fields: [allowPrivilegeEscalation]
+#     description: Set securityContext.allowPrivilegeEscalation to false.
 package k8s.privilege_escalation
 
 import data.lib.kubernetes as k8s

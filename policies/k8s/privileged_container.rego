@@ -8,6 +8,10 @@
 # custom:
 #   id: K8S-001
 #   severity: error
+#   fix:
+#     value: false
+#     fields: [privileged]
+#     description: Set securityContext.privileged to false.
 package k8s.privileged_container
 
 import data.lib.kubernetes as k8s

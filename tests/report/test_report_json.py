@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from validator.model import Severity
+from validator.model import Fix, Severity
 from validator.report import RenderOptions, render_json
 
 from .sample import GOLDEN_OPTIONS, SPECIAL_MESSAGE, report_with, sample_report
@@ -97,5 +98,9 @@ def test_every_field_is_documented() -> None:
 
     documented = set(re.findall(r"^\| `([^`]+)` \|", DOC.read_text(encoding="utf-8"), re.M))
     keys = _keys(_document()) | _keys(json.loads(render_json(compared_report(), GOLDEN_OPTIONS)))
+    with_fix = [replace(f, fix=Fix(value=False, description="d", fields=("x",)))
+                for f in sample_report().findings]
+    keys |= _keys(json.loads(render_json(report_with(with_fix, resources=1, files=1),
+                                         GOLDEN_OPTIONS)))
     assert keys <= documented
     assert documented <= keys

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from validator.errors import PolicyError
-from validator.model import Rule, Severity
+from validator.model import Fix, Rule, Severity
 from validator.policy.modules import WARNING_RULE, PolicyModule
 
 
@@ -38,6 +38,8 @@ class RuleInfo:
     """Policy file that first defines the rule."""
     line: int = 0
     """Line of that first definition."""
+    fix: Fix | None = None
+    """``custom.fix``: the safe, mechanical fix of the rule's findings, if it declares one."""
 
     def to_rule(self) -> Rule:
         return Rule(id=self.rule_id, title=self.title, description=self.description,
@@ -65,6 +67,50 @@ def _help_uri(note: Mapping[str, Any], custom: Mapping[str, Any]) -> str:
     return str(custom.get("help_uri") or custom.get("url") or "")
 
 
+_FIX_KEYS = frozenset({"value", "description", "fields"})
+
+
+def _fix(custom: Mapping[str, Any], where: str) -> Fix | None:
+    """``custom.fix`` (``{value: <scalar>, description: <text>, fields: [<name>...]}``)
+    checked, or None when absent.
+
+    A malformed fix is an error rather than ignored: a policy author who declared one
+    expects suggestions, and a typo must not silently turn them off."""
+    spec = custom.get("fix")
+    if spec is None:
+        return None
+    if not isinstance(spec, Mapping):
+        raise PolicyError(f"{where}: custom.fix must be a mapping with a scalar 'value' "
+                          f"(and an optional 'description'), not {spec!r:.80}")
+    unknown = sorted(str(key) for key in spec if key not in _FIX_KEYS)
+    if unknown:
+        raise PolicyError(f"{where}: custom.fix has an unknown key {unknown[0]!r}: "
+                          "use 'value', 'description' and 'fields'")
+    if "value" not in spec:
+        raise PolicyError(f"{where}: custom.fix has no 'value' (the scalar the offending "
+                          "field should be set to)")
+    value, description = spec["value"], spec.get("description", "")
+    if not (value is None or isinstance(value, bool | int | float | str)):
+        raise PolicyError(f"{where}: custom.fix 'value' must be a scalar (true, 0, \"text\", "
+                          f"null), not {value!r:.80}")
+    if not isinstance(description, str):
+        raise PolicyError(f"{where}: custom.fix 'description' must be a string, "
+                          f"not {description!r:.80}")
+    return Fix(value=value, description=description, fields=_fix_fields(spec, where))
+
+
+def _fix_fields(spec: Mapping[str, Any], where: str) -> tuple[str, ...]:
+    """``custom.fix.fields``: a non-empty list of field names when given."""
+    if "fields" not in spec:
+        return ()
+    fields = spec["fields"]
+    if not (isinstance(fields, list) and fields
+            and all(isinstance(name, str) and name for name in fields)):
+        raise PolicyError(f"{where}: custom.fix 'fields' must be a list of field names "
+                          f"(the fields the fix may set), not {fields!r:.80}")
+    return tuple(fields)
+
+
 def rule_info(namespace: str, name: str, modules: Iterable[PolicyModule]) -> RuleInfo:
     """Resolve the metadata of rule ``name`` in ``namespace`` from the namespace's modules."""
     in_ns = [m for m in modules if m.namespace == namespace]
@@ -78,14 +124,14 @@ def rule_info(namespace: str, name: str, modules: Iterable[PolicyModule]) -> Rul
     custom = note.get("custom") or {}
     custom = custom if isinstance(custom, Mapping) else {}
     severity = default
+    where = f"{note_path}: METADATA of {namespace}.{name}"
     if custom.get("severity") is not None:
         try:
             severity = Severity.parse(str(custom["severity"]))
         except ValueError as exc:
-            raise PolicyError(f"{note_path}: METADATA of {namespace}.{name}: custom.severity: "
-                              f"{exc}") from exc
+            raise PolicyError(f"{where}: custom.severity: {exc}") from exc
     return RuleInfo(
         namespace=namespace, name=name, rule_id=str(custom.get("id") or f"{namespace}.{name}"),
         severity=severity, title=str(note.get("title") or ""),
         description=str(note.get("description") or ""), help_uri=_help_uri(note, custom),
-        path=path, line=line)
+        path=path, line=line, fix=_fix(custom, where))

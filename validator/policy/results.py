@@ -123,7 +123,7 @@ def findings_for(document: Document | None, display_path: str,
                     location=_location(fields, document, info), engine=Engine.POLICY,
                     resource=document.resource if document is not None else None,
                     title=info.title, help_uri=info.help_uri,
-                    target=document.target if document is not None else ""))
+                    target=document.target if document is not None else "", fix=info.fix))
     return findings, skipped
 
 

@@ -47,7 +47,10 @@ def _finding_json(finding: Finding) -> dict[str, Any]:
         "target": finding.target,
         "targets": list(finding.all_targets),
         "fingerprint": finding.fingerprint,
-    } | ({} if finding.status is None else {"status": finding.status.value})
+    } | ({} if finding.status is None else {"status": finding.status.value}) | (
+        {} if finding.fix is None else {"fix": {"value": finding.fix.value,
+                                                "description": finding.fix.description,
+                                                "fields": list(finding.fix.fields)}})
 
 
 def _rule_json(rule: Rule) -> dict[str, str]:

@@ -1,0 +1,3 @@
+"""Suite-wide fixtures: the GitHub API test server (``github_api``); pytester for fixture tests."""
+
+pytest_plugins = ["pytester", "tests.support.github_api.fixture"]
