@@ -2,13 +2,15 @@
 
 :func:`run_scope` wraps a whole ``check``: every temporary file and folder of the run
 lives under one root (it is :mod:`tempfile`'s default folder for the run, and children
-get it as ``TMPDIR``), removed when the run ends however it ends. In the main thread it
-also handles SIGINT, SIGTERM and SIGHUP:
-the handler kills every child process group first (so the threads waiting on helm or
-kustomize and a request to OPA return immediately) and then raises
-``KeyboardInterrupt`` (SIGINT) or ``SystemExit(128 + signal)``, so the ordinary
-clean-up runs. A SIGKILL leaves that to the guardian (:mod:`validator.guardian`) and to
-the children's parent-death signal.
+get it as ``TMPDIR``), removed when the run ends however it ends.
+
+:func:`signal_handlers` handles SIGINT, SIGTERM and SIGHUP: the handler kills every
+child process group first (so the threads waiting on helm or kustomize and a request to
+OPA return immediately) and then raises ``KeyboardInterrupt`` (SIGINT) or
+``SystemExit(128 + signal)``, so the ordinary clean-up runs. A scope installs none:
+:mod:`validator.lifecycle` owns them (held by the command for its process, or by a
+server for its life). A SIGKILL leaves the clean-up to the guardian
+(:mod:`validator.guardian`) and to the children's parent-death signal.
 
 Scopes nest and may overlap in threads (a webhook worker pool): they share one root,
 removed when the last one ends.
@@ -58,8 +60,9 @@ def _install_handlers() -> dict[int, object]:
 
 @contextlib.contextmanager
 def signal_handlers() -> Iterator[None]:
-    """The run's signal handlers installed for the block (main thread only): a long-running
-    host holds them for its life, so runs inside neither install nor restore any."""
+    """The run's signal handlers installed for the block (main thread only, and only over
+    the default handlers): :mod:`validator.lifecycle` holds them for a host's life, or for
+    one job when no host holds them."""
     previous = _install_handlers()
     try:
         yield
@@ -99,12 +102,9 @@ def run_scope() -> Iterator[Path]:
         root = _ROOT
     if root is None:  # pragma: no cover - set above under the lock
         raise RuntimeError("run scope without a root")
-    handlers = _install_handlers()
     try:
         yield root
     finally:
-        for signum, handler in handlers.items():
-            signal.signal(signum, handler)  # type: ignore[arg-type]
         with _LOCK:
             _ACTIVE -= 1
             last = _ACTIVE == 0

@@ -1,8 +1,10 @@
 """The service every way in calls: ``run_check`` and ``run_diff``, from settings to a report.
 
 The CLI (and later the Action adapter and the webhook app) only translates its inputs
-into a :class:`DiffRequest` (or check settings) and its outputs from the returned
-:class:`DiffReport`; nothing here reads flags, the environment or the terminal.
+into a :class:`CheckRequest` or a :class:`DiffRequest` and its outputs from the returned
+:class:`CheckResult` or :class:`DiffReport` (each with the report and ``exit_code()``);
+nothing here reads flags, the environment or the terminal. Every call is one job of the
+process's lifecycle (:mod:`validator.lifecycle`), so a server can run several at once.
 
 ``run_diff`` judges a change, not a repository:
 
@@ -22,6 +24,7 @@ into a :class:`DiffRequest` (or check settings) and its outputs from the returne
 from __future__ import annotations
 
 import contextlib
+import posixpath
 import re
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -34,18 +37,20 @@ from validator.change.affected import AffectedPlan, Side, affected_targets
 from validator.change.block import Block
 from validator.change.compare import compare_reports
 from validator.change.diff_files import read_change
-from validator.change.model import Change, ChangeStatus
+from validator.change.model import Change, ChangeStatus, FileChange
+from validator.change.rebase import config_root, rebase, under
 from validator.change.rendered_diff import RenderedDiff, rendered_diff
 from validator.change.revisions import Revisions, resolve_commit, resolve_revisions
 from validator.change.since import trusted_paths
 from validator.change.snapshot import materialise
 from validator.config import CheckSettings, FailOn, resolve_check_settings
-from validator.errors import PolicyError
+from validator.errors import PolicyError, UsageError
+from validator.lifecycle import current
 from validator.load import Document
 from validator.load.safety import gc_paused
 from validator.model import Engine, Finding, FindingStatus, Location, Report, Severity, natural_path_key
 from validator.options import CheckOptions
-from validator.pipeline import check_documents, diff_exit_code
+from validator.pipeline import check_documents, diff_exit_code, exit_code
 from validator.policy.testing import run_policy_tests
 from validator.policy.testing_report import policy_test_report
 from validator.render import discover_targets
@@ -58,7 +63,7 @@ from validator.stages import Progress
 if TYPE_CHECKING:
     from validator.policy.evaluate import PolicyEngine
 
-__all__ = ["CheckRequest", "DiffReport", "DiffRequest", "SideTarget", "run_check", "run_diff"]
+__all__ = ["CheckRequest", "CheckResult", "DiffReport", "DiffRequest", "SideTarget", "run_check", "run_diff"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,24 +82,47 @@ class CheckRequest:
     """Build every kustomization (see docs/targets.md)."""
 
 
-def run_check(request: CheckRequest, *, progress: Progress | None = None) -> Report:
-    """Check the repository of ``request`` (configuration read from its root)."""
+@dataclass(frozen=True, kw_only=True)
+class CheckResult:
+    """What ``run_check`` found, and what the exit code is made of."""
+
+    report: Report
+    """The findings, resources and skipped files of the check."""
+    root: Path
+    """The repository root the report's paths are relative to."""
+    fail_on: FailOn = FailOn.ERROR
+    """The ``fail_on`` in force (the flag, else the configuration file, else the default)."""
+
+    def exit_code(self) -> int:
+        """1 when a finding reaches ``fail_on``, else 0 (usage and tool errors raise)."""
+        return exit_code(self.report, self.fail_on)
+
+
+def run_check(request: CheckRequest, *, progress: Progress | None = None) -> CheckResult:
+    """Check the repository of ``request`` (configuration read from its root); one job of
+    the process's lifecycle (:func:`validator.lifecycle.current`)."""
     repo = load_repo_config(request.root)
     if request.all_kustomizations:
         repo = replace(repo, all_kustomizations=True)
     settings = resolve_check_settings(request.options.as_mapping(), explicit=set(request.explicit),
                                       root=request.root,
                                       paths=[request.root / p for p in request.paths], repo=repo)
-    return pipeline.run_check(settings, progress=progress)
+    with current().job():
+        report = pipeline.run_check(settings, progress=progress)
+    return CheckResult(report=report, root=request.root, fail_on=settings.fail_on)
+
 
 @dataclass(frozen=True, kw_only=True)
 class DiffRequest:
     """One ``diff`` job, as every way in describes it."""
 
     folder: Path
-    """A folder inside the git working tree to compare."""
+    """A folder inside the git working tree to compare; the validated root is the nearest
+    folder at or above it with a ``.gitops-validator.yaml`` in the trusted revision (else
+    the top of the working tree), as ``check`` finds its root."""
     paths: tuple[str, ...] = (".",)
-    """Repository-relative files and folders to check (on both sides)."""
+    """Files and folders to check (on both sides), relative to the top of the git working
+    tree (not to the validated root); each must be inside the validated root."""
     base: str | None = None
     """``--base`` (None: the merge base of the head and the default branch)."""
     head: str | None = None
@@ -124,6 +152,8 @@ class SideTarget:
     causes: tuple[str, ...]
     """The changed paths that made it affected (empty: it exists on this side only, or a
     trusted path changed)."""
+    changes: tuple[FileChange, ...] = ()
+    """The changed files of ``causes``, with how each changed (added, modified, renamed...)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -134,6 +164,9 @@ class DiffReport:
     """The head's findings with their status, and the base's fixed findings."""
     revisions: Revisions
     """The compared revisions."""
+    root: str = ""
+    """The validated root, relative to the top of the working tree (``""``: the top): the
+    report's and the change's paths are relative to it."""
     trusted: str
     """The commit policies, schemas and configuration came from."""
     change: Change
@@ -160,20 +193,51 @@ class DiffReport:
 
 
 def run_diff(request: DiffRequest, *, progress: Progress | None = None) -> DiffReport:
-    """Compare the head of ``request`` with its base (see the module docstring)."""
+    """Compare the head of ``request`` with its base (see the module docstring); one job
+    of the process's lifecycle (:func:`validator.lifecycle.current`)."""
+    with current().job():
+        return _run_diff(request, progress)
+
+
+def _run_diff(request: DiffRequest, progress: Progress | None) -> DiffReport:
     revisions = resolve_revisions(request.folder, base=request.base, head=request.head,
                                   worktree=request.worktree)
     trusted_sha = (resolve_commit(revisions.repo, request.trusted_ref)
                    if request.trusted_ref else revisions.base)
-    change = read_change(revisions)
-    # one scope for both sides (they run in two threads): one temporary root, and the
-    # signal handlers stay installed until the last side has ended
+    prefix = config_root(revisions.repo, trusted_sha, _start(request.folder, revisions.repo))
+    request = replace(request, paths=_rooted(request.paths, prefix))
+    change = rebase(read_change(revisions), prefix)
+    # one scope for both sides (they run in two threads): one temporary root
     shas = (revisions.base, revisions.head, trusted_sha)
     with gc_paused(), run_scope(), _snapshots(revisions.repo, shas) as folders:
-        return _diff(request, revisions=revisions, change=change, trusted_sha=trusted_sha,
-                     roots=_Roots(base=folders[revisions.base], head=folders[revisions.head],
-                                  trusted=folders[trusted_sha]),
-                     progress=progress)
+        result = _diff(request, revisions=revisions, change=change, trusted_sha=trusted_sha,
+                       roots=_Roots(base=folders[revisions.base] / prefix,
+                                    head=folders[revisions.head] / prefix,
+                                    trusted=folders[trusted_sha] / prefix),
+                       progress=progress)
+    return replace(result, root=prefix)
+
+
+def _start(folder: Path, top: Path) -> str:
+    """``folder`` relative to the top of the working tree (where the root search starts)."""
+    real, real_top = folder.resolve(), top.resolve()
+    return real.relative_to(real_top).as_posix() if real.is_relative_to(real_top) else ""
+
+
+def _rooted(paths: tuple[str, ...], prefix: str) -> tuple[str, ...]:
+    """Working-tree-relative ``paths`` made relative to the validated root ``prefix``: a path
+    at or above the root selects all of it, one outside it is an error."""
+    rooted = []
+    for path in paths:
+        normal = posixpath.normpath(path.strip("/") or ".")
+        if normal in (".", prefix) or under(prefix, normal) is not None:
+            rooted.append(".")
+        elif (inside := under(normal, prefix)) is not None:
+            rooted.append(inside)
+        else:
+            raise UsageError(f"{path} is outside the validated root {prefix} (the folder of its "
+                             f"{CONFIG_FILE} in the trusted revision): diff it on its own")
+    return tuple(dict.fromkeys(rooted))
 
 
 @contextlib.contextmanager
@@ -227,9 +291,11 @@ def _diff(request: DiffRequest, *, revisions: Revisions, change: Change, trusted
     renames = {f.old_path: f.path for f in change.files
                if f.status is ChangeStatus.RENAMED and f.old_path}
     compared = compare_reports(head=head_report, base=base_report, renames=renames)
+    by_path = {f.path: f for f in change.files}
     rendered = tuple(sorted(
-        [SideTarget(name=n, side=Side.HEAD, causes=c) for n, c in head_causes.items()]
-        + [SideTarget(name=n, side=Side.BASE, causes=c) for n, c in base_causes.items()],
+        [SideTarget(name=n, side=side, causes=c, changes=tuple(by_path[p] for p in c if p in by_path))
+         for side, causes in ((Side.HEAD, head_causes), (Side.BASE, base_causes))
+         for n, c in causes.items()],
         key=lambda t: (natural_path_key(t.name), t.side)))
     return DiffReport(
         report=compared, revisions=revisions, trusted=trusted_sha, change=change,

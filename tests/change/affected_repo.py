@@ -6,7 +6,9 @@ import shutil
 from pathlib import Path
 
 from validator.change.affected import AffectedPlan, affected_targets
-from validator.change.changed_from import base_tree, changed_files
+from validator.change.diff_files import read_change
+from validator.change.revisions import resolve_revisions
+from validator.change.snapshot import materialise
 from validator.process import Command, run
 from validator.render import discover_targets
 from validator.repo_config import CONFIG_FILE, load_repo_config
@@ -45,9 +47,9 @@ class GitRepo:
 
     def affected(self, ref: str, trusted: tuple[str, ...] = TRUSTED) -> AffectedPlan:
         """The targets the working tree's changes since ``ref`` affect."""
-        change = changed_files(self.root, ref)
+        change = read_change(resolve_revisions(self.root, base=ref, worktree=True))
         head = discover_targets(self.root, [self.root], load_repo_config(self.root))
-        with base_tree(self.root, change.base) as base_root:
+        with materialise(self.root, change.base) as base_root:
             base = discover_targets(base_root, [base_root], load_repo_config(base_root))
         return affected_targets(change, base=base, head=head, trusted=trusted)
 

@@ -57,6 +57,8 @@ def test_json_lists_targets_sides_causes_and_changed_files(repo: GitRepo) -> Non
             for t in document["targets"]] == [
         ("apps/dev", "both", ["apps/dev/patch.yaml"]),
         ("apps/prod", "base", ["apps/prod/kustomization.yaml", "apps/prod/patch.yaml"])]
+    assert [[c["status"] for c in t["causes"]] for t in document["targets"]] == [
+        ["modified"], ["deleted", "deleted"]]
     assert {(c["path"], c["status"]) for c in document["changed"]} == {
         ("apps/dev/patch.yaml", "modified"), ("apps/prod/kustomization.yaml", "deleted"),
         ("apps/prod/patch.yaml", "deleted")}
@@ -100,6 +102,27 @@ def test_a_repository_in_a_subfolder_of_the_git_checkout(tmp_path: Path) -> None
     document = json.loads(out)
     assert [t["name"] for t in document["targets"]] == ["apps/cm.yaml"]
     assert [c["path"] for c in document["changed"]] == ["apps/cm.yaml"]
+    assert document["outside"] == ["other/cm.yaml"]
+
+
+def test_a_file_moved_into_the_subfolder_root_is_new_there_and_one_moved_out_is_deleted(
+        tmp_path: Path) -> None:
+    repo = GitRepo(tmp_path / "mono")
+    repo.write("gitops/.gitops-validator.yaml", "ignore: []\n")
+    repo.write("gitops/apps/leaving.yaml", CM.format(name="a", value=1))
+    repo.write("other/coming.yaml", CM.format(name="b", value=1))
+    repo.commit()
+    repo.git("mv", "gitops/apps/leaving.yaml", "other/leaving.yaml")
+    repo.git("mv", "other/coming.yaml", "gitops/apps/coming.yaml")
+    code, out, err = invoke("targets", "--changed-from", "HEAD", "-o", "json",
+                            cwd=repo.root / "gitops")
+    assert (code, err) == (0, "")
+    document = json.loads(out)
+    assert [(t["name"], t["side"]) for t in document["targets"]] == [
+        ("apps/coming.yaml", "head"), ("apps/leaving.yaml", "base")]
+    assert [(c["path"], c["status"]) for c in document["changed"]] == [
+        ("apps/coming.yaml", "added"), ("apps/leaving.yaml", "deleted")]
+    assert document["outside"] == ["other/coming.yaml", "other/leaving.yaml"]
 
 
 @pytest.mark.parametrize("ref", ["no-such-branch", "--output=/tmp/x", "HEAD~5"])
@@ -107,7 +130,8 @@ def test_a_ref_that_is_not_a_commit_is_a_one_line_error(repo: GitRepo, ref: str)
     code, out, err = invoke("targets", "--changed-from", ref, cwd=repo.root)
     assert (code, out) == (2, "")
     assert err.startswith("gitops-validator: error: ")
-    assert f"{ref!r} is not a commit here" in err
+    assert repr(ref) in err
+    assert "not a git revision" in err or "does not exist" in err
     assert len(err.strip().splitlines()) == 1
 
 
@@ -116,7 +140,9 @@ def test_not_a_git_repository_is_a_one_line_error(tmp_path: Path) -> None:
     (tmp_path / ".gitops-validator.yaml").write_text("ignore: []\n")
     code, _, err = invoke("targets", "--changed-from", "HEAD", cwd=tmp_path)
     assert code == 2
-    assert err.startswith("gitops-validator: error: not a git repository (--changed-from needs")
+    assert err.startswith(f"gitops-validator: error: {tmp_path} is not in a git repository: ")
+    assert "--changed-from" in err
+    assert len(err.strip().splitlines()) == 1
 
 
 def test_a_root_folder_the_base_does_not_have_makes_every_target_new(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -214,3 +215,16 @@ def test_worktree_mode_with_an_untracked_nested_repository(repo: GitRepo, tmp_pa
     assert set(files) == {"nested"}
     assert files["nested"].submodule
     assert repo.git("status", "--porcelain=v1") == "?? nested/"
+
+
+def test_worktree_mode_sees_a_same_size_edit_made_in_the_second_of_the_commit(repo: GitRepo) -> None:
+    """Git trusts an index entry whose stat data match the file unless the entry is racily
+    clean (the file is not older than the index); a copy of the index made later must keep
+    the index's time, or such an edit is missed (git compares times in whole seconds)."""
+    time.sleep(1 - time.time() % 1 + 0.01)  # the start of a second: commit and edit within it
+    repo.write("cm.yaml", "value: 1\n")
+    base = repo.commit("base")
+    repo.write("cm.yaml", "value: 2\n")
+    time.sleep(1.1)  # the change is read in a later second than the index was written
+    assert [(f.path, f.status) for f in _change(repo, base, worktree=True).files] == [
+        ("cm.yaml", ChangeStatus.MODIFIED)]

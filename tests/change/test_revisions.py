@@ -78,7 +78,7 @@ def test_head_and_worktree_exclude_each_other(repo: GitRepo) -> None:
 def test_a_folder_that_is_not_a_repository(tmp_path: Path) -> None:
     plain = tmp_path / "plain"
     plain.mkdir()
-    with pytest.raises(ChangeError, match=r"^.*plain is not in a git repository: run diff inside a clone"):
+    with pytest.raises(ChangeError, match=r"^.*plain is not in a git repository: diff and targets"):
         resolve_revisions(plain)
     with pytest.raises(ChangeError, match="is not a folder"):
         resolve_revisions(tmp_path / "missing")

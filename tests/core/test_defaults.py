@@ -64,7 +64,7 @@ def test_run_check_of_the_service_is_what_the_cli_reports(tmp_path: Path) -> Non
     (tmp_path / "pod.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n"
                                        "spec: {containers: [{name: c, image: nginx, ports: "
                                        "[{containerPort: not-a-number}]}]}\n")
-    report = run_check(CheckRequest(root=tmp_path, options=CheckOptions(no_policy=True)))
+    report = run_check(CheckRequest(root=tmp_path, options=CheckOptions(no_policy=True))).report
     assert [(f.rule_id, f.location.path, f.location.line) for f in report.findings] == [
         ("schema/type", "pod.yaml", 4)]
     result = CliRunner().invoke(main, ["check", str(tmp_path), "--no-policy", "-o", "json"])

@@ -2,8 +2,9 @@
 
 Text lists each affected target with the side it exists on and, under it, each changed
 file that made it affected and how; then whether a trusted change made it a full
-check, and the changed files no target reads. JSON holds the same in full, plus every
-changed file with its status.
+check, the changed files outside the validated root (a sub-folder of the working tree)
+and those no target reads. JSON holds the same in full, plus every changed file with its
+status.
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ def format_affected(change: Change, plan: AffectedPlan) -> str:
     lines.append(f"affected targets ({len(plan.targets)}):")
     for affected in plan.targets:
         lines.extend(_target_lines(affected))
+    if change.outside:
+        lines.append(f"changed outside the validated root, ignored ({len(change.outside)}):")
+        lines.extend(f"  {path}" for path in change.outside)
     if plan.unread:
         lines.append(f"changed files no target reads ({len(plan.unread)}):")
         lines.extend(f"  {path}" for path in plan.unread)
@@ -49,10 +53,11 @@ def affected_json(change: Change, plan: AffectedPlan) -> str:
         "head": change.head,
         "full": plan.full,
         "trusted_changes": list(plan.trusted_changes),
-        "targets": [_target_json(a) for a in plan.targets],
+        "targets": [_target_json(a, change) for a in plan.targets],
         "unread": list(plan.unread),
         "changed": [{"path": f.path, "status": f.status.value, "old_path": f.old_path or None}
                     for f in change.files],
+        "outside": list(change.outside),
     }
     return json.dumps(document, indent=2) + "\n"
 
@@ -65,8 +70,10 @@ def _target_lines(affected: AffectedTarget) -> list[str]:
     return lines
 
 
-def _target_json(affected: AffectedTarget) -> dict[str, Any]:
+def _target_json(affected: AffectedTarget, change: Change) -> dict[str, Any]:
     target = affected.target
+    status = {f.path: f.status.value for f in change.files}
     return {"kind": target.kind.value, "name": target.name, "path": target.path,
             "side": affected.side.value,
-            "causes": [{"path": c.path or None, "why": c.why} for c in affected.causes]}
+            "causes": [{"path": c.path or None, "status": status.get(c.path), "why": c.why}
+                       for c in affected.causes]}

@@ -109,8 +109,8 @@ def _diff_index(revisions: Revisions) -> Iterator[Path | None]:
         index_file = folder / "index"
         user_index = Path(git(revisions.repo, "rev-parse", "--git-path", "index").stdout.decode().strip())
         user_index = user_index if user_index.is_absolute() else revisions.repo / user_index
-        if user_index.is_file():
-            shutil.copyfile(user_index, index_file)
+        if user_index.is_file():  # with its times: git trusts no entry as new as the index
+            shutil.copy2(user_index, index_file)  # (racily clean), a later copy would hide edits
         untracked = git(revisions.repo, "ls-files", "-z", "--others", "--exclude-standard").stdout
         if untracked:
             git(revisions.repo, "add", "--intent-to-add", "--pathspec-from-file=-", "--pathspec-file-nul",

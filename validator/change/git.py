@@ -73,8 +73,8 @@ def repository_root(folder: Path) -> Path:
                 f"git refuses {folder}: it is owned by another user; trust it with "
                 f"`git config --global --add safe.directory {folder.resolve()}`") from exc
         raise ChangeError(
-            f"{folder} is not in a git repository: run diff inside a clone "
-            "(or check the plain files with `check`)") from exc
+            f"{folder} is not in a git repository: diff and targets --changed-from compare "
+            "revisions of a clone (check the plain files with `check`)") from exc
     top = result.stdout.decode("utf-8", "surrogateescape").strip()
     if not top:
         raise ChangeError(f"{folder} is inside a bare git repository: diff needs a working tree")

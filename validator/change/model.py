@@ -66,6 +66,9 @@ class Change:
     """The head commit (full SHA), or ``"WORKTREE"`` for the working tree with its edits."""
     files: tuple[FileChange, ...] = ()
     """Every changed path, sorted by path."""
+    outside: tuple[str, ...] = ()
+    """Changed paths outside the validated root (working-tree-relative), ignored: the root is
+    a sub-folder with its own configuration (see :mod:`validator.change.rebase`)."""
 
     @property
     def paths(self) -> frozenset[str]:

@@ -1,9 +1,12 @@
 """``targets --changed-from REF``: plan both sides of a working tree's change and intersect.
 
-Plans the base revision (its files written to a temporary folder) and the working tree,
-each with its own configuration, and hands both to :func:`affected_targets` with the
-trusted paths the configurations name. The ``diff`` command will do the same with its
-own revisions and the trusted root of the options object.
+The change is read the one way every command reads one: the revisions resolved by
+:mod:`~validator.change.revisions` (the working tree as the head), the changed files by
+:mod:`~validator.change.diff_files` (untracked, non-ignored files as added), the base's
+files by :mod:`~validator.change.snapshot`, and the change mapped onto the validated
+root by :mod:`~validator.change.rebase` (the root may be a sub-folder of the working
+tree). Both sides are planned, each with its own configuration, and handed to
+:func:`affected_targets` with the trusted paths the configurations name.
 """
 
 from __future__ import annotations
@@ -14,11 +17,16 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from validator.change.affected import AffectedPlan, affected_targets
-from validator.change.changed_from import base_tree, changed_files
+from validator.change.diff_files import read_change
 from validator.change.model import Change
+from validator.change.rebase import rebase
+from validator.change.revisions import resolve_revisions
+from validator.change.snapshot import materialise
+from validator.errors import UsageError
 from validator.policy.library import is_builtin
 from validator.render import discover_targets
 from validator.render.paths import repo_relative
+from validator.render.targets import TargetPlan
 from validator.repo_config import CONFIG_FILE, RepoConfig, load_repo_config
 
 #: Trusted folders by convention, whatever the configuration says.
@@ -52,17 +60,32 @@ def affected_since(root: Path, ref: str, paths: Sequence[Path] = (), *,
                    all_kustomizations: bool = False) -> ChangedFrom:
     """What the working tree under ``root`` changes since ``ref``, and the targets it affects."""
     root = root.absolute()
-    change = changed_files(root, ref)
+    revisions = resolve_revisions(root, base=ref, worktree=True)
+    prefix = _prefix(root, revisions.repo)
+    change = rebase(read_change(revisions), prefix)
     head_config = _config(root, all_kustomizations)
     head = discover_targets(root, [root], head_config)
-    with base_tree(root, change.base) as base_root:
-        base_config = _config(base_root, all_kustomizations)
-        base = discover_targets(base_root, [base_root], base_config)
+    with materialise(revisions.repo, revisions.base) as tree:
+        base_root = tree / prefix
+        if base_root.is_dir():
+            base_config = _config(base_root, all_kustomizations)
+            base = discover_targets(base_root, [base_root], base_config)
+        else:  # the root folder is new: every target is new
+            base_config, base = RepoConfig(), TargetPlan(targets=())
     trusted = trusted_paths(head_config, base_config)
     affected = affected_targets(change, base=base, head=head, trusted=trusted)
     selected = [repo_relative(root, path) for path in paths] or ["."]
     return ChangedFrom(change=change, affected=_under(affected, selected),
                        trusted=trusted)
+
+
+def _prefix(root: Path, top: Path) -> str:
+    """The validated root relative to the top of the git working tree (``""``: the top)."""
+    real, real_top = root.resolve(), top.resolve()
+    if not real.is_relative_to(real_top):
+        raise UsageError(f"the root {root} is outside the git working tree {top}")
+    relative = real.relative_to(real_top).as_posix()
+    return "" if relative == "." else relative
 
 
 def _config(root: Path, all_kustomizations: bool) -> RepoConfig:

@@ -21,15 +21,15 @@ from validator.cli.common import (
     report_roots,
     write_reports,
 )
-from validator.config import FailOn, find_repo_root, parse_outputs, resolve_check_settings
+from validator.config import FailOn, find_repo_root, parse_outputs, relative_to_root
 from validator.load.files import special_file_kind
-from validator.options import DEFAULTS
-from validator.pipeline import exit_code, run_check
+from validator.options import DEFAULTS, CheckOptions
 from validator.policy.settings import RegoVersion
 from validator.render import discover_targets, format_plan, plan_json
 from validator.repo_config import load_repo_config
 from validator.report import OutputFormat
 from validator.schema import SchemaEngineName
+from validator.service import CheckRequest, run_check
 
 _FORMATS = [fmt.value for fmt in OutputFormat]
 
@@ -151,19 +151,18 @@ def check(ctx: click.Context, /, **options: Any) -> None:
     with errors_exit_2():
         paths = tuple(options.pop("paths")) or (Path.cwd(),)
         root = find_repo_root(paths, options.pop("root"))
-        repo = load_repo_config(root)
-        if options.pop("all_kustomizations"):
-            repo = replace(repo, all_kustomizations=True)
         outputs = parse_outputs(options.pop("outputs"), options.pop("output_files"))
         color = options.pop("color")
         progress = options.pop("progress")
-        settings = resolve_check_settings(options, explicit=_explicit(ctx), root=root,
-                                          paths=paths, repo=repo)
-        report = run_check(settings, progress=progress_callback(progress))
+        request = CheckRequest(root=root, paths=tuple(relative_to_root(p, root) for p in paths),
+                               options=CheckOptions.from_mapping(options),
+                               explicit=frozenset(_explicit(ctx)),
+                               all_kustomizations=options.pop("all_kustomizations"))
+        result = run_check(request, progress=progress_callback(progress))
         if color is None:
             color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-        write_reports(report, outputs, color=color, roots=report_roots(root))
-    sys.exit(exit_code(report, settings.fail_on))
+        write_reports(result.report, outputs, color=color, roots=report_roots(root))
+    sys.exit(result.exit_code())
 
 
 @click.command()

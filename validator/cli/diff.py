@@ -75,7 +75,7 @@ def _diff(**options: Any) -> None:
     with errors_exit_2():
         request, outputs, show_diff, color, progress = _request(ctx, options)
         result = run_diff(request, progress=progress_callback(progress))
-        roots = report_roots(result.revisions.repo)
+        roots = report_roots(result.revisions.repo / result.root)
         for spec in outputs:
             to_terminal = spec.path is None and sys.stdout.isatty()
             render = RenderOptions(color=color and to_terminal, display_root=roots.get(spec.format, ""))
@@ -106,8 +106,7 @@ def _request(ctx: click.Context, options: dict[str, Any]
 
 def _selection(paths: tuple[Path, ...]) -> tuple[Path, tuple[str, ...]]:
     """The folder git is asked about, and PATHS relative to the top of its working tree."""
-    if not paths:
-        return Path.cwd(), (".",)
+    paths = paths or (Path.cwd(),)  # as check: the working directory
     first = absolute(paths[0])
     folder = first if first.is_dir() else first.parent
     top = absolute(repository_root(folder))

@@ -1,8 +1,10 @@
-"""The ``gitops-validator`` command group: argv -> settings -> pipeline -> reporters -> exit code.
+"""The ``gitops-validator`` command group: argv -> request -> service -> reporters -> exit code.
 
-Nothing in ``validator/cli/`` decides anything about manifests: commands translate
-flags into :mod:`validator.config` settings, run :mod:`validator.pipeline`, write the
-reports, and map errors to exit code 2 with one line on standard error.
+Nothing in ``validator/cli/`` decides anything about manifests: ``check`` and ``diff``
+translate flags into a request of :mod:`validator.service` (``run_check``,
+``run_diff``), write the reports, and map errors to exit code 2 with one line on
+standard error. The process holds one :class:`~validator.lifecycle.Lifecycle` for the
+command's life.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from validator import __version__
 from validator.cli.check import check, targets
 from validator.cli.diff import diff
 from validator.cli.policy import policy
+from validator.lifecycle import Lifecycle
 from validator.tools import describe_tools
 
 
@@ -39,6 +42,9 @@ def main(verbose: int) -> None:
       gitops-validator policy test policies/
       gitops-validator version                     # versions of the tools in use
     """
+    # one process, one lifecycle: signal handlers and the exit hook installed once, for
+    # every job of the command (validator.lifecycle)
+    click.get_current_context().with_resource(Lifecycle().hold())
     level = logging.WARNING - 10 * verbose
     logging.basicConfig(level=max(level, logging.DEBUG), stream=sys.stderr,
                         format="%(levelname)s %(name)s: %(message)s")

@@ -3,21 +3,20 @@
 ``opa run --server`` is started through :mod:`validator.process` in its own
 session, so a Ctrl-C in the terminal does not reach it: stopping it is our job.
 :func:`local_opa_server` stops it on normal exit and on any exception
-(``KeyboardInterrupt`` included); an ``atexit`` hook and a SIGTERM/SIGHUP handler
-(installed only when the default handler is in place) cover interpreter exit and
-termination by a supervisor. Only ``SIGKILL`` of this process can orphan it.
+(``KeyboardInterrupt`` included). Interpreter exit and termination by a supervisor are
+covered by the process's lifecycle (:mod:`validator.lifecycle`: its exit hook and signal
+handlers kill every child group) and, whatever happens to this process, by the server's
+parent-death signal (:func:`validator.process.start`).
 The command line (token authentication, policies loaded at startup) is built in
 :mod:`validator.policy.command`.
 """
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import logging
 import os
 import secrets
-import signal
 import socket
 import tempfile
 import threading
@@ -25,7 +24,6 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING
 
 from opa_client import OpaClient
@@ -103,34 +101,6 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _stop_all() -> None:
-    with _LOCK:
-        running = list(_RUNNING)
-        _RUNNING.clear()
-    for proc in running:
-        process.stop(proc, grace=2.0)
-
-
-def _on_signal(signum: int, frame: FrameType | None) -> None:
-    _stop_all()
-    raise SystemExit(128 + signum)
-
-
-def _install_handlers() -> list[signal.Signals]:
-    """Handle SIGTERM/SIGHUP where they would kill us silently; return those handled."""
-    if threading.current_thread() is not threading.main_thread():
-        return []
-    installed = []
-    for signum in (signal.SIGTERM, signal.SIGHUP):
-        if signal.getsignal(signum) is signal.SIG_DFL:
-            signal.signal(signum, _on_signal)
-            installed.append(signum)
-    return installed
-
-
-atexit.register(_stop_all)
-
-
 def _wait_healthy(server: LocalServer, port: int) -> bool:
     """Poll /health until OPA answers, exits, or :data:`STARTUP_TIMEOUT` passes."""
     # Not OpaClient.wait_for_ready: it cannot notice that the process has exited.
@@ -161,7 +131,6 @@ def local_opa_server(*, rego_version: RegoVersion, policy_files: Sequence[str] =
     :mod:`validator.policy.capabilities`); OPA's memory is bounded by ``memory_limit``.
     """
     opa = require_tool(Tool.OPA)
-    handled = _install_handlers()
     own_log = log_path is None
     if log_path is None:  # outside the run's root: kept when it explains an error
         log_path = lasting_temp_file(prefix="gitops-validator-opa-", suffix=".log")
@@ -208,15 +177,13 @@ def local_opa_server(*, rego_version: RegoVersion, policy_files: Sequence[str] =
         with contextlib.suppress(OSError):
             authz.unlink()
         if server is not None:
-            with _LOCK:  # exited, and not stopped by us (a signal handler stops and forgets it)
+            with _LOCK:  # exited, and not stopped by us (a signal handler kills every child)
                 crashed = crashed or (server.process.poll() is not None
                                       and server.process in _RUNNING
                                       and not process.stopping())  # not killed by a signal
             _release(server.process)
         if own_log:
             _settle_log(log_path, keep=crashed)
-        for signum in handled:
-            signal.signal(signum, signal.SIG_DFL)
 
 
 def _settle_log(log_path: Path, *, keep: bool) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 
 from validator.change.affected import Side
 from validator.change.rendered_diff import diff_json
+from validator.repo_config import CONFIG_FILE
 from validator.report import OutputFormat, RenderOptions, render_report
 from validator.report.json_report import report_json
 from validator.report.markdown import render_markdown
@@ -47,8 +48,11 @@ def diff_report_json(result: DiffReport, options: RenderOptions) -> dict[str, An
         "head": result.revisions.head, "trusted": result.trusted, "full_check": result.full,
         "files": [{"path": f.path, "status": f.status.value, "old_path": f.old_path}
                   for f in result.change.files],
+        "root": result.root, "outside": list(result.change.outside),
     }
-    document["targets"] = [{"name": t.name, "side": t.side.value, "changed_files": list(t.causes)}
+    document["targets"] = [{"name": t.name, "side": t.side.value, "changed_files": list(t.causes),
+                            "changes": [{"path": f.path, "status": f.status.value,
+                                         "old_path": f.old_path or None} for f in t.changes]}
                            for t in result.rendered]
     document["rendered_diff"] = diff_json(result.diff)
     document["policy_tests"] = (None if result.policy_tests is None else
@@ -66,6 +70,9 @@ def _text(result: DiffReport, options: RenderOptions, *, show_diff: bool) -> str
                  f"{result.revisions.head[:12]}: {len(result.change.files)} changed files, "
                  f"{scope}: {heads} rendered on the head, {bases} on the base; policies, schemas "
                  f"and configuration from {result.trusted[:12]}.")
+    if result.root:
+        parts.append(f"Validated root: {result.root}/ (its {CONFIG_FILE}); "
+                     f"{len(result.change.outside)} changed files outside it, ignored.")
     parts += [f"Note: {note}." for note in result.defaults]
     if result.policy_tests is not None:
         tests = render_report(result.policy_tests, OutputFormat.TEXT, options).rstrip("\n")
