@@ -13,21 +13,22 @@ import json
 import threading
 import time
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
-from tests.support.github_api import graphql
-from tests.support.github_api.contract import Contract
+from tests.support.github_api import graphql, permissions, rules
+from tests.support.github_api.contract import Contract, Operation
 from tests.support.github_api.exchange import ApiError, Request, Response, RuleError
 from tests.support.github_api.faults import Faults
 from tests.support.github_api.pagination import paginate
 from tests.support.github_api.request_check import check_request
-from tests.support.github_api.routes import HANDLERS
-from tests.support.github_api.state import ServerState, Token
+from tests.support.github_api.routes import HANDLERS, apps, contents
+from tests.support.github_api.state import App, ServerState, Token
 
 READ_ONLY = "Resource not accessible by integration"
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -97,6 +98,8 @@ class Dispatcher:
         """Answer one HTTP request (called from the server threads)."""
         arrived = time.monotonic()
         split = urlsplit(target)
+        if split.path.startswith(contents.CODELOAD):
+            return self._codeload(method, split.path, arrived)
         path, query = self._api_path(split.path), dict(parse_qsl(split.query, keep_blank_values=True))
         body = _json_or_text(raw)
         match = self.contract.match(method, path)
@@ -119,7 +122,17 @@ class Dispatcher:
                 with self._in_flight_lock:
                     self._in_flight -= 1
         self.journal.requests.append(RecordedRequest(method=method, path=path, query=query, body=body,
-                                             status=answer.status, operation=operation, at=arrived))
+                                                     status=answer.status, operation=operation, at=arrived))
+        return answer
+
+    def _codeload(self, method: str, path: str, arrived: float) -> Answer:
+        """An archive download (GitHub's codeload host: no API contract, no token)."""
+        with self.state.lock:
+            data = contents.codeload(self.state, path) if method == "GET" else None
+        answer = (Answer(status=200, body=data, headers={"Content-Type": "application/x-gzip"}) if data
+                  else Answer(status=404, body="Not Found", headers={}))
+        self.journal.requests.append(RecordedRequest(method=method, path=path, query={}, body=None,
+                                                     status=answer.status, operation="codeload", at=arrived))
         return answer
 
     def _api_path(self, path: str) -> str:
@@ -134,15 +147,32 @@ class Dispatcher:
     def _violation(self, method: str, path: str, message: str) -> None:
         self.journal.violations.append(Violation(method=method, path=path, message=message))
 
-    def _token(self, headers: dict[str, str]) -> Token:
+    def _caller(self, headers: dict[str, str]) -> Token | App:
+        """The token or (for a valid JWT) the GitHub App making the request; 401 otherwise."""
         value = headers.get("authorization", "")
         scheme, _, secret = value.partition(" ")
         if not value:
             raise ApiError(401, "Requires authentication")
-        token = self.state.tokens.get(secret.strip()) if scheme.lower() in ("token", "bearer") else None
-        if token is None:
+        if scheme.lower() not in ("token", "bearer"):
             raise ApiError(401, "Bad credentials")
-        return token
+        token = self.state.tokens.get(secret.strip())
+        if token is not None:
+            return token
+        app = apps.app_from_jwt(self.state, secret.strip())
+        if app is None:
+            raise ApiError(401, "Bad credentials")
+        return app
+
+    def _authorise(self, caller: Token | App, operation: str, method: str, params: Mapping[str, Any]) -> None:
+        """JWTs open app endpoints only; tokens see their repositories and need the permission."""
+        if isinstance(caller, App) != operation.startswith("apps/"):
+            raise ApiError(401, "A JSON web token could not be decoded" if isinstance(caller, Token)
+                           else "'Authorization' header is malformed: use an installation access token")
+        if isinstance(caller, Token):
+            if "owner" in params and not permissions.sees(caller, f"{params['owner']}/{params['repo']}"):
+                raise ApiError(404, "Not Found")
+            if not permissions.allows(caller, operation, write=method != "GET"):
+                raise ApiError(403, READ_ONLY)
 
     def _dispatch(self, method: str, path: str, query: dict[str, str], headers: dict[str, str],
                   raw: bytes) -> Answer:
@@ -153,33 +183,42 @@ class Dispatcher:
             self._violation(method, path, "no operation of the contract serves this method and path")
             raise ApiError(404, "Not Found")
         operation = match.operation.operation_id
-        token = self._token(headers)
+        caller = self._caller(headers)
         checked = check_request(self.contract, match, query, raw)
         for problem in checked.problems:
             self._violation(method, path, f"{operation}: {problem}")
         if checked.problems:
             raise ApiError(422, "Invalid request.", errors=list(checked.problems))
-        if method != "GET" and not token.write:
-            raise ApiError(403, READ_ONLY)
+        self._authorise(caller, operation, method, checked.path_params)
+        self._rule(method, path, operation, lambda: rules.check(operation, checked.body))
         self._fault(method, path, checked.body)
         handler = HANDLERS.get(operation)
         if handler is None:
             self._violation(method, path, f"{operation} is in the contract but not modelled here")
             raise ApiError(501, f"{operation} is not implemented by the test server")
+        login = caller.login if isinstance(caller, Token) else f"{caller.slug}[bot]"
         request = Request(state=self.state, method=method, path=path, path_params=checked.path_params,
-                          query=checked.query, body=checked.body, token_login=token.login)
+                          query=checked.query, body=checked.body, token_login=login,
+                          app=caller if isinstance(caller, App) else None)
         with self.state.lock:
-            try:
-                response = handler(request)
-            except RuleError as err:
-                self._violation(method, path, f"{operation}: {err.rule}")
-                raise
+            response = self._rule(method, path, operation, lambda: handler(request))
         answer = self._render(response, path, checked.query)
-        schema = self.contract.response_schema(match.operation, answer.status)
+        self._check_response(match.operation, method, path, answer)
+        return answer
+
+    def _rule(self, method: str, path: str, operation: str, step: Callable[[], _T]) -> _T:
+        """Run ``step``; a broken GitHub rule is recorded as a violation and answered 422."""
+        try:
+            return step()
+        except RuleError as err:
+            self._violation(method, path, f"{operation}: {err.rule}")
+            raise
+
+    def _check_response(self, operation: Operation, method: str, path: str, answer: Answer) -> None:
+        schema = self.contract.response_schema(operation, answer.status)
         if self.check_responses and schema is not None:
             self.journal.response_problems += [f"{method} {path} -> {answer.status}: {problem}"
-                                       for problem in self.contract.validate(schema, answer.body)]
-        return answer
+                                               for problem in self.contract.validate(schema, answer.body)]
 
     def _fault(self, method: str, path: str, body: Any) -> None:
         fault = self.faults.take(method, path, body)
@@ -204,11 +243,14 @@ class Dispatcher:
         return Answer(status=response.status, body=body, headers=headers)
 
     def _graphql(self, path: str, headers: dict[str, str], raw: bytes) -> Answer:
-        token = self._token(headers)
+        token = self._caller(headers)
+        if not isinstance(token, Token):
+            raise ApiError(401, "'Authorization' header is malformed: use an installation access token")
         payload = _json_or_text(raw)
         self._fault("POST", path, payload)
         with self.state.lock:
-            result = graphql.execute(self.state, payload, write=token.write)
+            result = graphql.execute(self.state, payload,
+                                     write=permissions.allows(token, "graphql:", write=True))
         for message in result.violations:
             self._violation("POST", path, message)
         return Answer(status=200, body=result.body, headers={})

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.support.github_api.state import JSON, PullRequest, Repository, ServerState
+from tests.support.github_api.state import JSON, App, PullRequest, Repository, ServerState
 
 DOCS = "https://docs.github.com/rest"
 
@@ -51,6 +51,8 @@ class Request:
     query: Mapping[str, Any]
     body: Any
     token_login: str
+    app: App | None = None
+    """The GitHub App a JWT authenticated (app endpoints only)."""
 
     def repo(self) -> Repository:
         """The ``{owner}/{repo}`` of the path, or 404."""

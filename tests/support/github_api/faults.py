@@ -34,6 +34,7 @@ class Fault:
     times: int | None
     match_body: Callable[[Any], bool] | None
     fired: int = 0
+    """How often the fault fired so far. ``body``: JSON, or a ``str`` sent as ``text/html``."""
 
     def matches(self, method: str, path: str, body: Any) -> bool:
         """Whether this request triggers the fault (it has not fired ``times`` times yet)."""

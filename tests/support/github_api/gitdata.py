@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from validator.errors import CommandError
 from validator.process import Command, run
 
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
@@ -23,8 +24,44 @@ _GIT_ENV = {"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null"}
 
 def git(git_dir: Path, *args: str) -> str:
     """Run git against ``git_dir`` (bare or working tree); standard output as text."""
-    command = Command(args=("git", "-C", str(git_dir), *args), env=_GIT_ENV, timeout=60.0)
-    return run(command).stdout.decode("utf-8", "surrogateescape")
+    return git_bytes(git_dir, *args).decode("utf-8", "surrogateescape")
+
+
+def git_bytes(git_dir: Path, *args: str) -> bytes:
+    """Run git against ``git_dir``; standard output as bytes (blob contents)."""
+    return run(Command(args=("git", "-C", str(git_dir), *args), env=_GIT_ENV, timeout=60.0)).stdout
+
+
+@dataclass(frozen=True, kw_only=True)
+class TreeEntry:
+    """One entry of ``git ls-tree -l``."""
+
+    mode: str
+    type: str
+    sha: str
+    size: int | None
+    path: str
+
+
+def ls_tree(git_dir: Path, treeish: str, *paths: str, recursive: bool = False) -> list[TreeEntry]:
+    """Entries of a tree (``paths`` narrow it; ``recursive`` lists sub-trees and their blobs too)."""
+    flags = ["-r", "-t"] if recursive else []
+    out = git(git_dir, "ls-tree", "-l", "-z", *flags, treeish, "--", *paths)
+    entries = []
+    for record in filter(None, out.split("\0")):
+        meta, _, path = record.partition("\t")
+        mode, kind, sha, size = meta.split()
+        entries.append(TreeEntry(mode=mode, type=kind, sha=sha, size=None if size == "-" else int(size),
+                                 path=path))
+    return entries
+
+
+def object_type(git_dir: Path, sha: str) -> str | None:
+    """``blob``, ``tree``, ``commit`` or ``tag``; None for an unknown object."""
+    try:
+        return git(git_dir, "cat-file", "-t", sha).strip()
+    except CommandError:  # an unknown object is an answer (404), not a failure
+        return None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -41,6 +78,13 @@ class ChangedFile:
     commentable_right: frozenset[int] = field(default_factory=frozenset)
     """Head-side line numbers inside the diff hunks (where a RIGHT-side comment may go)."""
     commentable_left: frozenset[int] = field(default_factory=frozenset)
+    hunks: tuple[tuple[range, range], ...] = ()
+    """Each hunk's old-side and new-side line ranges (a multi-line comment stays in one)."""
+
+    def hunk_of(self, line: int, side: str) -> int | None:
+        """The index of the hunk holding ``line`` on ``side`` (``LEFT`` old, ``RIGHT`` new)."""
+        index = 1 if side == "RIGHT" else 0
+        return next((n for n, hunk in enumerate(self.hunks) if line in hunk[index]), None)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,11 +109,11 @@ class PullData:
     behind_by: int
 
 
-def rev_parse(git_dir: Path, rev: str) -> str | None:
-    """The commit SHA ``rev`` names, or None."""
+def rev_parse(git_dir: Path, rev: str, *, kind: str = "commit") -> str | None:
+    """The SHA of the ``kind`` object (commit, tree) ``rev`` names, or None."""
     try:
-        return git(git_dir, "rev-parse", "--verify", "--quiet", rev + "^{commit}").strip() or None
-    except Exception:
+        return git(git_dir, "rev-parse", "--verify", "--quiet", f"{rev}^{{{kind}}}").strip() or None
+    except CommandError:  # an unknown ref is an answer (404), not a failure
         return None
 
 
@@ -137,33 +181,44 @@ def _changed_file(entry: tuple[str, str, str | None], section: str,
     hunk_start = section.find("\n@@")
     patch = section[hunk_start + 1:].rstrip("\n") if hunk_start >= 0 else None
     right, left, additions, deletions = _hunk_lines(patch or "")
+    hunks = tuple((range(int(m.group(1)), int(m.group(1)) + int(m.group(2) or 1)),
+                   range(int(m.group(3)), int(m.group(3)) + int(m.group(4) or 1)))
+                  for m in map(_HUNK.match, (patch or "").splitlines()) if m)
     return ChangedFile(filename=name, status=_STATUS.get(code, "modified"), previous_filename=previous,
                        sha=head_blob, additions=additions, deletions=deletions, patch=patch,
-                       commentable_right=frozenset(right), commentable_left=frozenset(left))
+                       commentable_right=frozenset(right), commentable_left=frozenset(left), hunks=hunks)
+
+
+def patch_lines(patch: str) -> Iterator[tuple[int, str, int | None, int | None]]:
+    """Each line of a patch with its index and its old-side and new-side line numbers.
+
+    Hunk headers and ``\\ No newline at end of file`` markers have neither number.
+    """
+    old = new = 0
+    for index, text in enumerate(patch.splitlines()):
+        header = _HUNK.match(text)
+        if header:
+            old, new = int(header.group(1)), int(header.group(3))
+            yield index, text, None, None
+        elif text.startswith("+"):
+            yield index, text, None, new
+            new += 1
+        elif text.startswith("-"):
+            yield index, text, old, None
+            old += 1
+        elif text.startswith(" "):
+            yield index, text, old, new
+            old, new = old + 1, new + 1
+        else:
+            yield index, text, None, None
 
 
 def _hunk_lines(patch: str) -> tuple[set[int], set[int], int, int]:
-    right: set[int] = set()
-    left: set[int] = set()
-    additions = deletions = 0
-    old = new = 0
-    for line in patch.splitlines():
-        header = _HUNK.match(line)
-        if header:
-            old, new = int(header.group(1)), int(header.group(3))
-        elif line.startswith("+"):
-            right.add(new)
-            new += 1
-            additions += 1
-        elif line.startswith("-"):
-            left.add(old)
-            old += 1
-            deletions += 1
-        elif line.startswith(" "):
-            right.add(new)
-            left.add(old)
-            new += 1
-            old += 1
+    numbered = [(text, old, new) for _, text, old, new in patch_lines(patch)]
+    right = {new for _, _, new in numbered if new is not None}
+    left = {old for _, old, _ in numbered if old is not None}
+    additions = sum(1 for text, old, new in numbered if new is not None and old is None)
+    deletions = sum(1 for text, old, new in numbered if old is not None and new is None)
     return right, left, additions, deletions
 
 

@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from tests.support.github_api.contract import default_contract_path, load_contract
-from tests.support.github_api.dispatch import Dispatcher, Journal, RecordedRequest, Violation
+from tests.support.github_api.dispatch import Answer, Dispatcher, Journal, RecordedRequest, Violation
 from tests.support.github_api.faults import Faults
 from tests.support.github_api.gitdata import pull_data
+from tests.support.github_api.routes.apps import new_app
 from tests.support.github_api.routes.reviews import follow_push
-from tests.support.github_api.state import PullRequest, Repository, ServerState, Token
+from tests.support.github_api.state import App, Installation, PullRequest, Repository, ServerState, Token
 
 READ_ONLY = "Resource not accessible by integration"
 
@@ -48,7 +49,7 @@ class GitHubApiServer:
 
     @property
     def requests(self) -> list[RecordedRequest]:
-        """Every request, in arrival order, with its answer's status."""
+        """Every request with its answer's status, in the order they were answered (``at``: arrival)."""
         return self.journal.requests
 
     @property
@@ -84,6 +85,7 @@ class GitHubApiServer:
         self._httpd = httpd
         self._root = f"http://127.0.0.1:{httpd.server_address[1]}"
         self.state.base_url = self._root + ("/api/v3" if self.enterprise else "")
+        self.state.root_url = self._root
         self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
                                         name="github-api-server", daemon=True)
         self._thread.start()
@@ -111,6 +113,22 @@ class GitHubApiServer:
     def add_token(self, value: str, *, write: bool, login: str = "github-actions[bot]") -> None:
         """Accept ``value``; a read-only token gets 403 on every write."""
         self.state.tokens[value] = Token(value=value, write=write, login=login)
+
+    def add_app(self, *, app_id: int, private_key: str | None = None) -> App:
+        """A GitHub App whose JWTs the app endpoints accept (a key is generated when not given)."""
+        app = new_app(app_id, private_key)
+        self.state.apps[app_id] = app
+        return app
+
+    def add_installation(self, app_id: int, *, installation_id: int, repositories: list[str],
+                         permissions: dict[str, str]) -> Installation:
+        """Install an app on ``owner/name`` repositories with GitHub App permissions."""
+        accounts = {name.split("/")[0] for name in repositories}
+        installation = Installation(id=installation_id, app_id=app_id, account=min(accounts),
+                                    repositories=frozenset(name.lower() for name in repositories),
+                                    permissions=dict(permissions))
+        self.state.installations[installation_id] = installation
+        return installation
 
     def add_repository(self, full_name: str, *, git_dir: Path, default_branch: str = "main") -> Repository:
         """Serve ``owner/name`` from a real git repository (bare or with a working tree)."""
@@ -157,21 +175,36 @@ _RATE_HEADERS = {"x-ratelimit-limit": "5000", "x-ratelimit-remaining": "4999",
                  "x-ratelimit-reset": "4102444800", "x-ratelimit-used": "1", "x-ratelimit-resource": "core"}
 
 
+def _encode(answer: Answer) -> tuple[bytes, str]:
+    """The answer's bytes and content type: JSON, or text as given (an HTML error page)."""
+    if answer.status == 204 or answer.body is None:
+        return b"", "application/json; charset=utf-8"
+    if isinstance(answer.body, bytes):
+        return answer.body, answer.headers.get("Content-Type", "application/octet-stream")
+    if isinstance(answer.body, str):
+        return answer.body.encode(), "text/html; charset=utf-8"
+    return json.dumps(answer.body).encode(), "application/json; charset=utf-8"
+
+
 def _handler_class(server: GitHubApiServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out in two writes; with Nagle's algorithm and the client's delayed
+        # ACK every keep-alive answer waited ~40 ms.
+        disable_nagle_algorithm = True
 
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
             headers = {k.lower(): v for k, v in self.headers.items()}
             answer = server.dispatcher.handle(self.command, self.path, headers, raw)
-            data = b"" if answer.status == 204 or answer.body is None else json.dumps(answer.body).encode()
+            data, content_type = _encode(answer)
             self.send_response(answer.status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))
             self.send_header("X-GitHub-Request-Id", f"TEST:{len(server.requests)}")
-            extra = {key.lower(): value for key, value in answer.headers.items()}
+            extra = {key.lower(): value for key, value in answer.headers.items()
+                     if key.lower() != "content-type"}
             for key, value in {**_RATE_HEADERS, **extra}.items():
                 self.send_header(key, value)
             self.end_headers()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,11 +70,36 @@ class ReviewThread:
 
 @dataclass(frozen=True, kw_only=True)
 class Token:
-    """An access token and whether it may write."""
+    """An access token: all-or-nothing (``write``) or an installation token's permissions."""
 
     value: str
     write: bool
     login: str = "github-actions[bot]"
+    permissions: Mapping[str, str] | None = None
+    """Installation tokens: permission -> ``read``/``write`` (None: ``write`` decides)."""
+    repositories: frozenset[str] | None = None
+    """Installation tokens: the ``owner/name`` (lower case) it may see (None: every one)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class App:
+    """A GitHub App: its JWTs are signed with ``private_key`` (PEM)."""
+
+    app_id: int
+    slug: str
+    private_key: str
+    public_key: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Installation:
+    """An app installed on some repositories with some permissions."""
+
+    id: int
+    app_id: int
+    account: str
+    repositories: frozenset[str]
+    permissions: Mapping[str, str]
 
 
 @dataclass(kw_only=True)
@@ -81,9 +107,14 @@ class ServerState:
     """Everything the server stores; guarded by :attr:`lock` while a request is handled."""
 
     base_url: str = ""
+    """The REST API root (``/api/v3`` under ``root_url`` for GitHub Enterprise)."""
+    root_url: str = ""
+    """``http://127.0.0.1:<port>``: GraphQL and archive downloads hang off it."""
     repositories: dict[str, Repository] = field(default_factory=dict)
     pull_requests: dict[tuple[str, int], PullRequest] = field(default_factory=dict)
     tokens: dict[str, Token] = field(default_factory=dict)
+    apps: dict[int, App] = field(default_factory=dict)
+    installations: dict[int, Installation] = field(default_factory=dict)
     check_runs: dict[int, JSON] = field(default_factory=dict)
     annotations: dict[int, list[JSON]] = field(default_factory=dict)
     """Check run id -> annotations in the order they were added (PATCHes append)."""
@@ -93,6 +124,8 @@ class ServerState:
     issue_comments: dict[int, JSON] = field(default_factory=dict)
     review_threads: dict[str, ReviewThread] = field(default_factory=dict)
     statuses: list[JSON] = field(default_factory=list)
+    rerequests: list[tuple[str, int]] = field(default_factory=list)
+    """``("check_suite" | "check_run", id)`` re-requested by a client, in order."""
     lock: threading.RLock = field(default_factory=threading.RLock)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1001))
 

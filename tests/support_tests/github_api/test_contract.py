@@ -10,6 +10,8 @@ import pytest
 import requests
 
 from tests.support.github_api import ContractMissingError, GitHubApiServer, shared_dir
+from tests.support.github_api.contract import default_contract_path, load_contract
+from tests.support.github_api.routes import HANDLERS
 from tests.support_tests.github_api.conftest import REPO, PullScene
 
 
@@ -133,3 +135,9 @@ def test_an_unknown_body_property_is_a_violation_though_github_would_ignore_it(
     assert answer.status_code == 422
     assert [v.message for v in gh.violations] == [
         "checks/create: body output: Additional properties are not allowed ('annotation' was unexpected)"]
+
+
+def test_every_operation_of_the_contract_has_a_handler() -> None:
+    contract = load_contract(default_contract_path())
+    assert len(contract.by_id) == 37
+    assert sorted(set(contract.by_id) - set(HANDLERS)) == []

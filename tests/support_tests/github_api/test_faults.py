@@ -109,3 +109,11 @@ def test_serialised_writes_keep_one_in_flight(scene: PullScene) -> None:
     for _ in range(2):
         _post_review(scene, ON_10)
     assert scene.gh.max_writes_in_flight == 1
+
+
+def test_a_fault_body_can_be_githubs_html_error_page(scene: PullScene) -> None:
+    page = "<html><body><h1>Unicorn!</h1>502 Bad Gateway</body></html>"
+    scene.gh.faults.add(method="POST", path=REVIEWS, status=502, body=page)
+    answer = _post_review(scene, ON_10)
+    assert (answer.status_code, answer.text) == (502, page)
+    assert answer.headers["Content-Type"].startswith("text/html")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.change.gitrepo import GitRepo
-from tests.support.github_api.gitdata import line_mapper, pull_data
+from tests.support.github_api.gitdata import line_mapper, patch_lines, pull_data
 
 
 def test_renames_deletions_binaries_and_spaces(tmp_path: Path) -> None:
@@ -70,3 +70,28 @@ def test_lines_follow_insertions_and_changed_lines_are_lost(tmp_path: Path) -> N
     follow = line_mapper(repo.root, old, new, "a.yaml")
     assert [follow(n) for n in range(1, 11)] == [2, 3, 4, None, 5, 6, None, 8, 9, 10]
     assert line_mapper(repo.root, old, new, "missing.yaml")(1) is None
+
+
+def test_a_bare_repository_serves_the_same_data(tmp_path: Path) -> None:
+    repo = GitRepo.init(tmp_path / "repo")
+    repo.write("a.yaml", "a: 1\n")
+    base = repo.commit("base")
+    repo.write("a.yaml", "a: 2\n")
+    head = repo.commit("head")
+    repo.git("clone", "-q", "--bare", str(repo.root), str(tmp_path / "bare.git"))
+    worktree, bare = pull_data(repo.root, base, head), pull_data(tmp_path / "bare.git", base, head)
+    assert bare == worktree
+    assert [f.filename for f in bare.files] == ["a.yaml"]
+
+
+def test_no_newline_markers_do_not_shift_line_numbers(tmp_path: Path) -> None:
+    repo = GitRepo.init(tmp_path / "repo")
+    repo.write("a.yaml", "a: 1\nb: 2")
+    base = repo.commit("base")
+    repo.write("a.yaml", "a: 1\nb: 2\nc: 3\n")
+    head = repo.commit("head")
+    (changed,) = pull_data(repo.root, base, head).files
+    assert "\\ No newline at end of file" in (changed.patch or "")
+    assert changed.commentable_right == frozenset({1, 2, 3})
+    numbered = [(text, new) for _, text, _, new in patch_lines(changed.patch or "")]
+    assert numbered[-2:] == [("+b: 2", 2), ("+c: 3", 3)]

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import github
 import requests
+from github.PullRequest import ReviewComment
 
 from tests.change.gitrepo import GitRepo
 from tests.support.github_api import GitHubApiServer
@@ -37,8 +38,9 @@ def test_every_answer_of_a_full_publishing_run_matches_its_response_schema(tmp_p
         assert pull.title
         list(pull.get_files())
         list(pull.get_commits())
-        review = pull.create_review(commit=repo.get_commit(head), event="COMMENT", body="b", comments=[
-            {"path": "apps/web/deploy.yaml", "line": 10, "body": "c"}])
+        on_line_10: ReviewComment = {"path": "apps/web/deploy.yaml", "line": 10, "body": "c"}
+        review = pull.create_review(commit=repo.get_commit(head), event="REQUEST_CHANGES", body="b",
+                                    comments=[on_line_10])
         list(pull.get_reviews())
         (comment,) = pull.get_review_comments()
         reply = pull.create_review_comment("r", repo.get_commit(head), "apps/web/deploy.yaml",
@@ -52,9 +54,33 @@ def test_every_answer_of_a_full_publishing_run_matches_its_response_schema(tmp_p
         repo.get_commit(head).create_status("success", context="gitops-validator")
         compare = repo.compare(base, head)
         assert compare.ahead_by == 1
+        tree = repo.get_git_tree(head, recursive=True)
+        repo.get_git_blob(next(e.sha for e in tree.tree if e.type == "blob"))
+        assert [p.number for p in repo.get_commit(head).get_pulls()] == [7]
+        review.edit("edited")
+        review.dismiss("no longer")
         auth = {"Authorization": f"token {gh.token}"}
         assert requests.get(f"{gh.url}/repos/{REPO}/check-runs/{run.id}", headers=auth, timeout=10).ok
         assert review.id
         assert gh.violations == []
         assert gh.server_errors == []
+        assert gh.response_problems == []
+
+
+def test_the_app_endpoints_answer_in_their_response_schemas(tmp_path: Path) -> None:
+    git = GitRepo.init(tmp_path / "repo")
+    git.write("a.yaml", "a: 1\n")
+    git.commit("base")
+    with GitHubApiServer(check_responses=True) as gh:
+        gh.add_repository(REPO, git_dir=git.root)
+        app = gh.add_app(app_id=4242)
+        gh.add_installation(app.app_id, installation_id=77, repositories=[REPO],
+                            permissions={"checks": "write"})
+        integration = github.GithubIntegration(auth=github.Auth.AppAuth(app.app_id, app.private_key),
+                                               base_url=gh.url)
+        assert integration.get_app().slug == "app-4242"
+        assert integration.get_repo_installation("octo-org", "gitops").app_id == 4242
+        narrowed = integration.get_access_token(77, permissions={"checks": "read"})
+        assert narrowed.permissions == {"checks": "read"}
+        assert gh.violations == []
         assert gh.response_problems == []

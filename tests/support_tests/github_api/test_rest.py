@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -187,3 +188,66 @@ def test_check_run_times_from_pygithub_are_accepted(scene: PullScene) -> None:
     stored = scene.gh.state.check_runs[run.id]
     assert (stored["started_at"], stored["completed_at"]) == ("2026-01-02T03:04:05Z", "2026-01-02T03:04:08Z")
     assert (stored["status"], stored["external_id"]) == ("completed", "run-1")
+
+
+def test_a_comment_body_over_githubs_limit_is_refused(github_api: GitHubApiServer, scene: PullScene) -> None:
+    issue = scene.client().get_repo(REPO).get_issue(7)
+    with pytest.raises(github.GithubException) as raised:
+        issue.create_comment("x" * 65537)
+    assert raised.value.status == 422
+    assert [v.message for v in github_api.violations] == [
+        "issues/create-comment: body is too long (maximum is 65536 characters)"]
+    github_api.violations.clear()
+    issue.create_comment("x" * 65536)
+    assert len(github_api.state.issue_comments) == 1
+
+
+def test_a_file_level_review_comment_needs_only_a_changed_path(scene: PullScene) -> None:
+    pull = scene.client().get_repo(REPO).get_pull(7)
+    head = scene.client().get_repo(REPO).get_commit(scene.head_sha)
+    comment = pull.create_review_comment("whole file", head, "apps/api/new.yaml", subject_type="file")
+    assert (comment.path, comment.subject_type) == ("apps/api/new.yaml", "file")
+    assert comment.line is None
+    with pytest.raises(github.GithubException) as raised:
+        pull.create_review_comment("whole file", head, "README.md", subject_type="file")
+    assert raised.value.status == 422
+
+
+def test_a_multi_line_comment_must_stay_inside_one_hunk(scene: PullScene) -> None:
+    pull = scene.client().get_repo(REPO).get_pull(7)
+    head = scene.client().get_repo(REPO).get_commit(scene.head_sha)
+    ranged = pull.create_review_comment("lines 9-11", head, "apps/web/deploy.yaml", line=11, side="RIGHT",
+                                        start_line=9, start_side="RIGHT")
+    assert (ranged.start_line, ranged.line) == (9, 11)
+    with pytest.raises(github.GithubException) as raised:  # 13 ends the first hunk, 28 starts the second
+        pull.create_review_comment("across hunks", head, "apps/web/deploy.yaml", line=28, side="RIGHT",
+                                   start_line=13, start_side="RIGHT")
+    assert raised.value.status == 422
+
+
+def test_keep_alive_answers_are_not_held_back_by_nagle(scene: PullScene) -> None:
+    session = requests.Session()
+    session.headers["Authorization"] = f"token {scene.gh.token}"
+    assert session.get(f"{scene.gh.url}/repos/{REPO}/pulls/7").ok
+    started = time.monotonic()
+    for _ in range(20):
+        assert session.get(f"{scene.gh.url}/repos/{REPO}/pulls/7/files").ok
+    assert time.monotonic() - started < 0.6  # with Nagle and delayed ACKs: about 20 x 40 ms
+
+
+def test_positions_and_hunks_skip_no_newline_markers(github_api: GitHubApiServer, tmp_path: Path) -> None:
+    git = GitRepo.init(tmp_path / "nl")
+    git.write("a.yaml", "a: 1\nb: 2")
+    base = git.commit("base")
+    git.write("a.yaml", "a: 1\nb: 2\nc: 3\n")
+    head = git.commit("head")
+    github_api.add_repository("octo-org/nl", git_dir=git.root)
+    github_api.add_pull_request("octo-org/nl", number=1, base_sha=base, head_sha=head)
+    client = github.Github(base_url=github_api.url, auth=github.Auth.Token(github_api.token), lazy=True,
+                           seconds_between_requests=0, seconds_between_writes=0)
+    repo = client.get_repo("octo-org/nl")
+    comment = repo.get_pull(1).create_review_comment("on c", repo.get_commit(head), "a.yaml", line=3,
+                                                     side="RIGHT")
+    patch = repo.get_pull(1).get_files()[0].patch.splitlines()
+    assert patch[comment.position] == "+c: 3"
+    assert comment.diff_hunk.splitlines()[-1] == "+c: 3"

@@ -10,7 +10,7 @@ from tests.support.github_api.shapes import WEB, now, user
 from tests.support.github_api.state import JSON, Repository, ServerState
 
 
-def _app(state: ServerState) -> JSON:
+def app_json(state: ServerState) -> JSON:
     """The GitHub App check runs are attributed to (GitHub Actions)."""
     return {"id": 15368, "slug": "github-actions", "node_id": "MDM6QXBwMTUzNjg=", "name": "GitHub Actions",
             "owner": user(state, "github", bot=False), "description": "", "external_url": WEB,
@@ -19,7 +19,8 @@ def _app(state: ServerState) -> JSON:
             "permissions": {"checks": "write", "pull_requests": "write"}, "events": []}
 
 
-def _suite_id(state: ServerState, repo: Repository, head_sha: str) -> int:
+def suite_id(state: ServerState, repo: Repository, head_sha: str) -> int:
+    """The app's check suite on ``head_sha`` (created on first use, as GitHub does)."""
     for suite in state.check_suites.values():
         if suite["head_sha"] == head_sha and suite["repository"] == repo.full_name:
             return int(suite["id"])
@@ -77,12 +78,13 @@ def create(req: Request) -> Response:
         "details_url": None, "status": "queued", "conclusion": None, "started_at": now(),
         "completed_at": None, "output": {"title": None, "summary": None, "text": None, "annotations_count": 0,
                                          "annotations_url": f"{url}/annotations"},
-        "check_suite": {"id": 0}, "app": _app(req.state), "pull_requests": [], "repository": repo.full_name,
+        "check_suite": {"id": 0}, "app": app_json(req.state), "pull_requests": [],
+        "repository": repo.full_name,
     }
     added = _apply(repo, run, body, 0)
     if rev_parse(repo.git_dir, body["head_sha"]) != body["head_sha"]:
         raise ApiError(422, f"No commit found for SHA: {body['head_sha']}")
-    run["check_suite"] = {"id": _suite_id(req.state, repo, body["head_sha"])}
+    run["check_suite"] = {"id": suite_id(req.state, repo, body["head_sha"])}
     req.state.check_runs[run_id] = run
     req.state.annotations[run_id] = added
     return Response(status=201, body=public(req.state, run))

@@ -37,7 +37,7 @@ def create_review_comment(req: Request) -> Response:
         parent = req.state.review_comments.get(reply_to)
         if parent is None or parent["pull_request_url"] != f"{req.state.repo_url(repo)}/pulls/{pr.number}":
             raise not_found()
-        where = {k: parent[k] for k in ("path", "line", "side", "start_line", "start_side")}
+        where = {k: parent[k] for k in ("path", "line", "side", "start_line", "start_side", "subject_type")}
     else:
         placed = reviews.placement(pr, body)
         if placed is None:

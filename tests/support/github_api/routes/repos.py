@@ -37,6 +37,15 @@ def compare(req: Request) -> Response:
     return Response(body=body)
 
 
+def list_pulls_for_commit(req: Request) -> Response:
+    """Open pull requests whose head is the commit (GitHub also lists merged ones; none here)."""
+    repo = req.repo()
+    sha = rev_parse(repo.git_dir, str(req.path_params["commit_sha"]))
+    pulls = [shapes.pull_request(req.state, repo, pr) for pr in req.state.pull_requests.values()
+             if pr.repository == repo.full_name and pr.head_sha == sha]
+    return Response(body=pulls, paginate="")
+
+
 def create_status(req: Request) -> Response:
     repo = req.repo()
     sha = str(req.path_params["sha"])

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from tests.support.github_api import shapes
 from tests.support.github_api.exchange import ApiError, Request, Response, not_found
-from tests.support.github_api.gitdata import ChangedFile, line_mapper, node_id
+from tests.support.github_api.gitdata import ChangedFile, line_mapper, node_id, patch_lines
 from tests.support.github_api.state import JSON, PullRequest, Repository, ReviewThread, ServerState
 
 
@@ -21,18 +21,7 @@ def _file(pr: PullRequest, path: str) -> ChangedFile | None:
 
 def _position_line(file: ChangedFile, position: int) -> int | None:
     """The head-side line at a (deprecated) diff ``position``: lines after the first hunk header."""
-    lines = (file.patch or "").splitlines()[1:]
-    if not 1 <= position <= len(lines):
-        return None
-    new = 0
-    for index, line in enumerate((file.patch or "").splitlines()):
-        if line.startswith("@@"):
-            new = int(line.split("+")[1].split(",")[0].split(" ")[0]) - 1
-        elif not line.startswith("-"):
-            new += 1
-        if index == position:
-            return None if line.startswith(("-", "@@")) else new
-    return None
+    return next((new for index, _, _, new in patch_lines(file.patch or "") if index == position), None)
 
 
 def placement(pr: PullRequest, comment: JSON) -> JSON | None:
@@ -40,6 +29,9 @@ def placement(pr: PullRequest, comment: JSON) -> JSON | None:
     file = _file(pr, comment["path"])
     if file is None:
         return None
+    if comment.get("subject_type") == "file":
+        return {"path": file.filename, "line": None, "side": "RIGHT", "start_line": None, "start_side": None,
+                "subject_type": "file"}
     line = comment.get("line")
     if line is None and "position" in comment:
         line = _position_line(file, comment["position"])
@@ -49,48 +41,34 @@ def placement(pr: PullRequest, comment: JSON) -> JSON | None:
         return None
     start = comment.get("start_line")
     if start is not None:
-        start_side = comment.get("start_side", side)
+        start_side = str(comment.get("start_side") or side)
         start_allowed = file.commentable_right if start_side == "RIGHT" else file.commentable_left
-        if start not in start_allowed or start >= line:
+        same_hunk = file.hunk_of(start, start_side) == file.hunk_of(line, side)
+        if start not in start_allowed or start >= line or not same_hunk:
             return None
     return {"path": file.filename, "line": line, "side": side, "start_line": start,
-            "start_side": comment.get("start_side", side) if start is not None else None}
+            "start_side": comment.get("start_side", side) if start is not None else None,
+            "subject_type": "line"}
 
 
 def diff_position(pr: PullRequest, where: JSON) -> int | None:
     """The (deprecated) diff position of a placed comment: its line's index after the first header."""
     file = _file(pr, where["path"])
-    old = new = 0
-    for index, text in enumerate((file.patch or "").splitlines() if file else []):
-        if text.startswith("@@"):
-            old = int(text.split("-")[1].split(",")[0].split(" ")[0]) - 1
-            new = int(text.split("+")[1].split(",")[0].split(" ")[0]) - 1
-            continue
-        old += 0 if text.startswith("+") else 1
-        new += 0 if text.startswith("-") else 1
-        right = where["side"] == "RIGHT" and not text.startswith("-") and new == where["line"]
-        left = where["side"] == "LEFT" and not text.startswith("+") and old == where["line"]
-        if right or left:
+    for index, _, old, new in patch_lines(file.patch or "" if file else ""):
+        numbered = new if where["side"] == "RIGHT" else old
+        if numbered is not None and numbered == where["line"]:
             return index
     return None
 
 
-def diff_hunk(pr: PullRequest, path: str, line: int) -> str:
+def diff_hunk(pr: PullRequest, path: str, line: int | None) -> str:
     """The patch from the commented line's hunk header down to that line (as GitHub shows)."""
     file = _file(pr, path)
-    lines = (file.patch or "").splitlines() if file else []
     hunk: list[str] = []
-    new = 0
-    for text in lines:
-        if text.startswith("@@"):
-            hunk = [text]
-            new = int(text.split("+")[1].split(",")[0].split(" ")[0]) - 1
-            continue
-        hunk.append(text)
-        if not text.startswith("-"):
-            new += 1
-            if new == line:
-                break
+    for _, text, _, new in patch_lines(file.patch or "" if file else ""):
+        hunk = [text] if text.startswith("@@") else [*hunk, text]
+        if line is None or new == line:
+            break
     return "\n".join(hunk)
 
 
@@ -113,7 +91,7 @@ def review_comment(state: ServerState, repo: Repository, pr: PullRequest, *, whe
         "author_association": "NONE", "_links": shapes.links(url, html, pull_url),
         "line": where["line"], "original_line": where["line"], "side": where["side"],
         "start_line": where["start_line"], "original_start_line": where["start_line"],
-        "start_side": where["start_side"], "subject_type": "line",
+        "start_side": where["start_side"], "subject_type": where.get("subject_type", "line"),
     }
     if in_reply_to is not None:
         comment["in_reply_to_id"] = in_reply_to
@@ -205,6 +183,20 @@ def list_reviews(req: Request) -> Response:
     pr = req.pull(repo)
     url = f"{req.state.repo_url(repo)}/pulls/{pr.number}"
     return Response(body=[r for r in req.state.reviews.values() if r["pull_request_url"] == url], paginate="")
+
+
+def update_review(req: Request) -> Response:
+    review = review_of(req)
+    review["body"] = req.json_body()["body"]
+    return Response(body=review)
+
+
+def dismiss_review(req: Request) -> Response:
+    review = review_of(req)
+    if review["state"] == "PENDING":
+        raise ApiError(422, "Can not dismiss a pending review")
+    review["state"] = "DISMISSED"
+    return Response(body=review)
 
 
 def review_of(req: Request) -> JSON:
