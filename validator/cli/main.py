@@ -15,6 +15,7 @@ import sys
 import click
 
 from validator import __version__
+from validator.cli.action import action
 from validator.cli.check import check, targets
 from validator.cli.diff import diff
 from validator.cli.policy import policy
@@ -65,3 +66,4 @@ main.add_command(check)
 main.add_command(targets)
 main.add_command(policy)
 main.add_command(diff)
+main.add_command(action)

@@ -10,6 +10,7 @@ import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from validator.change.block import Block
 from validator.change.model import Change
 from validator.model import Report
 
@@ -40,6 +41,10 @@ class Outcome:
     """The change with its commentable lines; None for a full ``check`` (no review comments)."""
     head_lines: Callable[[str], Sequence[str] | None]
     """The head-side lines of a repository path (for suggestion blocks); None if unknown."""
+    block: Block = Block.NEW
+    """The run's ``--block``: which findings review comments are for (those that can block:
+    new ones, or every head finding); the rest reach the author through the annotations and
+    the summary."""
     error: str = ""
     """Non-empty when the validator itself failed: the check run still completes, as a failure
     with this text in its summary."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from validator.change.block import Block
 from validator.change.model import Change, ChangeStatus, FileChange, LineRange
 from validator.model import (
     Engine,
@@ -52,8 +53,8 @@ def change(commentable: Mapping[str, Sequence[tuple[int, int]]],
 
 def outcome(rep: Report, *, chg: Change | None = None, blocking: bool = False,
             markdown: str = "## report\n", error: str = "",
-            lines: Mapping[str, Sequence[str]] | None = None) -> Outcome:
+            lines: Mapping[str, Sequence[str]] | None = None, block: Block = Block.NEW) -> Outcome:
     """An outcome of ``rep``; ``lines`` are the head files' lines (for suggestions)."""
     known = dict(lines or {})
     return Outcome(report=rep, blocking=blocking, markdown=markdown, change=chg,
-                   head_lines=known.get, error=error)
+                   head_lines=known.get, error=error, block=block)

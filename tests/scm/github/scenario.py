@@ -104,8 +104,9 @@ def finding_comments(gh: GitHubApiServer) -> list[dict[str, object]]:
 class Pushes:
     """A pull request's base and two pushes to it, and the validator's outcome of each push:
     the first makes ``web`` privileged (a new finding on the changed line, the unchanged
-    ``db`` above outside the diff), the second fixes that and puts ``web`` on the host
-    network instead (a fixed finding and a new one)."""
+    ``db`` above outside the diff) and adds a privileged ``cache`` (new findings that stay),
+    the second fixes ``web`` and puts it on the host network instead (a fixed finding and a
+    new one), leaving ``cache`` as it was (its comments are kept, not repeated)."""
 
     repo: GitRepo
     base: str
@@ -123,10 +124,11 @@ def build_pushes(root: Path) -> Pushes:
     db = deployment("db")
     repo.write(PATH, db + "---\n" + deployment("web"))
     base = repo.commit("base")
-    text_first = db + "---\n" + deployment("web", privileged=True)
+    cache = "---\n" + deployment("cache", privileged=True)
+    text_first = db + "---\n" + deployment("web", privileged=True) + cache
     repo.write(PATH, text_first)
     first = repo.commit("web runs privileged")
-    text_second = db + "---\n" + deployment("web", host_network=True)
+    text_second = db + "---\n" + deployment("web", host_network=True) + cache
     repo.write(PATH, text_second)
     second = repo.commit("web not privileged, but on the host network")
     return Pushes(repo=repo, base=base, first=first, second=second, text_first=text_first,

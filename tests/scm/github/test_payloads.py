@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.scm.github.findings import HEAD, change, finding, outcome, report
+from validator.change.block import Block
 from validator.model import Finding, FindingStatus, Fix, Severity
 from validator.scm import markers
 from validator.scm.github import payloads
@@ -124,8 +125,20 @@ def test_review_comments_put_new_findings_first_and_stop_at_the_limit() -> None:
     rep = report(finding(line=1, status=FindingStatus.EXISTING, name="e1"),
                  finding(line=2, name="n1"), finding(line=3, name="n2"), finding(line=4, name="n3"))
     comments = payloads.review_comments(
-        outcome(rep, chg=change({"apps/web.yaml": [(1, 10)]})), already=frozenset(), limit=3)
+        outcome(rep, chg=change({"apps/web.yaml": [(1, 10)]}), block=Block.ALL), already=frozenset(),
+        limit=3)
     assert [c.line for c in comments] == [2, 3, 4]
+
+
+def test_review_comments_are_for_what_blocks_existing_findings_only_under_block_all() -> None:
+    """A context line of the hunk carries a finding already on the base branch: under
+    ``--block new`` it is the summary's and the annotations' business, not the author's."""
+    rep = report(finding(line=1, status=FindingStatus.EXISTING, name="e1"), finding(line=2, name="n1"))
+    chg = change({"apps/web.yaml": [(1, 10)]})
+    new_only = payloads.review_comments(outcome(rep, chg=chg), already=frozenset(), limit=9)
+    assert [c.line for c in new_only] == [2]
+    every = payloads.review_comments(outcome(rep, chg=chg, block=Block.ALL), already=frozenset(), limit=9)
+    assert [c.line for c in every] == [2, 1]
 
 
 def test_review_comments_skip_findings_already_commented() -> None:

@@ -32,7 +32,9 @@ def test_first_push_completes_a_failing_check_run_with_annotations(
     assert (check["status"], check["conclusion"]) == ("completed", "failure")
     assert check["head_sha"] == pushes.first
     assert run.result.check_run_id == check["id"]
-    assert check["output"]["title"].startswith("1 new finding,")
+    new = sum(1 for f in pushes.outcome_first.report.findings if f.status is FindingStatus.NEW)
+    assert new > 1
+    assert check["output"]["title"].startswith(f"{new} new findings,")
     assert len(check["output"]["summary"].encode()) <= 65_535
     notes = github_api.state.annotations[check["id"]]
     expected = {(f.location.path, f.location.line) for f in pushes.outcome_first.report.findings
@@ -67,7 +69,12 @@ def test_first_push_comments_only_on_commentable_lines_with_markers(
     assert all(int(str(c["line"])) > db_end for c in comments), "the unchanged db stays uncommented"
     assert "```suggestion\n            privileged: false\n```" in str(comments[0]["body"]), \
         "K8S-001 declares its fix: a suggestion replaces the line"
-    assert all("```suggestion" not in str(c["body"]) for c in comments[1:])
+    lines = pushes.text_first.splitlines()
+    for comment in comments:
+        on_privileged = lines[int(str(comment["line"])) - 1].strip() == "privileged: true"
+        assert ("```suggestion" in str(comment["body"])) == on_privileged, comment["body"]
+    new = {f.location.line for f in pushes.outcome_first.report.findings if f.status is FindingStatus.NEW}
+    assert {c["line"] for c in comments} == new, "the new findings are commented, the existing not"
 
 
 def test_first_push_posts_one_summary_comment_with_its_marker(
@@ -104,7 +111,8 @@ def test_second_push_resolves_the_fixed_thread_and_comments_the_new_finding_once
     after = [markers.finding_fingerprint(str(c["body"])) for c in finding_comments(github_api)]
     assert len(after) == len(set(after)), "no finding is commented twice"
     fixed = [f for f in pushes.outcome_first.report.findings
-             if f.rule_id == "K8S-001" and f.status is FindingStatus.NEW]
+             if f.rule_id == "K8S-001" and f.status is FindingStatus.NEW
+             and f.resource is not None and f.resource.name == "web"]
     assert len(fixed) == 1
     fixed_comment = before[fixed[0].fingerprint]
     thread = github_api.state.thread_of(int(str(fixed_comment["id"])))

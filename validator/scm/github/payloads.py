@@ -15,6 +15,7 @@ from collections.abc import Sequence, Set
 from dataclasses import dataclass
 from typing import TypeVar, assert_never
 
+from validator.change.block import blocks
 from validator.fix import suggestion_block
 from validator.model import Finding, FindingStatus, Report, Severity
 from validator.report.common import plural, printable, severity_counts, sorted_findings
@@ -116,7 +117,8 @@ class ReviewComment:
 
 
 def review_comments(outcome: Outcome, *, already: Set[str], limit: int) -> tuple[ReviewComment, ...]:
-    """Comments for head findings on commentable lines of the change whose fingerprint is not
+    """Comments for head findings that can block (:func:`validator.change.block.blocks` under
+    the run's ``--block``) on commentable lines of the change whose fingerprint is not
     ``already`` commented: new findings first, at most ``limit``."""
     change = outcome.change
     if change is None or limit <= 0:
@@ -125,6 +127,8 @@ def review_comments(outcome: Outcome, *, already: Set[str], limit: int) -> tuple
     chosen: dict[str, ReviewComment] = {}
     ordered = sorted(sorted_findings(outcome.report), key=lambda f: f.status is not FindingStatus.NEW)
     for finding in ordered:
+        if not blocks(finding, outcome.block):
+            continue
         path, line = _repo_path(finding.location.path), finding.location.line
         fingerprint = finding.fingerprint
         if fingerprint in already or fingerprint in chosen or line <= 0:

@@ -1,0 +1,147 @@
+"""The job translated into one service call: ``run_diff`` for a change, ``run_check`` for a commit.
+
+Nothing is decided here: the inputs become a :class:`~validator.service.DiffRequest` or
+:class:`~validator.service.CheckRequest` the way the CLI's flags do, and the service's
+result becomes an :class:`~validator.scm.outcome.Outcome` for the publisher (the exit code is
+the service's; the markdown is the markdown reporter's).
+
+Paths: the ``paths`` inputs are workspace-relative; a diff takes them relative to the top of
+the git checkout, a check relative to its root (the folder of ``.gitops-validator.yaml``, input
+``config``). The service reports paths relative to that root; they are put back in the
+checkout's coordinates (:mod:`validator.action.paths`) before anything is published, since
+GitHub places annotations and comments by repository paths.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path, PurePosixPath
+
+from validator.action.env import ActionEnvironment, ActionInputError
+from validator.action.events import ActionJob, JobKind
+from validator.action.history import checkout_root, ensure_commits, head_lines_reader, workspace_head
+from validator.action.paths import at_top
+from validator.change.model import Change
+from validator.errors import ChangeError
+from validator.model import Report
+from validator.options import CheckOptions
+from validator.report import RenderOptions
+from validator.report.markdown import render_markdown
+from validator.scm.outcome import Outcome
+from validator.service import CheckRequest, DiffRequest, run_check, run_diff
+
+__all__ = ["Validation", "display_root", "validate"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Validation:
+    """The service's answer, as the publisher and the step's outputs need it."""
+
+    outcome: Outcome
+    """What the publisher reports."""
+    exit_code: int
+    """The service's exit code (0 or 1)."""
+
+
+def validate(env: ActionEnvironment, job: ActionJob, *, log: Callable[[str], None]) -> Validation:
+    """Run the service for ``job`` (a diff or a check) with the options of ``env``'s inputs."""
+    if job.kind is JobKind.DIFF:
+        return _diff(env, job, log=log)
+    return _check(env, job, log=log)
+
+
+def _diff(env: ActionEnvironment, job: ActionJob, *, log: Callable[[str], None]) -> Validation:
+    inputs = env.inputs
+    repo = ensure_commits(env.workspace, [job.base_sha, job.head_sha], log=log)
+    options = CheckOptions.from_mapping(_option_values(env, policies_from=repo))
+    result = run_diff(DiffRequest(
+        folder=inputs.config_root, paths=_relative(env, repo), base=job.base_sha, head=job.head_sha,
+        block=inputs.block, options=options, explicit=inputs.explicit))
+    report = result.report
+    if result.policy_tests is not None:  # failing head policy tests block: show them too
+        report = replace(report, findings=report.findings + result.policy_tests.findings)
+    report, change = at_top(report, result.change, result.root)  # the root the service chose
+    return _validation(env, job, repo, report, change, exit_code=result.exit_code(),
+                       markdown=render_markdown(report, _markdown_options(env, job), diff=result.diff))
+
+
+def _check(env: ActionEnvironment, job: ActionJob, *, log: Callable[[str], None]) -> Validation:
+    inputs = env.inputs
+    repo = ensure_commits(env.workspace, [job.head_sha], log=log)
+    if (at := workspace_head(repo)) != job.head_sha:  # a check reads the files checked out
+        log(f"the workspace is not at {job.head_sha[:12]} but at {at[:12]}: checking the "
+            f"workspace, reporting on {job.head_sha[:12]}")
+    options = CheckOptions.from_mapping(_option_values(env, policies_from=None))
+    checked = run_check(CheckRequest(root=inputs.config_root, paths=_relative(env, inputs.config_root),
+                                     options=options, explicit=inputs.explicit))
+    report, _ = at_top(checked.report, None, _prefix(repo, inputs.config_root))
+    return _validation(env, job, repo, report, None, exit_code=checked.exit_code(),
+                       markdown=render_markdown(report, _markdown_options(env, job)))
+
+
+def _validation(env: ActionEnvironment, job: ActionJob, repo: Path, report: Report,
+                change: Change | None, *, exit_code: int, markdown: str) -> Validation:
+    return Validation(exit_code=exit_code, outcome=Outcome(
+        report=report, blocking=exit_code == 1, markdown=markdown, change=change,
+        head_lines=head_lines_reader(repo, job.head_sha), block=env.inputs.block))
+
+
+def display_root(env: ActionEnvironment) -> str:
+    """The checkout's place in the workspace, put before report paths in workflow commands and
+    SARIF (empty: the workspace is the checkout, as actions/checkout leaves it by default)."""
+    try:
+        top = checkout_root(env.workspace)
+    except ChangeError:
+        return ""
+    relative = os.path.relpath(top, env.workspace)
+    return "" if relative == "." else PurePosixPath(Path(relative)).as_posix()
+
+
+def _option_values(env: ActionEnvironment, *, policies_from: Path | None) -> dict[str, object]:
+    """The check options the inputs set (the others keep their defaults, and the
+    configuration file's values beat those: only ``explicit`` options override it).
+
+    Policy paths are workspace-relative inputs: a diff reads them in the trusted revision,
+    relative to the top of the checkout (``policies_from``); a check reads them in place."""
+    inputs = env.inputs
+    values: dict[str, object] = {}
+    if inputs.policies:
+        values["policies"] = tuple(
+            p if p == "builtin" else
+            (os.path.relpath(env.workspace / p, policies_from) if policies_from else
+             str(env.workspace / p))
+            for p in inputs.policies)
+    if inputs.kubernetes_version:
+        values["kubernetes_version"] = inputs.kubernetes_version.removeprefix("v")
+    if inputs.fail_on is not None:
+        values["fail_on"] = inputs.fail_on
+    return values
+
+
+def _relative(env: ActionEnvironment, top: Path) -> tuple[str, ...]:
+    """The ``paths`` inputs relative to ``top``; an input error when one is outside it."""
+    chosen = []
+    for path in env.inputs.paths:
+        full = (env.workspace / path).absolute()
+        if not full.is_relative_to(top.absolute()):
+            raise ActionInputError(f"input `paths`: {path!r} is outside {top}")
+        chosen.append(full.relative_to(top.absolute()).as_posix() or ".")
+    return tuple(chosen)
+
+
+def _prefix(repo: Path, root: Path) -> str:
+    """The root, relative to the top of the checkout (``""``: the top)."""
+    relative = root.resolve().relative_to(repo.resolve()).as_posix()
+    return "" if relative == "." else relative
+
+
+def _markdown_options(env: ActionEnvironment, job: ActionJob) -> RenderOptions:
+    """Findings link to their lines in the reported commit (paths are the checkout's)."""
+    return RenderOptions(link_base=f"{env.server_url}/{env.repository}/blob/{job.head_sha}")
+
+
+def empty_report() -> Report:
+    """The report of a run that failed before it found anything."""
+    return Report(findings=(), resources=0, files=0)
