@@ -12,7 +12,10 @@ overlays sharing one base. Two commits change it:
 Both commands run in-process the way the CLI runs them (schemas and the bundled
 policies on a real OPA, real kustomize and helm); every run starts with an empty render
 cache (``XDG_CACHE_HOME`` in a temporary folder), so the cache only helps a ``diff``
-with what it renders twice within the run. Times are best of ``--runs``.
+with what it renders twice within the run. ``--runs N`` measures N rounds, each a full
+check, the one-app diff and the 50-overlay diff one after the other (so a busy machine
+slows all three alike); it prints the median and the best of each, and the ratios of
+the medians.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import tempfile
 import time
 from collections.abc import Callable
@@ -128,16 +132,13 @@ def run_diff_of(root: Path, base: str, head: str, jobs: int) -> DiffReport:
                                 explicit=frozenset({"policies", "jobs"})))
 
 
-def timed(runs: int, cache: Path, action: Callable[[], Any]) -> tuple[float, Any]:
-    """Best wall time of ``runs`` calls, each with an empty render cache; the last value."""
-    best, value = float("inf"), None
-    for _ in range(runs):
-        shutil.rmtree(cache, ignore_errors=True)
-        os.environ["XDG_CACHE_HOME"] = str(cache)
-        start = time.perf_counter()
-        value = action()
-        best = min(best, time.perf_counter() - start)
-    return best, value
+def timed(cache: Path, action: Callable[[], Any]) -> tuple[float, Any]:
+    """Wall time of one call with an empty render cache, and its value."""
+    shutil.rmtree(cache, ignore_errors=True)
+    os.environ["XDG_CACHE_HOME"] = str(cache)
+    start = time.perf_counter()
+    value = action()
+    return time.perf_counter() - start, value
 
 
 def main() -> int:
@@ -156,19 +157,25 @@ def main() -> int:
         shared = repo.commit("the shared base scales")
         cache = Path(tmp) / "cache"
         print(f"{KUSTOMIZE_APPS} Kustomize apps, {CHARTS * VALUE_SETS} Helm value sets, "
-              f"{SHARED_OVERLAYS} overlays of one base; jobs={args.jobs}, best of {args.runs}")
+              f"{SHARED_OVERLAYS} overlays of one base; jobs={args.jobs}, {args.runs} rounds")
         repo.git("checkout", "-q", one_app)
-        check_time, findings = timed(args.runs, cache, lambda: full_check(repo.root, args.jobs))
-        print(f"check (head, full)          {check_time:8.2f} s  {findings} findings", flush=True)
-        diff_time, result = timed(args.runs, cache,
-                                  lambda: run_diff_of(repo.root, base, one_app, args.jobs))
-        sides = len(result.rendered)
-        print(f"diff (one-app change)       {diff_time:8.2f} s  {sides} target renders "
-              f"(both sides)  {diff_time / check_time:6.1%} of the full check", flush=True)
-        shared_time, result = timed(args.runs, cache,
-                                    lambda: run_diff_of(repo.root, one_app, shared, args.jobs))
-        print(f"diff (base of 50 overlays)  {shared_time:8.2f} s  {len(result.rendered)} target "
-              f"renders (both sides)  {shared_time / check_time:6.1%} of the full check")
+        times: dict[str, list[float]] = {"check": [], "one": [], "shared": []}
+        for n in range(args.runs):
+            check_time, findings = timed(cache, lambda: full_check(repo.root, args.jobs))
+            one_time, one = timed(cache, lambda: run_diff_of(repo.root, base, one_app, args.jobs))
+            shared_time, many = timed(cache, lambda: run_diff_of(repo.root, one_app, shared, args.jobs))
+            for key, value in (("check", check_time), ("one", one_time), ("shared", shared_time)):
+                times[key].append(value)
+            print(f"round {n + 1}: check {check_time:.2f} s ({findings} findings), one-app diff "
+                  f"{one_time:.2f} s ({len(one.rendered)} renders, {one_time / check_time:.1%}), "
+                  f"50-overlay diff {shared_time:.2f} s ({len(many.rendered)} renders, "
+                  f"{shared_time / check_time:.1%})", flush=True)
+        check_median = statistics.median(times["check"])
+        for key, label in (("check", "check (head, full)        "), ("one", "diff (one-app change)     "),
+                           ("shared", "diff (base of 50 overlays)")):
+            median = statistics.median(times[key])
+            print(f"{label}  median {median:6.2f} s  best {min(times[key]):6.2f} s  "
+                  f"{median / check_median:6.1%} of the full check (medians)")
     return 0
 
 

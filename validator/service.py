@@ -26,7 +26,8 @@ from __future__ import annotations
 import contextlib
 import posixpath
 import re
-from collections.abc import Iterator, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -38,11 +39,18 @@ from validator.change.block import Block
 from validator.change.compare import compare_reports
 from validator.change.diff_files import read_change
 from validator.change.model import Change, ChangeStatus, FileChange
+from validator.change.plan_reuse import Listings, base_files, same_plan_listings, unneeded
 from validator.change.rebase import config_root, rebase, under
 from validator.change.rendered_diff import RenderedDiff, rendered_diff
-from validator.change.revisions import Revisions, resolve_commit, resolve_revisions
+from validator.change.revisions import WORKTREE, Revisions, resolve_commit, resolve_revisions
 from validator.change.since import trusted_paths
-from validator.change.snapshot import materialise
+from validator.change.snapshot import (
+    Snapshot,
+    TreeEntry,
+    lazy_snapshot,
+    materialise,
+    prune,
+)
 from validator.config import CheckSettings, FailOn, resolve_check_settings
 from validator.errors import PolicyError, UsageError
 from validator.lifecycle import current
@@ -51,6 +59,7 @@ from validator.load.safety import gc_paused
 from validator.model import Engine, Finding, FindingStatus, Location, Report, Severity, natural_path_key
 from validator.options import CheckOptions
 from validator.pipeline import check_documents, diff_exit_code, exit_code
+from validator.policy.library import is_builtin
 from validator.policy.testing import run_policy_tests
 from validator.policy.testing_report import policy_test_report
 from validator.render import discover_targets
@@ -206,16 +215,40 @@ def _run_diff(request: DiffRequest, progress: Progress | None) -> DiffReport:
                    if request.trusted_ref else revisions.base)
     prefix = config_root(revisions.repo, trusted_sha, _start(request.folder, revisions.repo))
     request = replace(request, paths=_rooted(request.paths, prefix))
-    change = rebase(read_change(revisions), prefix)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # git runs both at once
+        reusable = pool.submit(_reusable, revisions, prefix)
+        change = rebase(read_change(revisions), prefix)
+        listings = reusable.result()  # when the base can be written lazily
     # one scope for both sides (they run in two threads): one temporary root
-    shas = (revisions.base, revisions.head, trusted_sha)
-    with gc_paused(), run_scope(), _snapshots(revisions.repo, shas) as folders:
+    with gc_paused(), run_scope(), contextlib.ExitStack() as stack:
+        written = [revisions.head] if listings else [revisions.base, revisions.head]
+        if prefix:  # the lazy trusted snapshot below writes the top's trusted files, not the root's
+            written.append(trusted_sha)
+        folders = stack.enter_context(_snapshots(
+            revisions.repo, tuple(written), {revisions.head: list(listings[1].values())} if listings else {}))
+        lazy = None
+        if listings is not None:
+            lazy = stack.enter_context(lazy_snapshot(revisions.repo, revisions.base, entries=listings[0]))
+            folders = {**folders, revisions.base: lazy.root}
+        if trusted_sha not in folders:  # a trusted revision of its own: only its trusted files
+            trusted = stack.enter_context(lazy_snapshot(revisions.repo, trusted_sha))
+            _write_trusted(request, trusted)
+            folders = {**folders, trusted_sha: trusted.root}
         result = _diff(request, revisions=revisions, change=change, trusted_sha=trusted_sha,
                        roots=_Roots(base=folders[revisions.base] / prefix,
                                     head=folders[revisions.head] / prefix,
                                     trusted=folders[trusted_sha] / prefix),
-                       progress=progress)
+                       progress=progress, lazy=lazy, head_listing=listings[1] if listings else None)
     return replace(result, root=prefix)
+
+
+def _reusable(revisions: Revisions, prefix: str) -> Listings | None:
+    """Both listings when the head's plan stands for the base's: two commits that differ, and
+    a validated root at the top of the checkout (plans and lazy writes name paths of the root;
+    a sub-folder root takes the full snapshots)."""
+    if prefix or revisions.head in (WORKTREE, revisions.base):  # the same commit: one snapshot
+        return None
+    return same_plan_listings(revisions.repo, revisions.base, revisions.head)
 
 
 def _start(folder: Path, top: Path) -> str:
@@ -241,11 +274,14 @@ def _rooted(paths: tuple[str, ...], prefix: str) -> tuple[str, ...]:
 
 
 @contextlib.contextmanager
-def _snapshots(repo: Path, revisions: tuple[str, ...]) -> Iterator[dict[str, Path]]:
+def _snapshots(repo: Path, revisions: tuple[str, ...],
+               listed: Mapping[str, list[TreeEntry]] | None = None) -> Iterator[dict[str, Path]]:
     """Each distinct revision materialised, written and removed in parallel (file-system
     bound: two snapshots took longer than a one-app check); every snapshot started is
-    removed however the block ends, one still being written (Ctrl-C) once it is written."""
-    managers = {sha: materialise(repo, sha) for sha in dict.fromkeys(revisions)}
+    removed however the block ends, one still being written (Ctrl-C) once it is written.
+    ``listed``: the trees of revisions already listed (by commit)."""
+    managers = {sha: materialise(repo, sha, entries=(listed or {}).get(sha))
+                for sha in dict.fromkeys(revisions)}
     entered: dict[str, Path] = {}
     with ThreadPoolExecutor(max_workers=len(managers)) as pool:
         futures = {sha: pool.submit(manager.__enter__) for sha, manager in managers.items()}
@@ -272,19 +308,58 @@ class _Roots:
 
 
 def _diff(request: DiffRequest, *, revisions: Revisions, change: Change, trusted_sha: str,
-          roots: _Roots, progress: Progress | None) -> DiffReport:
-    repo = load_repo_config(roots.trusted)
-    if request.all_kustomizations:
-        repo = replace(repo, all_kustomizations=True)
+          roots: _Roots, progress: Progress | None, lazy: Snapshot | None = None,
+          head_listing: Mapping[str, TreeEntry] | None = None) -> DiffReport:
+    repo = _trusted_config(request, roots, lazy)
     head = _settings(request, roots.head, roots.trusted, repo)
-    base = _settings(request, roots.base, roots.trusted, repo)
+    base = _settings(request, roots.base, roots.trusted, repo, present=roots.head if lazy else None)
     trusted = _trusted_paths(head, roots.trusted, repo)
-    base_plan, head_plan = _plan(base, repo), _plan(head, repo)
-    affected = affected_targets(change, base=base_plan, head=head_plan, trusted=trusted)
+    unread: set[str] = set()
+    early = any(path.endswith(_LIKELY_READ) for path in change.paths)
+    with _engine_started(head, roots.trusted, early=early) as engine_of:
+        if lazy is not None:
+            base_plan = head_plan = _plan(head, repo)
+            affected = affected_targets(change, base=base_plan, head=head_plan, trusted=trusted)
+            names = {a.target.name for a in affected.targets}
+            lazy.write(None if affected.full else base_files(lazy.entries, head_plan, names, trusted))
+            if not affected.full and roots.trusted != roots.head:
+                unread = unneeded(head_plan, names, trusted)
+        else:
+            base_plan, head_plan = _plan(base, repo), _plan(head, repo)
+            affected = affected_targets(change, base=base_plan, head=head_plan, trusted=trusted)
+        with _pruning(roots.head, head_listing or {}, unread):
+            return _judge(request, revisions=revisions, change=change, trusted_sha=trusted_sha,
+                          roots=roots, progress=progress, settings=(base, head),
+                          plans=(base_plan, head_plan), affected=affected, engine_of=engine_of)
+
+
+@contextlib.contextmanager
+def _pruning(root: Path, listing: Mapping[str, TreeEntry], paths: set[str]) -> Iterator[None]:
+    """The head's files only unaffected targets read removed in the background for the block
+    (:func:`snapshot.prune`: removing a snapshot took as long as checking a one-app change);
+    stopped and waited for when the block ends, however it ends."""
+    if not paths:
+        yield
+        return
+    stop = threading.Event()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(prune, root, listing, sorted(paths), stop)
+        try:
+            yield
+        finally:
+            stop.set()
+
+
+def _judge(request: DiffRequest, *, revisions: Revisions, change: Change, trusted_sha: str,
+           roots: _Roots, progress: Progress | None, settings: tuple[CheckSettings, CheckSettings],
+           plans: tuple[TargetPlan, TargetPlan], affected: AffectedPlan,
+           engine_of: Callable[[], PolicyEngine | None]) -> DiffReport:
+    """Both sides' affected targets checked, compared and diffed."""
+    (base, head), (base_plan, head_plan) = settings, plans
     head_causes = _causes(affected, Side.HEAD)
     base_causes = _causes(affected, Side.BASE)
-    with _engine(head if head_causes or base_causes else None, roots.trusted) as engine, \
-            ThreadPoolExecutor(max_workers=1) as pool:  # the two sides overlap
+    engine = engine_of() if head_causes or base_causes else None
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the two sides overlap
         head_side = pool.submit(_check, head, head_plan, head_causes, progress, engine)
         base_report, base_documents = _check(base, base_plan, base_causes, None, engine)
         head_report, head_documents = head_side.result()
@@ -304,9 +379,60 @@ def _diff(request: DiffRequest, *, revisions: Revisions, change: Change, trusted
         fail_on=head.fail_on, block=request.block)
 
 
-def _settings(request: DiffRequest, root: Path, trusted: Path, repo: RepoConfig) -> CheckSettings:
-    """One side's settings: its own selected paths (those it has), the trusted root's rest."""
-    paths = [root / p for p in request.paths if (root / p).exists() or (root / p).is_symlink()]
+def _repo_config(request: DiffRequest, trusted: Path) -> RepoConfig:
+    repo = load_repo_config(trusted)
+    return replace(repo, all_kustomizations=True) if request.all_kustomizations else repo
+
+
+def _trusted_config(request: DiffRequest, roots: _Roots, lazy: Snapshot | None) -> RepoConfig:
+    """The trusted configuration; when the base is written lazily and is the trusted revision,
+    its trusted files are written first (:func:`_write_trusted`)."""
+    if lazy is not None and roots.trusted == roots.base:
+        _write_trusted(request, lazy)
+    return _repo_config(request, roots.trusted)
+
+
+def _write_trusted(request: DiffRequest, trusted: Snapshot) -> None:
+    """The trusted files of a revision written lazily: its configuration file, then the trusted
+    folders that and the options name (``policies``, ``schemas``, data); the whole revision,
+    to be sure, when one of those is a symlink (it may lead to files not written) or the
+    settings resolved from them reach anything not written."""
+    if _is_link(trusted, CONFIG_FILE):
+        trusted.write()
+        return
+    trusted.write([CONFIG_FILE])
+    repo = _repo_config(request, trusted.root)
+    named = (*trusted_paths(repo), *_option_paths(request.options))
+    folders = trusted.under(named)
+    parents = {"/".join(parts[:i]) for parts in (n.split("/") for n in named)
+               for i in range(1, len(parts) + 1)}
+    if any(_is_link(trusted, path) for path in (*folders, *parents)):
+        trusted.write()
+        return
+    trusted.write(folders)
+    settings = _settings(request, trusted.root, trusted.root, repo)
+    if set(trusted.under(_trusted_paths(settings, trusted.root, repo))) - trusted.written:
+        trusted.write()
+
+
+def _is_link(snapshot: Snapshot, path: str) -> bool:
+    entry = snapshot.entries.get(path)
+    return entry is not None and entry.mode == "120000"
+
+
+def _option_paths(options: CheckOptions) -> list[str]:
+    """The relative policy, data and schema paths the options name (inside the trusted root)."""
+    values = (*options.policies, *options.data_paths, *options.schema_dirs)
+    return [posixpath.normpath(str(v)) for v in values
+            if not Path(v).is_absolute() and not is_builtin(str(v))]
+
+
+def _settings(request: DiffRequest, root: Path, trusted: Path, repo: RepoConfig, *,
+              present: Path | None = None) -> CheckSettings:
+    """One side's settings: its own selected paths (those it has, or ``present`` has: a base
+    written lazily lists the head's paths), the trusted root's rest."""
+    there = present or root
+    paths = [root / p for p in request.paths if (there / p).exists() or (there / p).is_symlink()]
     return resolve_check_settings(request.options.as_mapping(), explicit=set(request.explicit),
                                   root=root,
                                   paths=paths, repo=repo, trusted=trusted)
@@ -320,16 +446,37 @@ def _plan(settings: CheckSettings, repo: RepoConfig) -> TargetPlan:
 
 
 @contextlib.contextmanager
-def _engine(settings: CheckSettings | None, trusted: Path) -> Iterator[PolicyEngine | None]:
-    """One policy engine (one OPA, one compile) for both sides, when there is anything to check
-    and policies to check it with: the trusted policies are the same for base and head."""
-    if settings is None or settings.policy is None:
-        yield None
+def _engine_started(settings: CheckSettings, trusted: Path, *, early: bool
+                    ) -> Iterator[Callable[[], PolicyEngine | None]]:
+    """One policy engine (one OPA, one compile) for both sides, for the block: ``engine_of()``
+    returns it (None without policies). The trusted policies are the same for base and head.
+    ``early``: start it in the background now (OPA starts while the sides are planned), for a
+    change likely to need it; else on the first ``engine_of()``. An engine started for nothing
+    is stopped unused, and a failure to start one (a policy that does not compile) is only
+    raised to whoever asks for it."""
+    if settings.policy is None:
+        yield lambda: None
         return
     from validator.policy.evaluate import PolicyEngine  # noqa: PLC0415 - only when policies run
 
-    with PolicyEngine.open(settings.policy, root=trusted) as engine:
-        yield engine
+    manager = PolicyEngine.open(settings.policy, root=trusted)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        started = [pool.submit(manager.__enter__)] if early else []
+
+        def engine_of() -> PolicyEngine | None:
+            if not started:
+                started.append(pool.submit(manager.__enter__))
+            return started[0].result()
+
+        try:
+            yield engine_of
+        finally:  # started or starting (Ctrl-C included): wait for it, then stop it
+            if started and not started[0].cancel() and started[0].exception() is None:
+                manager.__exit__(None, None, None)
+
+
+#: A change to such a file is likely to reach a target: OPA is started while planning.
+_LIKELY_READ = (".yaml", ".yml", ".json", ".rego", ".tpl")
 
 
 def _check(settings: CheckSettings, plan: TargetPlan, affected: Mapping[str, tuple[str, ...]],

@@ -94,8 +94,9 @@ def test_ctrl_c_during_materialisation_leaves_nothing(repo: GitRepo, tmp_path: P
     written: list[str] = []
     real_write = snapshot.write_file
 
-    def write_then_interrupt(folder: Path, path: str, content: bytes, *, executable: bool) -> None:
-        real_write(folder, path, content, executable=executable)
+    def write_then_interrupt(folder: Path, path: str, content: bytes, *, executable: bool,
+                             made: set[Path] | None = None) -> None:
+        real_write(folder, path, content, executable=executable, made=made)
         written.append(path)
         if len(written) == 3:  # a real SIGINT, as a terminal's Ctrl-C sends it
             os.kill(os.getpid(), signal.SIGINT)

@@ -21,17 +21,28 @@ committed, byte for byte:
 
 The working-tree mode copies the files git would commit (tracked and untracked,
 ignored ones left out) the same way.
+
+A revision can also be written on demand (:func:`lazy_snapshot`): the tree is listed
+once and only the files asked for are written, each call reading its blobs in one
+``git cat-file --batch``, files before symlinks, with the same checks (every path of the
+tree is checked when it is listed, before anything is written; a later write never goes
+through a symlink written earlier: a parent that is a symlink is refused). ``diff``
+writes the base this way when the base's plan is the head's (see
+:mod:`validator.change.plan_reuse`): only what the base's affected targets read and what
+no target reads (configuration, policies, schemas, data) is written.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import posixpath
 import re
 import shutil
 import stat
 import tempfile
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,27 +72,98 @@ class TreeEntry:
 
 
 @contextlib.contextmanager
-def materialise(repo: Path, revision: str, *, parent: Path | None = None) -> Iterator[Path]:
-    """The files of ``revision`` (a full SHA, or :data:`WORKTREE`) in a temporary folder.
+def materialise(repo: Path, revision: str, *, parent: Path | None = None,
+                entries: list[TreeEntry] | None = None) -> Iterator[Path]:
+    """The files of ``revision`` (a full SHA, or :data:`WORKTREE`) in a temporary folder
+    (``entries``: its tree, when the caller listed it already).
 
     The folder (under ``parent``, default the system's temporary folder) is removed when
     the ``with`` block ends, however it ends.
     """
+    if revision == WORKTREE:
+        with _folder(revision, parent) as folder:
+            _guarded(revision, folder, lambda: _copy_worktree(repo, folder))
+            yield folder
+        return
+    with lazy_snapshot(repo, revision, parent=parent, entries=entries) as snapshot:
+        snapshot.write()
+        yield snapshot.root
+
+
+class Snapshot:
+    """A revision's folder whose files are written when asked for (see the module docstring)."""
+
+    def __init__(self, repo: Path, revision: str, root: Path, entries: list[TreeEntry]) -> None:
+        self.repo, self.revision, self.root = repo, revision, root
+        self.entries = {e.path: e for e in entries if e.mode != _MODE_GITLINK}
+        """Path -> entry, every file of the revision (submodules left out)."""
+        self.written: set[str] = set()
+        """The paths written so far."""
+        self._folders: set[Path] = set()
+        for entry in self.entries.values():
+            _check_path(entry.path)
+
+    def write(self, paths: Iterable[str] | None = None) -> None:
+        """Write ``paths`` (every file of the revision when None) not written yet; a path the
+        revision lacks is passed over (a folder asked for is the caller's to expand)."""
+        wanted = self.entries.keys() if paths is None else paths
+        entries = [self.entries[p] for p in dict.fromkeys(wanted)
+                   if p in self.entries and p not in self.written]
+        _guarded(self.revision, self.root, lambda: self._write(entries))
+
+    def under(self, folders: Iterable[str]) -> list[str]:
+        """The revision's paths at or under each of ``folders`` (``.`` is everything)."""
+        prefixes = tuple(dict.fromkeys(f.rstrip("/") + "/" for f in folders))
+        if "./" in prefixes or "/" in prefixes:
+            return list(self.entries)
+        return [p for p in self.entries if p.startswith(prefixes) or f"{p}/" in prefixes]
+
+    def _write(self, entries: list[TreeEntry]) -> None:
+        links = [e for e in entries if e.mode == _MODE_LINK]
+        files = [e for e in entries if e.mode != _MODE_LINK]
+        for batch in _batches(files):
+            contents = _read_blobs(self.repo, [e.blob for e in batch])
+            for entry in batch:
+                write_file(self.root, entry.path, contents[entry.blob],
+                           executable=entry.mode == _MODE_EXEC, made=self._folders)
+                self.written.add(entry.path)
+        for batch in _batches(links):
+            contents = _read_blobs(self.repo, [e.blob for e in batch])
+            for entry in batch:
+                write_symlink(self.root, entry.path, os.fsdecode(contents[entry.blob]),
+                              made=self._folders)
+                self.written.add(entry.path)
+
+
+@contextlib.contextmanager
+def lazy_snapshot(repo: Path, revision: str, *, parent: Path | None = None,
+                  entries: list[TreeEntry] | None = None) -> Iterator[Snapshot]:
+    """An empty folder for ``revision`` (a full SHA) with its tree listed (``entries``, when the
+    caller listed it already): :meth:`Snapshot.write` writes the files asked for. Removed
+    when the ``with`` block ends, however it ends."""
+    with _folder(revision, parent) as folder:
+        listed = list_tree(repo, revision) if entries is None else entries
+        snapshot = Snapshot(repo, revision, folder, listed)
+        yield snapshot
+
+
+@contextlib.contextmanager
+def _folder(revision: str, parent: Path | None) -> Iterator[Path]:
     if revision != WORKTREE and not _FULL_SHA.fullmatch(revision):
         raise ChangeError(f"{revision!r} is not a resolved commit: resolve it with resolve_revisions first")
     folder = Path(tempfile.mkdtemp(prefix="gitops-validator-rev-", dir=parent))
     try:
-        try:
-            if revision == WORKTREE:
-                _copy_worktree(repo, folder)
-            else:
-                _write_tree(repo, revision, folder)
-        except OSError as exc:  # a crafted tree: the same path twice, a file under a symlink
-            name = str(exc.filename or "").removeprefix(f"{folder}/")
-            raise ChangeError(f"cannot materialise {name!r} of revision {revision}: {exc.strerror}") from exc
         yield folder
     finally:
         shutil.rmtree(folder, onerror=_force_remove)
+
+
+def _guarded(revision: str, folder: Path, action: Callable[[], None]) -> None:
+    try:
+        action()
+    except OSError as exc:  # a crafted tree: the same path twice, a file under a symlink
+        name = str(exc.filename or "").removeprefix(f"{folder}/")
+        raise ChangeError(f"cannot materialise {name!r} of revision {revision}: {exc.strerror}") from exc
 
 
 def list_tree(repo: Path, revision: str) -> list[TreeEntry]:
@@ -98,20 +180,10 @@ def list_tree(repo: Path, revision: str) -> list[TreeEntry]:
     return entries
 
 
-def _write_tree(repo: Path, revision: str, folder: Path) -> None:
-    entries = [e for e in list_tree(repo, revision) if e.mode != _MODE_GITLINK]
-    for entry in entries:
-        _check_path(entry.path)
-    links = [e for e in entries if e.mode == _MODE_LINK]
-    files = [e for e in entries if e.mode != _MODE_LINK]
-    for batch in _batches(files):
-        contents = _read_blobs(repo, [e.blob for e in batch])
-        for entry in batch:
-            write_file(folder, entry.path, contents[entry.blob], executable=entry.mode == _MODE_EXEC)
-    for batch in _batches(links):
-        contents = _read_blobs(repo, [e.blob for e in batch])
-        for entry in batch:
-            write_symlink(folder, entry.path, os.fsdecode(contents[entry.blob]))
+def read_blobs(repo: Path, blobs: list[str]) -> dict[str, bytes]:
+    """``{object id: content}`` of ``blobs``, in bounded batches."""
+    return {oid: data for start in range(0, len(blobs), 1000)
+            for oid, data in _read_blobs(repo, blobs[start:start + 1000]).items()}
 
 
 def _batches(entries: list[TreeEntry]) -> Iterator[list[TreeEntry]]:
@@ -146,6 +218,31 @@ def _read_blobs(repo: Path, blobs: list[str]) -> dict[str, bytes]:
     return contents
 
 
+def prune(root: Path, entries: Mapping[str, TreeEntry], paths: Iterable[str],
+          stop: threading.Event) -> None:
+    """Remove ``paths`` of a snapshot written at ``root`` whose listing is ``entries``, and the
+    folders that become empty, until ``stop`` is set: a snapshot shrinks to what is still read
+    while the rest of the run goes on, so less is left to remove at the end. Only paths of the
+    listing are removed: their parent folders were created by the writer (never a symlink),
+    and ``unlink`` removes a symlink itself, never what it points at."""
+    folders: set[str] = set()
+    for path in paths:
+        if stop.is_set():
+            return
+        if path in entries and entries[path].mode != _MODE_GITLINK:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(os.path.join(root, path))  # noqa: PTH108, PTH118 - hundreds of files
+            folders.add(posixpath.dirname(path))
+    for deepest in sorted(folders, key=lambda f: -f.count("/")):
+        folder = deepest
+        while folder and not stop.is_set():
+            try:
+                os.rmdir(os.path.join(root, folder))  # noqa: PTH106, PTH118
+            except OSError:  # not empty (or gone): its parents are not either
+                break
+            folder = posixpath.dirname(folder)
+
+
 def _copy_worktree(repo: Path, folder: Path) -> None:
     """The files git would commit from the working tree: tracked (as on disk) and untracked,
     ignored ones left out; deleted files, submodules and nested repositories are not copied."""
@@ -172,31 +269,42 @@ def _read_no_follow(path: Path) -> bytes:
         return handle.read()
 
 
-def write_file(folder: Path, path: str, content: bytes, *, executable: bool) -> None:
-    """Create ``folder/path`` with ``content``; never follows a symlink, never overwrites."""
+def write_file(folder: Path, path: str, content: bytes, *, executable: bool,
+               made: set[Path] | None = None) -> None:
+    """Create ``folder/path`` with ``content``; never follows a symlink, never overwrites.
+
+    ``made``: the folders this writer created itself (they are known to be folders)."""
     target = folder / path
-    _make_parents(folder, target)
+    _make_parents(folder, target, made)
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o755 if executable else 0o644)
     with os.fdopen(fd, "wb") as handle:
         handle.write(content)
 
 
-def write_symlink(folder: Path, path: str, link: str) -> None:
+def write_symlink(folder: Path, path: str, link: str, *, made: set[Path] | None = None) -> None:
     """Create the symlink ``folder/path`` pointing at ``link`` (as committed)."""
     target = folder / path
-    _make_parents(folder, target)
+    _make_parents(folder, target, made)
     target.symlink_to(link)
 
 
-def _make_parents(folder: Path, target: Path) -> None:
+def _make_parents(folder: Path, target: Path, made: set[Path] | None = None) -> None:
+    """Create the folders above ``target``; one that exists must be a real folder. A folder in
+    ``made`` was created by this writer with ``mkdir`` (nothing can have replaced it: a file or
+    a symlink at its path would have failed ``O_EXCL``), so it is not looked at again."""
     current = folder
     for part in target.relative_to(folder).parts[:-1]:
         current = current / part
+        if made is not None and current in made:
+            continue
         try:
             current.mkdir()
         except FileExistsError:
             if current.is_symlink() or not current.is_dir():
                 raise ChangeError(f"{current.relative_to(folder)} is not a folder in this revision") from None
+            continue
+        if made is not None:
+            made.add(current)
 
 
 def _check_path(path: str) -> None:

@@ -40,12 +40,16 @@ def inside_root(root: Path, path: Path) -> bool:
 
 
 def repo_relative(root: Path, path: Path) -> str:
-    """``path`` as a normalised repository-relative POSIX path (without resolving symlinks)."""
-    absolute = Path(os.path.normpath(path if path.is_absolute() else Path.cwd() / path))
-    base = Path(os.path.normpath(root.absolute()))
-    relative = absolute.relative_to(base) if absolute.is_relative_to(base) else absolute
-    text = relative.as_posix()
-    return text if text != "" else "."
+    """``path`` as a normalised repository-relative POSIX path (without resolving symlinks).
+
+    Plain strings: planning calls this for every file of a checkout, and pathlib's
+    parsing cost more than the rest of planning."""
+    absolute = os.path.normpath(os.path.join(os.getcwd(), path))  # noqa: PTH109, PTH118
+    base = os.path.normpath(os.path.join(os.getcwd(), root))  # noqa: PTH109, PTH118
+    if absolute == base:
+        return "."
+    prefix = base if base.endswith("/") else base + "/"
+    return absolute[len(prefix):] if absolute.startswith(prefix) else absolute
 
 
 def resolved_relative(root: Path, path: Path) -> str | None:

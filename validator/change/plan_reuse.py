@@ -1,0 +1,114 @@
+"""When the head's target plan can stand for the base's, and what the base then needs written.
+
+Planning a side walks its whole tree, and most changes cannot change the plan: the plan
+(:func:`validator.render.discover_targets`) depends on the tree's listing (paths, modes,
+symlinks) and on the content of a few kinds of files only:
+
+* kustomization files (what they build on and read), and the generator/transformer
+  configuration files they name (a ``builtin`` one names more files);
+* everything under a Helm chart's folder (``Chart.yaml``'s ``type: library``, templates
+  using ``.Files``);
+* manifests holding an Argo CD ``Application`` or a Flux ``Kustomization`` (the folders
+  they deploy become targets);
+* the configuration file, which comes from the trusted revision for both sides anyway.
+
+So when base and head list the same paths with the same modes, and every file whose
+content differs is a regular file on both sides that is none of the above on either side
+(neither version names an agent's API group or the word ``builtin``), the two plans are
+equal and the head's is used for the base (:func:`same_plan`; a test compares both ways
+on generated changes). A patch file's text is read by planning but only kept for
+rendering's source maps, never in the plan.
+
+The base is then written lazily (:func:`base_files`): only the files that no target
+reads (configuration, policies, schemas, data, READMEs) and those of the targets the
+change affects on the base side; the files only unaffected targets read stay unwritten.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from validator.change.snapshot import TreeEntry, list_tree, read_blobs
+from validator.render.agents import AGENT_MARKERS
+from validator.render.kustomization import KUSTOMIZATION_FILES
+from validator.render.targets import TargetPlan
+
+_REGULAR = frozenset({"100644", "100755"})
+#: Words whose presence in a changed file's content may change the plan.
+_PLAN_WORDS = (*AGENT_MARKERS, b"builtin")
+
+
+#: A base's listing (in git's order) and a head's (by path).
+Listings = tuple[list[TreeEntry], dict[str, TreeEntry]]
+
+
+def same_plan_listings(repo: Path, base: str, head: str) -> Listings | None:
+    """The listings of commits ``base`` and ``head`` when the head's plan is the base's too
+    (:func:`content_changes`, then :func:`same_plan` on both versions of each changed file);
+    None when the base must be planned on its own."""
+    base_list, head_list = list_tree(repo, base), list_tree(repo, head)
+    base_entries, head_entries = {e.path: e for e in base_list}, {e.path: e for e in head_list}
+    changed = content_changes(base_entries, head_entries)
+    if changed is None:
+        return None
+    blobs = [entries[path].blob for path in changed for entries in (base_entries, head_entries)]
+    if not same_plan(head_entries, changed, read_blobs(repo, blobs)):
+        return None
+    return base_list, head_entries
+
+
+def content_changes(base: Mapping[str, TreeEntry], head: Mapping[str, TreeEntry]) -> list[str] | None:
+    """The paths whose content differs, when base and head list the same paths with the same
+    modes, all of them regular files; else None (the listing itself changed)."""
+    if base.keys() != head.keys():
+        return None
+    changed = [path for path, entry in head.items() if base[path].blob != entry.blob
+               or base[path].mode != entry.mode]
+    if any(base[p].mode != head[p].mode or head[p].mode not in _REGULAR for p in changed):
+        return None
+    return changed
+
+
+def same_plan(head: Mapping[str, TreeEntry], changed: Iterable[str],
+              contents: Mapping[str, bytes]) -> bool:
+    """Whether the plan of the base equals the head's, given the paths whose content differs
+    (see :func:`content_changes`) and ``contents`` (object id -> bytes) of both versions of
+    each (see the module docstring)."""
+    charts = {posixpath.dirname(p) for p in head if posixpath.basename(p) == "Chart.yaml"}
+    for path in changed:
+        if posixpath.basename(path) in (*KUSTOMIZATION_FILES, "Chart.yaml"):
+            return False
+        if _under_chart(path, charts):
+            return False
+    return not any(word in data for data in contents.values() for word in _PLAN_WORDS)
+
+
+def _under_chart(path: str, charts: set[str]) -> bool:
+    folder = posixpath.dirname(path)
+    while True:
+        if folder in charts:
+            return True
+        if not folder:
+            return False
+        folder = posixpath.dirname(folder)
+
+
+def unneeded(plan: TargetPlan, affected: Iterable[str], keep: Iterable[str]) -> set[str]:
+    """The paths only targets outside ``affected`` (names) read, none at or under ``keep``
+    (trusted folders): a side that renders only ``affected`` never reads them."""
+    wanted = set(affected)
+    needed = {path for t in plan.targets if t.name in wanted for path in t.inputs}
+    prefixes = tuple(k.rstrip("/") + "/" for k in keep)
+    kept = set(keep)
+    return {path for t in plan.targets if t.name not in wanted for path in t.inputs
+            if path not in needed and path not in kept and not path.startswith(prefixes)}
+
+
+def base_files(listing: Iterable[str], plan: TargetPlan, affected: Iterable[str],
+               keep: Iterable[str]) -> list[str]:
+    """The base's paths to write: all but those only targets outside ``affected`` (names)
+    read; paths at or under ``keep`` (trusted folders) are always written."""
+    skipped = unneeded(plan, affected, keep)
+    return [p for p in listing if p not in skipped]
