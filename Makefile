@@ -1,5 +1,5 @@
 # Everything a newcomer needs: `make example` and `make test` both set up first.
-.PHONY: setup example test lint typecheck check-all bench clean
+.PHONY: setup example test lint typecheck check-all bench clean image-test
 
 VENV := .venv/bin
 PYTEST_ARGS ?=
@@ -18,6 +18,10 @@ test: setup
 lint: setup
 	$(VENV)/ruff check validator tests benchmarks
 	$(VENV)/mypy
+
+## Build the Dockerfile with podman and run the image tests (tests/image/; docs/container.md).
+image-test: setup
+	scripts/image-test.sh
 
 bench: setup
 	$(VENV)/python -m benchmarks.bench_schema

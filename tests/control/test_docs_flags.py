@@ -20,6 +20,9 @@ OTHER_TOOLS = {"--include-crds", "--kube-version", "--server", "--skip-version-c
 #: git's flags in docs/change.md (how the change is read from git).
 OTHER_TOOLS |= {"--batch", "--cached", "--detach", "--exclude-standard", "--no-ext-diff", "--no-relative",
                 "--no-textconv", "--numstat", "--others", "--raw", "--unshallow", "--verify"}
+#: docker, podman and debootstrap flags in docs/container.md (building and running the image).
+OTHER_TOOLS |= {"--build-arg", "--cgroup-manager", "--entrypoint", "--include", "--isolation", "--mount",
+                "--network", "--rm", "--runtime", "--user", "--variant"}
 
 _FLAG = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*")
 
