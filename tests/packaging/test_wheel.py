@@ -39,21 +39,36 @@ def run(args: list[str], *, cwd: Path, pythonpath: Path,
 
 
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The wheel pip builds from a copy of the project's source files."""
-    source = tmp_path_factory.mktemp("source")
+def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the project's source files, links kept as links."""
+    folder = tmp_path_factory.mktemp("source")
     for name in SOURCES:
         if (ROOT / name).is_dir():
-            shutil.copytree(ROOT / name, source / name, symlinks=True,
+            shutil.copytree(ROOT / name, folder / name, symlinks=True,
                             ignore=shutil.ignore_patterns("__pycache__"))
         else:
-            shutil.copy2(ROOT / name, source / name)
-    dist = tmp_path_factory.mktemp("dist")
+            shutil.copy2(ROOT / name, folder / name)
+    return folder
+
+
+def pip_wheel(what: Path, dist: Path) -> Path:
+    """The wheel ``pip wheel`` builds from a source folder or a source distribution."""
+    tools = run(["-c", "import setuptools, wheel; print(int(setuptools.__version__.split('.')[0]) >= 69)"],
+                cwd=dist, pythonpath=dist)
+    assert tools.stdout.strip() == "True", (
+        "building the wheel needs the dev extras setuptools>=69 and wheel (`make setup` installs "
+        f"them): {tools.stdout}{tools.stderr}")
     done = run(["-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
-                "--quiet", "-w", str(dist), str(source)], cwd=dist, pythonpath=dist)
+                "--quiet", "-w", str(dist), str(what)], cwd=dist, pythonpath=dist)
     assert done.returncode == 0, done.stdout + done.stderr
     (built,) = dist.glob("gitops_validator-*.whl")
     return built
+
+
+@pytest.fixture(scope="module")
+def wheel(source: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel pip builds from the source files."""
+    return pip_wheel(source, tmp_path_factory.mktemp("dist"))
 
 
 @pytest.fixture(scope="module")
@@ -89,6 +104,22 @@ def test_the_wheel_holds_every_package_file_as_a_regular_file(wheel: Path) -> No
         for name, path in expected.items():
             assert not stat.S_ISLNK(entries[name].external_attr >> 16), name
             assert archive.read(name) == path.read_bytes(), name
+
+
+def test_a_wheel_built_from_the_source_distribution_holds_the_same_files(
+        source: Path, wheel: Path, tmp_path: Path) -> None:
+    """A package index may serve the sdist: the links must become files there too."""
+    done = run(["-c", "import sys; from setuptools import build_meta; build_meta.build_sdist(sys.argv[1])",
+                str(tmp_path / "sdist")], cwd=source, pythonpath=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    (sdist,) = (tmp_path / "sdist").glob("gitops_validator-*.tar.gz")
+    (tmp_path / "dist").mkdir()
+    rebuilt = pip_wheel(sdist, tmp_path / "dist")
+    with zipfile.ZipFile(wheel) as direct, zipfile.ZipFile(rebuilt) as via_sdist:
+        assert sorted(via_sdist.namelist()) == sorted(direct.namelist())
+        for name in direct.namelist():
+            if ".dist-info/" not in name:
+                assert via_sdist.read(name) == direct.read(name), name
 
 
 def test_installed_check_of_the_example_finds_what_the_checkout_finds(installed: Path,
