@@ -2,7 +2,7 @@
 # The gitops-validator GitHub Action image (docs/container.md).
 #
 # Three stages: the pinned Go tools of tools.lock built with scripts/install-tools.sh
-# (the same script as `make setup`); the Python package installed into /opt/venv; a
+# (the same script as `make setup`); the Python package's wheel installed into /opt/venv; a
 # slim runtime with git, both copied in, running as a non-root user. Nothing is
 # fetched at run time: the tools, the Kubernetes schemas (the kubernetes-validate
 # package) and the policy library are all in the image.
@@ -28,26 +28,33 @@ RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache
     scripts/install-tools.sh && /opt/tools/opa version >/dev/null
 
 FROM ${PYTHON_IMAGE} AS venv
-# The package is installed in place from /opt/gitops-validator (as `make setup` installs
-# it), because the bundled policy library (policies/, `policies: [builtin]`) and
-# tools.lock are found beside the package's source folder, not inside it.
-WORKDIR /opt/gitops-validator
+# The package is built into a wheel and installed from it, as `pip install gitops-validator`
+# installs it: the bundled policy library (`policies: [builtin]`), tools.lock and the config
+# schema are package data (validator/data/), so the runtime needs /opt/venv and nothing else.
+WORKDIR /src
 RUN python3 -m venv /opt/venv
-# Dependencies first, in a layer that only pyproject.toml invalidates: the package is
-# installed in place around an empty placeholder, which the source then replaces (an
-# in-place install maps the package to this folder, so nothing is installed again).
+# Dependencies first, in a layer that only pyproject.toml invalidates: installed with an
+# empty placeholder package, which is uninstalled again (its dependencies stay).
 COPY pyproject.toml ./
 RUN --mount=type=cache,target=/root/.cache/pip \
     mkdir validator && touch validator/__init__.py README.md \
-    && /opt/venv/bin/pip install --disable-pip-version-check --quiet -e '.[github]' \
-    && rm -rf validator build
+    && /opt/venv/bin/pip install --disable-pip-version-check --quiet '.[github]' \
+    && /opt/venv/bin/pip uninstall --disable-pip-version-check --quiet --yes gitops-validator \
+    && rm -rf validator build README.md ./*.egg-info
 COPY README.md tools.lock ./
 COPY validator validator
+# validator/data/policies, tools.lock and config.schema.json link to these; the wheel holds
+# copies of the files.
 COPY policies policies
-# validator/data/config.schema.json links to schemas/config.schema.json.
 COPY schemas schemas
-RUN /opt/venv/bin/python -m compileall -q validator \
-    && /opt/venv/bin/gitops-validator --help >/dev/null
+# pip compiles the bytecode as it installs. The last line fails the build when the wheel
+# lacks the policy library.
+RUN --mount=type=cache,target=/root/.cache/pip \
+    /opt/venv/bin/pip wheel --disable-pip-version-check --quiet --no-deps -w /tmp/dist . \
+    && /opt/venv/bin/pip install --disable-pip-version-check --quiet --no-deps /tmp/dist/*.whl \
+    && rm -rf /tmp/dist \
+    && cd / && /opt/venv/bin/gitops-validator --help >/dev/null \
+    && /opt/venv/bin/python -c 'from validator.policy.library import library_dir; library_dir()'
 
 FROM ${PYTHON_IMAGE}
 # git: the action reads the pull request's base and head commits from the workspace.
@@ -66,7 +73,6 @@ RUN git config --system --add safe.directory /github/workspace \
     && useradd --uid 1001 --gid 1001 --create-home --shell /bin/sh validator
 COPY --from=tools /opt/tools /opt/tools
 COPY --from=venv /opt/venv /opt/venv
-COPY --from=venv /opt/gitops-validator /opt/gitops-validator
 ENV PATH=/opt/venv/bin:/opt/tools:$PATH \
     GITOPS_VALIDATOR_TOOLS_DIR=/opt/tools \
     PYTHONDONTWRITEBYTECODE=1 \

@@ -24,12 +24,13 @@ from validator.errors import ConfigError
 from validator.load.positions import TextLocator
 from validator.load.safety import LimitExceededError, LoadLimits
 from validator.load.yaml_loader import load_single_document
+from validator.package_data import data_resource
 from validator.rule_levels import RuleLevel, RuleOverride
 
 CONFIG_FILE = ".gitops-validator.yaml"
 #: The schema of the config file; it lives in the repository's schemas/ folder and ships in the
 #: package as validator/data/config.schema.json (a link in the checkout, a copy in a wheel).
-SCHEMA_FILE = Path(__file__).resolve().parent / "data" / "config.schema.json"
+SCHEMA_FILE = "config.schema.json"
 _MAX_BYTES = 1024 * 1024
 
 
@@ -150,7 +151,7 @@ def load_repo_config(root: Path) -> RepoConfig:
 def _validate(data: object, locator: TextLocator) -> None:
     import jsonschema  # noqa: PLC0415 - costs a tenth of a second; only repos with a config pay
 
-    schema = json.loads(SCHEMA_FILE.read_text())
+    schema = json.loads(data_resource(SCHEMA_FILE).read_text())
     validator = jsonschema.Draft202012Validator(schema)
     messages = []
     for error in sorted(validator.iter_errors(data), key=lambda e: e.json_path):

@@ -19,12 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from validator.errors import CommandError, ToolNotFoundError
+from validator.package_data import data_resource
 from validator.process import run_args
 
-#: The repository this package was installed from (editable installs), where .tools/ lives.
+#: The checkout this package runs from (editable installs), where ``make setup`` fills .tools/;
+#: for a wheel it is the site-packages folder, which has no .tools/.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LOCAL_TOOLS_DIR = PROJECT_ROOT / ".tools" / "bin"
-PINS_FILE = PROJECT_ROOT / "tools.lock"
 
 
 class Tool(enum.StrEnum):
@@ -61,10 +62,11 @@ class ToolInfo:
 
 
 def pinned_versions() -> dict[str, str]:
-    """``{name: version}`` from ``tools.lock`` (empty when not installed from a checkout)."""
+    """``{name: version}`` from ``tools.lock`` (shipped in the package as validator/data/tools.lock)."""
     pins: dict[str, str] = {}
-    if PINS_FILE.is_file():
-        for line in PINS_FILE.read_text().splitlines():
+    pins_file = data_resource("tools.lock")
+    if pins_file.is_file():
+        for line in pins_file.read_text().splitlines():
             fields = line.split("#", 1)[0].split()
             if len(fields) == 3:
                 pins[fields[0]] = fields[2]

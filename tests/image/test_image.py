@@ -69,6 +69,15 @@ def test_image_bundles_the_pinned_tools(container: Container) -> None:
         assert reported[name][1] == f"/opt/tools/{name}"
 
 
+def test_image_runs_the_library_tests_from_the_installed_wheel(container: Container) -> None:
+    """The package is a wheel installed in /opt/venv: the policy library is its package data."""
+    done = container.run(["-c", "test ! -e /opt/gitops-validator && cd /tmp && "
+                          "gitops-validator policy test builtin --coverage-threshold 100"],
+                         entrypoint="/bin/sh")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert " passed, 0 failed, 0 errored" in done.stdout
+
+
 @pytest.mark.parametrize("engine", ["builtin", "kubeconform"])
 def test_check_without_network_finds_what_the_host_finds(container: Container, example_repo: Path,
                                                          engine: str) -> None:

@@ -1,7 +1,8 @@
 """The bundled policy library, selected by name: ``policies: [builtin]`` or ``--policy builtin``.
 
 A new user should not need to know where the library lives or how its packages are
-called: the name ``builtin`` stands for the project's ``policies/`` folder, and when
+called: the name ``builtin`` stands for the project's ``policies/`` folder (shipped in the
+package as ``validator/data/policies``, see :mod:`validator.package_data`), and when
 no namespace is chosen the library's packages (``k8s.*``) are evaluated, beside
 ``main`` when the run has policies of its own.
 """
@@ -12,13 +13,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from validator.errors import UsageError
-from validator.tools import PROJECT_ROOT
+from validator.package_data import data_path
 
 #: The name that stands for the bundled library among policy folders.
 BUILTIN = "builtin"
 #: The library's packages.
 BUILTIN_NAMESPACES = ("k8s.*",)
-LIBRARY_DIR = PROJECT_ROOT / "policies"
 
 
 def is_builtin(value: str | Path) -> bool:
@@ -28,10 +28,11 @@ def is_builtin(value: str | Path) -> bool:
 
 def library_dir() -> Path:
     """The bundled library's folder; :class:`UsageError` when this installation lacks it."""
-    if not (LIBRARY_DIR / "k8s").is_dir():
+    folder = data_path("policies")
+    if not (folder / "k8s").is_dir():
         raise UsageError(f"the bundled policy library ({BUILTIN}) is not installed here: "
-                         f"{LIBRARY_DIR / 'k8s'} is missing")
-    return LIBRARY_DIR
+                         f"{folder / 'k8s'} is missing")
+    return folder
 
 
 def default_namespaces(values: Sequence[str | Path]) -> tuple[str, ...]:
