@@ -32,8 +32,12 @@ SOURCES = ("pyproject.toml", "README.md", "tools.lock", "validator", "policies",
 
 def run(args: list[str], *, cwd: Path, pythonpath: Path,
         env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """``python ARGS`` with only ``pythonpath`` ahead of this environment's packages."""
-    environ = {**os.environ, "PYTHONPATH": str(pythonpath), **(env or {})}
+    """``python ARGS`` with only ``pythonpath`` ahead of this environment's packages; the tools
+    are the checkout's (an installed copy looks for them on PATH or in the tools folder named
+    by ``GITOPS_VALIDATOR_TOOLS_DIR``, as a user's install does)."""
+    tools = os.environ.get("GITOPS_VALIDATOR_TOOLS_DIR", str(ROOT / ".tools" / "bin"))
+    environ = {**os.environ, "PYTHONPATH": str(pythonpath), "GITOPS_VALIDATOR_TOOLS_DIR": tools,
+               **(env or {})}
     return subprocess.run([sys.executable, *args], cwd=cwd, env=environ, capture_output=True,
                           text=True, timeout=600, check=False)
 
