@@ -28,6 +28,9 @@ DEFAULT_SERVER_URL = "https://github.com"
 _VERSION = re.compile(r"^v?\d{1,2}\.\d{1,3}(\.\d{1,4})?$")
 _REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _LIST_SEPARATORS = re.compile(r"[,\n]")
+#: A count as typed in a workflow: ASCII digits (``str.isdigit`` also takes "²" and "①",
+#: which ``int`` refuses), at most 9 of them (``int`` refuses more than 4,300).
+_COUNT = re.compile(r"[0-9]{1,9}")
 #: The inputs action.yml declares, as GitHub names them.
 INPUT_NAMES = ("paths", "config", "policy", "kubernetes-version", "fail-on", "block", "comments",
                "max-comments", "github-token", "sarif-file")
@@ -207,6 +210,7 @@ def _choice(name: str, value: str, kind: type[_E]) -> _E:
 
 
 def _count(name: str, value: str) -> int:
-    if not value.isdigit():
-        raise ActionInputError(f"input `{name}`: {value!r} is not a whole number (0 or more)")
+    if not _COUNT.fullmatch(value):
+        raise ActionInputError(f"input `{name}`: {value!r} is not a whole number (0 or more, "
+                               "in digits 0-9, at most 9 of them)")
     return int(value)
