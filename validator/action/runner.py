@@ -19,7 +19,7 @@ from validator.action.env import ActionEnvironment, ActionInputError, ActionInpu
 from validator.action.events import ActionJob, JobKind, job_for_event, read_event
 from validator.action.outputs import StepOutputs, append_step_summary, write_outputs, write_sarif
 from validator.action.validate import Validation, display_root, empty_report, validate
-from validator.errors import ValidatorError
+from validator.errors import UsageError, ValidatorError
 from validator.model import FindingStatus
 from validator.report import OutputFormat, RenderOptions, render_report
 from validator.report.github import workflow_command
@@ -77,7 +77,7 @@ def _run_job(env: ActionEnvironment, job: ActionJob, *, out: TextIO, log: Callab
         log(f"took {clock['end'] - clock['start']:.2f} s: validation "
             f"{clock['completion'] - clock['validation']:.2f} s, publishing "
             f"{clock['validation'] - clock['start'] + clock['end'] - clock['completion']:.2f} s")
-    _leave_outputs(env, outcome, published)
+    _leave_outputs(env, outcome, published, out=out, log=log)
     if isinstance(done, _Failed):
         raise done.error
     return done.exit_code
@@ -139,10 +139,19 @@ def _fall_back(env: ActionEnvironment, outcome: Outcome, published: PublishResul
                             RenderOptions(display_root=display_root(env))))
 
 
-def _leave_outputs(env: ActionEnvironment, outcome: Outcome, published: PublishResult | None) -> None:
-    """Job summary, SARIF file and step outputs."""
+def _leave_outputs(env: ActionEnvironment, outcome: Outcome, published: PublishResult | None, *,
+                   out: TextIO, log: Callable[[str], None]) -> None:
+    """Job summary, SARIF file and step outputs.
+
+    The job summary is for people: one that cannot be written is a warning, never a changed
+    verdict, and the outputs later steps read are still written. The SARIF file (asked for
+    by an input) and the outputs file stay errors (exit 2)."""
     if env.step_summary is not None:
-        append_step_summary(env.step_summary, outcome.markdown)
+        try:
+            append_step_summary(env.step_summary, outcome.markdown)
+        except UsageError as exc:
+            log(f"warning: {exc}: the report is in the check run and the log only")
+            out.write(workflow_command("warning", [("title", "gitops-validator")], str(exc)) + "\n")
     inputs = env.inputs
     if inputs.sarif_file is not None and not outcome.error:
         write_sarif(inputs.sarif_file, outcome.report, RenderOptions(display_root=display_root(env)))
@@ -181,4 +190,4 @@ def _report_input_error(environ: Mapping[str, str], error: ActionInputError, *, 
         _start(publisher, log)
         published = publisher.complete(outcome)
     _fall_back(env, outcome, published, out=out, log=log)
-    _leave_outputs(env, outcome, published)
+    _leave_outputs(env, outcome, published, out=out, log=log)
