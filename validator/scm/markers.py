@@ -9,10 +9,16 @@ Markers are HTML comments, which GitHub and GitLab render as nothing.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 _FINDING_RE = re.compile(r"<!-- gitops-validator:finding fingerprint=([0-9A-Za-z_.:-]+) -->")
 _SUMMARY_RE = re.compile(r"<!-- gitops-validator:summary check=(.+?) -->")
 _FIXED_RE = re.compile(r"<!-- gitops-validator:fixed fingerprint=([0-9A-Za-z_.:-]+) -->")
+_CLOSED_RE = re.compile(r"<!-- gitops-validator:closed fingerprints=([0-9A-Za-z_.:,-]*) -->")
+_FINGERPRINT_RE = re.compile(r"[0-9A-Za-z_.:-]{1,128}")
+#: Most fingerprints a closed marker records (about 17 KB of a 64 KB comment; beyond it a
+#: finding brought back is not commented again, as before the record existed).
+MAX_CLOSED = 1_000
 
 
 def finding_marker(fingerprint: str) -> str:
@@ -29,6 +35,19 @@ def fixed_marker(fingerprint: str) -> str:
 def summary_marker(check_name: str) -> str:
     """The marker of the one summary comment a check posts on a pull request."""
     return f"<!-- gitops-validator:summary check={_one_line(check_name)} -->"
+
+
+def closed_marker(fingerprints: Iterable[str]) -> str:
+    """The marker (kept in the summary comment) of the findings whose comment threads a run
+    closed as fixed: when one comes back, its old thread is no reason to stay quiet."""
+    kept = sorted(f for f in set(fingerprints) if _FINGERPRINT_RE.fullmatch(f))[:MAX_CLOSED]
+    return f"<!-- gitops-validator:closed fingerprints={','.join(kept)} -->"
+
+
+def closed_fingerprints(body: str) -> set[str]:
+    """The fingerprints in a body's closed marker (empty when it has none)."""
+    match = _CLOSED_RE.search(body)
+    return {f for f in match[1].split(",") if f} if match else set()
 
 
 def finding_fingerprint(body: str) -> str | None:

@@ -189,13 +189,17 @@ def fixed_reply(fingerprint: str, head_sha: str) -> str:
     return f"Fixed in {head_sha[:12]}.\n\n{markers.fixed_marker(fingerprint)}\n"
 
 
-def summary_comment(outcome: Outcome, check_name: str, problems: Sequence[str] = ()) -> str:
+def summary_comment(outcome: Outcome, check_name: str, problems: Sequence[str] = (),
+                    closed: Set[str] = frozenset()) -> str:
     """The pull request's summary comment: the markdown report, what could not be posted,
-    and the summary marker (kept when the text is cut)."""
+    the summary marker and the marker of the ``closed`` fingerprints (threads closed as
+    fixed; both kept when the text is cut)."""
     text = _error_section(outcome) + outcome.markdown
     if problems:
         text += "\n**Not posted on the diff:**\n\n" + "".join(f"- {escape(p)}\n" for p in problems)
     marker = "\n" + markers.summary_marker(check_name) + "\n"
+    if closed:
+        marker += markers.closed_marker(closed) + "\n"
     room = MAX_COMMENT_CHARS - len(marker.encode("utf-8"))
     return fit_markdown(text, room, "_Summary truncated at GitHub's comment size limit: "
                         "the full report is in the check run and the workflow log._\n") + marker
