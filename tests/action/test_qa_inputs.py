@@ -22,3 +22,13 @@ def test_max_comments_that_is_no_ascii_number_is_an_input_error(tmp_path: Path, 
 def test_max_comments_in_ascii_digits_is_read(tmp_path: Path) -> None:
     env = ActionEnvironment.from_environ(_environ(tmp_path, **{"INPUT_MAX-COMMENTS": " 007 "}))
     assert env.inputs.max_comments == 7
+
+
+@pytest.mark.parametrize("value", [".", "out/", "reports"])
+def test_a_sarif_file_that_names_a_folder_is_an_input_error(tmp_path: Path, value: str) -> None:
+    """``sarif-file: .`` wrote a temporary file next to the workspace (outside it), then
+    failed after the check run was completed; a folder is refused with the other inputs."""
+    (tmp_path / "reports").mkdir()
+    with pytest.raises(ActionInputError) as caught:
+        ActionEnvironment.from_environ(_environ(tmp_path, **{"INPUT_SARIF-FILE": value}))
+    assert "input `sarif-file`" in str(caught.value)

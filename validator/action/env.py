@@ -146,7 +146,7 @@ def read_inputs(environ: Mapping[str, str], workspace: Path) -> ActionInputs:
         comments=_choice("comments", raw["comments"] or CommentMode.REVIEW.value, CommentMode),
         max_comments=_count("max-comments", raw["max-comments"] or "20"),
         token=raw["github-token"],
-        sarif_file=workspace / _inside("sarif-file", sarif, workspace) if sarif else None,
+        sarif_file=_sarif_file(sarif, workspace) if sarif else None,
         explicit=frozenset(explicit))
 
 
@@ -184,6 +184,17 @@ def _inside(name: str, value: str, workspace: Path) -> str:
         raise ActionInputError(f"input `{name}`: {value!r} must be a path inside the workspace "
                                f"{workspace} (relative, without ..)")
     return path.as_posix()
+
+
+def _sarif_file(value: str, workspace: Path) -> Path:
+    """The SARIF file the input names: a file in the workspace, never a folder (checked
+    here, before anything runs, not when the report is written)."""
+    relative = _inside("sarif-file", value, workspace)
+    target = workspace / relative
+    if relative == "." or value.endswith("/") or target.is_dir():
+        raise ActionInputError(f"input `sarif-file`: {value!r} is a folder; name a file "
+                               "such as results.sarif")
+    return target
 
 
 def _config_root(value: str, workspace: Path) -> Path:
