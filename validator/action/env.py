@@ -19,6 +19,7 @@ from validator.change.block import Block
 from validator.config import FailOn
 from validator.errors import UsageError
 from validator.repo_config import CONFIG_FILE
+from validator.scm.markers import DEFAULT_CHECK
 from validator.scm.outcome import CommentMode
 
 __all__ = ["INPUT_NAMES", "ActionEnvironment", "ActionInputError", "ActionInputs"]
@@ -33,7 +34,8 @@ _LIST_SEPARATORS = re.compile(r"[,\n]")
 _COUNT = re.compile(r"[0-9]{1,9}")
 #: The inputs action.yml declares, as GitHub names them.
 INPUT_NAMES = ("paths", "config", "policy", "kubernetes-version", "fail-on", "block", "comments",
-               "max-comments", "github-token", "sarif-file")
+               "max-comments", "github-token", "sarif-file", "check-name")
+_CHECK_NAME = re.compile(r"[^\x00-\x1f\x7f]{1,100}")
 _E = TypeVar("_E", FailOn, Block, CommentMode)
 
 
@@ -65,6 +67,9 @@ class ActionInputs:
     """The token the publisher writes with (never shown)."""
     sarif_file: Path | None = None
     """Where SARIF is written (absolute, inside the workspace); None: not written."""
+    check_name: str = DEFAULT_CHECK
+    """The check run's name (what branch protection requires); one per step of a job that
+    checks several folders, so their check runs, summary comments and threads stay apart."""
     explicit: frozenset[str] = frozenset()
     """Check options the step set (they beat ``.gitops-validator.yaml``), by option name."""
 
@@ -147,6 +152,7 @@ def read_inputs(environ: Mapping[str, str], workspace: Path) -> ActionInputs:
         max_comments=_count("max-comments", raw["max-comments"] or "20"),
         token=raw["github-token"],
         sarif_file=_sarif_file(sarif, workspace) if sarif else None,
+        check_name=_check_name(raw["check-name"]),
         explicit=frozenset(explicit))
 
 
@@ -184,6 +190,15 @@ def _inside(name: str, value: str, workspace: Path) -> str:
         raise ActionInputError(f"input `{name}`: {value!r} must be a path inside the workspace "
                                f"{workspace} (relative, without ..)")
     return path.as_posix()
+
+
+def _check_name(value: str) -> str:
+    if not value:
+        return DEFAULT_CHECK
+    if not _CHECK_NAME.fullmatch(value) or "-->" in value:
+        raise ActionInputError(f"input `check-name`: {value!r} must be one line of at most 100 "
+                               "characters (without -->)")
+    return value
 
 
 def _sarif_file(value: str, workspace: Path) -> Path:

@@ -91,7 +91,8 @@ def _publisher(env: ActionEnvironment, job: ActionJob, log: Callable[[str], None
         return None
     session = connect(env.api_url, env.inputs.token, graphql_url=env.graphql_url)
     target = PublishTarget(repository=env.repository, head_sha=job.report_sha,
-                           pull_number=job.pull_number, details_url=env.details_url)
+                           pull_number=job.pull_number, details_url=env.details_url,
+                           check_name=env.inputs.check_name)
     settings = PublishSettings(comments=env.inputs.comments, max_comments=env.inputs.max_comments)
     return GitHubPublisher(session, target, settings, log=log)
 

@@ -11,7 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-_FINDING_RE = re.compile(r"<!-- gitops-validator:finding fingerprint=([0-9A-Za-z_.:-]+) -->")
+_FINDING_RE = re.compile(r"<!-- gitops-validator:finding fingerprint=([0-9A-Za-z_.:-]+)(?: check=(.+?))? -->")
+#: The check name a run reports under unless told otherwise; its finding markers name no
+#: check (as they did before check names could be chosen).
+DEFAULT_CHECK = "gitops-validator"
 _SUMMARY_RE = re.compile(r"<!-- gitops-validator:summary check=(.+?) -->")
 _FIXED_RE = re.compile(r"<!-- gitops-validator:fixed fingerprint=([0-9A-Za-z_.:-]+) -->")
 _CLOSED_RE = re.compile(r"<!-- gitops-validator:closed fingerprints=([0-9A-Za-z_.:,-]*) -->")
@@ -21,9 +24,13 @@ _FINGERPRINT_RE = re.compile(r"[0-9A-Za-z_.:-]{1,128}")
 MAX_CLOSED = 1_000
 
 
-def finding_marker(fingerprint: str) -> str:
-    """The marker a review comment about the finding with this fingerprint carries."""
-    return f"<!-- gitops-validator:finding fingerprint={fingerprint} -->"
+def finding_marker(fingerprint: str, check_name: str = DEFAULT_CHECK) -> str:
+    """The marker a review comment about the finding with this fingerprint carries; the check
+    name (when not the default) keeps two checks of one pull request apart: neither takes
+    the other's comments as its own, nor resolves them as fixed."""
+    name = _one_line(check_name)
+    scope = "" if name == DEFAULT_CHECK else f" check={name}"
+    return f"<!-- gitops-validator:finding fingerprint={fingerprint}{scope} -->"
 
 
 def fixed_marker(fingerprint: str) -> str:
@@ -50,10 +57,13 @@ def closed_fingerprints(body: str) -> set[str]:
     return {f for f in match[1].split(",") if f} if match else set()
 
 
-def finding_fingerprint(body: str) -> str | None:
-    """The fingerprint in a comment body's finding marker, or None when it has none."""
-    match = _FINDING_RE.search(body)
-    return match[1] if match else None
+def finding_fingerprint(body: str, check_name: str | None = None) -> str | None:
+    """The fingerprint in a comment body's finding marker, or None when it has none (or,
+    given ``check_name``, none of that check)."""
+    for match in _FINDING_RE.finditer(body):
+        if check_name is None or (match[2] or DEFAULT_CHECK) == _one_line(check_name):
+            return match[1]
+    return None
 
 
 def fixed_fingerprint(body: str) -> str | None:

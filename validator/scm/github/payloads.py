@@ -116,7 +116,8 @@ class ReviewComment:
         return {"path": self.path, "line": self.line, "side": "RIGHT", "body": self.body}
 
 
-def review_comments(outcome: Outcome, *, already: Set[str], limit: int) -> tuple[ReviewComment, ...]:
+def review_comments(outcome: Outcome, *, already: Set[str], limit: int,
+                    check_name: str = markers.DEFAULT_CHECK) -> tuple[ReviewComment, ...]:
     """Comments for head findings that can block (:func:`validator.change.block.blocks` under
     the run's ``--block``) on commentable lines of the change whose fingerprint is not
     ``already`` commented: new findings first, at most ``limit``."""
@@ -135,7 +136,7 @@ def review_comments(outcome: Outcome, *, already: Set[str], limit: int) -> tuple
             continue
         if not any(line in lines for lines in commentable.get(path, ())):
             continue
-        body = review_comment_body(finding, _suggestion(outcome, finding, path))
+        body = review_comment_body(finding, _suggestion(outcome, finding, path), check_name=check_name)
         chosen[fingerprint] = ReviewComment(fingerprint=fingerprint, rule_id=finding.rule_id,
                                             path=path, line=line, body=body)
         if len(chosen) == limit:
@@ -152,7 +153,8 @@ def _suggestion(outcome: Outcome, finding: Finding, path: str) -> str | None:
     return suggestion_block(finding, lines) if lines is not None else None
 
 
-def review_comment_body(finding: Finding, suggestion: str | None = None) -> str:
+def review_comment_body(finding: Finding, suggestion: str | None = None, *,
+                        check_name: str = markers.DEFAULT_CHECK) -> str:
     """Severity, rule, message, where in the object, the rule's help link, the fix's
     ``suggestion`` block (ready-made by :func:`validator.fix.suggestion_block`) with what it
     does, and the hidden finding marker."""
@@ -175,7 +177,7 @@ def review_comment_body(finding: Finding, suggestion: str | None = None) -> str:
         if finding.fix is not None and finding.fix.description:
             lines.append(f"Suggested fix: {escape(finding.fix.description)}")
         lines.append(suggestion)
-    lines.append(markers.finding_marker(finding.fingerprint))
+    lines.append(markers.finding_marker(finding.fingerprint, check_name))
     return "\n\n".join(lines) + "\n"
 
 

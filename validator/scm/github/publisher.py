@@ -53,7 +53,7 @@ class PublishTarget:
     a push's ``after``)."""
     pull_number: int | None
     """The pull request for review and summary comments; None for push, merge group, dispatch."""
-    check_name: str = "gitops-validator"
+    check_name: str = markers.DEFAULT_CHECK
     """The check run's name (what branch protection requires)."""
     details_url: str | None = None
     """A link to the full run (the workflow run), shown on the check run."""
@@ -235,7 +235,8 @@ class GitHubPublisher:
                   if fp in self._closed or all(c.replied_fixed for c in posted)}
         already = ours.keys() - closed
         self._kept = len(found & already)
-        new = payloads.review_comments(outcome, already=already, limit=self._settings.max_comments)
+        new = payloads.review_comments(outcome, already=already, limit=self._settings.max_comments,
+                                       check_name=self._target.check_name)
         rejected = self._post_review(new) if new else []
         self._closed = (self._closed & ours.keys()) - self._posted_fingerprints
         fixed = [c for fp, posted in ours.items() if fp not in found and fp not in closed
@@ -254,7 +255,7 @@ class GitHubPublisher:
             if item.get("in_reply_to_id"):
                 if markers.fixed_fingerprint(body) is not None:
                     replied.add(int(item["in_reply_to_id"]))
-            elif (fingerprint := markers.finding_fingerprint(body)) is not None:
+            elif (fingerprint := markers.finding_fingerprint(body, self._target.check_name)) is not None:
                 ours.setdefault(fingerprint, []).append(
                     _PostedComment(id=int(item["id"]), fingerprint=fingerprint,
                                    path=str(item.get("path", "")), by_bot=_by_bot(item)))
