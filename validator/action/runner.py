@@ -125,6 +125,11 @@ def _fall_back(env: ActionEnvironment, outcome: Outcome, published: PublishResul
     if published is not None:
         for problem in published.problems:
             log(f"not published: {problem}")
+        if published.degraded and published.check_run_completed:
+            log("GitHub refused a write after the check run was completed with every annotation "
+                "(the token may write checks, not pull request comments?): nothing is repeated "
+                "as workflow annotations; the report is in the job summary")
+            return
         if published.degraded:
             log("GitHub refused a write (a read-only token, e.g. a pull request from a fork): "
                 "findings are shown as workflow annotations and in the job summary instead")

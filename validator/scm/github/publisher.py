@@ -75,6 +75,9 @@ class PublishResult:
 
     check_run_id: int | None
     """The check run's id; None when it could not be created."""
+    check_run_completed: bool
+    """The check run was completed with its annotations: they need not be shown again as
+    workflow commands, whatever else was refused."""
     conclusion: str
     """``success`` or ``failure`` (never ``neutral``: required checks pass on neutral)."""
     degraded: bool
@@ -121,6 +124,7 @@ class GitHubPublisher:
         self._degraded = False
         self._problems: list[str] = []
         self._posted = self._kept = self._resolved = 0
+        self._annotated = False
         self._posted_fingerprints: set[str] = set()
         self._closed: set[str] = set()
         """Fingerprints whose comment threads were closed as fixed (kept in the summary comment)."""
@@ -153,6 +157,7 @@ class GitHubPublisher:
                   f"{self._posted} posted, {self._kept} kept, {self._resolved} resolved; "
                   f"{self._session.calls} API calls")
         return PublishResult(check_run_id=self._check_run_id, conclusion=conclusion,
+                             check_run_completed=self._annotated,
                              degraded=self._degraded, comments_posted=self._posted,
                              comments_kept=self._kept, threads_resolved=self._resolved,
                              problems=tuple(self._problems))
@@ -204,16 +209,20 @@ class GitHubPublisher:
         if self._check_run_id is None or self._degraded:
             return
         url = f"{self._repo}/check-runs/{self._check_run_id}"
+        every_batch = len(notes_all) <= MAX_ANNOTATIONS
         for batch in batches[:-1]:  # appended while in progress; the last one completes it
             body = {"output": {**output, "annotations": list(batch)}}
+            problems = len(self._problems)
             self._guard("could not send a batch of annotations",
                         functools.partial(self._session.patch, url, body), None)
+            every_batch = every_batch and len(self._problems) == problems
         final: dict[str, Any] = {"status": "completed", "conclusion": conclusion,
                                  "completed_at": _now(), "output": dict(output)}
         if batches[-1]:
             final["output"]["annotations"] = list(batches[-1])
         try:
             self._session.patch(url, final)
+            self._annotated = every_batch
         except GitHubCallError as err:
             self._failed("could not complete the check run", err)
             if not err.forbidden:  # complete it at least without the annotations
