@@ -19,6 +19,7 @@ from validator.change.block import Block
 from validator.config import FailOn
 from validator.errors import UsageError
 from validator.repo_config import CONFIG_FILE
+from validator.scm.markers import DEFAULT_CHECK
 from validator.scm.outcome import CommentMode
 
 __all__ = ["INPUT_NAMES", "ActionEnvironment", "ActionInputError", "ActionInputs"]
@@ -28,9 +29,13 @@ DEFAULT_SERVER_URL = "https://github.com"
 _VERSION = re.compile(r"^v?\d{1,2}\.\d{1,3}(\.\d{1,4})?$")
 _REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _LIST_SEPARATORS = re.compile(r"[,\n]")
+#: A count as typed in a workflow: ASCII digits (``str.isdigit`` also takes "²" and "①",
+#: which ``int`` refuses), at most 9 of them (``int`` refuses more than 4,300).
+_COUNT = re.compile(r"[0-9]{1,9}")
 #: The inputs action.yml declares, as GitHub names them.
 INPUT_NAMES = ("paths", "config", "policy", "kubernetes-version", "fail-on", "block", "comments",
-               "max-comments", "github-token", "sarif-file")
+               "max-comments", "github-token", "sarif-file", "check-name")
+_CHECK_NAME = re.compile(r"[^\x00-\x1f\x7f]{1,100}")
 _E = TypeVar("_E", FailOn, Block, CommentMode)
 
 
@@ -62,6 +67,9 @@ class ActionInputs:
     """The token the publisher writes with (never shown)."""
     sarif_file: Path | None = None
     """Where SARIF is written (absolute, inside the workspace); None: not written."""
+    check_name: str = DEFAULT_CHECK
+    """The check run's name (what branch protection requires); one per step of a job that
+    checks several folders, so their check runs, summary comments and threads stay apart."""
     explicit: frozenset[str] = frozenset()
     """Check options the step set (they beat ``.gitops-validator.yaml``), by option name."""
 
@@ -143,7 +151,8 @@ def read_inputs(environ: Mapping[str, str], workspace: Path) -> ActionInputs:
         comments=_choice("comments", raw["comments"] or CommentMode.REVIEW.value, CommentMode),
         max_comments=_count("max-comments", raw["max-comments"] or "20"),
         token=raw["github-token"],
-        sarif_file=workspace / _inside("sarif-file", sarif, workspace) if sarif else None,
+        sarif_file=_sarif_file(sarif, workspace) if sarif else None,
+        check_name=_check_name(raw["check-name"]),
         explicit=frozenset(explicit))
 
 
@@ -183,6 +192,26 @@ def _inside(name: str, value: str, workspace: Path) -> str:
     return path.as_posix()
 
 
+def _check_name(value: str) -> str:
+    if not value:
+        return DEFAULT_CHECK
+    if not _CHECK_NAME.fullmatch(value) or "-->" in value:
+        raise ActionInputError(f"input `check-name`: {value!r} must be one line of at most 100 "
+                               "characters (without -->)")
+    return value
+
+
+def _sarif_file(value: str, workspace: Path) -> Path:
+    """The SARIF file the input names: a file in the workspace, never a folder (checked
+    here, before anything runs, not when the report is written)."""
+    relative = _inside("sarif-file", value, workspace)
+    target = workspace / relative
+    if relative == "." or value.endswith("/") or target.is_dir():
+        raise ActionInputError(f"input `sarif-file`: {value!r} is a folder; name a file "
+                               "such as results.sarif")
+    return target
+
+
 def _config_root(value: str, workspace: Path) -> Path:
     """The folder of ``.gitops-validator.yaml`` the input names (the file or its folder)."""
     if not value:
@@ -207,6 +236,7 @@ def _choice(name: str, value: str, kind: type[_E]) -> _E:
 
 
 def _count(name: str, value: str) -> int:
-    if not value.isdigit():
-        raise ActionInputError(f"input `{name}`: {value!r} is not a whole number (0 or more)")
+    if not _COUNT.fullmatch(value):
+        raise ActionInputError(f"input `{name}`: {value!r} is not a whole number (0 or more, "
+                               "in digits 0-9, at most 9 of them)")
     return int(value)

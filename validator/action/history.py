@@ -33,7 +33,8 @@ def checkout_root(workspace: Path) -> Path:
         return repository_root(workspace)
     except ChangeError as exc:
         raise ChangeError(f"{workspace} is not a git checkout ({exc}): add an actions/checkout "
-                          "step before this action") from exc
+                          "step before this action (when it clones into a sub-folder with "
+                          "`path:`, set the input `config` to that folder)") from exc
 
 
 def missing_commits(repo: Path, shas: Iterable[str]) -> list[str]:

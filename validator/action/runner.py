@@ -19,7 +19,7 @@ from validator.action.env import ActionEnvironment, ActionInputError, ActionInpu
 from validator.action.events import ActionJob, JobKind, job_for_event, read_event
 from validator.action.outputs import StepOutputs, append_step_summary, write_outputs, write_sarif
 from validator.action.validate import Validation, display_root, empty_report, validate
-from validator.errors import ValidatorError
+from validator.errors import UsageError, ValidatorError
 from validator.model import FindingStatus
 from validator.report import OutputFormat, RenderOptions, render_report
 from validator.report.github import workflow_command
@@ -77,7 +77,7 @@ def _run_job(env: ActionEnvironment, job: ActionJob, *, out: TextIO, log: Callab
         log(f"took {clock['end'] - clock['start']:.2f} s: validation "
             f"{clock['completion'] - clock['validation']:.2f} s, publishing "
             f"{clock['validation'] - clock['start'] + clock['end'] - clock['completion']:.2f} s")
-    _leave_outputs(env, outcome, published)
+    _leave_outputs(env, outcome, published, out=out, log=log)
     if isinstance(done, _Failed):
         raise done.error
     return done.exit_code
@@ -91,7 +91,8 @@ def _publisher(env: ActionEnvironment, job: ActionJob, log: Callable[[str], None
         return None
     session = connect(env.api_url, env.inputs.token, graphql_url=env.graphql_url)
     target = PublishTarget(repository=env.repository, head_sha=job.report_sha,
-                           pull_number=job.pull_number, details_url=env.details_url)
+                           pull_number=job.pull_number, details_url=env.details_url,
+                           check_name=env.inputs.check_name)
     settings = PublishSettings(comments=env.inputs.comments, max_comments=env.inputs.max_comments)
     return GitHubPublisher(session, target, settings, log=log)
 
@@ -124,6 +125,11 @@ def _fall_back(env: ActionEnvironment, outcome: Outcome, published: PublishResul
     if published is not None:
         for problem in published.problems:
             log(f"not published: {problem}")
+        if published.degraded and published.check_run_completed:
+            log("GitHub refused a write after the check run was completed with every annotation "
+                "(the token may write checks, not pull request comments?): nothing is repeated "
+                "as workflow annotations; the report is in the job summary")
+            return
         if published.degraded:
             log("GitHub refused a write (a read-only token, e.g. a pull request from a fork): "
                 "findings are shown as workflow annotations and in the job summary instead")
@@ -139,10 +145,19 @@ def _fall_back(env: ActionEnvironment, outcome: Outcome, published: PublishResul
                             RenderOptions(display_root=display_root(env))))
 
 
-def _leave_outputs(env: ActionEnvironment, outcome: Outcome, published: PublishResult | None) -> None:
-    """Job summary, SARIF file and step outputs."""
+def _leave_outputs(env: ActionEnvironment, outcome: Outcome, published: PublishResult | None, *,
+                   out: TextIO, log: Callable[[str], None]) -> None:
+    """Job summary, SARIF file and step outputs.
+
+    The job summary is for people: one that cannot be written is a warning, never a changed
+    verdict, and the outputs later steps read are still written. The SARIF file (asked for
+    by an input) and the outputs file stay errors (exit 2)."""
     if env.step_summary is not None:
-        append_step_summary(env.step_summary, outcome.markdown)
+        try:
+            append_step_summary(env.step_summary, outcome.markdown)
+        except UsageError as exc:
+            log(f"warning: {exc}: the report is in the check run and the log only")
+            out.write(workflow_command("warning", [("title", "gitops-validator")], str(exc)) + "\n")
     inputs = env.inputs
     if inputs.sarif_file is not None and not outcome.error:
         write_sarif(inputs.sarif_file, outcome.report, RenderOptions(display_root=display_root(env)))
@@ -181,4 +196,4 @@ def _report_input_error(environ: Mapping[str, str], error: ActionInputError, *, 
         _start(publisher, log)
         published = publisher.complete(outcome)
     _fall_back(env, outcome, published, out=out, log=log)
-    _leave_outputs(env, outcome, published)
+    _leave_outputs(env, outcome, published, out=out, log=log)

@@ -54,7 +54,7 @@ def validate(env: ActionEnvironment, job: ActionJob, *, log: Callable[[str], Non
 
 def _diff(env: ActionEnvironment, job: ActionJob, *, log: Callable[[str], None]) -> Validation:
     inputs = env.inputs
-    repo = ensure_commits(env.workspace, [job.base_sha, job.head_sha], log=log)
+    repo = ensure_commits(inputs.config_root, [job.base_sha, job.head_sha], log=log)
     options = CheckOptions.from_mapping(_option_values(env, policies_from=repo))
     result = run_diff(DiffRequest(
         folder=inputs.config_root, paths=_relative(env, repo), base=job.base_sha, head=job.head_sha,
@@ -69,7 +69,7 @@ def _diff(env: ActionEnvironment, job: ActionJob, *, log: Callable[[str], None])
 
 def _check(env: ActionEnvironment, job: ActionJob, *, log: Callable[[str], None]) -> Validation:
     inputs = env.inputs
-    repo = ensure_commits(env.workspace, [job.head_sha], log=log)
+    repo = ensure_commits(inputs.config_root, [job.head_sha], log=log)
     if (at := workspace_head(repo)) != job.head_sha:  # a check reads the files checked out
         log(f"the workspace is not at {job.head_sha[:12]} but at {at[:12]}: checking the "
             f"workspace, reporting on {job.head_sha[:12]}")
@@ -92,7 +92,7 @@ def display_root(env: ActionEnvironment) -> str:
     """The checkout's place in the workspace, put before report paths in workflow commands and
     SARIF (empty: the workspace is the checkout, as actions/checkout leaves it by default)."""
     try:
-        top = checkout_root(env.workspace)
+        top = checkout_root(env.inputs.config_root)
     except ChangeError:
         return ""
     relative = os.path.relpath(top, env.workspace)
@@ -121,10 +121,15 @@ def _option_values(env: ActionEnvironment, *, policies_from: Path | None) -> dic
 
 
 def _relative(env: ActionEnvironment, top: Path) -> tuple[str, ...]:
-    """The ``paths`` inputs relative to ``top``; an input error when one is outside it."""
+    """The ``paths`` inputs relative to ``top``; an input error when one is outside it. A
+    path holding all of ``top`` (the default ``.`` when actions/checkout cloned into a
+    sub-folder of the workspace, ``path: src``) means all of it."""
     chosen = []
     for path in env.inputs.paths:
         full = (env.workspace / path).absolute()
+        if top.absolute().is_relative_to(full):
+            chosen.append(".")
+            continue
         if not full.is_relative_to(top.absolute()):
             raise ActionInputError(f"input `paths`: {path!r} is outside {top}")
         chosen.append(full.relative_to(top.absolute()).as_posix() or ".")

@@ -53,8 +53,10 @@ def merge_ranges(ranges: list[LineRange]) -> list[LineRange]:
 
 
 def _new_path(field: bytes) -> str | None:
-    # git ends an unquoted name holding a space with a tab (for patch(1)); a real tab is quoted
-    raw = unquote(field) if field.startswith(b'"') else field.removesuffix(b"\t")
+    # git ends a name holding a space with a tab (for patch(1)), quoted or not (a name with a
+    # space and a byte outside ASCII is both); a real tab in a name is quoted as \t
+    field = field.removesuffix(b"\t")
+    raw = unquote(field) if field.startswith(b'"') else field
     if raw == b"/dev/null":
         return None
     return os.fsdecode(raw.removeprefix(b"b/"))

@@ -9,15 +9,28 @@ Markers are HTML comments, which GitHub and GitLab render as nothing.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
-_FINDING_RE = re.compile(r"<!-- gitops-validator:finding fingerprint=([0-9A-Za-z_.:-]+) -->")
+_FINDING_RE = re.compile(r"<!-- gitops-validator:finding fingerprint=([0-9A-Za-z_.:-]+)(?: check=(.+?))? -->")
+#: The check name a run reports under unless told otherwise; its finding markers name no
+#: check (as they did before check names could be chosen).
+DEFAULT_CHECK = "gitops-validator"
 _SUMMARY_RE = re.compile(r"<!-- gitops-validator:summary check=(.+?) -->")
 _FIXED_RE = re.compile(r"<!-- gitops-validator:fixed fingerprint=([0-9A-Za-z_.:-]+) -->")
+_CLOSED_RE = re.compile(r"<!-- gitops-validator:closed fingerprints=([0-9A-Za-z_.:,-]*) -->")
+_FINGERPRINT_RE = re.compile(r"[0-9A-Za-z_.:-]{1,128}")
+#: Most fingerprints a closed marker records (about 17 KB of a 64 KB comment; beyond it a
+#: finding brought back is not commented again, as before the record existed).
+MAX_CLOSED = 1_000
 
 
-def finding_marker(fingerprint: str) -> str:
-    """The marker a review comment about the finding with this fingerprint carries."""
-    return f"<!-- gitops-validator:finding fingerprint={fingerprint} -->"
+def finding_marker(fingerprint: str, check_name: str = DEFAULT_CHECK) -> str:
+    """The marker a review comment about the finding with this fingerprint carries; the check
+    name (when not the default) keeps two checks of one pull request apart: neither takes
+    the other's comments as its own, nor resolves them as fixed."""
+    name = _one_line(check_name)
+    scope = "" if name == DEFAULT_CHECK else f" check={name}"
+    return f"<!-- gitops-validator:finding fingerprint={fingerprint}{scope} -->"
 
 
 def fixed_marker(fingerprint: str) -> str:
@@ -31,10 +44,26 @@ def summary_marker(check_name: str) -> str:
     return f"<!-- gitops-validator:summary check={_one_line(check_name)} -->"
 
 
-def finding_fingerprint(body: str) -> str | None:
-    """The fingerprint in a comment body's finding marker, or None when it has none."""
-    match = _FINDING_RE.search(body)
-    return match[1] if match else None
+def closed_marker(fingerprints: Iterable[str]) -> str:
+    """The marker (kept in the summary comment) of the findings whose comment threads a run
+    closed as fixed: when one comes back, its old thread is no reason to stay quiet."""
+    kept = sorted(f for f in set(fingerprints) if _FINGERPRINT_RE.fullmatch(f))[:MAX_CLOSED]
+    return f"<!-- gitops-validator:closed fingerprints={','.join(kept)} -->"
+
+
+def closed_fingerprints(body: str) -> set[str]:
+    """The fingerprints in a body's closed marker (empty when it has none)."""
+    match = _CLOSED_RE.search(body)
+    return {f for f in match[1].split(",") if f} if match else set()
+
+
+def finding_fingerprint(body: str, check_name: str | None = None) -> str | None:
+    """The fingerprint in a comment body's finding marker, or None when it has none (or,
+    given ``check_name``, none of that check)."""
+    for match in _FINDING_RE.finditer(body):
+        if check_name is None or (match[2] or DEFAULT_CHECK) == _one_line(check_name):
+            return match[1]
+    return None
 
 
 def fixed_fingerprint(body: str) -> str | None:

@@ -116,7 +116,8 @@ class ReviewComment:
         return {"path": self.path, "line": self.line, "side": "RIGHT", "body": self.body}
 
 
-def review_comments(outcome: Outcome, *, already: Set[str], limit: int) -> tuple[ReviewComment, ...]:
+def review_comments(outcome: Outcome, *, already: Set[str], limit: int,
+                    check_name: str = markers.DEFAULT_CHECK) -> tuple[ReviewComment, ...]:
     """Comments for head findings that can block (:func:`validator.change.block.blocks` under
     the run's ``--block``) on commentable lines of the change whose fingerprint is not
     ``already`` commented: new findings first, at most ``limit``."""
@@ -135,7 +136,7 @@ def review_comments(outcome: Outcome, *, already: Set[str], limit: int) -> tuple
             continue
         if not any(line in lines for lines in commentable.get(path, ())):
             continue
-        body = review_comment_body(finding, _suggestion(outcome, finding, path))
+        body = review_comment_body(finding, _suggestion(outcome, finding, path), check_name=check_name)
         chosen[fingerprint] = ReviewComment(fingerprint=fingerprint, rule_id=finding.rule_id,
                                             path=path, line=line, body=body)
         if len(chosen) == limit:
@@ -152,7 +153,8 @@ def _suggestion(outcome: Outcome, finding: Finding, path: str) -> str | None:
     return suggestion_block(finding, lines) if lines is not None else None
 
 
-def review_comment_body(finding: Finding, suggestion: str | None = None) -> str:
+def review_comment_body(finding: Finding, suggestion: str | None = None, *,
+                        check_name: str = markers.DEFAULT_CHECK) -> str:
     """Severity, rule, message, where in the object, the rule's help link, the fix's
     ``suggestion`` block (ready-made by :func:`validator.fix.suggestion_block`) with what it
     does, and the hidden finding marker."""
@@ -175,7 +177,7 @@ def review_comment_body(finding: Finding, suggestion: str | None = None) -> str:
         if finding.fix is not None and finding.fix.description:
             lines.append(f"Suggested fix: {escape(finding.fix.description)}")
         lines.append(suggestion)
-    lines.append(markers.finding_marker(finding.fingerprint))
+    lines.append(markers.finding_marker(finding.fingerprint, check_name))
     return "\n\n".join(lines) + "\n"
 
 
@@ -189,13 +191,17 @@ def fixed_reply(fingerprint: str, head_sha: str) -> str:
     return f"Fixed in {head_sha[:12]}.\n\n{markers.fixed_marker(fingerprint)}\n"
 
 
-def summary_comment(outcome: Outcome, check_name: str, problems: Sequence[str] = ()) -> str:
+def summary_comment(outcome: Outcome, check_name: str, problems: Sequence[str] = (),
+                    closed: Set[str] = frozenset()) -> str:
     """The pull request's summary comment: the markdown report, what could not be posted,
-    and the summary marker (kept when the text is cut)."""
+    the summary marker and the marker of the ``closed`` fingerprints (threads closed as
+    fixed; both kept when the text is cut)."""
     text = _error_section(outcome) + outcome.markdown
     if problems:
         text += "\n**Not posted on the diff:**\n\n" + "".join(f"- {escape(p)}\n" for p in problems)
     marker = "\n" + markers.summary_marker(check_name) + "\n"
+    if closed:
+        marker += markers.closed_marker(closed) + "\n"
     room = MAX_COMMENT_CHARS - len(marker.encode("utf-8"))
     return fit_markdown(text, room, "_Summary truncated at GitHub's comment size limit: "
                         "the full report is in the check run and the workflow log._\n") + marker

@@ -23,7 +23,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -53,7 +53,7 @@ class PublishTarget:
     a push's ``after``)."""
     pull_number: int | None
     """The pull request for review and summary comments; None for push, merge group, dispatch."""
-    check_name: str = "gitops-validator"
+    check_name: str = markers.DEFAULT_CHECK
     """The check run's name (what branch protection requires)."""
     details_url: str | None = None
     """A link to the full run (the workflow run), shown on the check run."""
@@ -75,6 +75,9 @@ class PublishResult:
 
     check_run_id: int | None
     """The check run's id; None when it could not be created."""
+    check_run_completed: bool
+    """The check run was completed with its annotations: they need not be shown again as
+    workflow commands, whatever else was refused."""
     conclusion: str
     """``success`` or ``failure`` (never ``neutral``: required checks pass on neutral)."""
     degraded: bool
@@ -99,6 +102,8 @@ class _PostedComment:
     path: str
     by_bot: bool
     """Posted by a bot (the Actions token, an App): only those threads are resolved."""
+    replied_fixed: bool = False
+    """A reply of an earlier run says the finding is fixed (its thread could not be resolved)."""
 
 
 def _log_info(message: str) -> None:
@@ -119,6 +124,10 @@ class GitHubPublisher:
         self._degraded = False
         self._problems: list[str] = []
         self._posted = self._kept = self._resolved = 0
+        self._annotated = False
+        self._posted_fingerprints: set[str] = set()
+        self._closed: set[str] = set()
+        """Fingerprints whose comment threads were closed as fixed (kept in the summary comment)."""
 
     def start(self) -> None:
         """Mark the check run ``in_progress``: the one for this head SHA and name when it is
@@ -133,15 +142,22 @@ class GitHubPublisher:
         rejected: list[str] = []
         comments = self._settings.comments
         if self._target.pull_number is not None and comments is not CommentMode.OFF:
+            unread: tuple[bool, dict[str, Any] | None] = (False, None)
+            read = unread if self._degraded else self._guard(
+                "could not read the summary comment", lambda: (True, self._summary_comment()), unread)
+            summary = read[1]
+            self._closed = markers.closed_fingerprints(str(summary.get("body") or "")) if summary else set()
             if comments is CommentMode.REVIEW and outcome.change is not None and not outcome.error:
                 rejected = self._guard("could not sync the review comments",
                                        lambda: self._sync_review(outcome), [])
-            self._guard("could not post the summary comment",
-                        lambda: self._sync_summary(outcome, rejected), None)
+            if read[0]:  # unread, a post could repeat it
+                self._guard("could not post the summary comment",
+                            lambda: self._sync_summary(outcome, rejected, summary), None)
         self._log(f"GitHub: check run {self._check_run_id} {conclusion}; review comments: "
                   f"{self._posted} posted, {self._kept} kept, {self._resolved} resolved; "
                   f"{self._session.calls} API calls")
         return PublishResult(check_run_id=self._check_run_id, conclusion=conclusion,
+                             check_run_completed=self._annotated,
                              degraded=self._degraded, comments_posted=self._posted,
                              comments_kept=self._kept, threads_resolved=self._resolved,
                              problems=tuple(self._problems))
@@ -193,16 +209,20 @@ class GitHubPublisher:
         if self._check_run_id is None or self._degraded:
             return
         url = f"{self._repo}/check-runs/{self._check_run_id}"
+        every_batch = len(notes_all) <= MAX_ANNOTATIONS
         for batch in batches[:-1]:  # appended while in progress; the last one completes it
             body = {"output": {**output, "annotations": list(batch)}}
+            problems = len(self._problems)
             self._guard("could not send a batch of annotations",
                         functools.partial(self._session.patch, url, body), None)
+            every_batch = every_batch and len(self._problems) == problems
         final: dict[str, Any] = {"status": "completed", "conclusion": conclusion,
                                  "completed_at": _now(), "output": dict(output)}
         if batches[-1]:
             final["output"]["annotations"] = list(batches[-1])
         try:
             self._session.patch(url, final)
+            self._annotated = every_batch
         except GitHubCallError as err:
             self._failed("could not complete the check run", err)
             if not err.forbidden:  # complete it at least without the annotations
@@ -216,32 +236,40 @@ class GitHubPublisher:
     def _sync_review(self, outcome: Outcome) -> list[str]:
         if self._degraded:
             return []
-        ours, fixed_replied = self._posted_comments()
+        ours = self._posted_comments()
         found = {f.fingerprint for f in outcome.report.findings}
-        self._kept = len(found & ours.keys())
-        new = payloads.review_comments(outcome, already=ours.keys(),
-                                       limit=self._settings.max_comments)
+        # closed as fixed by an earlier run: resolved (the summary comment's record) or
+        # replied to on every comment; a closed finding that is found again is commented again
+        closed = {fp for fp, posted in ours.items()
+                  if fp in self._closed or all(c.replied_fixed for c in posted)}
+        already = ours.keys() - closed
+        self._kept = len(found & already)
+        new = payloads.review_comments(outcome, already=already, limit=self._settings.max_comments,
+                                       check_name=self._target.check_name)
         rejected = self._post_review(new) if new else []
-        fixed = [c for fp, posted in ours.items() if fp not in found and fp not in fixed_replied
-                 for c in posted if c.by_bot]
+        self._closed = (self._closed & ours.keys()) - self._posted_fingerprints
+        fixed = [c for fp, posted in ours.items() if fp not in found and fp not in closed
+                 for c in posted if c.by_bot and not c.replied_fixed]
         if fixed:
             self._close_fixed(fixed)
         return rejected
 
-    def _posted_comments(self) -> tuple[dict[str, list[_PostedComment]], set[str]]:
-        """Earlier runs' finding comments by fingerprint, and fingerprints replied to as fixed."""
+    def _posted_comments(self) -> dict[str, list[_PostedComment]]:
+        """Earlier runs' finding comments by fingerprint (each knowing whether a reply says
+        its finding is fixed)."""
         ours: dict[str, list[_PostedComment]] = {}
-        replied: set[str] = set()
+        replied: set[int] = set()
         for item in self._session.get_all(f"{self._repo}/pulls/{self._target.pull_number}/comments"):
             body = str(item.get("body") or "")
             if item.get("in_reply_to_id"):
-                if (fixed := markers.fixed_fingerprint(body)) is not None:
-                    replied.add(fixed)
-            elif (fingerprint := markers.finding_fingerprint(body)) is not None:
+                if markers.fixed_fingerprint(body) is not None:
+                    replied.add(int(item["in_reply_to_id"]))
+            elif (fingerprint := markers.finding_fingerprint(body, self._target.check_name)) is not None:
                 ours.setdefault(fingerprint, []).append(
                     _PostedComment(id=int(item["id"]), fingerprint=fingerprint,
                                    path=str(item.get("path", "")), by_bot=_by_bot(item)))
-        return ours, replied
+        return {fp: [replace(c, replied_fixed=c.id in replied) for c in posted]
+                for fp, posted in ours.items()}
 
     def _post_review(self, comments: Sequence[ReviewComment]) -> list[str]:
         """Post ``comments`` in one review; when GitHub rejects it (422: a comment it cannot
@@ -256,6 +284,7 @@ class GitHubPublisher:
         except GitHubCallError as err:
             return self._review_refused(comments, err)
         self._posted += len(comments)
+        self._posted_fingerprints.update(c.fingerprint for c in comments)
         return []
 
     def _review_refused(self, comments: Sequence[ReviewComment], err: GitHubCallError) -> list[str]:
@@ -279,9 +308,10 @@ class GitHubPublisher:
         """After a review POST that got no answer: count what landed. What did not is not sent
         again (GitHub may still be acting on it, and a second review would repeat every
         comment); it is reported, and the next run posts whatever is still missing."""
-        landed, _ = self._posted_comments()
+        landed = self._posted_comments()
         missing = [c for c in comments if c.fingerprint not in landed]
         self._posted += len(comments) - len(missing)
+        self._posted_fingerprints.update(c.fingerprint for c in comments if c.fingerprint in landed)
         if missing:
             self._failed("the review got no answer", err)
         return [_describe(c, "not confirmed (GitHub did not answer); the next run posts it "
@@ -296,11 +326,13 @@ class GitHubPublisher:
                 return
             thread = threads.get(comment.id)
             if thread is not None and thread[1]:
+                self._closed.add(comment.fingerprint)
                 continue  # already resolved (by a person or an earlier run)
             if thread is not None:
                 try:
                     self._session.graphql(graphql.RESOLVE_THREAD, {"threadId": thread[0]}, write=True)
                     self._resolved += 1
+                    self._closed.add(comment.fingerprint)
                     continue
                 except GitHubCallError as err:
                     if err.status not in (401, 403):
@@ -341,12 +373,12 @@ class GitHubPublisher:
 
     # -- summary comment ---------------------------------------------------------------------
 
-    def _sync_summary(self, outcome: Outcome, rejected: Sequence[str]) -> None:
+    def _sync_summary(self, outcome: Outcome, rejected: Sequence[str],
+                      existing: dict[str, Any] | None) -> None:
         if self._degraded:
             return
         number = self._target.pull_number
-        body = payloads.summary_comment(outcome, self._target.check_name, rejected)
-        existing = self._summary_comment()
+        body = payloads.summary_comment(outcome, self._target.check_name, rejected, self._closed)
         if existing is not None:
             if existing.get("body") != body:
                 self._session.patch(f"{self._repo}/issues/comments/{existing['id']}", {"body": body})
