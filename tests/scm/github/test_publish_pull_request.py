@@ -166,12 +166,22 @@ def test_off_mode_and_no_pull_request_post_only_the_check_run(
     assert all(c["status"] == "completed" for c in github_api.state.check_runs.values())
 
 
-def test_max_comments_limits_one_run(github_api: GitHubApiServer, pushes: Pushes) -> None:
+def test_max_comments_limits_the_open_comments_of_the_pull_request(
+        github_api: GitHubApiServer, pushes: Pushes) -> None:
+    """``max-comments`` bounds what a reviewer sees open on the pull request, not one run:
+    a re-run (or a later push) whose earlier comments are still open adds none beyond it."""
     serve(github_api, pushes, pushes.first)
     run = publish(github_api, pushes.first, pushes.outcome_first, max_comments=1)
     assert run.result.comments_posted == 1
     (comment,) = finding_comments(github_api)
     assert comment["line"] == line_of(pushes.text_first, "privileged: true")
+
+    again = publish(github_api, pushes.first, pushes.outcome_first, max_comments=1)
+    assert again.result.comments_posted == 0
+    assert again.result.comments_kept == 1
+    assert len(finding_comments(github_api)) == 1
+    wider = publish(github_api, pushes.first, pushes.outcome_first, max_comments=3)
+    assert wider.result.comments_posted == 2, "room left under a higher bound is used"
 
 
 def test_paths_are_repository_relative(github_api: GitHubApiServer, pushes: Pushes) -> None:

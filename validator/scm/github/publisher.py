@@ -66,7 +66,8 @@ class PublishSettings:
     comments: CommentMode = CommentMode.REVIEW
     """Review comments plus summary, summary only, or nothing but the check run."""
     max_comments: int = 20
-    """The most review comments one run posts (new findings first)."""
+    """The most review comments open on the pull request for findings still found (earlier
+    runs' included; new findings first); the rest are annotations and summary lines."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -244,7 +245,10 @@ class GitHubPublisher:
                   if fp in self._closed or all(c.replied_fixed for c in posted)}
         already = ours.keys() - closed
         self._kept = len(found & already)
-        new = payloads.review_comments(outcome, already=already, limit=self._settings.max_comments,
+        # max_comments bounds the comments open on the pull request, not one run's: the
+        # comments of earlier runs whose findings are still found count against it
+        room = max(0, self._settings.max_comments - self._kept)
+        new = payloads.review_comments(outcome, already=already, limit=room,
                                        check_name=self._target.check_name)
         rejected = self._post_review(new) if new else []
         self._closed = (self._closed & ours.keys()) - self._posted_fingerprints
