@@ -28,6 +28,8 @@ bench: setup
 	$(VENV)/python -m benchmarks.bench_policy
 	$(VENV)/python -m benchmarks.bench_render
 	$(VENV)/python -m benchmarks.bench_scale
+	$(VENV)/python -m benchmarks.bench_diff --runs 3
+	$(VENV)/python -m benchmarks.bench_action
 
 clean:
 	rm -rf .venv .tools .cache .pytest_cache .mypy_cache .ruff_cache
