@@ -8,7 +8,6 @@ somewhere else (a folder with a laxer configuration, or the top without one)."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
@@ -31,7 +30,7 @@ def test_a_folder_the_head_makes_a_symlink_does_not_move_the_validated_root(
     base = repo.commit("base")
     shutil.rmtree(repo.root / "gitops")
     repo.write("other/apps/web.yaml", deployment("web", APP))
-    os.symlink("other", repo.root / "gitops")  # the head: gitops now leads to other/
+    (repo.root / "gitops").symlink_to("other")  # the head: gitops now leads to other/
     repo.commit("a pull request that moves the folder it is checked from")
     monkeypatch.chdir(repo.root)
     result = CliRunner().invoke(main, ["diff", "gitops", "--base", base, "--no-progress",
