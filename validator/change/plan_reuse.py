@@ -14,7 +14,9 @@ symlinks) and on the content of a few kinds of files only:
 
 So when base and head list the same paths with the same modes, and every file whose
 content differs is a regular file on both sides that is none of the above on either side
-(neither version names an agent's API group or the word ``builtin``), the two plans are
+(neither version names an agent's API group or the word ``builtin``, nor, when it holds a
+backslash, is YAML whose ``apiVersion`` is one of those spelt with a double-quoted escape
+such as ``"built\\x69n"``: planning's YAML loader reads that as ``builtin``), the two plans are
 equal and the head's is used for the base (:func:`same_plan`; a test compares both ways
 on generated changes). A patch file's text is read by planning but only kept for
 rendering's source maps, never in the plan.
@@ -30,6 +32,8 @@ import posixpath
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+import yaml
+
 from validator.change.snapshot import TreeEntry, list_tree, read_blobs
 from validator.render.agents import AGENT_MARKERS
 from validator.render.kustomization import KUSTOMIZATION_FILES
@@ -38,6 +42,10 @@ from validator.render.targets import TargetPlan
 _REGULAR = frozenset({"100644", "100755"})
 #: Words whose presence in a changed file's content may change the plan.
 _PLAN_WORDS = (*AGENT_MARKERS, b"builtin")
+#: The same as ``apiVersion`` values (a loader's view of the words).
+_PLAN_VALUES = tuple(word.decode() for word in _PLAN_WORDS)
+#: Largest changed file parsed for an escaped ``apiVersion`` (bytes).
+_MAX_PARSED = 1024 * 1024
 
 
 #: A base's listing (in git's order) and a head's (by path).
@@ -82,7 +90,26 @@ def same_plan(head: Mapping[str, TreeEntry], changed: Iterable[str],
             return False
         if _under_chart(path, charts):
             return False
-    return not any(word in data for data in contents.values() for word in _PLAN_WORDS)
+    return not any(_may_change_plan(data) for data in contents.values())
+
+
+def _may_change_plan(data: bytes) -> bool:
+    """Whether a changed file's content may be read by planning: it holds a plan word, or it
+    is YAML whose ``apiVersion`` is one spelt without those bytes (a double-quoted escape,
+    ``"built\\x69n"``, which planning's YAML loader reads as ``builtin``). Too large to parse
+    here: assumed to."""
+    if any(word in data for word in _PLAN_WORDS):
+        return True
+    if b"\\" not in data:  # no escape: the bytes searched above are what a loader reads
+        return False
+    if len(data) > _MAX_PARSED:
+        return True
+    try:
+        documents = list(yaml.load_all(data.decode("utf-8"), Loader=yaml.CSafeLoader))
+    except (UnicodeDecodeError, yaml.YAMLError, ValueError, RecursionError):
+        return False  # planning cannot read it either (it reads with the same loader)
+    return any(isinstance(d, dict) and str(d.get("apiVersion", "")).startswith(_PLAN_VALUES)
+               for d in documents)
 
 
 def _under_chart(path: str, charts: set[str]) -> bool:
