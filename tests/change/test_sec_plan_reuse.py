@@ -32,3 +32,32 @@ def test_an_escaped_builtin_generator_config_is_a_plan_change(repo: GitRepo, api
     base_plan, head_plan = _plans(repo, base, head)
     assert base_plan != head_plan  # the case is real: planning reads the escaped config
     assert same_plan_listings(repo.root, base, head) is None
+
+
+def test_a_file_read_through_a_symlinked_kustomization_is_a_plan_change(repo: GitRepo) -> None:
+    """``apps/o/kustomization.yaml`` is a link to ``shared/o.yaml``: a change to the latter is a
+    change to a kustomization (here ``apps/b`` stops being a base and becomes a target)."""
+    repo.write("apps/b/kustomization.yaml", "resources:\n- cm.yaml\n")
+    repo.write("apps/b/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n")
+    repo.write("apps/o/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: o}\n")
+    repo.write("shared/o.yaml", "resources:\n- cm.yaml\n- ../b\n")
+    (repo.root / "apps/o/kustomization.yaml").symlink_to("../../shared/o.yaml")
+    base = repo.commit("base")
+    repo.write("shared/o.yaml", "resources:\n- cm.yaml\n")
+    head = repo.commit("head")
+    base_plan, head_plan = _plans(repo, base, head)
+    assert base_plan != head_plan
+    assert same_plan_listings(repo.root, base, head) is None
+
+
+def test_a_file_read_through_a_symlinked_chart_file_is_a_plan_change(repo: GitRepo) -> None:
+    repo.write("charts/web/templates/cm.yaml",
+               "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\n")
+    repo.write("shared/web-chart.yaml", "apiVersion: v2\nname: web\nversion: 0.1.0\n")
+    (repo.root / "charts/web/Chart.yaml").symlink_to("../../shared/web-chart.yaml")
+    base = repo.commit("base")
+    repo.write("shared/web-chart.yaml", "apiVersion: v2\nname: web\nversion: 0.1.0\ntype: library\n")
+    head = repo.commit("head")
+    base_plan, head_plan = _plans(repo, base, head)
+    assert base_plan != head_plan
+    assert same_plan_listings(repo.root, base, head) is None

@@ -16,7 +16,10 @@ So when base and head list the same paths with the same modes, and every file wh
 content differs is a regular file on both sides that is none of the above on either side
 (neither version names an agent's API group or the word ``builtin``, nor, when it holds a
 backslash, is YAML whose ``apiVersion`` is one of those spelt with a double-quoted escape
-such as ``"built\\x69n"``: planning's YAML loader reads that as ``builtin``), the two plans are
+such as ``"built\\x69n"``: planning's YAML loader reads that as ``builtin``), and that
+holds for every path the file is also read by through symlinks (:func:`read_through_links`:
+``apps/kustomization.yaml`` linked to ``shared/apps.yaml`` makes the latter a kustomization;
+links through links more than a few deep, a cycle, refuse the reuse), the two plans are
 equal and the head's is used for the base (:func:`same_plan`; a test compares both ways
 on generated changes). A patch file's text is read by planning but only kept for
 rendering's source maps, never in the plan.
@@ -28,6 +31,7 @@ change affects on the base side; the files only unaffected targets read stay unw
 
 from __future__ import annotations
 
+import os
 import posixpath
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -40,6 +44,9 @@ from validator.render.kustomization import KUSTOMIZATION_FILES
 from validator.render.targets import TargetPlan
 
 _REGULAR = frozenset({"100644", "100755"})
+_MODE_LINK = "120000"
+#: Links followed through links at most this deep when a changed file is looked for behind them.
+_MAX_LINK_HOPS = 8
 #: Words whose presence in a changed file's content may change the plan.
 _PLAN_WORDS = (*AGENT_MARKERS, b"builtin")
 #: The same as ``apiVersion`` values (a loader's view of the words).
@@ -62,9 +69,47 @@ def same_plan_listings(repo: Path, base: str, head: str) -> Listings | None:
     if changed is None:
         return None
     blobs = [entries[path].blob for path in changed for entries in (base_entries, head_entries)]
-    if not same_plan(head_entries, changed, read_blobs(repo, blobs)):
+    links = [e for e in head_list if e.mode == _MODE_LINK]
+    read = read_blobs(repo, blobs + [e.blob for e in links]) if changed else {}
+    contents = {oid: read[oid] for oid in blobs}
+    targets = {e.path: os.fsdecode(read[e.blob]) for e in links} if changed else {}
+    names = read_through_links(changed, targets)
+    if names is None or not same_plan(head_entries, names, contents):
         return None
     return base_list, head_entries
+
+
+def read_through_links(paths: Iterable[str], links: Mapping[str, str]) -> list[str] | None:
+    """``paths`` and every path they are read by through the symlinks ``links`` (path ->
+    target as committed; the listing's, the same on both sides): ``a/kustomization.yaml``
+    linked to ``shared/a.yaml`` makes a change to the latter a change to a kustomization.
+    Links leaving the repository are left out (rendering refuses them); None when links
+    lead through links more than :data:`_MAX_LINK_HOPS` deep (a cycle: planning is not
+    second-guessed, the base is planned on its own)."""
+    resolved = {}
+    for link, raw in links.items():
+        target = posixpath.normpath(posixpath.join(posixpath.dirname(link), raw))
+        if not raw.startswith("/") and target != ".." and not target.startswith("../"):
+            resolved[link] = target
+    names = list(dict.fromkeys(paths))
+    fresh = names
+    for _ in range(_MAX_LINK_HOPS):
+        more = [alias for path in fresh for link, target in resolved.items()
+                if (alias := _alias(path, link, target)) is not None]
+        fresh = [name for name in dict.fromkeys(more) if name not in names]
+        if not fresh:
+            return names
+        names += fresh
+    return None
+
+
+def _alias(path: str, link: str, target: str) -> str | None:
+    """``path`` as read through ``link`` (which leads to ``target``), or None."""
+    if target == ".":
+        return f"{link}/{path}"
+    if path == target:
+        return link
+    return link + path[len(target):] if path.startswith(f"{target}/") else None
 
 
 def content_changes(base: Mapping[str, TreeEntry], head: Mapping[str, TreeEntry]) -> list[str] | None:
