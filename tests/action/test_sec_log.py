@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -49,12 +50,7 @@ def test_an_error_naming_a_head_path_starts_no_workflow_command(
 def test_the_action_log_prefixes_every_line() -> None:
     from validator.cli.action import _log  # noqa: PLC0415
 
-    runner = CliRunner()
-
-    @__import__("click").command()
-    def logged() -> None:
-        _log(f"not published: {INJECTED}")
-
-    result = runner.invoke(logged, [])
+    result = CliRunner().invoke(click.Command("logged", callback=lambda: _log(f"not published: {INJECTED}")))
     lines = result.stderr.replace("\r", "\n").split("\n")
     assert [line for line in lines if line.startswith("::")] == []
+    assert len([line for line in lines if line]) == 3
