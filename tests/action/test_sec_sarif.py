@@ -47,3 +47,16 @@ def test_a_linked_folder_inside_the_workspace_is_followed(tmp_path: Path) -> Non
     (workspace / "reports").symlink_to("out")
     write_sarif(workspace / "reports" / "results.sarif", EMPTY, RenderOptions(), workspace=workspace)
     assert (workspace / "out" / "results.sarif").is_file()
+
+
+def test_the_cli_report_files_do_not_write_through_a_linked_partial_file(tmp_path: Path) -> None:
+    """The same for the CLI's report files (``-o sarif=results.sarif`` in a CI checkout of
+    the head): the temporary name is the validator's, not the user's."""
+    from validator.cli.common import _write_whole  # noqa: PLC0415
+
+    victim = tmp_path / "victim.sh"
+    victim.write_text("echo kept\n")
+    (tmp_path / ".results.sarif.partial").symlink_to(victim)
+    _write_whole(tmp_path / "results.sarif", "{}\n")
+    assert victim.read_text() == "echo kept\n"
+    assert (tmp_path / "results.sarif").read_text() == "{}\n"

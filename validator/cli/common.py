@@ -121,13 +121,19 @@ def write_reports(report: Report, outputs: tuple[OutputSpec, ...], *, color: boo
 
 
 def _write_whole(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically: readers see the old file or the whole new one."""
+    """Write ``text`` to ``path`` atomically: readers see the old file or the whole new one.
+
+    The temporary file is created afresh (``O_EXCL | O_NOFOLLOW``, after removing whatever
+    has its name): a checkout of a change under review may hold a link by that name."""
     partial = path.with_name(f".{path.name}.partial")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         if path.is_dir():
             raise IsADirectoryError(21, "is a directory", str(path))
-        partial.write_text(text, encoding="utf-8")
+        partial.unlink(missing_ok=True)  # a link: the link itself goes, never its target
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
         partial.replace(path)
     except OSError as exc:
         partial.unlink(missing_ok=True)
