@@ -47,6 +47,8 @@ _REGULAR = frozenset({"100644", "100755"})
 _MODE_LINK = "120000"
 #: Links followed through links at most this deep when a changed file is looked for behind them.
 _MAX_LINK_HOPS = 8
+#: Most (changed path, link) pairs looked at per hop (the reuse saves seconds, not minutes).
+_MAX_LINK_PAIRS = 1_000_000
 #: Words whose presence in a changed file's content may change the plan.
 _PLAN_WORDS = (*AGENT_MARKERS, b"builtin")
 #: The same as ``apiVersion`` values (a loader's view of the words).
@@ -84,22 +86,25 @@ def read_through_links(paths: Iterable[str], links: Mapping[str, str]) -> list[s
     target as committed; the listing's, the same on both sides): ``a/kustomization.yaml``
     linked to ``shared/a.yaml`` makes a change to the latter a change to a kustomization.
     Links leaving the repository are left out (rendering refuses them); None when links
-    lead through links more than :data:`_MAX_LINK_HOPS` deep (a cycle: planning is not
-    second-guessed, the base is planned on its own)."""
+    lead through links more than :data:`_MAX_LINK_HOPS` deep (a cycle), or when there are
+    too many pairs to look at: the base is then planned on its own."""
     resolved = {}
     for link, raw in links.items():
         target = posixpath.normpath(posixpath.join(posixpath.dirname(link), raw))
         if not raw.startswith("/") and target != ".." and not target.startswith("../"):
             resolved[link] = target
     names = list(dict.fromkeys(paths))
-    fresh = names
+    seen, fresh = set(names), names
     for _ in range(_MAX_LINK_HOPS):
+        if len(fresh) * len(resolved) > _MAX_LINK_PAIRS:  # thousands of both: plan the base
+            return None
         more = [alias for path in fresh for link, target in resolved.items()
                 if (alias := _alias(path, link, target)) is not None]
-        fresh = [name for name in dict.fromkeys(more) if name not in names]
+        fresh = [name for name in dict.fromkeys(more) if name not in seen]
         if not fresh:
             return names
         names += fresh
+        seen.update(fresh)
     return None
 
 
