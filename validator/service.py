@@ -51,7 +51,7 @@ from validator.change.snapshot import (
     materialise,
     prune,
 )
-from validator.config import CheckSettings, FailOn, resolve_check_settings
+from validator.config import CheckSettings, FailOn, absolute, resolve_check_settings
 from validator.errors import PolicyError, UsageError
 from validator.lifecycle import current
 from validator.load import Document
@@ -252,8 +252,17 @@ def _reusable(revisions: Revisions, prefix: str) -> Listings | None:
 
 
 def _start(folder: Path, top: Path) -> str:
-    """``folder`` relative to the top of the working tree (where the root search starts)."""
-    real, real_top = folder.resolve(), top.resolve()
+    """``folder`` relative to the top of the working tree (where the root search starts).
+
+    Links are followed only up to the top (the checkout may be reached through one); below
+    it the path is taken as written: the working tree holds the head under review, and a
+    folder it turned into a link must not move the search (and so the root) elsewhere."""
+    real_top = top.resolve()
+    parts = absolute(folder).parts
+    for depth in range(1, len(parts) + 1):
+        if Path(*parts[:depth]).resolve() == real_top:
+            return "/".join(parts[depth:])  # normalised by absolute(): no "." or ".."
+    real = folder.resolve()
     return real.relative_to(real_top).as_posix() if real.is_relative_to(real_top) else ""
 
 

@@ -56,5 +56,6 @@ def test_sarif_is_json(tmp_path: Path) -> None:
     from validator.report import RenderOptions  # noqa: PLC0415
 
     target = tmp_path / "deep" / "report.sarif"
-    write_sarif(target, Report(findings=(), resources=0, files=0, compared=True), RenderOptions())
+    write_sarif(target, Report(findings=(), resources=0, files=0, compared=True), RenderOptions(),
+                workspace=tmp_path)
     assert json.loads(target.read_text())["version"] == "2.1.0"

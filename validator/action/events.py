@@ -154,6 +154,6 @@ def _sha(parent: Mapping[str, Any], key: str, event: str, where: str) -> str:
 
 
 def _valid_sha(value: object, event: str, where: str) -> str:
-    if not isinstance(value, str) or not _SHA.match(value):
+    if not isinstance(value, str) or not _SHA.fullmatch(value):  # `$` also matches before "\n"
         raise EventError(f"{event} event: {where} is not a commit SHA: {value!r}")
     return value

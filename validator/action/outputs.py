@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
 from dataclasses import dataclass
@@ -93,16 +94,34 @@ def append_step_summary(path: Path, markdown: str) -> None:
     _append(path, markdown, "GITHUB_STEP_SUMMARY")
 
 
-def write_sarif(path: Path, report: Report, options: RenderOptions) -> None:
-    """Write ``report`` as SARIF to ``path`` (whole: a temporary file, then renamed)."""
+def write_sarif(path: Path, report: Report, options: RenderOptions, *, workspace: Path) -> None:
+    """Write ``report`` as SARIF to ``path`` (whole: a temporary file, then renamed).
+
+    The workspace may hold the change under review: a folder on the way that is a link
+    leading outside ``workspace`` is refused, and the temporary file is created afresh
+    (``O_EXCL | O_NOFOLLOW``, after removing whatever has its name), so nothing is written
+    through a link the change committed."""
     partial = path.with_name(f".{path.name}.partial")
     try:
+        _inside_workspace(path.parent, workspace)
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial.write_text(render_report(report, OutputFormat.SARIF, options), encoding="utf-8")
+        partial.unlink(missing_ok=True)  # a link: the link itself goes, never its target
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(render_report(report, OutputFormat.SARIF, options))
         partial.replace(path)
     except OSError as exc:
         partial.unlink(missing_ok=True)
         raise UsageError(f"input `sarif-file`: cannot write {path}: {exc.strerror or exc}") from exc
+
+
+def _inside_workspace(folder: Path, workspace: Path) -> None:
+    """Refuse ``folder`` when its deepest existing part resolves outside ``workspace``."""
+    existing = next((p for p in (folder, *folder.parents) if p.exists() or p.is_symlink()), folder)
+    if not existing.resolve().is_relative_to(workspace.resolve()):
+        raise UsageError(f"input `sarif-file`: {folder} leads outside the workspace {workspace} "
+                         "through a symbolic link (the change under review may have committed "
+                         "it): not written")
 
 
 def _append(path: Path, text: str, name: str) -> None:

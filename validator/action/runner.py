@@ -160,7 +160,8 @@ def _leave_outputs(env: ActionEnvironment, outcome: Outcome, published: PublishR
             out.write(workflow_command("warning", [("title", "gitops-validator")], str(exc)) + "\n")
     inputs = env.inputs
     if inputs.sarif_file is not None and not outcome.error:
-        write_sarif(inputs.sarif_file, outcome.report, RenderOptions(display_root=display_root(env)))
+        write_sarif(inputs.sarif_file, outcome.report, RenderOptions(display_root=display_root(env)),
+                    workspace=env.workspace)
     if env.output is None:
         return
     findings = outcome.report.findings

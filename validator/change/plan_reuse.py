@@ -14,7 +14,12 @@ symlinks) and on the content of a few kinds of files only:
 
 So when base and head list the same paths with the same modes, and every file whose
 content differs is a regular file on both sides that is none of the above on either side
-(neither version names an agent's API group or the word ``builtin``), the two plans are
+(neither version names an agent's API group or the word ``builtin``, nor, when it holds a
+backslash, is YAML whose ``apiVersion`` is one of those spelt with a double-quoted escape
+such as ``"built\\x69n"``: planning's YAML loader reads that as ``builtin``), and that
+holds for every path the file is also read by through symlinks (:func:`read_through_links`:
+``apps/kustomization.yaml`` linked to ``shared/apps.yaml`` makes the latter a kustomization;
+links through links more than a few deep, a cycle, refuse the reuse), the two plans are
 equal and the head's is used for the base (:func:`same_plan`; a test compares both ways
 on generated changes). A patch file's text is read by planning but only kept for
 rendering's source maps, never in the plan.
@@ -26,9 +31,12 @@ change affects on the base side; the files only unaffected targets read stay unw
 
 from __future__ import annotations
 
+import os
 import posixpath
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+
+import yaml
 
 from validator.change.snapshot import TreeEntry, list_tree, read_blobs
 from validator.render.agents import AGENT_MARKERS
@@ -36,8 +44,17 @@ from validator.render.kustomization import KUSTOMIZATION_FILES
 from validator.render.targets import TargetPlan
 
 _REGULAR = frozenset({"100644", "100755"})
+_MODE_LINK = "120000"
+#: Links followed through links at most this deep when a changed file is looked for behind them.
+_MAX_LINK_HOPS = 8
+#: Most (changed path, link) pairs looked at per hop (the reuse saves seconds, not minutes).
+_MAX_LINK_PAIRS = 1_000_000
 #: Words whose presence in a changed file's content may change the plan.
 _PLAN_WORDS = (*AGENT_MARKERS, b"builtin")
+#: The same as ``apiVersion`` values (a loader's view of the words).
+_PLAN_VALUES = tuple(word.decode() for word in _PLAN_WORDS)
+#: Largest changed file parsed for an escaped ``apiVersion`` (bytes).
+_MAX_PARSED = 1024 * 1024
 
 
 #: A base's listing (in git's order) and a head's (by path).
@@ -54,9 +71,50 @@ def same_plan_listings(repo: Path, base: str, head: str) -> Listings | None:
     if changed is None:
         return None
     blobs = [entries[path].blob for path in changed for entries in (base_entries, head_entries)]
-    if not same_plan(head_entries, changed, read_blobs(repo, blobs)):
+    links = [e for e in head_list if e.mode == _MODE_LINK]
+    read = read_blobs(repo, blobs + [e.blob for e in links]) if changed else {}
+    contents = {oid: read[oid] for oid in blobs}
+    targets = {e.path: os.fsdecode(read[e.blob]) for e in links} if changed else {}
+    names = read_through_links(changed, targets)
+    if names is None or not same_plan(head_entries, names, contents):
         return None
     return base_list, head_entries
+
+
+def read_through_links(paths: Iterable[str], links: Mapping[str, str]) -> list[str] | None:
+    """``paths`` and every path they are read by through the symlinks ``links`` (path ->
+    target as committed; the listing's, the same on both sides): ``a/kustomization.yaml``
+    linked to ``shared/a.yaml`` makes a change to the latter a change to a kustomization.
+    Links leaving the repository are left out (rendering refuses them); None when links
+    lead through links more than :data:`_MAX_LINK_HOPS` deep (a cycle), or when there are
+    too many pairs to look at: the base is then planned on its own."""
+    resolved = {}
+    for link, raw in links.items():
+        target = posixpath.normpath(posixpath.join(posixpath.dirname(link), raw))
+        if not raw.startswith("/") and target != ".." and not target.startswith("../"):
+            resolved[link] = target
+    names = list(dict.fromkeys(paths))
+    seen, fresh = set(names), names
+    for _ in range(_MAX_LINK_HOPS):
+        if len(fresh) * len(resolved) > _MAX_LINK_PAIRS:  # thousands of both: plan the base
+            return None
+        more = [alias for path in fresh for link, target in resolved.items()
+                if (alias := _alias(path, link, target)) is not None]
+        fresh = [name for name in dict.fromkeys(more) if name not in seen]
+        if not fresh:
+            return names
+        names += fresh
+        seen.update(fresh)
+    return None
+
+
+def _alias(path: str, link: str, target: str) -> str | None:
+    """``path`` as read through ``link`` (which leads to ``target``), or None."""
+    if target == ".":
+        return f"{link}/{path}"
+    if path == target:
+        return link
+    return link + path[len(target):] if path.startswith(f"{target}/") else None
 
 
 def content_changes(base: Mapping[str, TreeEntry], head: Mapping[str, TreeEntry]) -> list[str] | None:
@@ -82,7 +140,26 @@ def same_plan(head: Mapping[str, TreeEntry], changed: Iterable[str],
             return False
         if _under_chart(path, charts):
             return False
-    return not any(word in data for data in contents.values() for word in _PLAN_WORDS)
+    return not any(_may_change_plan(data) for data in contents.values())
+
+
+def _may_change_plan(data: bytes) -> bool:
+    """Whether a changed file's content may be read by planning: it holds a plan word, or it
+    is YAML whose ``apiVersion`` is one spelt without those bytes (a double-quoted escape,
+    ``"built\\x69n"``, which planning's YAML loader reads as ``builtin``). Too large to parse
+    here: assumed to."""
+    if any(word in data for word in _PLAN_WORDS):
+        return True
+    if b"\\" not in data:  # no escape: the bytes searched above are what a loader reads
+        return False
+    if len(data) > _MAX_PARSED:
+        return True
+    try:
+        documents = list(yaml.load_all(data.decode("utf-8"), Loader=yaml.CSafeLoader))
+    except (UnicodeDecodeError, yaml.YAMLError, ValueError, RecursionError):
+        return False  # planning cannot read it either (it reads with the same loader)
+    return any(isinstance(d, dict) and str(d.get("apiVersion", "")).startswith(_PLAN_VALUES)
+               for d in documents)
 
 
 def _under_chart(path: str, charts: set[str]) -> bool:

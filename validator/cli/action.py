@@ -11,11 +11,11 @@ import sys
 
 import click
 
-from validator.cli.common import errors_exit_2
+from validator.cli.common import echo_log, errors_exit_2
 
 
 def _log(line: str) -> None:
-    click.echo(f"gitops-validator: {line}", err=True)
+    echo_log(line)  # every line prefixed: nothing the change names starts a workflow command
 
 
 @click.command()

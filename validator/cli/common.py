@@ -26,13 +26,24 @@ def comma_list(_ctx: click.Context, _param: click.Parameter, values: tuple[str, 
     return tuple(item.strip() for value in values for item in value.split(",") if item.strip())
 
 
+def echo_log(text: str) -> None:
+    """``text`` on standard error, every line of it after the ``gitops-validator:`` prefix.
+
+    The Actions runner takes any line of a step's output that starts with ``::`` as a workflow
+    command; a message may carry text of the change under review (a file name may hold a
+    newline), so no line of it may start the line in the log."""
+    for line in text.splitlines() or [""]:
+        click.echo(f"gitops-validator: {line}", err=True)
+
+
 @contextmanager
 def errors_exit_2() -> Iterator[None]:
-    """Turn a :class:`ValidatorError` into one line on standard error and exit code 2."""
+    """Turn a :class:`ValidatorError` into its message on standard error (:func:`echo_log`) and
+    exit code 2."""
     try:
         yield
     except ValidatorError as exc:
-        click.echo(f"gitops-validator: error: {exc}", err=True)
+        echo_log(f"error: {exc}")
         sys.exit(EXIT_ERROR)
     except KeyboardInterrupt:
         click.echo("gitops-validator: interrupted", err=True)
@@ -43,8 +54,8 @@ def errors_exit_2() -> Iterator[None]:
         sys.stderr.flush()
         os._exit(130)
     except Exception:  # a defect of ours: never let it look like "findings" (exit 1)
-        click.echo("gitops-validator: internal error (a bug; please report it with this output):\n"
-                   + traceback.format_exc().rstrip(), err=True)
+        echo_log("internal error (a bug; please report it with this output):\n"
+                 + traceback.format_exc().rstrip())
         sys.exit(EXIT_ERROR)
 
 
@@ -110,13 +121,19 @@ def write_reports(report: Report, outputs: tuple[OutputSpec, ...], *, color: boo
 
 
 def _write_whole(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically: readers see the old file or the whole new one."""
+    """Write ``text`` to ``path`` atomically: readers see the old file or the whole new one.
+
+    The temporary file is created afresh (``O_EXCL | O_NOFOLLOW``, after removing whatever
+    has its name): a checkout of a change under review may hold a link by that name."""
     partial = path.with_name(f".{path.name}.partial")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         if path.is_dir():
             raise IsADirectoryError(21, "is a directory", str(path))
-        partial.write_text(text, encoding="utf-8")
+        partial.unlink(missing_ok=True)  # a link: the link itself goes, never its target
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
         partial.replace(path)
     except OSError as exc:
         partial.unlink(missing_ok=True)
