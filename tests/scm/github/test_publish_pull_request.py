@@ -4,6 +4,7 @@ second push that fixes one finding and brings another (real diff runs, real HTTP
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 from tests.scm.github.scenario import (
     NUMBER,
@@ -241,3 +242,26 @@ def test_a_completed_check_run_is_not_reopened(github_api: GitHubApiServer, push
     second = publish(github_api, pushes.first, pushes.outcome_first)
     assert first.result.check_run_id != second.result.check_run_id
     assert [c["status"] for c in github_api.state.check_runs.values()] == ["completed", "completed"]
+
+
+def test_a_persons_comment_carrying_a_finding_marker_does_not_stand_for_the_bots(
+        github_api: GitHubApiServer, pushes: Pushes) -> None:
+    """The pull request's author copies the bot's hidden marker of a finding into a comment
+    of their own before the run: the finding is still commented by the bot (only bots'
+    markers count as posted), and the person's comment is never resolved or edited."""
+    serve(github_api, pushes, pushes.first)
+    github_api.add_token("t-author", write=True, login="author")
+    privileged = line_of(pushes.text_first, "privileged: true")
+    (target,) = [f for f in pushes.outcome_first.report.findings
+                 if f.location.line == privileged and f.status is FindingStatus.NEW]
+    forged = "looks fine to me\n" + markers.finding_marker(target.fingerprint) + "\n"
+    connect(github_api.url, "t-author").post(
+        f"/repos/{REPOSITORY}/pulls/{NUMBER}/comments",
+        {"body": forged, "commit_id": pushes.first, "path": PATH, "line": privileged, "side": "RIGHT"})
+
+    run = publish(github_api, pushes.first, pushes.outcome_first)
+
+    on_line = [c for c in finding_comments(github_api) if c["line"] == privileged]
+    assert [cast("dict[str, str]", c["user"])["login"] for c in on_line] == ["author", "github-actions[bot]"]
+    assert run.result.comments_kept == 0
+    assert on_line[0]["body"] == forged

@@ -101,8 +101,6 @@ class _PostedComment:
     id: int
     fingerprint: str
     path: str
-    by_bot: bool
-    """Posted by a bot (the Actions token, an App): only those threads are resolved."""
     replied_fixed: bool = False
     """A reply of an earlier run says the finding is fixed (its thread could not be resolved)."""
 
@@ -253,17 +251,21 @@ class GitHubPublisher:
         rejected = self._post_review(new) if new else []
         self._closed = (self._closed & ours.keys()) - self._posted_fingerprints
         fixed = [c for fp, posted in ours.items() if fp not in found and fp not in closed
-                 for c in posted if c.by_bot and not c.replied_fixed]
+                 for c in posted if not c.replied_fixed]
         if fixed:
             self._close_fixed(fixed)
         return rejected
 
     def _posted_comments(self) -> dict[str, list[_PostedComment]]:
         """Earlier runs' finding comments by fingerprint (each knowing whether a reply says
-        its finding is fixed)."""
+        its finding is fixed). Only bots' comments count (the Actions token and GitHub Apps
+        post as bots): a person's comment carrying a copied marker must not stand for the
+        bot's, or the pull request's author could keep a finding from being commented."""
         ours: dict[str, list[_PostedComment]] = {}
         replied: set[int] = set()
         for item in self._session.get_all(f"{self._repo}/pulls/{self._target.pull_number}/comments"):
+            if not _by_bot(item):
+                continue
             body = str(item.get("body") or "")
             if item.get("in_reply_to_id"):
                 if markers.fixed_fingerprint(body) is not None:
@@ -271,7 +273,7 @@ class GitHubPublisher:
             elif (fingerprint := markers.finding_fingerprint(body, self._target.check_name)) is not None:
                 ours.setdefault(fingerprint, []).append(
                     _PostedComment(id=int(item["id"]), fingerprint=fingerprint,
-                                   path=str(item.get("path", "")), by_bot=_by_bot(item)))
+                                   path=str(item.get("path", ""))))
         return {fp: [replace(c, replied_fixed=c.id in replied) for c in posted]
                 for fp, posted in ours.items()}
 
