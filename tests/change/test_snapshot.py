@@ -35,6 +35,23 @@ def _files(folder: Path) -> dict[str, bytes | str]:
     return out
 
 
+def interrupt_on_third_write(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Make the snapshot writer send this process a real SIGINT (as a terminal's Ctrl-C
+    does) right after its third file; the paths written so far are returned, and grow."""
+    written: list[str] = []
+    real_write = snapshot.write_file
+
+    def write_then_interrupt(folder: Path, path: str, content: bytes, *, executable: bool,
+                             made: set[Path] | None = None) -> None:
+        real_write(folder, path, content, executable=executable, made=made)
+        written.append(path)
+        if len(written) == 3:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(snapshot, "write_file", write_then_interrupt)
+    return written
+
+
 def test_a_revision_as_committed_and_removed_at_exit(repo: GitRepo, tmp_path: Path) -> None:
     library = GitRepo.init(tmp_path / "library")
     library.write("lib.yaml", "a: 1\n")
@@ -91,17 +108,7 @@ def test_ctrl_c_during_materialisation_leaves_nothing(repo: GitRepo, tmp_path: P
         repo.write(f"many/file{n}.yaml", f"n: {n}\n")
     sha = repo.commit()
     before = _snapshot(repo)
-    written: list[str] = []
-    real_write = snapshot.write_file
-
-    def write_then_interrupt(folder: Path, path: str, content: bytes, *, executable: bool,
-                             made: set[Path] | None = None) -> None:
-        real_write(folder, path, content, executable=executable, made=made)
-        written.append(path)
-        if len(written) == 3:  # a real SIGINT, as a terminal's Ctrl-C sends it
-            os.kill(os.getpid(), signal.SIGINT)
-
-    monkeypatch.setattr(snapshot, "write_file", write_then_interrupt)
+    written = interrupt_on_third_write(monkeypatch)
     parent = tmp_path / "materialised"
     parent.mkdir()
     with pytest.raises(KeyboardInterrupt), materialise(repo.root, sha, parent=parent):

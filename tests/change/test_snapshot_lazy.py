@@ -5,14 +5,13 @@ errors and Ctrl-C, nothing removed outside the folder."""
 from __future__ import annotations
 
 import os
-import signal
 import threading
 from pathlib import Path
 
 import pytest
 
 from tests.change.gitrepo import GitRepo
-from validator.change import snapshot
+from tests.change.test_snapshot import interrupt_on_third_write
 from validator.change.snapshot import lazy_snapshot, list_tree, prune
 from validator.errors import ChangeError
 
@@ -80,17 +79,7 @@ def test_ctrl_c_during_a_lazy_write_leaves_nothing(repo: GitRepo, tmp_path: Path
     for n in range(10):
         repo.write(f"many/file{n}.yaml", f"n: {n}\n")
     sha = repo.commit()
-    written: list[str] = []
-    real_write = snapshot.write_file
-
-    def write_then_interrupt(folder: Path, path: str, content: bytes, *, executable: bool,
-                             made: set[Path] | None = None) -> None:
-        real_write(folder, path, content, executable=executable, made=made)
-        written.append(path)
-        if len(written) == 3:  # a real SIGINT, as a terminal's Ctrl-C sends it
-            os.kill(os.getpid(), signal.SIGINT)
-
-    monkeypatch.setattr(snapshot, "write_file", write_then_interrupt)
+    written = interrupt_on_third_write(monkeypatch)
     parent = tmp_path / "snapshots"
     parent.mkdir()
 
