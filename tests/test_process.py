@@ -29,6 +29,27 @@ def test_timeout_and_output_limit() -> None:
         run(Command(args=("sh", "-c", "head -c 1000 /dev/zero"), max_output=100))
 
 
+@pytest.mark.parametrize("stdin", [None, b"input"])
+def test_the_time_limit_counts_from_the_start_not_from_when_the_parent_waits(
+        stdin: bytes | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A busy parent that gets round to waiting only after the limit has passed still
+    reports a timeout: whether a render fits its limit must not depend on scheduling
+    (CI once saw a 1 ms kustomize render pass because its thread waited late)."""
+    late = {"wait": subprocess.Popen.wait, "communicate": subprocess.Popen.communicate}
+
+    def after_a_pause(name: str):  # type: ignore[no-untyped-def]
+        def call(self: subprocess.Popen[bytes], *args: object, **kwargs: object) -> object:
+            time.sleep(0.3)
+            return late[name](self, *args, **kwargs)  # type: ignore[operator]
+        return call
+
+    monkeypatch.setattr(subprocess.Popen, "wait", after_a_pause("wait"))
+    monkeypatch.setattr(subprocess.Popen, "communicate", after_a_pause("communicate"))
+    with pytest.raises(CommandTimeoutError, match=r"did not finish within 0\.1s"):
+        run(Command(args=("sh", "-c", "cat > /dev/null; sleep 0.2"), timeout=0.1, stdin=stdin))
+    assert run(Command(args=("true",), timeout=5, stdin=stdin)).returncode == 0
+
+
 def test_missing_program_is_a_command_error() -> None:
     with pytest.raises(CommandError, match="cannot run /no/such/tool"):
         run(Command(args=("/no/such/tool",)))

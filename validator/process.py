@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -115,7 +116,9 @@ class Command:
     env: Mapping[str, str] = field(default_factory=dict)
     """Variables added to the scrubbed environment."""
     timeout: float = 300.0
-    """Seconds before the process is killed."""
+    """Seconds from its start before the process is killed. A process seen to have finished
+    only after that counts as timed out too, so that whether a command fits its limit does
+    not depend on when the calling thread got round to waiting for it."""
     ok_codes: frozenset[int] = frozenset({0})
     """Exit codes that count as success."""
     max_output: int = DEFAULT_MAX_OUTPUT
@@ -151,13 +154,17 @@ def run(command: Command) -> Result:
     name = Path(command.args[0]).name
     with tempfile.TemporaryFile(dir=temp_root()) as out, \
             tempfile.TemporaryFile(dir=temp_root()) as err:
+        deadline = time.monotonic() + command.timeout
         proc = _spawn(command, stdin=subprocess.PIPE if command.stdin is not None
                       else subprocess.DEVNULL, stdout=out, stderr=err)
         try:
+            left = max(deadline - time.monotonic(), 0.0)
             if command.stdin is not None:
-                proc.communicate(command.stdin, timeout=command.timeout)
+                proc.communicate(command.stdin, timeout=left)
             else:
-                proc.wait(timeout=command.timeout)
+                proc.wait(timeout=left)
+            if time.monotonic() > deadline:  # finished, but only seen after the limit
+                raise subprocess.TimeoutExpired(command.args, command.timeout)
         except subprocess.TimeoutExpired as exc:
             _kill_group(proc)  # everything it started, not only the process itself
             raise CommandTimeoutError(
