@@ -120,7 +120,9 @@ def _render(settings: CheckSettings, collected: _Collected, progress: Progress |
     collected.skipped.extend(result.skipped)
     collected.skipped.extend(_not_checked(plan, settings))
     rendered = {target.path for target in plan.targets if target.kind is not TargetKind.PLAIN}
-    collected.skipped += unrendered_agent_sources(result.documents, rendered)
+    collected.skipped += plan.skipped
+    collected.skipped += unrendered_agent_sources(
+        [d for d in result.documents if (d.path, d.index) not in plan.agent_documents], rendered)
     for kind in {target.kind for target in plan.targets}:
         if (tool := _RENDER_TOOLS.get(kind)) is not None:
             _note_tool(tool, collected)

@@ -19,6 +19,7 @@ from typing import Any, cast
 
 import yaml
 
+from validator.agents.model import AgentConfig, AgentMode, ClusterConfig
 from validator.config_messages import plain_message, yaml_type
 from validator.errors import ConfigError
 from validator.load.positions import TextLocator
@@ -110,6 +111,9 @@ class RepoConfig:
     settings: RepoSettings = field(default_factory=RepoSettings)
     rules: tuple[RuleOverride, ...] = ()
     """Rules turned off or re-levelled by id (``rules:``)."""
+    agents: AgentConfig = field(default_factory=AgentConfig)
+    """Which agent objects define targets, and what they need to know (``agents:``,
+    ``repository_urls:``, ``clusters:``, ``agent_depth:``)."""
 
 
 def load_repo_config(root: Path) -> RepoConfig:
@@ -231,10 +235,18 @@ def _build(data: dict[str, Any], locator: TextLocator) -> RepoConfig:
                                source=f"{CONFIG_FILE}:{locator.locate(0, ('rules', rule_id)).line}: "
                                       f"rules.{rule_id}")
                   for rule_id, level in data.get("rules", {}).items())
+    agents = AgentConfig(
+        mode=AgentMode(data.get("agents", "auto")),
+        repository_urls=tuple(data.get("repository_urls", ())),
+        clusters=tuple(ClusterConfig(name=c["name"], server=c["server"],
+                                     labels=dict(c.get("labels", {})),
+                                     annotations=dict(c.get("annotations", {})))
+                       for c in data.get("clusters", ())),
+        max_depth=data.get("agent_depth", AgentConfig.max_depth))
     return RepoConfig(path=CONFIG_FILE, discover=targets.get("discover", True),
                       all_kustomizations=targets.get("all_kustomizations", False),
                       kustomize=kustomize, helm=helm, ignore=tuple(data.get("ignore", ())),
-                      settings=settings, rules=rules)
+                      settings=settings, rules=rules, agents=agents)
 
 
 def _clean(path: str) -> str:

@@ -38,8 +38,8 @@ from pathlib import Path
 
 import yaml
 
+from validator.agents.objects import AGENT_MARKERS
 from validator.change.snapshot import TreeEntry, list_tree, read_blobs
-from validator.render.agents import AGENT_MARKERS
 from validator.render.kustomization import KUSTOMIZATION_FILES
 from validator.render.targets import TargetPlan
 

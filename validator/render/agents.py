@@ -25,8 +25,6 @@ from validator.load.positions import TextLocator
 
 _MAX_BYTES = 1024 * 1024
 _ARGO, _FLUX = "argoproj.io/", "kustomize.toolkit.fluxcd.io/"
-#: Bytes a file holds when it may hold an agent object (planning reads only those files).
-AGENT_MARKERS = (_ARGO.encode(), _FLUX.encode())
 
 
 @dataclass(frozen=True, kw_only=True)

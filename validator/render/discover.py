@@ -28,6 +28,10 @@ from pathlib import Path
 
 import yaml
 
+from validator.agents.model import AgentMode
+from validator.agents.objects import ObjectIndex
+from validator.agents.plan import AgentContext, AgentPlan, plan_agents
+from validator.agents.repo_urls import own_repository_urls
 from validator.load.files import special_file_kind
 from validator.model import Engine, Finding, Location, Severity, natural_path_key
 from validator.render.agents import agent_paths
@@ -82,6 +86,9 @@ def discover_targets(root: Path, paths: Sequence[Path], config: RepoConfig) -> T
         ignored={p: why for p, why in scan.ignored.items() if _selected(p, selected)},
         findings=tuple(f for f in planner.findings + scan.findings
                        if f.location.path == CONFIG_FILE or _selected(f.location.path, selected)),
+        skipped=tuple(s for s in planner.agents.skipped
+                      if _selected(s.path.rsplit(":", 1)[0], selected)),
+        agent_documents=planner.agents.read,
         selection=tuple(selected))
 
 
@@ -100,10 +107,14 @@ class _Planner:
         self.trees = {d: list(read_tree(root, d, cache)) for d in scan.kustomize_dirs}
         self.graph = analyse({d: k for d, k in cache.items() if k is not None})
         self.findings.extend(self.graph.findings)
+        self.agents = AgentPlan()
+        self.taken: set[str] = set()
+        """Folders and charts an agent target renders (not rendered again on their own)."""
 
     def plan(self, named: set[str]) -> list[Target]:
         """Every target; ``named`` files (named on the command line) are always checked."""
-        targets = self.kustomize_targets() + self.helm_targets()
+        targets = self.agent_targets()
+        targets += self.kustomize_targets() + self.helm_targets()
         targets += self.cycle_resources()
         owned = set(self.consumed) | {t.path for t in targets}
         self.ignore_unbuilt(owned)
@@ -125,6 +136,28 @@ class _Planner:
                     if path not in owned and path not in self.scan.ignored]
         return targets
 
+    def agent_targets(self) -> list[Target]:
+        """The targets Argo CD and Flux objects define (:mod:`validator.agents`); their
+        files are consumed and their folders and charts not rendered again on their own."""
+        if self.config.agents.mode is AgentMode.OFF:
+            return []
+        context = AgentContext(
+            root=self.root, config=self.config.agents, manifests=self.scan.manifests,
+            chart_files=self.scan.chart_files, kustomize_tree=lambda d: self.trees.get(d, []),
+            index=ObjectIndex(self.root, self.scan.manifests),
+            repository_urls=own_repository_urls(self.root, self.config.agents))
+        self.agents = plan_agents(context)
+        self.findings.extend(self.agents.findings)
+        for target in self.agents.targets:
+            if target.kind is not TargetKind.PLAIN:
+                self.taken.add(target.path)
+            own = target.agent.path if target.agent is not None else ""
+            for path in target.inputs:
+                if path != own:  # the object's own file is still checked as a manifest
+                    self.consume(path, f"read through {target.agent or 'an agent object'}",
+                                 target.name)
+        return list(self.agents.targets)
+
     def kustomize_targets(self) -> list[Target]:
         declared = {entry.path: entry for entry in self.config.kustomize}
         for path, entry in declared.items():
@@ -134,6 +167,7 @@ class _Planner:
         # only a base can need an agent object to become a target: no base, no reading
         bases = self.graph.built_on - set(declared)
         agents = agent_paths(self.root, self.scan.manifests) if bases else {}
+        agents = {d: why for d, why in agents.items() if d not in self.taken}
         reasons = {}
         for directory, tree in sorted(self.trees.items()):
             reason = self.kustomize_reason(directory, tree, declared, agents)
@@ -159,7 +193,7 @@ class _Planner:
                          ) -> str | None:
         """Why ``directory`` is a Kustomize target, or None when it is not one."""
         head = tree[0] if tree else None
-        if head is None or directory in self.graph.blocked:
+        if head is None or directory in self.graph.blocked or directory in self.taken:
             return None
         if directory in declared:
             return f"declared in {CONFIG_FILE}:{declared[directory].line}"
@@ -257,12 +291,14 @@ class _Planner:
                 continue
             if len(declared.get(chart, ())) > 1:
                 declared[chart] = _own_values_only(self.root, declared[chart], files)
-            chart_targets = declared.get(chart) or ([] if not self.config.discover else [Target(
+            through = [t.name for t in self.agents.targets if t.path == chart]
+            chart_targets = declared.get(chart) or ([] if not self.config.discover or through
+                                                    else [Target(
                 kind=TargetKind.HELM, path=chart, name=chart, inputs=tuple(files),
                 reason="chart directory (Chart.yaml), default values",
                 release_name=chart.rsplit("/", 1)[-1], namespace="default")])
             targets += chart_targets
-            names = [t.name for t in chart_targets] or ["no target"]
+            names = [t.name for t in chart_targets] + through or ["no target"]
             used = {v for target in chart_targets for v in target.values_files}
             for path in files:
                 if _extra_values_file(chart, path) and path not in used:

@@ -21,6 +21,7 @@ from validator.model import Engine, Finding, Location, Severity, Skipped
 from validator.process import network_isolation
 from validator.render.budget import spend_run_budget
 from validator.render.cache import evict_render_cache
+from validator.render.directory import render_directory
 from validator.render.helm import render_helm
 from validator.render.kustomize import render_kustomize
 from validator.render.plain import render_plain
@@ -58,6 +59,8 @@ def _render(target: Target, *, root: Path, settings: RenderSettings) -> RenderRe
             return render_kustomize(target, root=root, settings=settings)
         case TargetKind.HELM:
             return render_helm(target, root=root, settings=settings)
+        case TargetKind.DIRECTORY:
+            return render_directory(target, root=root, settings=settings)
         case _:
             assert_never(target.kind)
 

@@ -11,8 +11,13 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from validator.model import Finding
+from validator.model import Finding, Skipped
+from validator.render.options import DirectoryOptions, HelmOptions, KustomizeOptions, Substitution
+
+if TYPE_CHECKING:
+    from validator.agents.model import AgentObject
 
 #: Ends every reason for a manifest file no target applies (a reviewer may have forgotten it).
 NOT_APPLIED = "(not applied)"
@@ -27,6 +32,8 @@ class TargetKind(enum.StrEnum):
     """A directory built with ``kustomize build``."""
     HELM = "helm"
     """A chart rendered with ``helm template`` and one value set."""
+    DIRECTORY = "directory"
+    """An Argo CD directory source: the manifest files of a folder, as they are."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -49,6 +56,16 @@ class Target:
     """Helm: repository-relative values files, in order."""
     inputs: tuple[str, ...] = ()
     """Repository-relative files this target reads (a change to any of them affects it)."""
+    agent: AgentObject | None = None
+    """The Argo CD or Flux object that defined this target (None: discovered or declared)."""
+    helm: HelmOptions | None = None
+    """Helm: the agent object's options beyond release, namespace and values files."""
+    kustomize: KustomizeOptions | None = None
+    """Kustomize: the agent object's overrides."""
+    directory: DirectoryOptions | None = None
+    """Directory: the files and namespace of an Argo CD directory source."""
+    substitution: Substitution | None = None
+    """Flux ``postBuild`` substitution applied to the rendered objects."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -63,6 +80,12 @@ class TargetPlan:
     """Files neither rendered nor consumed: path -> why."""
     findings: tuple[Finding, ...] = ()
     """Problems found while planning (a symlink leaving the repository, a remote base...)."""
+    skipped: tuple[Skipped, ...] = ()
+    """What agent objects deploy that is not rendered (another repository, a remote chart
+    that is not allowed...), each naming the object and why."""
+    agent_documents: frozenset[tuple[str, int]] = frozenset()
+    """``(file, document index)`` of every agent object the plan read (their sources are
+    accounted for by ``targets`` and ``skipped``)."""
     selection: tuple[str, ...] = (".",)
     """The repository-relative paths planned for; ``targets`` holds those under them and
     those outside that read a file under them (``check`` renders both)."""
