@@ -461,8 +461,8 @@ def test_the_examples_agent_objects_render_and_their_violations_land_on_their_li
     at = {(f["rule_id"], f["location"]["path"], f["location"]["line"]) for f in findings}
     application = (examples / "argocd/guestbook.yaml").read_text().splitlines()
     kustomization = (examples / "flux/podinfo.yaml").read_text().splitlines()
-    privileged = 1 + next(i for i, line in enumerate(application) if "privileged: true" in line)
-    tag = 1 + next(i for i, line in enumerate(kustomization) if "podinfo_tag: latest" in line)
+    privileged = 1 + next(i for i, line in enumerate(application) if line.strip() == "privileged: true")
+    tag = 1 + next(i for i, line in enumerate(kustomization) if line.strip() == "podinfo_tag: latest")
     assert ("K8S-001", "argocd/guestbook.yaml", privileged) in at, sorted(at)
     assert any(rule != "K8S-001" and (path, line) == ("flux/podinfo.yaml", tag)
                for rule, path, line in at), sorted(at)
