@@ -14,6 +14,7 @@ to the tools' output explicitly (and nothing else is), as docs/render.md lists t
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -457,8 +458,8 @@ def test_the_examples_agent_objects_render_and_their_violations_land_on_their_li
         result = runner.invoke(main, ["check", ".", "-o", "json"], catch_exceptions=False)
     finally:
         os.chdir(old)
-    findings = yaml.safe_load(result.stdout)["findings"]
-    at = {(f["rule_id"], f["location"]["path"], f["location"]["line"]) for f in findings}
+    findings = json.loads(result.stdout)["findings"]
+    at = {(f["rule_id"], f["path"], f["line"]) for f in findings}
     application = (examples / "argocd/guestbook.yaml").read_text().splitlines()
     kustomization = (examples / "flux/podinfo.yaml").read_text().splitlines()
     privileged = 1 + next(i for i, line in enumerate(application) if line.strip() == "privileged: true")
