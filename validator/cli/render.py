@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -83,6 +84,7 @@ def render(ctx: click.Context, /, **options: Any) -> None:
             click.echo(text, nl=False)
         else:
             write_whole(output, text)
+        color = sys.stderr.isatty() and not os.environ.get("NO_COLOR")
         click.echo(render_report(result.report, OutputFormat.TEXT, RenderOptions(
-            color=False, display_root=roots.get(OutputFormat.TEXT, ""))), err=True, nl=False)
+            color=color, display_root=roots.get(OutputFormat.TEXT, ""))), err=True, nl=False)
     sys.exit(result.exit_code())
