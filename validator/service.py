@@ -186,15 +186,21 @@ def run_render(request: RenderRequest) -> RenderOutput:
         if request.target is not None:
             plan = select_target(plan, request.target)
         result = pipeline.render_plan(settings, plan)
-        objects = tuple(RenderedObject(body=d.body, source=(where := d.locate(())).path,
-                                       line=where.line, target=d.target or d.path)
-                        for d in result.documents)  # located while the run's files exist
+        objects = tuple(map(_rendered, result.documents))  # located while the run's files exist
     report = Report(findings=sort_findings(result.findings), resources=len(objects),
                     files=result.files_read,
                     skipped=tuple(sorted((*result.skipped, *plan.skipped),
                                          key=lambda s: (natural_path_key(s.path), s.reason))))
     return RenderOutput(objects=objects, report=report,
                         targets=tuple(t.name for t in plan.targets))
+
+
+def _rendered(document: Document) -> RenderedObject:
+    """``document`` with the file and line of the object as a whole (``locate(())``: a Helm
+    object's template, a Kustomize object's origin, a plain document's first line)."""
+    where = document.locate(())
+    return RenderedObject(body=document.body, source=where.path, line=where.line,
+                          target=document.target or document.path)  # a plain file is its target
 
 
 @dataclass(frozen=True, kw_only=True)
