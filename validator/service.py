@@ -1,4 +1,6 @@
-"""The service every way in calls: ``run_check`` and ``run_diff``, from settings to a report.
+"""The service every way in calls: ``run_check``, ``run_diff`` and ``run_render``, from
+settings to a report (``run_render``: to the objects ``check`` would validate, printed by
+``gitops-validator render``).
 
 The CLI (and later the Action adapter and the webhook app) only translates its inputs
 into a :class:`CheckRequest` or a :class:`DiffRequest` and its outputs from the returned
