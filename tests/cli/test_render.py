@@ -469,12 +469,13 @@ def test_the_examples_agent_objects_render_and_their_violations_land_on_their_li
                for rule, path, line in at), sorted(at)
 
 
-def test_one_target_carries_only_its_own_planning_findings(repo: Path) -> None:
-    write(repo, "apps/remote/kustomization.yaml",
-          "resources:\n  - https://github.com/example/remote//base?ref=v1\n")
+def test_one_target_carries_only_its_own_planning_findings(repo: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside.yaml"
+    outside.write_text(FILES["manifests/config.yaml"])
+    (repo / "manifests/escape.yaml").symlink_to(outside)  # refused while planning: a finding
     code, _, err = invoke(".", cwd=repo)
-    assert "apps/remote/kustomization.yaml:2" in err
+    assert "render/symlink-escape" in err
     assert code == 1
     code, out, err = invoke(".", "--target", "shop-prod", cwd=repo)
-    assert (code, "apps/remote" in err) == (0, False), err
+    assert (code, "symlink-escape" in err) == (0, False), err
     assert {c["Target"] for c, _ in objects(out)} == {"shop-prod"}
