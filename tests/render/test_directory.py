@@ -21,7 +21,9 @@ def root(tmp_path: Path) -> Path:
     repo = tmp_path / "repo"
     for path in ("app/a.yaml", "app/b.yml", "app/c.json", "app/sub/d.yaml",
                  "app/sub/deeper/e.yaml", "app/env-usw2/f.yaml", "app/.hidden/g.yaml"):
-        write(repo, path, CONFIG.format(name=Path(path).stem))
+        name = Path(path).stem
+        write(repo, path, CONFIG.format(name=name) if not path.endswith(".json") else
+              f'{{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {{"name": "{name}"}}}}')
     write(repo, "app/readme.md", "# not a manifest\n")
     write(repo, "app/lib.jsonnet", "{}\n")
     write(repo, "other/x.yaml", CONFIG.format(name="x"))
@@ -54,12 +56,19 @@ def test_include_and_exclude_globs_match_the_path_below_the_folder(
     assert directory_files(root, "app", recurse=True, include=include, exclude=exclude) == expected
 
 
-def test_a_symlink_leaving_the_repository_is_not_listed(root: Path, tmp_path: Path) -> None:
+def test_a_symlink_leaving_the_repository_is_listed_to_be_refused(root: Path,
+                                                                  tmp_path: Path) -> None:
+    """Argo CD fails the application on it: listed, so that rendering reports it."""
     outside = tmp_path / "outside.yaml"
     outside.write_text(CONFIG.format(name="leak"))
     (root / "app" / "leak.yaml").symlink_to(outside)
-    assert "app/leak.yaml" not in directory_files(root, "app", recurse=False, include="",
-                                                  exclude="")
+    (root / "app" / "dangling.yaml").symlink_to(tmp_path / "missing.yaml")
+    files = directory_files(root, "app", recurse=False, include="", exclude="")
+    assert "app/leak.yaml" in files
+    assert "app/dangling.yaml" not in files
+    result = render(root, tuple(files))
+    assert [(f.rule_id, f.location.path) for f in result.findings] == [
+        ("render/symlink-escape", "app/leak.yaml")]
 
 
 def render(root: Path, files: tuple[str, ...], namespace: str = "") -> RenderResult:
