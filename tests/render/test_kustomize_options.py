@@ -318,3 +318,26 @@ def test_a_generated_kustomization_with_no_source_lands_on_the_files(root: Path)
     deployment = find(result, "Deployment")
     assert deployment.path == "plain/deployment.yaml"
     assert where(deployment, "spec", "replicas") == ("plain/deployment.yaml", 6)
+
+
+def test_a_generated_render_replayed_from_the_cache_lands_on_the_same_files(
+        root: Path, tmp_path: Path) -> None:
+    write(root, "plain/nested/deployment.yaml", DEPLOYMENT)
+    settings = RenderSettings(cache_dir=tmp_path / "cache")
+    built = target("plain", KustomizeOptions(generate=True))
+    first, second = render(root, built, settings), render(root, built, settings)
+    for result in (first, second):
+        deployment = find(result, "Deployment")
+        assert where(deployment, "spec", "replicas") == ("plain/nested/deployment.yaml", 6)
+
+
+def test_a_symlink_leaving_the_repository_in_a_generated_folder_is_reported(
+        root: Path, tmp_path: Path) -> None:
+    write(root, "plain/deployment.yaml", DEPLOYMENT)
+    outside = tmp_path / "outside.yaml"
+    outside.write_text(SERVICE)
+    (root / "plain" / "leak.yaml").symlink_to(outside)
+    result = render(root, target("plain", KustomizeOptions(generate=True)))
+    assert [d.kind for d in result.documents] == ["Deployment"]
+    assert [(f.rule_id, f.location.path) for f in result.findings] == [
+        ("render/outside-repository", "plain/leak.yaml")]

@@ -62,23 +62,33 @@ def generated_resources(root: Path, folder: str) -> GeneratedResources:
         dirs[:] = kept
         for name in sorted(names):
             path = Path(current) / name
-            if not name.endswith(_MANIFEST_SUFFIXES) or _excluded(name) \
-                    or not inside_root(root, path) or not path.is_file():
+            if not name.endswith(_MANIFEST_SUFFIXES) or _excluded(name):
                 continue
             relative = repo_relative(root, path)
+            if not inside_root(root, path):
+                findings.append(_finding("render/outside-repository", relative,
+                                         f"{relative} is a symlink leaving the repository; "
+                                         "refused (Flux's build refuses it too)"))
+                continue
+            if not path.is_file():
+                continue
             problem = _not_an_object(path)
             if problem:
-                findings.append(Finding(
-                    rule_id="render/not-a-kubernetes-object", severity=Severity.ERROR,
-                    engine=Engine.RENDER, location=Location(path=relative, line=1),
-                    message=f"{relative} is not a Kubernetes object ({problem}), but Flux lists "
-                            f"every YAML file under {folder} in the kustomization it generates, "
-                            "so its build fails; move the file out of the folder, exclude it "
-                            "with .sourceignore or add a kustomization.yaml"))
+                findings.append(_finding(
+                    "render/not-a-kubernetes-object", relative,
+                    f"{relative} is not a Kubernetes object ({problem}), but Flux lists every "
+                    f"YAML file under {folder} in the kustomization it generates, so its build "
+                    "fails; move the file out of the folder, exclude it with .sourceignore or "
+                    "add a kustomization.yaml"))
             else:
                 files.append(relative)
     return GeneratedResources(files=tuple(sorted(files, key=_walk_order)),
                               folders=tuple(folders), findings=tuple(findings))
+
+
+def _finding(rule: str, path: str, message: str) -> Finding:
+    return Finding(rule_id=rule, severity=Severity.ERROR, engine=Engine.RENDER,
+                   location=Location(path=path, line=1), message=message)
 
 
 def _walk_order(path: str) -> tuple[str, ...]:
