@@ -341,3 +341,60 @@ def test_a_symlink_leaving_the_repository_in_a_generated_folder_is_reported(
     assert [d.kind for d in result.documents] == ["Deployment"]
     assert [(f.rule_id, f.location.path) for f in result.findings] == [
         ("render/outside-repository", "plain/leak.yaml")]
+
+
+FLUX_KUSTOMIZATION = """\
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: apps
+  namespace: flux-system
+spec:
+  interval: 10m
+  path: ./app
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+  targetNamespace: apps
+  nameSuffix: -flux
+  images:
+    - name: nginx
+      newTag: "1.26"
+  commonMetadata:
+    labels:
+      owner: platform
+  patches:
+    - patch: |
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+        spec:
+          minReadySeconds: 30
+      target:
+        kind: Deployment
+"""
+
+
+def test_flux_field_names_land_on_their_lines(root: Path) -> None:
+    write(root, "clusters/apps.yaml", FLUX_KUSTOMIZATION)
+    spec = ValueSource(path="clusters/apps.yaml", index=0, field=("spec",))
+    options = KustomizeOptions(
+        namespace="apps", name_suffix="-flux",
+        image_entries=({"name": "nginx", "newTag": "1.26"},),
+        common_metadata={"labels": {"owner": "platform"}},
+        patches=({"patch": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n"
+                           "spec:\n  minReadySeconds: 30\n", "target": {"kind": "Deployment"}},),
+        source=spec)
+    result = render(root, target("app", options, name="Kustomization flux-system/apps"))
+    assert not result.findings
+    deployment = find(result, "Deployment")
+    assert deployment.resource.name == "web-flux"
+    assert where(deployment, "metadata", "namespace") == ("clusters/apps.yaml", 12)
+    assert where(deployment, "metadata", "name") == ("clusters/apps.yaml", 13)
+    assert where(deployment, "spec", "template", "spec", "containers", 0, "image") == (
+        "clusters/apps.yaml", 15)
+    assert where(deployment, "metadata", "labels", "owner") == ("clusters/apps.yaml", 19)
+    assert "owner" not in deployment.body["spec"]["template"]["metadata"]["labels"]
+    assert deployment.body["spec"]["minReadySeconds"] == 30
+    assert where(deployment, "spec", "minReadySeconds") == ("clusters/apps.yaml", 27)
