@@ -398,3 +398,22 @@ def test_flux_field_names_land_on_their_lines(root: Path) -> None:
     assert "owner" not in deployment.body["spec"]["template"]["metadata"]["labels"]
     assert deployment.body["spec"]["minReadySeconds"] == 30
     assert where(deployment, "spec", "minReadySeconds") == ("clusters/apps.yaml", 27)
+
+
+def test_read_only_mappings_from_a_reader_are_accepted(root: Path) -> None:
+    from types import MappingProxyType  # noqa: PLC0415 - only this test needs it
+
+    options = KustomizeOptions(
+        labels=MappingProxyType({"team": "web"}),
+        patches=(MappingProxyType({"patch": "- op: replace\n  path: /spec/replicas\n  value: 2\n",
+                                   "target": MappingProxyType({"kind": "Deployment"})}),),
+        replicas=(MappingProxyType({"name": "web", "count": 3}),))
+    deployment = by_identity(bodies(render(root, target("app", options))))[("Deployment", "web")]
+    assert deployment["spec"]["replicas"] == 3
+    assert deployment["metadata"]["labels"] == {"team": "web"}
+
+
+def test_a_missing_folder_is_a_finding_not_an_empty_render(root: Path) -> None:
+    result = render(root, target("nowhere", KustomizeOptions(generate=True)))
+    assert not result.documents
+    assert [f.rule_id for f in result.findings] == ["render/missing-reference"]

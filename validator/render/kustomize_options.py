@@ -90,7 +90,11 @@ def plan_wrapper(root: Path, path: str, options: KustomizeOptions | None) -> Wra
     builder = _Builder(root, path, lines)
     resources: tuple[str, ...] = (path,)
     notes: tuple[Finding, ...] = ()
-    if options.generate and find_kustomization_file(root / path) is None:
+    if options.generate and not (root / path).is_dir():
+        builder.refuse("render/missing-reference", f"folder {path} does not exist in the "
+                       "repository", ("path",))
+        resources = ()
+    elif options.generate and find_kustomization_file(root / path) is None:
         generated = generated_resources(root, path)
         resources = tuple(sorted((*generated.files, *generated.folders),
                                  key=lambda p: tuple(p.split("/"))))
@@ -136,7 +140,8 @@ class _Builder:
         metadata = _common_metadata(options.common_metadata)
         if metadata:
             fields["transformers"] = metadata
-        return fields
+        plain: dict[str, Any] = _plain(fields)
+        return plain
 
     def images(self, options: KustomizeOptions) -> list[dict[str, str]]:
         images = []
@@ -285,6 +290,15 @@ def _override_locator(root: Path, options: KustomizeOptions, lines: OptionLines,
         replicas={str(e["name"]): lines.location(("replicas",), i)
                   for i, e in enumerate(options.replicas) if e.get("name")},
         patches=tuple(patches))
+
+
+def _plain(value: object) -> Any:
+    """``value`` with every mapping a dict and every sequence a list (JSON, as written)."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
 
 
 def _relative(real_root: Path, relative: str, wrapper: Path) -> str:
