@@ -417,3 +417,15 @@ def test_a_missing_folder_is_a_finding_not_an_empty_render(root: Path) -> None:
     result = render(root, target("nowhere", KustomizeOptions(generate=True)))
     assert not result.documents
     assert [f.rule_id for f in result.findings] == ["render/missing-reference"]
+
+
+def test_argo_cd_image_overrides_apply_in_name_order_as_kustomize_edit_writes_them(
+        root: Path, tmp_path: Path) -> None:
+    # `kustomize edit set image` sorts by name: busybox=nginx first, then nginx:1.27 on both
+    options = KustomizeOptions(images=("nginx:1.27", "busybox=nginx"))
+    rendered = by_identity(bodies(render(root, target("app", options))))
+    containers = rendered[("Deployment", "web")]["spec"]["template"]["spec"]["containers"]
+    assert [c["image"] for c in containers] == ["nginx:1.27", "nginx:1.27"]
+    expected = by_identity(hand_built(root, {"images": [
+        {"name": "busybox", "newName": "nginx"}, {"name": "nginx", "newTag": "1.27"}]}, tmp_path))
+    assert rendered == expected

@@ -144,7 +144,9 @@ class _Builder:
         return plain
 
     def images(self, options: KustomizeOptions) -> list[dict[str, str]]:
-        images = []
+        """Argo CD's ``kustomize edit set image`` keeps one entry per name (the last given)
+        and sorts the entries by name; Flux replaces an entry of the same name in place."""
+        by_name: dict[str, dict[str, str]] = {}
         for i, text in enumerate(options.images):
             parsed = parse_image(text)
             if parsed is None:
@@ -153,10 +155,13 @@ class _Builder:
                             "<image>=<newimage>, <image>:<newtag>, <image>@<digest>",
                             ("images",), i)
             else:
-                images.append(parsed)
-        images += [{k: str(entry[k]) for k in _IMAGE_KEYS if entry.get(k) not in (None, "")}
-                   for entry in options.image_entries]
-        return images
+                by_name[parsed.get("name", "")] = parsed
+        images = [by_name[name] for name in sorted(by_name)]
+        entries: dict[str, dict[str, str]] = {}
+        for entry in options.image_entries:
+            image = {k: str(entry[k]) for k in _IMAGE_KEYS if entry.get(k) not in (None, "")}
+            entries[image.get("name", "")] = image  # same position, new value
+        return images + list(entries.values())
 
     def patch(self, i: int, entry: Mapping[str, Any]) -> dict[str, Any]:
         patch = dict(entry)
@@ -249,8 +254,9 @@ def _override_locator(root: Path, options: KustomizeOptions, lines: OptionLines,
     def named(value: str, key: str) -> tuple[str, Location] | None:
         return (value, lines.location((key,))) if value else None
 
-    images: list[tuple[int, Mapping[str, Any] | None]] = [
-        (i, parse_image(text)) for i, text in enumerate(options.images)]
+    parsed = [(i, parse_image(text)) for i, text in enumerate(options.images)]
+    images: list[tuple[int, Mapping[str, Any] | None]] = sorted(  # in the order applied
+        parsed, key=lambda entry: str((entry[1] or {}).get("name", "")))
     images += [(i, entry) for i, entry in enumerate(options.image_entries)]
     metadata_labels = options.common_metadata.get("labels") or {}
     metadata_annotations = options.common_metadata.get("annotations") or {}
