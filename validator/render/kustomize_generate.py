@@ -49,11 +49,13 @@ def generated_resources(root: Path, folder: str) -> GeneratedResources:
     folders: list[str] = []
     findings: list[Finding] = []
     base = root / folder
+    if not inside_root(root, base):  # below it, only symlinks can lead out (walk follows none)
+        return GeneratedResources()
     for current, dirs, names in walk(base):
         kept = []
         for name in sorted(dirs):
             path = Path(current) / name
-            if name in _EXCLUDED_DIRS or not inside_root(root, path):
+            if name in _EXCLUDED_DIRS or (path.is_symlink() and not inside_root(root, path)):
                 continue
             if find_kustomization_file(path) is not None:
                 folders.append(repo_relative(root, path))
@@ -65,7 +67,7 @@ def generated_resources(root: Path, folder: str) -> GeneratedResources:
             if not name.endswith(_MANIFEST_SUFFIXES) or _excluded(name):
                 continue
             relative = repo_relative(root, path)
-            if not inside_root(root, path):
+            if path.is_symlink() and not inside_root(root, path):
                 findings.append(_finding("render/outside-repository", relative,
                                          f"{relative} is a symlink leaving the repository; "
                                          "refused (Flux's build refuses it too)"))

@@ -90,7 +90,11 @@ def plan_wrapper(root: Path, path: str, options: KustomizeOptions | None) -> Wra
     builder = _Builder(root, path, lines)
     resources: tuple[str, ...] = (path,)
     notes: tuple[Finding, ...] = ()
-    if options.generate and not (root / path).is_dir():
+    if options.generate and not inside_root(root, root / path):
+        builder.refuse("render/outside-repository", f"folder {path} leaves the repository "
+                       "(through a symlink); refused", ("path",))
+        resources = ()
+    elif options.generate and not (root / path).is_dir():
         builder.refuse("render/missing-reference", f"folder {path} does not exist in the "
                        "repository", ("path",))
         resources = ()
