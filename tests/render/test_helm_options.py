@@ -99,11 +99,10 @@ spec:
     path: charts/web
     helm:
       valueFiles: [values-prod.yaml]
-      values: |
+      valuesObject:
         replicas: 2
         labels:
           tier: front
-      valuesObject:
         hostNetwork: true
         image:
           tag: "2.0"
@@ -116,6 +115,26 @@ spec:
       fileParameters:
         - name: config
           path: files/config.txt
+"""
+#: Argo CD's ``helm.values``: a YAML string (``valuesObject`` replaces it when both are set).
+VALUES_STRING = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: web
+  namespace: argocd
+spec:
+  source:
+    helm:
+      values: |
+        # comments count as lines of the block
+        replicas: 2
+
+        labels:
+          tier: front
+    path: charts/web
+  other:
+    values: "replicas: 2"
 """
 HELM = ("spec", "source", "helm")
 APP = "apps/web.yaml"
@@ -141,12 +160,10 @@ def root(tmp_path: Path) -> Path:
 
 
 def application_values() -> tuple[InlineValues, ...]:
-    """The Application's ``values`` string and ``valuesObject``, as the Argo CD reader gives them."""
+    """The Application's ``valuesObject``, as the Argo CD reader gives it."""
     helm = yaml.safe_load(APPLICATION)["spec"]["source"]["helm"]
-    return (InlineValues(values=yaml.safe_load(helm["values"]),
-                         source=ValueSource(path=APP, index=0, field=(*HELM, "values"))),
-            InlineValues(values=helm["valuesObject"],
-                         source=ValueSource(path=APP, index=0, field=(*HELM, "valuesObject"))))
+    return (InlineValues(values=helm["valuesObject"],
+                         source=ValueSource(path=APP, index=0, field=(*HELM, "valuesObject"))),)
 
 
 def application_parameters() -> tuple[HelmParameter, ...]:
@@ -200,7 +217,8 @@ def test_options_render_what_helm_renders_with_the_same_flags(root: Path, tmp_pa
     result = render(root, target(options))
     assert result.findings == (), result.findings
     inline = tmp_path / "inline.yaml"
-    inline.write_text("replicas: 2\nlabels: {tier: front}\nhostNetwork: true\nimage: {tag: '2.0'}\n")
+    inline.write_text(yaml.safe_dump(yaml.safe_load(APPLICATION)["spec"]["source"]["helm"][
+        "valuesObject"]))
     expected = helm_by_hand(
         root, tmp_path / "home", "--values", str(root / "charts/web/values-prod.yaml"),
         "--values", str(inline), "--set", "image.repository=registry.example.com/web",
@@ -237,13 +255,30 @@ def test_an_inline_value_is_located_on_the_application_line(root: Path) -> None:
     assert deployment.body["spec"]["template"]["spec"]["hostNetwork"] is True
     where = deployment.locate(HOST_NETWORK)
     assert (where.path, where.line) == (APP, line_of(APPLICATION, "hostNetwork: true"))
-    # the values string: the line of the key inside the block
-    where = deployment.locate(("spec", "replicas"))
-    assert (where.path, where.line) == (APP, line_of(APPLICATION, "replicas: 2"))
     where = deployment.locate(("metadata", "labels", "tier"))
     assert (where.path, where.line) == (APP, line_of(APPLICATION, "tier: front"))
     # a value no inline source sets is still on the values file or template
     assert deployment.locate(("spec", "selector")).path == "charts/web/templates/deployment.yaml"
+
+
+def test_a_values_string_is_located_inside_its_block(root: Path) -> None:
+    write(root, "apps/string.yaml", VALUES_STRING)
+    block = yaml.safe_load(VALUES_STRING)["spec"]["source"]["helm"]["values"]
+    inline = InlineValues(values=yaml.safe_load(block), source=ValueSource(
+        path="apps/string.yaml", index=0, field=(*HELM, "values")))
+    deployment = next(d for d in render(root, target(HelmOptions(inline_values=(inline,))))
+                      .documents if d.kind == "Deployment")
+    assert deployment.body["spec"]["replicas"] == 2
+    for field, needle in [(("spec", "replicas"), "replicas: 2"),
+                          (("metadata", "labels", "tier"), "tier: front")]:
+        where = deployment.locate(field)
+        assert (where.path, where.line) == ("apps/string.yaml", line_of(VALUES_STRING, needle))
+    # a quoted string: its lines are not the file's lines, so the key's line
+    quoted = replace(inline, source=replace(inline.source, field=("spec", "other", "values")))
+    deployment = next(d for d in render(root, target(HelmOptions(inline_values=(quoted,))))
+                      .documents if d.kind == "Deployment")
+    where = deployment.locate(("spec", "replicas"))
+    assert (where.path, where.line) == ("apps/string.yaml", line_of(VALUES_STRING, "other:") + 1)
 
 
 def test_a_parameter_is_located_on_its_entry(root: Path) -> None:
@@ -332,7 +367,7 @@ def test_every_option_is_part_of_the_cache_key(root: Path, tmp_path: Path) -> No
     variants = [None, HelmOptions(), HelmOptions(include_crds=False),
                 HelmOptions(kube_version="1.29.0"), HelmOptions(api_versions=("a/v1",)),
                 HelmOptions(inline_values=application_values()),
-                HelmOptions(inline_values=application_values()[:1]),
+                HelmOptions(inline_values=(replace(application_values()[0], values={"a": 1}),)),
                 HelmOptions(parameters=application_parameters()),
                 HelmOptions(parameters=application_parameters()[:2]),
                 HelmOptions(chart_root=str(tmp_path))]
