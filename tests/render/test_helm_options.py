@@ -427,3 +427,20 @@ def test_a_fetched_chart_may_not_link_outside_itself(root: Path, tmp_path: Path)
     assert [(f.rule_id, f.location.path) for f in result.findings] == [
         ("render/symlink-escape", APP)], result.findings
 
+
+
+@pytest.mark.parametrize(("parameter", "broken"), [
+    (HelmParameter(name="replicas", value="5"), True),
+    (HelmParameter(name="replicas", value="2", force_string=True), True),  # a string
+    (HelmParameter(name="replicas", value="2"), False),  # helm's parser makes it an integer
+])
+def test_a_parameter_breaking_the_values_schema_is_on_its_entry(
+        root: Path, parameter: HelmParameter, broken: bool) -> None:
+    write(root, "charts/web/values.schema.json", json.dumps(SCHEMA))
+    source = ValueSource(path=APP, index=0, field=(*HELM, "parameters", 1))
+    options = HelmOptions(parameters=(replace(parameter, source=source),))
+    result = render(root, target(options))
+    findings = [f for f in result.findings if f.rule_id == "schema/values"]
+    expected = [(APP, line_of(APPLICATION, "- name: port"))] if broken else []
+    assert [(f.location.path, f.location.line) for f in findings] == expected, findings
+    assert result.documents

@@ -22,6 +22,7 @@ from contextlib import suppress
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from validator.errors import CommandError
 from validator.load import load_bytes
@@ -36,8 +37,10 @@ from validator.render.helm_options import (
     layers,
     missing_values_notes,
     option_problems,
+    passes_set,
 )
 from validator.render.helm_random import ChartFunctions, chart_functions, stabilise
+from validator.render.helm_set_values import PROBE_TEMPLATE, probed_values, write_probe_chart
 from validator.render.helm_time import fixed_times, utc_now
 from validator.render.helm_values_schema import check_values_schema
 from validator.render.namespaces import cluster_scoped_crds, in_release_namespace
@@ -70,7 +73,8 @@ def render_helm(target: Target, *, root: Path, settings: RenderSettings) -> Rend
     parameters = target.helm.parameters if target.helm else ()
     values_schema = check_values_schema(chart_root, chart, values_files, target=target.name,
                                         layers=layers(target.helm), parameters=parameters,
-                                        sources_root=root)
+                                        sources_root=root,
+                                        user_values=_set_values(target, root, settings))
     schema_findings = tuple(_onto_object(f, fetched, root) for f in values_schema.findings)
     rendered = cached_render(
         lambda: render_key(target, root=root, tool=Tool.HELM,
@@ -217,6 +221,33 @@ def _documents(outputs: list[bytes], target: Target, root: Path, settings: Rende
                         else without_test_hooks(first, target=target.name))
     return RenderResult(documents=documents, findings=tuple(findings),
                         skipped=renders[0].skipped + hooks, expansion=renders[0].expansion)
+
+
+def _set_values(target: Target, root: Path, settings: RenderSettings) -> dict[str, Any] | None:
+    """The user-supplied values as helm merges them, when ``--set`` arguments take part
+    (:mod:`validator.render.helm_set_values`); None otherwise or when helm refuses them (the
+    render reports why)."""
+    options = target.helm
+    if options is None or not passes_set(options):
+        return None
+
+    def probe() -> CachedRender:
+        with tempfile.TemporaryDirectory(prefix="gitops-validator-helm-") as tmp:
+            chart = write_probe_chart(Path(tmp))
+            # the same command with the probe chart in place of the target's: same values
+            # files, inline values and --set arguments, same sandbox
+            probing = replace(target, helm=replace(options, chart_root=str(chart)))
+            try:
+                return CachedRender(outputs=(run(helm_command(
+                    probing, root=root, settings=settings, home=Path(tmp))).stdout,))
+            except CommandError as exc:
+                return CachedRender(cacheable=repeatable_failure(exc))
+
+    probed = cached_render(
+        lambda: render_key(target, root=root, tool=Tool.HELM,
+                           files=(*target.values_files, *_file_parameters(target)),
+                           options=("values probe", PROBE_TEMPLATE)), settings, probe)
+    return probed_values(probed.outputs[0]) if probed.outputs else None
 
 
 def _run_helm(target: Target, *, root: Path, settings: RenderSettings,

@@ -195,6 +195,16 @@ def helm_option_args(root: Path, options: HelmOptions | None, folder: Path) -> l
     return args
 
 
+def passes_set(options: HelmOptions | None) -> bool:
+    """Whether helm gets ``--set`` arguments (then helm, not we, knows the values they give)."""
+    if options is None:
+        return False
+    built = layers(options)
+    return bool(options.parameters) or any(
+        layer.target_path and not _touched_later(layer, built[number + 1:])
+        for number, layer in enumerate(built))
+
+
 def kube_version(options: HelmOptions | None, default: str) -> str:
     """``--kube-version``: the object's, else the run's."""
     return options.kube_version if options and options.kube_version else default

@@ -81,11 +81,15 @@ class _Schema:
 def check_values_schema(root: Path, chart: str, values_files: Sequence[str], *, target: str,
                         layers: Sequence[ValuesLayer] = (),
                         parameters: Sequence[HelmParameter] = (),
-                        sources_root: Path | None = None) -> ValuesSchemaResult:
+                        sources_root: Path | None = None,
+                        user_values: Mapping[str, Any] | None = None) -> ValuesSchemaResult:
     """Check the values of one Helm target (chart folder ``chart``) against its charts' schemas;
-    ``layers`` (an agent object's inline values, in ``sources_root``) merge after the files."""
+    ``layers`` (an agent object's inline values, in ``sources_root``) merge after the files;
+    ``user_values``, when helm merged the user's values itself (``--set`` parameters), stand
+    for all of them."""
     files = [f"{chart}/values.yaml", *values_files]
-    values = merged_values(root, files, [layer.values for layer in layers])
+    values = (merged_values(root, files, [layer.values for layer in layers])
+              if user_values is None else _coalesce(user_values, _load(root / files[0])))
     located = ValuesFiles(root, files, layers=layers, parameters=parameters,
                           sources_root=sources_root)
     findings: list[Finding] = []
