@@ -14,11 +14,9 @@ A chart that may call random or time functions is rendered twice and stabilised
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import tempfile
-from contextlib import suppress
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -29,8 +27,15 @@ from validator.load import load_bytes
 from validator.model import Engine, Finding, Location, Severity
 from validator.process import Command, run
 from validator.render.cache import CachedRender, cached_render, render_key, repeatable_failure
+from validator.render.helm_fetched import (
+    FetchedChart,
+    chart_files,
+    fetched_chart,
+    fetched_key,
+    onto_object,
+)
 from validator.render.helm_hooks import without_test_hooks
-from validator.render.helm_map import FetchedChart, HelmLocator, document_sources, template_path
+from validator.render.helm_map import HelmLocator, document_sources, template_path
 from validator.render.helm_options import (
     helm_option_args,
     kube_version,
@@ -50,7 +55,6 @@ from validator.render.screen import screen_inputs
 from validator.render.settings import RenderResult, RenderSettings
 from validator.render.sourcemap import SourceFiles, parse_text
 from validator.render.targets import Target
-from validator.render.walk import walk
 from validator.tools import Tool, require_tool
 
 #: ``(chart/templates/x.yaml:12)``, ``template: chart/templates/x.yaml:12:20:`` and the like.
@@ -69,23 +73,23 @@ def render_helm(target: Target, *, root: Path, settings: RenderSettings) -> Rend
     notes = missing_values_notes(target)
     chart_root, chart = (fetched.folder, ".") if fetched else (root, target.path)
     values_files = _values_files(target, root, fetched)
-    functions = chart_functions(chart_root, _chart_files(fetched) if fetched else target.inputs)
+    functions = chart_functions(chart_root, chart_files(fetched) if fetched else target.inputs)
     parameters = target.helm.parameters if target.helm else ()
     values_schema = check_values_schema(chart_root, chart, values_files, target=target.name,
                                         layers=layers(target.helm), parameters=parameters,
                                         sources_root=root,
                                         user_values=_set_values(target, root, settings))
-    schema_findings = tuple(_onto_object(f, fetched, root) for f in values_schema.findings)
+    schema_findings = tuple(onto_object(f, fetched, root) for f in values_schema.findings)
     rendered = cached_render(
         lambda: render_key(target, root=root, tool=Tool.HELM,
                            folders=() if fetched else (target.path,),
                            files=(*target.values_files, *_file_parameters(target)), options=(
                                "helm template", settings.kubernetes_version,
-                               _fetched_key(fetched))),
+                               fetched_key(fetched))),
         settings, lambda: _run_helm(target, root=root, settings=settings, functions=functions))
     if rendered.findings or not rendered.outputs:
         return RenderResult(
-            findings=(*(_onto_object(f, fetched, root) for f in rendered.findings),
+            findings=(*(onto_object(f, fetched, root) for f in rendered.findings),
                       *schema_findings),
             skipped=(*notes, *values_schema.skipped), files_read=files, targets=1)
     clock = rendered.context.get("clock")
@@ -94,15 +98,6 @@ def render_helm(target: Target, *, root: Path, settings: RenderSettings) -> Rend
     return replace(result, findings=(*result.findings, *schema_findings),
                    skipped=(*notes, *result.skipped, *values_schema.skipped), files_read=files,
                    targets=1)
-
-
-def fetched_chart(target: Target) -> FetchedChart | None:
-    """The chart-cache folder a target renders from instead of the repository, if any."""
-    if target.helm is None or not target.helm.chart_root:
-        return None
-    agent = target.agent
-    return FetchedChart(folder=Path(target.helm.chart_root),
-                        path=agent.path if agent else target.path, line=agent.line if agent else 0)
 
 
 def _refusals(target: Target, root: Path, fetched: FetchedChart | None,
@@ -122,20 +117,20 @@ def _refusals(target: Target, root: Path, fetched: FetchedChart | None,
                          f"{repo_relative(chart_root, link)} is nested too deep to look into; "
                          f"chart {shown} not rendered")
                 for link in escaping_symlinks(chart_root, chart)]
-    problems = [_onto_object(p, fetched, root, in_chart=True) for p in problems]
+    problems = [onto_object(p, fetched, root, in_chart=True) for p in problems]
     problems += [_finding(v, 0, "render/outside-repository", "values file leaves the repository "
                           "or does not exist; refused")
                  for v in target.values_files
                  if not (root / v).is_file() or not inside_root(root, root / v)]
     problems += option_problems(root, target, SourceFiles(root))
-    problems += [_onto_object(p, fetched, root, in_chart=True)
+    problems += [onto_object(p, fetched, root, in_chart=True)
                  for p in _missing_dependencies(chart_root, "." if fetched else target.path)]
     if not problems:  # a symlink leaving the repository is never read
         problems += screen_inputs(root, target.inputs, settings.load_options.limits,
                                   target=f"chart {target.name}")
         if fetched:
-            problems += [_onto_object(p, fetched, root, in_chart=True) for p in screen_inputs(
-                chart_root, _chart_files(fetched), settings.load_options.limits,
+            problems += [onto_object(p, fetched, root, in_chart=True) for p in screen_inputs(
+                chart_root, chart_files(fetched), settings.load_options.limits,
                 target=f"chart {target.name}")]
     return problems
 
@@ -145,51 +140,9 @@ def _values_files(target: Target, root: Path, fetched: FetchedChart | None) -> t
     return tuple(str(root / v) for v in target.values_files) if fetched else target.values_files
 
 
-def _chart_files(fetched: FetchedChart) -> list[str]:
-    """Every file of a fetched chart, relative to its folder."""
-    files: list[str] = []
-    for current, _dirs, names in walk(fetched.folder):
-        files += [(Path(current) / n).relative_to(fetched.folder).as_posix() for n in names]
-    return sorted(files)
-
-
 def _file_parameters(target: Target) -> tuple[str, ...]:
     """Repository files ``--set-file`` reads (their content is part of the cache key)."""
     return tuple(p.value for p in target.helm.parameters if p.from_file) if target.helm else ()
-
-
-def _fetched_key(fetched: FetchedChart | None) -> str:
-    """A content hash of a fetched chart's files (its folder is outside the repository)."""
-    if fetched is None:
-        return ""
-    digest = hashlib.sha256()
-    for relative in _chart_files(fetched):
-        path = fetched.folder / relative
-        digest.update(relative.encode("utf-8", "surrogateescape") + b"\0")
-        with suppress(OSError):
-            if path.is_file() and not path.is_symlink():
-                digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return f"fetched:{fetched.folder}:{digest.hexdigest()}"
-
-
-def _onto_object(finding: Finding, fetched: FetchedChart | None, root: Path, *,
-                 in_chart: bool = False) -> Finding:
-    """A finding on a fetched chart's file moved to the agent object's line (the repository
-    has no such file); a repository file given by absolute path made repository-relative.
-    ``in_chart``: every relative path names a file of the fetched chart."""
-    if fetched is None:
-        return finding
-    path = finding.location.path
-    if Path(path).is_absolute() and Path(path).is_relative_to(root):
-        return replace(finding, location=replace(
-            finding.location, path=Path(path).relative_to(root).as_posix()))
-    if not in_chart and path and not path.startswith("./") and not Path(path).is_absolute():
-        return finding  # a repository file (the agent object, a values file)
-    where = path.removeprefix("./") if path and not Path(path).is_absolute() else ""
-    message = finding.message.replace(str(fetched.folder) + "/", "")
-    detail = f", {where}" if where and where != "." else ""
-    return replace(finding, location=Location(path=fetched.path, line=fetched.line),
-                   message=f"{message} (fetched chart {fetched.folder.name}{detail})")
 
 
 def _documents(outputs: list[bytes], target: Target, root: Path, settings: RenderSettings,
@@ -321,7 +274,7 @@ def _failure(exc: CommandError, target: Target, root: Path) -> Finding:
         chart, in_chart = "./Chart.yaml", fetched.folder
         found = memory_finding(exc, what=what, path=chart) or _template_error(
             exc, replace(target, path="."), in_chart)
-        return _onto_object(found, fetched, root, in_chart=True)
+        return onto_object(found, fetched, root, in_chart=True)
     chart = f"{target.path}/Chart.yaml"
     schema = f"{target.path}/values.schema.json"
     asked = schema if "specifications of the schema" in exc.stderr and (root / schema).is_file() \

@@ -21,11 +21,12 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from validator.model import FieldPath, Location
+from validator.render.helm_fetched import FetchedChart
 from validator.render.helm_options import ValuesLayer
 from validator.render.helm_values import ValuesFiles, values_reference
 from validator.render.options import HelmParameter
@@ -66,18 +67,6 @@ def template_path(chart: str, source: str, root: Path) -> str:
         if packed:
             return f"{chart}/charts/{packed[0].name}"
     return f"{chart}/Chart.yaml"
-
-
-@dataclass(frozen=True, kw_only=True)
-class FetchedChart:
-    """A chart rendered from outside the repository (the chart cache)."""
-
-    folder: Path
-    """The chart's folder."""
-    path: str
-    """Repository file its objects and findings are reported on (the agent object's)."""
-    line: int
-    """Line in ``path`` (the agent object's first line)."""
 
 
 class HelmLocator:
