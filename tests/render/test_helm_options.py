@@ -444,3 +444,30 @@ def test_a_parameter_breaking_the_values_schema_is_on_its_entry(
     expected = [(APP, line_of(APPLICATION, "- name: port"))] if broken else []
     assert [(f.location.path, f.location.line) for f in findings] == expected, findings
     assert result.documents
+
+
+@pytest.mark.parametrize("field", ["release_name", "namespace"])
+def test_a_release_name_or_namespace_is_never_a_flag(root: Path, tmp_path: Path,
+                                                     field: str) -> None:
+    canary = tmp_path / "post-renderer-ran"
+    script = tmp_path / "post-renderer.sh"
+    script.write_text(f"#!/bin/sh\ntouch {canary}\ncat\n")
+    script.chmod(0o755)
+    made = target(HelmOptions(), **{field: f"--post-renderer={script}"})
+    result = render(root, made)
+    assert not canary.exists()
+    assert result.documents == () or all(d.body for d in result.documents)
+
+
+def test_a_file_parameter_may_link_inside_the_repository(root: Path) -> None:
+    (root / "files/link.txt").symlink_to("config.txt")
+    options = HelmOptions(parameters=(HelmParameter(name="config", value="files/link.txt",
+                                                    from_file=True),))
+    caps = next(d for d in render(root, target(options)).documents if d.kind == "ConfigMap")
+    assert caps.body["data"]["config"] == "line one\n"
+
+
+def test_an_option_without_a_source_is_reported_on_the_object(root: Path) -> None:
+    options = HelmOptions(parameters=(HelmParameter(name="a=b", value="1"),))
+    findings = render(root, target(options)).findings
+    assert [(f.location.path, f.location.line) for f in findings] == [(APP, 1)]

@@ -225,13 +225,14 @@ def helm_command(target: Target, *, root: Path, settings: RenderSettings, home: 
     object's inline values are written there: :func:`helm_option_args`)."""
     fetched = fetched_chart(target)
     chart = fetched.folder if fetched else root / target.path
-    args = [str(require_tool(Tool.HELM)), "template", target.release_name, str(chart),
-            "--namespace", target.namespace,
-            "--kube-version", kube_version(target.helm, settings.kubernetes_version),
+    args = [str(require_tool(Tool.HELM)), "template", f"--namespace={target.namespace}",
+            f"--kube-version={kube_version(target.helm, settings.kubernetes_version)}",
             "--skip-schema-validation"]  # values.schema.json is checked in process (no $ref fetching)
     for values in target.values_files:
         args += ["--values", str(root / values)]
     args += helm_option_args(root, target.helm, home)
+    # after "--" the release name (free text in an agent object) can never be read as a flag
+    args += ["--", target.release_name, str(chart)]
     env = {"HOME": str(home), "HELM_CACHE_HOME": f"{home}/cache",
            "HELM_CONFIG_HOME": f"{home}/config", "HELM_DATA_HOME": f"{home}/data",
            "HELM_PLUGINS": f"{home}/plugins"}

@@ -127,21 +127,21 @@ def option_problems(root: Path, target: Target, sources: SourceFiles) -> list[Fi
             continue
         value = _target_value(inline)
         if target_path_keys(inline.target_path) is None or value is None:
-            problems.append(_problem(sources, inline.source, "agent/helm-target-path",
+            problems.append(_problem(sources, inline.source, target, "agent/helm-target-path",
                                      f"targetPath {inline.target_path!r} is not a dotted path of "
                                      f"keys; {target.name} not rendered"))
         elif _COMMA.search(value.strip(_QUOTES) if _quoted(value) else value):
-            problems.append(_problem(sources, inline.source, "agent/helm-target-path",
+            problems.append(_problem(sources, inline.source, target, "agent/helm-target-path",
                                      f"the value for targetPath {inline.target_path!r} holds a "
                                      "comma: Flux's parser splits it there and helm-controller "
                                      f"fails the release; {target.name} not rendered"))
     for parameter in options.parameters:
         if not _NAME.fullmatch(parameter.name):
-            problems.append(_problem(sources, parameter.source, "agent/helm-parameter",
+            problems.append(_problem(sources, parameter.source, target, "agent/helm-parameter",
                                      f"parameter name {parameter.name!r} is not a Helm value "
                                      f"path; {target.name} not rendered"))
         elif parameter.from_file and not _file_inside(root, parameter.value):
-            problems.append(_problem(sources, parameter.source, "agent/helm-file-parameter",
+            problems.append(_problem(sources, parameter.source, target, "agent/helm-file-parameter",
                                      f"file parameter {parameter.name!r}: {parameter.value!r} is "
                                      "not a file inside the repository; refused, "
                                      f"{target.name} not rendered"))
@@ -150,20 +150,20 @@ def option_problems(root: Path, target: Target, sources: SourceFiles) -> list[Fi
 
 def _file_inside(root: Path, relative: str) -> bool:
     path = root / relative
-    return (not Path(relative).is_absolute() and inside_root(root, path) and path.is_file()
-            and not path.is_symlink())
+    return not Path(relative).is_absolute() and inside_root(root, path) and path.is_file()
 
 
-def _problem(sources: SourceFiles, source: ValueSource | None, rule: str, message: str
-             ) -> Finding:
+def _problem(sources: SourceFiles, source: ValueSource | None, target: Target, rule: str,
+             message: str) -> Finding:
     return Finding(rule_id=rule, severity=Severity.ERROR, message=message, engine=Engine.RENDER,
-                   location=value_location(sources, source))
+                   location=value_location(sources, source, target))
 
 
-def value_location(sources: SourceFiles, source: ValueSource | None) -> Location:
-    """The line an option was written on (the file's first line when it cannot be found)."""
+def value_location(sources: SourceFiles, source: ValueSource | None, target: Target) -> Location:
+    """The line an option was written on (without a source: the agent object's line)."""
     if source is None:
-        return Location(path="", line=0)
+        agent = target.agent
+        return Location(path=agent.path, line=agent.line) if agent else Location(path=target.path)
     found = sources.get(source.path)
     if found is None:
         return Location(path=source.path, line=0)
