@@ -471,3 +471,16 @@ def test_an_option_without_a_source_is_reported_on_the_object(root: Path) -> Non
     options = HelmOptions(parameters=(HelmParameter(name="a=b", value="1"),))
     findings = render(root, target(options)).findings
     assert [(f.location.path, f.location.line) for f in findings] == [(APP, 1)]
+
+
+def test_a_policy_violation_an_inline_value_causes_is_on_the_application_line(
+        root: Path) -> None:
+    from validator.policy import PolicySettings, evaluate_policies  # noqa: PLC0415 - OPA only here
+
+    policies = Path(__file__).resolve().parents[2] / "policies"
+    options = HelmOptions(inline_values=application_values(), parameters=application_parameters())
+    result = render(root, target(options))
+    found = evaluate_policies(result.documents, PolicySettings(
+        policy_dirs=(policies,), namespaces=("k8s.host_namespaces",)), root=root).findings
+    assert [(f.rule_id, f.location.path, f.location.line) for f in found] == [
+        ("K8S-009", APP, line_of(APPLICATION, "hostNetwork: true"))], found
