@@ -123,18 +123,9 @@ def option_problems(root: Path, target: Target, sources: SourceFiles) -> list[Fi
         return []
     problems = []
     for inline in options.inline_values:
-        if not inline.target_path:
-            continue
-        value = _target_value(inline)
-        if target_path_keys(inline.target_path) is None or value is None:
+        if inline.target_path and (why := _target_path_problem(inline)):
             problems.append(_problem(sources, inline.source, target, "agent/helm-target-path",
-                                     f"targetPath {inline.target_path!r} is not a dotted path of "
-                                     f"keys; {target.name} not rendered"))
-        elif _COMMA.search(value.strip(_QUOTES) if _quoted(value) else value):
-            problems.append(_problem(sources, inline.source, target, "agent/helm-target-path",
-                                     f"the value for targetPath {inline.target_path!r} holds a "
-                                     "comma: Flux's parser splits it there and helm-controller "
-                                     f"fails the release; {target.name} not rendered"))
+                                     f"{why}; {target.name} not rendered"))
     for parameter in options.parameters:
         if not _NAME.fullmatch(parameter.name):
             problems.append(_problem(sources, parameter.source, target, "agent/helm-parameter",
@@ -146,6 +137,20 @@ def option_problems(root: Path, target: Target, sources: SourceFiles) -> list[Fi
                                      "not a file inside the repository; refused, "
                                      f"{target.name} not rendered"))
     return problems
+
+
+def _target_path_problem(inline: InlineValues) -> str:
+    """Why a ``targetPath`` entry cannot be set as Flux sets it (empty: it can)."""
+    value = _target_value(inline)
+    if target_path_keys(inline.target_path) is None:
+        return (f"targetPath {inline.target_path!r} is not a dotted path of keys (list indexes "
+                "are not supported here)")
+    if value is None:
+        return f"the value for targetPath {inline.target_path!r} is not a string"
+    if _COMMA.search(value.strip(_QUOTES) if _quoted(value) else value):
+        return (f"the value for targetPath {inline.target_path!r} holds a comma: Flux's parser "
+                "splits it there and helm-controller fails the release")
+    return ""
 
 
 def _file_inside(root: Path, relative: str) -> bool:
