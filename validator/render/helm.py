@@ -276,6 +276,9 @@ def _failure(exc: CommandError, target: Target, root: Path) -> Finding:
         found = memory_finding(exc, what=what, path=chart) or _template_error(
             exc, replace(target, path="."), in_chart)
         return onto_object(found, fetched, root, in_chart=True)
+    if target.agent and "invalid release name" in exc.stderr:  # the object named it
+        return replace(_template_error(exc, target, root), location=Location(
+            path=target.agent.path, line=target.agent.line))
     chart = f"{target.path}/Chart.yaml"
     schema = f"{target.path}/values.schema.json"
     asked = schema if "specifications of the schema" in exc.stderr and (root / schema).is_file() \
