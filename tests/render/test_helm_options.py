@@ -487,3 +487,14 @@ def test_a_policy_violation_an_inline_value_causes_is_on_the_application_line(
         policy_dirs=(policies,), namespaces=("k8s.host_namespaces",)), root=root).findings
     assert [(f.rule_id, f.location.path, f.location.line) for f in found] == [
         ("K8S-009", APP, line_of(APPLICATION, "hostNetwork: true"))], found
+
+
+def test_parameters_are_probed_only_for_a_chart_with_a_values_schema(root: Path,
+                                                                      tmp_path: Path) -> None:
+    options = HelmOptions(parameters=application_parameters())
+    cache = tmp_path / "cache"
+    render(root, target(options), cache_dir=cache)
+    assert len(list(cache.glob("*.entry"))) == 1  # the render only
+    write(root, "charts/web/values.schema.json", json.dumps(SCHEMA))
+    render(root, target(options), cache_dir=cache)
+    assert len(list(cache.glob("*.entry"))) == 3  # the render again (new input) and the probe

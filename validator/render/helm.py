@@ -45,7 +45,12 @@ from validator.render.helm_options import (
     passes_set,
 )
 from validator.render.helm_random import ChartFunctions, chart_functions, stabilise
-from validator.render.helm_set_values import PROBE_TEMPLATE, probed_values, write_probe_chart
+from validator.render.helm_set_values import (
+    PROBE_TEMPLATE,
+    may_have_values_schema,
+    probed_values,
+    write_probe_chart,
+)
 from validator.render.helm_time import fixed_times, utc_now
 from validator.render.helm_values_schema import check_values_schema
 from validator.render.namespaces import cluster_scoped_crds, in_release_namespace
@@ -78,7 +83,8 @@ def render_helm(target: Target, *, root: Path, settings: RenderSettings) -> Rend
     values_schema = check_values_schema(chart_root, chart, values_files, target=target.name,
                                         layers=layers(target.helm), parameters=parameters,
                                         sources_root=root,
-                                        user_values=_set_values(target, root, settings))
+                                        user_values=_set_values(target, root, settings,
+                                                                chart=chart_root / chart))
     schema_findings = tuple(onto_object(f, fetched, root) for f in values_schema.findings)
     rendered = cached_render(
         lambda: render_key(target, root=root, tool=Tool.HELM,
@@ -176,12 +182,13 @@ def _documents(outputs: list[bytes], target: Target, root: Path, settings: Rende
                         skipped=renders[0].skipped + hooks, expansion=renders[0].expansion)
 
 
-def _set_values(target: Target, root: Path, settings: RenderSettings) -> dict[str, Any] | None:
-    """The user-supplied values as helm merges them, when ``--set`` arguments take part
-    (:mod:`validator.render.helm_set_values`); None otherwise or when helm refuses them (the
-    render reports why)."""
+def _set_values(target: Target, root: Path, settings: RenderSettings, *, chart: Path
+                ) -> dict[str, Any] | None:
+    """The user-supplied values as helm merges them, when ``--set`` arguments take part and the
+    chart may have a values schema (:mod:`validator.render.helm_set_values`); None otherwise
+    or when helm refuses them (the render reports why)."""
     options = target.helm
-    if options is None or not passes_set(options):
+    if options is None or not passes_set(options) or not may_have_values_schema(chart):
         return None
 
     def probe() -> CachedRender:

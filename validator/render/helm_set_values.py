@@ -8,7 +8,8 @@ helm's own ``strvals`` parser, with its typing (``2`` is an integer, ``--set-str
 keeps a string) and its list indexes: rather than a second parser, the same values
 files and parameters are given to a probe chart of our own whose one template prints
 ``.Values`` as JSON. Its output is the user-supplied values exactly as helm merges
-them; the chart's defaults are coalesced with them as before.
+them; the chart's defaults are coalesced with them as before. A chart with no values
+schema (none in its folder, no packed subchart that might hold one) is not probed.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from validator.render.helm_subcharts import SCHEMA_FILE
+from validator.render.walk import walk
 
 PROBE_CHART = "apiVersion: v2\nname: values-probe\nversion: 0.0.0\n"
 PROBE_TEMPLATE = """\
@@ -47,3 +51,11 @@ def probed_values(output: bytes) -> dict[str, Any] | None:
     except (yaml.YAMLError, ValueError, KeyError, TypeError):
         return None
     return values if isinstance(values, dict) else None
+
+
+def may_have_values_schema(chart: Path) -> bool:
+    """Whether the chart folder holds a values schema, or a packed subchart that may."""
+    for _current, _dirs, files in walk(chart):
+        if any(name == SCHEMA_FILE or name.endswith((".tgz", ".tar.gz")) for name in files):
+            return True
+    return False
