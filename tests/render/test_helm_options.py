@@ -14,6 +14,7 @@ import yaml
 
 from tests.render.helpers import write
 from validator.agents.model import AgentObject
+from validator.defaults import DEFAULT_KUBERNETES_VERSION
 from validator.process import Command, run
 from validator.render.cache import render_key
 from validator.render.helm import render_helm
@@ -498,3 +499,58 @@ def test_parameters_are_probed_only_for_a_chart_with_a_values_schema(root: Path,
     write(root, "charts/web/values.schema.json", json.dumps(SCHEMA))
     render(root, target(options), cache_dir=cache)
     assert len(list(cache.glob("*.entry"))) == 3  # the render again (new input) and the probe
+
+
+def test_flux_values_render_in_flux_order(root: Path, tmp_path: Path) -> None:
+    write(root, "flux/values.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"
+          "data:\n  values.yaml: |\n    image:\n      tag: '3.0'\n  port: '9090'\n"
+          "  replicas: '5'\n")
+    write(root, "flux/release.yaml", "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\n"
+          "metadata:\n  name: web\nspec:\n  values:\n    replicas: 2\n")
+    release = ValueSource(path="flux/release.yaml", index=0, field=("spec", "values"))
+    config = ValueSource(path="flux/values.yaml", index=0, field=("data", "values.yaml"))
+    options = HelmOptions(inline_values=(
+        InlineValues(values={"image": {"tag": "3.0"}}, source=config),
+        InlineValues(values={"port": "9090"}, target_path="port",
+                     source=replace(config, field=("data", "port"))),
+        InlineValues(values={"replicas": "5"}, target_path="replicas",
+                     source=replace(config, field=("data", "replicas"))),
+        InlineValues(values={"replicas": 2}, source=release)))
+    result = render(root, target(options, values_files=()))
+    assert result.findings == (), result.findings
+    (tmp_path / "cm.yaml").write_text("image:\n  tag: '3.0'\n")
+    (tmp_path / "spec.yaml").write_text("replicas: 5\n")
+    (tmp_path / "spec2.yaml").write_text("replicas: 2\n")
+    # port: set last, by helm's parser (an integer); replicas: spec.values wins over it
+    expected = helm_by_hand(root, tmp_path / "home", "--values", str(tmp_path / "cm.yaml"),
+                            "--values", str(tmp_path / "spec.yaml"),
+                            "--values", str(tmp_path / "spec2.yaml"), "--set", "port=9090",
+                            "--include-crds", "--kube-version", DEFAULT_KUBERNETES_VERSION)
+    assert bodies(result) == expected
+    caps = next(d for d in result.documents if d.kind == "ConfigMap")
+    assert caps.body["data"]["portKind"] == "int64"
+    deployment = next(d for d in result.documents if d.kind == "Deployment")
+    assert deployment.body["spec"]["replicas"] == 2
+    where = deployment.locate(("spec", "template", "spec", "containers", 0, "image"))
+    assert where.path == "charts/web/templates/deployment.yaml"  # two values in one string
+    where = deployment.locate(("spec", "replicas"))
+    assert (where.path, where.line) == ("flux/release.yaml", 7)
+    where = caps.locate(("data", "port"))  # the targetPath value: its ConfigMap key
+    assert (where.path, where.line) == ("flux/values.yaml", 9)
+
+
+def test_a_fetched_chart_with_a_repository_values_file(root: Path, tmp_path: Path) -> None:
+    fetched = tmp_path / "chart-cache" / "web"
+    shutil.copytree(root / "charts/web", fetched)
+    (fetched / "values.schema.json").write_text(json.dumps(SCHEMA))
+    write(root, "apps/web-values.yaml", "image:\n  tag: '1.1'\nreplicas: 4\n")
+    made = target(HelmOptions(chart_root=str(fetched)), path="apps",
+                  values_files=("apps/web-values.yaml",), inputs=(APP, "apps/web-values.yaml"))
+    result = render(root, made)
+    assert [(f.rule_id, f.location.path, f.location.line) for f in result.findings] == [
+        ("schema/values", "apps/web-values.yaml", 3)], result.findings
+    deployment = next(d for d in result.documents if d.kind == "Deployment")
+    where = deployment.locate(("spec", "replicas"))
+    assert (where.path, where.line) == ("apps/web-values.yaml", 3)
+    where = deployment.locate(HOST_NETWORK)  # the fetched chart's own default
+    assert (where.path, where.line) == (APP, 1)
