@@ -22,7 +22,7 @@ charts:
     - url: https://charts.example.com/stable
       name: example
     - url: oci://registry.example.com/charts
-  cache_dir: .cache/charts
+  cache_dir: ~/.cache/shop-charts
   max_bytes: 1000000
   timeout: 30
   local:
@@ -40,11 +40,11 @@ def test_the_charts_section_is_read(tmp_path: Path) -> None:
         repositories=(ChartRepository(url="https://charts.example.com/stable", name="example",
                                       line=3),
                       ChartRepository(url="oci://registry.example.com/charts", line=5)),
-        cache_dir=".cache/charts", max_bytes=1_000_000, timeout=30.0,
+        cache_dir="~/.cache/shop-charts", max_bytes=1_000_000, timeout=30.0,
         local=(LocalChart(repository="https://charts.example.com/stable", chart="podinfo",
                           version="6.5.0", path="vendor/podinfo", line=10),))
     settings = chart_settings(config, root=tmp_path)
-    assert settings.cache_dir == tmp_path / ".cache/charts"
+    assert settings.cache_dir == Path.home() / ".cache/shop-charts"
 
 
 def test_without_a_charts_section_nothing_is_allowlisted(tmp_path: Path) -> None:
@@ -59,6 +59,8 @@ def test_without_a_charts_section_nothing_is_allowlisted(tmp_path: Path) -> None
     ("charts:\n  repositories:\n    - name: x\n", ".gitops-validator.yaml:3:"),
     ("charts:\n  max_bytes: -1\n", ".gitops-validator.yaml:2: charts.max_bytes"),
     ("charts:\n  proxy: x\n", "unknown key 'proxy'"),
+    # a cache inside the checked repository would let a change plant charts in it
+    ("charts:\n  cache_dir: .cache/charts\n", ".gitops-validator.yaml:2: charts.cache_dir"),
     ("charts:\n  local:\n    - {repository: https://x, chart: a, path: ../outside}\n",
      "leaves the repository"),
 ])

@@ -19,7 +19,7 @@ def _archive(*members: tuple[str, bytes | None, bytes]) -> bytes:
         for name, data, kind in members:
             info = tarfile.TarInfo(name)
             info.type = kind
-            if kind == tarfile.SYMTYPE or kind == tarfile.LNKTYPE:
+            if kind in (tarfile.SYMTYPE, tarfile.LNKTYPE):
                 info.linkname = "/etc/passwd"
             if data is not None and kind == tarfile.REGTYPE:
                 info.size = len(data)
@@ -68,7 +68,7 @@ def test_two_top_level_folders_or_no_chart_yaml_are_refused(tmp_path: Path) -> N
     with pytest.raises(ChartError, match="not one top-level"):
         extract_chart(_archive(_CHART, ("other/x.yaml", b"x", tarfile.REGTYPE)), tmp_path / "a",
                       max_bytes=10_000)
-    with pytest.raises(ChartError, match="Chart.yaml is missing"):
+    with pytest.raises(ChartError, match=r"Chart\.yaml is missing"):
         extract_chart(_archive(("demo/x.yaml", b"x", tarfile.REGTYPE)), tmp_path / "b",
                       max_bytes=10_000)
     with pytest.raises(ChartError, match="not a readable chart archive"):

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.helm_repo import HelmRepo, helm_repository, package, write_chart
 from validator.charts import ChartRequest, ChartsConfig, ChartSettings, FetchedChart, fetch_chart
 from validator.charts.config import ChartRepository, LocalChart
 from validator.model import Finding, Severity
-from tests.support.helm_repo import HelmRepo, helm_repository, package, write_chart
 
 
 @pytest.fixture
@@ -41,13 +41,16 @@ def test_an_allowlisted_chart_is_fetched_once_then_served_from_the_cache(
     assert isinstance(first, FetchedChart), first
     assert "name: demo" in (first.path / "Chart.yaml").read_text()
     assert (first.path / "templates" / "configmap.yaml").is_file()
-    assert not first.cached and first.digest.startswith("sha256:")
+    assert not first.cached
+    assert first.digest.startswith("sha256:")
     assert repo.requests == ["/index.yaml", "/demo-1.2.3.tgz"]
     print(f"fetch of demo-1.2.3 from the loopback repository: {elapsed * 1000:.0f} ms")
 
     again = fetch_chart(_request(repo), _settings(tmp_path, repo.url))  # a new run, same cache
-    assert isinstance(again, FetchedChart) and again.cached
-    assert again.path == first.path and again.digest == first.digest
+    assert isinstance(again, FetchedChart)
+    assert again.cached
+    assert again.path == first.path
+    assert again.digest == first.digest
     assert repo.requests == ["/index.yaml", "/demo-1.2.3.tgz"]  # no request at all
 
 
@@ -67,7 +70,8 @@ def test_a_repository_not_on_the_allowlist_is_not_fetched(repo: HelmRepo, tmp_pa
 def test_a_version_that_is_not_one_exact_version_is_refused(
         repo: HelmRepo, tmp_path: Path, version: str) -> None:
     result = fetch_chart(_request(repo, version), _settings(tmp_path, repo.url))
-    assert isinstance(result, Finding) and result.rule_id == "agent/chart-version-not-pinned"
+    assert isinstance(result, Finding)
+    assert result.rule_id == "agent/chart-version-not-pinned"
     assert f"version {version!r}" in result.message
     assert repo.requests == []
 
@@ -78,10 +82,12 @@ def test_an_archive_that_does_not_match_the_index_digest_is_refused_and_not_cach
                                 templates={"x.yaml": "kind: Evil\n"}), tmp_path / "evil-out")
     repo.replace_archive(repo.folder / "demo-1.2.3.tgz", other.read_bytes())
     result = fetch_chart(_request(repo), _settings(tmp_path, repo.url))
-    assert isinstance(result, Finding) and result.rule_id == "agent/chart-digest-mismatch"
+    assert isinstance(result, Finding)
+    assert result.rule_id == "agent/chart-digest-mismatch"
     assert "refused" in result.message
     again = fetch_chart(_request(repo), _settings(tmp_path, repo.url))
-    assert isinstance(again, Finding) and again.rule_id == "agent/chart-digest-mismatch"
+    assert isinstance(again, Finding)
+    assert again.rule_id == "agent/chart-digest-mismatch"
     assert repo.requests.count("/demo-1.2.3.tgz") == 2  # nothing was cached
 
 
@@ -92,14 +98,16 @@ def test_a_download_over_the_size_limit_is_refused(repo: HelmRepo, tmp_path: Pat
     result = fetch_chart(_request(repo, "1.0.0", chart="big"),
                          _settings(tmp_path, repo.url, max_bytes=(repo.folder / "index.yaml")
                                    .stat().st_size + 100))
-    assert isinstance(result, Finding) and result.rule_id == "agent/chart-too-large"
+    assert isinstance(result, Finding)
+    assert result.rule_id == "agent/chart-too-large"
     assert "charts.max_bytes" in result.message
     assert repo.requests[-1] == "/big-1.0.0.tgz"  # the index fitted; the archive did not
 
 
 def test_an_unknown_version_is_a_fetch_failure_naming_it(repo: HelmRepo, tmp_path: Path) -> None:
     result = fetch_chart(_request(repo, "9.9.9"), _settings(tmp_path, repo.url))
-    assert isinstance(result, Finding) and result.rule_id == "agent/chart-fetch-failed"
+    assert isinstance(result, Finding)
+    assert result.rule_id == "agent/chart-fetch-failed"
     assert "no version '9.9.9' of chart 'demo'" in result.message
 
 
@@ -108,7 +116,8 @@ def test_credentials_come_from_the_environment_and_go_only_to_the_repository(
     repo.credentials = ("reader", "s3cret")
     settings = _settings(tmp_path, repo.url)
     denied = fetch_chart(_request(repo), settings)
-    assert isinstance(denied, Finding) and "HTTP 401" in denied.message
+    assert isinstance(denied, Finding)
+    assert "HTTP 401" in denied.message
     assert "s3cret" not in denied.message
     environ = {"GITOPS_VALIDATOR_CHART_LOCAL_USERNAME": "reader",
                "GITOPS_VALIDATOR_CHART_LOCAL_PASSWORD": "s3cret"}
@@ -125,6 +134,7 @@ def test_a_local_folder_configured_for_the_chart_is_used_without_network(
     settings = _settings(tmp_path, local=(LocalChart(repository=repo.url, chart="demo",
                                                      path="vendor/demo"),))
     result = fetch_chart(_request(repo), settings)
-    assert isinstance(result, FetchedChart) and result.local
+    assert isinstance(result, FetchedChart)
+    assert result.local
     assert result.path == (checkout / "vendor" / "demo").absolute()
     assert repo.requests == []

@@ -95,7 +95,7 @@ def helm_repository(folder: Path) -> Iterator[HelmRepo]:
     repo = HelmRepo(folder=folder)
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        def do_GET(self) -> None:
             repo.requests.append(self.path)
             header = self.headers.get("Authorization", "")
             repo.auth_headers.append(header)
@@ -116,7 +116,7 @@ def helm_repository(folder: Path) -> Iterator[HelmRepo]:
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             del format, args
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

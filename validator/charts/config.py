@@ -55,7 +55,8 @@ class ChartsConfig:
 
     repositories: tuple[ChartRepository, ...] = ()
     cache_dir: str = ""
-    """Absolute, ``~/...``, or relative to the repository root; empty: the user's cache folder."""
+    """Absolute or ``~/...`` (the schema refuses a relative folder: one inside the checked
+    repository would let a change plant charts in the cache); empty: the user's cache folder."""
     max_bytes: int = DEFAULT_MAX_BYTES
     timeout: float = DEFAULT_TIMEOUT
     local: tuple[LocalChart, ...] = ()
@@ -82,10 +83,8 @@ def default_chart_cache_dir() -> Path:
 
 def chart_settings(config: ChartsConfig, *, root: Path) -> ChartSettings:
     """``config`` resolved for a run over ``root``."""
-    if config.cache_dir:
-        cache = Path(config.cache_dir).expanduser()
-        cache = cache if cache.is_absolute() else root / cache
-    else:
+    cache = Path(config.cache_dir).expanduser() if config.cache_dir else default_chart_cache_dir()
+    if not cache.is_absolute():  # the schema allows none; never resolve one against the checkout
         cache = default_chart_cache_dir()
     return ChartSettings(config=config, root=root, cache_dir=cache)
 

@@ -10,6 +10,7 @@ then is the network used (HTTP(S) repositories by :mod:`repository`, OCI registr
 from __future__ import annotations
 
 import logging
+import os
 import time
 from pathlib import Path
 
@@ -28,7 +29,6 @@ from validator.charts.model import (
 from validator.charts.oci import fetch_from_registry
 from validator.charts.repository import fetch_from_repository
 from validator.model import Finding, Severity
-from validator.render.paths import inside_root
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -90,9 +90,14 @@ def _local_chart(request: ChartRequest, settings: ChartSettings) -> FetchedChart
         if settings.root is None:
             return None
         folder = settings.root / local.path
-        if not inside_root(settings.root, folder) or not (folder / "Chart.yaml").is_file():
+        if not _inside(settings.root, folder) or not (folder / "Chart.yaml").is_file():
             return chart_finding(request, FETCH_FAILED, f"{request}: charts.local folder "
                                  f"{local.path} has no Chart.yaml inside the repository; chart "
                                  "not rendered")
         return FetchedChart(path=folder.absolute(), local=True)
     return None
+
+
+def _inside(root: Path, path: Path) -> bool:
+    """Whether ``path`` resolves (links followed) to a place under ``root``."""
+    return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(root))

@@ -1,6 +1,7 @@
 """Rendering a Helm target with ``helm template``, mapped back to its templates.
 
-No network: dependencies must be vendored under ``charts/`` (a missing one is a
+No network: dependencies must be vendored under ``charts/`` or come from an allowlisted
+repository, fetched before the render (:mod:`validator.charts.umbrella`; any other is a
 finding on ``Chart.yaml``; ``helm dependency build`` is never run), Helm's cache,
 config and data homes are a fresh temporary directory, and symlinks leaving the
 repository are refused. Helm does not validate values itself
@@ -21,6 +22,7 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
+from validator.charts.umbrella import prepare_chart
 from validator.errors import CommandError
 from validator.load import load_bytes
 from validator.model import Engine, Finding, Location, Severity
@@ -36,7 +38,6 @@ from validator.render.paths import escaping_symlinks, inside_root, repo_relative
 from validator.render.sandbox_findings import memory_finding, network_finding
 from validator.render.screen import screen_inputs
 from validator.render.settings import RenderResult, RenderSettings
-from validator.render.sourcemap import parse_text
 from validator.render.targets import Target
 from validator.tools import Tool, require_tool
 
@@ -60,7 +61,8 @@ def render_helm(target: Target, *, root: Path, settings: RenderSettings) -> Rend
                           "or does not exist; refused")
                  for v in target.values_files
                  if not (root / v).is_file() or not inside_root(root, root / v)]
-    problems += _missing_dependencies(root, target.path)
+    target, missing = prepare_chart(root, target, settings.charts)  # fetched dependencies
+    problems += missing
     if not problems:  # a symlink leaving the repository is never read
         problems += screen_inputs(root, target.inputs, settings.load_options.limits,
                                   target=f"chart {target.name}")
@@ -130,8 +132,9 @@ def _run_helm(target: Target, *, root: Path, settings: RenderSettings,
 
 def helm_command(target: Target, *, root: Path, settings: RenderSettings, home: Path) -> Command:
     """The ``helm template`` command for ``target``, with Helm's homes under ``home``."""
+    chart = target.helm.chart_root if target.helm and target.helm.chart_root else root / target.path
     args = [str(require_tool(Tool.HELM)), "template", target.release_name,
-            str(root / target.path), "--namespace", target.namespace, "--include-crds",
+            str(chart), "--namespace", target.namespace, "--include-crds",
             "--kube-version", settings.kubernetes_version,
             "--skip-schema-validation"]  # values.schema.json is checked in process (no $ref fetching)
     for values in target.values_files:
@@ -142,31 +145,6 @@ def helm_command(target: Target, *, root: Path, settings: RenderSettings, home: 
     return Command(args=tuple(args), cwd=home, env=env, timeout=settings.timeout,
                    max_output=settings.max_output_bytes, memory_limit=settings.memory_limit,
                    isolate_network=True)
-
-
-def _missing_dependencies(root: Path, chart: str) -> list[Finding]:
-    """Findings on Chart.yaml for dependencies not vendored under charts/."""
-    path = f"{chart}/Chart.yaml"
-    try:
-        source = parse_text((root / path).read_text(encoding="utf-8"), path)
-    except (OSError, UnicodeDecodeError):
-        return [_finding(path, 0, "render/helm-failed", "cannot read Chart.yaml")]
-    meta = source.bodies[0] if source.bodies else None
-    dependencies = meta.get("dependencies") if isinstance(meta, dict) else None
-    vendored = root / chart / "charts"
-    findings = []
-    for i, dependency in enumerate(dependencies if isinstance(dependencies, list) else ()):
-        name = dependency.get("name") if isinstance(dependency, dict) else None
-        if not isinstance(name, str):
-            continue
-        if (vendored / name / "Chart.yaml").is_file() or any(vendored.glob(f"{name}-*.tgz")):
-            continue
-        line = source.locator.locate(0, ("dependencies", i)).line
-        findings.append(_finding(path, line, "render/helm-dependency-missing",
-                                 f"dependency {name!r} is not vendored under {chart}/charts/; "
-                                 "rendering uses no network: run `helm dependency build` and "
-                                 "commit the chart archive"))
-    return findings
 
 
 def _failure(exc: CommandError, target: Target, root: Path) -> Finding:
