@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -138,3 +139,16 @@ def test_a_local_folder_configured_for_the_chart_is_used_without_network(
     assert result.local
     assert result.path == (checkout / "vendor" / "demo").absolute()
     assert repo.requests == []
+
+
+def test_a_repository_that_does_not_answer_in_time_is_a_finding(tmp_path: Path) -> None:
+    with socket.socket() as silent:  # accepts connections, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        result = fetch_chart(ChartRequest(repo_url=url, chart="demo", version="1.2.3",
+                                          path="Chart.yaml", line=5),
+                             _settings(tmp_path, url, timeout=0.5))
+    assert isinstance(result, Finding)
+    assert result.rule_id == "agent/chart-fetch-failed"
+    assert "timed out" in result.message
