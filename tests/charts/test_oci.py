@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 from tests.support.helm_repo import package, write_chart
-from tests.support.oci_registry import oci_registry
+from tests.support.oci_registry import PASSWORD, USER, oci_registry
 from validator.charts import ChartRequest, ChartsConfig, ChartSettings, FetchedChart, fetch_chart
 from validator.charts.config import ChartRepository
 from validator.model import Finding
@@ -47,3 +47,22 @@ def test_a_registry_path_not_on_the_allowlist_is_not_pulled(tmp_path: Path) -> N
     assert isinstance(result, Finding)
     assert result.rule_id == "agent/chart-repository-not-allowed"
     assert "oci://127.0.0.1:1/other" in result.message
+
+
+def test_registry_credentials_come_from_the_environment_of_the_named_repository(
+        tmp_path: Path) -> None:
+    with oci_registry(tmp_path / "registry", credentials=True) as registry:
+        registry.push(package(write_chart(tmp_path / "src", "private", "1.0.0"), tmp_path / "pkg"))
+        config = ChartsConfig(repositories=(ChartRepository(url=registry.url(), name="acme-prod"),))
+        request = ChartRequest(repo_url=registry.url(), chart="private", version="1.0.0",
+                               path="apps/app.yaml", line=9)
+        anonymous = fetch_chart(request, ChartSettings(config=config, cache_dir=tmp_path / "c1",
+                                                       environ={}))
+        assert isinstance(anonymous, Finding)
+        assert anonymous.rule_id == "agent/chart-fetch-failed"
+        environ = {"GITOPS_VALIDATOR_CHART_ACME_PROD_USERNAME": USER,
+                   "GITOPS_VALIDATOR_CHART_ACME_PROD_PASSWORD": PASSWORD}
+        fetched = fetch_chart(request, ChartSettings(config=config, cache_dir=tmp_path / "c2",
+                                                     environ=environ))
+        assert isinstance(fetched, FetchedChart), fetched
+        assert PASSWORD not in anonymous.message

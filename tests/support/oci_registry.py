@@ -8,6 +8,8 @@ the checkout's ``.tools/bin`` (``make setup`` builds it there), ``PATH``.
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import shutil
 import socket
@@ -38,6 +40,12 @@ def find_registry() -> Path:
                 "(scripts/install-tools.sh registry) or set GITOPS_VALIDATOR_REGISTRY")
 
 
+#: The one user of a registry started with ``credentials=True`` and its password; the
+#: htpasswd entry is its bcrypt hash (cost 4: a test registry, made with crypt's blowfish).
+USER, PASSWORD = "reader", "s3cret"
+_HTPASSWD = "reader:$2b$04$.jW3piASNert8PuwydZnDO8uacjns.uhaf/nBGn48hRLeJWZp1sfS\n"
+
+
 @dataclass(frozen=True)
 class OciRegistry:
     """A running registry: ``oci://<host>/...``."""
@@ -50,6 +58,8 @@ class OciRegistry:
 
     def push(self, archive: Path, path: str = "charts") -> None:
         """``helm push archive oci://host/path --plain-http``."""
+        login = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+        (self.home / "registry.json").write_text(json.dumps({"auths": {self.host: {"auth": login}}}))
         env = {"HOME": str(self.home), "HELM_CACHE_HOME": f"{self.home}/cache",
                "HELM_CONFIG_HOME": f"{self.home}/config", "HELM_DATA_HOME": f"{self.home}/data",
                "HELM_REGISTRY_CONFIG": f"{self.home}/registry.json"}
@@ -64,14 +74,20 @@ def _free_port() -> int:
 
 
 @contextmanager
-def oci_registry(folder: Path) -> Iterator[OciRegistry]:
-    """Start a registry storing under ``folder`` for the block; stop it after."""
+def oci_registry(folder: Path, *, credentials: bool = False) -> Iterator[OciRegistry]:
+    """Start a registry storing under ``folder`` for the block; stop it after.
+    ``credentials``: every request needs :data:`USER` and :data:`PASSWORD` (HTTP basic)."""
     binary = find_registry()
     folder.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     config = folder / "config.yml"
+    auth = ""
+    if credentials:
+        (folder / "htpasswd").write_text(_HTPASSWD)
+        auth = f"auth:\n  htpasswd:\n    realm: test\n    path: {folder / 'htpasswd'}\n"
     config.write_text(f"version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n"
-                      f"    rootdirectory: {folder / 'data'}\nhttp:\n  addr: 127.0.0.1:{port}\n")
+                      f"    rootdirectory: {folder / 'data'}\nhttp:\n  addr: 127.0.0.1:{port}\n"
+                      + auth)
     proc = start(Command(args=(str(binary), "serve", str(config)), cwd=folder),
                  log_path=folder / "registry.log")
     try:
