@@ -116,3 +116,26 @@ def test_a_check_run_fetches_with_the_charts_section_of_the_configuration(
     assert [f.rule_id for f in result.report.findings] == []
     assert served.requests == ["/index.yaml", "/demo-1.2.3.tgz"]
     assert (tmp_path / "run-cache" / "v1" / "refs").is_dir()
+
+
+def test_a_chart_with_a_link_leaving_the_repository_is_neither_fetched_for_nor_copied(
+        served: HelmRepo, tmp_path: Path) -> None:
+    root = tmp_path / "checkout"
+    _umbrella(root, served.url)
+    outside = write(tmp_path, "outside/secret.yaml", "apiVersion: v1\nkind: Secret\n")
+    (root / "charts/shop/templates/secret.yaml").symlink_to(outside)
+    result = _render(root, tmp_path, served.url)
+    assert result.documents == ()
+    assert [f.rule_id for f in result.findings] == ["render/symlink-escape"]
+    assert served.requests == []
+
+
+def test_links_inside_the_repository_are_copied_as_their_content(
+        served: HelmRepo, tmp_path: Path) -> None:
+    root = tmp_path / "checkout"
+    _umbrella(root, served.url)
+    write(root, "shared/cm2.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shared\n")
+    (root / "charts/shop/templates/cm2.yaml").symlink_to("../../../shared/cm2.yaml")
+    result = _render(root, tmp_path, served.url)
+    assert result.findings == ()
+    assert ("ConfigMap", "shared") in {(d.kind, d.resource.name) for d in result.documents}

@@ -21,6 +21,7 @@ from validator.charts.fetch import fetch_chart
 from validator.charts.model import NOT_ALLOWED, ChartRequest, FetchedChart
 from validator.model import Engine, Finding, Location, Severity
 from validator.render.options import HelmOptions
+from validator.render.paths import escaping_symlinks
 from validator.render.sourcemap import parse_text
 from validator.render.targets import Target
 
@@ -41,6 +42,8 @@ def prepare_chart(root: Path, target: Target, charts: ChartSettings
     ``helm.chart_root`` set to a copy holding the fetched ones; or the findings that keep it
     from being rendered."""
     path = f"{target.path}/Chart.yaml"
+    if any(escaping_symlinks(root, root / target.path)):
+        return target, []  # refused by the render before anything is read, fetched or copied
     try:
         source = parse_text((root / path).read_text(encoding="utf-8"), path)
     except (OSError, UnicodeDecodeError):
@@ -62,7 +65,11 @@ def prepare_chart(root: Path, target: Target, charts: ChartSettings
             findings.append(result)
     if findings or not fetched:
         return target, findings
-    copy = _copy_with_dependencies(root / target.path, fetched)
+    try:
+        copy = _copy_with_dependencies(root / target.path, fetched)
+    except (OSError, shutil.Error, RecursionError) as exc:
+        return target, [_finding(path, 0, "render/helm-failed", f"chart {target.path} cannot be "
+                                 f"copied to add its dependencies: {exc}")]
     helm = replace(target.helm or HelmOptions(), chart_root=str(copy))
     return replace(target, helm=helm), []
 
@@ -99,11 +106,11 @@ def _fetch(dependency: _Dependency, path: str, chart: str,
 def _copy_with_dependencies(chart: Path, fetched: dict[str, FetchedChart]) -> Path:
     """A copy of ``chart`` in the run's temporary root with ``charts/<name>/`` filled.
 
-    Links are copied as links (never followed: the render refuses those leaving the
-    repository before this copy is used)."""
+    Links are copied as what they point at (the caller made sure none leaves the repository):
+    a relative link copied as a link would point elsewhere from the copy."""
     base = Path(tempfile.mkdtemp(prefix="gitops-validator-umbrella-"))
     copy = base / chart.name
-    shutil.copytree(chart, copy, symlinks=True)
+    shutil.copytree(chart, copy, symlinks=False)
     for name, dependency in fetched.items():
         shutil.copytree(dependency.path, copy / "charts" / name, symlinks=True)
     return copy
