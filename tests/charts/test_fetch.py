@@ -152,3 +152,13 @@ def test_a_repository_that_does_not_answer_in_time_is_a_finding(tmp_path: Path) 
     assert isinstance(result, Finding)
     assert result.rule_id == "agent/chart-fetch-failed"
     assert "timed out" in result.message
+
+
+@pytest.mark.parametrize("chart", ["../../etc", "/etc/passwd", "a/b", "..", ""])
+def test_a_chart_name_that_is_not_one_is_refused_before_any_request(
+        repo: HelmRepo, tmp_path: Path, chart: str) -> None:
+    result = fetch_chart(_request(repo, chart=chart), _settings(tmp_path, repo.url))
+    assert isinstance(result, Finding)
+    assert result.rule_id == "agent/chart-fetch-failed"
+    assert "not a chart name" in result.message
+    assert repo.requests == []

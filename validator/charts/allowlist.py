@@ -17,6 +17,7 @@ from validator.charts.config import ChartRepository, ChartSettings
 #: An exact SemVer 2 version (Helm accepts a leading ``v``); anything else is a range or a tag.
 _PINNED = re.compile(r"^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
                      r"(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$")
+_CHART_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$")
 _DEFAULT_PORTS = {"http": 80, "https": 443, "oci": 443}
 
 
@@ -50,6 +51,12 @@ def allowed_repository(url: str, settings: ChartSettings) -> ChartRepository | N
 def is_pinned(version: str) -> bool:
     """Whether ``version`` names exactly one chart version."""
     return bool(_PINNED.match(version.strip()))
+
+
+def is_chart_name(name: str) -> bool:
+    """Whether ``name`` can only be a chart name: it becomes a file name in a cache and a
+    ``charts/`` folder, and a path segment of a registry reference."""
+    return bool(_CHART_NAME.match(name)) and ".." not in name
 
 
 def credentials(repository: ChartRepository,

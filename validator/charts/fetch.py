@@ -14,7 +14,13 @@ import os
 import time
 from pathlib import Path
 
-from validator.charts.allowlist import allowed_repository, credentials, is_pinned, normalise_url
+from validator.charts.allowlist import (
+    allowed_repository,
+    credentials,
+    is_chart_name,
+    is_pinned,
+    normalise_url,
+)
 from validator.charts.cache import ChartCache
 from validator.charts.config import ChartRepository, ChartSettings
 from validator.charts.model import (
@@ -35,6 +41,9 @@ _LOGGER = logging.getLogger(__name__)
 
 def fetch_chart(request: ChartRequest, settings: ChartSettings) -> FetchedChart | Finding:
     """The chart ``request`` names, ready to render, or the finding that says why it is not."""
+    if not is_chart_name(request.chart):
+        return chart_finding(request, FETCH_FAILED, f"{request}: not a chart name (letters, "
+                             "digits, '.', '_' and '-'); chart not rendered")
     local = _local_chart(request, settings)
     if local is not None:
         return local
