@@ -139,3 +139,40 @@ def test_links_inside_the_repository_are_copied_as_their_content(
     result = _render(root, tmp_path, served.url)
     assert result.findings == ()
     assert ("ConfigMap", "shared") in {(d.kind, d.resource.name) for d in result.documents}
+
+
+def test_one_dependency_under_two_aliases_is_fetched_once_and_rendered_twice(
+        served: HelmRepo, tmp_path: Path) -> None:
+    root = tmp_path / "checkout"
+    write(root, "charts/shop/Chart.yaml", f"""\
+apiVersion: v2
+name: shop
+version: 0.1.0
+dependencies:
+  - {{name: demo, version: 1.2.3, repository: "{served.url}", alias: first}}
+  - {{name: demo, version: 1.2.3, repository: "{served.url}", alias: second}}
+""")
+    write(root, "charts/shop/values.yaml", "first:\n  port: 1\nsecond:\n  port: 2\n")
+    result = _render(root, tmp_path, served.url)
+    ports = sorted(d.body["spec"]["ports"][0]["port"] for d in result.documents
+                   if d.kind == "Service")
+    assert ports == [1, 2]
+    assert served.requests == ["/index.yaml", "/demo-1.2.3.tgz"]
+
+
+def test_two_versions_of_one_dependency_under_aliases_are_both_fetched(
+        served: HelmRepo, tmp_path: Path) -> None:
+    served.add(write_chart(tmp_path / "src13", "demo", "1.3.0", values="port: 8080\n",
+                           templates={"svc.yaml": _SERVICE.replace("-demo", "-demo13")}))
+    root = tmp_path / "checkout"
+    write(root, "charts/shop/Chart.yaml", f"""\
+apiVersion: v2
+name: shop
+version: 0.1.0
+dependencies:
+  - {{name: demo, version: 1.2.3, repository: "{served.url}", alias: old}}
+  - {{name: demo, version: 1.3.0, repository: "{served.url}", alias: new}}
+""")
+    result = _render(root, tmp_path, served.url)
+    assert result.findings == ()
+    assert sorted(d.resource.name for d in result.documents) == ["shop-demo", "shop-demo13"]

@@ -52,7 +52,7 @@ def prepare_chart(root: Path, target: Target, charts: ChartSettings
     listed = meta.get("dependencies") if isinstance(meta, dict) else None
     vendored = root / target.path / "charts"
     findings: list[Finding] = []
-    fetched: dict[str, FetchedChart] = {}
+    fetched: dict[tuple[str, str], FetchedChart] = {}
     for i, entry in enumerate(listed if isinstance(listed, list) else ()):
         dependency = _dependency(entry, source.locator.locate(0, ("dependencies", i)).line)
         if dependency is None or (vendored / dependency.name / "Chart.yaml").is_file() or \
@@ -60,7 +60,7 @@ def prepare_chart(root: Path, target: Target, charts: ChartSettings
             continue
         result = _fetch(dependency, path, target.path, charts)
         if isinstance(result, FetchedChart):
-            fetched[dependency.name] = result
+            fetched[dependency.name, dependency.version] = result
         else:
             findings.append(result)
     if findings or not fetched:
@@ -103,16 +103,18 @@ def _fetch(dependency: _Dependency, path: str, chart: str,
     return result
 
 
-def _copy_with_dependencies(chart: Path, fetched: dict[str, FetchedChart]) -> Path:
-    """A copy of ``chart`` in the run's temporary root with ``charts/<name>/`` filled.
+def _copy_with_dependencies(chart: Path, fetched: dict[tuple[str, str], FetchedChart]) -> Path:
+    """A copy of ``chart`` in the run's temporary root with ``charts/<name>-<version>/`` filled
+    (helm finds a subchart by its Chart.yaml, whatever the folder is called; two versions of
+    one chart under two aliases need two folders).
 
     Links are copied as what they point at (the caller made sure none leaves the repository):
     a relative link copied as a link would point elsewhere from the copy."""
     base = Path(tempfile.mkdtemp(prefix="gitops-validator-umbrella-"))
     copy = base / chart.name
     shutil.copytree(chart, copy, symlinks=False)
-    for name, dependency in fetched.items():
-        shutil.copytree(dependency.path, copy / "charts" / name, symlinks=True)
+    for (name, version), dependency in fetched.items():
+        shutil.copytree(dependency.path, copy / "charts" / f"{name}-{version}", symlinks=True)
     return copy
 
 
