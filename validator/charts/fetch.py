@@ -32,8 +32,6 @@ from validator.charts.model import (
     FetchedChart,
     chart_finding,
 )
-from validator.charts.oci import fetch_from_registry
-from validator.charts.repository import fetch_from_repository
 from validator.model import Finding, Severity
 
 _LOGGER = logging.getLogger(__name__)
@@ -62,6 +60,10 @@ def fetch_chart(request: ChartRequest, settings: ChartSettings) -> FetchedChart 
 def _fetch(request: ChartRequest, repository: ChartRepository, settings: ChartSettings,
            cache_dir: Path) -> FetchedChart | Finding:
     """From the cache, else from the network into the cache."""
+    # urllib.request (and ssl) cost every run tens of milliseconds; only a fetch pays for them
+    from validator.charts.oci import fetch_from_registry  # noqa: PLC0415
+    from validator.charts.repository import fetch_from_repository  # noqa: PLC0415
+
     config = settings.config
     cache = ChartCache(cache_dir)
     try:
