@@ -12,8 +12,11 @@ from tests.render.helpers import write
 from tests.support.helm_repo import HelmRepo, helm_repository, write_chart
 from validator.charts import ChartsConfig, ChartSettings
 from validator.charts.config import ChartRepository
+from validator.charts.umbrella import prepare_chart
 from validator.options import CheckOptions
 from validator.render import RenderResult, RenderSettings, discover_targets, render_targets
+from validator.render.options import HelmOptions
+from validator.render.targets import Target, TargetKind
 from validator.repo_config import load_repo_config
 from validator.run_scope import run_scope
 from validator.service import CheckRequest, run_check
@@ -176,3 +179,13 @@ dependencies:
     result = _render(root, tmp_path, served.url)
     assert result.findings == ()
     assert sorted(d.resource.name for d in result.documents) == ["shop-demo", "shop-demo13"]
+
+
+def test_a_chart_fetched_for_an_agent_object_is_used_as_it_is(tmp_path: Path) -> None:
+    """A reader's target of a fetched chart (``chart_root``) names no chart folder of the
+    repository: there is no Chart.yaml of the repository to read for dependencies."""
+    root = tmp_path / "checkout"
+    write(root, "flux/release.yaml", "kind: HelmRelease\n")
+    target = Target(kind=TargetKind.HELM, path="flux/release.yaml", name="HelmRelease x/y",
+                    reason="test", helm=HelmOptions(chart_root=str(tmp_path / "cache/demo")))
+    assert prepare_chart(root, target, ChartSettings()) == (target, [])

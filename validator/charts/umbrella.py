@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from validator.charts.allowlist import is_chart_name
 from validator.charts.config import ChartSettings
 from validator.charts.fetch import fetch_chart
 from validator.charts.model import NOT_ALLOWED, ChartRequest, FetchedChart
@@ -41,6 +42,8 @@ def prepare_chart(root: Path, target: Target, charts: ChartSettings
     """``target`` ready to render: unchanged when every dependency is vendored, else with
     ``helm.chart_root`` set to a copy holding the fetched ones; or the findings that keep it
     from being rendered."""
+    if target.helm is not None and target.helm.chart_root:
+        return target, []  # a fetched chart (or a charts.local folder) is rendered as it is
     path = f"{target.path}/Chart.yaml"
     if any(escaping_symlinks(root, root / target.path)):
         return target, []  # refused by the render before anything is read, fetched or copied
@@ -55,8 +58,9 @@ def prepare_chart(root: Path, target: Target, charts: ChartSettings
     fetched: dict[tuple[str, str], FetchedChart] = {}
     for i, entry in enumerate(listed if isinstance(listed, list) else ()):
         dependency = _dependency(entry, source.locator.locate(0, ("dependencies", i)).line)
-        if dependency is None or (vendored / dependency.name / "Chart.yaml").is_file() or \
-                any(vendored.glob(f"{dependency.name}-*.tgz")):
+        if dependency is None or (is_chart_name(dependency.name) and (
+                (vendored / dependency.name / "Chart.yaml").is_file()
+                or any(vendored.glob(f"{dependency.name}-*.tgz")))):
             continue
         result = _fetch(dependency, path, target.path, charts)
         if isinstance(result, FetchedChart):
