@@ -14,7 +14,9 @@ from validator.charts import ChartsConfig, ChartSettings
 from validator.charts.config import ChartRepository
 from validator.charts.umbrella import prepare_chart
 from validator.options import CheckOptions
+from validator.process import scrubbed_env
 from validator.render import RenderResult, RenderSettings, discover_targets, render_targets
+from validator.render.helm import helm_command
 from validator.render.options import HelmOptions
 from validator.render.targets import Target, TargetKind
 from validator.repo_config import load_repo_config
@@ -189,3 +191,26 @@ def test_a_chart_fetched_for_an_agent_object_is_used_as_it_is(tmp_path: Path) ->
     target = Target(kind=TargetKind.HELM, path="flux/release.yaml", name="HelmRelease x/y",
                     reason="test", helm=HelmOptions(chart_root=str(tmp_path / "cache/demo")))
     assert prepare_chart(root, target, ChartSettings()) == (target, [])
+
+
+def test_credentials_of_the_fetch_never_reach_the_render(
+        served: HelmRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    served.credentials = ("reader", "s3cret")
+    for key, value in (("USERNAME", "reader"), ("PASSWORD", "s3cret")):
+        monkeypatch.setenv(f"GITOPS_VALIDATOR_CHART_PRIVATE_{key}", value)
+    root = tmp_path / "checkout"
+    _umbrella(root, served.url)
+    charts = ChartSettings(config=ChartsConfig(repositories=(
+        ChartRepository(url=served.url, name="private"),)), root=root, cache_dir=tmp_path / "c")
+    target = Target(kind=TargetKind.HELM, path="charts/shop", name="charts/shop", reason="test",
+                    release_name="shop", namespace="default", inputs=("charts/shop/Chart.yaml",))
+    with run_scope():  # the copy lives in the run's temporary folder
+        prepared, findings = prepare_chart(root, target, charts)
+    assert findings == []
+    assert served.auth_headers[-1].startswith("Basic ")  # the fetch used them
+    command = helm_command(prepared, root=root, settings=RenderSettings(charts=charts),
+                           home=tmp_path / "home")
+    child_env = scrubbed_env(command.env)  # what the helm template child is given
+    assert not [k for k in child_env if k.startswith("GITOPS_VALIDATOR_CHART_")]
+    assert "s3cret" not in " ".join((*command.args, *child_env.values()))
+    assert command.isolate_network
