@@ -20,6 +20,7 @@ from typing import Any, cast
 import yaml
 
 from validator.agents.model import AgentConfig, AgentMode, ClusterConfig
+from validator.charts.config import ChartsConfig, parse_charts
 from validator.config_messages import plain_message, yaml_type
 from validator.errors import ConfigError
 from validator.load.positions import TextLocator
@@ -114,6 +115,8 @@ class RepoConfig:
     agents: AgentConfig = field(default_factory=AgentConfig)
     """Which agent objects define targets, and what they need to know (``agents:``,
     ``repository_urls:``, ``clusters:``, ``agent_depth:``)."""
+    charts: ChartsConfig = field(default_factory=ChartsConfig)
+    """Which remote chart repositories may be fetched from, and how (``charts:``)."""
 
 
 def load_repo_config(root: Path, file: Path | None = None) -> RepoConfig:
@@ -196,6 +199,8 @@ def _root_paths(data: object) -> list[tuple[tuple[str | int, ...], str]]:
     for kind, key in (("kustomize", "path"), ("helm", "chart")):
         for i, entry in enumerate(data.get("targets", {}).get(kind, ())):
             found.append((("targets", kind, i, key), entry[key]))
+    for i, entry in enumerate(data.get("charts", {}).get("local", ())):
+        found.append((("charts", "local", i, "path"), entry["path"]))
     return found
 
 
@@ -251,7 +256,9 @@ def _build(data: dict[str, Any], locator: TextLocator, name: str = CONFIG_FILE) 
     return RepoConfig(path=name, discover=targets.get("discover", True),
                       all_kustomizations=targets.get("all_kustomizations", False),
                       kustomize=kustomize, helm=helm, ignore=tuple(data.get("ignore", ())),
-                      settings=settings, rules=rules, agents=agents)
+                      settings=settings, rules=rules, agents=agents,
+                      charts=parse_charts(data.get("charts", {}),
+                                          lambda where: locator.locate(0, where).line))
 
 
 def _clean(path: str) -> str:

@@ -22,6 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from validator.charts.umbrella import prepare_chart
 from validator.errors import CommandError
 from validator.load import load_bytes
 from validator.model import Engine, Finding, Location, Severity
@@ -71,7 +72,10 @@ def render_helm(target: Target, *, root: Path, settings: RenderSettings) -> Rend
     """Template ``target``; refusals and template errors become findings."""
     root = root.absolute()
     fetched = fetched_chart(target)
-    problems = _refusals(target, root, fetched, settings)
+    missing: list[Finding] = []
+    if fetched is None:  # a chart of the repository: dependencies from allowlisted repositories
+        target, missing = prepare_chart(root, target, settings.charts)
+    problems = missing + _refusals(target, root, fetched, settings)
     files = len(target.inputs)
     if problems:
         return RenderResult(findings=tuple(problems), files_read=files, targets=1)
@@ -129,8 +133,9 @@ def _refusals(target: Target, root: Path, fetched: FetchedChart | None,
                  for v in target.values_files
                  if not (root / v).is_file() or not inside_root(root, root / v)]
     problems += option_problems(root, target, SourceFiles(root))
-    problems += [onto_object(p, fetched, root, in_chart=True)
-                 for p in _missing_dependencies(chart_root, "." if fetched else target.path)]
+    if fetched:  # a repository chart's dependencies are prepare_chart's
+        problems += [onto_object(p, fetched, root, in_chart=True)
+                     for p in _missing_dependencies(chart_root, ".")]
     if not problems:  # a symlink leaving the repository is never read
         problems += screen_inputs(root, target.inputs, settings.load_options.limits,
                                   target=f"chart {target.name}")
@@ -230,8 +235,8 @@ def _run_helm(target: Target, *, root: Path, settings: RenderSettings,
 def helm_command(target: Target, *, root: Path, settings: RenderSettings, home: Path) -> Command:
     """The ``helm template`` command for ``target``, with Helm's homes under ``home`` (an agent
     object's inline values are written there: :func:`helm_option_args`)."""
-    fetched = fetched_chart(target)
-    chart = fetched.folder if fetched else root / target.path
+    helm = target.helm
+    chart = Path(helm.chart_root) if helm is not None and helm.chart_root else root / target.path
     args = [str(require_tool(Tool.HELM)), "template", f"--namespace={target.namespace}",
             f"--kube-version={kube_version(target.helm, settings.kubernetes_version)}",
             "--skip-schema-validation"]  # values.schema.json is checked in process (no $ref fetching)

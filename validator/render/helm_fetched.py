@@ -37,8 +37,8 @@ class FetchedChart:
 
 def fetched_chart(target: Target) -> FetchedChart | None:
     """The chart-cache folder a target renders from instead of the repository, if any."""
-    if target.helm is None or not target.helm.chart_root:
-        return None
+    if target.helm is None or not target.helm.chart_root or target.helm.chart_copy:
+        return None  # a chart of the repository (an umbrella chart's copy maps back to it)
     agent = target.agent
     return FetchedChart(folder=Path(target.helm.chart_root),
                         path=agent.path if agent else target.path, line=agent.line if agent else 0)
