@@ -241,10 +241,16 @@ def _target_path_argument(inline: InlineValues) -> str:
 
 def _set_argument(root: Path, parameter: HelmParameter) -> str:
     """One ``--set...=name=value`` argument: a single argv item, so nothing in it is a flag."""
-    if parameter.from_file:
-        return f"--set-file={parameter.name}={root / parameter.value}"
+    if parameter.from_file:  # helm's parser splits at a comma: the path is escaped as a whole
+        return f"--set-file={parameter.name}={_strvals_escaped(str(root / parameter.value))}"
     flag = "--set-string" if parameter.force_string else "--set"
     return f"{flag}={parameter.name}={_argo_escaped(parameter.value)}"
+
+
+def _strvals_escaped(value: str) -> str:
+    """``value`` read by helm's ``strvals`` as one literal value: a backslash escapes the next
+    character, so ``,`` (another assignment, e.g. ``b=/etc/passwd``) and ``\\`` are escaped."""
+    return re.sub(r"([\\,])", r"\\\1", value)
 
 
 def _argo_escaped(value: str) -> str:
