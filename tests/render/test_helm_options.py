@@ -572,3 +572,17 @@ def test_a_file_parameter_path_cannot_smuggle_a_second_file(root: Path) -> None:
     caps = next(d for d in result.documents if d.kind == "ConfigMap")
     assert caps.body["data"]["config"] == "planted\n"
     assert caps.body["data"]["password"] == ""
+
+
+def test_a_values_file_path_cannot_smuggle_a_second_file(root: Path) -> None:
+    """helm reads ``--values`` as a comma-separated list: ``v,/x`` would read ``/x`` too; a
+    values file with a comma in its path (folders named to order) is read as one file."""
+    outside = root.parent / "outside.yaml"
+    outside.write_text("db: {password: SECRET}\n")
+    path = f"charts/web/v,{outside}"
+    write(root, "charts/web/v", "replicas: 2\n")
+    write(root, path, "replicas: 4\n")
+    result = render(root, target(None, values_files=(path,)))
+    assert "SECRET" not in str([d.body for d in result.documents])
+    deployment = next(d for d in result.documents if d.kind == "Deployment")
+    assert deployment.body["spec"]["replicas"] == 4

@@ -187,7 +187,7 @@ def helm_option_args(root: Path, options: HelmOptions | None, folder: Path) -> l
             continue  # passed as --set below, parsed by helm as Flux parses it
         file = folder / f"inline-values-{number}.yaml"
         file.write_text(yaml.safe_dump(_plain(layer.values), sort_keys=False), encoding="utf-8")
-        args += ["--values", str(file)]
+        args.append(values_argument(file))
     for number, layer in enumerate(built):
         if layer.target_path and not _touched_later(layer, built[number + 1:]):
             inline = next(i for i in options.inline_values
@@ -198,6 +198,13 @@ def helm_option_args(root: Path, options: HelmOptions | None, folder: Path) -> l
         args.append("--include-crds")
     args += [f"--api-versions={api}" for api in options.api_versions]
     return args
+
+
+def values_argument(path: Path) -> str:
+    """One ``--values`` argument for one file: helm reads the flag as comma-separated values
+    (CSV), so ``v,/etc/x`` would read ``/etc/x`` too; the path is given as one quoted field."""
+    quoted = str(path).replace('"', '""')
+    return f'--values="{quoted}"'
 
 
 def passes_set(options: HelmOptions | None) -> bool:
