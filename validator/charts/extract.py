@@ -25,16 +25,20 @@ MAX_MEMBERS = 10_000
 _OVERHEAD = 1 << 20
 
 
-class _Bounded:
+class _Bounded(io.BufferedIOBase):
     """The uncompressed archive, read as a stream and cut off past ``limit`` bytes: tarfile
     reads a long-name or pax header whole into memory, so the decompressed stream itself is
     bounded, not only the files' sizes (a 64 MiB header of zeros gzips to 64 KiB)."""
 
     def __init__(self, stream: gzip.GzipFile, limit: int, max_bytes: int) -> None:
+        super().__init__()
         self.stream, self.limit, self.max_bytes, self.read_so_far = stream, limit, max_bytes, 0
 
-    def read(self, size: int = -1) -> bytes:
-        wanted = self.limit + 1 - self.read_so_far if size < 0 else size
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        wanted = self.limit + 1 - self.read_so_far if size is None or size < 0 else size
         chunk = self.stream.read(min(wanted, self.limit + 1 - self.read_so_far))
         self.read_so_far += len(chunk)
         if self.read_so_far > self.limit:
