@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -151,7 +153,7 @@ def test_a_repository_that_does_not_answer_in_time_is_a_finding(tmp_path: Path) 
                              _settings(tmp_path, url, timeout=0.5))
     assert isinstance(result, Finding)
     assert result.rule_id == "agent/chart-fetch-failed"
-    assert "timed out" in result.message
+    assert "timed out" in result.message or "time limit" in result.message
 
 
 @pytest.mark.parametrize("chart", ["../../etc", "/etc/passwd", "a/b", "..", ""])
@@ -162,3 +164,45 @@ def test_a_chart_name_that_is_not_one_is_refused_before_any_request(
     assert result.rule_id == "agent/chart-fetch-failed"
     assert "not a chart name" in result.message
     assert repo.requests == []
+
+
+@pytest.mark.parametrize("stage", ["headers", "body"])
+def test_a_repository_that_answers_one_byte_at_a_time_is_stopped_at_the_time_limit(
+        tmp_path: Path, stage: str) -> None:
+    """``charts.timeout`` bounds the whole fetch, not each read: a server that sends a byte
+    before every socket timeout would otherwise hold the run for hours."""
+    stop = threading.Event()
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(8)
+        url = f"http://127.0.0.1:{server.getsockname()[1]}"
+
+        def drip() -> None:
+            conn, _ = server.accept()
+            with conn:
+                conn.recv(4096)
+                conn.sendall(b"HTTP/1.1 200 OK\r\n" if stage == "headers" else
+                             b"HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n")
+                if stage == "headers":
+                    conn.sendall(b"X-Slow: ")
+                while not stop.wait(0.1):
+                    with contextlib.suppress(OSError):
+                        conn.sendall(b"a")
+
+        threading.Thread(target=drip, daemon=True).start()
+        outcome: list[object] = []
+        request = ChartRequest(repo_url=url, chart="demo", version="1.2.3", path="Chart.yaml",
+                               line=5)
+        fetching = threading.Thread(target=lambda: outcome.append(
+            fetch_chart(request, _settings(tmp_path, url, timeout=1.0))), daemon=True)
+        started = time.monotonic()
+        fetching.start()
+        fetching.join(timeout=8)
+        elapsed = time.monotonic() - started
+        stop.set()
+    assert outcome, f"the fetch was still running after {elapsed:.1f} s (timeout: 1 s)"
+    result = outcome[0]
+    assert isinstance(result, Finding)
+    assert result.rule_id == "agent/chart-fetch-failed"
+    assert "time limit" in result.message
+    assert elapsed < 3
