@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ from tests.support.helm_repo import HelmRepo, helm_repository, package, write_ch
 from validator.charts import ChartRequest, ChartsConfig, ChartSettings, FetchedChart, fetch_chart
 from validator.charts.config import ChartRepository, LocalChart
 from validator.model import Finding, Severity
+from validator.process import run_args
 
 
 @pytest.fixture
@@ -206,3 +209,50 @@ def test_a_repository_that_answers_one_byte_at_a_time_is_stopped_at_the_time_lim
     assert result.rule_id == "agent/chart-fetch-failed"
     assert "time limit" in result.message
     assert elapsed < 3
+
+
+@contextlib.contextmanager
+def _https_redirecting_to(target: str, folder: Path) -> Iterator[str]:
+    """An HTTPS server on loopback (a certificate of its own, trusted through SSL_CERT_FILE by
+    the caller) answering every request with a redirect to ``target`` + the path."""
+    key, cert = folder / "key.pem", folder / "cert.pem"
+    run_args(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
+              "-out", str(cert), "-days", "1", "-subj", "/CN=127.0.0.1",
+              "-addext", "subjectAltName=IP:127.0.0.1"], timeout=60)
+
+    class Redirect(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(302)
+            self.send_header("Location", target + self.path)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            del format, args
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"https://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_an_https_repository_is_never_followed_to_http(
+        repo: HelmRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A redirect from the allowlisted https repository to plain http is refused: the index
+    (and with it the digest the archive is checked against) would come unauthenticated."""
+    (tmp_path / "tls").mkdir()
+    with _https_redirecting_to(repo.url, tmp_path / "tls") as url:
+        monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "tls" / "cert.pem"))
+        result = fetch_chart(ChartRequest(repo_url=url, chart="demo", version="1.2.3",
+                                          path="Chart.yaml", line=5), _settings(tmp_path, url))
+    assert isinstance(result, Finding), result
+    assert result.rule_id == "agent/chart-fetch-failed"
+    assert "refused" in result.message
+    assert repo.requests == []

@@ -24,13 +24,17 @@ _CHUNK = 64 * 1024
 
 
 class _HttpRedirects(urllib.request.HTTPRedirectHandler):
-    """Redirects to http(s) only (urllib's own handler also follows ``ftp://``)."""
+    """Redirects to http(s) only (urllib's own handler also follows ``ftp://``), and from https
+    to https only."""
 
     def redirect_request(  # noqa: PLR0917 - urllib calls it positionally
             self, req: urllib.request.Request, fp: Any, code: int, msg: str,
             headers: Any, newurl: str) -> urllib.request.Request | None:
-        if urlsplit(newurl).scheme.lower() not in ("http", "https"):
-            raise ChartError(FETCH_FAILED, f"{req.full_url}: redirected to {newurl}; refused")
+        scheme = urlsplit(newurl).scheme.lower()
+        if scheme not in ("http", "https") or (origin(req.full_url)[0] == "https"
+                                               and scheme != "https"):
+            raise ChartError(FETCH_FAILED, f"{req.full_url}: redirected to {newurl}; refused "
+                                           "(http(s) only, never https downgraded to http)")
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
