@@ -256,3 +256,17 @@ def test_an_https_repository_is_never_followed_to_http(
     assert result.rule_id == "agent/chart-fetch-failed"
     assert "refused" in result.message
     assert repo.requests == []
+
+
+@pytest.mark.parametrize("suffix", ["?", "#", "?x=1", "#top"])
+def test_a_query_or_fragment_cannot_move_the_request_off_the_allowlisted_path(
+        repo: HelmRepo, tmp_path: Path, suffix: str) -> None:
+    """``<allowlisted>?`` compared equal once the query was dropped, but the index URL built
+    from it resolved one folder up: ``https://x/stable?`` read ``https://x/index.yaml``."""
+    url = f"{repo.url}/stable{suffix}"
+    result = fetch_chart(ChartRequest(repo_url=url, chart="demo", version="1.2.3",
+                                      path="Chart.yaml", line=5),
+                         _settings(tmp_path, f"{repo.url}/stable"))
+    assert isinstance(result, Finding), result
+    assert result.rule_id == "agent/chart-repository-not-allowed"
+    assert repo.requests == []
