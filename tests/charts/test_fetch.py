@@ -15,7 +15,8 @@ import pytest
 
 from tests.support.helm_repo import HelmRepo, helm_repository, package, write_chart
 from validator.charts import ChartRequest, ChartsConfig, ChartSettings, FetchedChart, fetch_chart
-from validator.charts.config import ChartRepository, LocalChart
+from validator.charts.cache import ChartCache
+from validator.charts.config import ChartRepository, LocalChart, chart_settings
 from validator.model import Finding, Severity
 from validator.process import run_args
 
@@ -270,3 +271,22 @@ def test_a_query_or_fragment_cannot_move_the_request_off_the_allowlisted_path(
     assert isinstance(result, Finding), result
     assert result.rule_id == "agent/chart-repository-not-allowed"
     assert repo.requests == []
+
+
+def test_a_cache_inside_the_checkout_is_never_used(
+        repo: HelmRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An absolute ``cache_dir`` that lies inside the checked repository (``/workspace/.cache``
+    in CI) would let a change commit a cache entry: a planted chart served as the repository's.
+    The user's cache folder is used instead."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    checkout = tmp_path / "checkout"
+    planted = package(write_chart(tmp_path / "evil", "demo", "1.2.3",
+                                  templates={"x.yaml": "kind: Planted\n"}), tmp_path / "evil-out")
+    ChartCache(checkout / ".cache").store(_request(repo), planted.read_bytes(), max_bytes=1 << 20)
+    settings = chart_settings(ChartsConfig(repositories=(ChartRepository(url=repo.url),),
+                                           cache_dir=str(checkout / ".cache")), root=checkout)
+    result = fetch_chart(_request(repo), settings)
+    assert isinstance(result, FetchedChart), result
+    assert not (result.path / "templates" / "x.yaml").exists()
+    assert repo.requests == ["/index.yaml", "/demo-1.2.3.tgz"]
+    assert result.path.is_relative_to(tmp_path / "user-cache")

@@ -9,11 +9,14 @@ add a repository to it. :func:`chart_settings` resolves it once per run into
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+_LOGGER = logging.getLogger(__name__)
 
 #: Default bound on the bytes of one download (index.yaml or archive) and of one extracted chart.
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
@@ -82,11 +85,26 @@ def default_chart_cache_dir() -> Path:
 
 
 def chart_settings(config: ChartsConfig, *, root: Path) -> ChartSettings:
-    """``config`` resolved for a run over ``root``."""
+    """``config`` resolved for a run over ``root``.
+
+    A cache folder inside ``root`` (an absolute ``cache_dir`` such as ``/workspace/.cache``,
+    or ``$XDG_CACHE_HOME`` there) is never used: a change could commit cache entries, a
+    planted chart served as the repository's. The user's cache folder is used instead, or
+    none (nothing is fetched) when that one is inside ``root`` too."""
     cache = Path(config.cache_dir).expanduser() if config.cache_dir else default_chart_cache_dir()
     if not cache.is_absolute():  # the schema allows none; never resolve one against the checkout
         cache = default_chart_cache_dir()
-    return ChartSettings(config=config, root=root, cache_dir=cache)
+    if _inside(cache, root):
+        _LOGGER.warning("charts.cache_dir %s is inside the checked repository %s; not used",
+                        cache, root)
+        cache = default_chart_cache_dir()
+    return ChartSettings(config=config, root=root,
+                         cache_dir=None if _inside(cache, root) else cache)
+
+
+def _inside(path: Path, root: Path) -> bool:
+    """Whether ``path`` (links followed, as far as it exists) is ``root`` or below it."""
+    return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(root))
 
 
 def parse_charts(data: Mapping[str, Any], line_of: Any) -> ChartsConfig:
