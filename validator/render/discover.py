@@ -29,7 +29,7 @@ from pathlib import Path
 import yaml
 
 from validator.agents.model import AgentMode
-from validator.agents.objects import ObjectIndex
+from validator.agents.objects import AGENT_MARKERS, ObjectIndex, objects_in
 from validator.agents.plan import AgentContext, AgentPlan, plan_agents
 from validator.agents.repo_urls import own_repository_urls
 from validator.load.files import special_file_kind
@@ -89,6 +89,7 @@ def discover_targets(root: Path, paths: Sequence[Path], config: RepoConfig) -> T
         skipped=tuple(s for s in planner.agents.skipped
                       if _selected(s.path.rsplit(":", 1)[0], selected)),
         agent_documents=planner.agents.read,
+        agent_objects=planner.agents.objects,
         selection=tuple(selected))
 
 
@@ -141,12 +142,15 @@ class _Planner:
         files are consumed and their folders and charts not rendered again on their own."""
         if self.config.agents.mode is AgentMode.OFF:
             return []
+        found = list(objects_in(self.root, self.scan.manifests, AGENT_MARKERS))
+        if not found:  # no agent object: no git call for the repository's remotes
+            return []
         context = AgentContext(
             root=self.root, config=self.config.agents, manifests=self.scan.manifests,
             chart_files=self.scan.chart_files, kustomize_tree=lambda d: self.trees.get(d, []),
             index=ObjectIndex(self.root, self.scan.manifests),
             repository_urls=own_repository_urls(self.root, self.config.agents))
-        self.agents = plan_agents(context)
+        self.agents = plan_agents(context, found)
         self.findings.extend(self.agents.findings)
         for target in self.agents.targets:
             if target.kind is not TargetKind.PLAIN:
@@ -211,7 +215,8 @@ class _Planner:
         users are themselves not built (an unused component, or a kustomization only
         such a one uses), so nothing that is checked applies it."""
         found: dict[str, str] = {}
-        reached = {_folder(k.path) for d in built for k in self.trees[d]}
+        reached = {_folder(k.path) for d in (*built, *(self.taken & set(self.trees)))
+                   for k in self.trees[d]}  # an agent object's folder is built through it
         while True:
             left = {d for d, tree in self.trees.items() if tree and d not in reached
                     and d not in self.graph.blocked and not tree[0].is_component}
