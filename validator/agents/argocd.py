@@ -28,6 +28,7 @@ from validator.agents.fields import finding, mapping, repo_path, shown, skipped,
 from validator.agents.objects import FoundObject
 from validator.agents.plan import AgentContext, AgentRead
 from validator.agents.repo_urls import normalise
+from validator.model import Severity
 from validator.render.kustomization import KUSTOMIZATION_FILES
 from validator.render.paths import inside_root
 from validator.render.targets import Target, TargetKind
@@ -88,8 +89,10 @@ def _read_source(source: AppSource) -> Target | None:
         return None  # only lends its files to $ref value files
     repo = text(body.get("repoURL"))
     if not repo:
+        # an invalid Application (the schema check says so): here only that nothing renders
         notes.findings.append(finding(source.found, source.field, "no-repo-url",
-                                      f"{source.agent}: source has no repoURL"))
+                                      f"{source.agent}: a source without a repoURL is not "
+                                      "rendered", severity=Severity.WARNING))
         return None
     if chart:
         return _remote_chart(source, repo, chart)
