@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from validator.agents.nested import follow_applications
 from validator.change.block import Block, blocks
 from validator.config import CheckSettings, FailOn, relative_to_root
 from validator.load import Document
@@ -114,16 +115,22 @@ def _render(settings: CheckSettings, collected: _Collected, progress: Progress |
     with timed_stage(Stage.RENDER, items=len(plan.targets), unit="target", timings=collected.timings):
         result = render_targets(plan, settings.render, root=settings.root,
                                 progress=stage_progress(progress, Stage.RENDER))
+        followed = follow_applications(plan, result, root=settings.root,
+                                       config=settings.repo_config, settings=settings.render)
+        result = followed.result
     collected.findings.extend(result.findings)
     if given is None:  # a diff checks a slice by design: "far less than the repository" is expected
         collected.findings.extend(coverage_findings(plan, result))
     collected.skipped.extend(result.skipped)
     collected.skipped.extend(_not_checked(plan, settings))
-    rendered = {target.path for target in plan.targets if target.kind is not TargetKind.PLAIN}
+    targets = (*plan.targets, *followed.targets)
+    rendered = {target.path for target in targets if target.kind is not TargetKind.PLAIN}
     collected.skipped += plan.skipped
+    collected.skipped += followed.skipped
+    read = plan.agent_documents | followed.read
     collected.skipped += unrendered_agent_sources(
-        [d for d in result.documents if (d.path, d.index) not in plan.agent_documents], rendered)
-    for kind in {target.kind for target in plan.targets}:
+        [d for d in result.documents if (d.path, d.index) not in read], rendered)
+    for kind in {target.kind for target in targets}:
         if (tool := _RENDER_TOOLS.get(kind)) is not None:
             _note_tool(tool, collected)
     return result

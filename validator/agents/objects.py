@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from validator.agents.model import AgentObject
+from validator.load.document import Locator
 from validator.load.positions import TextLocator
 
 _MAX_BYTES = 1024 * 1024
@@ -35,7 +36,9 @@ class FoundObject:
     """Repository-relative file."""
     index: int
     """Document index in the file."""
-    locator: TextLocator
+    locator: Locator
+    """Lines of the file's documents (for an object rendered out of a target: the render's
+    source map)."""
 
     @property
     def group(self) -> str:
