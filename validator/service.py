@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from validator import pipeline
+from validator.agents.repo_urls import with_remote_urls
 from validator.change.affected import AffectedPlan, Side, affected_targets
 from validator.change.block import Block
 from validator.change.compare import compare_reports
@@ -389,7 +390,11 @@ def _judge(request: DiffRequest, *, revisions: Revisions, change: Change, truste
 
 
 def _repo_config(request: DiffRequest, trusted: Path) -> RepoConfig:
+    """The trusted configuration, which also lists the working repository's git remotes:
+    the revisions are snapshots without ``.git``, and agent objects name this repository
+    by its remote URLs."""
     repo = load_repo_config(trusted)
+    repo = replace(repo, agents=with_remote_urls(repo.agents, request.folder))
     return replace(repo, all_kustomizations=True) if request.all_kustomizations else repo
 
 

@@ -3,6 +3,7 @@ findings) for fixtures in Argo CD's documented formats, in real git repositories
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -381,3 +382,28 @@ def test_the_agents_setting_chooses_whose_objects_are_read(repo: Path, mode: str
     names = sorted(t.name for t in result.targets if t.path == "charts/guestbook")
     assert names == (["Application argocd/guestbook"] if read else ["charts/guestbook"])
     assert bool(result.agent_documents) is read
+
+
+def test_diff_knows_the_repository_by_the_working_repository_remotes(tmp_path: Path) -> None:
+    """``diff`` renders snapshots without ``.git``: the working repository's remotes are
+    passed through, so the Application's chart is rendered through it on both sides."""
+    from click.testing import CliRunner  # noqa: PLC0415
+
+    from tests.change.gitrepo import GitRepo  # noqa: PLC0415
+    from validator.cli.main import main  # noqa: PLC0415
+
+    repo = GitRepo.init(tmp_path / "repo")
+    repo.git("remote", "add", "origin", REMOTE)
+    chart(repo.root)
+    repo.write("charts/guestbook/values-prod.yaml", "replicaCount: 3\n")
+    repo.write("apps/guestbook.yaml", application("guestbook", GUESTBOOK.replace(
+        "        - values-eu.yaml\n", "").replace("      fileParameters:\n        - name: config\n"
+                                                  "          path: files/config.txt\n", "")))
+    base = repo.commit("base")
+    repo.write("charts/guestbook/values-prod.yaml", "replicaCount: 4\n")
+    repo.commit("more replicas")
+    result = CliRunner().invoke(main, ["diff", str(repo.root), "--base", base, "--no-progress",
+                                       "--no-policy", "-o", "json"], catch_exceptions=False)
+    document = json.loads(result.output)
+    assert {(t["side"], t["name"]) for t in document["targets"]} == {
+        ("base", "Application argocd/guestbook"), ("head", "Application argocd/guestbook")}
