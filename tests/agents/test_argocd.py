@@ -82,7 +82,11 @@ def test_a_helm_application_is_one_target_with_its_options(repo: Path) -> None:
     # the chart is rendered through the Application only, not again with its defaults
     assert [t.name for t in result.targets if t.path == "charts/guestbook"] == [target.name]
     assert "apps/guestbook.yaml" not in result.consumed  # still checked as a manifest
-    assert result.consumed["charts/guestbook/values-prod.yaml"].startswith("read through")
+    assert result.consumed["charts/guestbook/values-prod.yaml"].endswith(
+        "rendered by Application argocd/guestbook")
+    assert "charts/guestbook/values-eu.yaml" not in result.ignored
+    assert result.consumed["charts/guestbook/values-eu.yaml"].endswith(
+        "rendered by Application argocd/guestbook")
 
 
 def test_values_object_wins_over_the_values_string(repo: Path) -> None:
