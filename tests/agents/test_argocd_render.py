@@ -74,7 +74,7 @@ def test_the_rendered_objects_land_in_the_destination_namespace(repo: Path) -> N
     write(repo, "policies/ns.rego", "package main\n\nimport rego.v1\n\n"
                                     "deny contains msg if {\n  input.kind == \"Deployment\"\n"
                                     "  msg := sprintf(\"in %s\", [input.metadata.namespace])\n}\n")
-    code, out, _ = invoke("check", ".", "--policy", "policies", "--ignore-missing-schemas",
+    _, out, _ = invoke("check", ".", "--policy", "policies", "--ignore-missing-schemas",
                           "-o", "json", cwd=repo)
     messages = [f["message"] for f in json.loads(out)["findings"] if f["rule_id"].startswith("main")]
     assert messages == ["in guestbook"]
@@ -102,7 +102,7 @@ def test_kustomize_overrides_are_rendered(tmp_path: Path) -> None:
     write(root, "policies/name.rego", "package main\n\nimport rego.v1\n\n"
                                       "deny contains msg if {\n  input.kind == \"ConfigMap\"\n"
                                       "  msg := sprintf(\"named %s\", [input.metadata.name])\n}\n")
-    code, out, _ = invoke("check", ".", "--policy", "policies", "--ignore-missing-schemas",
+    _, out, _ = invoke("check", ".", "--policy", "policies", "--ignore-missing-schemas",
                           "-o", "json", cwd=root)
     messages = [f["message"] for f in json.loads(out)["findings"] if f["rule_id"].startswith("main")]
     assert messages == ["named prod-web"]
