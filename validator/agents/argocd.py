@@ -24,13 +24,12 @@ from typing import Any
 from validator.agents.argocd_helm import helm_target
 from validator.agents.argocd_kustomize import directory_target, kustomize_target
 from validator.agents.argocd_source import UNIT, AppSource, Notes, RefSource
-from validator.agents.fields import finding, mapping, repo_path, shown, skipped, text
+from validator.agents.fields import finding, inside, mapping, repo_path, shown, skipped, text
 from validator.agents.objects import FoundObject
 from validator.agents.plan import AgentContext, AgentRead
 from validator.agents.repo_urls import normalise
 from validator.model import Severity
 from validator.render.kustomization import KUSTOMIZATION_FILES
-from validator.render.paths import inside_root
 from validator.render.targets import Target, TargetKind
 
 #: The blocks that name a source's type explicitly, in Argo CD's order.
@@ -124,7 +123,7 @@ def _folder(source: AppSource) -> str | None:
     folder = repo_path("", raw)
     field = source.at("path")
     root = source.context.root
-    if folder is None or not inside_root(root, root / folder):
+    if folder is None or not inside(root, folder):
         source.notes.findings.append(finding(source.found, field, "path-outside-repository",
                                              f"{source.agent}: path {shown(raw)} leaves the "
                                              "repository; not rendered"))

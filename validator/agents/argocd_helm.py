@@ -21,11 +21,10 @@ from typing import Any
 import yaml
 
 from validator.agents.argocd_source import UNIT, AppSource, agent_target
-from validator.agents.fields import finding, mapping, repo_path, shown, skipped, text
+from validator.agents.fields import finding, inside, mapping, repo_path, shown, skipped, text
 from validator.agents.repo_urls import normalise
 from validator.load.safety import LimitExceededError, LoadLimits, check_limits
 from validator.render.options import HelmOptions, HelmParameter, InlineValues
-from validator.render.paths import inside_root
 from validator.render.targets import Target, TargetKind
 
 
@@ -82,7 +81,7 @@ def _values_files(source: AppSource, folder: str, helm: Mapping[str, Any]
         path = _values_path(source, folder, entry, field)
         if path is None:
             return None
-        if (root / path).is_file() and inside_root(root, root / path):
+        if (root / path).is_file() and inside(root, path):
             found.append(path)
         elif ignore_missing:
             missing.append(path)
@@ -178,7 +177,7 @@ def _parameters(source: AppSource, folder: str, helm: Mapping[str, Any]
         item, field = mapping(raw), source.at("helm", "fileParameters", i)
         path = repo_path(folder, text(item.get("path")))
         if not text(item.get("name")) or path is None or not (root / path).is_file() \
-                or not inside_root(root, root / path):
+                or not inside(root, path):
             source.notes.findings.append(finding(
                 source.found, field, "bad-file-parameter",
                 f"{source.agent}: file parameter {shown(text(item.get('name')))} names no file "

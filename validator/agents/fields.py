@@ -8,8 +8,10 @@ leaves the root), and to report a problem at the field's line.
 
 from __future__ import annotations
 
+import os
 import posixpath
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from validator.agents.model import AgentObject
@@ -45,6 +47,17 @@ def repo_path(base: str, path: str) -> str | None:
     joined = path.lstrip("/") if path.startswith("/") else posixpath.join(base, path)
     normal = posixpath.normpath(joined or ".")
     return None if normal == ".." or normal.startswith("../") else normal
+
+
+def inside(root: Path, path: str) -> bool:
+    """Whether the repository-relative ``path`` resolves (symlinks followed) inside ``root``
+    (:func:`validator.render.paths.inside_root` in plain strings: one call per source)."""
+    try:
+        real_root = os.path.realpath(root)
+        real = os.path.realpath(os.path.join(root, path))  # noqa: PTH118 - hot: one per source
+    except OSError:
+        return False
+    return real == real_root or real.startswith(real_root.rstrip("/") + "/")
 
 
 def finding(found: FoundObject, field: FieldPath, rule: str, message: str, *,

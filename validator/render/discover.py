@@ -289,6 +289,10 @@ class _Planner:
     def helm_targets(self) -> list[Target]:
         declared = self.declared_helm_targets()
         targets: list[Target] = []
+        through_agents: dict[str, list[str]] = {}
+        for target in self.agents.targets:
+            through_agents.setdefault(target.path, []).append(target.name)
+        agent_values = {v for target in self.agents.targets for v in target.values_files}
         for chart, files in sorted(self.scan.chart_files.items()):
             if chart not in declared and _library_chart(self.root, chart):
                 for path in files:  # not installable: helm template refuses it
@@ -296,7 +300,7 @@ class _Planner:
                 continue
             if len(declared.get(chart, ())) > 1:
                 declared[chart] = _own_values_only(self.root, declared[chart], files)
-            through = [t.name for t in self.agents.targets if t.path == chart]
+            through = through_agents.get(chart, [])
             chart_targets = declared.get(chart) or ([] if not self.config.discover or through
                                                     else [Target(
                 kind=TargetKind.HELM, path=chart, name=chart, inputs=tuple(files),
@@ -304,8 +308,7 @@ class _Planner:
                 release_name=chart.rsplit("/", 1)[-1], namespace="default")])
             targets += chart_targets
             names = [t.name for t in chart_targets] + through or ["no target"]
-            used = {v for target in (*chart_targets, *self.agents.targets)
-                    for v in target.values_files}
+            used = agent_values | {v for target in chart_targets for v in target.values_files}
             for path in files:
                 if _extra_values_file(chart, path) and path not in used:
                     self.scan.ignored[path] = _UNUSED_VALUES
