@@ -106,3 +106,25 @@ def test_kustomize_overrides_are_rendered(tmp_path: Path) -> None:
                           "-o", "json", cwd=root)
     messages = [f["message"] for f in json.loads(out)["findings"] if f["rule_id"].startswith("main")]
     assert messages == ["named prod-web"]
+
+
+def test_a_multi_source_app_renders_with_values_from_its_ref_source(tmp_path: Path) -> None:
+    root = git_repo(tmp_path / "repo")
+    chart(root)
+    write(root, "env/prod/values.yaml", "replicaCount: lots\n")
+    write(root, "apps/multi.yaml", application("multi", f"""\
+  sources:
+    - repoURL: {HTTPS}
+      path: charts/guestbook
+      helm:
+        valueFiles: [$values/env/prod/values.yaml]
+    - repoURL: {HTTPS}
+      ref: values
+  destination:
+    namespace: web
+"""))
+    code, report = _check(root)
+    (finding,) = [f for f in report["findings"] if "replicas" in f["message"]]
+    assert (finding["path"], finding["line"]) == ("env/prod/values.yaml", 1)
+    assert finding["targets"] == ["Application argocd/multi"]
+    assert code == 1
