@@ -98,7 +98,8 @@ def test_children_in_the_repository_files_are_read_once(tmp_path: Path) -> None:
 
 def test_the_depth_limit_names_the_chain(tmp_path: Path) -> None:
     root = git_repo(tmp_path / "repo")
-    write(root, ".gitops-validator.yaml", "agent_depth: 1\n")
+    # no chart rendered on its own terms: the grandchild is reachable only through the chain
+    write(root, ".gitops-validator.yaml", "agent_depth: 1\ntargets:\n  discover: false\n")
     _apps_chart(root, "charts/level1", [("child", "charts/level2")])
     _apps_chart(root, "charts/level2", [("grandchild", "services/deep")])
     write(root, "services/deep/cm.yaml", CM.format(name="deep"))
@@ -136,3 +137,18 @@ def test_check_reports_what_nested_applications_deploy(tmp_path: Path) -> None:
     assert code == 1
     # the rendered child Applications are read, not listed as "not rendered"
     assert not [s for s in report["skipped"] if "agent objects are not rendered yet" in s["reason"]]
+
+
+def test_applications_a_chart_of_its_own_renders_are_followed_too(tmp_path: Path) -> None:
+    """A chart of Applications applied by hand (no root Application in the repository) is
+    rendered on its own terms; the Applications it renders are followed from there."""
+    root = git_repo(tmp_path / "repo")
+    _apps_chart(root, "charts/apps", [("web", "services/web")])
+    write(root, "services/web/kustomization.yaml", "resources: [cm.yaml]\n")
+    write(root, "services/web/cm.yaml", CM.format(name="web"))
+    followed = _follow(root)
+    (web,) = followed.targets
+    assert web.agent is not None
+    assert web.agent.parent == "charts/apps"
+    assert [d.resource.namespace for d in followed.result.documents
+            if d.target == web.name] == ["web"]

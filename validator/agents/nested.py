@@ -3,7 +3,9 @@
 An Argo CD Application whose folder or chart renders more Applications (the "app of
 apps" pattern: a root Application over a folder of child Applications, or a chart
 templating them) deploys what those children deploy. After the plan's targets are
-rendered, every Application among the documents an agent target produced is read with
+rendered, every Application among the documents a rendered target produced (an agent
+object's, or a chart or folder of Applications rendered on its own terms, as when the
+root is applied by hand) is read with
 :func:`validator.agents.argocd.read_application` (its ``parent`` set, one level deeper),
 its targets rendered, and their documents join the run; this repeats for what they
 render, up to ``agent_depth`` levels, past which a skipped entry names the chain. An
@@ -31,7 +33,7 @@ from validator.render.kustomization import Kustomization
 from validator.render.kustomization_reader import read_tree
 from validator.render.scan import RepoScan
 from validator.render.settings import RenderResult, RenderSettings, merge_results
-from validator.render.targets import Target, TargetPlan
+from validator.render.targets import Target, TargetKind, TargetPlan
 from validator.repo_config import RepoConfig
 
 _UNIT = "Argo CD Application"
@@ -92,10 +94,12 @@ class _Follower:
         self.max_depth = config.agents.max_depth
         self.context = context
         self.seen = {(o.namespace, o.name) for o in plan.agent_objects if o.kind == "Application"}
-        agents = {t.name: t.agent for t in plan.targets if t.agent is not None}
-        self.depth = dict.fromkeys(agents, 0)
-        self.chain = {name: str(agent) for name, agent in agents.items()}
-        self.agent = {name: str(agent) for name, agent in agents.items()}
+        # every rendered target: a chart of Applications applied by hand has no root object
+        rendered = {t.name: str(t.agent or t.name) for t in plan.targets
+                    if t.kind is not TargetKind.PLAIN}
+        self.depth = dict.fromkeys(rendered, 0)
+        self.chain = dict(rendered)
+        self.agent = dict(rendered)
         self.names = {t.name for t in plan.targets}
         self.targets: list[Target] = []
         self.skipped: list[Skipped] = []
