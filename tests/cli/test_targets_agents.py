@@ -93,3 +93,14 @@ def test_json_holds_the_object_the_options_and_what_is_not_rendered(tmp_path: Pa
     assert skipped["path"] == "apps/other.yaml:8"
     assert skipped["what"] == "Argo CD Application source"
     assert skipped["group"] == "not rendered: another repository"
+
+
+def test_json_holds_inline_values_yaml_reads_as_dates_and_binary(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    write(root, "apps/guestbook.yaml", application("guestbook", GUESTBOOK.replace(
+        "        replicaCount: 5\n", "        since: 2024-01-01\n        blob: !!binary aGk=\n")))
+    code, out, _ = invoke("targets", "-o", "json", cwd=root)
+    assert code == 0, out
+    targets = {t["name"]: t for t in json.loads(out)["targets"]}
+    inline = targets["Application argocd/guestbook"]["options"]["helm"]["inline_values"]
+    assert inline[0]["values"] == {"since": "2024-01-01", "blob": "b'hi'"}

@@ -61,7 +61,8 @@ def plan_json(plan: TargetPlan) -> str:
         "skipped": [{"path": s.path, "what": s.unit, "group": s.group, "reason": s.reason}
                     for s in plan.skipped],
     }
-    return json.dumps(document, indent=2) + "\n"
+    # default=str: inline values hold what YAML reads, dates and binary among them
+    return json.dumps(document, indent=2, default=str) + "\n"
 
 
 def _target_lines(targets: Iterable[Target]) -> list[str]:
