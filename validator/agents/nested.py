@@ -82,6 +82,8 @@ def follow_applications(plan: TargetPlan, result: RenderResult, *, root: Path,
                         skipped=tuple(follower.skipped))
     files = {p for t in (*plan.targets, *follower.targets) for p in t.inputs}
     merged = merge_results([*results, RenderResult(findings=tuple(follower.findings))], files)
+    # each nested render repeats run-wide notes (renders without network isolation): once
+    merged = replace(merged, skipped=tuple(dict.fromkeys(merged.skipped)))
     return Followed(result=merged, targets=tuple(follower.targets),
                     skipped=tuple(follower.skipped), read=frozenset(follower.seen_documents))
 
