@@ -8,6 +8,7 @@ composed only when a line is asked for.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from typing import Any
 import yaml
 
 from validator.agents.model import AgentObject
+from validator.load.document import Locator
 from validator.load.positions import TextLocator
 
 _MAX_BYTES = 1024 * 1024
@@ -35,7 +37,9 @@ class FoundObject:
     """Repository-relative file."""
     index: int
     """Document index in the file."""
-    locator: TextLocator
+    locator: Locator
+    """Lines of the file's documents (for an object rendered out of a target: the render's
+    source map)."""
 
     @property
     def group(self) -> str:
@@ -57,9 +61,14 @@ class FoundObject:
         """Line of ``field`` (the object's first line for ``()``), or of its nearest parent."""
         return self.locator.locate(self.index, field).line
 
+    @functools.cached_property
+    def first_line(self) -> int:
+        """The object's first line (asked for by every reader and the plan: located once)."""
+        return self.line()
+
     def agent_object(self, *, kind: str = "", generated_by: str = "", parent: str = "") -> AgentObject:
         return AgentObject(kind=kind or self.kind, namespace=self.namespace, name=self.name,
-                           path=self.path, line=self.line(), index=self.index,
+                           path=self.path, line=self.first_line, index=self.index,
                            generated_by=generated_by, parent=parent)
 
 
