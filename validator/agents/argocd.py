@@ -28,8 +28,10 @@ from validator.agents.fields import finding, inside, mapping, repo_path, shown, 
 from validator.agents.objects import FoundObject
 from validator.agents.plan import AgentContext, AgentRead
 from validator.agents.repo_urls import normalise
+from validator.charts import ChartRequest, FetchedChart, fetch_chart
 from validator.model import Severity
 from validator.render.kustomization import KUSTOMIZATION_FILES
+from validator.render.paths import repo_relative
 from validator.render.targets import Target, TargetKind
 
 #: The blocks that name a source's type explicitly, in Argo CD's order.
@@ -169,11 +171,22 @@ def _set(block: object) -> bool:
 
 
 def _remote_chart(source: AppSource, repo: str, chart: str) -> Target | None:
-    """A chart from a Helm repository: not rendered (no network during the render); the
-    remote-charts step replaces this once it can fetch allowed repositories."""
-    version = text(source.body.get("targetRevision")) or "(no version)"
+    """A chart from a Helm repository or OCI registry: fetched before the render, only from
+    the repositories ``charts:`` allows and at a pinned version (:mod:`validator.charts`);
+    otherwise not rendered, with the fetch step's finding."""
+    version = text(source.body.get("targetRevision"))
+    field = source.at("chart")
+    url = repo if "://" in repo else f"oci://{repo}"  # Argo CD writes OCI sources without a scheme
+    result = fetch_chart(ChartRequest(repo_url=url, chart=chart, version=version,
+                                      path=source.found.path, line=source.found.line(field)),
+                         source.context.charts)
+    if isinstance(result, FetchedChart):
+        if result.local:  # a charts.local folder of this repository: rendered as one of its charts
+            return helm_target(source, repo_relative(source.context.root, result.path))
+        return helm_target(source, source.agent.path, fetched=result.path)
+    source.notes.findings.append(result)
     source.notes.skipped.append(skipped(
-        source.found, source.at("chart"), source.agent, unit=UNIT, group="remote chart",
-        what=f"chart {shown(chart)} {shown(version)} from {shown(repo)}",
-        why="it comes from a Helm repository, and charts are not fetched"))
+        source.found, field, source.agent, unit=UNIT, group="remote chart",
+        what=f"chart {shown(chart)} {shown(version or '(no version)')} from {shown(repo)}",
+        why=f"it was not fetched: {result.message}"))
     return None

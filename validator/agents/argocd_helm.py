@@ -16,6 +16,8 @@ only be ``v3``. A values file that does not exist is Argo CD's render error unle
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -28,11 +30,20 @@ from validator.render.options import HelmOptions, HelmParameter, InlineValues
 from validator.render.targets import Target, TargetKind
 
 
-def helm_target(source: AppSource, folder: str) -> Target | None:
-    """The Helm target of ``source`` (a chart folder of this repository), or None when its
-    options keep Argo CD from rendering it (each with a finding or a skipped entry)."""
+def helm_target(source: AppSource, folder: str, fetched: Path | None = None) -> Target | None:
+    """The Helm target of ``source`` (a chart folder of this repository, or a chart
+    ``fetched`` into the chart cache: then ``folder`` is the Application's file), or None when
+    its options keep Argo CD from rendering it (each with a finding or a skipped entry)."""
     helm = mapping(source.body.get("helm"))
-    if not (source.context.root / folder / "Chart.yaml").is_file():
+    if fetched is not None and any(not text(v).startswith("$")
+                                   for v in _list(helm.get("valueFiles"))):
+        source.notes.skipped.append(skipped(
+            source.found, source.at("helm", "valueFiles"), source.agent, unit=UNIT,
+            group="values file inside a fetched chart", what=f"chart {fetched.name}",
+            why="a values file inside a chart fetched from a Helm repository is not read yet "
+                "(use $ref/... values files, values or valuesObject)"))
+        return None
+    if fetched is None and not (source.context.root / folder / "Chart.yaml").is_file():
         source.notes.findings.append(finding(
             source.found, source.at("path"), "no-chart",
             f"{source.agent}: {folder} has no Chart.yaml, but the source is a Helm source"))
@@ -56,7 +67,10 @@ def helm_target(source: AppSource, folder: str) -> Target | None:
         kube_version=text(helm.get("kubeVersion")),
         api_versions=tuple(text(v) for v in _list(helm.get("apiVersions")) if text(v)),
         missing_values_files=missing)
-    chart_files = source.context.chart_files.get(folder) or [f"{folder}/Chart.yaml"]
+    if fetched is not None:
+        options = replace(options, chart_root=str(fetched))
+    chart_files = [] if fetched is not None else (source.context.chart_files.get(folder)
+                                                  or [f"{folder}/Chart.yaml"])
     set_files = [p.value for p in parameters if p.from_file]
     return agent_target(source, TargetKind.HELM, folder, (*chart_files, *values_files, *set_files),
                         release_name=text(helm.get("releaseName")) or source.agent.name,

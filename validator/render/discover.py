@@ -118,7 +118,9 @@ class _Planner:
         targets = self.agent_targets()
         targets += self.kustomize_targets() + self.helm_targets()
         targets += self.cycle_resources()
-        owned = set(self.consumed) | {t.path for t in targets}
+        # the target of a fetched chart is named by its object's file, which is still checked
+        owned = set(self.consumed) | {t.path for t in targets
+                                      if t.agent is None or t.path != t.agent.path}
         self.ignore_unbuilt(owned)
         for path in self.scan.manifests:  # only a kustomization's own folder is its own
             if path not in owned and path not in self.scan.ignored \
