@@ -24,6 +24,19 @@ _MAX_BYTES = 1024 * 1024
 AGENT_GROUPS = ("argoproj.io", "kustomize.toolkit.fluxcd.io", "helm.toolkit.fluxcd.io",
                 "source.toolkit.fluxcd.io")
 AGENT_MARKERS = tuple(f"{group}/".encode() for group in AGENT_GROUPS)
+#: Kinds readers look up by name through :class:`ObjectIndex` besides the agents' own
+#: (Flux ``substituteFrom`` / ``valuesFrom``): their data is copied into the plan.
+INDEXED_KINDS = ("ConfigMap", "Secret")
+
+
+def kind_markers(kind: str) -> tuple[bytes, bytes]:
+    """Bytes a file holds when it may hold an object of ``kind`` (YAML or JSON spelling);
+    :class:`ObjectIndex` reads no other file, so a change to no other can change the plan."""
+    return f"kind: {kind}".encode(), f'"kind": "{kind}"'.encode()
+
+
+#: The markers of every :data:`INDEXED_KINDS` kind.
+INDEX_MARKERS = tuple(marker for kind in INDEXED_KINDS for marker in kind_markers(kind))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -111,8 +124,7 @@ class ObjectIndex:
     def _of(self, kind: str) -> dict[tuple[str, str], FoundObject]:
         if kind not in self._by_kind:
             found: dict[tuple[str, str], FoundObject] = {}
-            for item in objects_in(self._root, self._manifests, (f"kind: {kind}".encode(),
-                                                                  f'"kind": "{kind}"'.encode())):
+            for item in objects_in(self._root, self._manifests, kind_markers(kind)):
                 if item.kind == kind:
                     found.setdefault((item.namespace, item.name), item)
             self._by_kind[kind] = found

@@ -151,6 +151,9 @@ class _Planner:
         for target in self.agents.targets:
             if target.kind is not TargetKind.PLAIN:
                 self.taken.add(target.path)
+            if target.kind is TargetKind.KUSTOMIZE:  # its bases, components, generated folders
+                self.taken.update(_folder(p) for p in target.inputs
+                                  if p.rsplit("/", 1)[-1] in KUSTOMIZATION_FILES)
             own = target.agent.path if target.agent is not None else ""
             for path in target.inputs:
                 if path != own:  # the object's own file is still checked as a manifest
@@ -213,7 +216,7 @@ class _Planner:
         found: dict[str, str] = {}
         reached = {_folder(k.path) for d in built for k in self.trees[d]}
         while True:
-            left = {d for d, tree in self.trees.items() if tree and d not in reached
+            left = {d for d, tree in self.trees.items() if tree and d not in reached | self.taken
                     and d not in self.graph.blocked and not tree[0].is_component}
             inner = {_folder(k.path) for d in left for k in self.trees[d][1:]}
             if not (roots := left - inner):
