@@ -18,6 +18,7 @@ from typing import Any
 
 from validator.agents.flux_sources import (
     config_data,
+    depends_on,
     entries,
     files_of_tree,
     finding,
@@ -71,7 +72,7 @@ def read_kustomization(found: FoundObject, context: AgentContext) -> AgentRead:
     agent = found.agent_object()
     target = Target(
         kind=TargetKind.KUSTOMIZE, path=folder, name=str(agent), agent=agent,
-        reason=f"{agent} ({agent.where}){_depends(found, spec)}",
+        reason=f"{agent} ({agent.where}){depends_on(found, spec)}",
         inputs=tuple(dict.fromkeys([*inputs, *read])),
         kustomize=_options(found, spec, components, generate=generate),
         substitution=substitution)
@@ -89,13 +90,6 @@ def _options(found: FoundObject, spec: Mapping[str, Any], components: list[str],
         image_entries=tuple(entries(spec.get("images"))), common_metadata=common,
         patches=tuple(entries(spec.get("patches"))), components=tuple(components),
         generate=generate, source=ValueSource(path=found.path, index=found.index, field=("spec",)))
-
-
-def _depends(found: FoundObject, spec: Mapping[str, Any]) -> str:
-    """``, depends on Kustomization flux-system/infra`` (``dependsOn``), or empty."""
-    names = [f"{item.get('namespace') or found.namespace}/{item.get('name')}".lstrip("/")
-             for item in entries(spec.get("dependsOn"))]
-    return f", depends on Kustomization {', '.join(names)}" if names else ""
 
 
 def generated_inputs(context: AgentContext, folder: str) -> list[str]:

@@ -136,3 +136,11 @@ def files_of_tree(context: AgentContext, folder: str) -> list[str]:
     """The kustomization files under ``folder`` and every file they read (empty when the
     folder has no kustomization)."""
     return [path for k in context.kustomize_tree(folder) for path in (k.path, *k.files)]
+
+
+def depends_on(found: FoundObject, spec: Mapping[str, Any]) -> str:
+    """``, depends on Kustomization flux-system/infra`` (``dependsOn``; the object's kind and
+    namespace unless the entry names one), or empty."""
+    names = [f"{item.get('namespace') or found.namespace}/{item.get('name')}".lstrip("/")
+             for item in entries(spec.get("dependsOn"))]
+    return f", depends on {found.kind} {', '.join(names)}" if names else ""
