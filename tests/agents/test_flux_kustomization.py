@@ -168,3 +168,13 @@ def test_components_patches_and_images_are_carried(tmp_path: Path) -> None:
     assert target.kustomize.image_entries == ({"name": "nginx", "newTag": "1.28"},)
     assert target.kustomize.patches[0]["target"] == {"kind": "Deployment"}
     assert "components/ha/kustomization.yaml" in target.inputs
+
+
+def test_one_name_in_two_clusters_gives_two_targets_with_unique_names(tmp_path: Path) -> None:
+    root = flux_repo(tmp_path)
+    write(root, "clusters/staging/apps.yaml", APPS.replace("prod-", "staging-"))
+    result = plan(root)
+    names = [t.name for t in result.targets if t.path == "apps"]
+    assert sorted(names) == ["Kustomization flux-system/apps (clusters/prod/apps.yaml:1)",
+                             "Kustomization flux-system/apps (clusters/staging/apps.yaml:1)"]
+    assert len({t.name for t in result.targets}) == len(result.targets)

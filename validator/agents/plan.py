@@ -9,8 +9,9 @@ charts again on their own terms, and marks their files consumed.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from validator.agents.model import AgentConfig, AgentObject
@@ -100,5 +101,13 @@ def plan_agents(context: AgentContext, found: Sequence[FoundObject] | None = Non
         findings += result.findings
         objects.append(item.agent_object())
         read.add((item.path, item.index))
-    return AgentPlan(targets=tuple(targets), skipped=tuple(skipped), findings=tuple(findings),
+    return AgentPlan(targets=_unique(targets), skipped=tuple(skipped), findings=tuple(findings),
                      objects=tuple(objects), read=frozenset(read))
+
+
+def _unique(targets: list[Target]) -> tuple[Target, ...]:
+    """Names made unique: one object name in two clusters' folders (``clusters/prod`` and
+    ``clusters/staging`` both holding ``Kustomization flux-system/apps``) gets its file:line."""
+    counts = Counter(t.name for t in targets)
+    return tuple(replace(t, name=f"{t.name} ({t.agent.where})")
+                 if counts[t.name] > 1 and t.agent is not None else t for t in targets)
