@@ -178,3 +178,19 @@ def test_one_name_in_two_clusters_gives_two_targets_with_unique_names(tmp_path: 
     assert sorted(names) == ["Kustomization flux-system/apps (clusters/prod/apps.yaml:1)",
                              "Kustomization flux-system/apps (clusters/staging/apps.yaml:1)"]
     assert len({t.name for t in result.targets}) == len(result.targets)
+
+
+def test_the_bootstrap_object_built_by_itself_is_consumed_not_ignored(tmp_path: Path) -> None:
+    """flux bootstrap's root Kustomization builds ./clusters/prod, which holds the file the
+    object itself is in (through flux-system/kustomization.yaml): that file is applied."""
+    result = plan(flux_repo(tmp_path))
+    assert "clusters/prod/flux-system/gotk-sync.yaml" not in result.ignored
+    assert "Kustomization flux-system/flux-system" in \
+        result.consumed["clusters/prod/flux-system/gotk-sync.yaml"]
+    assert "clusters/prod/apps.yaml" in result.consumed  # read by the root's generated build
+    # an object in the folder it builds, but not read by that build, is not consumed by it
+    # (nothing applies it: reported as such, as any file its folder's kustomization skips)
+    (tmp_path / "clusters/prod/apps.yaml").rename(tmp_path / "apps/flux.yaml")
+    result = plan(tmp_path)
+    assert "apps/flux.yaml" not in result.consumed
+    assert result.ignored["apps/flux.yaml"].endswith("(not applied)")

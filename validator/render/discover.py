@@ -156,10 +156,25 @@ class _Planner:
                                   if p.rsplit("/", 1)[-1] in KUSTOMIZATION_FILES)
             own = target.agent.path if target.agent is not None else ""
             for path in target.inputs:
-                if path != own:  # the object's own file is still checked as a manifest
+                # the object's own file is still checked as a manifest, unless the build
+                # reads it (flux bootstrap's Kustomization builds the folder it is in)
+                if path != own or self.builds(target, path):
                     self.consume(path, f"read through {target.agent or 'an agent object'}",
                                  target.name)
         return list(self.agents.targets)
+
+    def builds(self, target: Target, path: str) -> bool:
+        """Whether the build of ``target`` (an agent's Kustomize target) reads ``path``: a
+        kustomization among its inputs lists it, or a generated kustomization (Flux, a
+        folder without one) lists every manifest under the folder outside those."""
+        if target.kind is not TargetKind.KUSTOMIZE:
+            return False
+        folders = {_folder(p) for p in target.inputs if posixpath.basename(p) in KUSTOMIZATION_FILES}
+        if any(path in k.files for d in folders for k in self.trees.get(d, [])):
+            return True
+        generated = target.kustomize is not None and target.kustomize.generate
+        return generated and (target.path == "." or path.startswith(target.path + "/")) and \
+            not any(path.startswith(d + "/") for d in folders if d != target.path)
 
     def kustomize_targets(self) -> list[Target]:
         declared = {entry.path: entry for entry in self.config.kustomize}
