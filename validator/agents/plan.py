@@ -84,7 +84,7 @@ class AgentPlan:
 def plan_agents(context: AgentContext, found: Sequence[FoundObject] | None = None) -> AgentPlan:
     """Read every agent object of ``found`` (default: those in ``context.manifests``)."""
     if found is None:
-        found = list(objects_in(context.root, context.manifests, AGENT_MARKERS))
+        found = list(objects_in(context.root, context.manifests, AGENT_MARKERS, context.index.parsed))
     readers = _readers()
     targets: list[Target] = []
     skipped: list[Skipped] = []
