@@ -106,9 +106,11 @@ class _Parser:
             elif self.peek() == "$" and self.peek(1) == "$":
                 out.append("$")  # the first $ escapes the second
                 self.pos += 2
-            else:
-                out.append(self.peek())
-                self.pos += 1
+            else:  # plain text up to the next $ (not one character at a time)
+                end = self.text.find("$", self.pos + 1)
+                end = len(self.text) if end < 0 else end
+                out.append(self.text[self.pos:end])
+                self.pos = end
         return "".join(out), None
 
     # ${ ... } -----------------------------------------------------------------------

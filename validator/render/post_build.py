@@ -78,6 +78,8 @@ class DocumentSubstitution:
 
 def substitute_document(text: str, substitution: Substitution) -> DocumentSubstitution:
     """``text`` (one object's YAML) substituted as kustomize-controller does."""
+    if "$" not in text:  # most objects of a large build: nothing to substitute or unescape
+        return DocumentSubstitution(text=text)
     try:
         body = yaml.load(text, Loader=yaml.CSafeLoader)
     except yaml.YAMLError:
