@@ -234,3 +234,19 @@ def test_check_reports_a_values_from_violation_at_the_configmap_line(tmp_path: P
     findings = json.loads(result.stdout)["findings"]
     tags = [(f["path"], f["line"]) for f in findings if f["rule_id"] == "K8S-006"]
     assert tags == [("clusters/prod/web-values.yaml", 10)]
+
+
+def test_sops_encrypted_secret_values_are_a_warning_not_values(tmp_path: Path) -> None:
+    release = RELEASE.replace("    - kind: ConfigMap\n      name: web-values\n    - kind",
+                              "    - kind: Secret\n      name: web-secret\n    - kind")
+    root = _repo(tmp_path, release)
+    write(root, "clusters/prod/web-secret.yaml",
+          "apiVersion: v1\nkind: Secret\nmetadata: {name: web-secret, namespace: apps}\n"
+          "stringData:\n  values.yaml: ENC[AES256_GCM,data:abc]\nsops:\n  version: 3.8.1\n")
+    result = plan(root)
+    [warning] = [f for f in result.findings if f.rule_id == "agent/values-from-encrypted"]
+    assert (warning.severity, warning.location.line) == (Severity.WARNING, 22)
+    target = named(result, "HelmRelease apps/web")
+    assert target.helm is not None
+    assert [v.source.path for v in target.helm.inline_values] == [
+        "clusters/prod/web-values.yaml", "clusters/prod/web.yaml"]

@@ -215,10 +215,16 @@ def values_of(found: FoundObject, spec: Mapping[str, Any], context: AgentContext
                                         "cluster, or the entry is optional)"))
             continue
         read.append(data.found.path)
-        if data.encrypted or key not in data.values:  # optional covers "not found" only
-            why = "is SOPS-encrypted" if data.encrypted else f"has no key {key}"
+        if data.encrypted:
+            problems.append(finding(found, where, "values-from-encrypted",
+                                    f"valuesFrom {kind} {name} is SOPS-encrypted: its values are "
+                                    "not known before the cluster decrypts it; not used",
+                                    Severity.WARNING))
+            continue
+        if key not in data.values:  # optional covers "not found" only
             problems.append(finding(found, (*where, "valuesKey"), "values-from-key-missing",
-                                    f"valuesFrom {kind} {name} {why}; not used"))
+                                    f"valuesFrom {kind} {name} has no key {key} (helm-controller "
+                                    "fails, optional or not)"))
             continue
         text, source = data.values[key][0], data.source(key)
         if target_path:
