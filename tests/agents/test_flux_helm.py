@@ -250,3 +250,24 @@ def test_sops_encrypted_secret_values_are_a_warning_not_values(tmp_path: Path) -
     assert target.helm is not None
     assert [v.source.path for v in target.helm.inline_values] == [
         "clusters/prod/web-values.yaml", "clusters/prod/web.yaml"]
+
+
+def test_huge_fields_are_cut_in_messages(tmp_path: Path) -> None:
+    url = "https://example.com/" + "a" * 100_000
+    root = _repo(tmp_path, RELEASE)
+    write(root, "clusters/prod/remote.yaml", f"""\
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: HelmRepository
+metadata: {{name: big, namespace: apps}}
+spec: {{url: '{url}'}}
+---
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {{name: big, namespace: apps}}
+spec:
+  chart: {{spec: {{chart: '{"c" * 100_000}', sourceRef: {{kind: HelmRepository, name: big}}}}}}
+""")
+    result = plan(root)
+    [warning] = [f for f in result.findings if f.rule_id == "agent/remote-chart"]
+    assert len(warning.message) < 600
+    assert all(len(s.reason) < 600 for s in result.skipped)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import posixpath
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,8 @@ from validator.model import Engine, Finding, Location, Severity, Skipped
 from validator.render.options import FieldPath, ValueSource
 
 CONFIG_FILE = ".gitops-validator.yaml"
+#: Longest word of an object's own text quoted in a message (a URL, a path, a name).
+_MAX_WORD = 160
 
 
 def mapping(value: object) -> Mapping[str, Any]:
@@ -78,17 +81,26 @@ def repo_path(raw: object, base: str = "") -> str | None:
     return joined
 
 
+_LONG_WORD = re.compile(rf"\S{{{_MAX_WORD + 1},}}")
+
+
+def shown(text: str) -> str:
+    """``text`` with every over-long word (a URL, a path, a name the object wrote) cut to a
+    readable length: a message quotes what the object says, never all of it."""
+    return _LONG_WORD.sub(lambda m: m.group()[:_MAX_WORD] + "...", text)
+
+
 def finding(found: FoundObject, field_path: FieldPath, rule: str, message: str,
             severity: Severity = Severity.ERROR) -> Finding:
     """A problem of ``found`` at the line of ``field_path``, naming the object."""
     return Finding(rule_id=f"agent/{rule}", severity=severity, engine=Engine.RENDER,
-                   message=f"{found.agent_object()}: {message}",
+                   message=shown(f"{found.agent_object()}: {message}"),
                    location=Location(path=found.path, line=found.line(field_path)))
 
 
 def not_rendered(found: FoundObject, unit: str, group: str, what: str, why: str) -> Skipped:
     return Skipped(path=f"{found.path}:{found.line()}", unit=unit, group=group,
-                   reason=f"{found.agent_object()}: {what} is not rendered: {why}")
+                   reason=shown(f"{found.agent_object()}: {what} is not rendered: {why}"))
 
 
 @dataclass(frozen=True, kw_only=True)
