@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from tests.agents.flux_repo import APPS, CLUSTER_VARS, CONFIG, DEPLOY, GOTK_SYNC
 from tests.change.gitrepo import GitRepo
-from tests.change.test_plan_reuse import _plans
+from tests.change.test_plan_reuse import _affected_names, _plans
 from validator.change.plan_reuse import same_plan_listings
 
 
@@ -30,6 +30,9 @@ def test_a_substitute_from_configmap_change_is_a_planning_input(repo: GitRepo) -
     base_plan, head_plan = _plans(repo, base, head)
     assert base_plan != head_plan  # the variable's value is in the plan
     assert same_plan_listings(repo.root, base, head) is None
+    # the Kustomization that reads it is affected (the ConfigMap is one of its inputs)
+    names = {name for name, _, _ in _affected_names(repo, base, head, base_plan, head_plan)}
+    assert "Kustomization flux-system/apps" in names
 
 
 def test_an_unrelated_file_change_still_reuses_the_plan(repo: GitRepo) -> None:
