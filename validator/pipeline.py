@@ -112,8 +112,7 @@ def _render(settings: CheckSettings, collected: _Collected, progress: Progress |
                                                              settings.repo_config)
     _LOGGER.debug("Rendering %d targets", len(plan.targets))
     with timed_stage(Stage.RENDER, items=len(plan.targets), unit="target", timings=collected.timings):
-        result = render_targets(plan, settings.render, root=settings.root,
-                                progress=stage_progress(progress, Stage.RENDER))
+        result = render_plan(settings, plan, progress=stage_progress(progress, Stage.RENDER))
     collected.findings.extend(result.findings)
     if given is None:  # a diff checks a slice by design: "far less than the repository" is expected
         collected.findings.extend(coverage_findings(plan, result))
@@ -127,6 +126,13 @@ def _render(settings: CheckSettings, collected: _Collected, progress: Progress |
         if (tool := _RENDER_TOOLS.get(kind)) is not None:
             _note_tool(tool, collected)
     return result
+
+
+def render_plan(settings: CheckSettings, plan: TargetPlan,
+                progress: Callable[[int, int], None] | None = None) -> RenderResult:
+    """The documents ``plan`` renders to under ``settings``: what ``check`` validates and
+    ``render`` prints (both call this, so the two never disagree)."""
+    return render_targets(plan, settings.render, root=settings.root, progress=progress)
 
 
 #: Reasons for not checking a file that would only be noise in every report.

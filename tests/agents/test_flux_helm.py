@@ -6,7 +6,6 @@ import hashlib
 import json
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from tests.agents.flux_repo import flux_repo, named, plan, write
@@ -223,8 +222,6 @@ spec:
     assert (target.release_name, target.namespace) == ("web", "apps")
 
 
-@pytest.mark.xfail(strict=True, reason="NEEDS HELPER H (helm renders HelmOptions: inline values, "
-                   "targetPath, their source lines); remove this mark once main has H")
 def test_check_reports_a_values_from_violation_at_the_configmap_line(tmp_path: Path) -> None:
     root = _repo(tmp_path)
     write(root, "clusters/prod/web-values.yaml", WEB_VALUES.replace('tag: "1.28"', "tag: latest"))

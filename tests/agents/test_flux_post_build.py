@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from tests.agents.flux_repo import APPS, CLUSTER_VARS, DEPLOY, flux_repo, named, plan, write
@@ -51,8 +50,10 @@ def test_a_substituted_field_is_located_at_the_variable_definition(tmp_path: Pat
     replicas = deploy.locate(("spec", "replicas"))
     assert (replicas.path, replicas.line) == ("clusters/prod/apps.yaml", 23)
     # a field no variable wrote is located as the build locates it
-    name = deploy.locate(("metadata", "name"))
-    assert (name.path, name.line) == ("apps/deploy.yaml", 4)
+    selector = deploy.locate(("spec", "selector"))
+    assert (selector.path, selector.line) == ("apps/deploy.yaml", 7)
+    name = deploy.locate(("metadata", "name"))  # the Kustomization's namePrefix made it
+    assert (name.path, name.line) == ("clusters/prod/apps.yaml", 16)
 
 
 def test_undefined_variable_is_a_warning_where_it_is_used(tmp_path: Path) -> None:
@@ -90,8 +91,8 @@ data:
     write(root, "apps/kustomization.yaml", "resources:\n- deploy.yaml\n- script.yaml\n")
     result = _render_apps(root)
     data = {d.resource.name: d.body.get("data") for d in result.documents if d.kind == "ConfigMap"}
-    assert data["script"] == {"run.sh": "echo ${HOME} $${x}"}
-    assert data["escaped"] == {"run.sh": "echo $HOME ${registry} docker.io"}
+    assert data["prod-script"] == {"run.sh": "echo ${HOME} $${x}"}  # namePrefix: prod-
+    assert data["prod-escaped"] == {"run.sh": "echo $HOME ${registry} docker.io"}
     assert not result.findings
 
 
@@ -139,9 +140,6 @@ def test_check_reports_a_substituted_violation_at_the_configmap_line(tmp_path: P
     assert tags == [("clusters/prod/vars.yaml", 8, "Kustomization flux-system/apps")]
 
 
-@pytest.mark.xfail(strict=True, reason="NEEDS HELPER K (kustomize renders KustomizeOptions, "
-                   "generate=True): the root Kustomization's folder has no kustomization file; "
-                   "remove this mark once main has K")
 def test_check_renders_the_flux_bootstrap_folder_without_kustomization(tmp_path: Path) -> None:
     root = flux_repo(tmp_path)
     findings = _check(root)

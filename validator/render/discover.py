@@ -317,7 +317,8 @@ class _Planner:
                 release_name=chart.rsplit("/", 1)[-1], namespace="default")])
             targets += chart_targets
             names = [t.name for t in chart_targets] + through or ["no target"]
-            used = {v for target in chart_targets for v in target.values_files}
+            used = {v for target in (*chart_targets, *self.agents.targets)
+                    if target.path == chart for v in target.values_files}
             for path in files:
                 if _extra_values_file(chart, path) and path not in used:
                     self.scan.ignored[path] = _UNUSED_VALUES
