@@ -8,9 +8,11 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from tests.agents.flux_repo import flux_repo, named, plan, write
+from tests.agents.flux_repo import CONFIG, flux_repo, named, plan, write
+from tests.support.helm_repo import helm_repository, write_chart
 from validator.cli import main
 from validator.model import Severity
+from validator.render import RenderSettings, render_target
 from validator.render.options import InlineValues, ValueSource
 from validator.render.targets import TargetKind
 
@@ -188,13 +190,15 @@ spec:
     result = plan(root)
     assert not [t for t in result.targets if t.name in ("HelmRelease apps/podinfo",
                                                         "HelmRelease apps/redis")]
-    warnings = {f.location.line: f for f in result.findings if f.rule_id == "agent/remote-chart"}
+    warnings = {f.location.line: f for f in result.findings
+                if f.rule_id == "agent/chart-repository-not-allowed"}
     assert set(warnings) == {12, 25}
     assert all(w.severity is Severity.WARNING for w in warnings.values())
-    assert "podinfo 6.5.4" in warnings[12].message
+    assert warnings[12].message.startswith("HelmRelease apps/podinfo: ")
+    assert "'podinfo' version '6.5.4'" in warnings[12].message
     assert "https://stefanprodan.github.io/podinfo" in warnings[12].message
-    assert "oci://registry-1.docker.io/bitnamicharts/redis" in warnings[25].message
-    assert "18.1.0" in warnings[25].message
+    assert "'redis' version '18.1.0' from oci://registry-1.docker.io/bitnamicharts" in \
+        warnings[25].message
     skipped = {s.path: s for s in result.skipped}
     assert skipped["clusters/prod/remote.yaml:6"].group == "not rendered: remote chart"
     assert skipped["clusters/prod/remote.yaml:6"].unit == "HelmRelease chart"
@@ -265,6 +269,45 @@ spec:
   chart: {{spec: {{chart: '{"c" * 100_000}', sourceRef: {{kind: HelmRepository, name: big}}}}}}
 """)
     result = plan(root)
-    [warning] = [f for f in result.findings if f.rule_id == "agent/remote-chart"]
+    [warning] = [f for f in result.findings if f.rule_id.startswith("agent/chart-")]
     assert len(warning.message) < 600
     assert all(len(s.reason) < 600 for s in result.skipped)
+
+
+def test_chart_from_an_allowlisted_helm_repository_is_fetched_and_rendered(tmp_path: Path) -> None:
+    """Real helm, a Helm repository served on loopback: the chart is fetched into the chart
+    cache once, and its objects are reported on the HelmRelease's line."""
+    with helm_repository(tmp_path / "served") as served:
+        served.add(write_chart(tmp_path / "src", "demo", "1.2.3"))
+        root = _repo(tmp_path / "repo", f"""\
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: HelmRepository
+metadata: {{name: local, namespace: flux-system}}
+spec: {{url: '{served.url}'}}
+---
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {{name: demo, namespace: apps}}
+spec:
+  chart:
+    spec:
+      chart: demo
+      version: 1.2.3
+      sourceRef: {{kind: HelmRepository, name: local, namespace: flux-system}}
+  values: {{unused: true}}
+""")
+        write(root, ".gitops-validator.yaml", CONFIG + f"charts:\n  repositories:\n"
+              f"    - url: {served.url}\n  cache_dir: {tmp_path / 'cache'}\n")
+        result = plan(root)
+        requests = list(served.requests)
+    target = named(result, "HelmRelease apps/demo")
+    assert target.helm is not None
+    assert target.helm.chart_root.startswith(str(tmp_path / "cache"))
+    assert (target.release_name, target.namespace, target.path) == ("demo", "apps",
+                                                                    "clusters/prod/web.yaml")
+    assert requests == ["/index.yaml", "/demo-1.2.3.tgz"]
+    assert not [f for f in result.findings if f.rule_id.startswith("agent/chart")]
+    rendered = render_target(target, root=root, settings=RenderSettings(jobs=1))
+    [configmap] = [d for d in rendered.documents if d.kind == "ConfigMap"]
+    assert configmap.resource.name == "demo-demo"
+    assert (configmap.path, configmap.locate(()).line) == ("clusters/prod/web.yaml", 6)

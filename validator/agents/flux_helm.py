@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import yaml
@@ -31,9 +31,12 @@ from validator.agents.flux_sources import (
     not_rendered,
     own_source,
     repo_path,
+    shown,
 )
 from validator.agents.objects import FoundObject
 from validator.agents.plan import AgentContext, AgentRead
+from validator.charts import ChartRequest, FetchedChart, fetch_chart
+from validator.charts.model import NOT_ALLOWED
 from validator.model import Finding, Severity
 from validator.render.options import FieldPath, HelmOptions, InlineValues, ValueSource
 from validator.render.paths import inside_root
@@ -55,22 +58,52 @@ class _Chart:
     """Where ``spec`` is in ``holder``."""
 
 
+@dataclass(frozen=True, kw_only=True)
+class _Remote:
+    """A chart in a Helm or OCI repository, as the fetch step asks for it."""
+
+    repo_url: str
+    """A Helm repository's URL, or ``oci://host/path`` (the chart is ``<repo_url>/<chart>``);
+    empty when the repository object is not in the checked repository."""
+    chart: str
+    version: str
+    digest: str = ""
+    field: FieldPath
+    """Where the HelmRelease names the chart."""
+    named: str = ""
+    """How the report names the repository when ``repo_url`` is unknown."""
+    problems: tuple[Finding, ...] = ()
+    """What of the chart spec is not applied to a fetched chart."""
+
+
 def read_helm_release(found: FoundObject, context: AgentContext) -> AgentRead:
     """The target ``found`` (a HelmRelease) defines."""
     spec = mapping(found.body.get("spec"))
     chart = _chart(found, spec, context)
     if isinstance(chart, AgentRead):
         return chart
-    local = _local_chart(found, chart, context)
-    if isinstance(local, AgentRead):
-        return local
-    folder, values_files, missing, findings = local
+    chart_root = ""
+    if isinstance(chart, _Remote):
+        fetched = _remote_chart(found, chart, context)
+        if isinstance(fetched, AgentRead):
+            return fetched
+        # rendered from the chart cache; the target's path is the object's file (no folder of
+        # the repository is taken by it)
+        folder, findings = found.path, list(chart.problems)
+        values_files: list[str] = []
+        missing: list[str] = []
+        chart_root, holder = str(fetched.path), found.path
+    else:
+        local = _local_chart(found, chart, context)
+        if isinstance(local, AgentRead):
+            return local
+        folder, values_files, missing, findings = local
+        holder = chart.holder.path
     inline, read, problems = values_of(found, spec, context)
     agent = found.agent_object()
     install = mapping(spec.get("install"))
     target_namespace = str(spec.get("targetNamespace") or "")
-    inputs = [found.path, chart.holder.path, *context.chart_files.get(folder, ()), *values_files,
-              *read]
+    inputs = [found.path, holder, *context.chart_files.get(folder, ()), *values_files, *read]
     target = Target(
         kind=TargetKind.HELM, path=folder, name=str(agent), agent=agent,
         reason=f"{agent} ({agent.where}){depends_on(found, spec)}",
@@ -78,7 +111,7 @@ def read_helm_release(found: FoundObject, context: AgentContext) -> AgentRead:
         namespace=target_namespace or found.namespace or "default",
         values_files=tuple(values_files), inputs=tuple(dict.fromkeys(inputs)),
         helm=HelmOptions(inline_values=tuple(inline), include_crds=install.get("crds") != "Skip",
-                         missing_values_files=tuple(missing)))
+                         missing_values_files=tuple(missing), chart_root=chart_root))
     if spec.get("postRenderers"):
         findings.append(finding(found, ("spec", "postRenderers"), "post-renderers",
                                 "postRenderers are not applied by gitops-validator: the "
@@ -100,7 +133,7 @@ def release_name(found: FoundObject, spec: Mapping[str, Any]) -> str:
 
 
 def _chart(found: FoundObject, spec: Mapping[str, Any], context: AgentContext
-           ) -> _Chart | AgentRead:
+           ) -> _Chart | _Remote | AgentRead:
     """The chart spec to read, or what to report when there is no local one."""
     if "chartRef" not in spec:
         chart = _Chart(spec=mapping(mapping(spec.get("chart")).get("spec")), holder=found,
@@ -114,10 +147,12 @@ def _chart(found: FoundObject, spec: Mapping[str, Any], context: AgentContext
     if kind == "OCIRepository":
         oci = mapping(source.body.get("spec")) if source else {}
         ref_of = mapping(oci.get("ref"))
-        version = str(ref_of.get("tag") or ref_of.get("semver") or ref_of.get("digest") or "")
-        url = str(oci.get("url") or f"OCIRepository {namespace}/{name} (not in the repository)")
-        return _remote_chart(found, ("spec", "chartRef"), chart=url.rstrip("/").rsplit("/", 1)[-1],
-                             version=version, repository=url)
+        url = str(oci.get("url") or "").rstrip("/")
+        base, _, chart_name = url.rpartition("/")
+        return _Remote(repo_url=base if url else "", chart=chart_name or name,
+                       version=str(ref_of.get("tag") or ref_of.get("semver") or ""),
+                       digest=str(ref_of.get("digest") or ""), field=("spec", "chartRef"),
+                       named=f"OCIRepository {namespace}/{name} (not in the repository)")
     if source is None:
         return AgentRead(skipped=(not_rendered(
             found, UNIT, "not rendered: source not found", f"chartRef {kind} {namespace}/{name}",
@@ -126,7 +161,7 @@ def _chart(found: FoundObject, spec: Mapping[str, Any], context: AgentContext
     return _source(found, chart, context)
 
 
-def _source(found: FoundObject, chart: _Chart, context: AgentContext) -> _Chart | AgentRead:
+def _source(found: FoundObject, chart: _Chart, context: AgentContext) -> _Chart | _Remote | AgentRead:
     """``chart`` when its source is this repository; else what to report."""
     ref = mapping(chart.spec.get("sourceRef"))
     kind = str(ref.get("kind", ""))
@@ -135,11 +170,15 @@ def _source(found: FoundObject, chart: _Chart, context: AgentContext) -> _Chart 
         name = str(ref.get("name", ""))
         repository = context.index.get("HelmRepository", namespace, name)
         url = str(mapping(repository.body.get("spec")).get("url", "")) if repository else ""
-        return _remote_chart(found, (*chart.field, "chart") if chart.holder is found else (),
-                             chart=str(chart.spec.get("chart", "")),
-                             version=str(chart.spec.get("version") or "*"),
-                             repository=url or f"HelmRepository {namespace}/{name} (not in the "
-                                               "repository)")
+        field = (*chart.field, "chart") if chart.holder is found else ("spec", "chartRef")
+        problems = () if not chart.spec.get("valuesFiles") else (finding(
+            found, (*chart.field, "valuesFiles"), "values-files-remote",
+            "valuesFiles of a chart from a Helm repository (files inside the chart) are not "
+            "applied", Severity.WARNING),)
+        return _Remote(repo_url=url, chart=str(chart.spec.get("chart", "")),
+                       version=str(chart.spec.get("version") or "*"), field=field,
+                       named=f"HelmRepository {namespace}/{name} (not in the repository)",
+                       problems=problems)
     not_own = own_source(chart.holder, ref, context)
     if not_own is None:
         return chart
@@ -147,17 +186,29 @@ def _source(found: FoundObject, chart: _Chart, context: AgentContext) -> _Chart 
                                            f"chart {chart.spec.get('chart', '')}", not_own.why),))
 
 
-def _remote_chart(found: FoundObject, field: FieldPath, *, chart: str, version: str,
-                  repository: str) -> AgentRead:
-    """A chart in a Helm or OCI repository: not rendered, a warning naming it. (The
-    remote-charts step, :mod:`validator.charts`, replaces this when the repository is
-    allowed: the lead wires it here.)"""
-    what = f"chart {chart} {version} from {repository}"
-    why = "charts from Helm and OCI repositories are not fetched (no network during the render)"
-    return AgentRead(
-        skipped=(not_rendered(found, UNIT, "not rendered: remote chart", what, why),),
-        findings=(finding(found, field, "remote-chart", f"{what} is not rendered: {why}",
-                          Severity.WARNING),))
+def _remote_chart(found: FoundObject, remote: _Remote, context: AgentContext
+                  ) -> FetchedChart | AgentRead:
+    """A chart in a Helm or OCI repository, fetched by the remote-charts step
+    (:mod:`validator.charts`: allowlisted repositories, pinned versions, the chart cache);
+    what cannot be fetched is not rendered: the fetch step's finding (a warning naming
+    chart, version and repository when the repository is not allowed) and a skipped entry."""
+    request = ChartRequest(repo_url=remote.repo_url, chart=remote.chart, version=remote.version,
+                           digest=remote.digest, path=found.path, line=found.line(remote.field))
+    where = remote.repo_url or remote.named
+    what = f"chart {remote.chart} {remote.version} from {where}".replace("  ", " ")
+    if remote.repo_url and context.charts is not None:
+        result = fetch_chart(request, context.charts)
+        if isinstance(result, FetchedChart):
+            return result
+        problem = replace(result, message=shown(f"{found.agent_object()}: {result.message}"))
+    else:
+        problem = finding(found, remote.field, NOT_ALLOWED.removeprefix("agent/"),
+                          f"{what} is not rendered: its repository is unknown (not in the "
+                          "checked repository) or not in charts.repositories of "
+                          ".gitops-validator.yaml", Severity.WARNING)
+    why = "not fetched (" + problem.rule_id.removeprefix("agent/").replace("-", " ") + ")"
+    return AgentRead(skipped=(not_rendered(found, UNIT, "not rendered: remote chart", what, why),),
+                     findings=(problem,))
 
 
 def _local_chart(found: FoundObject, chart: _Chart, context: AgentContext

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from validator.agents.model import AgentConfig, AgentObject
 from validator.agents.objects import AGENT_MARKERS, FoundObject, ObjectIndex, objects_in
+from validator.charts.config import ChartSettings
 from validator.model import Finding, Skipped
 from validator.render.kustomization import Kustomization
 from validator.render.targets import Target
@@ -40,6 +41,8 @@ class AgentContext:
     """This repository's URLs, normalised (:func:`validator.agents.repo_urls.normalise`)."""
     depth: int = 0
     """0 for objects in the repository's files; n for objects rendered n levels down."""
+    charts: ChartSettings | None = None
+    """What remote charts may be fetched (``charts:``); None: none is."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -32,6 +32,7 @@ from validator.agents.model import AgentMode
 from validator.agents.objects import ObjectIndex
 from validator.agents.plan import AgentContext, AgentPlan, plan_agents
 from validator.agents.repo_urls import own_repository_urls
+from validator.charts.config import chart_settings
 from validator.load.files import special_file_kind
 from validator.model import Engine, Finding, Location, Severity, natural_path_key
 from validator.render.agents import agent_paths
@@ -145,7 +146,8 @@ class _Planner:
             root=self.root, config=self.config.agents, manifests=self.scan.manifests,
             chart_files=self.scan.chart_files, kustomize_tree=lambda d: self.trees.get(d, []),
             index=ObjectIndex(self.root, self.scan.manifests),
-            repository_urls=own_repository_urls(self.root, self.config.agents))
+            repository_urls=own_repository_urls(self.root, self.config.agents),
+            charts=chart_settings(self.config.charts, root=self.root))
         self.agents = plan_agents(context)
         self.findings.extend(self.agents.findings)
         for target in self.agents.targets:
