@@ -26,6 +26,19 @@ _MAX_BYTES = 1024 * 1024
 AGENT_GROUPS = ("argoproj.io", "kustomize.toolkit.fluxcd.io", "helm.toolkit.fluxcd.io",
                 "source.toolkit.fluxcd.io")
 AGENT_MARKERS = tuple(f"{group}/".encode() for group in AGENT_GROUPS)
+#: Kinds readers look up by name through :class:`ObjectIndex` besides the agents' own
+#: (Flux ``substituteFrom`` / ``valuesFrom``): their data is copied into the plan.
+INDEXED_KINDS = ("ConfigMap", "Secret")
+
+
+def kind_markers(kind: str) -> tuple[bytes, bytes]:
+    """Bytes a file holds when it may hold an object of ``kind`` (YAML or JSON spelling);
+    :class:`ObjectIndex` reads no other file, so a change to no other can change the plan."""
+    return f"kind: {kind}".encode(), f'"kind": "{kind}"'.encode()
+
+
+#: The markers of every :data:`INDEXED_KINDS` kind.
+INDEX_MARKERS = tuple(marker for kind in INDEXED_KINDS for marker in kind_markers(kind))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,9 +91,11 @@ def _meta(body: Mapping[str, Any], key: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-def objects_in(root: Path, paths: Iterable[str], markers: tuple[bytes, ...]) -> Iterator[FoundObject]:
+def objects_in(root: Path, paths: Iterable[str], markers: tuple[bytes, ...],
+               parsed: dict[str, list[FoundObject]] | None = None) -> Iterator[FoundObject]:
     """Every mapping document of ``paths`` (repository-relative) in files holding one of
-    ``markers``, in path order."""
+    ``markers``, in path order. ``parsed`` keeps each file's objects across calls (one
+    planning parses a file once, whichever kinds are looked for in it)."""
     base = str(root)
     for path in sorted(paths):
         try:  # plain strings: thousands of files, and pathlib costs more than the read
@@ -90,15 +105,24 @@ def objects_in(root: Path, paths: Iterable[str], markers: tuple[bytes, ...]) -> 
             continue
         if len(data) > _MAX_BYTES or not any(marker in data for marker in markers):
             continue
-        try:
-            text = data.decode("utf-8")
-            bodies = list(yaml.load_all(text, Loader=yaml.CSafeLoader))
-        except (UnicodeDecodeError, yaml.YAMLError, ValueError, TypeError, RecursionError):
+        if parsed is not None and path in parsed:
+            yield from parsed[path]
             continue
-        locator = TextLocator(text, path=path)
-        for index, body in enumerate(bodies):
-            if isinstance(body, Mapping):
-                yield FoundObject(body=body, path=path, index=index, locator=locator)
+        found = _parse(path, data)
+        if parsed is not None:
+            parsed[path] = found
+        yield from found
+
+
+def _parse(path: str, data: bytes) -> list[FoundObject]:
+    try:
+        text = data.decode("utf-8")
+        bodies = list(yaml.load_all(text, Loader=yaml.CSafeLoader))
+    except (UnicodeDecodeError, yaml.YAMLError, ValueError, TypeError, RecursionError):
+        return []
+    locator = TextLocator(text, path=path)
+    return [FoundObject(body=body, path=path, index=index, locator=locator)
+            for index, body in enumerate(bodies) if isinstance(body, Mapping)]
 
 
 class ObjectIndex:
@@ -109,6 +133,8 @@ class ObjectIndex:
         self._root = root
         self._manifests = tuple(manifests)
         self._by_kind: dict[str, dict[tuple[str, str], FoundObject]] = {}
+        self.parsed: dict[str, list[FoundObject]] = {}
+        """Each file read so far, parsed (shared with :func:`objects_in` callers)."""
 
     def get(self, kind: str, namespace: str, name: str) -> FoundObject | None:
         """The object of ``kind`` named ``namespace/name`` (the first in path order)."""
@@ -120,8 +146,7 @@ class ObjectIndex:
     def _of(self, kind: str) -> dict[tuple[str, str], FoundObject]:
         if kind not in self._by_kind:
             found: dict[tuple[str, str], FoundObject] = {}
-            for item in objects_in(self._root, self._manifests, (f"kind: {kind}".encode(),
-                                                                  f'"kind": "{kind}"'.encode())):
+            for item in objects_in(self._root, self._manifests, kind_markers(kind), self.parsed):
                 if item.kind == kind:
                     found.setdefault((item.namespace, item.name), item)
             self._by_kind[kind] = found

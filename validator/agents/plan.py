@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from validator.agents.model import AgentConfig, AgentObject
 from validator.agents.objects import AGENT_MARKERS, FoundObject, ObjectIndex, objects_in
-from validator.charts import ChartSettings
+from validator.charts.config import ChartSettings
 from validator.model import Finding, Skipped
 
 if TYPE_CHECKING:  # validator.render imports this module: only names for annotations here
@@ -90,7 +90,7 @@ class AgentPlan:
 def plan_agents(context: AgentContext, found: Sequence[FoundObject] | None = None) -> AgentPlan:
     """Read every agent object of ``found`` (default: those in ``context.manifests``)."""
     if found is None:
-        found = list(objects_in(context.root, context.manifests, AGENT_MARKERS))
+        found = list(objects_in(context.root, context.manifests, AGENT_MARKERS, context.index.parsed))
     readers = _readers()
     targets: list[Target] = []
     skipped: list[Skipped] = []

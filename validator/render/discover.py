@@ -32,7 +32,7 @@ from validator.agents.model import AgentMode
 from validator.agents.objects import AGENT_MARKERS, ObjectIndex, objects_in
 from validator.agents.plan import AgentContext, AgentPlan, plan_agents
 from validator.agents.repo_urls import own_repository_urls
-from validator.charts import chart_settings
+from validator.charts.config import chart_settings
 from validator.load.files import special_file_kind
 from validator.model import Engine, Finding, Location, Severity, natural_path_key
 from validator.render.agents import agent_paths
@@ -145,13 +145,14 @@ class _Planner:
         files are consumed and their folders and charts not rendered again on their own."""
         if self.config.agents.mode is AgentMode.OFF:
             return []
-        found = list(objects_in(self.root, self.scan.manifests, AGENT_MARKERS))
+        index = ObjectIndex(self.root, self.scan.manifests)
+        found = list(objects_in(self.root, self.scan.manifests, AGENT_MARKERS, index.parsed))
         if not found:  # no agent object: no git call for the repository's remotes
             return []
         context = AgentContext(
             root=self.root, config=self.config.agents, manifests=self.scan.manifests,
             chart_files=self.scan.chart_files, kustomize_tree=lambda d: self.trees.get(d, []),
-            index=ObjectIndex(self.root, self.scan.manifests),
+            index=index,
             repository_urls=own_repository_urls(self.root, self.config.agents),
             charts=chart_settings(self.config.charts, root=self.root))
         self.agents = plan_agents(context, found)
@@ -159,12 +160,30 @@ class _Planner:
         for target in self.agents.targets:
             if target.kind is not TargetKind.PLAIN:
                 self.taken.add(target.path)
+            if target.kind is TargetKind.KUSTOMIZE:  # its bases, components, generated folders
+                self.taken.update(_folder(p) for p in target.inputs
+                                  if p.rsplit("/", 1)[-1] in KUSTOMIZATION_FILES)
             own = target.agent.path if target.agent is not None else ""
             for path in target.inputs:
-                if path != own:  # the object's own file is still checked as a manifest
+                # the object's own file is still checked as a manifest, unless the build
+                # reads it (flux bootstrap's Kustomization builds the folder it is in)
+                if path != own or self.builds(target, path):
                     self.consume(path, f"read through {target.agent or 'an agent object'}",
                                  target.name)
         return list(self.agents.targets)
+
+    def builds(self, target: Target, path: str) -> bool:
+        """Whether the build of ``target`` (an agent's Kustomize target) reads ``path``: a
+        kustomization among its inputs lists it, or a generated kustomization (Flux, a
+        folder without one) lists every manifest under the folder outside those."""
+        if target.kind is not TargetKind.KUSTOMIZE:
+            return False
+        folders = {_folder(p) for p in target.inputs if posixpath.basename(p) in KUSTOMIZATION_FILES}
+        if any(path in k.files for d in folders for k in self.trees.get(d, [])):
+            return True
+        generated = target.kustomize is not None and target.kustomize.generate
+        return generated and (target.path == "." or path.startswith(target.path + "/")) and \
+            not any(path.startswith(d + "/") for d in folders if d != target.path)
 
     def kustomize_targets(self) -> list[Target]:
         declared = {entry.path: entry for entry in self.config.kustomize}
@@ -222,7 +241,7 @@ class _Planner:
         reached = {_folder(k.path) for d in (*built, *(self.taken & set(self.trees)))
                    for k in self.trees[d]}  # an agent object's folder is built through it
         while True:
-            left = {d for d, tree in self.trees.items() if tree and d not in reached
+            left = {d for d, tree in self.trees.items() if tree and d not in reached | self.taken
                     and d not in self.graph.blocked and not tree[0].is_component}
             inner = {_folder(k.path) for d in left for k in self.trees[d][1:]}
             if not (roots := left - inner):
