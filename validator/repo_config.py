@@ -153,6 +153,8 @@ def load_repo_config(root: Path, file: Path | None = None) -> RepoConfig:
     except (ValueError, KeyError, TypeError, RecursionError) as exc:  # !!int abc and the like
         raise ConfigError(f"{name}: a value cannot be read: {exc}") from exc
     data = {} if data is None else data
+    if isinstance(data, dict) and data.get("agents") is False:  # `agents: off`, read as YAML 1.1
+        data["agents"] = "off"
     if isinstance(data, dict) and isinstance(data.get("rules"), dict):  # YAML 1.1 reads off as false
         data["rules"] = {key: "off" if value is False else value for key, value in data["rules"].items()}
     locator = TextLocator(text, path=name)

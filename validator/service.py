@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from validator import pipeline
+from validator.agents.repo_urls import with_remote_urls
 from validator.change.affected import AffectedPlan, Side, affected_targets
 from validator.change.block import Block
 from validator.change.compare import compare_reports
@@ -187,14 +188,15 @@ def run_render(request: RenderRequest) -> RenderOutput:
         plan = discover_targets(settings.root, settings.paths, repo)
         if request.target is not None:
             plan = select_target(plan, request.target)
-        result = pipeline.render_plan(settings, plan)
+        followed = pipeline.render_plan(settings, plan)
+        result = followed.result
         objects = tuple(map(_rendered, result.documents))  # located while the run's files exist
     report = Report(findings=sort_findings(result.findings), resources=len(objects),
                     files=result.files_read,
-                    skipped=tuple(sorted((*result.skipped, *plan.skipped),
+                    skipped=tuple(sorted((*result.skipped, *plan.skipped, *followed.skipped),
                                          key=lambda s: (natural_path_key(s.path), s.reason))))
     return RenderOutput(objects=objects, report=report,
-                        targets=tuple(t.name for t in plan.targets))
+                        targets=tuple(t.name for t in (*plan.targets, *followed.targets)))
 
 
 def _rendered(document: Document) -> RenderedObject:
@@ -473,7 +475,11 @@ def _judge(request: DiffRequest, *, revisions: Revisions, change: Change, truste
 
 
 def _repo_config(request: DiffRequest, trusted: Path) -> RepoConfig:
+    """The trusted configuration, which also lists the working repository's git remotes:
+    the revisions are snapshots without ``.git``, and agent objects name this repository
+    by its remote URLs."""
     repo = load_repo_config(trusted)
+    repo = replace(repo, agents=with_remote_urls(repo.agents, request.folder))
     return replace(repo, all_kustomizations=True) if request.all_kustomizations else repo
 
 

@@ -438,7 +438,6 @@ def examples(tmp_path: Path) -> Path:
     return copy
 
 
-@pytest.mark.xfail(strict=True, reason="needs agent readers")
 def test_the_examples_agent_objects_render_and_their_violations_land_on_their_lines(
         examples: Path) -> None:
     _, out, err = invoke(".", cwd=examples)

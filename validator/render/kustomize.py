@@ -35,6 +35,7 @@ from validator.render.kustomization_reader import read_tree
 from validator.render.kustomize_map import KustomizeLocator, Origin
 from validator.render.kustomize_options import COPIES, plan_wrapper
 from validator.render.paths import inside_root, repo_relative
+from validator.render.post_build import post_build
 from validator.render.sandbox_findings import memory_finding, network_finding
 from validator.render.screen import screen_inputs
 from validator.render.settings import RenderResult, RenderSettings
@@ -93,8 +94,8 @@ def render_kustomize(target: Target, *, root: Path, settings: RenderSettings) ->
         origin_base = (Path(rendered.context["wrapper"]), Path(rendered.context["real_root"]))
         locator = KustomizeLocator(sources=SourceFiles(root), kustomizations=order,
                                    overrides=plan.overrides, head=head)
-        loaded = _load(rendered.outputs[0], target, order, settings, locator=locator,
-                       head=head, origin_base=origin_base)
+        loaded = post_build(rendered.outputs[0], target, root, lambda output: _load(  # Flux
+            output, target, order, settings, locator=locator, head=head, origin_base=origin_base))
         if not loaded.documents and not loaded.findings:  # not the loader's "empty file"
             empty = Skipped(path=head, reason=f"kustomize build {target.path} produced "
                                               "no objects (empty render)",
