@@ -9,9 +9,13 @@ is empty, patterns are Go ``path.Match`` globs.
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from validator.agents.substitute import SubstitutionError, expand, go_path_match
+from validator.errors import CommandError
+from validator.process import run_args
 
 VARS = {"var": "hello world", "path": "/a/b/c.tar.gz", "empty": "", "num": "3",
         "camel": "Hello", "slashes": "a/b/a/b", "name": "web", "dots": "a.b.c"}
@@ -141,3 +145,17 @@ def test_go_path_match() -> None:
     for bad in ("[", "[]", "a\\", "[a-", "[^]"):
         with pytest.raises(ValueError, match="bad pattern"):
             go_path_match(bad, "a")
+
+
+@pytest.mark.parametrize("operator", ["#", "##", "%", "%%"])
+def test_a_trim_pattern_of_many_stars_against_a_long_value_finishes(operator: str) -> None:
+    """``${v#*a*a*...*b}`` over a long value of ``a``s (both from the change) made a
+    backtracking regex try every split, for every prefix length: hours."""
+    text = "${v" + operator + "*a" * 20 + "*b}"
+    code = ("from validator.agents.substitute import expand; "
+            f"print(expand({text!r}, {{'v': 'a' * 2000}}).text == 'a' * 2000)")
+    try:
+        result = run_args([sys.executable, "-c", code], timeout=20)
+    except CommandError:
+        pytest.fail(f"{text} over 2000 characters did not finish in 20 s")
+    assert result.stdout.strip() == b"True"

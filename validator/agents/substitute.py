@@ -26,6 +26,8 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from validator.agents.glob_automaton import Automaton, Node, automaton, full_match, prefix_matches
+
 #: Operators that handle an unset variable themselves (not "undefined" when it is unset).
 DEFAULT_OPERATORS = frozenset({"-", "+", "=", "?", ":-", ":+", ":=", ":?"})
 #: Names a ``substitute`` / ``substituteFrom`` variable may have (kustomize-controller).
@@ -295,46 +297,48 @@ def _trim(operator: str, value: str, pattern: str) -> str:
     suffix = operator[0] == "%"
     text, glob = (value[::-1], pattern[::-1]) if suffix else (value, pattern)
     try:
-        regex = _glob(glob)
+        machine = _glob(glob)
     except ValueError:
         return value
-    lengths = range(len(text), 0, -1)
-    if len(operator) == 1:  # the shortest match
-        lengths = range(1, len(text) + 1)
-    for length in lengths:
-        if regex.fullmatch(text[:length]):
-            text = text[length:]
-            break
+    matches = prefix_matches(machine, text)  # one linear pass answers every length
+    lengths = [n for n in range(1, len(matches)) if matches[n]]
+    if lengths:
+        length = lengths[0] if len(operator) == 1 else lengths[-1]  # shortest / longest
+        text = text[length:]
     return text[::-1] if suffix else text
 
 
 def go_path_match(pattern: str, name: str) -> bool:
     """Go's ``path.Match``; ``ValueError("bad pattern")`` for a malformed ``pattern``."""
-    return _glob(pattern).fullmatch(name) is not None
+    return full_match(_glob(pattern), name)
 
 
-def _glob(pattern: str) -> re.Pattern[str]:
-    out: list[str] = []
+_NOT_SLASH = re.compile("[^/]", re.DOTALL)
+
+
+def _glob(pattern: str) -> Automaton:
+    """The pattern as an automaton (linear matching: pattern and text are the change's)."""
+    out: list[Node] = []
     i = 0
     while i < len(pattern):
         char = pattern[i]
         if char == "*":
-            out.append("[^/]*")
+            out.append(("star", _NOT_SLASH))
         elif char == "?":
-            out.append("[^/]")
+            out.append(("one", _NOT_SLASH))
         elif char == "\\":
             if i + 1 >= len(pattern):
                 raise ValueError("bad pattern: trailing backslash")
             i += 1
-            out.append(re.escape(pattern[i]))
+            out.append(("one", re.compile(re.escape(pattern[i]), re.DOTALL)))
         elif char == "[":
             regex, i = _class(pattern, i + 1)
-            out.append(regex)
+            out.append(("one", re.compile(regex, re.DOTALL)))
             continue
         else:
-            out.append(re.escape(char))
+            out.append(("one", re.compile(re.escape(char), re.DOTALL)))
         i += 1
-    return re.compile("".join(out), re.DOTALL)
+    return automaton(out)
 
 
 def _class(pattern: str, i: int) -> tuple[str, int]:
