@@ -30,6 +30,9 @@ from validator.agents.glob_automaton import Automaton, Node, automaton, full_mat
 
 #: Operators that handle an unset variable themselves (not "undefined" when it is unset).
 DEFAULT_OPERATORS = frozenset({"-", "+", "=", "?", ":-", ":+", ":=", ":?"})
+#: Most characters one expansion may produce (variable values, replacements): both the values
+#: and the references come from the change, so ``${v}`` x 1,000 of a 1 MiB value must stop.
+MAX_EXPANDED = 64 * 1024 * 1024
 #: Names a ``substitute`` / ``substituteFrom`` variable may have (kustomize-controller).
 VARIABLE_NAME = re.compile(r"^[_a-zA-Z][_a-zA-Z0-9]*$")
 Accept = Callable[[str], bool]
@@ -53,15 +56,18 @@ class Expansion:
 @dataclass
 class _State:
     variables: Mapping[str, str]
+    budget: int = MAX_EXPANDED
+    """Characters the variables may still produce (see :data:`MAX_EXPANDED`)."""
     used: list[str] = field(default_factory=list)
     undefined: list[str] = field(default_factory=list)
 
 
-def expand(text: str, variables: Mapping[str, str]) -> Expansion:
-    """``text`` with every ``${...}`` replaced from ``variables`` (unset: empty)."""
+def expand(text: str, variables: Mapping[str, str], *, limit: int = MAX_EXPANDED) -> Expansion:
+    """``text`` with every ``${...}`` replaced from ``variables`` (unset: empty); more than
+    ``limit`` characters from variables is a :class:`SubstitutionError`."""
     if "$" not in text:
         return Expansion(text=text)
-    state = _State(variables)
+    state = _State(variables, budget=limit)
     out, _ = _Parser(text, state).top()
     return Expansion(text=out, used=tuple(state.used), undefined=tuple(state.undefined))
 
@@ -233,7 +239,23 @@ class _Parser:
         self.state.used.append(name)
         if not defined and operator not in DEFAULT_OPERATORS:
             self.state.undefined.append(name)
-        return apply(operator, self.state.variables.get(name, ""), args)
+        value = self.state.variables.get(name, "")
+        if operator in ("/", "//") and args:  # its size is known before it is built
+            old, new = args[0], args[1] if len(args) > 1 else ""
+            count = (len(value) + 1 if not old else value.count(old)) if operator == "//" \
+                else int(old in value)
+            self.spend(len(value) + count * (len(new) - len(old)))
+            return apply(operator, value, args)
+        result = apply(operator, value, args)
+        self.spend(len(result))
+        return result
+
+    def spend(self, size: int) -> None:
+        """Count ``size`` produced characters against the budget."""
+        if size > self.state.budget:
+            raise SubstitutionError(f"the substituted text is larger than the limit of "
+                                    f"{MAX_EXPANDED} characters for a target; refused")
+        self.state.budget -= max(size, 0)
 
 
 # the functions ----------------------------------------------------------------------
