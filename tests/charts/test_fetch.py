@@ -16,7 +16,7 @@ import pytest
 from tests.support.helm_repo import HelmRepo, helm_repository, package, write_chart
 from validator.charts import ChartRequest, ChartsConfig, ChartSettings, FetchedChart, fetch_chart
 from validator.charts.cache import ChartCache
-from validator.charts.config import ChartRepository, LocalChart, chart_settings
+from validator.charts.config import MAX_FETCHES, ChartRepository, LocalChart, chart_settings
 from validator.model import Finding, Severity
 from validator.process import run_args
 
@@ -290,3 +290,19 @@ def test_a_cache_inside_the_checkout_is_never_used(
     assert not (result.path / "templates" / "x.yaml").exists()
     assert repo.requests == ["/index.yaml", "/demo-1.2.3.tgz"]
     assert result.path.is_relative_to(tmp_path / "user-cache")
+
+
+def test_one_run_makes_a_bounded_number_of_fetches(repo: HelmRepo, tmp_path: Path) -> None:
+    """Each fetch is bounded, but a change naming thousands of chart versions (an umbrella's
+    dependencies, Applications) would make as many index downloads: a run makes at most
+    MAX_FETCHES, the rest are findings without a request."""
+    settings = _settings(tmp_path, repo.url)
+    results = [fetch_chart(_request(repo, version=f"0.0.{n}"), settings)
+               for n in range(MAX_FETCHES + 5)]
+    assert len(repo.requests) == MAX_FETCHES
+    last = results[-1]
+    assert isinstance(last, Finding)
+    assert last.rule_id == "agent/chart-fetch-failed"
+    assert f"no more than {MAX_FETCHES} per run" in last.message
+    cached = fetch_chart(_request(repo), _settings(tmp_path, repo.url))  # a new run
+    assert isinstance(cached, FetchedChart)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,25 @@ _LOGGER = logging.getLogger(__name__)
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 #: Default seconds one fetch (index, archive, extraction) may take.
 DEFAULT_TIMEOUT = 120.0
+#: Most fetches over the network one run makes (the change chooses how many charts and
+#: versions it names: each fetch is bounded, their number must be too).
+MAX_FETCHES = 100
+
+
+class FetchBudget:
+    """The network fetches a run has left (shared by its threads)."""
+
+    def __init__(self, fetches: int = MAX_FETCHES) -> None:
+        self.left = fetches
+        self._lock = threading.Lock()
+
+    def take(self) -> bool:
+        """Whether one more fetch may be made (counted)."""
+        with self._lock:
+            if self.left <= 0:
+                return False
+            self.left -= 1
+            return True
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -76,6 +96,8 @@ class ChartSettings:
     """Where fetched charts are kept across runs; None: nothing may be fetched."""
     environ: Mapping[str, str] | None = None
     """Where credentials are read from (None: ``os.environ``); tests give their own."""
+    budget: FetchBudget = field(default_factory=FetchBudget, compare=False, repr=False)
+    """The run's fetches left (:data:`MAX_FETCHES`)."""
 
 
 def default_chart_cache_dir() -> Path:
