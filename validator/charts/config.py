@@ -29,10 +29,19 @@ MAX_FETCHES = 100
 
 
 class FetchBudget:
-    """The network fetches a run has left (shared by its threads)."""
+    """The network fetches a run has left (shared by its threads; a worker process of the
+    render counts its own copy)."""
 
     def __init__(self, fetches: int = MAX_FETCHES) -> None:
         self.left = fetches
+        self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, int]:
+        """Settings go to render worker processes: each gets what is left (not the lock)."""
+        return {"left": self.left}
+
+    def __setstate__(self, state: dict[str, int]) -> None:
+        self.left = state["left"]
         self._lock = threading.Lock()
 
     def take(self) -> bool:
