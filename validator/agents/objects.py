@@ -36,6 +36,12 @@ class FoundObject:
     index: int
     """Document index in the file."""
     locator: TextLocator
+    field_prefix: tuple[str | int, ...] = ()
+    """Where the object's fields are written in the document: ``()`` for an object of its
+    own; ``("spec", "template")`` for an Application an ApplicationSet generated (its
+    fields are located in the ApplicationSet's template)."""
+    generated_by: str = ""
+    """``ApplicationSet argocd/apps`` for a generated Application (its agent object says so)."""
 
     @property
     def group(self) -> str:
@@ -55,12 +61,12 @@ class FoundObject:
 
     def line(self, field: tuple[str | int, ...] = ()) -> int:
         """Line of ``field`` (the object's first line for ``()``), or of its nearest parent."""
-        return self.locator.locate(self.index, field).line
+        return self.locator.locate(self.index, (*self.field_prefix, *field)).line
 
     def agent_object(self, *, kind: str = "", generated_by: str = "", parent: str = "") -> AgentObject:
         return AgentObject(kind=kind or self.kind, namespace=self.namespace, name=self.name,
                            path=self.path, line=self.line(), index=self.index,
-                           generated_by=generated_by, parent=parent)
+                           generated_by=generated_by or self.generated_by, parent=parent)
 
 
 def _meta(body: Mapping[str, Any], key: str) -> str:

@@ -12,12 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from validator.agents.model import AgentConfig, AgentObject
 from validator.agents.objects import AGENT_MARKERS, FoundObject, ObjectIndex, objects_in
 from validator.model import Finding, Skipped
-from validator.render.kustomization import Kustomization
-from validator.render.targets import Target
+
+if TYPE_CHECKING:  # validator.render imports this module: importing it first must work too
+    from validator.render.kustomization import Kustomization
+    from validator.render.targets import Target
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,0 +1,526 @@
+"""ApplicationSet expansion: generators, templates and the Applications handed to the reader.
+
+Each case writes an ApplicationSet in Argo CD's documented format (and the folders and
+files its generators read) into a checkout, reads it through ``read_application_set``
+with a reader that records the generated Applications, and checks their bodies and
+where their lines point.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from validator.agents import appset
+from validator.agents.model import AgentConfig, ClusterConfig
+from validator.agents.objects import AGENT_MARKERS, FoundObject, ObjectIndex, objects_in
+from validator.agents.plan import AgentContext, AgentRead, plan_agents
+from validator.agents.repo_urls import normalise
+from validator.render.options import HelmOptions, InlineValues, ValueSource
+from validator.render.targets import Target, TargetKind
+
+REPO = "https://github.com/example/gitops.git"
+
+HEADER = """\
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: apps
+  namespace: argocd
+spec:
+"""
+
+
+class Recorder:
+    """The Application reader's stand-in: records what it is given, one target per app."""
+
+    def __init__(self) -> None:
+        self.seen: list[FoundObject] = []
+
+    def __call__(self, found: FoundObject, context: AgentContext) -> AgentRead:
+        self.seen.append(found)
+        agent = found.agent_object()
+        source = ValueSource(path=found.path, index=found.index,
+                             field=("spec", "source", "helm", "valuesObject"))
+        helm = HelmOptions(inline_values=(InlineValues(values={}, source=source),))
+        path = str(found.body["spec"]["source"].get("path", ""))
+        return AgentRead(targets=(Target(kind=TargetKind.HELM, path=path, name=str(agent),
+                                         reason=agent.where, agent=agent, helm=helm),))
+
+    @property
+    def bodies(self) -> list[dict[str, Any]]:
+        return [dict(found.body) for found in self.seen]
+
+    @property
+    def names(self) -> list[str]:
+        return [found.name for found in self.seen]
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+def read(root: Path, spec: str, *, clusters: tuple[ClusterConfig, ...] = ()) -> tuple[AgentRead, Recorder]:
+    write(root, {"argocd/appset.yaml": HEADER + textwrap.indent(textwrap.dedent(spec), "  ")})
+    config = AgentConfig(clusters=clusters)
+    manifests = ["argocd/appset.yaml"]
+    context = AgentContext(root=root, config=config, manifests=manifests, chart_files={},
+                           kustomize_tree=lambda _d: [], index=ObjectIndex(root, manifests),
+                           repository_urls=frozenset({normalise(REPO)}))
+    (found,) = objects_in(root, manifests, AGENT_MARKERS)
+    recorder = Recorder()
+    return appset.read_application_set(found, context, recorder), recorder
+
+
+def line_of(root: Path, text: str) -> int:
+    lines = (root / "argocd/appset.yaml").read_text().splitlines()
+    return next(i for i, line in enumerate(lines, 1) if text in line)
+
+
+TEMPLATE = f"""\
+template:
+  metadata:
+    name: '{{{{name}}}}-web'
+  spec:
+    project: default
+    source:
+      repoURL: {REPO}
+      path: apps/{{{{name}}}}
+    destination:
+      server: https://kubernetes.default.svc
+      namespace: '{{{{name}}}}'
+"""
+TEMPLATE = textwrap.indent(TEMPLATE, " " * 8).lstrip(" ")  # follows a line of 8 spaces
+
+
+def test_list_generator_makes_one_application_per_element(tmp_path: Path) -> None:
+    result, recorder = read(tmp_path, """\
+        generators:
+          - list:
+              elements:
+                - name: dev
+                - name: prod
+        """ + TEMPLATE)
+    assert recorder.names == ["dev-web", "prod-web"]
+    body = recorder.bodies[1]
+    assert body["apiVersion"] == "argoproj.io/v1alpha1" and body["kind"] == "Application"
+    assert body["metadata"] == {"name": "prod-web", "namespace": "argocd"}
+    assert body["spec"]["source"]["path"] == "apps/prod"
+    assert body["spec"]["destination"]["namespace"] == "prod"
+    assert not result.findings and not result.skipped
+    # the generated Application is an object of the ApplicationSet's file, located in its template
+    found = recorder.seen[0]
+    assert found.path == "argocd/appset.yaml"
+    assert found.line(("spec", "source", "path")) == line_of(tmp_path, "path: apps/")
+    agent = result.targets[0].agent
+    assert agent is not None and agent.generated_by == "ApplicationSet argocd/apps"
+    assert str(agent) == "Application argocd/dev-web"
+    helm = result.targets[0].helm
+    assert helm is not None
+    source = helm.inline_values[0].source
+    assert source.field == ("spec", "template", "spec", "source", "helm", "valuesObject")
+
+
+def test_fasttemplate_missing_parameter_is_left_as_written(tmp_path: Path) -> None:
+    _, recorder = read(tmp_path, """\
+        generators:
+          - list:
+              elements:
+                - name: dev
+        """ + TEMPLATE.replace("namespace: '{{name}}'", "namespace: '{{ nope }}'"))
+    assert recorder.bodies[0]["spec"]["destination"]["namespace"] == "{{ nope }}"
+
+
+def test_list_generator_without_gotemplate_needs_string_values(tmp_path: Path) -> None:
+    result, recorder = read(tmp_path, """\
+        generators:
+          - list:
+              elements:
+                - name: dev
+                  replicas: 3
+        """ + TEMPLATE)
+    assert recorder.seen == []
+    (finding,) = result.findings
+    assert finding.rule_id == "agent/appset-generator"
+    assert finding.location.line == line_of(tmp_path, "replicas: 3")
+
+
+def _apps(root: Path, *names: str) -> None:
+    write(root, {f"apps/{n}/kustomization.yaml": "resources: []\n" for n in names})
+
+
+def test_git_directories_with_an_exclude(tmp_path: Path) -> None:
+    _apps(tmp_path, "api", "web", "legacy")
+    write(tmp_path, {"apps/web/nested/x.yaml": "a: 1\n", ".hidden/y.yaml": "b: 1\n"})
+    result, recorder = read(tmp_path, f"""\
+        generators:
+          - git:
+              repoURL: {REPO}
+              revision: HEAD
+              directories:
+                - path: apps/legacy
+                  exclude: true
+                - path: apps/*
+        template:
+          metadata:
+            name: '{{{{path.basename}}}}'
+            labels:
+              first: '{{{{path[0]}}}}'
+              normalized: '{{{{path.basenameNormalized}}}}'
+          spec:
+            source:
+              repoURL: {REPO}
+              path: '{{{{path}}}}'
+        """)
+    assert recorder.names == ["api", "web"]  # exclude wins; * stays in one folder
+    assert recorder.bodies[1]["metadata"]["labels"] == {"first": "apps", "normalized": "web"}
+    assert recorder.bodies[1]["spec"]["source"]["path"] == "apps/web"
+    assert not result.findings
+
+
+def test_git_directories_go_template_and_path_param_prefix(tmp_path: Path) -> None:
+    _apps(tmp_path, "My_App")
+    _, recorder = read(tmp_path, f"""\
+        goTemplate: true
+        goTemplateOptions: ["missingkey=error"]
+        generators:
+          - git:
+              repoURL: git@github.com:example/gitops.git
+              revision: HEAD
+              pathParamPrefix: repo
+              directories:
+                - path: 'apps/*'
+        template:
+          metadata:
+            name: '{{{{ .repo.path.basenameNormalized }}}}'
+          spec:
+            source:
+              repoURL: {REPO}
+              path: '{{{{ .repo.path.path }}}}'
+              targetRevision: '{{{{ index .repo.path.segments 0 }}}}'
+        """)
+    (body,) = recorder.bodies
+    assert body["metadata"]["name"] == "my-app"
+    assert body["spec"]["source"]["path"] == "apps/My_App"
+    assert body["spec"]["source"]["targetRevision"] == "apps"
+
+
+def test_git_generator_of_another_repository_is_not_rendered(tmp_path: Path) -> None:
+    _apps(tmp_path, "api")
+    result, recorder = read(tmp_path, """\
+        generators:
+          - git:
+              repoURL: https://github.com/other/repo.git
+              directories:
+                - path: apps/*
+        """ + TEMPLATE)
+    assert recorder.seen == []
+    (skipped,) = result.skipped
+    assert skipped.group == "not rendered: another repository"
+    assert skipped.unit == "ApplicationSet"
+    assert skipped.path == f"argocd/appset.yaml:{line_of(tmp_path, 'repoURL: https://github.com/other')}"
+    assert "ApplicationSet argocd/apps" in skipped.reason and "other/repo" in skipped.reason
+
+
+def test_git_files_flattened_and_list_files(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "clusters/dev/config.json": json.dumps({"cluster": {"name": "dev", "replicas": 1000000},
+                                                "enabled": True}),
+        "clusters/prod/config.json": json.dumps({"cluster": {"name": "prod", "replicas": 2},
+                                                 "enabled": False}),
+        "clusters/many/config.yaml": "- cluster: {name: a}\n- cluster: {name: b}\n",
+        "clusters/ignored/other.txt": "x",
+    })
+    _, recorder = read(tmp_path, f"""\
+        generators:
+          - git:
+              repoURL: {REPO}
+              files:
+                - path: clusters/**/config.*
+                - path: clusters/prod/*
+                  exclude: true
+        template:
+          metadata:
+            name: '{{{{cluster.name}}}}'
+            annotations:
+              replicas: '{{{{cluster.replicas}}}}'
+              enabled: '{{{{enabled}}}}'
+              where: '{{{{path}}}}/{{{{path.filename}}}} {{{{path.basename}}}} {{{{path[1]}}}}'
+          spec:
+            source:
+              repoURL: {REPO}
+              path: '{{{{path}}}}'
+        """)
+    assert recorder.names == ["dev", "a", "b"]
+    dev = recorder.bodies[0]["metadata"]["annotations"]
+    assert dev == {"replicas": "1e+06", "enabled": "true",
+                   "where": "clusters/dev/config.json dev dev"}
+    assert recorder.bodies[1]["metadata"]["annotations"]["replicas"] == "{{cluster.replicas}}"
+
+
+def test_matrix_of_git_directories_and_a_list(tmp_path: Path) -> None:
+    _apps(tmp_path, "api", "web")
+    _, recorder = read(tmp_path, f"""\
+        goTemplate: true
+        generators:
+          - matrix:
+              generators:
+                - git:
+                    repoURL: {REPO}
+                    directories:
+                      - path: apps/*
+                - list:
+                    elements:
+                      - env: dev
+                      - env: prod
+                        app: '{{{{ .path.basename }}}}'
+        template:
+          metadata:
+            name: '{{{{ .path.basename }}}}-{{{{ .env }}}}'
+            labels:
+              app: '{{{{ .app | default "none" }}}}'
+          spec:
+            source:
+              repoURL: {REPO}
+              path: '{{{{ .path.path }}}}'
+        """)
+    assert recorder.names == ["api-dev", "api-prod", "web-dev", "web-prod"]
+    assert [b["metadata"]["labels"]["app"] for b in recorder.bodies] == ["none", "api", "none", "web"]
+
+
+def test_matrix_needs_two_generators(tmp_path: Path) -> None:
+    result, _ = read(tmp_path, """\
+        generators:
+          - matrix:
+              generators:
+                - list:
+                    elements: [{name: a}]
+        """ + TEMPLATE)
+    (finding,) = result.findings
+    assert finding.rule_id == "agent/appset-generator" and "exactly two" in finding.message
+
+
+def test_merge_generator_overrides_by_merge_key(tmp_path: Path) -> None:
+    _, recorder = read(tmp_path, """\
+        generators:
+          - merge:
+              mergeKeys: [name]
+              generators:
+                - list:
+                    elements:
+                      - {name: dev, size: small}
+                      - {name: prod, size: small}
+                - list:
+                    elements:
+                      - {name: prod, size: large}
+                      - {name: other, size: huge}
+        """ + TEMPLATE.replace("namespace: '{{name}}'", "namespace: '{{size}}'"))
+    assert recorder.names == ["dev-web", "prod-web"]
+    assert [b["spec"]["destination"]["namespace"] for b in recorder.bodies] == ["small", "large"]
+
+
+def test_cluster_generator_from_the_configuration(tmp_path: Path) -> None:
+    clusters = (
+        ClusterConfig(name="prod-eu", server="https://eu.example", labels={"env": "prod"},
+                      annotations={"region": "eu"}),
+        ClusterConfig(name="Dev_1", server="https://dev.example", labels={"env": "dev"}),
+        ClusterConfig(name="prod-us", server="https://us.example", labels={"env": "prod", "tier": "x"}),
+    )
+    _, recorder = read(tmp_path, f"""\
+        generators:
+          - clusters:
+              selector:
+                matchLabels: {{env: prod}}
+                matchExpressions:
+                  - {{key: tier, operator: DoesNotExist}}
+              values:
+                suffix: '-{{{{metadata.labels.env}}}}'
+          - clusters:
+              selector:
+                matchExpressions:
+                  - {{key: env, operator: In, values: [dev]}}
+        template:
+          metadata:
+            name: 'web-{{{{nameNormalized}}}}{{{{values.suffix}}}}'
+            annotations:
+              region: '{{{{metadata.annotations.region}}}}'
+          spec:
+            source:
+              repoURL: {REPO}
+              path: apps/web
+            destination:
+              server: '{{{{server}}}}'
+        """, clusters=clusters)
+    assert recorder.names == ["web-prod-eu-prod", "web-dev-1{{values.suffix}}"]
+    assert recorder.bodies[0]["spec"]["destination"]["server"] == "https://eu.example"
+    assert recorder.bodies[0]["metadata"]["annotations"]["region"] == "eu"
+
+
+def test_go_template_with_functions(tmp_path: Path) -> None:
+    _, recorder = read(tmp_path, f"""\
+        goTemplate: true
+        goTemplateOptions: ["missingkey=error"]
+        generators:
+          - list:
+              elements:
+                - {{name: Guest_Book.Front, env: prod, replicas: 3, tags: [a, b]}}
+        template:
+          metadata:
+            name: '{{{{ .name | normalize | trunc 10 | trimSuffix "-" }}}}'
+            labels:
+              env: '{{{{ upper .env }}}}'
+              slug: '{{{{ slugify .name }}}}'
+              tags: '{{{{ join "," .tags }}}}'
+          spec:
+            source:
+              repoURL: {REPO}
+              path: 'apps/{{{{ if eq .env "prod" }}}}production{{{{ else }}}}other{{{{ end }}}}'
+              helm:
+                values: |
+                  replicas: {{{{ .replicas }}}}
+                  {{{{- range .tags }}}}
+                  {{{{ . }}}}: {{{{ printf "%q" . }}}}
+                  {{{{- end }}}}
+        """)
+    (body,) = recorder.bodies
+    assert body["metadata"]["name"] == "guest-book"
+    assert body["metadata"]["labels"] == {"env": "PROD", "slug": "guest-book-front", "tags": "a,b"}
+    assert body["spec"]["source"]["path"] == "apps/production"
+    assert body["spec"]["source"]["helm"]["values"] == 'replicas: 3\na: "a"\nb: "b"\n'
+
+
+def test_go_template_missing_key_is_a_finding_on_the_template_line(tmp_path: Path) -> None:
+    result, recorder = read(tmp_path, f"""\
+        goTemplate: true
+        goTemplateOptions: ["missingkey=error"]
+        generators:
+          - list:
+              elements: [{{name: a}}]
+        template:
+          metadata:
+            name: '{{{{ .name }}}}'
+          spec:
+            source:
+              repoURL: {REPO}
+              path: '{{{{ .nope }}}}'
+        """)
+    assert recorder.seen == []
+    (finding,) = result.findings
+    assert finding.rule_id == "agent/appset-template"
+    assert finding.location.line == line_of(tmp_path, "path: '{{ .nope }}'")
+    assert 'no entry for key "nope"' in finding.message
+
+
+def test_unsupported_construct_is_named_on_its_line_and_nothing_rendered(tmp_path: Path) -> None:
+    result, recorder = read(tmp_path, f"""\
+        goTemplate: true
+        generators:
+          - list:
+              elements: [{{name: a}}, {{name: b}}]
+        template:
+          metadata:
+            name: '{{{{ .name }}}}'
+            labels:
+              home: '{{{{ env "HOME" }}}}'
+          spec:
+            source:
+              repoURL: {REPO}
+              path: apps
+        """)
+    assert recorder.seen == []
+    (finding,) = result.findings
+    assert finding.location.line == line_of(tmp_path, "home:")
+    assert "function 'env'" in finding.message and "not supported" in finding.message
+    (skipped,) = result.skipped
+    assert skipped.group == "not rendered: template construct not supported"
+
+
+@pytest.mark.parametrize("kind", ["scmProvider", "pullRequest", "clusterDecisionResource", "plugin"])
+def test_generators_needing_a_live_service_are_reported(tmp_path: Path, kind: str) -> None:
+    result, recorder = read(tmp_path, f"""\
+        generators:
+          - {kind}:
+              configMapRef: {{name: x}}
+          - list:
+              elements: [{{name: dev}}]
+        """ + TEMPLATE)
+    assert recorder.names == ["dev-web"]
+    (skipped,) = result.skipped
+    assert skipped.group == f"not rendered: generator {kind} needs a live service"
+    assert skipped.path == f"argocd/appset.yaml:{line_of(tmp_path, kind + ':')}"
+
+
+def test_generator_template_override_and_name_collision(tmp_path: Path) -> None:
+    result, recorder = read(tmp_path, """\
+        generators:
+          - list:
+              elements: [{name: dev}]
+              template:
+                metadata: {}
+                spec:
+                  source:
+                    path: override/{{name}}
+          - list:
+              elements: [{name: dev}]
+        """ + TEMPLATE)
+    assert recorder.names == ["dev-web"]
+    body = recorder.bodies[0]
+    assert body["spec"]["source"] == {"repoURL": REPO, "path": "override/dev"}
+    assert body["spec"]["project"] == "default"
+    (finding,) = result.findings
+    assert finding.rule_id == "agent/appset-name" and "more than one Application" in finding.message
+
+
+def test_template_patch(tmp_path: Path) -> None:
+    _, recorder = read(tmp_path, f"""\
+        goTemplate: true
+        generators:
+          - list:
+              elements: [{{name: dev, auto: true}}, {{name: prod, auto: false}}]
+        template:
+          metadata:
+            name: '{{{{ .name }}}}'
+          spec:
+            source:
+              repoURL: {REPO}
+              path: apps
+        templatePatch: |
+          {{{{- if .auto }}}}
+          spec:
+            syncPolicy:
+              automated: {{prune: true}}
+          {{{{- end }}}}
+        """)
+    assert recorder.bodies[0]["spec"]["syncPolicy"] == {"automated": {"prune": True}}
+    assert "syncPolicy" not in recorder.bodies[1]["spec"]
+
+
+def test_expansion_is_bounded(tmp_path: Path) -> None:
+    elements = "".join(f"              - {{name: a{i}}}\n" for i in range(1001))
+    result, recorder = read(tmp_path, "        generators:\n          - list:\n"
+                                      "              elements:\n" + elements + " " * 8 + TEMPLATE)
+    assert recorder.seen == []
+    (finding,) = result.findings
+    assert "at most 1000" in finding.message
+
+
+def test_plan_agents_reads_application_sets(tmp_path: Path) -> None:
+    """Through the planner's dispatch, with the real Application reader."""
+    write(tmp_path, {"argocd/appset.yaml": HEADER + textwrap.indent(
+        "generators:\n  - list:\n      elements: [{name: dev}]\n" + textwrap.dedent(" " * 8 + TEMPLATE),
+        "  ")})
+    manifests = ["argocd/appset.yaml"]
+    context = AgentContext(root=tmp_path, config=AgentConfig(), manifests=manifests,
+                           chart_files={}, kustomize_tree=lambda _d: [],
+                           index=ObjectIndex(tmp_path, manifests),
+                           repository_urls=frozenset({normalise(REPO)}))
+    plan = plan_agents(context)
+    assert ("argocd/appset.yaml", 0) in plan.read
+    assert [str(o) for o in plan.objects] == ["ApplicationSet argocd/apps"]

@@ -1,0 +1,82 @@
+"""ApplicationSet template rendering: fasttemplate and the Go template subset (pure)."""
+
+from __future__ import annotations
+
+import pytest
+
+from validator.agents.govalues import go_json
+from validator.agents.templating import TemplateFailure, TemplateMode, render_string, render_template
+
+GO = TemplateMode(go=True)
+STRICT = TemplateMode(go=True, options=("missingkey=error",))
+FAST = TemplateMode()
+
+
+def test_fasttemplate_replaces_known_and_leaves_missing_as_written() -> None:
+    params = {"cluster": "dev", "path.basename": "web"}
+    assert render_string("{{cluster}}-{{ path.basename }}-{{ nope }}", params, FAST) == \
+        "dev-web-{{ nope }}"
+
+
+def test_fasttemplate_unclosed_tag_is_an_error() -> None:
+    with pytest.raises(TemplateFailure, match="end tag"):
+        render_template({"name": "{{cluster"}, {"cluster": "x"}, FAST)
+
+
+def test_fasttemplate_renders_keys_and_nested_values() -> None:
+    out = render_template({"labels": {"{{k}}": "{{v}}"}, "n": 3}, {"k": "env", "v": "prod"}, FAST)
+    assert out == {"labels": {"env": "prod"}, "n": 3}
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("{{ .name }}", "guestbook"),
+    ("{{ .meta.env | upper }}", "PROD"),
+    ("{{ .name | trunc 5 }}-{{ .replicas }}", "guest-3"),
+    ("{{ if eq .meta.env \"prod\" }}p{{ else if .x }}x{{ else }}o{{ end }}", "p"),
+    ("{{- range $i, $v := .list }}{{ $i }}={{ $v }};{{ end -}}", "0=a;1=b;"),
+    ("{{ range .list }}{{ if eq . \"b\" }}{{ break }}{{ end }}{{ . }}{{ end }}", "a"),
+    ("{{ with .meta }}{{ .env }}{{ end }}", "prod"),
+    ("{{ $n := .name }}{{ $n | replace \"book\" \"BOOK\" }}", "guestBOOK"),
+    ("{{ index .meta \"env\" }}", "prod"),
+    ("{{ default \"x\" .missing }}", "x"),
+    ("{{ printf \"%s-%v-%05.1f\" .name .replicas 2.25 }}", "guestbook-3-002.2"),
+    ("{{ .name | quote }}", '"guestbook"'),
+    ("{{ normalize \"My_App.Name\" }}", "my-app.name"),
+    ("{{ slugify \"Hello World Again\" }}", "hello-world-again"),
+    ("{{ slugify 8 true \"hello-world-again\" }}", "hello"),
+    ("{{ toYaml .meta }}", "env: prod\nn: 1"),
+    ("{{ (fromYaml \"a: {b: 2}\").a.b }}", "2"),
+    ("{{ join \",\" (splitList \"/\" .path) }}", "apps,web"),
+    ("{{ (split \"/\" .path)._1 }}", "web"),
+    ("{{ len .list }} {{ add 1 .replicas }} {{ .big }}", "2 4 1e+06"),
+    ("{{ and .name .nope }}|{{ or .nope .name }}", "<no value>|guestbook"),
+    ("{{ .nope }}", "<no value>"),
+    ("{{/* a comment */}}x", "x"),
+])
+def test_go_template_subset(text: str, expected: str) -> None:
+    params = go_json({"name": "guestbook", "replicas": 3, "big": 1000000, "path": "apps/web",
+                      "list": ["a", "b"], "meta": {"env": "prod", "n": 1}})
+    assert render_string(text, params, GO) == expected
+
+
+def test_go_template_missingkey_error() -> None:
+    with pytest.raises(TemplateFailure, match='no entry for key "nope"') as failure:
+        render_template({"spec": {"path": "{{ .nope }}"}}, {"a": "b"}, STRICT)
+    assert failure.value.field_path == ("spec", "path")
+
+
+def test_go_template_eq_of_a_float_parameter_and_an_int_fails_as_in_go() -> None:
+    with pytest.raises(TemplateFailure, match="incompatible types"):
+        render_template("{{ eq .n 3 }}", go_json({"n": 3}), GO)
+
+
+@pytest.mark.parametrize(("text", "construct"), [
+    ("{{ define \"x\" }}y{{ end }}", "'define' action"),
+    ("{{ template \"x\" }}", "'template' action"),
+    ("{{ env \"HOME\" }}", "function 'env'"),
+    ("{{ getHostByName \"example.com\" }}", "function 'getHostByName'"),
+    ("{{ .name.Method 1 }}", "non-function"),
+])
+def test_unsupported_constructs_are_named_never_rendered(text: str, construct: str) -> None:
+    with pytest.raises(TemplateFailure, match=construct):
+        render_template({"a": text}, {"name": "x"}, GO)
