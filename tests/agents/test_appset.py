@@ -110,17 +110,20 @@ def test_list_generator_makes_one_application_per_element(tmp_path: Path) -> Non
         """ + TEMPLATE)
     assert recorder.names == ["dev-web", "prod-web"]
     body = recorder.bodies[1]
-    assert body["apiVersion"] == "argoproj.io/v1alpha1" and body["kind"] == "Application"
+    assert body["apiVersion"] == "argoproj.io/v1alpha1"
+    assert body["kind"] == "Application"
     assert body["metadata"] == {"name": "prod-web", "namespace": "argocd"}
     assert body["spec"]["source"]["path"] == "apps/prod"
     assert body["spec"]["destination"]["namespace"] == "prod"
-    assert not result.findings and not result.skipped
+    assert not result.findings
+    assert not result.skipped
     # the generated Application is an object of the ApplicationSet's file, located in its template
     found = recorder.seen[0]
     assert found.path == "argocd/appset.yaml"
     assert found.line(("spec", "source", "path")) == line_of(tmp_path, "path: apps/")
     agent = result.targets[0].agent
-    assert agent is not None and agent.generated_by == "ApplicationSet argocd/apps"
+    assert agent is not None
+    assert agent.generated_by == "ApplicationSet argocd/apps"
     assert str(agent) == "Application argocd/dev-web"
     helm = result.targets[0].helm
     assert helm is not None
@@ -226,7 +229,8 @@ def test_git_generator_of_another_repository_is_not_rendered(tmp_path: Path) -> 
     assert skipped.group == "not rendered: another repository"
     assert skipped.unit == "ApplicationSet"
     assert skipped.path == f"argocd/appset.yaml:{line_of(tmp_path, 'repoURL: https://github.com/other')}"
-    assert "ApplicationSet argocd/apps" in skipped.reason and "other/repo" in skipped.reason
+    assert "ApplicationSet argocd/apps" in skipped.reason
+    assert "other/repo" in skipped.reason
 
 
 def test_git_files_flattened_and_list_files(tmp_path: Path) -> None:
@@ -304,7 +308,8 @@ def test_matrix_needs_two_generators(tmp_path: Path) -> None:
                     elements: [{name: a}]
         """ + TEMPLATE)
     (finding,) = result.findings
-    assert finding.rule_id == "agent/appset-generator" and "exactly two" in finding.message
+    assert finding.rule_id == "agent/appset-generator"
+    assert "exactly two" in finding.message
 
 
 def test_merge_generator_overrides_by_merge_key(tmp_path: Path) -> None:
@@ -437,7 +442,8 @@ def test_unsupported_construct_is_named_on_its_line_and_nothing_rendered(tmp_pat
     assert recorder.seen == []
     (finding,) = result.findings
     assert finding.location.line == line_of(tmp_path, "home:")
-    assert "function 'env'" in finding.message and "not supported" in finding.message
+    assert "function 'env'" in finding.message
+    assert "not supported" in finding.message
     (skipped,) = result.skipped
     assert skipped.group == "not rendered: template construct not supported"
 
@@ -475,7 +481,8 @@ def test_generator_template_override_and_name_collision(tmp_path: Path) -> None:
     assert body["spec"]["source"] == {"repoURL": REPO, "path": "override/dev"}
     assert body["spec"]["project"] == "default"
     (finding,) = result.findings
-    assert finding.rule_id == "agent/appset-name" and "more than one Application" in finding.message
+    assert finding.rule_id == "agent/appset-name"
+    assert "more than one Application" in finding.message
 
 
 def test_template_patch(tmp_path: Path) -> None:

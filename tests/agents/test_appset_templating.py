@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from validator.agents.govalues import go_json
-from validator.agents.templating import TemplateFailure, TemplateMode, render_string, render_template
+from validator.agents.templating import TemplateFieldError, TemplateMode, render_string, render_template
 
 GO = TemplateMode(go=True)
 STRICT = TemplateMode(go=True, options=("missingkey=error",))
@@ -19,7 +19,7 @@ def test_fasttemplate_replaces_known_and_leaves_missing_as_written() -> None:
 
 
 def test_fasttemplate_unclosed_tag_is_an_error() -> None:
-    with pytest.raises(TemplateFailure, match="end tag"):
+    with pytest.raises(TemplateFieldError, match="end tag"):
         render_template({"name": "{{cluster"}, {"cluster": "x"}, FAST)
 
 
@@ -60,13 +60,13 @@ def test_go_template_subset(text: str, expected: str) -> None:
 
 
 def test_go_template_missingkey_error() -> None:
-    with pytest.raises(TemplateFailure, match='no entry for key "nope"') as failure:
+    with pytest.raises(TemplateFieldError, match='no entry for key "nope"') as failure:
         render_template({"spec": {"path": "{{ .nope }}"}}, {"a": "b"}, STRICT)
     assert failure.value.field_path == ("spec", "path")
 
 
 def test_go_template_eq_of_a_float_parameter_and_an_int_fails_as_in_go() -> None:
-    with pytest.raises(TemplateFailure, match="incompatible types"):
+    with pytest.raises(TemplateFieldError, match="incompatible types"):
         render_template("{{ eq .n 3 }}", go_json({"n": 3}), GO)
 
 
@@ -78,5 +78,5 @@ def test_go_template_eq_of_a_float_parameter_and_an_int_fails_as_in_go() -> None
     ("{{ .name.Method 1 }}", "non-function"),
 ])
 def test_unsupported_constructs_are_named_never_rendered(text: str, construct: str) -> None:
-    with pytest.raises(TemplateFailure, match=construct):
+    with pytest.raises(TemplateFieldError, match=construct):
         render_template({"a": text}, {"name": "x"}, GO)

@@ -19,10 +19,15 @@ from typing import Any
 
 import yaml
 
-from validator.agents.generators import (MAX_PARAM_SETS, GeneratorContext, GeneratorError,
-                                         NotRendered, Params, generate)
-from validator.agents.templating import (TemplateFailure, TemplateMode, render_string,
-                                         render_template)
+from validator.agents.generators import (
+    MAX_PARAM_SETS,
+    GeneratorContext,
+    GeneratorError,
+    NotRendered,
+    Params,
+    generate,
+)
+from validator.agents.templating import TemplateFieldError, TemplateMode, render_string, render_template
 from validator.model import FieldPath, Severity
 
 TEMPLATE = ("spec", "template")
@@ -99,12 +104,13 @@ def expand(body: Mapping[str, Any], context: GeneratorContext) -> Expansion:
             result.problems.append(Problem(rule="agent/appset-generator",
                                            field_path=err.field_path, message=str(err)))
             continue
-        except TemplateFailure as err:
+        except TemplateFieldError as err:
             _template_problem(result, err, (), err.field_path)
             continue
         own, own_path = _own_template(generator, where)
         template, root = _merged_template(own, spec.get("template"), own_path)
-        _fill(result, template, root, params, spec.get("templatePatch"), namespace, names, context)
+        _fill(result, template, root, params, patch=spec.get("templatePatch"), namespace=namespace,
+              names=names, context=context)
     return result
 
 
@@ -114,7 +120,7 @@ def _namespace(body: Mapping[str, Any]) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _fill(result: Expansion, template: dict[str, Any], root: FieldPath, params: list[Params],
+def _fill(result: Expansion, template: dict[str, Any], root: FieldPath, params: list[Params], *,
           patch: Any, namespace: str, names: dict[str, FieldPath],
           context: GeneratorContext) -> None:
     for item in params:
@@ -122,7 +128,7 @@ def _fill(result: Expansion, template: dict[str, Any], root: FieldPath, params: 
             rendered = render_template(template, item, context.mode)
             if patch is not None:
                 rendered = _patched(rendered, patch, item, context.mode)
-        except TemplateFailure as err:
+        except TemplateFieldError as err:
             field_root = ("spec", "templatePatch") if err.field_path == ("templatePatch",) else root
             path = () if field_root[-1] == "templatePatch" else err.field_path
             if _template_problem(result, err, field_root, path):
@@ -150,7 +156,7 @@ def _fill(result: Expansion, template: dict[str, Any], root: FieldPath, params: 
         result.applications.append(Generated(body=app, template_path=root))
 
 
-def _template_problem(result: Expansion, err: TemplateFailure, root: FieldPath,
+def _template_problem(result: Expansion, err: TemplateFieldError, root: FieldPath,
                       path: FieldPath) -> bool:
     """Record ``err`` (once per place and message); True when it is a construct this subset
     lacks, which fails every parameter set alike."""
@@ -194,21 +200,21 @@ def _fill_empty(dest: dict[str, Any], src: Mapping[str, Any]) -> dict[str, Any]:
 
 def _patched(app: Any, patch: Any, params: Params, mode: TemplateMode) -> Any:
     if not mode.go:
-        raise TemplateFailure(("templatePatch",), "templatePatch needs goTemplate: true")
+        raise TemplateFieldError(("templatePatch",), "templatePatch needs goTemplate: true")
     if not isinstance(patch, str):
-        raise TemplateFailure(("templatePatch",), "templatePatch must be a string")
+        raise TemplateFieldError(("templatePatch",), "templatePatch must be a string")
     try:
         text = render_string(patch, params, mode)
         loaded = yaml.safe_load(text)
     except yaml.YAMLError as err:
-        raise TemplateFailure(("templatePatch",), f"templatePatch is not YAML once rendered: {err}"
+        raise TemplateFieldError(("templatePatch",), f"templatePatch is not YAML once rendered: {err}"
                               ) from err
     except Exception as err:
-        raise TemplateFailure(("templatePatch",), f"templatePatch: {err}") from err
+        raise TemplateFieldError(("templatePatch",), f"templatePatch: {err}") from err
     if loaded is None:
         return app
     if not isinstance(loaded, Mapping):
-        raise TemplateFailure(("templatePatch",), "templatePatch must render to a mapping")
+        raise TemplateFieldError(("templatePatch",), "templatePatch must render to a mapping")
     return merge_patch(app, loaded)
 
 

@@ -25,7 +25,7 @@ import yaml
 from validator.agents.gofuncs import sanitize_name
 from validator.agents.govalues import go_json, go_print
 from validator.agents.model import ClusterConfig
-from validator.agents.templating import TemplateMode, render_string, render_template
+from validator.agents.templating import TemplateMode, render_template
 from validator.model import FieldPath
 
 Params = dict[str, Any]
@@ -98,7 +98,8 @@ def generate(generator: Any, context: GeneratorContext, where: FieldPath,
     return select(params, generator.get("selector"), (*where, "selector"))
 
 
-def bound(params: Sequence[Params], where: FieldPath) -> None:
+def bound(params: Sequence[object], where: FieldPath) -> None:
+    """At most :data:`MAX_PARAM_SETS` parameter sets (or folders, files) per generator."""
     if len(params) > MAX_PARAM_SETS:
         raise GeneratorError(where, f"the generator yields {len(params)} parameter sets; at most "
                                     f"{MAX_PARAM_SETS} are expanded")
@@ -236,7 +237,7 @@ def matrix_params(spec: Mapping[str, Any], context: GeneratorContext, where: Fie
     """``matrix``: every pair of sets of its two generators (the second generator's strings
     rendered with each set of the first; Go templates: the first set wins a shared key)."""
     children = spec.get("generators")
-    if not isinstance(children, list) or len(children) != 2:  # noqa: PLR2004 - Argo CD's rule
+    if not isinstance(children, list) or len(children) != 2:
         raise GeneratorError((*where, "generators"), "a matrix generator needs exactly two generators")
     result: list[Params] = []
     for first in generate(children[0], context, (*where, "generators", 0), depth + 1):
@@ -284,7 +285,7 @@ def merge_params(spec: Mapping[str, Any], context: GeneratorContext, where: Fiel
     children = spec.get("generators")
     if not isinstance(keys, list) or not keys:
         raise GeneratorError((*where, "mergeKeys"), "a merge generator needs mergeKeys")
-    if not isinstance(children, list) or len(children) < 2:  # noqa: PLR2004
+    if not isinstance(children, list) or len(children) < 2:
         raise GeneratorError((*where, "generators"), "a merge generator needs at least two generators")
     base: dict[str, Params] = {}
     for index, child in enumerate(children):
@@ -310,7 +311,3 @@ def _by_merge_key(params: list[Params], keys: list[Any], where: FieldPath) -> di
         result[key] = item
     return result
 
-
-def values_string(value: Any, params: Params, mode: TemplateMode) -> str:
-    """One string rendered with ``params`` (used for a git generator's ``repoURL``)."""
-    return render_string(value, params, mode) if isinstance(value, str) else ""

@@ -29,8 +29,15 @@ from typing import Any
 
 import yaml
 
-from validator.agents.generators import (GeneratorContext, GeneratorError, NotRendered, Params,
-                                         add_values, bound, flatten)
+from validator.agents.generators import (
+    GeneratorContext,
+    GeneratorError,
+    NotRendered,
+    Params,
+    add_values,
+    bound,
+    flatten,
+)
 from validator.agents.gofuncs import sanitize_name
 from validator.agents.govalues import go_json
 from validator.agents.repo_urls import normalise
@@ -173,7 +180,7 @@ def _contents(root: Path, file: str, where: FieldPath) -> list[Mapping[str, Any]
     if len(data) > _MAX_FILE_BYTES:
         raise GeneratorError(where, f"{file} is larger than {_MAX_FILE_BYTES} bytes; not read")
     try:
-        loaded = yaml.load(data.decode("utf-8"), Loader=yaml.CSafeLoader)  # noqa: S506 - safe loader
+        loaded = yaml.load(data.decode("utf-8"), Loader=yaml.CSafeLoader)
     except (UnicodeDecodeError, yaml.YAMLError, RecursionError) as err:
         raise GeneratorError(where, f"unable to process file '{file}': {err}") from err
     items = [loaded] if isinstance(loaded, Mapping) else loaded if isinstance(loaded, list) \

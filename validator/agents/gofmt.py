@@ -13,27 +13,20 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from validator.agents.govalues import NO_VALUE, UnsupportedConstruct, format_float, go_print
+from validator.agents.govalues import NO_VALUE, UnsupportedConstructError, format_float, go_print
 
 _VERB = re.compile(r"%(?P<flags>[-+# 0]*)(?P<width>\d+)?(?:\.(?P<precision>\d*))?(?P<verb>.|$)",
                    re.DOTALL)
 
 
+_GO_TYPES: tuple[tuple[type | tuple[type, ...], str], ...] = (
+    (bool, "bool"), (int, "int"), (float, "float64"), (str, "string"),
+    (Mapping, "map[string]interface {}"), ((list, tuple), "[]interface {}"))
+
+
 def go_type(value: Any) -> str:
     """The Go type name of a template value, as ``%!verb(type=value)`` shows it."""
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int"
-    if isinstance(value, float):
-        return "float64"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, Mapping):
-        return "map[string]interface {}"
-    if isinstance(value, list | tuple):
-        return "[]interface {}"
-    return "<nil>"
+    return next((name for kind, name in _GO_TYPES if isinstance(value, kind)), "<nil>")
 
 
 def go_quote(text: str) -> str:
@@ -54,9 +47,10 @@ def sprintf(fmt: str, args: Sequence[Any]) -> str:
             break
         out.append(fmt[pos:start])
         if fmt.startswith("%[", start) or fmt.startswith("*", start + 1):
-            raise UnsupportedConstruct("printf argument indexes and * widths")
+            raise UnsupportedConstructError("printf argument indexes and * widths")
         match = _VERB.match(fmt, start)
-        assert match is not None
+        if match is None:  # the pattern matches any "%"; kept for the type checker
+            break
         pos = match.end()
         verb = match["verb"]
         if verb == "%":
@@ -91,47 +85,48 @@ def _one(verb: str, flags: str, width: str | None, precision: str | None, value:
 
 
 def _formatted(verb: str, flags: str, precision: str | None, value: Any) -> str | None:
-    plus = "+" if "+" in flags else ""
-    if value is NO_VALUE:
-        return "<no value>" if verb in "vs" else None
-    if verb == "v":
+    """``value`` under ``verb``; None when Go would print a ``%!verb(type=value)`` error."""
+    if verb == "v" or value is NO_VALUE:
         return go_print(value)
-    if verb == "s" and isinstance(value, str):
-        return value[:int(precision)] if precision else value
-    if verb == "q" and isinstance(value, str):
-        return go_quote(value)
-    if verb == "t" and isinstance(value, bool):
-        return go_print(value)
-    if isinstance(value, bool) or value is None:
-        return None
+    if isinstance(value, str):
+        return _string(verb, precision, value)
+    if isinstance(value, bool):
+        return go_print(value) if verb == "t" else None
     if isinstance(value, int):
         return _integer(verb, flags, value)
-    if isinstance(value, float) and verb in "feEgG":
-        if verb in "gG" and precision is None:
-            return plus * (value >= 0) + format_float(value)
-        digits = int(precision) if precision else 6 if precision is None else 0
-        return format(value, f"{plus}.{digits}{verb}")
-    if verb in "xX" and isinstance(value, str):
+    return _float(verb, flags, precision, value) if isinstance(value, float) else None
+
+
+def _float(verb: str, flags: str, precision: str | None, value: float) -> str | None:
+    plus = "+" if "+" in flags else ""
+    if verb in "gG" and precision is None:
+        return plus * (value >= 0) + format_float(value)
+    if verb not in "feEgG":
+        return None
+    return format(value, f"{plus}.{int(precision or 0) if precision is not None else 6}{verb}")
+
+
+def _string(verb: str, precision: str | None, value: str) -> str | None:
+    if verb == "s":
+        return value[:int(precision)] if precision else value
+    if verb == "q":
+        return go_quote(value)
+    if verb in "xX":
         hexed = value.encode().hex()
         return hexed.upper() if verb == "X" else hexed
     return None
 
 
+_BASES = {"x": ("x", "0x"), "X": ("X", "0X"), "o": ("o", "0"), "b": ("b", "")}
+
+
 def _integer(verb: str, flags: str, value: int) -> str | None:
-    plus = "+" if "+" in flags and value >= 0 else ""
-    sharp = "#" in flags
+    sign = "-" if value < 0 else "+" if "+" in flags else ""
     if verb == "d":
-        return f"{plus}{value}"
-    if verb in "xX":
-        text = format(abs(value), verb)
-        prefix = ("0x" if verb == "x" else "0X") if sharp else ""
-        return ("-" if value < 0 else plus) + prefix + text
-    if verb == "o":
-        return ("-" if value < 0 else plus) + ("0" if sharp else "") + format(abs(value), "o")
-    if verb == "b":
-        return ("-" if value < 0 else plus) + format(abs(value), "b")
+        return f"{sign}{abs(value)}"
     if verb == "c":
         return chr(value)
-    if verb in "feEgG":
+    if verb not in _BASES:
         return None
-    return None
+    spec, prefix = _BASES[verb]
+    return sign + (prefix if "#" in flags else "") + format(abs(value), spec)

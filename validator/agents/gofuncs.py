@@ -22,8 +22,19 @@ from typing import Any
 import yaml
 
 from validator.agents.gofmt import go_quote, sprintf
-from validator.agents.govalues import (NO_VALUE, TemplateError, UnsupportedConstruct, go_equal, go_json, go_less,
-                                       go_print, to_float, to_int, to_str, truth)
+from validator.agents.govalues import (
+    NO_VALUE,
+    TemplateError,
+    UnsupportedConstructError,
+    go_equal,
+    go_json,
+    go_less,
+    go_print,
+    to_float,
+    to_int,
+    to_str,
+    truth,
+)
 
 Thunk = Callable[[], Any]
 
@@ -45,7 +56,7 @@ def slugify(*args: Any) -> str:
     if not args:
         return ""
     max_size = to_int(args[0]) if len(args) > 1 else 50
-    smart = bool(args[1]) if len(args) > 2 else True  # noqa: PLR2004 - the three-argument form
+    smart = bool(args[1]) if len(args) > 2 else True
     text = re.sub("-+", "-", _SLUG_INVALID.sub("-", sanitize_name(to_str(args[-1])))).strip("-_")
     if max_size <= 0 or len(text) <= max_size:
         return text
@@ -58,7 +69,7 @@ def slugify(*args: Any) -> str:
 
 def _plain(value: Any) -> Any:
     """``value`` with integral floats as ints, as Go's YAML and JSON encoders print them."""
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:  # noqa: PLR2004
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
         return int(value)
     if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
@@ -164,7 +175,7 @@ def _regex_replace(pattern: Any, text: Any, repl: Any) -> str:
     try:
         return _go_regex(pattern).sub(_expand(to_str(repl)), to_str(text))
     except (re.error, IndexError) as err:
-        raise UnsupportedConstruct(f"the regexReplaceAll replacement {to_str(repl)!r}") from err
+        raise UnsupportedConstructError(f"the regexReplaceAll replacement {to_str(repl)!r}") from err
 
 
 def _dict(*pairs: Any) -> dict[str, Any]:
@@ -333,7 +344,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "keys": lambda *d: sorted(k for m in d for k in m), "values": lambda d: [d[k] for k in sorted(d)],
     "pick": lambda d, *k: {x: d[x] for x in k if x in d},
     "omit": lambda d, *k: {x: v for x, v in d.items() if x not in k},
-    "merge": lambda d, *s: _merge(d, *s), "mergeOverwrite": lambda d, *s: _merge(d, *s, override=True),
+    "merge": _merge, "mergeOverwrite": lambda d, *s: _merge(d, *s, override=True),
     "dig": lambda *a: _dig(a),
     # Sprig: encodings and hashes
     "b64enc": lambda s: base64.b64encode(to_str(s).encode()).decode(),

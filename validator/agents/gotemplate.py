@@ -9,7 +9,7 @@ function calls; ``if``/``else if``/``else``, ``range`` (lists, maps in key order
 integers; ``$i, $v :=``; ``else``; ``break``/``continue``), ``with``/``else``. The
 functions are :data:`validator.agents.gofuncs.FUNCTIONS`. Anything else (``define``,
 ``template``, ``block``, character constants, method calls) raises
-:class:`UnsupportedConstruct` naming it: the caller reports it instead of rendering
+:class:`UnsupportedConstructError` naming it: the caller reports it instead of rendering
 something Argo CD would not.
 """
 
@@ -22,8 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from validator.agents.gofuncs import FUNCTIONS, call_function
-from validator.agents.govalues import (NO_VALUE, TemplateError, UnsupportedConstruct, go_print,
-                                       truth)
+from validator.agents.govalues import NO_VALUE, TemplateError, UnsupportedConstructError, go_print, truth
 
 #: Output a template may produce, and range iterations it may run (bounds on hostile input).
 MAX_OUTPUT = 1_000_000
@@ -64,7 +63,7 @@ class _Pipe:
 class _Node:
     kind: str  # text, action, if, range, with, break, continue
     text: str = ""
-    pipe: _Pipe | None = None
+    pipe: _Pipe = field(default_factory=_Pipe)
     body: list[_Node] = field(default_factory=list)
     otherwise: list[_Node] = field(default_factory=list)
 
@@ -176,7 +175,7 @@ def _tokens(inner: str) -> list[_Token]:
             raise TemplateError(f"unexpected {inner[pos]!r} in command")
         kind = match.lastgroup or ""
         if kind == "char":
-            raise UnsupportedConstruct("a character constant")
+            raise UnsupportedConstructError("a character constant")
         if kind != "space":
             tokens.append(_Token(kind, match.group()))
         pos = match.end()
@@ -185,55 +184,64 @@ def _tokens(inner: str) -> list[_Token]:
 
 def parse(text: str) -> list[_Node]:
     """The node tree of ``text``; :class:`TemplateError` for what Go would not parse."""
-    root: list[_Node] = []
-    stack: list[tuple[_Node, list[_Node]]] = []
-    current = root
+    parser = _Parser()
     for kind, piece in _lex_actions(text):
         if kind == "text":
-            current.append(_Node("text", text=piece))
-            continue
-        if piece.strip().startswith("/*"):
-            continue
-        tokens = _tokens(piece)
+            parser.current.append(_Node("text", text=piece))
+        elif not piece.strip().startswith("/*"):
+            parser.action(_tokens(piece))
+    if parser.stack:
+        raise TemplateError(f"unexpected EOF: {{{{{parser.stack[-1][0].kind}}}}} has no {{{{end}}}}")
+    return parser.root
+
+
+class _Parser:
+    """Builds the node tree action by action; ``stack`` holds the open blocks."""
+
+    def __init__(self) -> None:
+        self.root: list[_Node] = []
+        self.current = self.root
+        self.stack: list[tuple[_Node, list[_Node]]] = []
+
+    def action(self, tokens: list[_Token]) -> None:
         if not tokens:
             raise TemplateError("missing value for command")
         head = tokens[0].text if tokens[0].kind == "ident" else ""
         if head in _UNSUPPORTED:
-            raise UnsupportedConstruct(f"the {head!r} action")
+            raise UnsupportedConstructError(f"the {head!r} action")
         if head in ("if", "range", "with"):
-            node = _Node(head, pipe=_pipe(tokens[1:], control=head == "range"))
-            current.append(node)
-            stack.append((node, current))
-            current = node.body
+            self.open(_Node(head, pipe=_pipe(tokens[1:], control=head == "range")))
         elif head == "else":
-            if not stack or stack[-1][0].otherwise or current is not stack[-1][0].body:
-                raise TemplateError("unexpected {{else}}")
-            node = stack[-1][0]
-            current = node.otherwise
-            if len(tokens) > 1:  # else if / else with: a nested block closed by the same end
-                nested_kind = tokens[1].text
-                if nested_kind not in ("if", "with"):
-                    raise TemplateError(f"unexpected {nested_kind!r} after else")
-                nested = _Node(nested_kind, pipe=_pipe(tokens[2:], control=False))
-                nested.text = "chained"  # popped together with the block it continues
-                current.append(nested)
-                stack.append((nested, current))
-                current = nested.body
+            self.otherwise(tokens[1:])
         elif head == "end":
-            if not stack:
-                raise TemplateError("unexpected {{end}}")
-            node, current = stack.pop()
-            while node.text == "chained":
-                node, current = stack.pop()
+            self.close()
         elif head in ("break", "continue"):
             if len(tokens) != 1:
                 raise TemplateError(f"unexpected argument to {head}")
-            current.append(_Node(head))
+            self.current.append(_Node(head))
         else:
-            current.append(_Node("action", pipe=_pipe(tokens, control=False)))
-    if stack:
-        raise TemplateError(f"unexpected EOF: {{{{{stack[-1][0].kind}}}}} has no {{{{end}}}}")
-    return root
+            self.current.append(_Node("action", pipe=_pipe(tokens, control=False)))
+
+    def open(self, node: _Node) -> None:
+        self.current.append(node)
+        self.stack.append((node, self.current))
+        self.current = node.body
+
+    def otherwise(self, rest: list[_Token]) -> None:
+        if not self.stack or self.current is not self.stack[-1][0].body:
+            raise TemplateError("unexpected {{else}}")
+        self.current = self.stack[-1][0].otherwise
+        if rest:  # else if / else with: a nested block closed by the same end
+            if rest[0].text not in ("if", "with"):
+                raise TemplateError(f"unexpected {rest[0].text!r} after else")
+            self.open(_Node(rest[0].text, text="chained", pipe=_pipe(rest[1:], control=False)))
+
+    def close(self) -> None:
+        if not self.stack:
+            raise TemplateError("unexpected {{end}}")
+        node, self.current = self.stack.pop()
+        while node.text == "chained":  # popped together with the block it continues
+            node, self.current = self.stack.pop()
 
 
 def _pipe(tokens: list[_Token], *, control: bool) -> _Pipe:
@@ -282,40 +290,50 @@ def _commands(tokens: list[_Token], pos: int, *, closing: bool) -> tuple[list[li
 
 def _operand(tokens: list[_Token], pos: int) -> tuple[Any, int]:
     token = tokens[pos]
-    kind, text = token.kind, token.text
-    if kind == "punct" and text == "(":
-        commands, end = _commands(tokens, pos + 1, closing=True)
-        if end >= len(tokens) or not commands:
-            raise TemplateError("unclosed left paren")
-        chain: tuple[str, ...] = ()
-        end += 1
-        if end < len(tokens) and tokens[end].kind == "field" and tokens[end].text != ".":
-            chain = tuple(tokens[end].text.split(".")[1:])
-            end += 1
-        return _Sub(_Pipe(commands=commands), chain), end
-    if kind == "field":
-        return _Field(".", tuple(text.split(".")[1:]) if text != "." else ()), pos + 1
-    if kind == "variable":
-        name, *chain = text.split(".")
+    if token.kind == "punct" and token.text == "(":
+        return _sub_pipe(tokens, pos)
+    if token.kind == "field":
+        return _Field(".", tuple(token.text.split(".")[1:]) if token.text != "." else ()), pos + 1
+    if token.kind == "variable":
+        name, *chain = token.text.split(".")
         return _Field(name, tuple(chain)), pos + 1
-    if kind in ("string", "raw"):
-        value = text[1:-1] if kind == "raw" else ast.literal_eval(text)
-        return _Literal(value), pos + 1
-    if kind == "number":
-        return _Literal(_number(text)), pos + 1
-    if kind == "ident":
-        if text in ("true", "false"):
-            return _Literal(text == "true"), pos + 1
-        if text == "nil":
-            return _Literal(None), pos + 1
-        if "." in text:
-            raise UnsupportedConstruct(f"the method or field call {text!r}")
-        if text in _KEYWORDS or text in _UNSUPPORTED:
-            raise TemplateError(f"unexpected {text!r} in operand")
-        if text not in FUNCTIONS:
-            raise UnsupportedConstruct(f"the function {text!r}")
-        return _Call(text), pos + 1
-    raise TemplateError(f"unexpected {text!r} in operand")
+    if token.kind == "ident":
+        return _identifier(token.text), pos + 1
+    return _literal(token), pos + 1
+
+
+def _sub_pipe(tokens: list[_Token], pos: int) -> tuple[_Sub, int]:
+    commands, end = _commands(tokens, pos + 1, closing=True)
+    if end >= len(tokens) or not commands:
+        raise TemplateError("unclosed left paren")
+    chain: tuple[str, ...] = ()
+    end += 1
+    if end < len(tokens) and tokens[end].kind == "field" and tokens[end].text != ".":
+        chain = tuple(tokens[end].text.split(".")[1:])
+        end += 1
+    return _Sub(_Pipe(commands=commands), chain), end
+
+
+def _identifier(text: str) -> _Literal | _Call:
+    if text in ("true", "false", "nil"):
+        return _Literal(None if text == "nil" else text == "true")
+    if "." in text:
+        raise UnsupportedConstructError(f"the method or field call {text!r}")
+    if text in _KEYWORDS or text in _UNSUPPORTED:
+        raise TemplateError(f"unexpected {text!r} in operand")
+    if text not in FUNCTIONS:
+        raise UnsupportedConstructError(f"the function {text!r}")
+    return _Call(text)
+
+
+def _literal(token: _Token) -> _Literal:
+    if token.kind == "raw":
+        return _Literal(token.text[1:-1])
+    if token.kind == "string":
+        return _Literal(ast.literal_eval(token.text))
+    if token.kind == "number":
+        return _Literal(_number(token.text))
+    raise TemplateError(f"unexpected {token.text!r} in operand")
 
 
 def _number(text: str) -> int | float:
@@ -378,7 +396,6 @@ def _run(nodes: list[_Node], dot: Any, state: _State) -> None:
         if node.kind == "text":
             state.write(node.text)
         elif node.kind == "action":
-            assert node.pipe is not None
             value = _eval_pipe(node.pipe, dot, state)
             if not node.pipe.declare:
                 state.write(go_print(value))
@@ -391,7 +408,6 @@ def _run(nodes: list[_Node], dot: Any, state: _State) -> None:
 
 
 def _block(node: _Node, dot: Any, state: _State) -> None:
-    assert node.pipe is not None
     state.scopes.append({})
     try:
         if node.kind == "range":
@@ -407,7 +423,6 @@ def _block(node: _Node, dot: Any, state: _State) -> None:
 
 
 def _range(node: _Node, dot: Any, state: _State) -> None:
-    assert node.pipe is not None
     names = node.pipe.declare
     value = _eval_pipe(_Pipe(commands=node.pipe.commands), dot, state)
     items = _range_items(value)

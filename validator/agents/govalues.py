@@ -12,8 +12,8 @@ rendered name is the text Argo CD would produce.
 from __future__ import annotations
 
 import math
-from decimal import Decimal
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any, Final
 
 
@@ -31,7 +31,7 @@ class TemplateError(Exception):
     """A template that Argo CD would fail to render (its message is Argo CD's reason)."""
 
 
-class UnsupportedConstruct(TemplateError):
+class UnsupportedConstructError(TemplateError):
     """A construct of Go templates or Sprig this subset does not implement: reported by
     name, never rendered approximately."""
 
@@ -80,19 +80,15 @@ def go_print(value: Any) -> str:
     """``fmt.Sprint(value)`` for the values a template handles."""
     if value is NO_VALUE:
         return "<no value>"
-    if value is None:
-        return "<nil>"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
         return format_float(value)
-    if isinstance(value, int | str):
-        return str(value)
     if isinstance(value, Mapping):
         return "map[" + " ".join(f"{go_print(k)}:{go_print(value[k])}" for k in sorted(value)) + "]"
     if isinstance(value, list | tuple):
         return "[" + " ".join(go_print(v) for v in value) + "]"
-    return str(value)
+    return "<nil>" if value is None else str(value)
 
 
 def truth(value: Any) -> bool:
@@ -143,21 +139,15 @@ def go_less(left: Any, right: Any) -> bool:
 
 def to_int(value: Any) -> int:
     """Sprig's ``toInt64`` (spf13/cast): strings parsed (0 if not a number), floats truncated."""
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, int):
-        return value
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return int(text, 0)
+        except ValueError:
+            value = to_float(text)
     if isinstance(value, float):
         return 0 if math.isnan(value) or math.isinf(value) else int(value)
-    if isinstance(value, str):
-        try:
-            return int(value.strip(), 0)
-        except ValueError:
-            try:
-                return int(float(value))
-            except ValueError:
-                return 0
-    return 0
+    return int(value) if isinstance(value, int) else 0
 
 
 def to_float(value: Any) -> float:

@@ -10,7 +10,7 @@ Argo CD renders every string of the template (map keys too) on its own:
   ``missingkey=error`` makes a missing key an error, ``missingkey=default``/``invalid``/
   ``zero`` print ``<no value>``.
 
-:func:`render_template` returns the filled copy, or raises :class:`TemplateFailure`
+:func:`render_template` returns the filled copy, or raises :class:`TemplateFieldError`
 with the field path of the string that failed, so the finding lands on its line.
 """
 
@@ -22,14 +22,14 @@ from functools import lru_cache
 from typing import Any
 
 from validator.agents import gotemplate
-from validator.agents.govalues import TemplateError, UnsupportedConstruct
+from validator.agents.govalues import TemplateError, UnsupportedConstructError
 from validator.model import FieldPath
 
 _MISSING_KEY = {"missingkey=error": True, "missingkey=default": False,
                 "missingkey=invalid": False, "missingkey=zero": False}
 
 
-class TemplateFailure(Exception):
+class TemplateFieldError(Exception):
     """A string of the template that cannot be rendered, with its field path (relative to
     the template's root) and whether the cause is a construct this subset lacks."""
 
@@ -106,10 +106,10 @@ def render_template(template: Any, params: Mapping[str, Any], mode: TemplateMode
 def _string(text: str, params: Mapping[str, Any], mode: TemplateMode, where: FieldPath) -> str:
     try:
         return render_string(text, params, mode)
-    except UnsupportedConstruct as err:
-        raise TemplateFailure(where, str(err), unsupported=True) from err
+    except UnsupportedConstructError as err:
+        raise TemplateFieldError(where, str(err), unsupported=True) from err
     except TemplateError as err:
-        raise TemplateFailure(where, f"failed to execute go template {text!r}: {err}"
+        raise TemplateFieldError(where, f"failed to execute go template {text!r}: {err}"
                               if mode.go else str(err)) from err
     except RecursionError as err:
-        raise TemplateFailure(where, "template nested too deeply", unsupported=True) from err
+        raise TemplateFieldError(where, "template nested too deeply", unsupported=True) from err
