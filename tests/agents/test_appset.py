@@ -531,3 +531,19 @@ def test_plan_agents_reads_application_sets(tmp_path: Path) -> None:
     plan = plan_agents(context)
     assert ("argocd/appset.yaml", 0) in plan.read
     assert [str(o) for o in plan.objects] == ["ApplicationSet argocd/apps"]
+
+
+def test_files_a_git_files_generator_reads_are_inputs_of_the_targets(tmp_path: Path) -> None:
+    """A change to a generator's config file must reach the Applications it parameterises."""
+    write(tmp_path, {"envs/dev.yaml": "name: dev\n", "envs/prod.yaml": "name: prod\n"})
+    result, _ = read(tmp_path, f"""\
+        generators:
+          - git:
+              repoURL: {REPO}
+              files:
+                - path: envs/*.yaml
+        """ + TEMPLATE)
+    assert [t.name for t in result.targets] == ["Application argocd/dev-web",
+                                                "Application argocd/prod-web"]
+    for target in result.targets:
+        assert {"envs/dev.yaml", "envs/prod.yaml"} <= set(target.inputs)

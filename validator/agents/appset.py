@@ -48,7 +48,9 @@ def read_application_set(found: FoundObject, context: AgentContext,
                                   locator=found.locator, field_prefix=generated.template_path,
                                   generated_by=owner)
         read = reader(application, context)
-        targets += [_rebased(t, found, generated.template_path, owner) for t in read.targets]
+        targets += [_rebased(t, found, generated.template_path, owner,
+                             tuple(dict.fromkeys(generator_context.files_read)))
+                    for t in read.targets]
         skipped += read.skipped
         findings += read.findings
     return AgentRead(targets=tuple(targets), skipped=tuple(skipped), findings=tuple(findings))
@@ -73,9 +75,11 @@ def _field(path: FieldPath) -> str:
     return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
 
 
-def _rebased(target: Target, found: FoundObject, prefix: FieldPath, owner: str) -> Target:
+def _rebased(target: Target, found: FoundObject, prefix: FieldPath, owner: str,
+             generator_files: tuple[str, ...]) -> Target:
     """``target`` with its inline values' fields written where they are: in the
-    ApplicationSet's template (and its agent object naming the ApplicationSet)."""
+    ApplicationSet's template; its agent object naming the ApplicationSet; the files the
+    generators read among its inputs (a change to one changes what is generated)."""
     def rebase(value: Any) -> Any:
         if isinstance(value, ValueSource):
             if value.path == found.path and value.index == found.index \
@@ -94,6 +98,9 @@ def _rebased(target: Target, found: FoundObject, prefix: FieldPath, owner: str) 
         return value
 
     rebased: Target = rebase(target)
+    extra = tuple(f for f in generator_files if f not in rebased.inputs)
+    if extra:
+        rebased = dataclasses.replace(rebased, inputs=(*rebased.inputs, *extra))
     if rebased.agent is not None and not rebased.agent.generated_by:
         rebased = dataclasses.replace(rebased, agent=dataclasses.replace(rebased.agent,
                                                                          generated_by=owner))

@@ -16,7 +16,7 @@ carry the field path (below the ApplicationSet's ``spec``) their finding points 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +62,8 @@ class GeneratorContext:
     repository_urls: frozenset[str]
     clusters: tuple[ClusterConfig, ...]
     mode: TemplateMode
+    files_read: list[str] = field(default_factory=list)
+    """Repository files a generator read (git files): inputs of every generated target."""
 
 
 def generate(generator: Any, context: GeneratorContext, where: FieldPath,

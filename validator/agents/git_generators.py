@@ -69,6 +69,7 @@ def git_params(spec: Mapping[str, Any], context: GeneratorContext, where: FieldP
                         _pathspec_match)
         sets = []
         for file in files:
+            context.files_read.append(file)
             for content in _contents(context.root, file, (*where, "files")):
                 sets.append(_file_params(content, file, prefix, context))
                 bound(sets, (*where, "files"))
