@@ -31,17 +31,17 @@ class FoundObject:
     """One object of a repository file, with where it is."""
 
     body: Mapping[str, Any]
-    path: str
-    """Repository-relative file."""
-    index: int
-    """Document index in the file."""
-    locator: TextLocator
     field_prefix: tuple[str | int, ...] = ()
     """Where the object's fields are written in the document: ``()`` for an object of its
     own; ``("spec", "template")`` for an Application an ApplicationSet generated (its
     fields are located in the ApplicationSet's template)."""
     generated_by: str = ""
     """``ApplicationSet argocd/apps`` for a generated Application (its agent object says so)."""
+    path: str
+    """Repository-relative file."""
+    index: int
+    """Document index in the file."""
+    locator: TextLocator
 
     @property
     def group(self) -> str:
