@@ -547,3 +547,110 @@ def test_files_a_git_files_generator_reads_are_inputs_of_the_targets(tmp_path: P
                                                 "Application argocd/prod-web"]
     for target in result.targets:
         assert {"envs/dev.yaml", "envs/prod.yaml"} <= set(target.inputs)
+
+
+def test_matrix_list_from_elements_yaml_of_git_files(tmp_path: Path) -> None:
+    """Argo CD's documented pattern: a list generator fed by a git file's list."""
+    write(tmp_path, {"config/team-a.yaml": "team: a\ncomponents: [{name: api}, {name: ui}]\n"})
+    _, recorder = read(tmp_path, f"""\
+        goTemplate: true
+        goTemplateOptions: ["missingkey=error"]
+        generators:
+          - matrix:
+              generators:
+                - git:
+                    repoURL: {REPO}
+                    files:
+                      - path: config/*.yaml
+                - list:
+                    elementsYaml: "{{{{ .components | toJson }}}}"
+        template:
+          metadata:
+            name: '{{{{ .team }}}}-{{{{ .name }}}}'
+          spec:
+            source:
+              repoURL: {REPO}
+              path: '{{{{ .path.path }}}}/{{{{ .path.filenameNormalized }}}}'
+        """)
+    assert recorder.names == ["a-api", "a-ui"]
+    assert recorder.bodies[0]["spec"]["source"]["path"] == "config/team-a.yaml"
+
+
+def test_generator_post_selector(tmp_path: Path) -> None:
+    _, recorder = read(tmp_path, """\
+        generators:
+          - list:
+              elements:
+                - {name: dev, env: staging}
+                - {name: prod, env: production}
+            selector:
+              matchExpressions:
+                - {key: env, operator: NotIn, values: [staging]}
+        """ + TEMPLATE)
+    assert recorder.names == ["prod-web"]
+
+
+def test_git_files_symlink_leaving_the_repository_is_not_read(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.yaml"
+    outside.write_text("name: secret\n")
+    root = tmp_path / "repo"
+    (root / "envs").mkdir(parents=True)
+    (root / "envs/dev.yaml").symlink_to(outside)
+    result, recorder = read(root, f"""\
+        generators:
+          - git:
+              repoURL: {REPO}
+              files:
+                - path: envs/*.yaml
+        """ + TEMPLATE)
+    assert recorder.seen == []
+    (finding,) = result.findings
+    assert "symlink leaving the repository" in finding.message
+
+
+def test_git_files_alias_bomb_is_bounded(tmp_path: Path) -> None:
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+        for p, c in zip("abcdefgh", "bcdefghi", strict=True))
+    write(tmp_path, {"envs/bomb.yaml": bomb})
+    result, recorder = read(tmp_path, f"""\
+        generators:
+          - git:
+              repoURL: {REPO}
+              files:
+                - path: envs/*.yaml
+        """ + TEMPLATE)
+    assert recorder.seen == []
+    (finding,) = result.findings
+    assert "expands to more than" in finding.message
+
+
+@pytest.mark.parametrize("text", [
+    "{{ range until 100000 }}{{ range until 100000 }}x{{ end }}{{ end }}",
+    "{{ repeat 2000000 \"x\" }}",
+    "{{ repeat 1000000000000 \"x\" }}",
+    "{{ printf \"%999999999999s\" \"x\" }}",
+    "{{ indent 1000000000000 \"x\" }}",
+    "{{ len (until 1000000000000) }}",
+    "{{ $l := list }}{{ range until 100000 }}{{ $l = append $l . }}{{ end }}",
+    "{{ if true }}" * 3000 + "{{ end }}" * 3000,
+])
+def test_hostile_templates_are_bounded(tmp_path: Path, text: str) -> None:
+    result, recorder = read(tmp_path, f"""\
+        goTemplate: true
+        generators:
+          - list:
+              elements: [{{name: a}}]
+        template:
+          metadata:
+            name: '{{{{ .name }}}}'
+            annotations:
+              x: '{text}'
+          spec:
+            source:
+              repoURL: {REPO}
+              path: apps
+        """)
+    assert recorder.seen == []
+    (finding,) = result.findings
+    assert finding.rule_id == "agent/appset-template"

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from validator.agents.govalues import NO_VALUE, UnsupportedConstructError, format_float, go_print
+from validator.agents.govalues import NO_VALUE, UnsupportedConstructError, bounded, format_float, go_print
 
 _VERB = re.compile(r"%(?P<flags>[-+# 0]*)(?P<width>\d+)?(?:\.(?P<precision>\d*))?(?P<verb>.|$)",
                    re.DOTALL)
@@ -71,6 +71,7 @@ def sprintf(fmt: str, args: Sequence[Any]) -> str:
 
 
 def _one(verb: str, flags: str, width: str | None, precision: str | None, value: Any) -> str:
+    bounded(int(width or 0) + int(precision or 0))
     text = _formatted(verb, flags, precision, value)
     if text is None:
         return f"%!{verb}({go_type(value)}={go_print(value)})"

@@ -23,9 +23,11 @@ import yaml
 
 from validator.agents.gofmt import go_quote, sprintf
 from validator.agents.govalues import (
+    MAX_STEPS,
     NO_VALUE,
     TemplateError,
     UnsupportedConstructError,
+    bounded,
     go_equal,
     go_json,
     go_less,
@@ -265,8 +267,20 @@ def _camel(text: Any) -> str:
 
 
 def _indent(count: Any, text: Any) -> str:
-    pad = " " * to_int(count)
+    pad = " " * bounded(max(to_int(count), 0))
     return pad + to_str(text).replace("\n", "\n" + pad)
+
+
+def _repeat(count: Any, text: Any) -> str:
+    value, times = to_str(text), max(to_int(count), 0)
+    bounded(times * len(value))
+    return value * times
+
+
+def _until(count: Any) -> list[int]:
+    if to_int(count) > MAX_STEPS:
+        raise TemplateError(f"until {to_int(count)}: longer than the {MAX_STEPS} steps a template may run")
+    return list(range(to_int(count)))
 
 
 def _list_of(value: Any) -> list[Any]:
@@ -296,7 +310,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "trim": lambda s: to_str(s).strip(), "trimAll": lambda c, s: to_str(s).strip(to_str(c)),
     "trimPrefix": lambda p, s: to_str(s).removeprefix(to_str(p)),
     "trimSuffix": lambda p, s: to_str(s).removesuffix(to_str(p)),
-    "trunc": _trunc, "substr": _substr, "repeat": lambda n, s: to_str(s) * max(to_int(n), 0),
+    "trunc": _trunc, "substr": _substr, "repeat": _repeat,
     "replace": lambda old, new, s: to_str(s).replace(to_str(old), to_str(new)),
     "contains": lambda sub, s: to_str(sub) in to_str(s),
     "hasPrefix": lambda p, s: to_str(s).startswith(to_str(p)),
@@ -326,7 +340,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "sub": _arith(lambda a, b: a - b), "mul": _arith(lambda a, b: a * b),
     "div": _divide, "mod": _modulo,
     "max": _arith(max), "min": _arith(min),
-    "until": lambda n: list(range(min(to_int(n), 100_000))),
+    "until": _until,
     # Sprig: lists
     "list": lambda *a: list(a), "first": lambda v: (_list_of(v) or [None])[0],
     "last": lambda v: (_list_of(v) or [None])[-1], "rest": lambda v: _list_of(v)[1:],

@@ -22,11 +22,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from validator.agents.gofuncs import FUNCTIONS, call_function
-from validator.agents.govalues import NO_VALUE, TemplateError, UnsupportedConstructError, go_print, truth
-
-#: Output a template may produce, and range iterations it may run (bounds on hostile input).
-MAX_OUTPUT = 1_000_000
-MAX_STEPS = 100_000
+from validator.agents.govalues import (
+    MAX_OUTPUT,
+    MAX_STEPS,
+    NO_VALUE,
+    TemplateError,
+    UnsupportedConstructError,
+    go_print,
+    truth,
+)
 
 _TOKEN = re.compile(r"""
     (?P<space>\s+)

@@ -16,6 +16,19 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, Final
 
+#: Characters one template string may produce, and steps (actions, ``range`` iterations) it
+#: may run: bounds on hostile templates (a quadratic ``append`` loop stays under a second).
+MAX_OUTPUT = 1_000_000
+MAX_STEPS = 10_000
+
+
+def bounded(size: int) -> int:
+    """``size`` (of a string or list a function is about to build), if within
+    :data:`MAX_OUTPUT`; else the template fails as too large."""
+    if size > MAX_OUTPUT:
+        raise TemplateError(f"template output exceeds {MAX_OUTPUT} characters")
+    return size
+
 
 class _NoValue:
     """A missing map key (Go's invalid ``reflect.Value``): prints ``<no value>``, is false."""
