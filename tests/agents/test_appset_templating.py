@@ -80,3 +80,17 @@ def test_go_template_eq_of_a_float_parameter_and_an_int_fails_as_in_go() -> None
 def test_unsupported_constructs_are_named_never_rendered(text: str, construct: str) -> None:
     with pytest.raises(TemplateFieldError, match=construct):
         render_template({"a": text}, {"name": "x"}, GO)
+
+
+def test_missing_keys_as_go_treats_them() -> None:
+    """A missing key is an invalid value: printing it gives <no value>, a field of it too;
+    a field of a nil is an error; missingkey=zero gives the map's zero value, a nil."""
+    params = go_json({"a": None})
+    assert render_string("{{ .nope.deeper }}", params, GO) == "<no value>"
+    assert render_string("{{ index . \"nope\" }}", params, GO) == "<nil>"
+    zero = TemplateMode(go=True, options=("missingkey=zero",))
+    assert render_string("{{ .nope }}", params, zero) == "<nil>"
+    with pytest.raises(TemplateFieldError, match="nil pointer evaluating"):
+        render_template("{{ .a.b }}", params, GO)
+    with pytest.raises(TemplateFieldError, match='no entry for key "nope"'):
+        render_template("{{ .nope.deeper }}", params, TemplateMode(go=True, options=("missingkey=error",)))

@@ -350,7 +350,7 @@ def _number(text: str) -> int | float:
 
 @dataclass
 class _State:
-    missing_error: bool
+    missing: str
     out: list[str] = field(default_factory=list)
     size: int = 0
     steps: int = 0
@@ -384,9 +384,9 @@ class _State:
         raise TemplateError(f"undefined variable: {name}")
 
 
-def execute(nodes: list[_Node], data: Any, *, missing_error: bool = False) -> str:
-    """``nodes`` run with ``data`` as dot (and ``$``); ``missing_error``: missingkey=error."""
-    state = _State(missing_error=missing_error, scopes=[{"$": data}])
+def execute(nodes: list[_Node], data: Any, *, missing: str = "default") -> str:
+    """``nodes`` run with ``data`` as dot (and ``$``); ``missing``: the ``missingkey`` option."""
+    state = _State(missing=missing, scopes=[{"$": data}])
     try:
         _run(nodes, data, state)
     except (_Break, _Continue) as err:
@@ -504,17 +504,22 @@ def _eval_operand(operand: Any, dot: Any, state: _State) -> Any:
 def _walk(value: Any, chain: tuple[str, ...], state: _State) -> Any:
     for name in chain:
         if isinstance(value, Mapping):
-            if name in value:
-                value = value[name]
-            elif state.missing_error:
-                raise TemplateError(f'map has no entry for key "{name}"')
-            else:
-                value = NO_VALUE
-        elif value is None or value is NO_VALUE:
+            value = value[name] if name in value else _missing(name, state.missing)
+        elif value is NO_VALUE:  # a missing key's field: missing too, as Go's evalField
+            if state.missing == "error":
+                raise TemplateError(f'nil data; no entry for key "{name}"')
+        elif value is None:
             raise TemplateError(f"nil pointer evaluating interface {{}}.{name}")
         else:
             raise TemplateError(f"can't evaluate field {name} in type {type(value).__name__}")
     return value
+
+
+def _missing(name: str, missing: str) -> Any:
+    """A missing map key under ``missingkey=`` ``missing`` (default, invalid, zero, error)."""
+    if missing == "error":
+        raise TemplateError(f'map has no entry for key "{name}"')
+    return None if missing == "zero" else NO_VALUE
 
 
 def _describe(operand: Any) -> str:

@@ -25,8 +25,8 @@ from validator.agents import gotemplate
 from validator.agents.govalues import TemplateError, UnsupportedConstructError
 from validator.model import FieldPath
 
-_MISSING_KEY = {"missingkey=error": True, "missingkey=default": False,
-                "missingkey=invalid": False, "missingkey=zero": False}
+_MISSING_KEY = {"missingkey=error": "error", "missingkey=default": "default",
+                "missingkey=invalid": "default", "missingkey=zero": "zero"}
 
 
 class TemplateFieldError(Exception):
@@ -49,8 +49,10 @@ class TemplateMode:
     """``spec.goTemplateOptions``."""
 
     @property
-    def missing_error(self) -> bool:
-        return any(_MISSING_KEY.get(option, False) for option in self.options)
+    def missing(self) -> str:
+        """The ``missingkey`` behaviour (the last option wins, as in Go)."""
+        return next((_MISSING_KEY[o] for o in reversed(self.options) if o in _MISSING_KEY),
+                    "default")
 
     def check_options(self) -> str:
         """The first option this subset does not know (empty when all are known)."""
@@ -85,7 +87,7 @@ def render_string(text: str, params: Mapping[str, Any], mode: TemplateMode) -> s
         return fasttemplate(text, params) if "{{" in text else text
     if "{{" not in text:
         return text
-    return gotemplate.execute(_parsed(text), params, missing_error=mode.missing_error)
+    return gotemplate.execute(_parsed(text), params, missing=mode.missing)
 
 
 def render_template(template: Any, params: Mapping[str, Any], mode: TemplateMode,
