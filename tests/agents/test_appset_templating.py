@@ -94,3 +94,19 @@ def test_missing_keys_as_go_treats_them() -> None:
         render_template("{{ .a.b }}", params, GO)
     with pytest.raises(TemplateFieldError, match='no entry for key "nope"'):
         render_template("{{ .nope.deeper }}", params, TemplateMode(go=True, options=("missingkey=error",)))
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("{{ .replicas | lower }}", "expected string; got float64"),
+    ("{{ trunc .replicas .name }}", "expected int; got float64"),
+    ("{{ hasKey .name \"x\" }}", "expected map"),
+])
+def test_function_argument_types_are_checked_as_go_does(text: str, message: str) -> None:
+    """Go refuses a float64 parameter where a Sprig function takes a string or an int."""
+    with pytest.raises(TemplateFieldError, match=message):
+        render_template(text, go_json({"replicas": 3, "name": "web"}), GO)
+
+
+def test_to_json_escapes_html_as_go_does() -> None:
+    assert render_string("{{ toJson .a }}", {"a": {"b": "<x&y>"}}, GO) == \
+        '{"b":"\\u003cx\\u0026y\\u003e"}'

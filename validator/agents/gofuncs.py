@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from validator.agents.gofmt import go_quote, sprintf
+from validator.agents.gofmt import go_quote, go_type, sprintf
 from validator.agents.govalues import (
     MAX_STEPS,
     NO_VALUE,
@@ -97,9 +97,13 @@ def _from_yaml(text: Any, kind: type) -> Any:
     return go_json(loaded)
 
 
-def _to_json(value: Any, *, indent: int | None = None) -> str:
-    return json.dumps(_plain(value), indent=indent, sort_keys=True, ensure_ascii=False,
+def _to_json(value: Any, *, indent: int | None = None, html: bool = True) -> str:
+    """``json.Marshal`` (keys sorted; ``<``, ``>``, ``&`` escaped unless ``toRawJson``)."""
+    text = json.dumps(_plain(value), indent=indent, sort_keys=True, ensure_ascii=False,
                       separators=None if indent else (",", ":"))
+    if html:
+        text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return text
 
 
 def _index(item: Any, *keys: Any) -> Any:
@@ -334,7 +338,8 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "coalesce": lambda *a: next((v for v in a if _filled(v)), None), "ternary": _ternary,
     "required": _required, "fail": _fail,
     "int": to_int, "int64": to_int, "float64": to_float, "atoi": to_int,
-    "toJson": _to_json, "toPrettyJson": lambda v: _to_json(v, indent=2), "toRawJson": _to_json,
+    "toJson": _to_json, "toPrettyJson": lambda v: _to_json(v, indent=2),
+    "toRawJson": lambda v: _to_json(v, html=False),
     # Sprig: math
     "add": _arith(lambda a, b: a + b), "add1": lambda v: to_int(v) + 1,
     "sub": _arith(lambda a, b: a - b), "mul": _arith(lambda a, b: a * b),
@@ -379,6 +384,45 @@ def _dig(args: tuple[Any, ...]) -> Any:
     return current
 
 
+#: Go parameter types of the functions whose Go signature is typed: ``s`` string, ``i``
+#: int, ``m`` map, ``a`` anything; a final ``*`` repeats the kind before it. Go refuses a
+#: value of another type (a float64 parameter where a string is expected) and so do we.
+SIGNATURES: dict[str, str] = {
+    **dict.fromkeys(("lower", "upper", "title", "trim", "trimPrefix", "trimSuffix", "nospace",
+                     "snakecase", "kebabcase", "camelcase", "b64enc", "b64dec", "sha256sum",
+                     "sha1sum", "adler32sum", "normalize", "fromYaml", "fromYamlArray", "atoi"),
+                    "s*"),
+    **dict.fromkeys(("trimAll", "replace", "contains", "hasPrefix", "hasSuffix", "split",
+                     "splitList", "regexMatch", "regexFind", "regexReplaceAll",
+                     "regexReplaceAllLiteral"), "s*"),
+    "regexFindAll": "ssi", "trunc": "is", "substr": "iis", "repeat": "is", "indent": "is",
+    "nindent": "is", "printf": "sa*", "join": "sa", "hasKey": "ms", "get": "ms", "set": "msa",
+    "unset": "ms", "pick": "ms*", "omit": "ms*", "keys": "m*", "values": "m",
+    "merge": "mm*", "mergeOverwrite": "mm*",
+}
+_KIND_NAMES = {"s": "string", "i": "int", "m": "map[string]interface {}"}
+
+
+def _check_types(name: str, values: list[Any]) -> None:
+    signature = SIGNATURES.get(name, "")
+    for position, value in enumerate(values):
+        if not signature:
+            return
+        kind = signature[min(position, len(signature) - 1)]
+        if kind == "*":
+            kind = signature[-2]
+        elif position >= len(signature):
+            return
+        if kind == "a":
+            continue
+        ok = (isinstance(value, str) if kind == "s" else isinstance(value, Mapping) if kind == "m"
+              else isinstance(value, int) and not isinstance(value, bool))
+        if not ok:
+            got = "invalid value" if value is NO_VALUE else go_type(value)
+            raise TemplateError(f"error calling {name}: wrong type for value; expected "
+                                f"{_KIND_NAMES[kind]}; got {got}")
+
+
 def call_function(name: str, args: list[Thunk]) -> Any:
     """``name`` applied to ``args`` (thunks; :data:`LAZY` functions receive them unevaluated)."""
     function = FUNCTIONS[name]
@@ -387,6 +431,7 @@ def call_function(name: str, args: list[Thunk]) -> Any:
             raise TemplateError(f"wrong number of args for {name}")
         return function(*args)
     values = [arg() for arg in args]
+    _check_types(name, values)
     try:
         return function(*values)
     except TemplateError:
