@@ -18,7 +18,7 @@ from validator.agents.model import AgentConfig, AgentObject
 from validator.agents.objects import AGENT_MARKERS, FoundObject, ObjectIndex, objects_in
 from validator.model import Finding, Skipped
 
-if TYPE_CHECKING:  # validator.render imports this module: importing it first must work too
+if TYPE_CHECKING:  # validator.render imports this module: only names for annotations here
     from validator.render.kustomization import Kustomization
     from validator.render.targets import Target
 
