@@ -654,3 +654,29 @@ def test_hostile_templates_are_bounded(tmp_path: Path, text: str) -> None:
     assert recorder.seen == []
     (finding,) = result.findings
     assert finding.rule_id == "agent/appset-template"
+
+
+def test_reader_findings_point_into_the_template(tmp_path: Path) -> None:
+    """A finding the Application reader makes about a generated Application's field names the
+    ApplicationSet's field (its line and its field path)."""
+    from validator.model import Engine, Finding, Location, Severity  # noqa: PLC0415
+
+    def reader(found: FoundObject, context: AgentContext) -> AgentRead:
+        del context
+        field = ("spec", "source", "path")
+        return AgentRead(findings=(Finding(
+            rule_id="agent/test", severity=Severity.ERROR, engine=Engine.RENDER, message="x",
+            location=Location(path=found.path, line=found.line(field), field_path=field)),))
+
+    write(tmp_path, {"argocd/appset.yaml": HEADER + textwrap.indent(
+        "generators:\n  - list:\n      elements: [{name: dev}]\n" + textwrap.dedent(" " * 8 + TEMPLATE),
+        "  ")})
+    manifests = ["argocd/appset.yaml"]
+    context = AgentContext(root=tmp_path, config=AgentConfig(), manifests=manifests,
+                           chart_files={}, kustomize_tree=lambda _d: [],
+                           index=ObjectIndex(tmp_path, manifests),
+                           repository_urls=frozenset({normalise(REPO)}))
+    (found,) = objects_in(tmp_path, manifests, AGENT_MARKERS)
+    (finding,) = appset.read_application_set(found, context, reader).findings
+    assert finding.location.field_path == ("spec", "template", "spec", "source", "path")
+    assert finding.location.line == line_of(tmp_path, "path: apps/")

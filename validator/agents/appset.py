@@ -52,7 +52,7 @@ def read_application_set(found: FoundObject, context: AgentContext,
                              tuple(dict.fromkeys(generator_context.files_read)))
                     for t in read.targets]
         skipped += read.skipped
-        findings += read.findings
+        findings += [_rebased_finding(f, found, generated.template_path) for f in read.findings]
     return AgentRead(targets=tuple(targets), skipped=tuple(skipped), findings=tuple(findings))
 
 
@@ -73,6 +73,16 @@ def _findings(found: FoundObject, expansion: Expansion, owner: str) -> list[Find
 
 def _field(path: FieldPath) -> str:
     return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+
+
+def _rebased_finding(finding: Finding, found: FoundObject, prefix: FieldPath) -> Finding:
+    """A finding about a generated Application's field, naming the template's field."""
+    location = finding.location
+    if location.path != found.path or not location.field_path \
+            or location.field_path[:len(prefix)] == prefix:
+        return finding
+    return dataclasses.replace(finding, location=dataclasses.replace(
+        location, field_path=(*prefix, *location.field_path), field_key=""))
 
 
 def _rebased(target: Target, found: FoundObject, prefix: FieldPath, owner: str,
