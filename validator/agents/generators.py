@@ -64,6 +64,9 @@ class GeneratorContext:
     mode: TemplateMode
     files_read: list[str] = field(default_factory=list)
     """Repository files a generator read (git files): inputs of every generated target."""
+    listings: dict[str, list[str]] = field(default_factory=dict)
+    """The checkout's folders and files, listed once per ApplicationSet (a matrix runs its
+    second generator once per set of the first)."""
 
 
 def generate(generator: Any, context: GeneratorContext, where: FieldPath,

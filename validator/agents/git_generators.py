@@ -61,11 +61,11 @@ def git_params(spec: Mapping[str, Any], context: GeneratorContext, where: FieldP
         raise GeneratorError((*where, "pathParamPrefix"), "pathParamPrefix must be a string")
     if spec.get("directories"):
         folders = _chosen(_patterns(spec["directories"], (*where, "directories")),
-                          _folders(context.root), _path_match)
+                          _listed(context, "folders"), _path_match)
         bound(folders, (*where, "directories"))
         sets = [_path_params(folder, prefix, context, file_name="") for folder in folders]
     elif spec.get("files"):
-        files = _chosen(_patterns(spec["files"], (*where, "files")), _files(context.root),
+        files = _chosen(_patterns(spec["files"], (*where, "files")), _listed(context, "files"),
                         _pathspec_match)
         sets = []
         for file in files:
@@ -145,6 +145,12 @@ def _pathspec_match(pattern: str, path: str) -> bool:
 def _ordered(paths: list[str]) -> list[str]:
     """In ``filepath.WalkDir`` order (a folder, then what is under it, names sorted)."""
     return sorted(paths, key=lambda p: p.split("/"))
+
+
+def _listed(context: GeneratorContext, what: str) -> list[str]:
+    if what not in context.listings:
+        context.listings[what] = (_folders if what == "folders" else _files)(context.root)
+    return context.listings[what]
 
 
 def _folders(root: Path) -> list[str]:
