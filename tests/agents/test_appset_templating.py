@@ -110,3 +110,11 @@ def test_function_argument_types_are_checked_as_go_does(text: str, message: str)
 def test_to_json_escapes_html_as_go_does() -> None:
     assert render_string("{{ toJson .a }}", {"a": {"b": "<x&y>"}}, GO) == \
         '{"b":"\\u003cx\\u0026y\\u003e"}'
+
+
+def test_printf_applies_verbs_to_elements_and_names_go_types() -> None:
+    params = go_json({"list": ["p", "q"], "m": {"k": "v", "j": 2}, "s": "x"})
+    assert render_string('{{ printf "%s|%s" .list .m }}', params, GO) == \
+        "[p q]|map[j:%!s(float64=2) k:v]"
+    with pytest.raises(TemplateFieldError, match="can't evaluate field b in type string"):
+        render_template("{{ .s.b }}", params, GO)

@@ -72,6 +72,12 @@ def sprintf(fmt: str, args: Sequence[Any]) -> str:
 
 def _one(verb: str, flags: str, width: str | None, precision: str | None, value: Any) -> str:
     bounded(int(width or 0) + int(precision or 0))
+    if verb != "v" and isinstance(value, list | tuple):  # fmt applies the verb to each element
+        return "[" + " ".join(_one(verb, flags, width, precision, v) for v in value) + "]"
+    if verb != "v" and isinstance(value, Mapping):
+        return "map[" + " ".join(f"{_one(verb, flags, width, precision, k)}:"
+                                 f"{_one(verb, flags, width, precision, value[k])}"
+                                 for k in sorted(value)) + "]"
     text = _formatted(verb, flags, precision, value)
     if text is None:
         return f"%!{verb}({go_type(value)}={go_print(value)})"

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from validator.agents.gofmt import go_type
 from validator.agents.gofuncs import FUNCTIONS, call_function
 from validator.agents.govalues import (
     MAX_OUTPUT,
@@ -511,7 +512,7 @@ def _walk(value: Any, chain: tuple[str, ...], state: _State) -> Any:
         elif value is None:
             raise TemplateError(f"nil pointer evaluating interface {{}}.{name}")
         else:
-            raise TemplateError(f"can't evaluate field {name} in type {type(value).__name__}")
+            raise TemplateError(f"can't evaluate field {name} in type {go_type(value)}")
     return value
 
 
