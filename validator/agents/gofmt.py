@@ -81,14 +81,19 @@ def _one(verb: str, flags: str, width: str | None, precision: str | None, value:
     text = _formatted(verb, flags, precision, value)
     if text is None:
         return f"%!{verb}({go_type(value)}={go_print(value)})"
-    if width and len(text) < int(width):
-        if "-" in flags:
-            return text.ljust(int(width))
-        fill = "0" if "0" in flags and verb in "dfegxXo" and not isinstance(value, str) else " "
-        if fill == "0" and text[:1] in "+-":
-            return text[0] + text[1:].rjust(int(width) - 1, "0")
-        return text.rjust(int(width), fill)
-    return text
+    return _padded(text, verb, flags, int(width or 0), numeric=not isinstance(value, str))
+
+
+def _padded(text: str, verb: str, flags: str, width: int, *, numeric: bool) -> str:
+    """``text`` padded to ``width``: left-aligned with ``-``, zeros with ``0`` for numbers."""
+    if len(text) >= width:
+        return text
+    if "-" in flags:
+        return text.ljust(width)
+    if "0" in flags and verb in "dfegxXo" and numeric:
+        sign = text[0] if text[:1] in "+-" else ""
+        return sign + text[len(sign):].rjust(width - len(sign), "0")
+    return text.rjust(width)
 
 
 def _formatted(verb: str, flags: str, precision: str | None, value: Any) -> str | None:
