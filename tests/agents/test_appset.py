@@ -680,3 +680,20 @@ def test_reader_findings_point_into_the_template(tmp_path: Path) -> None:
     (finding,) = appset.read_application_set(found, context, reader).findings
     assert finding.location.field_path == ("spec", "template", "spec", "source", "path")
     assert finding.location.line == line_of(tmp_path, "path: apps/")
+
+
+def test_malformed_directory_pattern_is_reported(tmp_path: Path) -> None:
+    """Argo CD logs a malformed path.Match pattern and matches nothing; here it is said."""
+    _apps(tmp_path, "api")
+    result, recorder = read(tmp_path, f"""\
+        generators:
+          - git:
+              repoURL: {REPO}
+              directories:
+                - path: 'apps/[a-'
+        """ + TEMPLATE)
+    assert recorder.seen == []
+    (finding,) = result.findings
+    assert finding.rule_id == "agent/appset-generator"
+    assert "malformed" in finding.message
+    assert finding.location.line == line_of(tmp_path, "apps/[a-")

@@ -60,8 +60,13 @@ def git_params(spec: Mapping[str, Any], context: GeneratorContext, where: FieldP
     if not isinstance(prefix, str):
         raise GeneratorError((*where, "pathParamPrefix"), "pathParamPrefix must be a string")
     if spec.get("directories"):
-        folders = _chosen(_patterns(spec["directories"], (*where, "directories")),
-                          _listed(context, "folders"), _path_match)
+        patterns = _patterns(spec["directories"], (*where, "directories"))
+        for index, (pattern, _exclude) in enumerate(patterns):
+            if _go_glob(pattern) is None:
+                raise GeneratorError((*where, "directories", index, "path"),
+                                     f"path pattern {pattern!r} is malformed (Argo CD matches "
+                                     "nothing with it)")
+        folders = _chosen(patterns, _listed(context, "folders"), _path_match)
         bound(folders, (*where, "directories"))
         sets = [_path_params(folder, prefix, context, file_name="") for folder in folders]
     elif spec.get("files"):
