@@ -4,7 +4,8 @@ Each entry of ``spec.generators`` yields a list of parameter sets; the template 
 rendered once per set. Implemented: ``list`` (``elements``, ``elementsYaml``),
 ``clusters`` (from the ``clusters:`` of the configuration, with ``selector`` and
 ``values``), ``git`` directories and files (:mod:`validator.agents.git_generators`),
-``matrix`` and ``merge`` (:mod:`validator.agents.combined_generators`), plus every generator's post-``selector``. With
+``matrix`` and ``merge`` (:mod:`validator.agents.combined_generators`),
+plus every generator's post-``selector``. With
 fasttemplate parameters are flat strings (``values.x``, ``metadata.labels.x``); with
 Go templates they are nested (``.values.x``, ``.metadata.labels.x``). Generators that
 ask a live service (``scmProvider``, ``pullRequest``, ``clusterDecisionResource``,
