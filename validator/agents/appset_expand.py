@@ -4,9 +4,9 @@ Pure: the body and a :class:`GeneratorContext` in, :class:`Expansion` out. For e
 generator, its parameter sets (:mod:`validator.agents.generators`) fill the template:
 the generator's own ``template`` merged over ``spec.template`` as Argo CD merges them
 (mergo without override: a field the generator's template sets wins, an empty one is
-filled from the spec's), then ``templatePatch`` (Go templates only) applied as a
-strategic merge patch (maps merged, lists replaced, ``null`` deletes). Every
-Application is created in the ApplicationSet's namespace. Problems carry the field
+filled from the spec's), then ``templatePatch`` (rendered like the template, as
+Argo CD's controller does) applied as a strategic merge patch (maps merged, lists
+replaced, ``null`` deletes). Every Application is created in the ApplicationSet's namespace. Problems carry the field
 path of the ApplicationSet they concern: the caller turns them into findings on
 that line.
 """
@@ -27,6 +27,7 @@ from validator.agents.generators import (
     Params,
     generate,
 )
+from validator.agents.govalues import TemplateError, UnsupportedConstructError
 from validator.agents.templating import TemplateFieldError, TemplateMode, render_string, render_template
 from validator.model import FieldPath, Severity
 
@@ -199,8 +200,6 @@ def _fill_empty(dest: dict[str, Any], src: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _patched(app: Any, patch: Any, params: Params, mode: TemplateMode) -> Any:
-    if not mode.go:
-        raise TemplateFieldError(("templatePatch",), "templatePatch needs goTemplate: true")
     if not isinstance(patch, str):
         raise TemplateFieldError(("templatePatch",), "templatePatch must be a string")
     try:
@@ -208,8 +207,10 @@ def _patched(app: Any, patch: Any, params: Params, mode: TemplateMode) -> Any:
         loaded = yaml.safe_load(text)
     except yaml.YAMLError as err:
         raise TemplateFieldError(("templatePatch",), f"templatePatch is not YAML once rendered: {err}"
-                              ) from err
-    except Exception as err:
+                                 ) from err
+    except UnsupportedConstructError as err:
+        raise TemplateFieldError(("templatePatch",), str(err), unsupported=True) from err
+    except (TemplateError, RecursionError) as err:
         raise TemplateFieldError(("templatePatch",), f"templatePatch: {err}") from err
     if loaded is None:
         return app
