@@ -6,9 +6,9 @@ the generator's own ``template`` merged over ``spec.template`` as Argo CD merges
 (mergo without override: a field the generator's template sets wins, an empty one is
 filled from the spec's), then ``templatePatch`` (rendered like the template, as
 Argo CD's controller does) applied as a strategic merge patch (maps merged, lists
-replaced, ``null`` deletes). Every Application is created in the ApplicationSet's namespace. Problems carry the field
-path of the ApplicationSet they concern: the caller turns them into findings on
-that line.
+replaced, ``null`` deletes). Every Application is created in the ApplicationSet's
+namespace. Problems carry the field path of the ApplicationSet they concern: the
+caller turns them into findings on that line.
 """
 
 from __future__ import annotations
