@@ -697,3 +697,17 @@ def test_malformed_directory_pattern_is_reported(tmp_path: Path) -> None:
     assert finding.rule_id == "agent/appset-generator"
     assert "malformed" in finding.message
     assert finding.location.line == line_of(tmp_path, "apps/[a-")
+
+
+def test_files_a_git_files_generator_reads_are_plan_inputs_of_the_targets(tmp_path: Path) -> None:
+    """They shape the plan itself: ``diff`` must plan the base on its own when one changed."""
+    write(tmp_path, {"envs/dev.yaml": "name: dev\n"})
+    result, _ = read(tmp_path, f"""\
+        generators:
+          - git:
+              repoURL: {REPO}
+              files:
+                - path: envs/*.yaml
+        """ + TEMPLATE)
+    (target,) = result.targets
+    assert target.plan_inputs == ("envs/dev.yaml",)

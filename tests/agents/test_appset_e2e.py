@@ -162,3 +162,58 @@ def test_matrix_of_directories_and_environments(repo: Path) -> None:
     code, out, _ = invoke("targets", ".", cwd=repo)
     for name in ("api-dev", "api-prod", "web-dev", "web-prod"):
         assert f"Application argocd/{name} " in out
+
+
+SIZES = """\
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: sizes
+  namespace: argocd
+spec:
+  generators:
+    - git:
+        repoURL: https://github.com/acme/gitops.git
+        files:
+          - path: envs/*.yaml
+  template:
+    metadata:
+      name: 'web-{{env}}'
+    spec:
+      source:
+        repoURL: https://github.com/acme/gitops.git
+        path: charts/web
+        helm:
+          valueFiles: ['values-{{size}}.yaml']
+      destination:
+        server: https://kubernetes.default.svc
+        namespace: '{{env}}'
+"""
+
+
+def test_diff_of_a_generator_file_plans_the_base_on_its_own(tmp_path: Path) -> None:
+    """Changing only a git files generator's file changes which values file the generated
+    Application uses: the violation it brings is new (the base, planned with its own
+    generator file, does not have it), not existing."""
+    pytest.importorskip("validator.agents.argocd_helm", reason="needs the Application reader (AR)")
+    from tests.change.gitrepo import GitRepo  # noqa: PLC0415
+
+    repo = GitRepo.init(tmp_path / "repo")
+    repo.git("remote", "add", "origin", "git@github.com:acme/gitops.git")
+    repo.write("charts/web/Chart.yaml", "apiVersion: v2\nname: web\nversion: 0.1.0\n")
+    repo.write("charts/web/values.yaml", "replicaCount: 1\n")
+    repo.write("charts/web/values-small.yaml", "replicaCount: 1\n")
+    repo.write("charts/web/values-large.yaml", "replicaCount: lots\n")
+    repo.write("charts/web/templates/deployment.yaml", DEPLOYMENT)
+    repo.write("envs/prod.yaml", "env: prod\nsize: small\n")
+    repo.write("argocd/sizes.yaml", SIZES)
+    base = repo.commit("base")
+    repo.write("envs/prod.yaml", "env: prod\nsize: large\n")
+    repo.commit("prod is large")
+    code, out, _ = invoke("diff", str(repo.root), "--base", base, "--no-progress", "--no-policy",
+                          "--ignore-missing-schemas", "-o", "json")
+    report = json.loads(out)
+    (finding,) = [f for f in report["findings"] if "replicas" in f["message"]]
+    assert finding["status"] == "new"
+    assert finding["path"] == "charts/web/values-large.yaml"
+    assert code == 1

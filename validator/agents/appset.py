@@ -108,9 +108,11 @@ def _rebased(target: Target, found: FoundObject, prefix: FieldPath, owner: str,
         return value
 
     rebased: Target = rebase(target)
-    extra = tuple(f for f in generator_files if f not in rebased.inputs)
-    if extra:
-        rebased = dataclasses.replace(rebased, inputs=(*rebased.inputs, *extra))
+    if generator_files:
+        rebased = dataclasses.replace(
+            rebased, inputs=(*rebased.inputs, *(f for f in generator_files if f not in rebased.inputs)),
+            plan_inputs=(*rebased.plan_inputs,
+                         *(f for f in generator_files if f not in rebased.plan_inputs)))
     if rebased.agent is not None and not rebased.agent.generated_by:
         rebased = dataclasses.replace(rebased, agent=dataclasses.replace(rebased.agent,
                                                                          generated_by=owner))

@@ -66,6 +66,10 @@ class Target:
     """Directory: the files and namespace of an Argo CD directory source."""
     substitution: Substitution | None = None
     """Flux ``postBuild`` substitution applied to the rendered objects."""
+    plan_inputs: tuple[str, ...] = ()
+    """Files among ``inputs`` that shaped this target's definition itself, not only its
+    render (the files an ApplicationSet's git files generator read): when one changes,
+    ``diff`` plans the base on its own instead of reusing the head's plan."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -86,6 +90,10 @@ class TargetPlan:
     agent_documents: frozenset[tuple[str, int]] = frozenset()
     """``(file, document index)`` of every agent object the plan read (their sources are
     accounted for by ``targets`` and ``skipped``)."""
+    plan_inputs: frozenset[str] = frozenset()
+    """Files whose content shapes the plan itself without holding an agent object (the files
+    an ApplicationSet's git files generator reads): a change to one means the base cannot
+    reuse the head's plan (``diff``)."""
     selection: tuple[str, ...] = (".",)
     """The repository-relative paths planned for; ``targets`` holds those under them and
     those outside that read a file under them (``check`` renders both)."""
