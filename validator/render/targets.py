@@ -90,10 +90,6 @@ class TargetPlan:
     agent_documents: frozenset[tuple[str, int]] = frozenset()
     """``(file, document index)`` of every agent object the plan read (their sources are
     accounted for by ``targets`` and ``skipped``)."""
-    plan_inputs: frozenset[str] = frozenset()
-    """Files whose content shapes the plan itself without holding an agent object (the files
-    an ApplicationSet's git files generator reads): a change to one means the base cannot
-    reuse the head's plan (``diff``)."""
     selection: tuple[str, ...] = (".",)
     """The repository-relative paths planned for; ``targets`` holds those under them and
     those outside that read a file under them (``check`` renders both)."""
