@@ -45,8 +45,7 @@ def read_application_set(found: FoundObject, context: AgentContext,
     findings = _findings(found, expansion, owner)
     for generated in expansion.applications:
         application = FoundObject(body=generated.body, path=found.path, index=found.index,
-                                  locator=found.locator, field_prefix=generated.template_path,
-                                  generated_by=owner)
+                                  locator=found.locator, field_prefix=generated.template_path)
         read = reader(application, context)
         targets += [_rebased(t, found, generated.template_path, owner,
                              tuple(dict.fromkeys(generator_context.files_read)))

@@ -35,8 +35,6 @@ class FoundObject:
     """Where the object's fields are written in the document: ``()`` for an object of its
     own; ``("spec", "template")`` for an Application an ApplicationSet generated (its
     fields are located in the ApplicationSet's template)."""
-    generated_by: str = ""
-    """``ApplicationSet argocd/apps`` for a generated Application (its agent object says so)."""
     path: str
     """Repository-relative file."""
     index: int
@@ -66,7 +64,7 @@ class FoundObject:
     def agent_object(self, *, kind: str = "", generated_by: str = "", parent: str = "") -> AgentObject:
         return AgentObject(kind=kind or self.kind, namespace=self.namespace, name=self.name,
                            path=self.path, line=self.line(), index=self.index,
-                           generated_by=generated_by or self.generated_by, parent=parent)
+                           generated_by=generated_by, parent=parent)
 
 
 def _meta(body: Mapping[str, Any], key: str) -> str:
