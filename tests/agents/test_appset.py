@@ -711,3 +711,25 @@ def test_files_a_git_files_generator_reads_are_plan_inputs_of_the_targets(tmp_pa
         """ + TEMPLATE)
     (target,) = result.targets
     assert target.plan_inputs == ("envs/dev.yaml",)
+
+
+def test_git_generators_list_only_under_the_patterns_literal_folders(tmp_path: Path) -> None:
+    """Only the folders a pattern can match are walked (a checkout's other folders, or a
+    symlink to a folder outside the repository on the way, are never listed)."""
+    from validator.agents.git_generators import candidates  # noqa: PLC0415
+
+    _apps(tmp_path, "api", "web")
+    write(tmp_path, {"other/deep/x.yaml": "a: 1\n", "apps/web/conf/c.json": "{}",
+                     ".hidden/apps/z/kustomization.yaml": "resources: []\n"})
+    outside = tmp_path.parent / f"{tmp_path.name}-outside"
+    (outside / "leak").mkdir(parents=True)
+    (tmp_path / "linked").symlink_to(outside)
+    assert candidates(tmp_path, ["apps/*"], folders=True) == \
+        ["apps", "apps/api", "apps/web", "apps/web/conf"]
+    assert candidates(tmp_path, ["apps/web/conf/*.json", "apps/api"], folders=False) == \
+        ["apps/api/kustomization.yaml", "apps/web/conf/c.json"]
+    assert candidates(tmp_path, ["apps/api/kustomization.yaml"], folders=False) == \
+        ["apps/api/kustomization.yaml"]
+    assert candidates(tmp_path, ["linked/*"], folders=True) == []
+    assert candidates(tmp_path, [".hidden/apps/*"], folders=True) == []  # hidden: skipped
+    assert "other/deep" in candidates(tmp_path, ["*/deep"], folders=True)

@@ -66,12 +66,12 @@ def git_params(spec: Mapping[str, Any], context: GeneratorContext, where: FieldP
                 raise GeneratorError((*where, "directories", index, "path"),
                                      f"path pattern {pattern!r} is malformed (Argo CD matches "
                                      "nothing with it)")
-        folders = _chosen(patterns, _listed(context, "folders"), _path_match)
+        folders = _chosen(patterns, _listed(context, patterns, folders=True), _path_match)
         bound(folders, (*where, "directories"))
         sets = [_path_params(folder, prefix, context, file_name="") for folder in folders]
     elif spec.get("files"):
-        files = _chosen(_patterns(spec["files"], (*where, "files")), _listed(context, "files"),
-                        _pathspec_match)
+        patterns = _patterns(spec["files"], (*where, "files"))
+        files = _chosen(patterns, _listed(context, patterns, folders=False), _pathspec_match)
         sets = []
         for file in files:
             context.files_read.append(file)
@@ -152,29 +152,56 @@ def _ordered(paths: list[str]) -> list[str]:
     return sorted(paths, key=lambda p: p.split("/"))
 
 
-def _listed(context: GeneratorContext, what: str) -> list[str]:
-    if what not in context.listings:
-        context.listings[what] = (_folders if what == "folders" else _files)(context.root)
-    return context.listings[what]
+def _listed(context: GeneratorContext, patterns: list[tuple[str, bool]], *, folders: bool) -> list[str]:
+    includes = sorted({p for p, exclude in patterns if not exclude})
+    key = ("folders" if folders else "files") + "\0" + "\0".join(includes)
+    if key not in context.listings:
+        context.listings[key] = candidates(context.root, includes, folders=folders)
+    return context.listings[key]
 
 
-def _folders(root: Path) -> list[str]:
-    folders: list[str] = []
-    for current, dirs, _files in walk(root):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        relative = Path(current).relative_to(root).as_posix()
-        if relative != ".":
-            folders.append(relative)
-    return _ordered(folders)
+def candidates(root: Path, patterns: list[str], *, folders: bool) -> list[str]:
+    """The folders (hidden ones skipped, as Argo CD) or files (all but ``.git``) at or under
+    each pattern's literal leading folders, in walk order: nothing else can match. A
+    symlink on the way is not followed (Argo CD lists the repository without following)."""
+    found: set[str] = set()
+    for start in sorted({_literal_prefix(p) for p in patterns}):
+        if folders and any(part.startswith(".") for part in start.split("/") if part):
+            continue
+        top = root.joinpath(*start.split("/")) if start else root
+        if not _real_folder(root, top):
+            if not folders and start and _real_folder(root, top.parent) and top.is_file():
+                found.add(start)  # a pathspec naming one file
+            continue
+        for current, dirs, names in walk(top):
+            dirs[:] = [d for d in dirs if not (d.startswith(".") if folders else d == ".git")]
+            relative = Path(current).relative_to(root).as_posix()
+            if folders:
+                found.add(relative)
+            else:
+                found.update(n if relative == "." else f"{relative}/{n}" for n in names)
+    found.discard(".")
+    return _ordered(list(found))
 
 
-def _files(root: Path) -> list[str]:
-    files: list[str] = []
-    for current, dirs, names in walk(root):
-        dirs[:] = [d for d in dirs if d != ".git"]
-        relative = Path(current).relative_to(root).as_posix()
-        files += [n if relative == "." else f"{relative}/{n}" for n in names]
-    return _ordered(files)
+def _literal_prefix(pattern: str) -> str:
+    """The leading folders of ``pattern`` without a glob character (``apps`` of ``apps/*``)."""
+    parts = []
+    for part in pattern.strip("/").split("/"):
+        if part in ("", ".") or any(c in part for c in "*?[\\"):
+            break
+        parts.append(part)
+    return "/".join(parts)
+
+
+def _real_folder(root: Path, top: Path) -> bool:
+    """``top`` is a folder reached from ``root`` through no symlink."""
+    current = root
+    for part in top.relative_to(root).parts:
+        current = current / part
+        if current.is_symlink():
+            return False
+    return top.is_dir()
 
 
 def _contents(root: Path, file: str, where: FieldPath) -> list[Mapping[str, Any]]:
