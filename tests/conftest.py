@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 
 import pytest
 
@@ -31,3 +32,16 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     del config
     for folder in _CACHE:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _no_child_left_behind(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every test leaves the process registry as it found it: a child process group still
+    listed after a test is a leak (and would be counted against the next test in this worker)."""
+    from validator import process  # noqa: PLC0415
+
+    before = process.running_groups()
+    yield
+    after = process.running_groups()
+    if after > before:
+        pytest.fail(f"{request.node.nodeid} left {after - before} child process group(s) running")

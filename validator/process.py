@@ -154,9 +154,9 @@ def run(command: Command) -> Result:
     name = Path(command.args[0]).name
     with tempfile.TemporaryFile(dir=temp_root()) as out, \
             tempfile.TemporaryFile(dir=temp_root()) as err:
-        deadline = time.monotonic() + command.timeout
         proc = _spawn(command, stdin=subprocess.PIPE if command.stdin is not None
                       else subprocess.DEVNULL, stdout=out, stderr=err)
+        deadline = time.monotonic() + command.timeout
         try:
             left = max(deadline - time.monotonic(), 0.0)
             if command.stdin is not None:

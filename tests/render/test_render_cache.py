@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.render.helpers import write
-from validator.process import Command, start
+from validator.process import Command, start, stop
 from validator.render import RenderResult, RenderSettings, discover_targets, render_targets
 from validator.render.cache import CachedRender, RenderCache, default_render_cache_dir
 from validator.repo_config import load_repo_config
@@ -262,6 +262,8 @@ def test_concurrent_runs_share_the_cache_without_corrupting_it(
                 log_path=tmp_path / "run3.log")
     assert off.wait(timeout=300) == 0
     assert runs(helm, "template") == before[0] + 7  # --no-render-cache renders everything
+    for finished in (*processes, third, off):
+        stop(finished)  # no longer listed as running children of this process
 
 
 def test_a_file_behind_a_symlinked_folder_of_a_chart_is_part_of_the_key(
@@ -314,21 +316,22 @@ def test_the_key_never_reads_a_file_outside_the_repository(tmp_path: Path,
 SLOW = {  # about 1 s of helm's own time (9 million loop steps)
     "slow/Chart.yaml": "apiVersion: v2\nname: slow\nversion: 0.1.0\n",
     "slow/templates/cm.yaml": ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: slow\ndata:\n"
-                               '  result: "{{ range until 3000 }}{{ range until 3000 }}{{ end }}'
+                               '  result: "{{ range until 6000 }}{{ range until 3000 }}{{ end }}'
                                '{{ end }}done"\n'),
 }
 
 
 def test_a_render_that_passed_under_looser_limits_is_not_replayed_under_tighter_ones(
         tmp_path: Path, tools: tuple[Path, Path]) -> None:
-    """The limits decide whether a render succeeds (a chart that renders in about a second
-    passes the default time limit, not one of 0.1 s): a tighter run renders for itself,
-    whatever an earlier run cached; the looser run's entry still serves looser runs."""
+    """The limits decide whether a render succeeds (a chart that renders in over a second,
+    18 million template steps, passes the default time limit, not one of 0.5 s): a tighter
+    run renders for itself, whatever an earlier run cached; the looser run's entry still
+    serves looser runs."""
     helm, _ = tools
     root, cache = repository(tmp_path / "repo", SLOW), tmp_path / "cache"
     loose = render(root, cache)
     assert [d.body["data"]["result"] for d in loose.documents] == ["done"]
-    tight = render(root, cache, timeout=0.1)
+    tight = render(root, cache, timeout=0.5)
     assert not tight.documents
     assert tight.findings, "the time limit is reported"
     assert runs(helm, "template") == 2
