@@ -733,3 +733,22 @@ def test_git_generators_list_only_under_the_patterns_literal_folders(tmp_path: P
     assert candidates(tmp_path, ["linked/*"], folders=True) == []
     assert candidates(tmp_path, [".hidden/apps/*"], folders=True) == []  # hidden: skipped
     assert "other/deep" in candidates(tmp_path, ["*/deep"], folders=True)
+
+
+@pytest.mark.parametrize("depth", [400, 990, 3000])
+def test_a_deeply_nested_template_is_a_finding_not_a_crash(tmp_path: Path, depth: int) -> None:
+    nested = "x: " + "{a: " * depth + "b" + "}" * depth
+    write(tmp_path, {"argocd/appset.yaml": HEADER + textwrap.indent(
+        "generators:\n  - list:\n      elements: [{name: dev}]\n"
+        "template:\n  metadata: {name: '{{name}}'}\n  spec:\n    source: {repoURL: " + REPO +
+        ", path: apps}\n    " + nested + "\n", "  ")})
+    manifests = ["argocd/appset.yaml"]
+    context = AgentContext(root=tmp_path, config=AgentConfig(), manifests=manifests,
+                           chart_files={}, kustomize_tree=lambda _d: [],
+                           index=ObjectIndex(tmp_path, manifests),
+                           repository_urls=frozenset({normalise(REPO)}))
+    found = list(objects_in(tmp_path, manifests, AGENT_MARKERS))
+    recorder = Recorder()
+    for item in found:  # a file too deep to load is the load stage's to report
+        result = appset.read_application_set(item, context, recorder)
+        assert len(recorder.seen) == 1 or [f.rule_id for f in result.findings] == ["agent/appset-template"]

@@ -97,6 +97,10 @@ def expand(body: Mapping[str, Any], context: GeneratorContext) -> Expansion:
         where: FieldPath = ("spec", "generators", index)
         try:
             params = generate(generator, context, where)
+        except RecursionError:
+            result.problems.append(Problem(rule="agent/appset-generator", field_path=where,
+                                           message="the generator is nested too deeply to expand"))
+            continue
         except NotRendered as err:
             result.not_expanded.append(NotExpanded(field_path=err.field_path, group=err.group,
                                                    why=str(err)))
@@ -126,7 +130,7 @@ def _fill(result: Expansion, template: dict[str, Any], root: FieldPath, params: 
           context: GeneratorContext) -> None:
     for item in params:
         try:
-            rendered = render_template(template, item, context.mode)
+            rendered = _rendered(template, item, context.mode)
             if patch is not None:
                 rendered = _patched(rendered, patch, item, context.mode)
         except TemplateFieldError as err:
@@ -155,6 +159,14 @@ def _fill(result: Expansion, template: dict[str, Any], root: FieldPath, params: 
             return
         names[name] = root
         result.applications.append(Generated(body=app, template_path=root))
+
+
+def _rendered(template: dict[str, Any], params: Params, mode: TemplateMode) -> Any:
+    try:
+        return render_template(template, params, mode)
+    except RecursionError as err:
+        raise TemplateFieldError((), "the template is nested too deeply to render",
+                                 unsupported=True) from err
 
 
 def _template_problem(result: Expansion, err: TemplateFieldError, root: FieldPath,
