@@ -25,7 +25,7 @@ WORKDIR /src
 COPY tools.lock ./
 COPY scripts/install-tools.sh scripts/
 RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
-    scripts/install-tools.sh && /opt/tools/opa version >/dev/null
+    GITOPS_VALIDATOR_NO_TEST_TOOLS=1 scripts/install-tools.sh && /opt/tools/opa version >/dev/null
 
 FROM ${PYTHON_IMAGE} AS venv
 # The package is built into a wheel and installed from it, as `pip install gitops-validator`

@@ -2,6 +2,7 @@
 # Install the pinned Go tools of tools.lock into .tools/bin with `go install`.
 # Idempotent: a tool whose stamp matches its pin is not rebuilt.
 # Usage: scripts/install-tools.sh [NAME ...]   (default: every tool in tools.lock)
+# GITOPS_VALIDATOR_NO_TEST_TOOLS=1 leaves out the tools marked `test` (the image does).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,8 +27,9 @@ ldflags_for() {
 }
 
 wanted=("$@")
-while read -r name package version; do
+while read -r name package version scope; do
   case "$name" in ''|'#'*) continue ;; esac
+  if [ "${scope%%#*}" = test ] && [ -n "${GITOPS_VALIDATOR_NO_TEST_TOOLS:-}" ]; then continue; fi
   if [ ${#wanted[@]} -gt 0 ] && [[ ! " ${wanted[*]} " == *" $name "* ]]; then continue; fi
   stamp="$bin/.$name.version"
   if [ -x "$bin/$name" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$package@$version" ]; then

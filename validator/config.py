@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from validator.charts.config import chart_settings
 from validator.errors import UsageError
 from validator.load import LoadOptions
 from validator.model import Severity, Skipped
@@ -193,6 +194,7 @@ def resolve_check_settings(options: Mapping[str, Any], *, explicit: set[str], ro
             include_helm_tests=bool(pick("include_helm_tests")),
             memory_limit=parse_size(str(pick("render_memory_limit"))),
             cache_dir=None if options.get("no_render_cache") else default_render_cache_dir(),
+            charts=chart_settings(repo.charts, root=root),
             load_options=LoadOptions(strict=strict,
                                      skip_non_kubernetes=bool(pick("skip_non_kubernetes")))),
         schema=schema, policy=policy, fail_on=FailOn(pick("fail_on")), notes=tuple(notes),

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from validator.agents.nested import Followed, follow_applications
 from validator.change.block import Block, blocks
 from validator.config import CheckSettings, FailOn, relative_to_root
 from validator.load import Document
@@ -112,21 +113,34 @@ def _render(settings: CheckSettings, collected: _Collected, progress: Progress |
                                                              settings.repo_config)
     _LOGGER.debug("Rendering %d targets", len(plan.targets))
     with timed_stage(Stage.RENDER, items=len(plan.targets), unit="target", timings=collected.timings):
-        result = render_targets(plan, settings.render, root=settings.root,
-                                progress=stage_progress(progress, Stage.RENDER))
+        followed = render_plan(settings, plan, progress=stage_progress(progress, Stage.RENDER))
+        result = followed.result
     collected.findings.extend(result.findings)
     if given is None:  # a diff checks a slice by design: "far less than the repository" is expected
         collected.findings.extend(coverage_findings(plan, result))
     collected.skipped.extend(result.skipped)
     collected.skipped.extend(_not_checked(plan, settings))
-    rendered = {target.path for target in plan.targets if target.kind is not TargetKind.PLAIN}
+    targets = (*plan.targets, *followed.targets)
+    rendered = {target.path for target in targets if target.kind is not TargetKind.PLAIN}
     collected.skipped += plan.skipped
+    collected.skipped += followed.skipped
+    read = plan.agent_documents | followed.read
     collected.skipped += unrendered_agent_sources(
-        [d for d in result.documents if (d.path, d.index) not in plan.agent_documents], rendered)
-    for kind in {target.kind for target in plan.targets}:
+        [d for d in result.documents if (d.path, d.index) not in read], rendered)
+    for kind in {target.kind for target in targets}:
         if (tool := _RENDER_TOOLS.get(kind)) is not None:
             _note_tool(tool, collected)
     return result
+
+
+def render_plan(settings: CheckSettings, plan: TargetPlan,
+                progress: Callable[[int, int], None] | None = None) -> Followed:
+    """The documents ``plan`` renders to under ``settings``, with the Applications rendered
+    out of agent targets followed (app of apps): what ``check`` validates and ``render``
+    prints (both call this, so the two never disagree)."""
+    result = render_targets(plan, settings.render, root=settings.root, progress=progress)
+    return follow_applications(plan, result, root=settings.root, config=settings.repo_config,
+                               settings=settings.render)
 
 
 #: Reasons for not checking a file that would only be noise in every report.

@@ -20,6 +20,7 @@ from typing import Any, cast
 import yaml
 
 from validator.agents.model import AgentConfig, AgentMode, ClusterConfig
+from validator.charts.config import ChartsConfig, parse_charts
 from validator.config_messages import plain_message, yaml_type
 from validator.errors import ConfigError
 from validator.load.positions import TextLocator
@@ -114,45 +115,54 @@ class RepoConfig:
     agents: AgentConfig = field(default_factory=AgentConfig)
     """Which agent objects define targets, and what they need to know (``agents:``,
     ``repository_urls:``, ``clusters:``, ``agent_depth:``)."""
+    charts: ChartsConfig = field(default_factory=ChartsConfig)
+    """Which remote chart repositories may be fetched from, and how (``charts:``)."""
 
 
-def load_repo_config(root: Path) -> RepoConfig:
-    """Read ``root/.gitops-validator.yaml``; raise :class:`ConfigError` naming file and line."""
-    path = root / CONFIG_FILE
-    if path.is_symlink() and not _inside(root, path):  # its values would be quoted in errors
+def load_repo_config(root: Path, file: Path | None = None) -> RepoConfig:
+    """Read ``root/.gitops-validator.yaml`` (or ``file``, named by the user: ``render
+    --config``; its paths are still relative to ``root``); raise :class:`ConfigError`
+    naming file and line."""
+    path = root / CONFIG_FILE if file is None else file
+    name = CONFIG_FILE if file is None else str(file)
+    if file is not None and not path.is_file():
+        raise ConfigError(f"{name}: no such configuration file")
+    if file is None and path.is_symlink() and not _inside(root, path):  # quoted in errors
         raise ConfigError(f"{CONFIG_FILE}: a symlink leaving the repository; refused")
     if not path.is_file():
         return RepoConfig()
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise ConfigError(f"{CONFIG_FILE}: cannot read: {exc.strerror}") from exc
+        raise ConfigError(f"{name}: cannot read: {exc.strerror}") from exc
     if len(raw) > _MAX_BYTES:
-        raise ConfigError(f"{CONFIG_FILE}: larger than {_MAX_BYTES} bytes")
+        raise ConfigError(f"{name}: larger than {_MAX_BYTES} bytes")
     try:
         text = raw.decode("utf-8-sig")
         data = load_single_document(text, LoadLimits())
     except LimitExceededError as exc:
-        raise ConfigError(f"{CONFIG_FILE}:{exc.line or 1}: {exc}") from exc
+        raise ConfigError(f"{name}:{exc.line or 1}: {exc}") from exc
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{CONFIG_FILE}: not UTF-8: {exc}") from exc
+        raise ConfigError(f"{name}: not UTF-8: {exc}") from exc
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
-        raise ConfigError(f"{CONFIG_FILE}:{line}: YAML syntax error: {exc.problem}") from exc
+        raise ConfigError(f"{name}:{line}: YAML syntax error: {exc.problem}") from exc
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{CONFIG_FILE}: YAML error: {exc}") from exc
+        raise ConfigError(f"{name}: YAML error: {exc}") from exc
     except (ValueError, KeyError, TypeError, RecursionError) as exc:  # !!int abc and the like
-        raise ConfigError(f"{CONFIG_FILE}: a value cannot be read: {exc}") from exc
+        raise ConfigError(f"{name}: a value cannot be read: {exc}") from exc
     data = {} if data is None else data
+    if isinstance(data, dict) and data.get("agents") is False:  # `agents: off`, read as YAML 1.1
+        data["agents"] = "off"
     if isinstance(data, dict) and isinstance(data.get("rules"), dict):  # YAML 1.1 reads off as false
         data["rules"] = {key: "off" if value is False else value for key, value in data["rules"].items()}
-    locator = TextLocator(text, path=CONFIG_FILE)
-    _validate(data, locator)
-    return _build(cast("dict[str, Any]", data), locator)  # the schema requires an object
+    locator = TextLocator(text, path=name)
+    _validate(data, locator, name)
+    return _build(cast("dict[str, Any]", data), locator, name)  # the schema requires an object
 
 
-def _validate(data: object, locator: TextLocator) -> None:
+def _validate(data: object, locator: TextLocator, name: str = CONFIG_FILE) -> None:
     import jsonschema  # noqa: PLC0415 - costs a tenth of a second; only repos with a config pay
 
     schema = json.loads(data_resource(SCHEMA_FILE).read_text())
@@ -171,9 +181,9 @@ def _validate(data: object, locator: TextLocator) -> None:
         field_name = ".".join(str(part) for part in where)
         if not field_name and error.validator == "type":
             message = f"the file must be a mapping of keys to values, not {yaml_type(error.instance)}"
-        messages.append(f"{CONFIG_FILE}:{line}: {field_name + ': ' if field_name else ''}{message}")
+        messages.append(f"{name}:{line}: {field_name + ': ' if field_name else ''}{message}")
     if not messages:
-        messages = [f"{CONFIG_FILE}:{locator.locate(0, where).line}: {'.'.join(map(str, where))}: "
+        messages = [f"{name}:{locator.locate(0, where).line}: {'.'.join(map(str, where))}: "
                     f"{value!r} leaves the repository; paths in this file are relative to its "
                     "root and stay inside it" for where, value in _root_paths(data) if _leaves(value)]
     if messages:
@@ -191,6 +201,8 @@ def _root_paths(data: object) -> list[tuple[tuple[str | int, ...], str]]:
     for kind, key in (("kustomize", "path"), ("helm", "chart")):
         for i, entry in enumerate(data.get("targets", {}).get(kind, ())):
             found.append((("targets", kind, i, key), entry[key]))
+    for i, entry in enumerate(data.get("charts", {}).get("local", ())):
+        found.append((("charts", "local", i, "path"), entry["path"]))
     return found
 
 
@@ -207,7 +219,7 @@ def _leaves(path: str) -> bool:
     return os.path.normpath(path).split("/", 1)[0] == ".."
 
 
-def _build(data: dict[str, Any], locator: TextLocator) -> RepoConfig:
+def _build(data: dict[str, Any], locator: TextLocator, name: str = CONFIG_FILE) -> RepoConfig:
     targets = data.get("targets", {})
     kustomize = tuple(
         KustomizeTargetConfig(path=_clean(entry["path"]), name=entry.get("name", ""),
@@ -232,7 +244,7 @@ def _build(data: dict[str, Any], locator: TextLocator) -> RepoConfig:
         render_timeout=float(raw["render_timeout"]) if "render_timeout" in raw else None,
         include_helm_tests=raw.get("include_helm_tests"))
     rules = tuple(RuleOverride(rule_id=str(rule_id), level=RuleLevel(level),
-                               source=f"{CONFIG_FILE}:{locator.locate(0, ('rules', rule_id)).line}: "
+                               source=f"{name}:{locator.locate(0, ('rules', rule_id)).line}: "
                                       f"rules.{rule_id}")
                   for rule_id, level in data.get("rules", {}).items())
     agents = AgentConfig(
@@ -243,10 +255,12 @@ def _build(data: dict[str, Any], locator: TextLocator) -> RepoConfig:
                                      annotations=dict(c.get("annotations", {})))
                        for c in data.get("clusters", ())),
         max_depth=data.get("agent_depth", AgentConfig.max_depth))
-    return RepoConfig(path=CONFIG_FILE, discover=targets.get("discover", True),
+    return RepoConfig(path=name, discover=targets.get("discover", True),
                       all_kustomizations=targets.get("all_kustomizations", False),
                       kustomize=kustomize, helm=helm, ignore=tuple(data.get("ignore", ())),
-                      settings=settings, rules=rules, agents=agents)
+                      settings=settings, rules=rules, agents=agents,
+                      charts=parse_charts(data.get("charts", {}),
+                                          lambda where: locator.locate(0, where).line))
 
 
 def _clean(path: str) -> str:

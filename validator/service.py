@@ -1,4 +1,6 @@
-"""The service every way in calls: ``run_check`` and ``run_diff``, from settings to a report.
+"""The service every way in calls: ``run_check``, ``run_diff`` and ``run_render``, from
+settings to a report (``run_render``: to the objects ``check`` would validate, printed by
+``gitops-validator render``).
 
 The CLI (and later the Action adapter and the webhook app) only translates its inputs
 into a :class:`CheckRequest` or a :class:`DiffRequest` and its outputs from the returned
@@ -34,6 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from validator import pipeline
+from validator.agents.repo_urls import with_remote_urls
 from validator.change.affected import AffectedPlan, Side, affected_targets
 from validator.change.block import Block
 from validator.change.compare import compare_reports
@@ -56,23 +59,35 @@ from validator.errors import PolicyError, UsageError
 from validator.lifecycle import current
 from validator.load import Document
 from validator.load.safety import gc_paused
-from validator.model import Engine, Finding, FindingStatus, Location, Report, Severity, natural_path_key
+from validator.model import (
+    Engine,
+    Finding,
+    FindingStatus,
+    Location,
+    Report,
+    Severity,
+    natural_path_key,
+    sort_findings,
+)
 from validator.options import CheckOptions
 from validator.pipeline import check_documents, diff_exit_code, exit_code
 from validator.policy.library import is_builtin
 from validator.policy.testing import run_policy_tests
 from validator.policy.testing_report import policy_test_report
 from validator.render import discover_targets
+from validator.render.select import select_target
 from validator.render.targets import TargetPlan
 from validator.render.walk import walk
 from validator.repo_config import CONFIG_FILE, RepoConfig, load_repo_config
+from validator.report.rendered_yaml import RenderedObject
 from validator.run_scope import run_scope
 from validator.stages import Progress
 
 if TYPE_CHECKING:
     from validator.policy.evaluate import PolicyEngine
 
-__all__ = ["CheckRequest", "CheckResult", "DiffReport", "DiffRequest", "SideTarget", "run_check", "run_diff"]
+__all__ = ["CheckRequest", "CheckResult", "DiffReport", "DiffRequest", "RenderOutput", "RenderRequest",
+           "SideTarget", "run_check", "run_diff", "run_render"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -119,6 +134,77 @@ def run_check(request: CheckRequest, *, progress: Progress | None = None) -> Che
     with current().job():
         report = pipeline.run_check(settings, progress=progress)
     return CheckResult(report=report, root=request.root, fail_on=settings.fail_on)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RenderRequest:
+    """One ``render`` job: print what ``check`` would validate, as every way in describes it."""
+
+    root: Path
+    """The repository root (source paths are relative to it)."""
+    paths: tuple[str, ...] = (".",)
+    """Root-relative files and folders whose targets are rendered (planned as ``check`` plans)."""
+    target: str | None = None
+    """Render only the target of this name (None: every target of the plan)."""
+    config: Path | None = None
+    """The configuration file to read instead of the root's ``.gitops-validator.yaml``."""
+    options: CheckOptions = field(default_factory=CheckOptions)
+    """The check options (only the render ones matter: Kubernetes version, Helm tests, limits)."""
+    explicit: frozenset[str] = frozenset()
+    """Options the caller set explicitly (they beat the configuration file)."""
+    all_kustomizations: bool = False
+    """Build every kustomization (see docs/targets.md)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RenderOutput:
+    """What ``run_render`` rendered: the objects ``check`` would validate, and what went wrong."""
+
+    objects: tuple[RenderedObject, ...]
+    """Every object in check order, each with its source file and line and its target."""
+    report: Report
+    """The render and load findings (each at a file and line) and what was not rendered."""
+    targets: tuple[str, ...]
+    """The names of the targets rendered."""
+
+    def exit_code(self) -> int:
+        """1 when a target failed to render (an error finding), else 0."""
+        return 1 if any(f.severity is Severity.ERROR for f in self.report.findings) else 0
+
+
+def run_render(request: RenderRequest) -> RenderOutput:
+    """Render the targets of ``request`` exactly as ``check`` renders them (same plan, same
+    render settings, same :func:`validator.pipeline.render_plan`), without validating them;
+    one job of the process's lifecycle. An unknown ``target`` raises :class:`UsageError`
+    naming the closest target names."""
+    repo = load_repo_config(request.root, request.config)
+    if request.all_kustomizations:
+        repo = replace(repo, all_kustomizations=True)
+    options = replace(request.options, no_schema=True, no_policy=True)  # nothing judged here
+    settings = resolve_check_settings(options.as_mapping(), explicit=set(request.explicit),
+                                      root=request.root,
+                                      paths=[request.root / p for p in request.paths], repo=repo)
+    with current().job(), gc_paused(), run_scope():
+        plan = discover_targets(settings.root, settings.paths, repo)
+        if request.target is not None:
+            plan = select_target(plan, request.target)
+        followed = pipeline.render_plan(settings, plan)
+        result = followed.result
+        objects = tuple(map(_rendered, result.documents))  # located while the run's files exist
+    report = Report(findings=sort_findings(result.findings), resources=len(objects),
+                    files=result.files_read,
+                    skipped=tuple(sorted((*result.skipped, *plan.skipped, *followed.skipped),
+                                         key=lambda s: (natural_path_key(s.path), s.reason))))
+    return RenderOutput(objects=objects, report=report,
+                        targets=tuple(t.name for t in (*plan.targets, *followed.targets)))
+
+
+def _rendered(document: Document) -> RenderedObject:
+    """``document`` with the file and line of the object as a whole (``locate(())``: a Helm
+    object's template, a Kustomize object's origin, a plain document's first line)."""
+    where = document.locate(())
+    return RenderedObject(body=document.body, source=where.path, line=where.line,
+                          target=document.target or document.path)  # a plain file is its target
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -400,7 +486,11 @@ def _judge(request: DiffRequest, *, revisions: Revisions, change: Change, truste
 
 
 def _repo_config(request: DiffRequest, trusted: Path) -> RepoConfig:
+    """The trusted configuration, which also lists the working repository's git remotes:
+    the revisions are snapshots without ``.git``, and agent objects name this repository
+    by its remote URLs."""
     repo = load_repo_config(trusted)
+    repo = replace(repo, agents=with_remote_urls(repo.agents, request.folder))
     return replace(repo, all_kustomizations=True) if request.all_kustomizations else repo
 
 

@@ -108,7 +108,7 @@ def test_targets_json_has_every_section(repo: Path) -> None:
     code, out, _ = invoke("targets", ".", "-o", "json", cwd=repo)
     assert code == 0
     plan = json.loads(out)
-    assert set(plan) == {"targets", "reading", "consumed", "ignored", "findings"}
+    assert set(plan) == {"targets", "reading", "consumed", "ignored", "findings", "skipped"}
     assert plan["targets"][0] == {"kind": "kustomize", "name": ".", "path": ".",
                                   "reason": "directory with kustomization.yaml",
                                   "inputs": ["kustomization.yaml", "top.yaml"]}

@@ -17,6 +17,10 @@ DOCS = [ROOT / "README.md", ROOT / "examples" / "README.md", *sorted((ROOT / "do
 OTHER_TOOLS = {"--include-crds", "--kube-version", "--server", "--skip-version-check",
                "--skip-schema-validation", "--load-restrictor", "--capabilities", "--current",
                "--v0-compatible", "--coverage"}
+#: helm's flags for an agent object's Helm options (docs/helm.md), and helm's and git's flags in
+#: docs/agents.md (what an Argo CD Application's fields become).
+OTHER_TOOLS |= {"--values", "--set", "--set-string", "--set-file", "--api-versions",
+                "--post-renderer", "--local", "--get-regexp"}
 #: git's flags in docs/change.md (how the change is read from git).
 OTHER_TOOLS |= {"--batch", "--cached", "--detach", "--exclude-standard", "--no-ext-diff", "--no-relative",
                 "--no-textconv", "--numstat", "--others", "--raw", "--unshallow", "--verify"}

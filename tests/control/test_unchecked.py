@@ -93,14 +93,13 @@ def test_agent_objects_whose_source_is_not_rendered_are_reported(repo: Path) -> 
     assert code == 0, out
     summary = _summary(out)
     assert "2 HelmRelease charts not rendered" in summary
-    assert "1 Argo CD Application source not rendered" in summary
+    assert "1 Argo CD Application source not rendered: another repository" in summary
     assert "1 Flux Kustomization path not rendered" in summary
     assert "4 resources not schema-checked: no schema" in summary
     assert ("skipped: apps/agents.yaml:9: HelmRelease flux-system/redis: chart redis is not "
             "rendered (agent objects are not rendered yet)") in out
-    assert ("skipped: apps/agents.yaml:1: Application argocd/shop: source "
-            "https://example.com/shop.git deploy is not rendered "
-            "(agent objects are not rendered yet)") in out
+    assert ("skipped: apps/agents.yaml:6: Application argocd/shop: source "
+            "https://example.com/shop.git deploy is not rendered: it is another repository") in out
 
 
 def test_disabled_checks_count_every_resource(repo: Path) -> None:
@@ -128,7 +127,7 @@ def test_remote_agent_sources_are_listed_and_never_fetched(repo: Path) -> None:
     assert code == 0, out
     counts = {(item["what"], item["reason"]): item["count"]
               for item in json.loads(out)["summary"]["not_checked"]}
-    assert counts[("Argo CD Application source", "not rendered")] == 1
+    assert counts[("Argo CD Application source", "not rendered: another repository")] == 1
     assert counts[("HelmRelease chart", "not rendered")] == 1
     assert counts[("Flux Kustomization path", "not rendered")] == 1
 
@@ -138,11 +137,16 @@ def test_odd_source_fields_are_cut_and_never_crash(tmp_path: Path) -> None:
     code, out, err = invoke("check", str(tmp_path), "--no-policy", "--ignore-missing-schemas",
                             "-o", "json")
     assert code == 0, err
-    reasons = [item["reason"] for item in json.loads(out)["skipped"] if item["group"] == "not rendered"]
-    assert len(reasons) == 4  # three Application sources and one HelmRelease chart
+    report = json.loads(out)
+    reasons = [item["reason"] for item in report["skipped"]
+               if item["group"].startswith("not rendered")]
+    # the Application's source from another repository, and the HelmRelease chart
+    assert len(reasons) == 2
     assert all(len(reason) < 400 for reason in reasons)
-    assert any("(no source)" in reason for reason in reasons)
     assert any("chart (none named)" in reason for reason in reasons)
+    # the two sources that are no source at all are problems of the object
+    assert [f["rule_id"] for f in report["findings"] if f["rule_id"].startswith("agent/")] == [
+        "agent/no-repo-url", "agent/no-repo-url"]
 
 
 def test_a_check_turned_off_in_a_run_without_resources_counts_nothing(tmp_path: Path) -> None:
@@ -234,7 +238,8 @@ def test_an_agent_source_that_is_a_target_is_not_called_not_rendered(tmp_path: P
     report = json.loads(out)
     counts = {(item["what"], item["reason"]): item["count"] for item in report["summary"]["not_checked"]}
     assert counts[("Flux Kustomization path", "checked without the agent object's options")] == 1
-    assert counts[("Argo CD Application source", "checked without the agent object's options")] == 1
+    # the Application names another repository: its source is not this chart
+    assert counts[("Argo CD Application source", "not rendered: another repository")] == 1
     assert counts[("Flux Kustomization path", "not rendered")] == 1
     reasons = {s["path"]: s["reason"] for s in report["skipped"] if "agent objects" in s["reason"]}
     assert reasons["clusters/apps.yaml:1"] == (

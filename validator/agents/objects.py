@@ -8,6 +8,7 @@ composed only when a line is asked for.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from typing import Any
 import yaml
 
 from validator.agents.model import AgentObject
+from validator.load.document import Locator
 from validator.load.positions import TextLocator
 
 _MAX_BYTES = 1024 * 1024
@@ -24,6 +26,19 @@ _MAX_BYTES = 1024 * 1024
 AGENT_GROUPS = ("argoproj.io", "kustomize.toolkit.fluxcd.io", "helm.toolkit.fluxcd.io",
                 "source.toolkit.fluxcd.io")
 AGENT_MARKERS = tuple(f"{group}/".encode() for group in AGENT_GROUPS)
+#: Kinds readers look up by name through :class:`ObjectIndex` besides the agents' own
+#: (Flux ``substituteFrom`` / ``valuesFrom``): their data is copied into the plan.
+INDEXED_KINDS = ("ConfigMap", "Secret")
+
+
+def kind_markers(kind: str) -> tuple[bytes, bytes]:
+    """Bytes a file holds when it may hold an object of ``kind`` (YAML or JSON spelling);
+    :class:`ObjectIndex` reads no other file, so a change to no other can change the plan."""
+    return f"kind: {kind}".encode(), f'"kind": "{kind}"'.encode()
+
+
+#: The markers of every :data:`INDEXED_KINDS` kind.
+INDEX_MARKERS = tuple(marker for kind in INDEXED_KINDS for marker in kind_markers(kind))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -39,7 +54,9 @@ class FoundObject:
     """Repository-relative file."""
     index: int
     """Document index in the file."""
-    locator: TextLocator
+    locator: Locator
+    """Lines of the file's documents (for an object rendered out of a target: the render's
+    source map)."""
 
     @property
     def group(self) -> str:
@@ -61,9 +78,14 @@ class FoundObject:
         """Line of ``field`` (the object's first line for ``()``), or of its nearest parent."""
         return self.locator.locate(self.index, (*self.field_prefix, *field)).line
 
+    @functools.cached_property
+    def first_line(self) -> int:
+        """The object's first line (asked for by every reader and the plan: located once)."""
+        return self.line()
+
     def agent_object(self, *, kind: str = "", generated_by: str = "", parent: str = "") -> AgentObject:
         return AgentObject(kind=kind or self.kind, namespace=self.namespace, name=self.name,
-                           path=self.path, line=self.line(), index=self.index,
+                           path=self.path, line=self.first_line, index=self.index,
                            generated_by=generated_by, parent=parent)
 
 
@@ -73,9 +95,11 @@ def _meta(body: Mapping[str, Any], key: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-def objects_in(root: Path, paths: Iterable[str], markers: tuple[bytes, ...]) -> Iterator[FoundObject]:
+def objects_in(root: Path, paths: Iterable[str], markers: tuple[bytes, ...],
+               parsed: dict[str, list[FoundObject]] | None = None) -> Iterator[FoundObject]:
     """Every mapping document of ``paths`` (repository-relative) in files holding one of
-    ``markers``, in path order."""
+    ``markers``, in path order. ``parsed`` keeps each file's objects across calls (one
+    planning parses a file once, whichever kinds are looked for in it)."""
     base = str(root)
     for path in sorted(paths):
         try:  # plain strings: thousands of files, and pathlib costs more than the read
@@ -85,15 +109,24 @@ def objects_in(root: Path, paths: Iterable[str], markers: tuple[bytes, ...]) -> 
             continue
         if len(data) > _MAX_BYTES or not any(marker in data for marker in markers):
             continue
-        try:
-            text = data.decode("utf-8")
-            bodies = list(yaml.load_all(text, Loader=yaml.CSafeLoader))
-        except (UnicodeDecodeError, yaml.YAMLError, ValueError, TypeError, RecursionError):
+        if parsed is not None and path in parsed:
+            yield from parsed[path]
             continue
-        locator = TextLocator(text, path=path)
-        for index, body in enumerate(bodies):
-            if isinstance(body, Mapping):
-                yield FoundObject(body=body, path=path, index=index, locator=locator)
+        found = _parse(path, data)
+        if parsed is not None:
+            parsed[path] = found
+        yield from found
+
+
+def _parse(path: str, data: bytes) -> list[FoundObject]:
+    try:
+        text = data.decode("utf-8")
+        bodies = list(yaml.load_all(text, Loader=yaml.CSafeLoader))
+    except (UnicodeDecodeError, yaml.YAMLError, ValueError, TypeError, RecursionError):
+        return []
+    locator = TextLocator(text, path=path)
+    return [FoundObject(body=body, path=path, index=index, locator=locator)
+            for index, body in enumerate(bodies) if isinstance(body, Mapping)]
 
 
 class ObjectIndex:
@@ -104,6 +137,8 @@ class ObjectIndex:
         self._root = root
         self._manifests = tuple(manifests)
         self._by_kind: dict[str, dict[tuple[str, str], FoundObject]] = {}
+        self.parsed: dict[str, list[FoundObject]] = {}
+        """Each file read so far, parsed (shared with :func:`objects_in` callers)."""
 
     def get(self, kind: str, namespace: str, name: str) -> FoundObject | None:
         """The object of ``kind`` named ``namespace/name`` (the first in path order)."""
@@ -115,8 +150,7 @@ class ObjectIndex:
     def _of(self, kind: str) -> dict[tuple[str, str], FoundObject]:
         if kind not in self._by_kind:
             found: dict[tuple[str, str], FoundObject] = {}
-            for item in objects_in(self._root, self._manifests, (f"kind: {kind}".encode(),
-                                                                  f'"kind": "{kind}"'.encode())):
+            for item in objects_in(self._root, self._manifests, kind_markers(kind), self.parsed):
                 if item.kind == kind:
                     found.setdefault((item.namespace, item.name), item)
             self._by_kind[kind] = found

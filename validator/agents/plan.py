@@ -9,13 +9,15 @@ charts again on their own terms, and marks their files consumed.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from validator.agents.model import AgentConfig, AgentObject
 from validator.agents.objects import AGENT_MARKERS, FoundObject, ObjectIndex, objects_in
+from validator.charts.config import ChartSettings
 from validator.model import Finding, Skipped
 
 if TYPE_CHECKING:  # validator.render imports this module: only names for annotations here
@@ -42,6 +44,8 @@ class AgentContext:
     """This repository's URLs, normalised (:func:`validator.agents.repo_urls.normalise`)."""
     depth: int = 0
     """0 for objects in the repository's files; n for objects rendered n levels down."""
+    charts: ChartSettings = field(default_factory=ChartSettings)
+    """Where remote charts may come from (``charts:``): :func:`validator.charts.fetch_chart`."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -86,7 +90,7 @@ class AgentPlan:
 def plan_agents(context: AgentContext, found: Sequence[FoundObject] | None = None) -> AgentPlan:
     """Read every agent object of ``found`` (default: those in ``context.manifests``)."""
     if found is None:
-        found = list(objects_in(context.root, context.manifests, AGENT_MARKERS))
+        found = list(objects_in(context.root, context.manifests, AGENT_MARKERS, context.index.parsed))
     readers = _readers()
     targets: list[Target] = []
     skipped: list[Skipped] = []
@@ -103,5 +107,13 @@ def plan_agents(context: AgentContext, found: Sequence[FoundObject] | None = Non
         findings += result.findings
         objects.append(item.agent_object())
         read.add((item.path, item.index))
-    return AgentPlan(targets=tuple(targets), skipped=tuple(skipped), findings=tuple(findings),
+    return AgentPlan(targets=_unique_names(targets), skipped=tuple(skipped), findings=tuple(findings),
                      objects=tuple(objects), read=frozenset(read))
+
+
+def _unique_names(targets: Sequence[Target]) -> tuple[Target, ...]:
+    """``targets`` with names unique in the plan: two objects of one name (an Application
+    ``web`` per cluster folder, each without a namespace) are told apart by where they are."""
+    counts = Counter(t.name for t in targets)
+    return tuple(replace(t, name=f"{t.name} ({t.agent.where})")
+                 if counts[t.name] > 1 and t.agent is not None else t for t in targets)

@@ -9,7 +9,9 @@ symlinks) and on the content of a few kinds of files only:
 * everything under a Helm chart's folder (``Chart.yaml``'s ``type: library``, templates
   using ``.Files``);
 * manifests holding an Argo CD ``Application`` or a Flux ``Kustomization`` (the folders
-  they deploy become targets);
+  they deploy become targets), and those holding a ConfigMap or Secret (a Flux
+  ``substituteFrom`` / ``valuesFrom`` copies its data into the plan: any file with the
+  bytes :class:`~validator.agents.objects.ObjectIndex` looks for, ``kind: ConfigMap``);
 * the configuration file, which comes from the trusted revision for both sides anyway.
 
 So when base and head list the same paths with the same modes, and every file whose
@@ -38,7 +40,7 @@ from pathlib import Path
 
 import yaml
 
-from validator.agents.objects import AGENT_MARKERS
+from validator.agents.objects import AGENT_MARKERS, INDEX_MARKERS
 from validator.change.snapshot import TreeEntry, list_tree, read_blobs
 from validator.render.kustomization import KUSTOMIZATION_FILES
 from validator.render.targets import TargetPlan
@@ -50,7 +52,7 @@ _MAX_LINK_HOPS = 8
 #: Most (changed path, link) pairs looked at per hop (the reuse saves seconds, not minutes).
 _MAX_LINK_PAIRS = 1_000_000
 #: Words whose presence in a changed file's content may change the plan.
-_PLAN_WORDS = (*AGENT_MARKERS, b"builtin")
+_PLAN_WORDS = (*AGENT_MARKERS, *INDEX_MARKERS, b"builtin")
 #: The same as ``apiVersion`` values (a loader's view of the words).
 _PLAN_VALUES = tuple(word.decode() for word in _PLAN_WORDS)
 #: Largest changed file parsed for an escaped ``apiVersion`` (bytes).

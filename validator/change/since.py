@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from validator.agents.repo_urls import with_remote_urls
 from validator.change.affected import AffectedPlan, affected_targets
 from validator.change.diff_files import read_change
 from validator.change.model import Change
@@ -68,7 +69,8 @@ def affected_since(root: Path, ref: str, paths: Sequence[Path] = (), *,
     with materialise(revisions.repo, revisions.base) as tree:
         base_root = tree / prefix
         if base_root.is_dir():
-            base_config = _config(base_root, all_kustomizations)
+            base_config = _config(base_root, all_kustomizations)  # no .git: the remotes passed
+            base_config = replace(base_config, agents=with_remote_urls(base_config.agents, root))
             base = discover_targets(base_root, [base_root], base_config)
         else:  # the root folder is new: every target is new
             base_config, base = RepoConfig(), TargetPlan(targets=())

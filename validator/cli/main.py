@@ -1,8 +1,8 @@
 """The ``gitops-validator`` command group: argv -> request -> service -> reporters -> exit code.
 
-Nothing in ``validator/cli/`` decides anything about manifests: ``check`` and ``diff``
-translate flags into a request of :mod:`validator.service` (``run_check``,
-``run_diff``), write the reports, and map errors to exit code 2 with one line on
+Nothing in ``validator/cli/`` decides anything about manifests: ``check``, ``diff`` and
+``render`` translate flags into a request of :mod:`validator.service` (``run_check``,
+``run_diff``, ``run_render``), write the reports, and map errors to exit code 2 with one line on
 standard error. The process holds one :class:`~validator.lifecycle.Lifecycle` for the
 command's life.
 """
@@ -19,6 +19,7 @@ from validator.cli.action import action
 from validator.cli.check import check, targets
 from validator.cli.diff import diff
 from validator.cli.policy import policy
+from validator.cli.render import render
 from validator.lifecycle import Lifecycle
 from validator.tools import describe_tools
 
@@ -40,6 +41,7 @@ def main(verbose: int) -> None:
       gitops-validator check apps/ --strict -o sarif=report.sarif -o text
       gitops-validator check . --policy policies/ --namespace 'k8s.*'
       gitops-validator diff --base origin/main      # only what a change affects
+      gitops-validator render . --target NAME       # the YAML a target renders to
       gitops-validator policy test policies/
       gitops-validator version                     # versions of the tools in use
     """
@@ -64,6 +66,7 @@ def version() -> None:
 
 main.add_command(check)
 main.add_command(targets)
+main.add_command(render)
 main.add_command(policy)
 main.add_command(diff)
 main.add_command(action)

@@ -8,7 +8,8 @@ source maps, stand-ins for random values and test-hook handling run on every use
 An entry's key is a SHA-256 of everything the render depends on (:func:`render_key`):
 the content of every file the target may read (``Target.inputs`` and every file under
 the chart folder or under each kustomization folder of the build, which the load
-restrictor confines kustomize to), the target's definition, the render options, the
+restrictor confines kustomize to), the target's definition (with every option an agent
+object gives it: ``Target.helm``, ``kustomize``, ``directory``, ``substitution``), the render options, the
 tool and its version, the render limits (memory, time, output size: they decide whether a
 render succeeds) and this module's format revision. Paths are repository-relative,
 so the base and the head of a change, checked out in two folders, share entries.
@@ -32,7 +33,7 @@ import stat
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import validator
@@ -116,6 +117,7 @@ def render_key(target: Target, *, root: Path, tool: Tool, options: Iterable[obje
               "tool_path": str(path), "tool_version": tool_version(path, tool),
               "target": [target.kind.value, target.path, target.name, target.release_name,
                          target.namespace, list(target.values_files)],
+              "agent_options": _agent_options(target),
               "options": [str(option) for option in options]}
     digest.update(json.dumps(header, sort_keys=True).encode() + b"\0")
     real_root = Path(os.path.realpath(root))
@@ -126,6 +128,15 @@ def render_key(target: Target, *, root: Path, tool: Tool, options: Iterable[obje
     if too_deep:  # inputs the key cannot see: a key of its own, so the render always runs
         digest.update(os.urandom(16))
     return digest.hexdigest()
+
+
+def _agent_options(target: Target) -> str:
+    """Every option an agent object gives the render (two targets of one chart or folder with
+    different options never share an entry)."""
+    options = {"helm": target.helm, "kustomize": target.kustomize,
+               "directory": target.directory, "substitution": target.substitution}
+    return json.dumps({name: asdict(value) for name, value in options.items() if value is not None},
+                      sort_keys=True, default=str)
 
 
 def _files_under(root: Path, folders: Iterable[str], too_deep: list[str]) -> Iterable[str]:

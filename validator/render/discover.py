@@ -29,9 +29,10 @@ from pathlib import Path
 import yaml
 
 from validator.agents.model import AgentMode
-from validator.agents.objects import ObjectIndex
+from validator.agents.objects import AGENT_MARKERS, ObjectIndex, objects_in
 from validator.agents.plan import AgentContext, AgentPlan, plan_agents
 from validator.agents.repo_urls import own_repository_urls
+from validator.charts.config import chart_settings
 from validator.load.files import special_file_kind
 from validator.model import Engine, Finding, Location, Severity, natural_path_key
 from validator.render.agents import agent_paths
@@ -89,6 +90,7 @@ def discover_targets(root: Path, paths: Sequence[Path], config: RepoConfig) -> T
         skipped=tuple(s for s in planner.agents.skipped
                       if _selected(s.path.rsplit(":", 1)[0], selected)),
         agent_documents=planner.agents.read,
+        agent_objects=planner.agents.objects,
         selection=tuple(selected))
 
 
@@ -116,7 +118,9 @@ class _Planner:
         targets = self.agent_targets()
         targets += self.kustomize_targets() + self.helm_targets()
         targets += self.cycle_resources()
-        owned = set(self.consumed) | {t.path for t in targets}
+        # the target of a fetched chart is named by its object's file, which is still checked
+        owned = set(self.consumed) | {t.path for t in targets
+                                      if t.agent is None or t.path != t.agent.path}
         self.ignore_unbuilt(owned)
         for path in self.scan.manifests:  # only a kustomization's own folder is its own
             if path not in owned and path not in self.scan.ignored \
@@ -141,22 +145,45 @@ class _Planner:
         files are consumed and their folders and charts not rendered again on their own."""
         if self.config.agents.mode is AgentMode.OFF:
             return []
+        index = ObjectIndex(self.root, self.scan.manifests)
+        found = list(objects_in(self.root, self.scan.manifests, AGENT_MARKERS, index.parsed))
+        if not found:  # no agent object: no git call for the repository's remotes
+            return []
         context = AgentContext(
             root=self.root, config=self.config.agents, manifests=self.scan.manifests,
             chart_files=self.scan.chart_files, kustomize_tree=lambda d: self.trees.get(d, []),
-            index=ObjectIndex(self.root, self.scan.manifests),
-            repository_urls=own_repository_urls(self.root, self.config.agents))
-        self.agents = plan_agents(context)
+            index=index,
+            repository_urls=own_repository_urls(self.root, self.config.agents),
+            charts=chart_settings(self.config.charts, root=self.root))
+        self.agents = plan_agents(context, found)
         self.findings.extend(self.agents.findings)
         for target in self.agents.targets:
             if target.kind is not TargetKind.PLAIN:
                 self.taken.add(target.path)
+            if target.kind is TargetKind.KUSTOMIZE:  # its bases, components, generated folders
+                self.taken.update(_folder(p) for p in target.inputs
+                                  if p.rsplit("/", 1)[-1] in KUSTOMIZATION_FILES)
             own = target.agent.path if target.agent is not None else ""
             for path in target.inputs:
-                if path != own:  # the object's own file is still checked as a manifest
+                # the object's own file is still checked as a manifest, unless the build
+                # reads it (flux bootstrap's Kustomization builds the folder it is in)
+                if path != own or self.builds(target, path):
                     self.consume(path, f"read through {target.agent or 'an agent object'}",
                                  target.name)
         return list(self.agents.targets)
+
+    def builds(self, target: Target, path: str) -> bool:
+        """Whether the build of ``target`` (an agent's Kustomize target) reads ``path``: a
+        kustomization among its inputs lists it, or a generated kustomization (Flux, a
+        folder without one) lists every manifest under the folder outside those."""
+        if target.kind is not TargetKind.KUSTOMIZE:
+            return False
+        folders = {_folder(p) for p in target.inputs if posixpath.basename(p) in KUSTOMIZATION_FILES}
+        if any(path in k.files for d in folders for k in self.trees.get(d, [])):
+            return True
+        generated = target.kustomize is not None and target.kustomize.generate
+        return generated and (target.path == "." or path.startswith(target.path + "/")) and \
+            not any(path.startswith(d + "/") for d in folders if d != target.path)
 
     def kustomize_targets(self) -> list[Target]:
         declared = {entry.path: entry for entry in self.config.kustomize}
@@ -211,9 +238,10 @@ class _Planner:
         users are themselves not built (an unused component, or a kustomization only
         such a one uses), so nothing that is checked applies it."""
         found: dict[str, str] = {}
-        reached = {_folder(k.path) for d in built for k in self.trees[d]}
+        reached = {_folder(k.path) for d in (*built, *(self.taken & set(self.trees)))
+                   for k in self.trees[d]}  # an agent object's folder is built through it
         while True:
-            left = {d for d, tree in self.trees.items() if tree and d not in reached
+            left = {d for d, tree in self.trees.items() if tree and d not in reached | self.taken
                     and d not in self.graph.blocked and not tree[0].is_component}
             inner = {_folder(k.path) for d in left for k in self.trees[d][1:]}
             if not (roots := left - inner):
@@ -284,6 +312,10 @@ class _Planner:
     def helm_targets(self) -> list[Target]:
         declared = self.declared_helm_targets()
         targets: list[Target] = []
+        through_agents: dict[str, list[str]] = {}
+        for target in self.agents.targets:
+            through_agents.setdefault(target.path, []).append(target.name)
+        agent_values = {v for target in self.agents.targets for v in target.values_files}
         for chart, files in sorted(self.scan.chart_files.items()):
             if chart not in declared and _library_chart(self.root, chart):
                 for path in files:  # not installable: helm template refuses it
@@ -291,7 +323,7 @@ class _Planner:
                 continue
             if len(declared.get(chart, ())) > 1:
                 declared[chart] = _own_values_only(self.root, declared[chart], files)
-            through = [t.name for t in self.agents.targets if t.path == chart]
+            through = through_agents.get(chart, [])
             chart_targets = declared.get(chart) or ([] if not self.config.discover or through
                                                     else [Target(
                 kind=TargetKind.HELM, path=chart, name=chart, inputs=tuple(files),
@@ -299,7 +331,7 @@ class _Planner:
                 release_name=chart.rsplit("/", 1)[-1], namespace="default")])
             targets += chart_targets
             names = [t.name for t in chart_targets] + through or ["no target"]
-            used = {v for target in chart_targets for v in target.values_files}
+            used = agent_values | {v for target in chart_targets for v in target.values_files}
             for path in files:
                 if _extra_values_file(chart, path) and path not in used:
                     self.scan.ignored[path] = _UNUSED_VALUES

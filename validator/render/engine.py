@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 from typing import assert_never
 
@@ -24,6 +25,7 @@ from validator.render.cache import evict_render_cache
 from validator.render.directory import render_directory
 from validator.render.helm import render_helm
 from validator.render.kustomize import render_kustomize
+from validator.render.namespaces import cluster_scoped_crds, in_release_namespace
 from validator.render.plain import render_plain
 from validator.render.settings import RenderResult, RenderSettings, merge_results
 from validator.render.targets import Target, TargetKind, TargetPlan
@@ -38,7 +40,7 @@ def render_target(target: Target, *, root: Path, settings: RenderSettings) -> Re
     """Render one target; a defect of ours on odd input is a finding too, not a crash."""
     _LOGGER.debug("Rendering %s target %s", target.kind, target.name)
     try:
-        return _render(target, root=root, settings=settings)
+        return in_destination_namespace(_render(target, root=root, settings=settings), target)
     except ValidatorError:
         raise  # a missing tool and the like: the whole run is meaningless
     except Exception as exc:
@@ -63,6 +65,17 @@ def _render(target: Target, *, root: Path, settings: RenderSettings) -> RenderRe
             return render_directory(target, root=root, settings=settings)
         case _:
             assert_never(target.kind)
+
+
+def in_destination_namespace(result: RenderResult, target: Target) -> RenderResult:
+    """``result`` as the agent applies it: an agent object's target puts namespaced objects
+    that name no namespace in the target's namespace (Argo CD's ``destination.namespace``,
+    Flux's ``targetNamespace``), whatever rendered them; the one place this is done."""
+    if target.agent is None or not target.namespace or not result.documents:
+        return result
+    scoped = cluster_scoped_crds(result.documents)
+    return replace(result, documents=tuple(in_release_namespace(d, target.namespace, scoped)
+                                           for d in result.documents))
 
 
 #: Below this many plain files, starting worker processes costs more than it saves.

@@ -8,6 +8,12 @@ ancestor, finally the template's first line. A field the template copies verbati
 from ``.Values`` is located in the values file that sets it (:mod:`helm_values`).
 A template holding several documents (``---``) is narrowed to the section with the
 object's ``kind:``.
+
+A target an agent object defines also merges inline values and ``--set`` parameters:
+a copied value they set is located on their line in the agent object's file
+(:class:`~validator.render.helm_values.ValuesFiles`). A chart fetched into the chart
+cache (:class:`FetchedChart`) is not in the repository: its templates are still read
+to follow copied values, but everything else is reported on the agent object's line.
 """
 
 from __future__ import annotations
@@ -15,11 +21,15 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from validator.model import FieldPath, Location
+from validator.render.helm_fetched import FetchedChart
+from validator.render.helm_options import ValuesLayer
 from validator.render.helm_values import ValuesFiles, values_reference
+from validator.render.options import HelmParameter
 
 _MAX_LINE = 2000
 _SOURCE = re.compile(r"^# Source: (\S+)", re.MULTILINE)
@@ -63,18 +73,29 @@ class HelmLocator:
     """Locates fields of one ``helm template`` output in the chart's templates."""
 
     def __init__(self, *, root: Path, chart: str, sources: list[str],
-                 values: Sequence[str] = ()) -> None:
-        self._root = root
-        self._paths = [template_path(chart, source, root) for source in sources]
+                 values: Sequence[str] = (), layers: Sequence[ValuesLayer] = (),
+                 parameters: Sequence[HelmParameter] = (), fetched: FetchedChart | None = None
+                 ) -> None:
+        self._root = fetched.folder if fetched else root
+        self._repo = root
+        chart = "." if fetched else chart
+        self._fetched = fetched
+        self._paths = [template_path(chart, source, self._root) for source in sources]
         self._own_templates = (f"{chart}/templates/", f"{chart}/crds/")
-        self._values = ValuesFiles(root, values)
+        self._values = ValuesFiles(self._root, values, layers=layers, parameters=parameters,
+                                   sources_root=root)
         self._chart_file = f"{chart}/Chart.yaml"
         self._bodies: dict[int, Mapping[str, Any]] = {}
         self._texts: dict[str, list[str]] = {}
         self._lock = threading.Lock()
 
     def source_path(self, index: int) -> str:
-        """The template that produced document ``index``."""
+        """The template that produced document ``index`` (a fetched chart: the object's file)."""
+        if self._fetched:
+            return self._fetched.path
+        return self._template(index)
+
+    def _template(self, index: int) -> str:
         return self._paths[index] if 0 <= index < len(self._paths) else self._chart_file
 
     def register(self, index: int, body: Mapping[str, Any]) -> None:
@@ -83,7 +104,7 @@ class HelmLocator:
 
     def locate(self, document_index: int, field_path: FieldPath) -> Location:
         """See :class:`validator.load.document.Locator`."""
-        path = self.source_path(document_index)
+        path = self._template(document_index)
         lines = self._lines(path)
         kind = self._bodies.get(document_index, {}).get("kind")
         start, end = _section(lines, kind if isinstance(kind, str) else "")
@@ -92,11 +113,24 @@ class HelmLocator:
             reference = values_reference(lines, line, depth, field_path)
             found = self._values.locate(reference, field_path) if reference else None
             if found is not None:
-                return found
+                return self._in_repository(found)
+        if self._fetched:
+            return Location(path=self._fetched.path, line=self._fetched.line,
+                            field_path=field_path)
         if line < 0:  # nothing of the path is written literally: the section's first line
             line = next((i for i in range(start, end) if _column(lines[i]) >= 0), start)
         return Location(path=path, line=line + 1 if lines else 0, field_path=field_path)
 
+    def _in_repository(self, found: Location) -> Location:
+        """A location in a fetched chart's own values is the object's line; a repository
+        values file given by absolute path is repository-relative."""
+        if self._fetched is None:
+            return found
+        if Path(found.path).is_absolute() and Path(found.path).is_relative_to(self._repo):
+            return replace(found, path=Path(found.path).relative_to(self._repo).as_posix())
+        if found.path.startswith("./") or Path(found.path).is_absolute():
+            return replace(found, path=self._fetched.path, line=self._fetched.line, column=0)
+        return found
 
     def _lines(self, path: str) -> list[str]:
         with self._lock:

@@ -10,7 +10,8 @@ could make the validator connect anywhere. Charts are rendered with
   ``$schema`` is a ``schema/remote-reference`` finding on its line of
   ``values.schema.json``, and the values are then not validated against it;
 - the values are merged as helm merges them (the chart's ``values.yaml``, then the
-  target's values files in order; a ``null`` removes a default) and validated with
+  target's values files in order, then an agent object's inline values; a ``null``
+  removes a default) and validated with
   jsonschema-rs, whose retriever refuses every resource;
 - each violation is a ``schema/values`` finding on the line of the values file that
   set the value (the last one that sets it, as in helm), else on the schema's line;
@@ -30,8 +31,10 @@ from typing import Any
 from validator.load.positions import TextLocator
 from validator.load.safety import LoadLimits
 from validator.model import Engine, FieldPath, Finding, Location, Severity, Skipped
+from validator.render.helm_options import ValuesLayer
 from validator.render.helm_subcharts import SCHEMA_FILE, Subchart, subcharts
 from validator.render.helm_values import ValuesFiles
+from validator.render.options import HelmParameter
 from validator.schema.reading import parse_checked
 from validator.schema.references import RULE, refused_references, without_identifiers
 
@@ -75,12 +78,20 @@ class _Schema:
                        location=Location(path=self.path, line=line), target=self.target)
 
 
-def check_values_schema(root: Path, chart: str, values_files: Sequence[str], *, target: str
-                        ) -> ValuesSchemaResult:
-    """Check the values of one Helm target (chart folder ``chart``) against its charts' schemas."""
+def check_values_schema(root: Path, chart: str, values_files: Sequence[str], *, target: str,
+                        layers: Sequence[ValuesLayer] = (),
+                        parameters: Sequence[HelmParameter] = (),
+                        sources_root: Path | None = None,
+                        user_values: Mapping[str, Any] | None = None) -> ValuesSchemaResult:
+    """Check the values of one Helm target (chart folder ``chart``) against its charts' schemas;
+    ``layers`` (an agent object's inline values, in ``sources_root``) merge after the files;
+    ``user_values``, when helm merged the user's values itself (``--set`` parameters), stand
+    for all of them."""
     files = [f"{chart}/values.yaml", *values_files]
-    values = merged_values(root, files)
-    located = ValuesFiles(root, files)
+    values = (merged_values(root, files, [layer.values for layer in layers])
+              if user_values is None else _coalesce(user_values, _load(root / files[0])))
+    located = ValuesFiles(root, files, layers=layers, parameters=parameters,
+                          sources_root=sources_root)
     findings: list[Finding] = []
     skipped: list[Skipped] = []
     try:
@@ -176,9 +187,11 @@ def _value_path(error: Any) -> FieldPath:
     return path
 
 
-def merged_values(root: Path, files: Sequence[str]) -> dict[str, Any]:
-    """The values helm renders with: defaults (``files[0]``) coalesced with the others merged."""
-    loaded = [_load(root / path) for path in files]
+def merged_values(root: Path, files: Sequence[str], inline: Sequence[Mapping[str, Any]] = ()
+                  ) -> dict[str, Any]:
+    """The values helm renders with: defaults (``files[0]``) coalesced with the others and
+    the ``inline`` mappings merged."""
+    loaded = [_load(root / path) for path in files] + [dict(values) for values in inline]
     user: dict[str, Any] = {}
     for values in loaded[1:]:
         user = _merge(user, values)

@@ -14,7 +14,6 @@ and list a PatchTransformer on every object whether it matched or not.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
@@ -34,7 +33,9 @@ from validator.render.cache import CachedRender, cached_render, render_key, repe
 from validator.render.kustomization import Kustomization
 from validator.render.kustomization_reader import read_tree
 from validator.render.kustomize_map import KustomizeLocator, Origin
+from validator.render.kustomize_options import COPIES, plan_wrapper
 from validator.render.paths import inside_root, repo_relative
+from validator.render.post_build import post_build
 from validator.render.sandbox_findings import memory_finding, network_finding
 from validator.render.screen import screen_inputs
 from validator.render.settings import RenderResult, RenderSettings
@@ -50,45 +51,68 @@ ORIGIN = "config.kubernetes.io/origin"
 def render_kustomize(target: Target, *, root: Path, settings: RenderSettings) -> RenderResult:
     """Build ``target``; refused references and build errors become findings."""
     root = root.absolute()
-    tree = list(read_tree(root, target.path))
-    if not tree:
+    plan = plan_wrapper(root, target.path, target.kustomize)
+    generated = target.path not in plan.resources  # Flux: a folder without kustomization
+    cache: dict[str, Kustomization | None] = {}
+    tree = [] if generated else list(read_tree(root, target.path, cache))
+    if not tree and not generated:
         return _failed(target, f"{target.path}/kustomization.yaml", 0,
                        "render/kustomization-invalid", "no kustomization file")
-    refused = [f for k in tree for f in k.findings]
+    roots = [r for r in (*plan.resources, *plan.components)
+             if r not in plan.copies and r != target.path]
+    order = _unique([*apply_order(tree)] if tree else [])
+    for folder in roots:  # components and the kustomizations below a generated folder
+        order = _unique([*order, *apply_order(list(read_tree(root, folder, cache)) or [])])
+    head = tree[0].path if tree else (target.kustomize.source.path if target.kustomize
+                                      and target.kustomize.source else
+                                      (plan.copies or (target.path,))[0])
+    refused = [*plan.findings, *(f for k in order for f in k.findings)]
     refused += [_finding(k.path, 0, "render/outside-repository",
                          "kustomization file is a symlink leaving the repository; refused")
-                for k in tree if not inside_root(root, root / k.path)]
-    files = {path for k in tree for path in (k.path, *k.files)}
+                for k in order if not inside_root(root, root / k.path)]
+    files = {path for k in order for path in (k.path, *k.files)} | set(plan.copies)
     refused += screen_inputs(root, files, settings.load_options.limits,
                              target=f"kustomization {target.path}")
     if refused:
-        return RenderResult(findings=tuple(refused), files_read=len(files), targets=1)
+        return RenderResult(findings=(*plan.notes, *refused), files_read=len(files), targets=1)
     real_root = Path(os.path.realpath(root))
     with tempfile.TemporaryDirectory(prefix="gitops-validator-kustomize-") as tmp:
         wrapper = Path(tmp) / "build"
         wrapper.mkdir()
-        resource = os.path.relpath(real_root / target.path, wrapper)
-        (wrapper / "kustomization.yaml").write_text(json.dumps(
-            {"resources": [resource], "buildMetadata": ["originAnnotations"]}))
+        plan.write(wrapper, real_root)
         command = kustomize_command(wrapper, settings=settings, home=Path(tmp))
+        folders = {k.directory for k in order} | ({target.path} if generated else set())
         rendered = cached_render(
             lambda: render_key(target, root=root, tool=Tool.KUSTOMIZE, files=files,
-                               folders={k.directory for k in tree},
-                               options=("kustomize build", *command.args[3:])),
-            settings, lambda: _build(command, target, tree=tree, roots=(real_root, root), files=files))
+                               folders=folders,
+                               options=("kustomize build", *command.args[3:], plan.key())),
+            settings, lambda: _build(command, target, tree=order, head=head,
+                                     roots=(real_root, root), files=files))
         if rendered.findings or not rendered.outputs:
-            return RenderResult(findings=rendered.findings, files_read=len(files), targets=1)
+            return RenderResult(findings=(*plan.notes, *rendered.findings),
+                                files_read=len(files), targets=1)
         origin_base = (Path(rendered.context["wrapper"]), Path(rendered.context["real_root"]))
-        loaded = _load(rendered.outputs[0], target, tree, root, settings, origin_base=origin_base)
+        locator = KustomizeLocator(sources=SourceFiles(root), kustomizations=order,
+                                   overrides=plan.overrides, head=head)
+        loaded = post_build(rendered.outputs[0], target, root, lambda output: _load(  # Flux
+            output, target, order, settings, locator=locator, head=head, origin_base=origin_base))
         if not loaded.documents and not loaded.findings:  # not the loader's "empty file"
-            empty = Skipped(path=tree[0].path, reason=f"kustomize build {target.path} produced "
-                                                      "no objects (empty render)",
+            empty = Skipped(path=head, reason=f"kustomize build {target.path} produced "
+                                              "no objects (empty render)",
                             unit="kustomization", group="not checked: empty render")
             loaded = replace(loaded, skipped=(empty,))
-        return replace(loaded, files_read=len(files))
+        return replace(loaded, findings=(*plan.notes, *loaded.findings), files_read=len(files))
 
 
-def _build(command: Command, target: Target, *, tree: list[Kustomization],
+def _unique(kustomizations: list[Kustomization]) -> list[Kustomization]:
+    """Each kustomization once, where it first appears."""
+    unique: dict[str, Kustomization] = {}
+    for kustomization in kustomizations:
+        unique.setdefault(kustomization.path, kustomization)
+    return list(unique.values())
+
+
+def _build(command: Command, target: Target, *, tree: list[Kustomization], head: str,
            roots: tuple[Path, Path], files: set[str]) -> CachedRender:
     """The raw output of ``kustomize build`` and the folders its origin annotations are
     relative to, or the build error as a finding on the file that broke. ``roots`` are the
@@ -98,9 +122,9 @@ def _build(command: Command, target: Target, *, tree: list[Kustomization],
     try:
         output = run(command).stdout
     except CommandError as exc:
-        path, line = _blame(exc, tree, real_root, root)
+        path, line = _blame(exc, tree, (real_root, wrapper), root, head=head)
         what = f"kustomize build {target.path}"
-        stopped = (memory_finding(exc, what=what, path=tree[0].path)
+        stopped = (memory_finding(exc, what=what, path=head)
                    or network_finding(exc, what=what, path=path, root=root, inputs=files))
         if stopped is None:
             message = _clean_message(exc, real_root, wrapper)
@@ -121,17 +145,16 @@ def kustomize_command(wrapper: Path, *, settings: RenderSettings, home: Path) ->
              "KUSTOMIZE_PLUGIN_HOME": f"{home}/no-plugins"})
 
 
-def _load(output: bytes, target: Target, tree: list[Kustomization], root: Path,
-          settings: RenderSettings, *, origin_base: tuple[Path, Path]) -> RenderResult:
+def _load(output: bytes, target: Target, tree: list[Kustomization], settings: RenderSettings,
+          *, locator: KustomizeLocator, head: str, origin_base: tuple[Path, Path]) -> RenderResult:
     wrapper, real_root = origin_base
-    locator = KustomizeLocator(sources=SourceFiles(root), kustomizations=apply_order(tree))
-    loaded = load_bytes(output, display_path=tree[0].path, options=settings.load_options,
+    loaded = load_bytes(output, display_path=head, options=settings.load_options,
                         locator=locator, render_of=f"kustomize build {target.path}")
     keep = any("originAnnotations" in k.build_metadata for k in tree)  # the user's own
     documents = []
     for document in loaded.documents:
         origin = (_pop_origin(document.body, wrapper, real_root, keep=keep)
-                  or Origin(path=tree[0].path))
+                  or Origin(path=head))
         locator.register(document.index, origin, document.body)
         documents.append(replace(document, path=origin.path, target=target.name))
     return RenderResult(documents=tuple(documents), findings=loaded.findings,
@@ -158,7 +181,10 @@ def _pop_origin(body: Mapping[str, Any], wrapper: Path, real_root: Path, *, keep
     relative = origin.get("path") or origin.get("configuredIn")
     if not isinstance(relative, str):
         return None
-    source = repo_relative(real_root, Path(os.path.normpath(wrapper / relative)))
+    resolved = os.path.normpath(wrapper / relative)
+    copies = f"{wrapper}/{COPIES}/"
+    source = resolved.removeprefix(copies) if resolved.startswith(copies) \
+        else repo_relative(real_root, Path(resolved))
     generator = origin.get("configuredBy", {}).get("kind", "") if "configuredIn" in origin else ""
     return Origin(path=source, generator=str(generator or ""))
 
@@ -176,11 +202,14 @@ def apply_order(tree: list[Kustomization]) -> list[Kustomization]:
     return order
 
 
-def _blame(exc: CommandError, tree: list[Kustomization], real_root: Path, root: Path
-           ) -> tuple[str, int]:
-    """The repository file a kustomize error names (the target's kustomization otherwise)."""
+def _blame(exc: CommandError, tree: list[Kustomization], places: tuple[Path, Path], root: Path,
+           *, head: str) -> tuple[str, int]:
+    """The repository file a kustomize error names (``head``, the target's kustomization,
+    otherwise). ``places`` are the repository's real path and the wrapper's."""
+    real_root, wrapper = places
     text = f"{exc}\n{exc.stderr}"
     named = re.findall(re.escape(str(real_root)) + r"/([\w./-]+)", text)
+    named += re.findall(re.escape(f"{wrapper}/{COPIES}") + r"/([\w./-]+)", text)
     named += [f"{k.directory}/{ref}" for ref in re.findall(r"(?:File: |from ')([^'\s]+)", text)
               for k in tree]
     for name in reversed(named):
@@ -189,11 +218,11 @@ def _blame(exc: CommandError, tree: list[Kustomization], real_root: Path, root: 
             line = re.search(r"yaml: line (\d+)", text)
             return candidate, int(line.group(1)) if line else 0
     field = re.search(r"Go struct field Kustomization\.(\w+)", text)
-    if field:  # a field of the wrong type: its line in the target's kustomization
+    if field and tree:  # a field of the wrong type: its line in the target's kustomization
         source = SourceFiles(root).get(tree[0].path)
         if source is not None:
             return tree[0].path, source.locator.locate(0, (field.group(1),)).line
-    return tree[0].path, 0
+    return head, 0
 
 
 #: The noise our wrapper kustomization adds in front of every error.

@@ -6,7 +6,8 @@ it. A field is located, in this order, in: the latest patch that targets the
 object and sets the field (strategic merge or JSON 6902, file or inline); the
 ``images:`` entry that rewrote an image, or the ``namespace:`` that set the
 namespace; the origin file's document for the object; finally the kustomization.
-Only the kustomizations whose build reads the object's origin file (its own folder
+An agent object's overrides (:mod:`kustomize_overrides`) come before all of these: they
+are applied last. Only the kustomizations whose build reads the object's origin file (its own folder
 and its bases, not a sibling base's) are considered: their patches and transformers
 are the only ones that saw the object. List items a later JSON 6902 patch renamed
 are matched under their earlier name when an earlier patch or the origin file is read.
@@ -21,6 +22,7 @@ from typing import Any
 
 from validator.model import FieldPath, Location
 from validator.render.kustomization import Kustomization, PatchRef
+from validator.render.kustomize_overrides import OverrideLocator
 from validator.render.kustomize_patches import (
     get_field,
     in_json6902,
@@ -52,10 +54,12 @@ class Origin:
 class KustomizeLocator:
     """Locates fields of one kustomize render output (see the module docstring)."""
 
-    def __init__(self, *, sources: SourceFiles, kustomizations: Sequence[Kustomization]) -> None:
+    def __init__(self, *, sources: SourceFiles, kustomizations: Sequence[Kustomization],
+                 overrides: OverrideLocator | None = None, head: str = "") -> None:
         self._sources = sources
         self._order = tuple(kustomizations)  # the latest-applied first
-        self._head = kustomizations[0].path
+        self._head = head or kustomizations[0].path
+        self._overrides = overrides  # an agent object's, applied after all of the above
         self._objects: dict[int, tuple[Origin, Mapping[str, Any]]] = {}
         self._patches: dict[int, SourceFile] = {}
         self._lock = threading.Lock()
@@ -81,7 +85,9 @@ class KustomizeLocator:
         written = self._as_written(origin, body, applied, original)
         if field_path and not (_is_node(get_field(body, field_path))
                                and self._defines(origin, written, field_path)):
-            found = (self._in_patches(origin, body, field_path, applied, original)
+            found = ((self._overrides.locate(body, field_path, original=original)
+                      if self._overrides else None)
+                     or self._in_patches(origin, body, field_path, applied, original)
                      or _in_transformers(body, field_path, applied))
             if found is not None:
                 return found

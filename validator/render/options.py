@@ -77,6 +77,9 @@ class HelmOptions:
     chart_root: str = ""
     """Absolute folder of a chart fetched from a Helm or OCI repository (outside the
     checked repository, in the content-addressed chart cache); empty for a chart in it."""
+    chart_copy: bool = False
+    """``chart_root`` is a copy of the repository's chart ``Target.path`` with fetched
+    dependencies added (an umbrella chart): its files map back to the repository."""
 
 
 @dataclass(frozen=True, kw_only=True)

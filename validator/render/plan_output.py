@@ -2,8 +2,9 @@
 
 Text lists the targets under the chosen paths, then the targets elsewhere that read a
 file under them (``check`` renders those too), the consumed files, the ignored files
-counted by reason (each file with ``verbose``), and the planning problems. JSON
-holds the same sections in full.
+counted by reason (each file with ``verbose``), what agent objects deploy that is not
+rendered, and the planning problems. A target an agent object defines also shows the
+options the object applied (:mod:`agent_options`). JSON holds the same sections in full.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from validator.model import Finding, natural_path_key
+from validator.render.agent_options import option_lines, options_json
 from validator.render.targets import Target, TargetKind, TargetPlan
 
 
@@ -38,6 +40,9 @@ def format_plan(plan: TargetPlan, *, verbose: bool = False) -> str:
                      for why, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])))
         if counts:
             lines.append("  (--verbose lists each file)")
+    if plan.skipped:
+        lines.append(f"not rendered ({len(plan.skipped)}):")
+        lines.extend(f"  {skipped.path}: {skipped.reason}" for skipped in plan.skipped)
     if plan.findings:
         lines.append(f"problems ({len(plan.findings)}):")
         lines.extend(f"  {_where(finding)}: {finding.message}" for finding in plan.findings)
@@ -53,8 +58,11 @@ def plan_json(plan: TargetPlan) -> str:
         "ignored": dict(_sorted(plan.ignored)),
         "findings": [{"rule_id": f.rule_id, "severity": f.severity.label, "path": f.location.path,
                       "line": f.location.line, "message": f.message} for f in plan.findings],
+        "skipped": [{"path": s.path, "what": s.unit, "group": s.group, "reason": s.reason}
+                    for s in plan.skipped],
     }
-    return json.dumps(document, indent=2) + "\n"
+    # default=str: inline values hold what YAML reads, dates and binary among them
+    return json.dumps(document, indent=2, default=str) + "\n"
 
 
 def _target_lines(targets: Iterable[Target]) -> list[str]:
@@ -67,6 +75,7 @@ def _target_lines(targets: Iterable[Target]) -> list[str]:
                      f" values=[{values}]")
         lines.append(f"  {target.kind.value:<9} {target.name}{extra}")
         lines.append(f"            {target.reason}")
+        lines.extend(f"            {line}" for line in option_lines(target))
     return lines
 
 
@@ -76,6 +85,7 @@ def _target_json(target: Target) -> dict[str, Any]:
     if target.kind is TargetKind.HELM:
         out.update(release=target.release_name, namespace=target.namespace,
                    values=list(target.values_files))
+    out.update(options_json(target))
     return out
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from validator.charts.config import ChartSettings
 from validator.defaults import DEFAULT_KUBERNETES_VERSION
 from validator.load import Document, LoadOptions
 from validator.load.safety import Expansion
@@ -37,6 +38,9 @@ class RenderSettings:
     nothing is cached (``--no-render-cache``)."""
     cache_max_bytes: int = 256 * 1024 * 1024
     """The size bound of the render cache; the least recently used entries go first."""
+    charts: ChartSettings = field(default_factory=ChartSettings)
+    """Which remote charts may be fetched (umbrella charts' dependencies) and where they are
+    cached (:mod:`validator.charts`); the default fetches nothing."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -90,6 +90,9 @@ class TargetPlan:
     agent_documents: frozenset[tuple[str, int]] = frozenset()
     """``(file, document index)`` of every agent object the plan read (their sources are
     accounted for by ``targets`` and ``skipped``)."""
+    agent_objects: tuple[AgentObject, ...] = ()
+    """Every agent object the plan read (an Application rendered out of a target that is
+    one of these is not read again: app of apps)."""
     selection: tuple[str, ...] = (".",)
     """The repository-relative paths planned for; ``targets`` holds those under them and
     those outside that read a file under them (``check`` renders both)."""
