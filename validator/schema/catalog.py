@@ -18,7 +18,9 @@ kubeconform-style locations searched in this order (as kubeconform searches its
 
 A kind the Kubernetes catalog knows (exact group, version and kind) never takes a
 schema from the first location: CRDs and schema directories add kinds, they do
-not replace Kubernetes' own.
+not replace Kubernetes' own. A custom resource no CRD and no schema directory
+describes takes the package's bundled CRD schema, when there is one
+(:mod:`validator.schema.bundled`), into the first custom folder like any other.
 
 Schemas from CRDs and schema directories are checked content: a reference leaving
 the schema is refused (:mod:`validator.schema.references`), reported on its line,
@@ -44,6 +46,7 @@ from typing import Any, assert_never
 from validator.load import Document
 from validator.model import Engine, Finding, Severity
 from validator.schema.builtin import check_version, kubernetes_schema, package_version
+from validator.schema.bundled import bundled_schema
 from validator.schema.cache import digest, read_verified, write_bytes_atomic, write_verified
 from validator.schema.naming import (
     GROUP_TEMPLATE,
@@ -181,6 +184,9 @@ class SchemaCatalog:
             return Resolution(schema=kubernetes)
         source = choose(self.sources(identity), target=target, path=path)
         if source is None:
+            bundled = bundled_schema(*identity, strict=self.settings.strict)
+            if bundled is not None:  # only when the repository offers nothing of its own
+                return self._write_custom(identity, bundled)
             return Resolution(schema=kubernetes)  # a near miss fails on its kind/apiVersion enums
         if source.refused:
             return Resolution(refused=f"the schema of {identity[0]} {identity[1]} at {source.where} "
