@@ -34,7 +34,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -64,37 +64,46 @@ class Project:
     """Package patterns handed to controller-gen (``.../...`` takes every API version)."""
     home: str
     """Where a reader finds the project."""
-    extra: tuple[tuple[str, str], ...] = field(default=())
-    """Further modules the packages need at a pin of their own (module, version)."""
+    note: str = ""
+    """Why this pin (written to SOURCES.md)."""
 
+
+GO127 = "the newest release whose module builds with Go 1.26 (the next one needs Go 1.27)"
 
 PROJECTS = (
-    # Argo CD >= v3.4 needs github.com/argoproj/argo-cd/gitops-engine, a nested module of its
-    # repository that the Go proxy does not serve: v3.3 is the newest release that builds.
     Project(name="Argo CD", module="github.com/argoproj/argo-cd/v3", version="v3.3.19",
             packages=("github.com/argoproj/argo-cd/v3/pkg/apis/application/v1alpha1",),
-            home="https://argo-cd.readthedocs.io"),
+            home="https://argo-cd.readthedocs.io",
+            note="v3.4 and later need github.com/argoproj/argo-cd/gitops-engine, a nested module "
+                 "the Go proxy does not serve: v3.3 is the newest release that builds from the proxy"),
     Project(name="Flux kustomize-controller", module="github.com/fluxcd/kustomize-controller/api",
             version="v1.9.6", packages=("github.com/fluxcd/kustomize-controller/api/...",),
-            home="https://fluxcd.io"),
+            home="https://fluxcd.io",
+            note=GO127),
     Project(name="Flux helm-controller", module="github.com/fluxcd/helm-controller/api",
             version="v1.6.5", packages=("github.com/fluxcd/helm-controller/api/...",),
-            home="https://fluxcd.io"),
+            home="https://fluxcd.io",
+            note=GO127),
     Project(name="Flux source-controller", module="github.com/fluxcd/source-controller/api",
             version="v1.9.6", packages=("github.com/fluxcd/source-controller/api/...",),
-            home="https://fluxcd.io"),
+            home="https://fluxcd.io",
+            note=GO127),
     Project(name="Flux notification-controller", module="github.com/fluxcd/notification-controller/api",
             version="v1.9.4", packages=("github.com/fluxcd/notification-controller/api/...",),
-            home="https://fluxcd.io"),
+            home="https://fluxcd.io",
+            note=GO127),
     Project(name="Flux image-reflector-controller",
             module="github.com/fluxcd/image-reflector-controller/api", version="v1.2.5",
-            packages=("github.com/fluxcd/image-reflector-controller/api/...",), home="https://fluxcd.io"),
+            packages=("github.com/fluxcd/image-reflector-controller/api/...",), home="https://fluxcd.io",
+            note=GO127),
     Project(name="Flux image-automation-controller",
             module="github.com/fluxcd/image-automation-controller/api", version="v1.2.5",
-            packages=("github.com/fluxcd/image-automation-controller/api/...",), home="https://fluxcd.io"),
+            packages=("github.com/fluxcd/image-automation-controller/api/...",), home="https://fluxcd.io",
+            note=GO127),
     Project(name="Flux source-watcher", module="github.com/fluxcd/source-watcher/api/v2",
             version="v2.2.4", packages=("github.com/fluxcd/source-watcher/api/v2/...",),
-            home="https://fluxcd.io"),
+            home="https://fluxcd.io",
+            note=GO127),
     Project(name="cert-manager", module="github.com/cert-manager/cert-manager", version="v1.21.2",
             packages=("github.com/cert-manager/cert-manager/pkg/apis/certmanager/v1",
                       "github.com/cert-manager/cert-manager/pkg/apis/acme/v1"),
@@ -104,19 +113,24 @@ PROJECTS = (
             version="v0.95.2",
             packages=("github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/...",),
             home="https://prometheus-operator.dev"),
-    # v1.x moved apis/ into a nested module the Go proxy does not serve: the last v0 has it.
     Project(name="External Secrets", module="github.com/external-secrets/external-secrets",
             version="v0.20.4", packages=("github.com/external-secrets/external-secrets/apis/...",),
-            home="https://external-secrets.io"),
-    # v0.37 renamed the module github.com/bitnami/sealed-secrets, which the checksum database
-    # does not know: v0.36.6 is the newest release under the old path.
+            home="https://external-secrets.io",
+            note="v1.x moved apis/ into a nested module the Go proxy does not serve; v0.20.4 is the "
+                 "last release holding it (it serves external-secrets.io/v1 already)"),
     Project(name="Sealed Secrets", module="github.com/bitnami-labs/sealed-secrets", version="v0.36.6",
             packages=("github.com/bitnami-labs/sealed-secrets/pkg/apis/sealedsecrets/v1alpha1",),
-            home="https://github.com/bitnami-labs/sealed-secrets"),
+            home="https://github.com/bitnami-labs/sealed-secrets",
+            note="v0.37 renamed the module github.com/bitnami/sealed-secrets, which the Go checksum "
+                 "database does not know: v0.36.6 is the newest release under the old path"),
     Project(name="Gateway API", module="sigs.k8s.io/gateway-api", version="v1.6.3",
-            packages=("sigs.k8s.io/gateway-api/apis/...",), home="https://gateway-api.sigs.k8s.io"),
+            packages=("sigs.k8s.io/gateway-api/apis/...",), home="https://gateway-api.sigs.k8s.io",
+            note=f"{GO127}; controller-gen on apis/ gives the experimental channel's fields too "
+                 "(a superset of the standard channel's CRDs)"),
     Project(name="Kyverno", module="github.com/kyverno/kyverno", version="v1.19.1",
-            packages=("github.com/kyverno/kyverno/api/kyverno/...",), home="https://kyverno.io"),
+            packages=("github.com/kyverno/kyverno/api/kyverno/...",), home="https://kyverno.io",
+            note="kyverno.io kinds only (ClusterPolicy, Policy, PolicyException, cleanup policies); "
+                 "the policies.kyverno.io kinds are not bundled"),
     Project(name="Gatekeeper", module="github.com/open-policy-agent/gatekeeper/v3", version="v3.23.1",
             packages=("github.com/open-policy-agent/gatekeeper/v3/apis/...",),
             home="https://open-policy-agent.github.io/gatekeeper"),
@@ -124,7 +138,9 @@ PROJECTS = (
             module="github.com/open-policy-agent/frameworks/constraint",
             version="v0.0.0-20260616163050-e1eaa1bf6d62",
             packages=("github.com/open-policy-agent/frameworks/constraint/pkg/apis/templates/...",),
-            home="https://open-policy-agent.github.io/gatekeeper"),
+            home="https://open-policy-agent.github.io/gatekeeper",
+            note="the version Gatekeeper's go.mod requires; the constraints a ConstraintTemplate "
+                 "defines are the repository's own and cannot be bundled"),
 )
 
 
@@ -205,7 +221,7 @@ def generate(project: Project, controller_gen: Path, work: Path, env: dict[str, 
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     requires = "\n".join(f"\t{module} {version}" for module, version in
-                         ((project.module, project.version), *project.extra))
+                         ((project.module, project.version),))
     (folder / "go.mod").write_text(f"module crdgen\n\ngo 1.26\n\nrequire (\n{requires}\n)\n")
     packages = expand(project, cwd=work, env=env)
     imports = "\n".join(f'\t_ "{p}"' for p in packages)
@@ -302,8 +318,12 @@ def sources_text(outcomes: list[Outcome], today: str) -> str:
         kinds = ", ".join(sorted({f.split("/")[-1].rsplit("_", 1)[0] for f in outcome.files}))
         lines.append(f"| {p.name} | `{p.module}` | {p.version} | {outcome.licence} | "
                      f"{len(outcome.files)} ({kinds}) |")
+    lines += ["", "## Why these versions", ""]
+    lines += [f"- {o.project.name} {o.project.version}: {o.project.note}" for o in outcomes
+              if o.project.note and not o.error]
+    lines += ["- The others: the newest release at the date above.", ""]
     missing = [o for o in outcomes if o.error]
-    lines += ["", "## Not bundled", ""]
+    lines += ["## Not bundled", ""]
     if missing:
         lines += [f"- {o.project.name} (`{o.project.module}` {o.project.version}): {o.error}"
                   for o in missing]
