@@ -184,6 +184,8 @@ def test_every_gitops_kind_is_checked_against_its_bundled_schema(engine: str, tm
         (f"bad/{name}.yaml", line) for name, (_, _, line) in KINDS.items()), result["findings"]
     assert all(f["severity"] == "error" and f["rule_id"].startswith("schema/")
                for f in result["findings"])
+    code, findings, output = check(root, "--strict", engine=engine, paths=("good",))
+    assert (code, findings) == (0, []), output  # the valid objects declare no unknown field
 
 
 @pytest.mark.parametrize("engine", ENGINES)
