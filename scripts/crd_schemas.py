@@ -20,8 +20,9 @@ projects' CRDs without fetching anything but Go modules. For each project this s
 
 Usage: ``make crd-schemas`` or ``python scripts/crd_schemas.py [--only NAME ...]``.
 Needs Go and network access to the Go module proxy (``GOPROXY``); nothing else.
-A project that cannot be generated is reported and left out (its old files are kept
-only when it was not selected with ``--only``), never written by hand.
+A project that cannot be generated is reported, listed as not bundled in SOURCES.md and
+left out: never written by hand. ``--only`` rewrites the selected projects' files in place
+and leaves the other files and SOURCES.md alone (for trying a new pin).
 """
 
 from __future__ import annotations
@@ -279,7 +280,7 @@ def _without_descriptions(node: Any) -> Any:
     return out
 
 
-def write(outcomes: list[Outcome], schemas: dict[str, dict[bool, Any]], *, only: set[str]) -> None:
+def write(schemas: dict[str, dict[bool, Any]], *, only: set[str]) -> None:
     """Replace the bundled files of the projects generated (all of them unless ``only``)."""
     for strict, folder in ((False, OUT / "crds"), (True, OUT / "crds-strict")):
         if not only:
@@ -365,12 +366,12 @@ def main() -> int:
                 raise RuntimeError(f"another project already bundles {', '.join(twice)}")
         except (RuntimeError, subprocess.TimeoutExpired, OSError, ValueError, yaml.YAMLError) as exc:
             print(f"crd-schemas: {project.name} NOT bundled: {exc}", file=sys.stderr, flush=True)
-            outcomes.append(Outcome(project=project, error=str(exc).splitlines()[0][:300]))
+            outcomes.append(Outcome(project=project, error=" ".join(str(exc).split())[:400]))
             continue
         schemas.update(converted)
         outcomes.append(Outcome(project=project, licence=licence, files=tuple(sorted(converted))))
         print(f"crd-schemas: {project.name}: {len(converted)} schemas", flush=True)
-    write(outcomes, schemas, only=only)
+    write(schemas, only=only)
     if not only:
         today = datetime.datetime.now(datetime.UTC).date().isoformat()
         SOURCES_FILE.write_text(sources_text(outcomes, today), encoding="utf-8")
