@@ -124,10 +124,6 @@ def test_printf_applies_verbs_to_elements_and_names_go_types() -> None:
         render_template("{{ .s.b }}", params, GO)
 
 
-@pytest.mark.xfail(strict=True, reason="regexMatch & co. run Python's backtracking re on a "
-                   "pattern and text from the ApplicationSet (Argo CD uses Go's linear RE2): "
-                   "'(a+)+$' against a run of 'a's ending in '!' never finishes; needs an RE2 "
-                   "engine or a bounded matcher (not done by the security review)")
 def test_a_template_regex_cannot_hang_the_run() -> None:
     text = '{{ regexMatch "(a+)+$" "' + "a" * 40 + '!" }}'
     code = ("from validator.agents.templating import TemplateMode, render_string; "
