@@ -126,7 +126,8 @@ def _render(settings: CheckSettings, collected: _Collected, progress: Progress |
     collected.skipped += followed.skipped
     read = plan.agent_documents | followed.read
     collected.skipped += unrendered_agent_sources(
-        [d for d in result.documents if (d.path, d.index) not in read], rendered)
+        [d for d in result.documents if (d.path, d.index) not in read], rendered,
+        settings.repo_config.agents.mode)
     for kind in {target.kind for target in targets}:
         if (tool := _RENDER_TOOLS.get(kind)) is not None:
             _note_tool(tool, collected)
