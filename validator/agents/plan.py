@@ -83,8 +83,11 @@ class AgentPlan:
     objects: tuple[AgentObject, ...] = ()
     """Every agent object read (whether it defined targets or skipped entries)."""
     read: frozenset[tuple[str, int]] = field(default_factory=frozenset)
-    """``(file, document index)`` of every object read here: the pipeline's generic
-    "not rendered" entries are for agent objects outside this set only."""
+    """``(file, first line)`` of every object read here: the pipeline's generic "not
+    rendered" entries are for agent objects outside this set only. A line, not a document
+    index, because the same object is often rendered out of another target too (a Flux
+    root Kustomization over ``clusters/prod``), where its index is the render's while its
+    source (``Document.locate(())``) is still this file and line."""
 
 
 def plan_agents(context: AgentContext, found: Sequence[FoundObject] | None = None) -> AgentPlan:
@@ -106,7 +109,7 @@ def plan_agents(context: AgentContext, found: Sequence[FoundObject] | None = Non
         skipped += result.skipped
         findings += result.findings
         objects.append(item.agent_object())
-        read.add((item.path, item.index))
+        read.add((item.path, item.first_line))
     return AgentPlan(targets=_unique_names(targets), skipped=tuple(skipped), findings=tuple(findings),
                      objects=tuple(objects), read=frozenset(read))
 
