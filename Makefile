@@ -1,5 +1,5 @@
 # Everything a newcomer needs: `make example` and `make test` both set up first.
-.PHONY: setup example test lint typecheck check-all bench clean image-test
+.PHONY: setup example test lint typecheck check-all bench clean image-test crd-schemas
 
 VENV := .venv/bin
 PYTEST_ARGS ?=
@@ -22,6 +22,11 @@ lint: setup
 ## Build the Dockerfile with podman and run the image tests (tests/image/; docs/container.md).
 image-test: setup
 	scripts/image-test.sh
+
+## Regenerate the bundled CRD schemas (schemas/crds/, SOURCES.md) from the projects' pinned Go
+## API modules with controller-gen: needs Go and the Go module proxy (docs/schemas.md).
+crd-schemas: setup
+	$(VENV)/python scripts/crd_schemas.py
 
 bench: setup
 	$(VENV)/python -m benchmarks.bench_schema

@@ -1,10 +1,12 @@
-"""Files the package ships beside its code: the policy library, tools.lock, the config schema.
+"""Files the package ships beside its code: the policy library, tools.lock, the config schema,
+the bundled CRD schemas.
 
 They live in ``validator/data/`` so that every way of installing the package has them:
 a wheel installed by ``pip install gitops-validator`` holds copies, while in the
-checkout (and an editable install) ``validator/data/policies``, ``tools.lock`` and
-``config.schema.json`` are links to the repository's top-level ``policies/``,
-``tools.lock`` and ``schemas/config.schema.json``, the one committed copy of each.
+checkout (and an editable install) ``validator/data/policies``, ``tools.lock``,
+``config.schema.json``, ``crds`` and ``crds-strict`` are links to the repository's
+top-level ``policies/``, ``tools.lock``, ``schemas/config.schema.json``, ``schemas/crds/``
+and ``schemas/crds-strict/``, the one committed copy of each.
 They are found with :mod:`importlib.resources` and never relative to the source tree.
 """
 

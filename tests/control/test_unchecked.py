@@ -99,7 +99,7 @@ def test_agent_objects_whose_source_is_not_rendered_are_reported(repo: Path) -> 
     assert "2 HelmRelease charts not rendered: remote chart" in summary
     assert "1 Argo CD Application source not rendered: another repository" in summary
     assert "1 Flux Kustomization path not rendered: source not found" in summary
-    assert "4 resources not schema-checked: no schema" in summary
+    assert "not schema-checked" not in summary  # the agent objects have bundled CRD schemas
     assert ("apps/agents.yaml:15: warning agent/chart-repository-not-allowed HelmRelease "
             "flux-system/redis: chart redis * from HelmRepository flux-system/bitnami") in out
     assert ("skipped: apps/agents.yaml:9: HelmRelease flux-system/redis: chart redis * from "
@@ -166,7 +166,7 @@ def test_remote_agent_sources_are_listed_and_never_fetched(repo: Path, mode: str
     with loopback_listener() as listener:
         (repo / "apps" / "agents.yaml").write_text(
             REMOTE_AGENTS.replace("127.0.0.1:9", listener.host))
-        code, out, _ = invoke("check", ".", "--no-policy", "--ignore-missing-schemas", "-o", "json",
+        code, out, _ = invoke("check", ".", "--no-policy", "--no-schema", "-o", "json",
                               cwd=repo)
     assert listener.connections == []
     assert code == 0, out
@@ -178,7 +178,7 @@ def test_remote_agent_sources_are_listed_and_never_fetched(repo: Path, mode: str
             ("HelmRelease chart", "not rendered: remote chart"): 1,
             ("Flux Kustomization path", "not rendered: source not found"): 1,
             ("resource", "not policy-checked: --no-policy"): 4,
-            ("resource", "not schema-checked: no schema"): 3}
+            ("resource", "not schema-checked: --no-schema"): 4}
         assert [(f["rule_id"], f["line"]) for f in report["findings"]] == [
             ("agent/chart-repository-not-allowed", 13)]
         assert listener.host in report["findings"][0]["message"]
@@ -191,7 +191,7 @@ def test_remote_agent_sources_are_listed_and_never_fetched(repo: Path, mode: str
 
 def test_odd_source_fields_are_cut_and_never_crash(tmp_path: Path) -> None:
     odd_agent_sources(tmp_path)
-    code, out, err = invoke("check", str(tmp_path), "--no-policy", "--ignore-missing-schemas",
+    code, out, err = invoke("check", str(tmp_path), "--no-policy", "--no-schema",
                             "-o", "json")
     assert code == 0, err
     report = json.loads(out)
@@ -207,7 +207,7 @@ def test_odd_source_fields_are_cut_and_never_crash(tmp_path: Path) -> None:
     assert [(f["rule_id"], f["line"]) for f in report["findings"]
             if f["rule_id"].startswith("agent/")] == [("agent/no-repo-url", 7), ("agent/no-repo-url", 8)]
     (tmp_path / ".gitops-validator.yaml").write_text("agents: off\n")
-    code, out, err = invoke("check", str(tmp_path), "--no-policy", "--ignore-missing-schemas",
+    code, out, err = invoke("check", str(tmp_path), "--no-policy", "--no-schema",
                             "-o", "json")
     assert code == 0, err
     reasons = {item["path"]: item["reason"] for item in json.loads(out)["skipped"]

@@ -95,7 +95,8 @@ def check_json(root: Path, pythonpath: Path) -> tuple[int, dict[str, Any]]:
 
 
 def test_the_wheel_holds_every_package_file_as_a_regular_file(wheel: Path) -> None:
-    """Every file of validator/ (links followed), the whole policy library and tools.lock."""
+    """Every file of validator/ (links followed), the whole policy library, tools.lock and the
+    bundled CRD schemas."""
     with zipfile.ZipFile(wheel) as archive:
         entries = {info.filename: info for info in archive.infolist()}
         expected = {f"validator/{path.relative_to(ROOT / 'validator').as_posix()}": path
@@ -104,6 +105,12 @@ def test_the_wheel_holds_every_package_file_as_a_regular_file(wheel: Path) -> No
         expected |= {f"validator/data/policies/{path.relative_to(ROOT / 'policies').as_posix()}": path
                      for path in (ROOT / "policies").rglob("*") if path.is_file()}
         expected["validator/data/tools.lock"] = ROOT / "tools.lock"
+        for folder in ("crds", "crds-strict"):  # the bundled CRD schemas (schemas/crds/SOURCES.md)
+            top = ROOT / "schemas" / folder
+            bundled = {f"validator/data/{folder}/{path.relative_to(top).as_posix()}": path
+                       for path in top.rglob("*") if path.is_file()}
+            assert any(name.endswith(".json") for name in bundled), folder
+            expected |= bundled
         assert sorted(set(expected) - set(entries)) == []
         for name, path in expected.items():
             assert not stat.S_ISLNK(entries[name].external_attr >> 16), name
@@ -160,3 +167,17 @@ def test_installed_copy_names_the_pinned_version_of_a_missing_tool(installed: Pa
                env={"GITOPS_VALIDATOR_OPA": str(tmp_path / "no-opa")})
     assert done.returncode == 2, done.stdout + done.stderr
     assert f"the pinned version is {pins['opa']}" in done.stderr
+
+
+def test_installed_copy_checks_custom_resources_against_the_bundled_schemas(installed: Path,
+                                                                           tmp_path: Path) -> None:
+    """A Certificate with a wrong field is a schema finding in the installed copy too, not "no schema"."""
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "certificate.yaml").write_text(
+        "apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: web}\n"
+        "spec:\n  secretName: web-tls\n  issuerRef: {name: ca}\n  dnsNames: web.example.com\n")
+    code, report = check_json(repo, installed)
+    assert code == 1
+    assert [(f["rule_id"], f["path"], f["line"]) for f in report["findings"]
+            if f["rule_id"].startswith("schema/")] == [("schema/type", "certificate.yaml", 7)]

@@ -18,7 +18,9 @@ kubeconform-style locations searched in this order (as kubeconform searches its
 
 A kind the Kubernetes catalog knows (exact group, version and kind) never takes a
 schema from the first location: CRDs and schema directories add kinds, they do
-not replace Kubernetes' own.
+not replace Kubernetes' own. A custom resource no CRD and no schema directory
+describes takes the package's bundled CRD schema, when there is one
+(:mod:`validator.schema.bundled`), written to a custom folder like any other.
 
 Schemas from CRDs and schema directories are checked content: a reference leaving
 the schema is refused (:mod:`validator.schema.references`), reported on its line,
@@ -44,6 +46,7 @@ from typing import Any, assert_never
 from validator.load import Document
 from validator.model import Engine, Finding, Severity
 from validator.schema.builtin import check_version, kubernetes_schema, package_version
+from validator.schema.bundled import bundled_schema
 from validator.schema.cache import digest, read_verified, write_bytes_atomic, write_verified
 from validator.schema.naming import (
     GROUP_TEMPLATE,
@@ -107,6 +110,7 @@ class SchemaCatalog:
         self._files_loaded: set[Identity] = set()
         self._kubernetes_files: dict[Identity, tuple[Path | None, bool]] = {}
         self._resolved: dict[tuple[Identity, str, str], Resolution] = {}
+        self._bundled_resolutions: dict[Identity, Resolution] = {}
         self.findings: list[Finding] = []
         """Findings on the schemas themselves (refused references, conflicts)."""
 
@@ -180,12 +184,21 @@ class SchemaCatalog:
         if exact:
             return Resolution(schema=kubernetes)
         source = choose(self.sources(identity), target=target, path=path)
-        if source is None:
-            return Resolution(schema=kubernetes)  # a near miss fails on its kind/apiVersion enums
+        if source is None:  # the repository offers nothing of its own
+            return self._bundled(identity, kubernetes)
         if source.refused:
             return Resolution(refused=f"the schema of {identity[0]} {identity[1]} at {source.where} "
                                       "was refused: it refers outside itself")
         return self._write_custom(identity, standalone(source, strict=self.settings.strict))
+
+    def _bundled(self, identity: Identity, kubernetes: Path | None) -> Resolution:
+        """The bundled CRD schema of ``identity`` (read once per run: it is the same everywhere),
+        else the Kubernetes near miss, which fails on its kind/apiVersion enums."""
+        if identity not in self._bundled_resolutions:
+            schema = bundled_schema(*identity, strict=self.settings.strict)
+            self._bundled_resolutions[identity] = (
+                Resolution(schema=kubernetes) if schema is None else self._write_custom(identity, schema))
+        return self._bundled_resolutions[identity]
 
     def sources(self, identity: Identity) -> list[SchemaSource]:
         """Every schema on offer for ``identity`` (CRDs, then the schema directory's file)."""
