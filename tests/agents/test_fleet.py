@@ -37,3 +37,64 @@ def test_objects_one_kustomization_renders_and_another_reads_are_not_called_unre
                      if s["what"] in ("Flux Kustomization path", "HelmRelease chart")]
     assert agent_skipped == [("infrastructure/controllers/ingress-nginx.yaml:15",
                               "not rendered: remote chart")]
+
+
+WEB2 = """\
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: web2
+  namespace: web
+spec:
+  interval: 30m
+  chart:
+    spec:
+      chart: ./charts/web
+      sourceRef:
+        kind: GitRepository
+        name: flux-system
+        namespace: flux-system
+  values:
+    replicaCount: ${podinfo_replicas}
+    image:
+      tag: ${podinfo_tag}
+"""
+
+
+def _with_substituted_release(repo: GitRepo) -> None:
+    """A HelmRelease the ``apps`` Kustomization applies: kustomize-controller substitutes
+    its ``${...}`` before helm-controller reads it."""
+    repo.write("apps/production/web-release.yaml", WEB2)
+    kustomization = repo.root / "apps/production/kustomization.yaml"
+    kustomization.write_text(kustomization.read_text().replace(
+        "  - ../base/podinfo\n", "  - ../base/podinfo\n  - web-release.yaml\n"))
+    repo.commit("web2")
+
+
+def test_a_helmrelease_a_substituting_kustomization_applies_gets_its_variables(
+        repo: GitRepo) -> None:
+    _with_substituted_release(repo)
+    code, report = _check(repo)
+    assert [(f["rule_id"], f["path"]) for f in report["findings"]] == [
+        ("agent/chart-repository-not-allowed", "infrastructure/controllers/ingress-nginx.yaml")]
+    assert code == 0
+    code, out, err = invoke("render", ".", "--target", "HelmRelease web/web2", cwd=repo.root)
+    assert code == 0, err
+    assert "replicas: 2\n" in out
+    assert "image: nginx:6.7.0\n" in out
+
+
+def test_a_substituted_configmap_change_affects_the_helmrelease_too(repo: GitRepo) -> None:
+    """``diff`` plans the HelmRelease target as affected by the ConfigMap its variables come
+    from: a bad value there is a new finding in both the Kustomization's and the release's
+    objects."""
+    _with_substituted_release(repo)
+    vars_file = repo.root / "clusters/prod/cluster-vars.yaml"
+    vars_file.write_text(vars_file.read_text().replace('podinfo_replicas: "2"', 'podinfo_replicas: "many"'))
+    repo.commit("many")
+    code, out, err = invoke("diff", "--base", "HEAD~1", "-o", "json", cwd=repo.root)
+    assert code == 1, err
+    new = sorted((f["resource"]["name"], f["path"], f["line"]) for f in json.loads(out)["findings"]
+                 if f["status"] == "new")
+    assert new == [("podinfo", "clusters/prod/cluster-vars.yaml", 7),
+                   ("web2", "apps/production/web-release.yaml", 16)]

@@ -60,6 +60,7 @@ class AgentRead:
 
 
 Reader = Callable[[FoundObject, AgentContext], AgentRead]
+_HELM_RELEASE = ("helm.toolkit.fluxcd.io", "HelmRelease")
 
 
 def _readers() -> dict[tuple[str, str], tuple[str, Reader]]:
@@ -92,6 +93,8 @@ class AgentPlan:
 
 def plan_agents(context: AgentContext, found: Sequence[FoundObject] | None = None) -> AgentPlan:
     """Read every agent object of ``found`` (default: those in ``context.manifests``)."""
+    from validator.agents.flux_applied import read_as_applied  # noqa: PLC0415 - imports this module
+
     if found is None:
         found = list(objects_in(context.root, context.manifests, AGENT_MARKERS, context.index.parsed))
     readers = _readers()
@@ -100,11 +103,15 @@ def plan_agents(context: AgentContext, found: Sequence[FoundObject] | None = Non
     findings: list[Finding] = []
     objects: list[AgentObject] = []
     read: set[tuple[str, int]] = set()
-    for item in found:
+    # HelmReleases last: a Kustomization that applies one substitutes its variables first
+    for item in sorted(found, key=lambda item: (item.group, item.kind) == _HELM_RELEASE):
         entry = readers.get((item.group, item.kind))
         if entry is None or not context.config.mode.reads(entry[0]):
             continue
-        result = entry[1](item, context)
+        if (item.group, item.kind) == _HELM_RELEASE:
+            result = read_as_applied(item, context, targets, entry[1])
+        else:
+            result = entry[1](item, context)
         targets += result.targets
         skipped += result.skipped
         findings += result.findings
