@@ -98,3 +98,17 @@ def test_a_substituted_configmap_change_affects_the_helmrelease_too(repo: GitRep
                  if f["status"] == "new")
     assert new == [("podinfo", "clusters/prod/cluster-vars.yaml", 7),
                    ("web2", "apps/production/web-release.yaml", 16)]
+
+
+def test_a_helmrelease_two_kustomizations_apply_is_one_target_each(repo: GitRepo) -> None:
+    _with_substituted_release(repo)
+    apps = (repo.root / "clusters/prod/apps.yaml").read_text()
+    repo.write("clusters/prod/apps-canary.yaml", apps.replace("name: apps\n", "name: apps-canary\n")
+               .replace("cluster_name: prod", "cluster_name: canary\n      podinfo_replicas: '1'"))
+    repo.commit("canary")
+    for name, replicas in (("apps", 2), ("apps-canary", 1)):
+        code, out, err = invoke("render", ".", "--target",
+                                f"HelmRelease web/web2 (applied by Kustomization flux-system/{name})",
+                                cwd=repo.root)
+        assert code == 0, err
+        assert f"replicas: {replicas}\n" in out
