@@ -112,3 +112,16 @@ def test_a_helmrelease_two_kustomizations_apply_is_one_target_each(repo: GitRepo
                                 cwd=repo.root)
         assert code == 0, err
         assert f"replicas: {replicas}\n" in out
+
+
+def test_a_values_files_string_is_not_read_letter_by_letter(repo: GitRepo) -> None:
+    """``valuesFiles: values.yaml`` (a string where Flux wants a list) is the schema check's
+    finding, once; not nine "values file a is not in the repository" findings."""
+    release = repo.root / "infrastructure/controllers/web-release.yaml"
+    release.write_text(release.read_text().replace(
+        "      chart: ./charts/web\n", "      chart: ./charts/web\n      valuesFiles: values.yaml\n"))
+    repo.commit("string")
+    _, report = _check(repo)
+    assert not [f for f in report["findings"] if f["rule_id"] == "agent/values-file-missing"]
+    assert [(f["rule_id"], f["line"]) for f in report["findings"]
+            if f["path"] == "infrastructure/controllers/web-release.yaml"] == [("schema/type", 11)]
