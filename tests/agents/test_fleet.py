@@ -125,3 +125,12 @@ def test_a_values_files_string_is_not_read_letter_by_letter(repo: GitRepo) -> No
     assert not [f for f in report["findings"] if f["rule_id"] == "agent/values-file-missing"]
     assert [(f["rule_id"], f["line"]) for f in report["findings"]
             if f["path"] == "infrastructure/controllers/web-release.yaml"] == [("schema/type", 11)]
+
+
+def test_components_written_as_a_string_are_not_read_letter_by_letter(repo: GitRepo) -> None:
+    apps = repo.root / "clusters/prod/apps.yaml"
+    apps.write_text(apps.read_text().replace("  prune: true\n", "  prune: true\n  components: ../x\n"))
+    repo.commit("string")
+    _, report = _check(repo)
+    assert [(f["rule_id"], f["line"]) for f in report["findings"]
+            if f["path"] == "clusters/prod/apps.yaml"] == [("schema/type", 15)]
