@@ -59,3 +59,48 @@ def test_a_change_lands_on_the_line_that_made_it(repo: GitRepo) -> None:
     assert where == {("argocd/apps/guestbook.yaml", 18, "new"), ("values/web/prod.yaml", 1, "new"),
                      ("argocd/apps/shop.yaml", 15, "new"),
                      ("charts/guestbook/values.yaml", 6, "existing")}
+
+
+APPSET = """\
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: services
+  namespace: argocd
+spec:
+  goTemplate: true
+  generators:
+    - git:
+        repoURL: https://github.com/acme/platform.git
+        revision: HEAD
+        directories:
+          - path: kustomize/shop/overlays/*
+  template:
+    metadata:
+      name: '{{.path.basename}}'
+    spec:
+      project: default
+      source:
+        repoURL: https://github.com/acme/platform.git
+        targetRevision: HEAD
+        path: '{{.path.path}}'
+      destination:
+        server: https://kubernetes.default.svc
+        namespace: '{{.path.basename}}'
+"""
+
+
+def test_an_application_set_is_never_passed_over_in_silence(repo: GitRepo) -> None:
+    """Whatever the ApplicationSet reader can expand, what it does not is a counted entry
+    naming the object (here: all of it, while generators are not expanded)."""
+    repo.write("appsets/services.yaml", APPSET)
+    repo.commit("appset")
+    _, report = _run(repo, "check", ".")
+    listed = [s for s in report["skipped"] if s["path"].startswith("appsets/services.yaml")]
+    targets = [t for t in json.loads(invoke("targets", ".", "-o", "json", cwd=repo.root)[1])["targets"]
+               if "ApplicationSet" in t["reason"]]
+    assert listed or targets
+    for entry in listed:
+        assert entry["what"] == "Argo CD ApplicationSet"
+        assert entry["group"].startswith("not rendered")
+        assert entry["reason"].startswith("ApplicationSet argocd/services: ")
