@@ -134,3 +134,18 @@ def test_components_written_as_a_string_are_not_read_letter_by_letter(repo: GitR
     _, report = _check(repo)
     assert [(f["rule_id"], f["line"]) for f in report["findings"]
             if f["path"] == "clusters/prod/apps.yaml"] == [("schema/type", 15)]
+
+
+def test_two_clusters_applying_one_release_give_targets_of_distinct_names(repo: GitRepo) -> None:
+    """``clusters/staging`` copies ``clusters/prod``: two Kustomizations named
+    ``flux-system/apps`` apply the release, told apart by where they are."""
+    _with_substituted_release(repo)
+    for path in ("apps.yaml", "cluster-vars.yaml"):
+        repo.write(f"clusters/staging/{path}", (repo.root / "clusters/prod" / path).read_text())
+    repo.commit("staging")
+    code, out, err = invoke("targets", ".", "-o", "json", cwd=repo.root)
+    assert code == 0, err
+    names = [t["name"] for t in json.loads(out)["targets"] if "web2" in t["name"]]
+    assert sorted(names) == [
+        "HelmRelease web/web2 (applied by Kustomization flux-system/apps (clusters/prod/apps.yaml:1))",
+        "HelmRelease web/web2 (applied by Kustomization flux-system/apps (clusters/staging/apps.yaml:1))"]

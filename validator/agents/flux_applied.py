@@ -15,13 +15,13 @@ and are not applied here (known gap).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 import yaml
 
-from validator.agents.model import AgentObject
 from validator.agents.objects import FoundObject
 from validator.agents.plan import AgentContext, AgentRead, Reader
 from validator.render.options import Substitution
@@ -39,22 +39,28 @@ def read_as_applied(found: FoundObject, context: AgentContext, planned: Sequence
                 and found.path in t.inputs]
     if not appliers or not _uses_variables(found.body):
         return read(found, context)
-    reads = [_read_applied(found, context, read, agent, substitution, named=len(appliers) > 1)
+    # one target per Kustomization, named after it (and where it is, when two clusters'
+    # Kustomizations share a name)
+    shown = Counter(str(agent) for agent, _ in appliers)
+    reads = [_read_applied(found, context, read, substitution,
+                           label="" if len(appliers) == 1 else
+                           f"{agent} ({agent.where})" if shown[str(agent)] > 1 else str(agent),
+                           inputs=(agent.path,))
              for agent, substitution in appliers]
     return AgentRead(targets=tuple(t for r in reads for t in r.targets),
                      skipped=tuple(dict.fromkeys(s for r in reads for s in r.skipped)),
                      findings=tuple(dict.fromkeys(f for r in reads for f in r.findings)))
 
 
-def _read_applied(found: FoundObject, context: AgentContext, read: Reader, agent: AgentObject,
-                  substitution: Substitution, *, named: bool) -> AgentRead:
+def _read_applied(found: FoundObject, context: AgentContext, read: Reader,
+                  substitution: Substitution, *, label: str, inputs: tuple[str, ...]) -> AgentRead:
     text = yaml.safe_dump(dict(found.body), sort_keys=False)
     substituted = substitute_document(text, substitution)
     body = yaml.load(substituted.text, Loader=yaml.CSafeLoader) if not substituted.error else None
     result = read(replace(found, body=body) if isinstance(body, Mapping) else found, context)
     sources = sorted({source.path for source in substitution.sources.values()})
-    targets = tuple(replace(t, inputs=tuple(dict.fromkeys((*t.inputs, agent.path, *sources))),
-                            name=f"{t.name} (applied by {agent})" if named else t.name)
+    targets = tuple(replace(t, inputs=tuple(dict.fromkeys((*t.inputs, *inputs, *sources))),
+                            name=f"{t.name} (applied by {label})" if label else t.name)
                     for t in result.targets)
     return replace(result, targets=targets)
 
