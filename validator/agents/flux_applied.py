@@ -33,11 +33,13 @@ def read_as_applied(found: FoundObject, context: AgentContext, planned: Sequence
                     read: Reader) -> AgentRead:
     """``read(found)``, once per substituting Kustomization among ``planned`` that applies
     ``found``'s file, on the body it substitutes (plain ``read(found)`` when none does)."""
+    if not _uses_variables(found.body):  # most releases: nothing to substitute
+        return read(found, context)
     appliers = [(t.agent, t.substitution) for t in planned
                 if t.substitution is not None and t.substitution.variables
                 and t.agent is not None and t.agent.kind == "Kustomization"
                 and found.path in t.inputs]
-    if not appliers or not _uses_variables(found.body):
+    if not appliers:
         return read(found, context)
     # one target per Kustomization, named after it (and where it is, when two clusters'
     # Kustomizations share a name)
