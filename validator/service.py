@@ -29,7 +29,7 @@ import contextlib
 import posixpath
 import re
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -414,6 +414,9 @@ def _diff(request: DiffRequest, *, revisions: Revisions, change: Change, trusted
     with _engine_started(head, roots.trusted, early=early) as engine_of:
         if lazy is not None:
             base_plan = head_plan = _plan(head, repo)
+            if _plan_shaped_by(head_plan, change.paths):  # the head's plan is not the base's
+                lazy.write(None)
+                base_plan = _plan(base, repo)
             affected = affected_targets(change, base=base_plan, head=head_plan, trusted=trusted)
             names = {a.target.name for a in affected.targets}
             lazy.write(None if affected.full else base_files(lazy.entries, head_plan, names, trusted))
@@ -426,6 +429,14 @@ def _diff(request: DiffRequest, *, revisions: Revisions, change: Change, trusted
             return _judge(request, revisions=revisions, change=change, trusted_sha=trusted_sha,
                           roots=roots, progress=progress, settings=(base, head),
                           plans=(base_plan, head_plan), affected=affected, engine_of=engine_of)
+
+
+def _plan_shaped_by(plan: TargetPlan, paths: Iterable[str]) -> bool:
+    """Whether one of ``paths`` shaped ``plan`` itself without holding an agent object (a
+    file an ApplicationSet's git files generator read: ``Target.plan_inputs``), which the
+    listing-based reuse test (:mod:`validator.change.plan_reuse`) cannot see."""
+    shaping = {path for target in plan.targets for path in target.plan_inputs}
+    return any(path in shaping for path in paths)
 
 
 @contextlib.contextmanager

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from tests.agents.flux_repo import APPS, flux_repo, named, plan, write
+from tests.cli.test_check_cli import invoke
 from validator.model import Severity
 from validator.render.options import ValueSource
 from validator.render.targets import TargetKind
@@ -194,3 +196,19 @@ def test_the_bootstrap_object_built_by_itself_is_consumed_not_ignored(tmp_path: 
     result = plan(tmp_path)
     assert "apps/flux.yaml" not in result.consumed
     assert result.ignored["apps/flux.yaml"].endswith("(not applied)")
+
+
+def test_targets_json_never_prints_a_value_read_from_a_secret(tmp_path: Path) -> None:
+    """``targets -o json`` goes to CI logs: a substituteFrom Secret's decoded value must not;
+    the variables the Kustomization writes itself are shown as written."""
+    root = flux_repo(tmp_path)
+    write(root, "clusters/prod/secret.yaml",
+          "apiVersion: v1\nkind: Secret\nmetadata: {name: cluster-secrets, namespace: flux-system}\n"
+          "data:\n  token: czNjcjN0LXRva2Vu\n")
+    code, out, _ = invoke("targets", ".", "-o", "json", cwd=root)
+    assert code == 0
+    assert "s3cr3t-token" not in out
+    variables = next(t["options"]["substitution"]["variables"] for t in json.loads(out)["targets"]
+                     if t["name"] == "Kustomization flux-system/apps")
+    assert variables["token"] == "<read from clusters/prod/secret.yaml>"
+    assert variables["cluster_env"] == "prod"

@@ -91,16 +91,18 @@ spec:
 
 
 def test_an_application_set_is_never_passed_over_in_silence(repo: GitRepo) -> None:
-    """Whatever the ApplicationSet reader can expand, what it does not is a counted entry
-    naming the object (here: all of it, while generators are not expanded)."""
+    """The ApplicationSet's git-directories generator over ``kustomize/shop/overlays/*``
+    yields the Application ``prod``: a target, not a silent pass (nor a duplicate of the
+    folder on its own terms); without an image override, its ``:latest`` image is found."""
     repo.write("appsets/services.yaml", APPSET)
     repo.commit("appset")
+    code, out, err = invoke("targets", ".", "-o", "json", cwd=repo.root)
+    assert code == 0, err
+    generated = [(t["name"], t["path"]) for t in json.loads(out)["targets"]
+                 if (t.get("agent") or {}).get("generated_by") == "ApplicationSet argocd/services"]
+    assert generated == [("Application argocd/prod", "kustomize/shop/overlays/prod")]
     _, report = _run(repo, "check", ".")
-    listed = [s for s in report["skipped"] if s["path"].startswith("appsets/services.yaml")]
-    targets = [t for t in json.loads(invoke("targets", ".", "-o", "json", cwd=repo.root)[1])["targets"]
-               if "ApplicationSet" in t["reason"]]
-    assert listed or targets
-    for entry in listed:
-        assert entry["what"] == "Argo CD ApplicationSet"
-        assert entry["group"].startswith("not rendered")
-        assert entry["reason"].startswith("ApplicationSet argocd/services: ")
+    assert not [s for s in report["skipped"] if s["path"].startswith("appsets/")]
+    latest = [f for f in report["findings"] if f["rule_id"] == "main.deny" and "latest" in f["message"]]
+    assert [(f["path"], f["line"], f["resource"]["namespace"]) for f in latest] == [
+        ("kustomize/shop/base/deployment.yaml", 15, "prod")]

@@ -16,7 +16,6 @@ but Jsonnet is not evaluated here: they are reported as not rendered.
 
 from __future__ import annotations
 
-import bisect
 import os
 import posixpath
 from collections.abc import Iterator, Mapping, Sequence
@@ -26,6 +25,7 @@ from typing import Any
 from validator.agents.argo_glob import glob_match
 from validator.agents.argocd_source import UNIT, AppSource, agent_target
 from validator.agents.fields import finding, inside, mapping, repo_path, shown, skipped, text
+from validator.render.directory import directory_files
 from validator.render.kustomization import Kustomization
 from validator.render.kustomization_reader import read_tree
 from validator.render.options import DirectoryOptions, KustomizeOptions
@@ -123,8 +123,8 @@ def directory_target(source: AppSource, folder: str) -> Target | None:
     recurse = directory.get("recurse") is True
     include, exclude = text(directory.get("include")), text(directory.get("exclude"))
     prefix = "" if folder == "." else folder + "/"
-    files = [path for path in _under(source.context.manifests, prefix)
-             if _chosen(path[len(prefix):], recurse, include, exclude)]
+    files = directory_files(source.context.root, folder, recurse=recurse, include=include,
+                            exclude=exclude)
     jsonnet = [path for path in _jsonnet_files(source.context.root, folder, recurse)
                if _chosen(path[len(prefix):], recurse, include, exclude)]
     if jsonnet:
@@ -136,22 +136,6 @@ def directory_target(source: AppSource, folder: str) -> Target | None:
     options = DirectoryOptions(recurse=recurse, include=include, exclude=exclude,
                                files=tuple(files), namespace=source.namespace)
     return agent_target(source, TargetKind.DIRECTORY, folder, files, directory=options)
-
-
-#: The last manifest list sorted (one list per plan; many directory sources look in it).
-_SORTED: list[tuple[Sequence[str], list[str]]] = []
-
-
-def _under(manifests: Sequence[str], prefix: str) -> list[str]:
-    """The files of ``manifests`` whose path starts with ``prefix``, in path order."""
-    entry = _SORTED[0] if _SORTED else None  # one read: other threads may plan too
-    if entry is None or entry[0] is not manifests:
-        entry = (manifests, sorted(manifests))
-        _SORTED[:] = [entry]
-    ordered = entry[1]
-    start = bisect.bisect_left(ordered, prefix)
-    end = bisect.bisect_left(ordered, prefix + "\U0010ffff") if prefix else len(ordered)
-    return ordered[start:end]
 
 
 def _chosen(relative: str, recurse: bool, include: str, exclude: str) -> bool:

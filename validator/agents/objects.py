@@ -46,6 +46,10 @@ class FoundObject:
     """One object of a repository file, with where it is."""
 
     body: Mapping[str, Any]
+    field_prefix: tuple[str | int, ...] = ()
+    """Where the object's fields are written in the document: ``()`` for an object of its
+    own; ``("spec", "template")`` for an Application an ApplicationSet generated (its
+    fields are located in the ApplicationSet's template)."""
     path: str
     """Repository-relative file."""
     index: int
@@ -72,7 +76,7 @@ class FoundObject:
 
     def line(self, field: tuple[str | int, ...] = ()) -> int:
         """Line of ``field`` (the object's first line for ``()``), or of its nearest parent."""
-        return self.locator.locate(self.index, field).line
+        return self.locator.locate(self.index, (*self.field_prefix, *field)).line
 
     @functools.cached_property
     def first_line(self) -> int:

@@ -52,7 +52,24 @@ def options_json(target: Target) -> dict[str, Any]:
     options = {name: dataclasses.asdict(value) for name in ("helm", "kustomize", "directory",
                                                               "substitution")
                if (value := getattr(target, name)) is not None}
+    _redact_read_values(options, own=target.agent.path)
     return {"agent": dataclasses.asdict(target.agent), "options": options}
+
+
+def _redact_read_values(options: dict[str, Any], *, own: str) -> None:
+    """Values the object read from other files (``substituteFrom`` and ``valuesFrom``
+    ConfigMaps and Secrets) replaced by where they come from: a Secret's data must not reach
+    a CI log through ``targets -o json``; values written in the object itself stay."""
+    substitution = options.get("substitution")
+    if substitution is not None:
+        for name, source in substitution["sources"].items():
+            if source["path"] != own:
+                substitution["variables"][name] = f"<read from {source['path']}>"
+    helm = options.get("helm")
+    if helm is not None:
+        for inline in helm["inline_values"]:
+            if inline["source"]["path"] != own:
+                inline["values"] = f"<read from {inline['source']['path']}>"
 
 
 def _helm(target: Target, helm: HelmOptions) -> Iterator[str]:

@@ -21,6 +21,7 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
+from validator.agents.argo_glob import glob_match
 from validator.load.files import special_file_kind
 from validator.load.safety import Expansion
 from validator.render.namespaces import cluster_scoped_crds, in_release_namespace
@@ -37,8 +38,6 @@ _MANIFEST = re.compile(r"^.*\.(yaml|yml|json)$")
 def directory_files(root: Path, folder: str, *, recurse: bool, include: str,
                     exclude: str) -> list[str]:
     """The repository-relative files Argo CD reads for a directory source at ``folder``."""
-    included = glob_pattern(include) if include else None
-    excluded = glob_pattern(exclude) if exclude else None
     base = root / folder
     found = []
     for current, dirs, names in walk(base):
@@ -48,56 +47,10 @@ def directory_files(root: Path, folder: str, *, recurse: bool, include: str,
             if not _MANIFEST.match(name) or not path.exists() or special_file_kind(path):
                 continue  # a dangling symlink or a pipe: Argo CD skips it with a warning
             below = repo_relative(base, path)
-            if (excluded and excluded.match(below)) or (included and not included.match(below)):
+            if (exclude and glob_match(exclude, below)) or (include and not glob_match(include, below)):
                 continue
             found.append(repo_relative(root, path))
     return sorted(found, key=lambda p: tuple(p.split("/")))
-
-
-def glob_pattern(glob: str) -> re.Pattern[str]:
-    """``glob`` (gobwas/glob syntax, no separators) as a regular expression."""
-    return re.compile(_translate(glob, 0, nested=False)[0] + r"\Z", re.DOTALL)
-
-
-def _translate(glob: str, i: int, *, nested: bool) -> tuple[str, int]:
-    """The regex of ``glob[i:]`` up to the end (or, ``nested``, an unmatched ``,``/``}``)."""
-    out = []
-    while i < len(glob):
-        char = glob[i]
-        if nested and char in ",}":
-            break
-        if char == "*":
-            out.append(".*")
-        elif char == "?":
-            out.append(".")
-        elif char == "\\" and i + 1 < len(glob):
-            i += 1
-            out.append(re.escape(glob[i]))
-        elif char == "[" and "]" in glob[i + 2:]:
-            end = glob.index("]", i + 2)
-            body = glob[i + 1:end]
-            negate = body.startswith("!")
-            body = body[1:] if negate else body
-            out.append(f"[{'^' if negate else ''}{body.replace(chr(92), chr(92) * 2)}]")
-            i = end
-        elif char == "{":
-            choices, i = _choices(glob, i + 1)
-            out.append(f"(?:{'|'.join(choices)})")
-        else:
-            out.append(re.escape(char))
-        i += 1
-    return "".join(out), i
-
-
-def _choices(glob: str, i: int) -> tuple[list[str], int]:
-    """The alternatives of a ``{a,b}`` list starting at ``i``; returns the index of ``}``."""
-    choices = []
-    while True:
-        choice, i = _translate(glob, i, nested=True)
-        choices.append(choice)
-        if i >= len(glob) or glob[i] == "}":
-            return choices, i
-        i += 1  # past the comma
 
 
 def render_directory(target: Target, *, root: Path, settings: RenderSettings) -> RenderResult:

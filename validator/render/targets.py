@@ -66,6 +66,10 @@ class Target:
     """Directory: the files and namespace of an Argo CD directory source."""
     substitution: Substitution | None = None
     """Flux ``postBuild`` substitution applied to the rendered objects."""
+    plan_inputs: tuple[str, ...] = ()
+    """Files among ``inputs`` that shaped this target's definition itself, not only its
+    render (the files an ApplicationSet's git files generator read): when one changes,
+    ``diff`` plans the base on its own instead of reusing the head's plan."""
 
 
 @dataclass(frozen=True, kw_only=True)
