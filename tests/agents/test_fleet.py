@@ -149,3 +149,22 @@ def test_two_clusters_applying_one_release_give_targets_of_distinct_names(repo: 
     assert sorted(names) == [
         "HelmRelease web/web2 (applied by Kustomization flux-system/apps (clusters/prod/apps.yaml:1))",
         "HelmRelease web/web2 (applied by Kustomization flux-system/apps (clusters/staging/apps.yaml:1))"]
+
+
+def test_a_helmrelease_a_kustomization_puts_in_its_target_namespace_installs_there(
+        repo: GitRepo) -> None:
+    """``targetNamespace: shop`` on the Kustomization that applies a HelmRelease moves the
+    HelmRelease to ``shop``: helm-controller installs the release there."""
+    release = repo.root / "infrastructure/controllers/web-release.yaml"
+    release.write_text(release.read_text().replace("  valuesFrom:\n    - kind: ConfigMap\n"
+                                                   "      name: web-values\n", ""))
+    infra = repo.root / "clusters/prod/infrastructure.yaml"
+    infra.write_text(infra.read_text().replace("  path: ./infrastructure/controllers\n",
+                                               "  path: ./infrastructure/controllers\n"
+                                               "  targetNamespace: shop\n"))
+    repo.commit("target namespace")
+    code, out, err = invoke("targets", ".", "-o", "json", cwd=repo.root)
+    assert code == 0, err
+    releases = [(t["name"], t.get("namespace")) for t in json.loads(out)["targets"]
+                if t["name"].startswith("HelmRelease")]
+    assert releases == [("HelmRelease shop/web", "shop")]

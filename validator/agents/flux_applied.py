@@ -1,16 +1,17 @@
 """A Flux ``HelmRelease`` read as the Flux ``Kustomization`` that applies it applies it.
 
-kustomize-controller runs post-build substitution on every object it applies, the
-HelmReleases included, before helm-controller reads them: ``replicaCount:
-${replicas}`` in a HelmRelease's values reaches Helm as the variable's value. So a
-HelmRelease whose file is an input of a Kustomization target with variables is read
-with that Kustomization's substitution applied (once per such Kustomization: two
-clusters substitute one base differently), and the files the variables come from are
-inputs of its target, so a change to them affects it in ``diff``.
+kustomize-controller changes every object it applies before helm-controller reads the
+HelmReleases among them: post-build substitution (``replicaCount: ${replicas}`` in a
+HelmRelease's values reaches Helm as the variable's value) and ``targetNamespace`` (the
+release is installed in that namespace, its ``valuesFrom`` looked up there). So a
+HelmRelease whose file is an input of a Kustomization target that substitutes variables
+it uses, or sets a target namespace, is read as that Kustomization applies it (once
+per such Kustomization: two clusters apply one base differently), and the files the
+variables come from are inputs of its target, so a change to them affects it in ``diff``.
 
 Lines stay the HelmRelease file's: a finding a substituted value causes points at the
-value that uses the variable. Patches an overlay applies to a HelmRelease need a build
-and are not applied here (known gap).
+value that uses the variable. Patches, ``namePrefix`` and the other overrides a
+Kustomization applies to a HelmRelease need a build and are not applied here (known gap).
 """
 
 from __future__ import annotations
@@ -31,37 +32,51 @@ from validator.render.targets import Target
 
 def read_as_applied(found: FoundObject, context: AgentContext, planned: Sequence[Target],
                     read: Reader) -> AgentRead:
-    """``read(found)``, once per substituting Kustomization among ``planned`` that applies
-    ``found``'s file, on the body it substitutes (plain ``read(found)`` when none does)."""
-    if not _uses_variables(found.body):  # most releases: nothing to substitute
-        return read(found, context)
-    appliers = [(t.agent, t.substitution) for t in planned
-                if t.substitution is not None and t.substitution.variables
-                and t.agent is not None and t.agent.kind == "Kustomization"
-                and found.path in t.inputs]
+    """``read(found)``, once per Kustomization among ``planned`` that applies ``found``'s
+    file and changes it (substitutes variables it uses, sets a target namespace), on the
+    body it applies (plain ``read(found)`` when none does)."""
+    uses_variables = _uses_variables(found.body)
+    appliers = [t for t in planned
+                if t.agent is not None and t.agent.kind == "Kustomization"
+                and found.path in t.inputs and (_namespace(t) or (uses_variables and _variables(t)))]
     if not appliers:
         return read(found, context)
     # one target per Kustomization, named after it (and where it is, when two clusters'
     # Kustomizations share a name)
-    shown = Counter(str(agent) for agent, _ in appliers)
-    reads = [_read_applied(found, context, read, substitution,
+    shown = Counter(str(t.agent) for t in appliers)
+    reads = [_read_applied(found, context, read, t,
                            label="" if len(appliers) == 1 else
-                           f"{agent} ({agent.where})" if shown[str(agent)] > 1 else str(agent),
-                           inputs=(agent.path,))
-             for agent, substitution in appliers]
+                           f"{t.agent} ({t.agent.where})" if shown[str(t.agent)] > 1 else str(t.agent))
+             for t in appliers if t.agent is not None]
     return AgentRead(targets=tuple(t for r in reads for t in r.targets),
                      skipped=tuple(dict.fromkeys(s for r in reads for s in r.skipped)),
                      findings=tuple(dict.fromkeys(f for r in reads for f in r.findings)))
 
 
-def _read_applied(found: FoundObject, context: AgentContext, read: Reader,
-                  substitution: Substitution, *, label: str, inputs: tuple[str, ...]) -> AgentRead:
-    text = yaml.safe_dump(dict(found.body), sort_keys=False)
-    substituted = substitute_document(text, substitution)
-    body = yaml.load(substituted.text, Loader=yaml.CSafeLoader) if not substituted.error else None
-    result = read(replace(found, body=body) if isinstance(body, Mapping) else found, context)
-    sources = sorted({source.path for source in substitution.sources.values()})
-    targets = tuple(replace(t, inputs=tuple(dict.fromkeys((*t.inputs, *inputs, *sources))),
+def _namespace(target: Target) -> str:
+    return target.kustomize.namespace if target.kustomize is not None else ""
+
+
+def _variables(target: Target) -> Substitution | None:
+    substitution = target.substitution
+    return substitution if substitution is not None and substitution.variables else None
+
+
+def _read_applied(found: FoundObject, context: AgentContext, read: Reader, applier: Target,
+                  *, label: str) -> AgentRead:
+    body: Mapping[str, Any] = found.body
+    inputs = [applier.agent.path] if applier.agent is not None else []
+    if (substitution := _variables(applier)) is not None:
+        substituted = substitute_document(yaml.safe_dump(dict(body), sort_keys=False), substitution)
+        loaded = yaml.load(substituted.text, Loader=yaml.CSafeLoader) if not substituted.error else None
+        body = loaded if isinstance(loaded, Mapping) else body
+        inputs += sorted({source.path for source in substitution.sources.values()})
+    if namespace := _namespace(applier):
+        metadata = body.get("metadata")
+        body = {**body, "metadata": {**(metadata if isinstance(metadata, Mapping) else {}),
+                                     "namespace": namespace}}
+    result = read(replace(found, body=body), context)
+    targets = tuple(replace(t, inputs=tuple(dict.fromkeys((*t.inputs, *inputs))),
                             name=f"{t.name} (applied by {label})" if label else t.name)
                     for t in result.targets)
     return replace(result, targets=targets)
