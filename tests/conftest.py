@@ -34,14 +34,16 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-@pytest.fixture(autouse=True)
-def _no_child_left_behind(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Every test leaves the process registry as it found it: a child process group still
-    listed after a test is a leak (and would be counted against the next test in this worker)."""
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """Every test body leaves the process registry as it found it: a child process group it
+    started and left listed is a leak (and would be counted against later tests in this
+    worker). Fixtures' own servers are set up before and stopped after the body: not counted."""
     from validator import process  # noqa: PLC0415
 
     before = process.running_groups()
-    yield
+    result = yield
     after = process.running_groups()
     if after > before:
-        pytest.fail(f"{request.node.nodeid} left {after - before} child process group(s) running")
+        pytest.fail(f"{item.nodeid} left {after - before} child process group(s) running")
+    return result

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from validator.agents.govalues import go_json
 from validator.agents.templating import TemplateFieldError, TemplateMode, render_string, render_template
+from validator.errors import CommandError
+from validator.process import run_args
 
 GO = TemplateMode(go=True)
 STRICT = TemplateMode(go=True, options=("missingkey=error",))
@@ -118,3 +122,18 @@ def test_printf_applies_verbs_to_elements_and_names_go_types() -> None:
         "[p q]|map[j:%!s(float64=2) k:v]"
     with pytest.raises(TemplateFieldError, match="can't evaluate field b in type string"):
         render_template("{{ .s.b }}", params, GO)
+
+
+@pytest.mark.xfail(strict=True, reason="regexMatch & co. run Python's backtracking re on a "
+                   "pattern and text from the ApplicationSet (Argo CD uses Go's linear RE2): "
+                   "'(a+)+$' against a run of 'a's ending in '!' never finishes; needs an RE2 "
+                   "engine or a bounded matcher (not done by the security review)")
+def test_a_template_regex_cannot_hang_the_run() -> None:
+    text = '{{ regexMatch "(a+)+$" "' + "a" * 40 + '!" }}'
+    code = ("from validator.agents.templating import TemplateMode, render_string; "
+            f"print(render_string({text!r}, {{}}, TemplateMode(go=True)))")
+    try:
+        result = run_args([sys.executable, "-c", code], timeout=10)
+    except CommandError:
+        pytest.fail("regexMatch '(a+)+$' did not finish in 10 s")
+    assert result.stdout.strip().lower() == b"false"

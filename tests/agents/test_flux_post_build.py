@@ -8,13 +8,15 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from tests.agents.flux_repo import APPS, CLUSTER_VARS, DEPLOY, flux_repo, named, plan, write
+from validator.agents.substitute import MAX_EXPANDED
 from validator.cli import main
 from validator.load import Document
 from validator.model import Severity
 from validator.render import RenderSettings, render_target
 from validator.render.options import Substitution, ValueSource
-from validator.render.post_build import substitute_document
+from validator.render.post_build import post_build, substitute_document
 from validator.render.settings import RenderResult
+from validator.render.targets import Target, TargetKind
 
 POLICIES = Path(__file__).resolve().parents[2] / "policies"
 IMAGE = ("spec", "template", "spec", "containers", 0, "image")
@@ -144,3 +146,24 @@ def test_check_renders_the_flux_bootstrap_folder_without_kustomization(tmp_path:
     root = flux_repo(tmp_path)
     findings = _check(root)
     assert not [f for f in findings if str(f["rule_id"]).startswith(("render/", "agent/"))]
+
+
+def test_the_substituted_build_is_bounded_as_a_whole() -> None:
+    """Each object under the limit, but many objects: the budget is the build's, and the
+    objects past it are left as built (with the substitution's finding)."""
+    where = ValueSource(path="vars.yaml", index=0, field=("data", "v"))
+    substitution = Substitution(variables={"v": "x" * (1 << 20)}, sources={"v": where})
+    target = Target(kind=TargetKind.KUSTOMIZE, path="apps", name="Kustomization flux-system/apps",
+                    reason="test", substitution=substitution)
+    one = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cN\ndata:\n  big: " + \
+        "${v}" * 40 + "\n"
+    output = "".join("---\n" + one.replace("cN", f"c{n}") for n in range(4)).encode()
+    given: list[bytes] = []
+
+    def load(data: bytes) -> RenderResult:
+        given.append(data)
+        return RenderResult()
+
+    post_build(output, target, Path(), load)
+    assert len(given[0]) <= MAX_EXPANDED + len(output)
+    assert b"${v}" in given[0]  # the objects past the budget, as built

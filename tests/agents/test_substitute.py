@@ -9,9 +9,14 @@ is empty, patterns are Go ``path.Match`` globs.
 
 from __future__ import annotations
 
+import sys
+import tracemalloc
+
 import pytest
 
-from validator.agents.substitute import SubstitutionError, expand, go_path_match
+from validator.agents.substitute import MAX_EXPANDED, SubstitutionError, expand, go_path_match
+from validator.errors import CommandError
+from validator.process import run_args
 
 VARS = {"var": "hello world", "path": "/a/b/c.tar.gz", "empty": "", "num": "3",
         "camel": "Hello", "slashes": "a/b/a/b", "name": "web", "dots": "a.b.c"}
@@ -141,3 +146,35 @@ def test_go_path_match() -> None:
     for bad in ("[", "[]", "a\\", "[a-", "[^]"):
         with pytest.raises(ValueError, match="bad pattern"):
             go_path_match(bad, "a")
+
+
+@pytest.mark.parametrize("operator", ["#", "##", "%", "%%"])
+def test_a_trim_pattern_of_many_stars_against_a_long_value_finishes(operator: str) -> None:
+    """``${v#*a*a*...*b}`` over a long value of ``a``s (both from the change) made a
+    backtracking regex try every split, for every prefix length: hours."""
+    text = "${v" + operator + "*a" * 20 + "*b}"
+    code = ("from validator.agents.substitute import expand; "
+            f"print(expand({text!r}, {{'v': 'a' * 2000}}).text == 'a' * 2000)")
+    try:
+        result = run_args([sys.executable, "-c", code], timeout=20)
+    except CommandError:
+        pytest.fail(f"{text} over 2000 characters did not finish in 20 s")
+    assert result.stdout.strip() == b"True"
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("${v}" * 200, "x" * (1 << 20)),                     # one 1 MiB value, 200 references
+    ("${v//a/" + "b" * 20_000 + "}", "a" * 20_000),      # one replace: 400 MB
+    ("${u:=" + "${v}" * 200 + "}", "x" * (1 << 20)),     # inside a default
+])
+def test_substitution_cannot_blow_up_memory(text: str, value: str) -> None:
+    """Variables and references both come from the change: the substituted text is bounded
+    (``MAX_EXPANDED``) and refused past it, before it is built."""
+    tracemalloc.start()
+    try:
+        with pytest.raises(SubstitutionError, match="larger than"):
+            expand(text, {"v": value})
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < MAX_EXPANDED + (8 << 20), f"{peak} bytes held"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import tarfile
+import tracemalloc
+import zlib
 from pathlib import Path
 
 import pytest
@@ -73,3 +75,39 @@ def test_two_top_level_folders_or_no_chart_yaml_are_refused(tmp_path: Path) -> N
                       max_bytes=10_000)
     with pytest.raises(ChartError, match="not a readable chart archive"):
         extract_chart(b"not gzip", tmp_path / "c", max_bytes=10_000)
+
+
+def _header_bomb(kind: bytes, size: int) -> bytes:
+    """A .tgz whose first member is a GNU long-name or a pax header of ``size`` zero bytes
+    (tarfile reads such a header whole into memory), then the chart."""
+    info = tarfile.TarInfo("././@LongLink")
+    info.type = kind
+    info.size = size
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    parts = [packer.compress(info.tobuf(tarfile.GNU_FORMAT))]
+    block = bytes(1 << 20)
+    for _ in range(size // len(block)):
+        parts.append(packer.compress(block))
+    inner = io.BytesIO()
+    with tarfile.open(fileobj=inner, mode="w") as archive:
+        data = _CHART[1]
+        chart = tarfile.TarInfo(_CHART[0])
+        chart.size = len(data)
+        archive.addfile(chart, io.BytesIO(data))
+    parts += [packer.compress(inner.getvalue()), packer.flush()]
+    return b"".join(parts)
+
+
+@pytest.mark.parametrize("kind", [tarfile.GNUTYPE_LONGNAME, tarfile.XHDTYPE])
+def test_a_huge_header_is_never_read_into_memory(tmp_path: Path, kind: bytes) -> None:
+    bomb = _header_bomb(kind, 64 << 20)
+    assert len(bomb) < 1_000_000  # within any download limit
+    tracemalloc.start()
+    try:
+        with pytest.raises(ChartError) as raised:
+            extract_chart(bomb, tmp_path / "out", max_bytes=1_000_000)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert raised.value.rule == "agent/chart-too-large", raised.value.message
+    assert peak < 32 << 20, f"{peak} bytes held while unpacking"

@@ -3,6 +3,7 @@ pinned), rendered by the real helm from a copy with charts/ filled, the checkout
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,8 +14,9 @@ from tests.support.helm_repo import HelmRepo, helm_repository, write_chart
 from validator.charts import ChartsConfig, ChartSettings
 from validator.charts.config import ChartRepository
 from validator.charts.umbrella import prepare_chart
+from validator.errors import CommandError
 from validator.options import CheckOptions
-from validator.process import scrubbed_env
+from validator.process import run_args, scrubbed_env
 from validator.render import RenderResult, RenderSettings, discover_targets, render_targets
 from validator.render.helm import helm_command
 from validator.render.options import HelmOptions
@@ -214,3 +216,43 @@ def test_credentials_of_the_fetch_never_reach_the_render(
     assert not [k for k in child_env if k.startswith("GITOPS_VALIDATOR_CHART_")]
     assert "s3cret" not in " ".join((*command.args, *child_env.values()))
     assert command.isolate_network
+
+
+_PREPARE = """
+import sys
+from pathlib import Path
+import validator.render
+from validator.charts import ChartsConfig, ChartSettings
+from validator.charts.config import ChartRepository
+from validator.charts.umbrella import prepare_chart
+from validator.render.targets import Target, TargetKind
+root, url, cache = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
+charts = ChartSettings(config=ChartsConfig(repositories=(ChartRepository(url=url),)), root=root,
+                       cache_dir=cache, environ={})
+target = Target(kind=TargetKind.HELM, path="charts/shop", name="charts/shop", reason="test",
+                release_name="shop", namespace="default", inputs=("charts/shop/Chart.yaml",))
+for finding in prepare_chart(root, target, charts)[1]:
+    print(finding.rule_id, finding.location.path, finding.message)
+"""
+
+
+def test_folder_links_inside_an_umbrella_chart_cannot_multiply_its_copy(
+        served: HelmRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The copy follows links; ``d/a -> .`` and ``d/b -> .`` (inside the repository, so not
+    refused as leaving it) made it copy ``d`` 2^n times, n as deep as a path allows."""
+    root = tmp_path / "checkout"
+    _umbrella(root, served.url)
+    loop = root / "charts/shop/files/d"
+    loop.mkdir(parents=True)
+    (loop / "a").symlink_to(".")
+    (loop / "b").symlink_to(".")
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    try:
+        result = run_args([sys.executable, "-c", _PREPARE, str(root), served.url,
+                           str(tmp_path / "cache")], timeout=30)
+    except CommandError:
+        pytest.fail("the copy of the umbrella chart did not finish in 30 s")
+    printed = result.stdout.decode()
+    assert "render/helm-failed charts/shop/Chart.yaml" in printed
+    assert "charts/shop/files/d/a" in printed

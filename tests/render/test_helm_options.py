@@ -554,3 +554,35 @@ def test_a_fetched_chart_with_a_repository_values_file(root: Path, tmp_path: Pat
     assert (where.path, where.line) == ("apps/web-values.yaml", 3)
     where = deployment.locate(HOST_NETWORK)  # the fetched chart's own default
     assert (where.path, where.line) == (APP, 1)
+
+
+def test_a_file_parameter_path_cannot_smuggle_a_second_file(root: Path) -> None:
+    """helm splits ``--set-file`` at commas: ``a,b=/x`` would read ``/x`` into ``b``; a path with
+    a comma (a real file of the repository, folders named to order) is read as one path."""
+    outside = root.parent / "outside.txt"
+    outside.write_text("SECRET\n")
+    path = f"files/x,db.password={outside}"
+    write(root, "files/x", "x\n")
+    write(root, path, "planted\n")
+    source = ValueSource(path=APP, index=0, field=(*HELM, "fileParameters", 0))
+    options = HelmOptions(parameters=(HelmParameter(name="config", value=path, from_file=True,
+                                                    source=source),))
+    result = render(root, target(options))
+    assert "SECRET" not in str([d.body for d in result.documents])
+    caps = next(d for d in result.documents if d.kind == "ConfigMap")
+    assert caps.body["data"]["config"] == "planted\n"
+    assert caps.body["data"]["password"] == ""
+
+
+def test_a_values_file_path_cannot_smuggle_a_second_file(root: Path) -> None:
+    """helm reads ``--values`` as a comma-separated list: ``v,/x`` would read ``/x`` too; a
+    values file with a comma in its path (folders named to order) is read as one file."""
+    outside = root.parent / "outside.yaml"
+    outside.write_text("db: {password: SECRET}\n")
+    path = f"charts/web/v,{outside}"
+    write(root, "charts/web/v", "replicas: 2\n")
+    write(root, path, "replicas: 4\n")
+    result = render(root, target(None, values_files=(path,)))
+    assert "SECRET" not in str([d.body for d in result.documents])
+    deployment = next(d for d in result.documents if d.kind == "Deployment")
+    assert deployment.body["spec"]["replicas"] == 4

@@ -8,6 +8,7 @@ Flux's generated kustomization write them into the folder's own kustomization).
 from __future__ import annotations
 
 import shutil
+import tracemalloc
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -429,3 +430,20 @@ def test_argo_cd_image_overrides_apply_in_name_order_as_kustomize_edit_writes_th
     expected = by_identity(hand_built(root, {"images": [
         {"name": "busybox", "newName": "nginx"}, {"name": "nginx", "newTag": "1.27"}]}, tmp_path))
     assert rendered == expected
+
+
+def test_a_huge_file_in_a_generated_folder_is_refused_unread(root: Path) -> None:
+    """Listing a folder without kustomization reads each YAML file to see whether it is an
+    object: one over the load limit is refused by the screen, never parsed whole (a 32 MB
+    list of numbers took minutes and ~10x its size in memory)."""
+    write(root, "plain/deployment.yaml", DEPLOYMENT)
+    (root / "plain/huge.yaml").write_text("- 1\n" * (4 << 20) + "- 1\n" * 200_000)
+    tracemalloc.start()
+    try:
+        result = render(root, target("plain", KustomizeOptions(generate=True)))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert [(f.rule_id, f.location.path) for f in result.findings] == [
+        ("render/input-limit", "plain/huge.yaml")]
+    assert peak < 48 << 20, f"{peak} bytes held"

@@ -5,6 +5,9 @@ matches any run of characters, ``/`` included (``*.yaml`` selects ``sub/x.yaml``
 recursing), ``?`` one character, ``[abc]`` / ``[!abc]`` a class, ``{a,b}`` one of the
 alternatives (nested allowed), and ``\\`` escapes the next character. The pattern is
 matched against the file's path relative to the source folder.
+
+Both the pattern and the file names come from the change under review, so the match must
+stay linear: the pattern is matched by :mod:`glob_automaton`, not a backtracking regex.
 """
 
 from __future__ import annotations
@@ -12,47 +15,58 @@ from __future__ import annotations
 import functools
 import re
 
+from validator.agents.glob_automaton import Automaton, Node, automaton, full_match
 
-@functools.lru_cache(maxsize=256)
-def _compiled(pattern: str) -> re.Pattern[str]:
-    out: list[str] = []
-    depth = 0
+
+def _parse(pattern: str) -> list[Node]:
+    """The pattern as a sequence; an unclosed ``{`` closes at the end (as before)."""
+    stack: list[list[list[Node]]] = [[[]]]  # alternatives of each open group
     i = 0
     while i < len(pattern):
         char = pattern[i]
+        current = stack[-1][-1]
         if char == "\\" and i + 1 < len(pattern):
-            out.append(re.escape(pattern[i + 1]))
+            current.append(("one", re.compile(re.escape(pattern[i + 1]), re.DOTALL)))
             i += 2
             continue
         if char == "*":
-            out.append(".*")
+            current.append(("star", None))
         elif char == "?":
-            out.append(".")
+            current.append(("one", None))
         elif char == "[" and (end := pattern.find("]", i + 2)) != -1:
             body = pattern[i + 1:end]
             negate = body.startswith("!")
             body = body[1:] if negate else body
-            out.append(f"[{'^' if negate else ''}{re.escape(body).replace(chr(92) + '-', '-')}]")
+            current.append(("one", re.compile(
+                f"[{'^' if negate else ''}{re.escape(body).replace(chr(92) + '-', '-')}]",
+                re.DOTALL)))
             i = end + 1
             continue
         elif char == "{":
-            depth += 1
-            out.append("(?:")
-        elif char == "}" and depth:
-            depth -= 1
-            out.append(")")
-        elif char == "," and depth:
-            out.append("|")
+            stack.append([[]])
+        elif char == "}" and len(stack) > 1:
+            group = stack.pop()
+            stack[-1][-1].append(("alt", group))
+        elif char == "," and len(stack) > 1:
+            stack[-1].append([])
         else:
-            out.append(re.escape(char))
+            current.append(("one", re.compile(re.escape(char), re.DOTALL)))
         i += 1
-    out.extend(")" * depth)
-    return re.compile("".join(out), re.DOTALL)
+    while len(stack) > 1:
+        group = stack.pop()
+        stack[-1][-1].append(("alt", group))
+    return stack[0][0]
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(pattern: str) -> Automaton:
+    return automaton(_parse(pattern))
 
 
 def glob_match(pattern: str, path: str) -> bool:
     """Whether ``path`` matches the Argo CD glob ``pattern`` in full."""
     try:
-        return _compiled(pattern).fullmatch(path) is not None
+        machine = _compiled(pattern)
     except re.error:
         return False
+    return full_match(machine, path)

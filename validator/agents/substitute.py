@@ -26,8 +26,13 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from validator.agents.glob_automaton import Automaton, Node, automaton, full_match, prefix_matches
+
 #: Operators that handle an unset variable themselves (not "undefined" when it is unset).
 DEFAULT_OPERATORS = frozenset({"-", "+", "=", "?", ":-", ":+", ":=", ":?"})
+#: Most characters one expansion may produce (variable values, replacements): both the values
+#: and the references come from the change, so ``${v}`` x 1,000 of a 1 MiB value must stop.
+MAX_EXPANDED = 64 * 1024 * 1024
 #: Names a ``substitute`` / ``substituteFrom`` variable may have (kustomize-controller).
 VARIABLE_NAME = re.compile(r"^[_a-zA-Z][_a-zA-Z0-9]*$")
 Accept = Callable[[str], bool]
@@ -51,15 +56,18 @@ class Expansion:
 @dataclass
 class _State:
     variables: Mapping[str, str]
+    budget: int = MAX_EXPANDED
+    """Characters the variables may still produce (see :data:`MAX_EXPANDED`)."""
     used: list[str] = field(default_factory=list)
     undefined: list[str] = field(default_factory=list)
 
 
-def expand(text: str, variables: Mapping[str, str]) -> Expansion:
-    """``text`` with every ``${...}`` replaced from ``variables`` (unset: empty)."""
+def expand(text: str, variables: Mapping[str, str], *, limit: int = MAX_EXPANDED) -> Expansion:
+    """``text`` with every ``${...}`` replaced from ``variables`` (unset: empty); more than
+    ``limit`` characters from variables is a :class:`SubstitutionError`."""
     if "$" not in text:
         return Expansion(text=text)
-    state = _State(variables)
+    state = _State(variables, budget=limit)
     out, _ = _Parser(text, state).top()
     return Expansion(text=out, used=tuple(state.used), undefined=tuple(state.undefined))
 
@@ -231,7 +239,23 @@ class _Parser:
         self.state.used.append(name)
         if not defined and operator not in DEFAULT_OPERATORS:
             self.state.undefined.append(name)
-        return apply(operator, self.state.variables.get(name, ""), args)
+        value = self.state.variables.get(name, "")
+        if operator in ("/", "//") and args:  # its size is known before it is built
+            old, new = args[0], args[1] if len(args) > 1 else ""
+            count = (len(value) + 1 if not old else value.count(old)) if operator == "//" \
+                else int(old in value)
+            self.spend(len(value) + count * (len(new) - len(old)))
+            return apply(operator, value, args)
+        result = apply(operator, value, args)
+        self.spend(len(result))
+        return result
+
+    def spend(self, size: int) -> None:
+        """Count ``size`` produced characters against the budget."""
+        if size > self.state.budget:
+            raise SubstitutionError(f"the substituted text is larger than the limit of "
+                                    f"{MAX_EXPANDED} characters for a target; refused")
+        self.state.budget -= max(size, 0)
 
 
 # the functions ----------------------------------------------------------------------
@@ -295,46 +319,48 @@ def _trim(operator: str, value: str, pattern: str) -> str:
     suffix = operator[0] == "%"
     text, glob = (value[::-1], pattern[::-1]) if suffix else (value, pattern)
     try:
-        regex = _glob(glob)
+        machine = _glob(glob)
     except ValueError:
         return value
-    lengths = range(len(text), 0, -1)
-    if len(operator) == 1:  # the shortest match
-        lengths = range(1, len(text) + 1)
-    for length in lengths:
-        if regex.fullmatch(text[:length]):
-            text = text[length:]
-            break
+    matches = prefix_matches(machine, text)  # one linear pass answers every length
+    lengths = [n for n in range(1, len(matches)) if matches[n]]
+    if lengths:
+        length = lengths[0] if len(operator) == 1 else lengths[-1]  # shortest / longest
+        text = text[length:]
     return text[::-1] if suffix else text
 
 
 def go_path_match(pattern: str, name: str) -> bool:
     """Go's ``path.Match``; ``ValueError("bad pattern")`` for a malformed ``pattern``."""
-    return _glob(pattern).fullmatch(name) is not None
+    return full_match(_glob(pattern), name)
 
 
-def _glob(pattern: str) -> re.Pattern[str]:
-    out: list[str] = []
+_NOT_SLASH = re.compile("[^/]", re.DOTALL)
+
+
+def _glob(pattern: str) -> Automaton:
+    """The pattern as an automaton (linear matching: pattern and text are the change's)."""
+    out: list[Node] = []
     i = 0
     while i < len(pattern):
         char = pattern[i]
         if char == "*":
-            out.append("[^/]*")
+            out.append(("star", _NOT_SLASH))
         elif char == "?":
-            out.append("[^/]")
+            out.append(("one", _NOT_SLASH))
         elif char == "\\":
             if i + 1 >= len(pattern):
                 raise ValueError("bad pattern: trailing backslash")
             i += 1
-            out.append(re.escape(pattern[i]))
+            out.append(("one", re.compile(re.escape(pattern[i]), re.DOTALL)))
         elif char == "[":
             regex, i = _class(pattern, i + 1)
-            out.append(regex)
+            out.append(("one", re.compile(regex, re.DOTALL)))
             continue
         else:
-            out.append(re.escape(char))
+            out.append(("one", re.compile(re.escape(char), re.DOTALL)))
         i += 1
-    return re.compile("".join(out), re.DOTALL)
+    return automaton(out)
 
 
 def _class(pattern: str, i: int) -> tuple[str, int]:

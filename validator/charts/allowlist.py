@@ -23,9 +23,12 @@ _DEFAULT_PORTS = {"http": 80, "https": 443, "oci": 443}
 
 def normalise_url(url: str) -> str:
     """``scheme://host[:port]/path``: scheme and host lowercased, default port, trailing ``/``
-    and surrounding spaces dropped; a user part is refused (empty result)."""
+    and surrounding spaces dropped; a user part, a query or a fragment is refused (empty
+    result): dropped, they would compare equal, yet ``https://x/stable?`` + ``index.yaml``
+    resolves to ``https://x/index.yaml``."""
     parts = urlsplit(url.strip())
-    if not parts.scheme or not parts.hostname or parts.username or parts.password:
+    if not parts.scheme or not parts.hostname or parts.username or parts.password or \
+            "?" in url or "#" in url:
         return ""
     scheme = parts.scheme.lower()
     try:

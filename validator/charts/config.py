@@ -9,16 +9,48 @@ add a repository to it. :func:`chart_settings` resolves it once per run into
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+_LOGGER = logging.getLogger(__name__)
+
 #: Default bound on the bytes of one download (index.yaml or archive) and of one extracted chart.
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 #: Default seconds one fetch (index, archive, extraction) may take.
 DEFAULT_TIMEOUT = 120.0
+#: Most fetches over the network one run makes (the change chooses how many charts and
+#: versions it names: each fetch is bounded, their number must be too).
+MAX_FETCHES = 100
+
+
+class FetchBudget:
+    """The network fetches a run has left (shared by its threads; a worker process of the
+    render counts its own copy)."""
+
+    def __init__(self, fetches: int = MAX_FETCHES) -> None:
+        self.left = fetches
+        self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, int]:
+        """Settings go to render worker processes: each gets what is left (not the lock)."""
+        return {"left": self.left}
+
+    def __setstate__(self, state: dict[str, int]) -> None:
+        self.left = state["left"]
+        self._lock = threading.Lock()
+
+    def take(self) -> bool:
+        """Whether one more fetch may be made (counted)."""
+        with self._lock:
+            if self.left <= 0:
+                return False
+            self.left -= 1
+            return True
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -73,6 +105,8 @@ class ChartSettings:
     """Where fetched charts are kept across runs; None: nothing may be fetched."""
     environ: Mapping[str, str] | None = None
     """Where credentials are read from (None: ``os.environ``); tests give their own."""
+    budget: FetchBudget = field(default_factory=FetchBudget, compare=False, repr=False)
+    """The run's fetches left (:data:`MAX_FETCHES`)."""
 
 
 def default_chart_cache_dir() -> Path:
@@ -82,11 +116,26 @@ def default_chart_cache_dir() -> Path:
 
 
 def chart_settings(config: ChartsConfig, *, root: Path) -> ChartSettings:
-    """``config`` resolved for a run over ``root``."""
+    """``config`` resolved for a run over ``root``.
+
+    A cache folder inside ``root`` (an absolute ``cache_dir`` such as ``/workspace/.cache``,
+    or ``$XDG_CACHE_HOME`` there) is never used: a change could commit cache entries, a
+    planted chart served as the repository's. The user's cache folder is used instead, or
+    none (nothing is fetched) when that one is inside ``root`` too."""
     cache = Path(config.cache_dir).expanduser() if config.cache_dir else default_chart_cache_dir()
     if not cache.is_absolute():  # the schema allows none; never resolve one against the checkout
         cache = default_chart_cache_dir()
-    return ChartSettings(config=config, root=root, cache_dir=cache)
+    if _inside(cache, root):
+        _LOGGER.warning("charts.cache_dir %s is inside the checked repository %s; not used",
+                        cache, root)
+        cache = default_chart_cache_dir()
+    return ChartSettings(config=config, root=root,
+                         cache_dir=None if _inside(cache, root) else cache)
+
+
+def _inside(path: Path, root: Path) -> bool:
+    """Whether ``path`` (links followed, as far as it exists) is ``root`` or below it."""
+    return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(root))
 
 
 def parse_charts(data: Mapping[str, Any], line_of: Any) -> ChartsConfig:

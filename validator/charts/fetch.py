@@ -22,7 +22,7 @@ from validator.charts.allowlist import (
     normalise_url,
 )
 from validator.charts.cache import ChartCache
-from validator.charts.config import ChartRepository, ChartSettings
+from validator.charts.config import MAX_FETCHES, ChartRepository, ChartSettings
 from validator.charts.model import (
     FETCH_FAILED,
     NOT_ALLOWED,
@@ -70,6 +70,10 @@ def _fetch(request: ChartRequest, repository: ChartRepository, settings: ChartSe
         cached = cache.lookup(request, max_bytes=config.max_bytes)
         if cached is not None:
             return cached
+        if not settings.budget.take():
+            return chart_finding(request, FETCH_FAILED, f"{request}: this run already made "
+                                 f"{MAX_FETCHES} fetches (no more than {MAX_FETCHES} per run); "
+                                 "chart not rendered")
         started = time.monotonic()
         deadline = started + config.timeout
         auth = credentials(repository, settings.environ)

@@ -22,9 +22,10 @@ from validator.charts.fetch import fetch_chart
 from validator.charts.model import NOT_ALLOWED, ChartRequest, FetchedChart
 from validator.model import Engine, Finding, Location, Severity
 from validator.render.options import HelmOptions
-from validator.render.paths import escaping_symlinks
+from validator.render.paths import escaping_symlinks, repo_relative
 from validator.render.sourcemap import parse_text
 from validator.render.targets import Target
+from validator.render.walk import walk
 
 MISSING = "render/helm-dependency-missing"
 
@@ -70,7 +71,7 @@ def prepare_chart(root: Path, target: Target, charts: ChartSettings
     if findings or not fetched:
         return target, findings
     try:
-        copy = _copy_with_dependencies(root / target.path, fetched)
+        copy = _copy_with_dependencies(root, target.path, fetched)
     except (OSError, shutil.Error, RecursionError) as exc:
         return target, [_finding(path, 0, "render/helm-failed", f"chart {target.path} cannot be "
                                  f"copied to add its dependencies: {exc}")]
@@ -107,19 +108,35 @@ def _fetch(dependency: _Dependency, path: str, chart: str,
     return result
 
 
-def _copy_with_dependencies(chart: Path, fetched: dict[tuple[str, str], FetchedChart]) -> Path:
+def _copy_with_dependencies(root: Path, path: str,
+                            fetched: dict[tuple[str, str], FetchedChart]) -> Path:
     """A copy of ``chart`` in the run's temporary root with ``charts/<name>-<version>/`` filled
     (helm finds a subchart by its Chart.yaml, whatever the folder is called; two versions of
     one chart under two aliases need two folders).
 
     Links are copied as what they point at (the caller made sure none leaves the repository):
-    a relative link copied as a link would point elsewhere from the copy."""
+    a relative link copied as a link would point elsewhere from the copy. A link to a folder
+    is refused: followed, ``d/a -> .`` and ``d/b -> .`` copy ``d`` 2^n times."""
+    chart = root / path
+    linked = _folder_links(chart)
+    if linked is not None:
+        raise shutil.Error(f"{repo_relative(root, linked)} is a link to a folder (links to files "
+                           "are copied, links to folders are not)")
     base = Path(tempfile.mkdtemp(prefix="gitops-validator-umbrella-"))
     copy = base / chart.name
     shutil.copytree(chart, copy, symlinks=False)
     for (name, version), dependency in fetched.items():
         shutil.copytree(dependency.path, copy / "charts" / f"{name}-{version}", symlinks=True)
     return copy
+
+
+def _folder_links(chart: Path) -> Path | None:
+    """The first link to a folder under ``chart`` (walked without following links), if any."""
+    for current, dirs, _files in walk(chart):
+        for name in sorted(dirs):
+            if (Path(current) / name).is_symlink():
+                return Path(current) / name
+    return None
 
 
 def _finding(path: str, line: int, rule: str, message: str) -> Finding:

@@ -44,6 +44,7 @@ from validator.render.helm_options import (
     missing_values_notes,
     option_problems,
     passes_set,
+    values_argument,
 )
 from validator.render.helm_random import ChartFunctions, chart_functions, stabilise
 from validator.render.helm_set_values import (
@@ -241,7 +242,7 @@ def helm_command(target: Target, *, root: Path, settings: RenderSettings, home: 
             f"--kube-version={kube_version(target.helm, settings.kubernetes_version)}",
             "--skip-schema-validation"]  # values.schema.json is checked in process (no $ref fetching)
     for values in target.values_files:
-        args += ["--values", str(root / values)]
+        args.append(values_argument(root / values))
     args += helm_option_args(root, target.helm, home)
     # after "--" the release name (free text in an agent object) can never be read as a flag
     args += ["--", target.release_name, str(chart)]

@@ -187,7 +187,7 @@ def helm_option_args(root: Path, options: HelmOptions | None, folder: Path) -> l
             continue  # passed as --set below, parsed by helm as Flux parses it
         file = folder / f"inline-values-{number}.yaml"
         file.write_text(yaml.safe_dump(_plain(layer.values), sort_keys=False), encoding="utf-8")
-        args += ["--values", str(file)]
+        args.append(values_argument(file))
     for number, layer in enumerate(built):
         if layer.target_path and not _touched_later(layer, built[number + 1:]):
             inline = next(i for i in options.inline_values
@@ -198,6 +198,13 @@ def helm_option_args(root: Path, options: HelmOptions | None, folder: Path) -> l
         args.append("--include-crds")
     args += [f"--api-versions={api}" for api in options.api_versions]
     return args
+
+
+def values_argument(path: Path) -> str:
+    """One ``--values`` argument for one file: helm reads the flag as comma-separated values
+    (CSV), so ``v,/etc/x`` would read ``/etc/x`` too; the path is given as one quoted field."""
+    quoted = str(path).replace('"', '""')
+    return f'--values="{quoted}"'
 
 
 def passes_set(options: HelmOptions | None) -> bool:
@@ -241,10 +248,16 @@ def _target_path_argument(inline: InlineValues) -> str:
 
 def _set_argument(root: Path, parameter: HelmParameter) -> str:
     """One ``--set...=name=value`` argument: a single argv item, so nothing in it is a flag."""
-    if parameter.from_file:
-        return f"--set-file={parameter.name}={root / parameter.value}"
+    if parameter.from_file:  # helm's parser splits at a comma: the path is escaped as a whole
+        return f"--set-file={parameter.name}={_strvals_escaped(str(root / parameter.value))}"
     flag = "--set-string" if parameter.force_string else "--set"
     return f"{flag}={parameter.name}={_argo_escaped(parameter.value)}"
+
+
+def _strvals_escaped(value: str) -> str:
+    """``value`` read by helm's ``strvals`` as one literal value: a backslash escapes the next
+    character, so ``,`` (another assignment, e.g. ``b=/etc/passwd``) and ``\\`` are escaped."""
+    return re.sub(r"([\\,])", r"\\\1", value)
 
 
 def _argo_escaped(value: str) -> str:

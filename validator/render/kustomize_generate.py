@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from validator.load.safety import LoadLimits
 from validator.model import Engine, Finding, Location, Severity
 from validator.render.kustomization import find_kustomization_file
 from validator.render.paths import inside_root, repo_relative
@@ -103,8 +104,11 @@ def _excluded(name: str) -> bool:
 
 def _not_an_object(path: Path) -> str:
     """Why the file's documents are not all Kubernetes objects ("" when they are, or when
-    the YAML is broken: kustomize then reports the syntax error itself)."""
+    the YAML is broken: kustomize then reports the syntax error itself, or the file is over
+    the load limit: the screen refuses it unread, as every input)."""
     try:
+        if path.stat().st_size > LoadLimits().max_file_bytes:
+            return ""
         documents: list[Any] = list(yaml.load_all(path.read_text(encoding="utf-8"),
                                                   Loader=yaml.CSafeLoader))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):

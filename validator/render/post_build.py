@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from validator.agents.substitute import SubstitutionError, expand
+from validator.agents.substitute import MAX_EXPANDED, SubstitutionError, expand
 from validator.load import Document, Locator
 from validator.model import Engine, FieldPath, Finding, Location, Severity
 from validator.render.options import Substitution, ValueSource
@@ -48,7 +48,11 @@ def post_build(output: bytes, target: Target, root: Path,
         text = output.decode("utf-8")
     except UnicodeDecodeError:
         return load(output)  # the loader reports the encoding
-    results = [substitute_document(part, substitution) for part in _documents(text)]
+    results = []
+    budget = MAX_EXPANDED  # for the whole build, not each object (many objects x 64 MiB)
+    for part in _documents(text):
+        results.append(substitute_document(part, substitution, limit=max(budget, 0)))
+        budget -= len(results[-1].text) - len(part)
     loaded = load("---\n".join(r.text for r in results).encode())
     locator = _Wrap(substitution, SourceFiles(root), {i: r.fields for i, r in enumerate(results)})
     documents = tuple(replace(d, locator=locator.around(d.locator)) for d in loaded.documents)
@@ -76,8 +80,10 @@ class DocumentSubstitution:
     """Why the object could not be substituted (it is then left as built)."""
 
 
-def substitute_document(text: str, substitution: Substitution) -> DocumentSubstitution:
-    """``text`` (one object's YAML) substituted as kustomize-controller does."""
+def substitute_document(text: str, substitution: Substitution, *,
+                        limit: int = MAX_EXPANDED) -> DocumentSubstitution:
+    """``text`` (one object's YAML) substituted as kustomize-controller does; the variables
+    may produce at most ``limit`` characters (else the object is left as built, a finding)."""
     if "$" not in text:  # most objects of a large build: nothing to substitute or unescape
         return DocumentSubstitution(text=text)
     try:
@@ -88,7 +94,7 @@ def substitute_document(text: str, substitution: Substitution) -> DocumentSubsti
         return DocumentSubstitution(text=text)
     variables = substitution.variables
     try:
-        expanded = expand(text, variables).text
+        expanded = expand(text, variables, limit=limit).text
         yaml.load(expanded, Loader=yaml.CSafeLoader)
     except SubstitutionError as exc:
         return DocumentSubstitution(text=text, error=f"variable substitution failed: {exc}")
