@@ -1,17 +1,18 @@
 """A Flux ``HelmRelease`` read as the Flux ``Kustomization`` that applies it applies it.
 
-kustomize-controller changes every object it applies before helm-controller reads the
-HelmReleases among them: post-build substitution (``replicaCount: ${replicas}`` in a
-HelmRelease's values reaches Helm as the variable's value) and ``targetNamespace`` (the
-release is installed in that namespace, its ``valuesFrom`` looked up there). So a
-HelmRelease whose file is an input of a Kustomization target that substitutes variables
-it uses, or sets a target namespace, is read as that Kustomization applies it (once
-per such Kustomization: two clusters apply one base differently), and the files the
-variables come from are inputs of its target, so a change to them affects it in ``diff``.
+kustomize-controller runs post-build substitution on every object it applies, the
+HelmReleases included, before helm-controller reads them: ``replicaCount:
+${replicas}`` in a HelmRelease's values reaches Helm as the variable's value. So a
+HelmRelease whose file is an input of a Kustomization target with variables it uses is
+read with that Kustomization's substitution applied (once per such Kustomization: two
+clusters substitute one base differently), and the files the variables come from are
+inputs of its target, so a change to them affects it in ``diff``.
 
 Lines stay the HelmRelease file's: a finding a substituted value causes points at the
-value that uses the variable. Patches, ``namePrefix`` and the other overrides a
-Kustomization applies to a HelmRelease need a build and are not applied here (known gap).
+value that uses the variable. ``targetNamespace``, patches, ``namePrefix`` and the other
+overrides a Kustomization applies to a HelmRelease are not applied here (known gap):
+``targetNamespace`` moves the ConfigMaps and sources the release looks up as well, which
+the object index, reading the files as written, does not know.
 """
 
 from __future__ import annotations
@@ -33,12 +34,13 @@ from validator.render.targets import Target
 def read_as_applied(found: FoundObject, context: AgentContext, planned: Sequence[Target],
                     read: Reader) -> AgentRead:
     """``read(found)``, once per Kustomization among ``planned`` that applies ``found``'s
-    file and changes it (substitutes variables it uses, sets a target namespace), on the
-    body it applies (plain ``read(found)`` when none does)."""
-    uses_variables = _uses_variables(found.body)
+    file and substitutes variables it uses, on the body it substitutes (plain
+    ``read(found)`` when none does)."""
+    if not _uses_variables(found.body):  # most releases: nothing to substitute
+        return read(found, context)
     appliers = [t for t in planned
                 if t.agent is not None and t.agent.kind == "Kustomization"
-                and found.path in t.inputs and (_namespace(t) or (uses_variables and _variables(t)))]
+                and found.path in t.inputs and _variables(t) is not None]
     if not appliers:
         return read(found, context)
     # one target per Kustomization, named after it (and where it is, when two clusters'
@@ -51,10 +53,6 @@ def read_as_applied(found: FoundObject, context: AgentContext, planned: Sequence
     return AgentRead(targets=tuple(t for r in reads for t in r.targets),
                      skipped=tuple(dict.fromkeys(s for r in reads for s in r.skipped)),
                      findings=tuple(dict.fromkeys(f for r in reads for f in r.findings)))
-
-
-def _namespace(target: Target) -> str:
-    return target.kustomize.namespace if target.kustomize is not None else ""
 
 
 def _variables(target: Target) -> Substitution | None:
@@ -71,10 +69,6 @@ def _read_applied(found: FoundObject, context: AgentContext, read: Reader, appli
         loaded = yaml.load(substituted.text, Loader=yaml.CSafeLoader) if not substituted.error else None
         body = loaded if isinstance(loaded, Mapping) else body
         inputs += sorted({source.path for source in substitution.sources.values()})
-    if namespace := _namespace(applier):
-        metadata = body.get("metadata")
-        body = {**body, "metadata": {**(metadata if isinstance(metadata, Mapping) else {}),
-                                     "namespace": namespace}}
     result = read(replace(found, body=body), context)
     targets = tuple(replace(t, inputs=tuple(dict.fromkeys((*t.inputs, *inputs))),
                             name=f"{t.name} (applied by {label})" if label else t.name)

@@ -103,8 +103,8 @@ def plan_agents(context: AgentContext, found: Sequence[FoundObject] | None = Non
     findings: list[Finding] = []
     objects: list[AgentObject] = []
     read: set[tuple[str, int]] = set()
-    # HelmReleases last: a Kustomization that applies one changes it first (variables,
-    # targetNamespace: agents/flux_applied.py)
+    # HelmReleases last: a Kustomization that applies one substitutes its variables first
+    # (agents/flux_applied.py)
     for item in sorted(found, key=lambda item: (item.group, item.kind) == _HELM_RELEASE):
         entry = readers.get((item.group, item.kind))
         if entry is None or not context.config.mode.reads(entry[0]):
