@@ -124,13 +124,25 @@ def _render(settings: CheckSettings, collected: _Collected, progress: Progress |
     rendered = {target.path for target in targets if target.kind is not TargetKind.PLAIN}
     collected.skipped += plan.skipped
     collected.skipped += followed.skipped
-    read = plan.agent_documents | followed.read
-    collected.skipped += unrendered_agent_sources(
-        [d for d in result.documents if (d.path, d.index) not in read], rendered)
+    collected.skipped += unrendered_agent_sources(_unread(result.documents, plan, followed), rendered,
+                                                  settings.repo_config.agents.mode)
     for kind in {target.kind for target in targets}:
         if (tool := _RENDER_TOOLS.get(kind)) is not None:
             _note_tool(tool, collected)
     return result
+
+
+#: The kinds of agent objects (their groups are told apart by render/unchecked.py).
+_AGENT_KINDS = frozenset({"Application", "ApplicationSet", "Kustomization", "HelmRelease"})
+
+
+def _unread(documents: tuple[Document, ...], plan: TargetPlan,
+            followed: Followed) -> list[Document]:
+    """The agent objects among ``documents`` no reader read: neither an object of the
+    repository's files the plan read (matched by its source file and line, as another
+    target may render it again) nor an Application the app-of-apps step followed."""
+    return [d for d in documents if d.kind in _AGENT_KINDS and (d.path, d.index) not in followed.read
+            and (d.path, d.locate(()).line) not in plan.agent_documents]
 
 
 def render_plan(settings: CheckSettings, plan: TargetPlan,

@@ -529,7 +529,7 @@ def test_plan_agents_reads_application_sets(tmp_path: Path) -> None:
                            index=ObjectIndex(tmp_path, manifests),
                            repository_urls=frozenset({normalise(REPO)}))
     plan = plan_agents(context)
-    assert ("argocd/appset.yaml", 0) in plan.read
+    assert ("argocd/appset.yaml", 1) in plan.read  # (file, first line)
     assert [str(o) for o in plan.objects] == ["ApplicationSet argocd/apps"]
 
 

@@ -58,7 +58,7 @@ def test_application_set_read_during_discovery(tmp_path: Path) -> None:
     (tmp_path / "argocd").mkdir()
     (tmp_path / "argocd/web.yaml").write_text(APPSET)
     plan = discover_targets(tmp_path, [], load_repo_config(tmp_path))
-    assert ("argocd/web.yaml", 0) in plan.agent_documents
+    assert ("argocd/web.yaml", 1) in plan.agent_documents  # (file, first line)
     # both prod clusters normalise to one name: Argo CD refuses the duplicate
     (duplicate,) = [f for f in plan.findings if f.rule_id == "agent/appset-name"]
     assert duplicate.location.path == "argocd/web.yaml"

@@ -88,18 +88,59 @@ def test_resources_without_a_schema_are_counted_in_text_and_json(repo: Path) -> 
 
 
 def test_agent_objects_whose_source_is_not_rendered_are_reported(repo: Path) -> None:
+    """Each agent source the run cannot render is named and counted, with why: a chart from a
+    Helm repository not allowlisted (plus a warning on the chart line), another repository,
+    a Flux source not in the repository."""
     (repo / "apps" / "agents.yaml").write_text(AGENTS)
     code, out, _ = invoke("check", ".", "--no-policy", "--ignore-missing-schemas", cwd=repo)
     assert code == 0, out
     summary = _summary(out)
-    assert "2 HelmRelease charts not rendered" in summary
+    assert "2 warnings" in summary
+    assert "2 HelmRelease charts not rendered: remote chart" in summary
     assert "1 Argo CD Application source not rendered: another repository" in summary
-    assert "1 Flux Kustomization path not rendered" in summary
+    assert "1 Flux Kustomization path not rendered: source not found" in summary
     assert "not schema-checked" not in summary  # the agent objects have bundled CRD schemas
-    assert ("skipped: apps/agents.yaml:9: HelmRelease flux-system/redis: chart redis is not "
-            "rendered (agent objects are not rendered yet)") in out
+    assert ("apps/agents.yaml:15: warning agent/chart-repository-not-allowed HelmRelease "
+            "flux-system/redis: chart redis * from HelmRepository flux-system/bitnami") in out
+    assert ("skipped: apps/agents.yaml:9: HelmRelease flux-system/redis: chart redis * from "
+            "HelmRepository flux-system/bitnami (not in the repository) is not rendered: not "
+            "fetched (chart repository not allowed)") in out
     assert ("skipped: apps/agents.yaml:6: Application argocd/shop: source "
             "https://example.com/shop.git deploy is not rendered: it is another repository") in out
+    assert "not rendered yet" not in out
+
+
+@pytest.mark.parametrize(("mode", "argo_why", "flux_why"), [
+    ("off", "agents: off in the configuration file", "agents: off in the configuration file"),
+    ("argocd", "", "Flux objects are not read with agents: argocd"),
+    ("flux", "Argo CD objects are not read with agents: flux", ""),
+])
+def test_agent_objects_no_reader_reads_are_listed_with_why(repo: Path, mode: str, argo_why: str,
+                                                           flux_why: str) -> None:
+    """With ``agents: off`` (or the other agent's objects under ``agents: argocd|flux``) no
+    reader reads the object: its sources are still listed, never silently passed over, and
+    the reason says it is the setting that leaves them out."""
+    (repo / "apps" / "agents.yaml").write_text(AGENTS)
+    (repo / ".gitops-validator.yaml").write_text(f"agents: {mode}\n")
+    code, out, _ = invoke("check", ".", "--no-policy", "--ignore-missing-schemas", "-o", "json",
+                          cwd=repo)
+    assert code == 0, out
+    report = json.loads(out)
+    reasons = {s["path"]: s["reason"] for s in report["skipped"] if s["group"] == "not rendered"}
+    if argo_why:
+        assert reasons["apps/agents.yaml:1"] == (
+            "Application argocd/shop: source https://example.com/shop.git deploy is not rendered "
+            f"({argo_why})")
+    if flux_why:
+        assert reasons["apps/agents.yaml:9"] == (
+            f"HelmRelease flux-system/redis: chart redis is not rendered ({flux_why})")
+        assert reasons["apps/agents.yaml:25"] == (
+            f"Kustomization flux-system/apps: path ./apps is not rendered ({flux_why})")
+    counts = {(item["what"], item["reason"]): item["count"] for item in report["summary"]["not_checked"]}
+    assert counts.get(("HelmRelease chart", "not rendered")) == (2 if flux_why else None)
+    assert counts.get(("Argo CD Application source", "not rendered")) == (1 if argo_why else None)
+    assert not [f for f in report["findings"] if f["rule_id"].startswith("agent/")] or mode == "flux"
+    assert "not rendered yet" not in out
 
 
 def test_disabled_checks_count_every_resource(repo: Path) -> None:
@@ -117,36 +158,62 @@ def test_a_clean_run_has_an_unchanged_summary(repo: Path) -> None:
     assert _summary(out).startswith("1 resource in 1 file: no problems")
 
 
-def test_remote_agent_sources_are_listed_and_never_fetched(repo: Path) -> None:
+@pytest.mark.parametrize("mode", ["auto", "off"])
+def test_remote_agent_sources_are_listed_and_never_fetched(repo: Path, mode: str) -> None:
+    """Read by the agents (auto) or not (off), remote sources are listed and counted, and
+    nothing is fetched: the loopback listener their URLs name sees no connection."""
+    (repo / ".gitops-validator.yaml").write_text(f"agents: {mode}\n")
     with loopback_listener() as listener:
         (repo / "apps" / "agents.yaml").write_text(
             REMOTE_AGENTS.replace("127.0.0.1:9", listener.host))
-        code, out, _ = invoke("check", ".", "--no-policy", "--ignore-missing-schemas", "-o", "json",
+        code, out, _ = invoke("check", ".", "--no-policy", "--no-schema", "-o", "json",
                               cwd=repo)
     assert listener.connections == []
     assert code == 0, out
-    counts = {(item["what"], item["reason"]): item["count"]
-              for item in json.loads(out)["summary"]["not_checked"]}
-    assert counts[("Argo CD Application source", "not rendered: another repository")] == 1
-    assert counts[("HelmRelease chart", "not rendered")] == 1
-    assert counts[("Flux Kustomization path", "not rendered")] == 1
+    report = json.loads(out)
+    counts = {(item["what"], item["reason"]): item["count"] for item in report["summary"]["not_checked"]}
+    if mode == "auto":
+        assert counts == {
+            ("Argo CD Application source", "not rendered: another repository"): 1,
+            ("HelmRelease chart", "not rendered: remote chart"): 1,
+            ("Flux Kustomization path", "not rendered: source not found"): 1,
+            ("resource", "not policy-checked: --no-policy"): 4,
+            ("resource", "not schema-checked: --no-schema"): 4}
+        assert [(f["rule_id"], f["line"]) for f in report["findings"]] == [
+            ("agent/chart-repository-not-allowed", 13)]
+        assert listener.host in report["findings"][0]["message"]
+    else:
+        assert counts[("Argo CD Application source", "not rendered")] == 1
+        assert counts[("HelmRelease chart", "not rendered")] == 1
+        assert counts[("Flux Kustomization path", "not rendered")] == 1
+        assert report["findings"] == []
 
 
 def test_odd_source_fields_are_cut_and_never_crash(tmp_path: Path) -> None:
     odd_agent_sources(tmp_path)
-    code, out, err = invoke("check", str(tmp_path), "--no-policy", "--ignore-missing-schemas",
+    code, out, err = invoke("check", str(tmp_path), "--no-policy", "--no-schema",
                             "-o", "json")
     assert code == 0, err
     report = json.loads(out)
-    reasons = [item["reason"] for item in report["skipped"]
-               if item["group"].startswith("not rendered")]
-    # the Application's source from another repository, and the HelmRelease chart
-    assert len(reasons) == 2
-    assert all(len(reason) < 400 for reason in reasons)
-    assert any("chart (none named)" in reason for reason in reasons)
-    # the two sources that are no source at all are problems of the object
-    assert [f["rule_id"] for f in report["findings"] if f["rule_id"].startswith("agent/")] == [
-        "agent/no-repo-url", "agent/no-repo-url"]
+    reasons = {item["path"]: (item["group"], item["reason"]) for item in report["skipped"]
+               if item["group"].startswith("not rendered")}
+    # the Application's source from another repository, and the HelmRelease's chartRef
+    assert sorted(reasons) == ["odd.yaml:10", "odd.yaml:6"]
+    assert all(len(reason) < 600 for _, reason in reasons.values())
+    assert reasons["odd.yaml:6"][0] == "not rendered: another repository"
+    assert "a" * 201 not in reasons["odd.yaml:6"][1]
+    assert reasons["odd.yaml:10"][1].startswith("HelmRelease odd: chartRef")
+    # the two sources that are no source at all are problems of the object, on their lines
+    assert [(f["rule_id"], f["line"]) for f in report["findings"]
+            if f["rule_id"].startswith("agent/")] == [("agent/no-repo-url", 7), ("agent/no-repo-url", 8)]
+    (tmp_path / ".gitops-validator.yaml").write_text("agents: off\n")
+    code, out, err = invoke("check", str(tmp_path), "--no-policy", "--no-schema",
+                            "-o", "json")
+    assert code == 0, err
+    reasons = {item["path"]: item["reason"] for item in json.loads(out)["skipped"]
+               if item["group"] == "not rendered"}
+    assert len(reasons["odd.yaml:1"]) < 400
+    assert "chart (none named)" in reasons["odd.yaml:10"]
 
 
 def test_a_check_turned_off_in_a_run_without_resources_counts_nothing(tmp_path: Path) -> None:
@@ -220,10 +287,11 @@ spec: {interval: 10m, path: ./not/here, prune: true, sourceRef: {kind: GitReposi
 
 
 def test_an_agent_source_that_is_a_target_is_not_called_not_rendered(tmp_path: Path) -> None:
-    """A path the run builds as a target was rendered, only without the agent object's own
-    options (targetNamespace, patches, values files...): it is listed as such, not as "not
-    rendered"; a path the run does not build still is."""
+    """With ``agents: off``, a path the run builds as a target was rendered, only without the
+    agent object's own options (targetNamespace, patches, values files...): it is listed as
+    such, not as "not rendered"; a path the run does not build still is."""
     (tmp_path / ".git").mkdir()
+    (tmp_path / ".gitops-validator.yaml").write_text("agents: off\n")
     (tmp_path / "clusters").mkdir()
     (tmp_path / "clusters" / "apps.yaml").write_text(FLUX_APPS)
     (tmp_path / "apps" / "prod").mkdir(parents=True)
@@ -238,17 +306,19 @@ def test_an_agent_source_that_is_a_target_is_not_called_not_rendered(tmp_path: P
     report = json.loads(out)
     counts = {(item["what"], item["reason"]): item["count"] for item in report["summary"]["not_checked"]}
     assert counts[("Flux Kustomization path", "checked without the agent object's options")] == 1
-    # the Application names another repository: its source is not this chart
-    assert counts[("Argo CD Application source", "not rendered: another repository")] == 1
+    # with agents: off whose repository the Application names is not read: its path is a chart
+    assert counts[("Argo CD Application source", "checked without the agent object's options")] == 1
     assert counts[("Flux Kustomization path", "not rendered")] == 1
-    reasons = {s["path"]: s["reason"] for s in report["skipped"] if "agent objects" in s["reason"]}
+    reasons = {s["path"]: s["reason"] for s in report["skipped"] if "agents: off" in s["reason"]}
     assert reasons["clusters/apps.yaml:1"] == (
         "Kustomization flux-system/apps: path ./apps/prod/ is checked as target apps/prod, but "
-        "without this object's own options (agent objects are not rendered yet)")
+        "without this object's own options (agents: off in the configuration file)")
 
 
 def test_a_helmrelease_of_a_chart_in_the_repository_is_checked_without_its_values(tmp_path: Path) -> None:
+    """With ``agents: off`` the chart a HelmRelease names is still checked on its own terms."""
     (tmp_path / ".git").mkdir()
+    (tmp_path / ".gitops-validator.yaml").write_text("agents: off\n")
     (tmp_path / "release.yaml").write_text("""\
 apiVersion: helm.toolkit.fluxcd.io/v2
 kind: HelmRelease

@@ -184,9 +184,11 @@ def _remote_chart(source: AppSource, repo: str, chart: str) -> Target | None:
         if result.local:  # a charts.local folder of this repository: rendered as one of its charts
             return helm_target(source, repo_relative(source.context.root, result.path))
         return helm_target(source, source.agent.path, fetched=result.path)
-    source.notes.findings.append(result)
+    # the finding names the Application, as the object's other findings do; the skipped
+    # entry only says why in short (the finding beside it has the whole story)
+    source.notes.findings.append(replace(result, message=f"{source.agent}: {result.message}"))
     source.notes.skipped.append(skipped(
         source.found, field, source.agent, unit=UNIT, group="remote chart",
         what=f"chart {shown(chart)} {shown(version or '(no version)')} from {shown(repo)}",
-        why=f"it was not fetched: {result.message}"))
+        why=f"not fetched ({result.rule_id.removeprefix('agent/').replace('-', ' ')})"))
     return None

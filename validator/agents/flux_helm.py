@@ -225,8 +225,9 @@ def _local_chart(found: FoundObject, chart: _Chart, context: AgentContext
                                            f"chart {spec.get('chart')} is not a chart folder of "
                                            "the repository (no Chart.yaml)"),))
     named = [(spec["valuesFile"], (*chart.field, "valuesFile"))] if spec.get("valuesFile") else []
+    listed = spec.get("valuesFiles")  # not a list (a string, read letter by letter): the schema's
     named += [(raw, (*chart.field, "valuesFiles", i))
-              for i, raw in enumerate(spec.get("valuesFiles") or ())]
+              for i, raw in enumerate(listed if isinstance(listed, list) else ())]
     values_files: list[str] = []
     missing: list[str] = []
     findings: list[Finding] = []

@@ -60,7 +60,8 @@ def read_kustomization(found: FoundObject, context: AgentContext) -> AgentRead:
     inputs = [found.path, *(generated_inputs(context, folder) if generate
                             else files_of_tree(context, folder))]
     components = []
-    for index, raw in enumerate(spec.get("components") or ()):
+    listed = spec.get("components")  # not a list (a string, read letter by letter): the schema's
+    for index, raw in enumerate(listed if isinstance(listed, list) else ()):
         component = repo_path(raw, folder)
         if component is None or not inside_root(context.root, context.root / component):
             findings.append(finding(found, ("spec", "components", index), "path-outside",

@@ -60,6 +60,7 @@ class AgentRead:
 
 
 Reader = Callable[[FoundObject, AgentContext], AgentRead]
+_HELM_RELEASE = ("helm.toolkit.fluxcd.io", "HelmRelease")
 
 
 def _readers() -> dict[tuple[str, str], tuple[str, Reader]]:
@@ -83,12 +84,17 @@ class AgentPlan:
     objects: tuple[AgentObject, ...] = ()
     """Every agent object read (whether it defined targets or skipped entries)."""
     read: frozenset[tuple[str, int]] = field(default_factory=frozenset)
-    """``(file, document index)`` of every object read here: the pipeline's generic
-    "not rendered" entries are for agent objects outside this set only."""
+    """``(file, first line)`` of every object read here: the pipeline's generic "not
+    rendered" entries are for agent objects outside this set only. A line, not a document
+    index, because the same object is often rendered out of another target too (a Flux
+    root Kustomization over ``clusters/prod``), where its index is the render's while its
+    source (``Document.locate(())``) is still this file and line."""
 
 
 def plan_agents(context: AgentContext, found: Sequence[FoundObject] | None = None) -> AgentPlan:
     """Read every agent object of ``found`` (default: those in ``context.manifests``)."""
+    from validator.agents.flux_applied import read_as_applied  # noqa: PLC0415 - imports this module
+
     if found is None:
         found = list(objects_in(context.root, context.manifests, AGENT_MARKERS, context.index.parsed))
     readers = _readers()
@@ -97,16 +103,21 @@ def plan_agents(context: AgentContext, found: Sequence[FoundObject] | None = Non
     findings: list[Finding] = []
     objects: list[AgentObject] = []
     read: set[tuple[str, int]] = set()
-    for item in found:
+    # HelmReleases last: a Kustomization that applies one substitutes its variables first
+    # (agents/flux_applied.py)
+    for item in sorted(found, key=lambda item: (item.group, item.kind) == _HELM_RELEASE):
         entry = readers.get((item.group, item.kind))
         if entry is None or not context.config.mode.reads(entry[0]):
             continue
-        result = entry[1](item, context)
+        if (item.group, item.kind) == _HELM_RELEASE:
+            result = read_as_applied(item, context, targets, entry[1])
+        else:
+            result = entry[1](item, context)
         targets += result.targets
         skipped += result.skipped
         findings += result.findings
         objects.append(item.agent_object())
-        read.add((item.path, item.index))
+        read.add((item.path, item.first_line))
     return AgentPlan(targets=_unique_names(targets), skipped=tuple(skipped), findings=tuple(findings),
                      objects=tuple(objects), read=frozenset(read))
 

@@ -88,8 +88,9 @@ class TargetPlan:
     """What agent objects deploy that is not rendered (another repository, a remote chart
     that is not allowed...), each naming the object and why."""
     agent_documents: frozenset[tuple[str, int]] = frozenset()
-    """``(file, document index)`` of every agent object the plan read (their sources are
-    accounted for by ``targets`` and ``skipped``)."""
+    """``(file, first line)`` of every agent object the plan read (their sources are
+    accounted for by ``targets`` and ``skipped``): matched against where a rendered
+    object comes from, so a copy another target renders counts as read too."""
     agent_objects: tuple[AgentObject, ...] = ()
     """Every agent object the plan read (an Application rendered out of a target that is
     one of these is not read again: app of apps)."""

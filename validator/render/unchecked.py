@@ -1,12 +1,15 @@
-"""What the plan passes over, as counted skipped entries: unrendered agent sources, ignored files.
+"""What the plan passes over, as counted skipped entries: agent sources no reader read, ignored files.
 
 An Argo CD ``Application`` or a Flux ``Kustomization``/``HelmRelease`` says what the
-agent will apply: a Git path, a chart. Until those sources are rendered, what they
-deploy is not checked, so each one is reported as a skipped entry naming the object
-and the source (``2 HelmRelease charts not rendered`` on the summary line) instead of
-passing unseen. A source path the run renders as a target of its own was checked,
-only without the object's options (``checked without the agent object's options``).
-The object itself is still schema- and policy-checked.
+agent will apply: a Git path, a chart. The agent readers (validator/agents) turn the
+objects they read into targets, and report what they cannot render themselves. An
+object no reader reads (``agents: off``, or the other agent's objects under
+``agents: argocd|flux``) would deploy something unchecked, so each of its sources is
+reported as a skipped entry naming the object, the source and why it was not read
+(``2 HelmRelease charts not rendered`` on the summary line) instead of passing unseen.
+A source path the run renders as a target of its own was checked, only without the
+object's options (``checked without the agent object's options``). The object itself
+is still schema- and policy-checked.
 
 Files the target plan leaves out are counted by the kind of reason (hidden, ignored by
 the configuration file, unreadable...), never by the reason's exact words, so that
@@ -19,10 +22,13 @@ import posixpath
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any
 
+from validator.agents.model import AgentMode
 from validator.load import Document
 from validator.model import Skipped
 
-_WHY = "(agent objects are not rendered yet)"
+#: The agent whose objects each API group holds, and its name in messages.
+_AGENTS = {"argoproj.io": ("argocd", "Argo CD"), "kustomize.toolkit.fluxcd.io": ("flux", "Flux"),
+           "helm.toolkit.fluxcd.io": ("flux", "Flux")}
 _GROUP = "not rendered"
 _WITHOUT_OPTIONS = "checked without the agent object's options"
 _MAX_SHOWN = 200
@@ -78,32 +84,45 @@ def _entries(document: Document) -> Iterator[tuple[str, str, str]]:
             return
 
 
+def _why(document: Document, mode: AgentMode) -> str:
+    """Why no reader read ``document``: the ``agents:`` setting, or (read in this mode, yet
+    left over) the object came out of a render no reader follows."""
+    agent, shown = _AGENTS.get(_group(document), ("", "agent"))
+    if mode is AgentMode.OFF:
+        return "(agents: off in the configuration file)"
+    if not mode.reads(agent):
+        return f"({shown} objects are not read with agents: {mode.value})"
+    return f"({shown} objects rendered out of a target are not read)"
+
+
 def _folder(path: str) -> str | None:
     """The repository-relative folder an agent path names (None when it leaves the root)."""
     normal = posixpath.normpath(path.strip().lstrip("/") or ".")
     return None if normal == ".." or normal.startswith("../") else normal
 
 
-def unrendered_agent_sources(documents: Sequence[Document], targets: Collection[str] = ()
-                             ) -> list[Skipped]:
-    """One skipped entry per source of an agent object among ``documents``. A source whose
-    path is one of ``targets`` (folders the run renders) was checked, only without the
-    agent object's own options (target namespace, patches, values files...)."""
+def unrendered_agent_sources(documents: Sequence[Document], targets: Collection[str] = (),
+                             mode: AgentMode = AgentMode.AUTO) -> list[Skipped]:
+    """One skipped entry per source of an agent object among ``documents`` (objects no
+    reader read in ``mode``). A source whose path is one of ``targets`` (folders the run
+    renders) was checked, only without the agent object's own options (target namespace,
+    patches, values files...)."""
     skipped = []
     for document in documents:
         entries = list(_entries(document))
         if not entries:
             continue
         where = f"{document.path}:{document.locate(()).line}"
+        why = _why(document, mode)
         for unit, what, path in entries:
             folder = _folder(path) if path else None
             if folder is not None and folder in targets:
                 skipped.append(Skipped(
                     path=where, unit=unit, group=_WITHOUT_OPTIONS,
                     reason=f"{document.resource}: {what} is checked as target {folder}, but "
-                           f"without this object's own options {_WHY}"))
+                           f"without this object's own options {why}"))
                 continue
-            skipped.append(Skipped(path=where, reason=f"{document.resource}: {what} is not rendered {_WHY}",
+            skipped.append(Skipped(path=where, reason=f"{document.resource}: {what} is not rendered {why}",
                                    unit=unit, group=_GROUP))
     return skipped
 
