@@ -161,6 +161,16 @@ def test_a_readme_only_change_renders_nothing_and_passes(repo: GitRepo) -> None:
     assert code == 0
 
 
+def test_the_text_summary_counts_one_changed_file_in_the_singular(repo: GitRepo) -> None:
+    _overlays(repo)
+    base = repo.commit("base")
+    repo.write("README.md", "# docs\n")
+    repo.commit("docs")
+    result = CliRunner().invoke(main, ["diff", str(repo.root), "--base", base, "--no-progress",
+                                       "--no-color"])
+    assert ": 1 changed file, the affected targets: 0 rendered on the head" in result.output
+
+
 def test_a_renamed_file_keeps_its_violation_existing_and_inserted_lines_too(repo: GitRepo) -> None:
     repo.write("apps/web.yaml", deployment())
     base = repo.commit("base")
@@ -316,8 +326,8 @@ def test_text_shows_the_rendered_diff_policy_tests_and_what_was_compared(repo: G
     result = CliRunner().invoke(main, ["diff", str(repo.root), "--base", base, "--no-progress",
                                        "--policy", "builtin", "--policy", "policies",
                                        "--show-diff", "--no-color"])
-    assert "every target (a trusted path changed): 4 rendered on the head, 4 on the base" \
-        in result.output
+    assert ": 2 changed files, every target (a trusted path changed): 4 rendered on the head, " \
+        "4 on the base" in result.output
     assert "Policy tests of the head (the change touches policy files):" in result.output
     assert "no policy tests were found" in result.output
     assert "-          privileged: true" in result.output

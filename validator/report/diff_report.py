@@ -21,6 +21,7 @@ from validator.change.affected import Side
 from validator.change.rendered_diff import diff_json
 from validator.repo_config import CONFIG_FILE
 from validator.report import OutputFormat, RenderOptions, render_report
+from validator.report.common import plural
 from validator.report.json_report import report_json
 from validator.report.markdown import render_markdown
 from validator.service import DiffReport
@@ -67,12 +68,12 @@ def _text(result: DiffReport, options: RenderOptions, *, show_diff: bool) -> str
     bases = len(result.rendered) - heads
     scope = "every target (a trusted path changed)" if result.full else "the affected targets"
     parts.append(f"Compared {result.revisions.base[:12]} ({result.revisions.base_ref}) with "
-                 f"{result.revisions.head[:12]}: {len(result.change.files)} changed files, "
+                 f"{result.revisions.head[:12]}: {plural(len(result.change.files), 'changed file')}, "
                  f"{scope}: {heads} rendered on the head, {bases} on the base; policies, schemas "
                  f"and configuration from {result.trusted[:12]}.")
     if result.root:
         parts.append(f"Validated root: {result.root}/ (its {CONFIG_FILE}); "
-                     f"{len(result.change.outside)} changed files outside it, ignored.")
+                     f"{plural(len(result.change.outside), 'changed file')} outside it, ignored.")
     parts += [f"Note: {note}." for note in result.defaults]
     if result.policy_tests is not None:
         tests = render_report(result.policy_tests, OutputFormat.TEXT, options).rstrip("\n")
