@@ -23,13 +23,13 @@ from typing import Any
 import yaml
 
 from validator.agents.flux_sources import (
-    config_data,
     depends_on,
     entries,
     finding,
     mapping,
     not_rendered,
     own_source,
+    referenced_data,
     repo_path,
     shown,
 )
@@ -257,16 +257,10 @@ def values_of(found: FoundObject, spec: Mapping[str, Any], context: AgentContext
         where: FieldPath = ("spec", "valuesFrom", index)
         kind, name = str(entry.get("kind", "")), str(entry.get("name", ""))
         key, target_path = str(entry.get("valuesKey") or "values.yaml"), str(entry.get("targetPath") or "")
-        data = config_data(context, kind, found.namespace, name) \
-            if kind in ("ConfigMap", "Secret") else None
+        data = referenced_data(found, context, entry, where, field_name="valuesFrom",
+                               controller="helm-controller", problems=problems, read=read)
         if data is None:
-            if not entry.get("optional"):
-                problems.append(finding(found, where, "values-from-missing",
-                                        f"valuesFrom {kind} {found.namespace}/{name} is not in the "
-                                        "repository (helm-controller fails unless it exists on the "
-                                        "cluster, or the entry is optional)"))
             continue
-        read.append(data.found.path)
         if data.encrypted:
             problems.append(finding(found, where, "values-from-encrypted",
                                     f"valuesFrom {kind} {name} is SOPS-encrypted: its values are "

@@ -17,7 +17,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from validator.agents.flux_sources import (
-    config_data,
     depends_on,
     entries,
     files_of_tree,
@@ -25,6 +24,7 @@ from validator.agents.flux_sources import (
     mapping,
     not_rendered,
     own_source,
+    referenced_data,
     repo_path,
 )
 from validator.agents.objects import FoundObject
@@ -133,16 +133,10 @@ def post_build(found: FoundObject, spec: Mapping[str, Any], context: AgentContex
     for index, entry in enumerate(entries(post.get("substituteFrom"))):
         where = ("spec", "postBuild", "substituteFrom", index)
         kind, name = str(entry.get("kind", "")), str(entry.get("name", ""))
-        data = config_data(context, kind, found.namespace, name) \
-            if kind in ("ConfigMap", "Secret") else None
+        data = referenced_data(found, context, entry, where, field_name="substituteFrom",
+                               controller="kustomize-controller", problems=problems, read=read)
         if data is None:
-            if not entry.get("optional"):
-                problems.append(finding(found, where, "substitute-from-missing",
-                                        f"substituteFrom {kind} {found.namespace}/{name} is not in "
-                                        "the repository (kustomize-controller fails unless it "
-                                        "exists on the cluster, or the entry is optional)"))
             continue
-        read.append(data.found.path)
         problems += [finding(found, where, "substitute-from-invalid",
                              f"{kind} {name} data key {key} is not base64; not used")
                      for key in data.problems]

@@ -144,6 +144,27 @@ def config_data(context: AgentContext, kind: str, namespace: str, name: str) -> 
                       problems=tuple(problems))
 
 
+def referenced_data(found: FoundObject, context: AgentContext, entry: Mapping[str, Any],
+                    where: FieldPath, *, field_name: str, controller: str,
+                    problems: list[Finding], read: list[str]) -> ConfigData | None:
+    """The ConfigMap or Secret a ``valuesFrom`` / ``substituteFrom`` entry names, its file
+    added to ``read``; None when it is not in the repository (a finding on the entry, unless
+    it is optional: the controller fails only then)."""
+    kind, name = str(entry.get("kind", "")), str(entry.get("name", ""))
+    data = config_data(context, kind, found.namespace, name) \
+        if kind in ("ConfigMap", "Secret") else None
+    if data is None:
+        if not entry.get("optional"):
+            rule = "values-from-missing" if field_name == "valuesFrom" else "substitute-from-missing"
+            problems.append(finding(found, where, rule,
+                                    f"{field_name} {kind} {found.namespace}/{name} is not in the "
+                                    f"repository ({controller} fails unless it exists on the "
+                                    "cluster, or the entry is optional)"))
+        return None
+    read.append(data.found.path)
+    return data
+
+
 def files_of_tree(context: AgentContext, folder: str) -> list[str]:
     """The kustomization files under ``folder`` and every file they read (empty when the
     folder has no kustomization)."""
