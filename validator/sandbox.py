@@ -155,11 +155,20 @@ _OUT_OF_MEMORY = re.compile(r"out of memory|cannot allocate memory|failed to res
                             r"mmap.* errno=12|std::bad_alloc|MemoryError", re.IGNORECASE)
 
 
+#: A Go program faulting inside the runtime's memory manager (not a ``panic`` of its own code):
+#: under an rlimit an allocation inside the garbage collector can fail that way (seen with OPA
+#: built by Go 1.26) instead of printing "out of memory".
+_GO_MEMORY_FAULT = re.compile(r"^SIGSEGV: segmentation violation\n(?:.*\n){0,4}?"
+                              r"\s*runtime/(?:mgc|mheap|malloc|mbitmap|mcache|mcentral|mem_|"
+                              r"arena|mpage)", re.MULTILINE)
+
+
 def out_of_memory(stderr: str) -> bool:
     """Whether a process with a memory limit was stopped by it: under an rlimit an
-    allocation fails and Go prints ``fatal error: runtime: out of memory``. (A SIGKILL is
-    not taken as one: with rlimits it comes from someone else.)"""
-    return bool(_OUT_OF_MEMORY.search(stderr))
+    allocation fails and Go prints ``fatal error: runtime: out of memory`` (or faults in its
+    memory manager). (A SIGKILL is not taken as one: with rlimits it comes from someone
+    else.)"""
+    return bool(_OUT_OF_MEMORY.search(stderr) or _GO_MEMORY_FAULT.search(stderr))
 
 
 _SIZE = re.compile(r"^\s*(?P<number>\d+(?:\.\d+)?)\s*(?P<unit>[kmgt]i?b?|b)?\s*$", re.IGNORECASE)

@@ -13,7 +13,7 @@ from tests.sandbox.support import HUNGRY_TEMPLATE, run_cli, write, write_chart
 from validator.cli import main
 from validator.errors import CommandMemoryError, UsageError
 from validator.process import Command, run
-from validator.sandbox import format_size, parse_size
+from validator.sandbox import format_size, out_of_memory, parse_size
 from validator.tools import Tool, require_tool
 
 
@@ -96,3 +96,32 @@ def test_a_lower_limit_inherited_from_the_caller_is_kept_not_an_error(tmp_path: 
               "print(*out)\n")
     result = run(Command(args=(sys.executable, "-c", script), env={"PYTHONPATH": os.pathsep.join(sys.path)}))
     assert result.stdout.decode().split() == [str(3 * 1024**2), str(1536 * 1024)]
+
+
+#: How OPA (Go 1.26) died once in CI under a 256 MiB data limit: an allocation failed inside
+#: the garbage collector, which faulted instead of printing "out of memory".
+GC_FAULT = """\
+SIGSEGV: segmentation violation
+PC=0x437c7d m=3 sigcode=1 addr=0x0
+
+goroutine 0 gp=0x27674ec05a40 m=3 mp=0x27674ec20008 [idle]:
+runtime.(*spanQueue).tryDrain(0x276700000800?, 0x438586?, 0x4f074000?)
+\truntime/mgcmark_greenteagc.go:520 +0x5d fp=0x27674ec43df0 sp=0x27674ec43dd0 pc=0x437c7d
+runtime.gcDrain(0x27674ec21260, 0x7)
+\truntime/mgcmark.go:1340 +0x2a6 fp=0x27674ec43f78 sp=0x27674ec43f08 pc=0x435f86
+"""
+#: A fault in the program's own code is not a memory limit.
+OWN_FAULT = """\
+panic: runtime error: invalid memory address or nil pointer dereference
+[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x8c1d2a]
+
+goroutine 1 [running]:
+github.com/open-policy-agent/opa/v1/topdown.evalTerm(...)
+\tgithub.com/open-policy-agent/opa/v1/topdown/eval.go:120 +0x2a
+"""
+
+
+def test_a_go_runtime_fault_in_its_memory_manager_counts_as_out_of_memory() -> None:
+    assert out_of_memory("fatal error: runtime: out of memory")
+    assert out_of_memory(GC_FAULT)
+    assert not out_of_memory(OWN_FAULT)
