@@ -1,0 +1,68 @@
+"""The seams between intake, queue, workers and stores (protocols only; see docs/app.md).
+
+Two backends implement them: the embedded one (``queue/sqlite.py``: a SQLite file in the data
+folder, WAL) and the distributed one (``queue/redis.py``: Redis, Dramatiq for the workers).
+Intake talks to :class:`Backend`; the job function reads :class:`Backend.latest_head` to learn
+it was superseded; :class:`EvaluationStore` keeps what the details pages show.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from validator.app.evaluation import Evaluation
+from validator.app.model import JobSpec
+from validator.errors import ValidatorError
+
+__all__ = ["Backend", "BackendUnavailable", "EvaluationStore"]
+
+
+class BackendUnavailable(ValidatorError):
+    """The queue or its storage cannot be reached (``/readyz`` answers 503 with this text)."""
+
+
+class Backend(Protocol):
+    """What intake and workers share: deliveries seen, the queue, the newest head of each lane."""
+
+    def first_delivery(self, delivery_id: str) -> bool:
+        """Record ``X-GitHub-Delivery``; False when it was recorded before (a redelivery)."""
+        ...
+
+    def enqueue(self, job: JobSpec) -> bool:
+        """Queue ``job`` durably (it survives a restart once this returns). Unless it is a
+        rerun, its head becomes its lane's newest. False when a job with the same key is
+        already queued or running (the two are one)."""
+        ...
+
+    def latest_head(self, lane: str) -> str | None:
+        """The head SHA most recently enqueued for ``lane`` (None: never)."""
+        ...
+
+    def depth(self) -> int:
+        """Jobs queued or running."""
+        ...
+
+    def check_ready(self) -> None:
+        """Raise :class:`BackendUnavailable` when the queue or its storage cannot be used."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...
+
+
+class EvaluationStore(Protocol):
+    """Evaluations and their results, for the details pages."""
+
+    def save(self, evaluation: Evaluation) -> None:
+        """Insert or replace the evaluation with this id."""
+        ...
+
+    def get(self, evaluation_id: str) -> Evaluation | None:
+        """The evaluation, or None."""
+        ...
+
+    def purge(self, before: datetime) -> int:
+        """Delete evaluations created before ``before``; how many were."""
+        ...

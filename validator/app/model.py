@@ -1,0 +1,84 @@
+"""The values the webhook app passes between intake, queue and workers (pure data)."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
+
+__all__ = ["JobKind", "JobSpec"]
+
+
+class JobKind(enum.StrEnum):
+    """What a job evaluates."""
+
+    PULL_REQUEST = "pull_request"
+    """A pull request's base against its head; check run and comments on the pull request."""
+    MERGE_GROUP = "merge_group"
+    """A merge queue's ``base_sha`` against its ``head_sha``; a check run, no comments."""
+    COMMIT = "commit"
+    """A head SHA whose pull requests are not known yet (a ``check_suite`` / ``check_run``
+    event without ``pull_requests``, as GitHub sends for forks): the worker looks them up
+    (``GET /repos/{owner}/{repo}/commits/{sha}/pulls``) and evaluates each open one."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class JobSpec:
+    """One evaluation to run, as the queue stores it (JSON, see :meth:`to_json`)."""
+
+    kind: JobKind
+    installation_id: int
+    repository: str
+    """``owner/name``."""
+    clone_url: str
+    """The repository's HTTPS clone URL from the payload (``repository.clone_url``)."""
+    head_sha: str
+    base_sha: str = ""
+    """Empty for :attr:`JobKind.COMMIT` (resolved by the worker)."""
+    pull_number: int | None = None
+    head_ref: str = ""
+    base_ref: str = ""
+    event: str = ""
+    """``event.action`` that asked for it (``pull_request.synchronize``), for logs and the page."""
+    delivery: str = ""
+    """The ``X-GitHub-Delivery`` that asked for it."""
+    rerun: bool = False
+    """Asked again (``check_suite.rerequested``, ``check_run.rerequested``, the Re-run button):
+    run even when this head already has a completed check run, and do not move the lane."""
+
+    @property
+    def lane(self) -> str:
+        """What a newer push supersedes: the pull request (or merge group head ref), not the SHA."""
+        if self.pull_number is not None:
+            return f"{self.repository}#{self.pull_number}"
+        return f"{self.repository}@{self.head_ref or self.head_sha}"
+
+    @property
+    def key(self) -> str:
+        """Identical work: a second job with this key while one is queued or running is the
+        same job (coalesced); the check run's ``external_id`` (see :attr:`evaluation_id`)."""
+        base = f"{self.kind.value}:{self.lane}@{self.head_sha}"
+        return f"{base}/rerun/{self.delivery}" if self.rerun else base
+
+    @property
+    def evaluation_id(self) -> str:
+        """The id of this job's evaluation (details page, check run ``external_id``): the
+        same for every attempt of the job, so a retried job finds what an earlier one made."""
+        return hashlib.sha256(self.key.encode()).hexdigest()[:20]
+
+    def to_json(self) -> str:
+        """The job as the queue stores it."""
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> JobSpec:
+        """A job read back from the queue; ``ValueError`` when it is not one."""
+        data: Any = json.loads(text)
+        if not isinstance(data, dict):
+            raise ValueError("a queued job is not a JSON object")
+        try:
+            return cls(**{**data, "kind": JobKind(data["kind"])})
+        except (KeyError, TypeError) as err:
+            raise ValueError(f"a queued job is malformed: {err}") from err
