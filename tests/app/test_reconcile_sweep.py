@@ -225,3 +225,18 @@ def test_a_sweep_is_bounded_and_says_so(scene: Scene) -> None:
     assert report.repositories == 1
     assert {p.repository for p in report.pulls} == {"octo-org/alpha"}
     assert report.limits_reached == ("repositories: 1 per sweep",)
+
+
+def test_a_rate_limit_ends_the_sweep_at_once(scene: Scene) -> None:
+    scene.gh.faults.secondary_rate_limit(method="GET", path=r"/repos/octo-org/alpha/pulls$", retry_after=3600,
+                                         times=None)
+    backend = _RecordingBackend()
+    before = len(scene.gh.requests)
+    report = reconcile(scene.auth, backend, scene.settings)
+    assert backend.jobs == []
+    assert [e.where for e in report.errors] == ["octo-org/alpha"]
+    assert "asks to wait 3600 s" in report.errors[0].message
+    assert report.errors[0].message.endswith(
+        "(the sweep stops here: every further call would fail the same way)")
+    assert [r.path for r in scene.gh.requests[before:] if "/repos/" in r.path] == [
+        "/repos/octo-org/alpha/pulls"]

@@ -201,8 +201,7 @@ class _Sweep:
         try:
             queued = self.backend.enqueue(job)
         except BackendUnavailable as err:
-            self._failed(f"{name}#{number}", err)
-            raise _StopSweepError from err
+            self._failed(f"{name}#{number}", err, stop=True)
         if queued:
             _LOGGER.info("reconcile: %s#%s head %s has no completed check run: enqueued", name, number,
                          head_sha[:12])
@@ -218,12 +217,15 @@ class _Sweep:
                    and run.get("status") == "completed" and run.get("conclusion") not in _NOT_DONE
                    for run in runs)
 
-    def _failed(self, where: str, err: ValidatorError | KeyError | TypeError) -> None:
+    def _failed(self, where: str, err: ValidatorError | KeyError | TypeError, *, stop: bool = False) -> None:
         message = (str(err) if isinstance(err, ValidatorError)
                    else f"unexpected answer: {type(err).__name__} {err}")
+        stop = stop or (isinstance(err, GitHubCallError) and (err.rate_limited or err.unreachable))
+        if stop:
+            message += " (the sweep stops here: every further call would fail the same way)"
         _LOGGER.warning("reconcile: %s: %s", where, message)
         self.errors.append(SweepError(where=where, message=message))
-        if isinstance(err, GitHubCallError) and (err.rate_limited or err.unreachable):
+        if stop:
             raise _StopSweepError from err
 
 
