@@ -4,7 +4,6 @@ installation whose head lacks a completed check run of this app is enqueued, and
 from __future__ import annotations
 
 import dataclasses
-import functools
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,16 +11,14 @@ from pathlib import Path
 import jwt
 import pytest
 
-from tests.change.gitrepo import GitRepo
+from tests.app.reconcile_scene import CHECK, pull_requests, shared_key
 from tests.support.github_api import GitHubApiServer
-from tests.support.github_api.routes.apps import new_app
 from validator.app.model import JobKind, JobSpec
 from validator.app.reconcile import PullAction, ReconcileReport, reconcile
 from validator.app.settings import AppSettings, Drafts
 from validator.scm.github.client import GitHubSession, connect
 
 APP_ID = 11
-CHECK = "gitops-validator"
 
 
 class _StandInAuth:
@@ -39,12 +36,6 @@ class _StandInAuth:
     def installation_session(self, installation_id: int) -> GitHubSession:
         answer = self.app_session().post(f"/app/installations/{installation_id}/access_tokens", {})
         return connect(self._gh.url, str(answer["token"]))
-
-
-@functools.cache
-def _key() -> str:
-    """One RSA key for the module's apps (generating one per test is most of a test's time)."""
-    return new_app(0).private_key
 
 
 class _RecordingBackend:
@@ -84,22 +75,6 @@ class Scene:
     """``repo#number`` -> (base, head) SHAs."""
 
 
-def _repository(gh: GitHubApiServer, root: Path, name: str, numbers: list[int]) -> dict[str, tuple[str, str]]:
-    git = GitRepo.init(root / name.replace("/", "-"))
-    git.write("apps/config.yaml", f"repository: {name}\n")
-    base = git.commit("base")
-    heads = {}
-    for number in numbers:
-        git.git("checkout", "-q", "-b", f"pr-{number}", base)
-        git.write("apps/config.yaml", f"repository: {name}\npull: {number}\n")
-        heads[f"{name}#{number}"] = (base, git.commit(f"pull {number}"))
-    gh.add_repository(name, git_dir=git.root)
-    for number in numbers:
-        gh.add_pull_request(name, number=number, base_sha=base, head_sha=heads[f"{name}#{number}"][1],
-                            head_ref=f"pr-{number}")
-    return heads
-
-
 def _run(auth: _StandInAuth, installation_id: int, repository: str, head: str, **fields: str) -> None:
     """A check run of this app (made with the installation's token, as the worker makes them)."""
     auth.installation_session(installation_id).post(f"/repos/{repository}/check-runs",
@@ -116,15 +91,15 @@ def scene(github_api: GitHubApiServer, tmp_path: Path) -> Scene:
     alpha#4 closed                                 gamma#8 our run ended cancelled
     """
     gh = github_api
-    heads = {**_repository(gh, tmp_path, "octo-org/alpha", [1, 2, 3, 4]),
-             **_repository(gh, tmp_path, "octo-org/beta", [5, 6]),
-             **_repository(gh, tmp_path, "other-org/gamma", [7, 8, 9])}
-    app = gh.add_app(app_id=APP_ID, private_key=_key())
+    heads = {**pull_requests(gh, tmp_path, "octo-org/alpha", [1, 2, 3, 4]),
+             **pull_requests(gh, tmp_path, "octo-org/beta", [5, 6]),
+             **pull_requests(gh, tmp_path, "other-org/gamma", [7, 8, 9])}
+    app = gh.add_app(app_id=APP_ID, private_key=shared_key())
     permissions = {"checks": "write", "pull_requests": "write", "contents": "read", "metadata": "read"}
     gh.add_installation(APP_ID, installation_id=1, repositories=["octo-org/alpha", "octo-org/beta"],
                         permissions=permissions)
     gh.add_installation(APP_ID, installation_id=2, repositories=["other-org/gamma"], permissions=permissions)
-    other = gh.add_app(app_id=99, private_key=_key())
+    other = gh.add_app(app_id=99, private_key=shared_key())
     gh.add_installation(other.app_id, installation_id=3, repositories=["other-org/gamma"],
                         permissions=permissions)
     with gh.state.lock:
