@@ -19,7 +19,8 @@ def shared_key() -> str:
     return new_app(0).private_key
 
 
-def pull_requests(gh: GitHubApiServer, root: Path, name: str, numbers: list[int]) -> dict[str, tuple[str, str]]:
+def pull_requests(gh: GitHubApiServer, root: Path, name: str,
+                  numbers: list[int]) -> dict[str, tuple[str, str]]:
     """``name`` served from a real repository with an open pull request per number, each from
     its own branch ``pr-<number>`` off ``main``; ``owner/name#number`` -> (base, head) SHAs."""
     git = GitRepo.init(root / name.replace("/", "-"))
