@@ -272,12 +272,13 @@ def _finding(finding: StoredFinding) -> str:
 
 
 def _source_line(number: int, text: str, *, hit: bool) -> str:
-    body = f'<span class="num">{number}</span>{escape(visible(text))}\n'
+    body = f'<span class="num">{number}</span> {escape(visible(text))}\n'
     return f'<mark id="line-{number}">{body}</mark>' if hit else body
 
 
 def _diff(text: str) -> str:
-    lines = "".join(f'<span class="{_diff_class(line)}">{escape(line)}</span>'
+    # the line break inside each span: the lines stay lines without the stylesheet
+    lines = "".join(f'<span class="{_diff_class(line)}">{escape(line)}\n</span>'
                     for line in text.splitlines())
     return f'<h2 id="diff">Rendered diff</h2>\n<pre class="diff">{lines}</pre>'
 
