@@ -11,7 +11,7 @@ from pathlib import Path
 import flask
 import pytest
 
-from validator.app.details import details_blueprint, render_page
+from validator.app.details import MAX_LISTED, details_blueprint, render_page
 from validator.app.evaluation import Evaluation, EvaluationState, SourceLine, StoredFinding
 from validator.app.evaluations_sqlite import SqliteEvaluations
 
@@ -150,3 +150,12 @@ def test_without_css_the_diff_and_source_keep_their_lines() -> None:
     assert html.unescape(re.sub(r"<[^>]+>", "", diff.group(1))) == evaluation.rendered_diff
     assert html.unescape(re.sub(r"<[^>]+>", "", source.group(1))).splitlines() == [
         f"{c.number} {c.text}" for c in evaluation.findings[0].context]
+
+
+def test_a_section_lists_at_most_its_cap_and_says_how_many_more() -> None:
+    many = tuple(StoredFinding(status="existing", severity="warning", rule="R", message=f"m{n}",
+                               path=f"apps/{n:05}.yaml", line=1) for n in range(MAX_LISTED + 7))
+    page = render_page(_evaluation(findings=many))
+    assert page.count('<li class="finding existing">') == MAX_LISTED
+    assert "7 more existing findings not shown" in page
+    assert f'<td class="n">{MAX_LISTED + 7}</td>' in page  # the count is the whole count
