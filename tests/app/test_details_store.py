@@ -113,7 +113,7 @@ def test_threads_save_and_read_at_once(tmp_path: Path) -> None:
 def test_a_file_that_is_not_a_database_is_backend_unavailable_naming_it(tmp_path: Path) -> None:
     path = tmp_path / "evaluations.sqlite3"
     path.write_bytes(b"not a database, " * 512)
-    with pytest.raises(BackendUnavailable, match="evaluations.sqlite3"):
+    with pytest.raises(BackendUnavailable, match=r"evaluations\.sqlite3"):
         SqliteEvaluations(path)
 
 
@@ -130,6 +130,6 @@ def test_a_store_broken_under_a_running_app_answers_503(tmp_path: Path) -> None:
     answer = app.test_client().get("/evaluations/0123456789abcdef0123")
     assert answer.status_code == 503
     assert "cannot be reached" in answer.get_data(as_text=True)
-    with pytest.raises(BackendUnavailable, match="evaluations.sqlite3"):
+    with pytest.raises(BackendUnavailable, match=r"evaluations\.sqlite3"):
         store.purge(datetime(2026, 1, 1, tzinfo=UTC))
     store.close()
