@@ -4,8 +4,11 @@ tokens minted with the app's JWT and cached; base and head fetched over git smar
 
 from __future__ import annotations
 
+import base64
 import os
 import random
+import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -79,6 +82,7 @@ def test_wrong_token_fails_clearly_without_printing_it(tmp_path: Path, github_ap
             _mirrors(tmp_path).checkout(REPO, env.clone_url, secret, [head]):
         pass
     assert "refused the installation token" in str(caught.value)
+    assert caught.value.token_refused
     assert secret not in str(caught.value)
     assert any(status == 401 for _, _, status in github_api.git_log.requests)
 
@@ -132,3 +136,49 @@ def test_clone_urls_other_than_plain_https_are_refused(tmp_path: Path, url: str)
 def _size(folder: Path) -> int:
     return sum(os.lstat(p).st_size for p in folder.rglob("*") if p.is_file())
 
+
+
+def test_the_token_is_in_no_git_argument_list(tmp_path: Path, github_api: GitHubApiServer,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every git process the mirror starts is recorded (a wrapper first on PATH): the token
+    is in none of their argument lists, and reaches git through its environment only."""
+    env = install(github_api, tmp_path)
+    head = env.commit({"apps/web/extra.yaml": "a: 1\n"})
+    token = AppAuth(env.settings).installation_token(INSTALLATION)
+    wrappers, record = tmp_path / "wrap", tmp_path / "argv.log"
+    wrappers.mkdir()
+    real = shutil.which("git")
+    assert real is not None
+    script = wrappers / "git"
+    encoded = base64.b64encode(f"x-access-token:{token}".encode()).decode()  # as the header has it
+    script.write_text(f'#!/bin/sh\nprintf "%s\\n" "$*" >> {record}\n'
+                      f'env | grep -cF "{encoded}" | sed "s/^/env-hits /" >> {record}\nexec {real} "$@"\n')
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{wrappers}{os.pathsep}{os.environ['PATH']}")
+    with _mirrors(tmp_path).checkout(REPO, env.clone_url, token, [head]):
+        pass
+    lines = record.read_text().splitlines()
+    argv = [line for line in lines if not line.startswith("env-hits ")]
+    assert any(" fetch " in f" {line} " for line in argv), lines
+    assert all(token not in line and encoded not in line for line in argv)
+    hits = [int(line.split()[1]) for line in lines if line.startswith("env-hits ")]
+    assert sum(hits) == 1, "only the fetch gets the token, in GIT_CONFIG_VALUE_0"
+
+
+def test_concurrent_jobs_share_one_token(tmp_path: Path, github_api: GitHubApiServer) -> None:
+    env = install(github_api, tmp_path)
+    auth = AppAuth(env.settings)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        tokens = set(pool.map(lambda _: auth.installation_token(INSTALLATION), range(16)))
+    assert len(tokens) == 1
+    assert len([r for r in github_api.requests if r.operation == "apps/create-installation-access-token"]) == 1
+
+
+def test_rate_limit_waits_are_counted(tmp_path: Path, github_api: GitHubApiServer) -> None:
+    env = install(github_api, tmp_path)
+    metrics = AppMetrics()
+    auth = AppAuth(env.settings, metrics=metrics)
+    session = auth.installation_session(INSTALLATION)
+    github_api.faults.add(method="GET", path=f"/repos/{REPO}$", status=429, headers={"Retry-After": "1"})
+    assert session.get(f"/repos/{REPO}")["full_name"] == REPO
+    assert metrics.rate_limit_waits._value.get() == 1

@@ -18,6 +18,7 @@ from validator.app.evaluation import EvaluationState
 from validator.app.job import JobResult, process, report_failure
 from validator.app.metrics import AppMetrics
 from validator.app.model import JobKind, JobSpec
+from validator.scm.github.client import GitHubCallError
 from validator.scm.github.publisher import GitHubPublisher, PublishSettings, PublishTarget
 from validator.scm.markers import finding_fingerprint
 
@@ -29,8 +30,8 @@ def _context(env: Installed) -> tuple[JobContext, Lanes, Evaluations]:
     return build_context(env.settings, lanes, evaluations, AppMetrics()), lanes, evaluations
 
 
-def _job(env: Installed, *, head: str, base: str, number: int | None = 7, kind: JobKind = JobKind.PULL_REQUEST,
-         rerun: bool = False, delivery: str = "d-1") -> JobSpec:
+def _job(env: Installed, *, head: str, base: str, number: int | None = 7,
+         kind: JobKind = JobKind.PULL_REQUEST, rerun: bool = False, delivery: str = "d-1") -> JobSpec:
     return JobSpec(kind=kind, installation_id=INSTALLATION, repository=REPO, clone_url=env.clone_url,
                    head_sha=head, base_sha=base, pull_number=number, head_ref="feature", base_ref="main",
                    event="pull_request.opened", delivery=delivery, rerun=rerun)
@@ -217,3 +218,18 @@ def test_measure_one_file_change(tmp_path: Path, github_api: GitHubApiServer, ru
         times.append(time.monotonic() - started)
     print(f"process() one-file change x{runs}: p50 {statistics.median(times):.2f} s, "
           f"max {max(times):.2f} s, first {times[0]:.2f} s")
+
+
+def test_a_revoked_token_fails_the_attempt_and_the_retry_mints_a_new_one(
+        tmp_path: Path, github_api: GitHubApiServer) -> None:
+    env = install(github_api, tmp_path)
+    base, head = _privileged_pr(env)
+    ctx, lanes, _ = _context(env)
+    job = _job(env, head=head, base=base)
+    lanes.enqueue(job)
+    revoked = ctx.auth.installation_token(INSTALLATION)
+    del github_api.state.tokens[revoked]
+    with pytest.raises(GitHubCallError):
+        process(job, ctx)
+    assert process(job, ctx) is JobResult.COMPLETED
+    assert ctx.auth.installation_token(INSTALLATION) != revoked

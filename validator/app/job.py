@@ -31,11 +31,12 @@ import validator
 from validator.action.validate import Validation, diff_validation, failed_outcome
 from validator.app.context import JobContext
 from validator.app.evaluation import Evaluation, EvaluationState, StoredFinding
+from validator.app.mirror import MirrorError
 from validator.app.model import JobKind, JobSpec
 from validator.errors import ValidatorError
 from validator.model import Finding, FindingStatus
 from validator.report import RenderOptions
-from validator.scm.github.client import GitHubSession
+from validator.scm.github.client import GitHubCallError, GitHubSession
 from validator.scm.github.publisher import GitHubPublisher, PublishResult, PublishSettings, PublishTarget
 from validator.scm.outcome import Outcome
 from validator.service import DiffRequest
@@ -68,6 +69,11 @@ def process(job: JobSpec, ctx: JobContext) -> JobResult:
         if job.kind is JobKind.COMMIT:
             return _commit(job, ctx, session)
         return _evaluate(job, ctx, session, started)
+    except (GitHubCallError, MirrorError) as err:
+        refused = err.status == 401 if isinstance(err, GitHubCallError) else err.token_refused
+        if refused:  # revoked, or the installation changed: the retry mints a new one
+            ctx.auth.forget(job.installation_id)
+        raise
     finally:
         ctx.auth.count_calls(session)
         _LOGGER.info("job %s (%s %s): %.2f s", job.evaluation_id, job.repository, job.head_sha[:12],

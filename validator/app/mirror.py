@@ -52,6 +52,11 @@ _FETCH_CONFIG = (
 class MirrorError(ValidatorError):
     """A repository's content could not be fetched or kept (the job fails with this text)."""
 
+    def __init__(self, message: str, *, token_refused: bool = False) -> None:
+        super().__init__(message)
+        self.token_refused = token_refused
+        """The server refused the token (revoked, or the installation lost the repository)."""
+
 
 class Mirrors:
     """Bare mirrors of repositories under ``root``."""
@@ -114,9 +119,9 @@ class Mirrors:
         try:
             run(command)
         except CommandError as err:
-            why = _git_reason(err.stderr, token)
+            why, refused = _git_reason(err.stderr, token)
             raise MirrorError(f"{repository}: could not fetch {', '.join(s[:12] for s in missing)} "
-                              f"from {clone_url}: {why}") from None
+                              f"from {clone_url}: {why}", token_refused=refused) from None
         size = _size(mirror)
         if size > self.max_bytes:
             shutil.rmtree(mirror, ignore_errors=True)
@@ -138,13 +143,16 @@ def _has_commit(mirror: Path, sha: str) -> bool:
     return probe.returncode == 0
 
 
-def _git_reason(stderr: str, token: str) -> str:
+def _git_reason(stderr: str, token: str) -> tuple[str, bool]:
+    """git's last words (the token masked, should git ever echo it) and whether they say
+    the credentials were refused."""
     lines = [line.strip().removeprefix("fatal: ").removeprefix("error: ")
              for line in stderr.splitlines() if line.strip()]
     text = "; ".join(lines[-2:]) or "git fetch failed"
-    if "terminal prompts disabled" in text or "Authentication failed" in text or "401" in text:
+    refused = any(words in text for words in ("terminal prompts disabled", "Authentication failed", " 401"))
+    if refused:
         text = f"the server refused the installation token ({text})"
-    return text.replace(token, "***") if token else text
+    return (text.replace(token, "***") if token else text), refused
 
 
 def _size(folder: Path) -> int:
