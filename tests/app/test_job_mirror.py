@@ -8,6 +8,7 @@ import base64
 import os
 import random
 import shutil
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -171,7 +172,8 @@ def test_concurrent_jobs_share_one_token(tmp_path: Path, github_api: GitHubApiSe
     with ThreadPoolExecutor(max_workers=8) as pool:
         tokens = set(pool.map(lambda _: auth.installation_token(INSTALLATION), range(16)))
     assert len(tokens) == 1
-    assert len([r for r in github_api.requests if r.operation == "apps/create-installation-access-token"]) == 1
+    mints = [r for r in github_api.requests if r.operation == "apps/create-installation-access-token"]
+    assert len(mints) == 1
 
 
 def test_rate_limit_waits_are_counted(tmp_path: Path, github_api: GitHubApiServer) -> None:
@@ -182,3 +184,25 @@ def test_rate_limit_waits_are_counted(tmp_path: Path, github_api: GitHubApiServe
     github_api.faults.add(method="GET", path=f"/repos/{REPO}$", status=429, headers={"Retry-After": "1"})
     assert session.get(f"/repos/{REPO}")["full_name"] == REPO
     assert metrics.rate_limit_waits._value.get() == 1
+
+
+def test_jobs_of_one_repository_run_side_by_side(tmp_path: Path, github_api: GitHubApiServer) -> None:
+    """The repository lock covers the fetch and the clone, not the job: a second job's checkout
+    completes while the first job still works in its own."""
+    env = install(github_api, tmp_path)
+    first = env.commit({"apps/web/extra.yaml": "a: 1\n"})
+    second = env.commit({"apps/web/extra.yaml": "a: 2\n"})
+    token = AppAuth(env.settings).installation_token(INSTALLATION)
+    mirrors = _mirrors(tmp_path)
+    inside = threading.Event()
+
+    def other_job() -> None:
+        with mirrors.checkout(REPO, env.clone_url, token, [second]) as repo:
+            assert git(repo, "cat-file", "-t", second).stdout.strip() == b"commit"
+            inside.set()
+
+    with mirrors.checkout(REPO, env.clone_url, token, [first]):
+        worker = threading.Thread(target=other_job)
+        worker.start()
+        assert inside.wait(timeout=120), "the second job waited for the first one's whole run"
+    worker.join(timeout=120)

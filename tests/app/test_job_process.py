@@ -233,3 +233,20 @@ def test_a_revoked_token_fails_the_attempt_and_the_retry_mints_a_new_one(
         process(job, ctx)
     assert process(job, ctx) is JobResult.COMPLETED
     assert ctx.auth.installation_token(INSTALLATION) != revoked
+
+
+def test_a_merge_group_gets_a_check_run_and_no_comments(tmp_path: Path, github_api: GitHubApiServer) -> None:
+    env = install(github_api, tmp_path)
+    base = env.origin.git("rev-parse", "main")
+    head = env.commit({"apps/web/deploy.yaml": deployment("web", privileged=True)},
+                      branch="gh-readonly-queue/main/pr-7")
+    ctx, lanes, _ = _context(env)
+    job = JobSpec(kind=JobKind.MERGE_GROUP, installation_id=INSTALLATION, repository=REPO,
+                  clone_url=env.clone_url, head_sha=head, base_sha=base,
+                  head_ref="refs/heads/gh-readonly-queue/main/pr-7", base_ref="refs/heads/main",
+                  event="merge_group.checks_requested", delivery="d-9")
+    lanes.enqueue(job)
+    assert process(job, ctx) is JobResult.COMPLETED
+    [run] = _runs_on(github_api, head)
+    assert run["conclusion"] == "failure"
+    assert (github_api.state.review_comments, github_api.state.issue_comments) == ({}, {})
