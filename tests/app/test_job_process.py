@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import statistics
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.action.scenario import deployment
-from tests.app.job_support import INSTALLATION, REPO, Evaluations, Installed, Lanes, install
+from tests.app.job_support import INSTALLATION, REPO, Evaluations, Installed, PushDuringJob, install
 from tests.support.github_api import GitHubApiServer
 from validator.app.context import JobContext, build_context
 from validator.app.evaluation import EvaluationState
@@ -25,8 +26,21 @@ from validator.scm.markers import finding_fingerprint
 PUBLIC = "https://validator.example.test"
 
 
-def _context(env: Installed) -> tuple[JobContext, Lanes, Evaluations]:
-    lanes, evaluations = Lanes(), Evaluations()
+_OPEN: list[PushDuringJob] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_queues() -> Iterator[None]:
+    yield
+    while _OPEN:
+        _OPEN.pop().close()
+
+
+def _context(env: Installed) -> tuple[JobContext, PushDuringJob, Evaluations]:
+    """The job's context on the embedded queue (in the test's data folder)."""
+    env.settings.data_dir.mkdir(parents=True, exist_ok=True)
+    lanes, evaluations = PushDuringJob(env.settings.data_dir / "queue.sqlite3"), Evaluations()
+    _OPEN.append(lanes)
     return build_context(env.settings, lanes, evaluations, AppMetrics()), lanes, evaluations
 
 
@@ -161,7 +175,7 @@ def test_a_push_during_the_job_cancels_its_check_run(tmp_path: Path, github_api:
     ctx, lanes, evaluations = _context(env)
     job = _job(env, head=head, base=base)
     lanes.enqueue(job)
-    lanes.then(job.lane, newer, after=1)  # read once at the start; the push lands right after
+    lanes.newer = _job(env, head=newer, base=base)  # lands right after the job's first look
     assert process(job, ctx) is JobResult.CANCELLED
     [run] = _runs_on(github_api, head)
     assert (run["status"], run["conclusion"]) == ("completed", "cancelled")
