@@ -16,9 +16,10 @@ from tests.app.job_support import INSTALLATION, REPO, Evaluations, Installed, Pu
 from tests.support.github_api import GitHubApiServer
 from validator.app.context import JobContext, build_context
 from validator.app.evaluation import EvaluationState
-from validator.app.job import JobResult, process, report_failure
+from validator.app.job import JobResult, job_functions, process, report_failure
 from validator.app.metrics import AppMetrics
 from validator.app.model import JobKind, JobSpec
+from validator.app.worker import WorkerPool
 from validator.scm.github.client import GitHubCallError
 from validator.scm.github.publisher import GitHubPublisher, PublishSettings, PublishTarget
 from validator.scm.markers import finding_fingerprint
@@ -94,6 +95,7 @@ def test_a_violation_gets_a_failed_check_run_a_comment_and_an_evaluation(
         ("new", "K8S-001", "apps/web/deploy.yaml", 20)]
     assert "privileged" in stored.rendered_diff
     assert stored.versions["policies"] == base, "policies and configuration come from the base"
+    assert {"opa", "helm", "kustomize", "gitops-validator"} <= stored.versions.keys()
     assert ctx.metrics.conclusions.labels(conclusion="failure")._value.get() == 1
     assert ctx.metrics.github_calls._value.get() > 3
     assert not github_api.violations
@@ -264,3 +266,25 @@ def test_a_merge_group_gets_a_check_run_and_no_comments(tmp_path: Path, github_a
     [run] = _runs_on(github_api, head)
     assert run["conclusion"] == "failure"
     assert (github_api.state.review_comments, github_api.state.issue_comments) == ({}, {})
+
+
+def test_the_embedded_worker_pool_runs_the_job_to_a_completed_check_run(
+        tmp_path: Path, github_api: GitHubApiServer) -> None:
+    env = install(github_api, tmp_path)
+    base, head = _privileged_pr(env)
+    ctx, queue, _ = _context(env)
+    perform, poison = job_functions(ctx)
+    pool = WorkerPool(queue, perform, poison, threads=2, metrics=ctx.metrics, poll_seconds=0.05)
+    queue.enqueue(_job(env, head=head, base=base))
+    pool.start()
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not any(
+                r["status"] == "completed" for r in _runs_on(github_api, head)):
+            time.sleep(0.05)
+    finally:
+        assert pool.stop(60)
+    [run] = _runs_on(github_api, head)
+    assert run["conclusion"] == "failure"
+    assert queue.depth() == 0
+    assert ctx.metrics.jobs.labels(result="completed")._value.get() == 1

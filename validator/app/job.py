@@ -24,6 +24,7 @@ from __future__ import annotations
 import enum
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -40,8 +41,9 @@ from validator.scm.github.client import GitHubCallError, GitHubSession
 from validator.scm.github.publisher import GitHubPublisher, PublishResult, PublishSettings, PublishTarget
 from validator.scm.outcome import Outcome
 from validator.service import DiffRequest
+from validator.tools import describe_tools
 
-__all__ = ["JobResult", "PublishError", "process", "report_failure"]
+__all__ = ["JobResult", "PublishError", "job_functions", "process", "report_failure"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -68,7 +70,7 @@ def process(job: JobSpec, ctx: JobContext) -> JobResult:
     try:
         if job.kind is JobKind.COMMIT:
             return _commit(job, ctx, session)
-        return _evaluate(job, ctx, session, started)
+        return _evaluate(job, ctx, session)
     except (GitHubCallError, MirrorError) as err:
         refused = err.status == 401 if isinstance(err, GitHubCallError) else err.token_refused
         if refused:  # revoked, or the installation changed: the retry mints a new one
@@ -78,6 +80,20 @@ def process(job: JobSpec, ctx: JobContext) -> JobResult:
         ctx.auth.count_calls(session)
         _LOGGER.info("job %s (%s %s): %.2f s", job.evaluation_id, job.repository, job.head_sha[:12],
                      time.monotonic() - started)
+
+
+def job_functions(ctx: JobContext) -> tuple[Callable[[JobSpec], JobResult],
+                                            Callable[[JobSpec, str, int], None]]:
+    """``perform`` and ``poison`` bound to ``ctx``, as ``WorkerPool``, ``run_worker`` and the
+    Redis worker take them (the worker measures the job's duration and counts its result)."""
+
+    def perform(job: JobSpec) -> JobResult:
+        return process(job, ctx)
+
+    def poison(job: JobSpec, error: str, attempts: int) -> None:
+        report_failure(job, ctx, error, attempts)
+
+    return perform, poison
 
 
 def report_failure(job: JobSpec, ctx: JobContext, error: str, attempts: int) -> None:
@@ -105,14 +121,14 @@ def _commit(job: JobSpec, ctx: JobContext, session: GitHubSession) -> JobResult:
         each = replace(job, kind=JobKind.PULL_REQUEST, pull_number=int(pull["number"]),
                        base_sha=str(pull["base"]["sha"]), base_ref=str(pull["base"]["ref"]),
                        head_ref=str(pull["head"]["ref"]))
-        results.append(_evaluate(each, ctx, session, time.monotonic()))
+        results.append(_evaluate(each, ctx, session))
     if not results:
         _LOGGER.info("job %s: %s has no open pull request: nothing to check", job.evaluation_id,
                      job.head_sha[:12])
     return JobResult.COMPLETED if JobResult.COMPLETED in results else JobResult.SKIPPED
 
 
-def _evaluate(job: JobSpec, ctx: JobContext, session: GitHubSession, started: float) -> JobResult:
+def _evaluate(job: JobSpec, ctx: JobContext, session: GitHubSession) -> JobResult:
     base_sha, stale = _stale(job, ctx, session)
     if stale:
         _LOGGER.info("job %s: skipped: %s", job.evaluation_id, stale)
@@ -140,7 +156,6 @@ def _evaluate(job: JobSpec, ctx: JobContext, session: GitHubSession, started: fl
         published = publisher.complete(outcome)  # in the clone: suggestions quote the head's lines
     _published_or_retry(job, published)
     ctx.metrics.conclusions.labels(conclusion=published.conclusion).inc()
-    ctx.metrics.job_duration.observe(time.monotonic() - started)
     ctx.evaluations.save(_finished(job, base_sha=base_sha, created=created, outcome=outcome,
                                    published=published,
                                    validation=done if isinstance(done, Validation) else None))
@@ -219,7 +234,8 @@ def _finished(job: JobSpec, *, base_sha: str, created: str, outcome: Outcome, pu
     report = outcome.report
     findings = [_stored(f, default="new") for f in report.findings]
     findings += [_stored(f, default="fixed") for f in report.fixed]
-    versions = {"gitops-validator": validator.__version__}
+    versions = {info.tool.value: info.version for info in describe_tools()}  # versions cached
+    versions["gitops-validator"] = validator.__version__
     if validation is not None and validation.diff is not None:
         versions["policies"] = validation.diff.trusted
     state = EvaluationState.FAILED if outcome.error else EvaluationState.COMPLETED
