@@ -24,11 +24,10 @@ from __future__ import annotations
 import enum
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 
-import validator
 from validator.action.validate import Validation, diff_validation, failed_outcome
 from validator.app.context import JobContext
 from validator.app.evaluation import Evaluation, EvaluationState, StoredFinding
@@ -41,7 +40,6 @@ from validator.scm.github.client import GitHubCallError, GitHubSession
 from validator.scm.github.publisher import GitHubPublisher, PublishResult, PublishSettings, PublishTarget
 from validator.scm.outcome import Outcome
 from validator.service import DiffRequest
-from validator.tools import describe_tools
 
 __all__ = ["JobResult", "PublishError", "job_functions", "process", "report_failure"]
 
@@ -158,7 +156,8 @@ def _evaluate(job: JobSpec, ctx: JobContext, session: GitHubSession) -> JobResul
     ctx.metrics.conclusions.labels(conclusion=published.conclusion).inc()
     ctx.evaluations.save(_finished(job, base_sha=base_sha, created=created, outcome=outcome,
                                    published=published,
-                                   validation=done if isinstance(done, Validation) else None))
+                                   validation=done if isinstance(done, Validation) else None,
+                                   versions_of_tools=ctx.versions))
     return JobResult.COMPLETED
 
 
@@ -230,12 +229,11 @@ def _evaluation(job: JobSpec, state: EvaluationState, *, created_at: str = "",
 
 
 def _finished(job: JobSpec, *, base_sha: str, created: str, outcome: Outcome, published: PublishResult,
-              validation: Validation | None) -> Evaluation:
+              validation: Validation | None, versions_of_tools: Mapping[str, str]) -> Evaluation:
     report = outcome.report
     findings = [_stored(f, default="new") for f in report.findings]
     findings += [_stored(f, default="fixed") for f in report.fixed]
-    versions = {info.tool.value: info.version for info in describe_tools()}  # versions cached
-    versions["gitops-validator"] = validator.__version__
+    versions = dict(versions_of_tools)
     if validation is not None and validation.diff is not None:
         versions["policies"] = validation.diff.trusted
     state = EvaluationState.FAILED if outcome.error else EvaluationState.COMPLETED
