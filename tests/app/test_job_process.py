@@ -6,6 +6,7 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from validator.app.job import JobResult, job_functions, process, report_failure
 from validator.app.metrics import AppMetrics
 from validator.app.model import JobKind, JobSpec
 from validator.app.worker import WorkerPool
+from validator.errors import ValidatorError
 from validator.scm.github.client import GitHubCallError
 from validator.scm.github.publisher import GitHubPublisher, PublishSettings, PublishTarget
 from validator.scm.markers import finding_fingerprint
@@ -288,3 +290,16 @@ def test_the_embedded_worker_pool_runs_the_job_to_a_completed_check_run(
     assert run["conclusion"] == "failure"
     assert queue.depth() == 0
     assert ctx.metrics.jobs.labels(result="completed")._value.get() == 1
+
+
+def test_the_token_is_never_sent_to_a_clone_url_on_another_host(tmp_path: Path,
+                                                               github_api: GitHubApiServer) -> None:
+    env = install(github_api, tmp_path)
+    base, head = _privileged_pr(env)
+    ctx, lanes, _ = _context(env)
+    job = replace(_job(env, head=head, base=base), clone_url="https://elsewhere.example/octo-org/gitops.git")
+    lanes.enqueue(job)
+    with pytest.raises(ValidatorError, match="not on the GitHub host"):
+        process(job, ctx)
+    assert github_api.git_log.requests == []
+    assert _runs_on(github_api, head) == [], "nothing started: the retry or the poison report says it"

@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from validator.action.validate import Validation, diff_validation, failed_outcome
 from validator.app.context import JobContext
@@ -127,6 +128,7 @@ def _commit(job: JobSpec, ctx: JobContext, session: GitHubSession) -> JobResult:
 
 
 def _evaluate(job: JobSpec, ctx: JobContext, session: GitHubSession) -> JobResult:
+    _check_clone_host(job, ctx.settings.api_url)
     base_sha, stale = _stale(job, ctx, session)
     if stale:
         _LOGGER.info("job %s: skipped: %s", job.evaluation_id, stale)
@@ -159,6 +161,16 @@ def _evaluate(job: JobSpec, ctx: JobContext, session: GitHubSession) -> JobResul
                                    validation=done if isinstance(done, Validation) else None,
                                    versions_of_tools=ctx.versions))
     return JobResult.COMPLETED
+
+
+def _check_clone_host(job: JobSpec, api_url: str) -> None:
+    """The installation token goes to GitHub's own git host only (github.com for the public
+    API, the GitHub Enterprise Server's host), whatever URL a payload carries."""
+    expected = urlsplit(_web_url(api_url)).netloc.lower()
+    host = urlsplit(job.clone_url).netloc.lower()
+    if host != expected:
+        raise MirrorError(f"{job.repository}: clone URL host {host!r} is not on the GitHub host "
+                          f"{expected!r} (GITHUB_API_URL): its token is not sent there")
 
 
 def _stale(job: JobSpec, ctx: JobContext, session: GitHubSession) -> tuple[str, str]:
