@@ -95,6 +95,9 @@ def test_a_violation_gets_a_failed_check_run_a_comment_and_an_evaluation(
     assert [s.state for s in evaluations.history] == [EvaluationState.RUNNING, EvaluationState.COMPLETED]
     assert [(f.status, f.rule, f.path, f.line) for f in stored.findings if f.rule == "K8S-001"] == [
         ("new", "K8S-001", "apps/web/deploy.yaml", 20)]
+    [privileged] = [f for f in stored.findings if f.rule == "K8S-001"]
+    assert [(c.number, c.text.strip()) for c in privileged.context][3] == (20, "privileged: true")
+    assert [c.number for c in privileged.context] == list(range(17, 22))  # the file ends at 21
     assert "privileged" in stored.rendered_diff
     assert stored.versions["policies"] == base, "policies and configuration come from the base"
     assert {"opa", "helm", "kustomize", "gitops-validator"} <= stored.versions.keys()

@@ -24,14 +24,14 @@ from __future__ import annotations
 import enum
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from validator.action.validate import Validation, diff_validation, failed_outcome
 from validator.app.context import JobContext
-from validator.app.evaluation import Evaluation, EvaluationState, StoredFinding
+from validator.app.evaluation import Evaluation, EvaluationState, SourceLine, StoredFinding
 from validator.app.mirror import MirrorError
 from validator.app.model import JobKind, JobSpec
 from validator.errors import ValidatorError
@@ -45,6 +45,8 @@ from validator.service import DiffRequest
 __all__ = ["JobResult", "PublishError", "job_functions", "process", "report_failure"]
 
 _LOGGER = logging.getLogger(__name__)
+#: Lines of source shown before and after a finding's line on the details page.
+CONTEXT_LINES = 3
 
 
 class JobResult(enum.StrEnum):
@@ -153,13 +155,15 @@ def _evaluate(job: JobSpec, ctx: JobContext, session: GitHubSession) -> JobResul
         if (cancelled := _cancel_if_superseded(job, ctx, publisher, created)) is not None:
             return cancelled
         outcome = done.outcome if isinstance(done, Validation) else failed_outcome(done)
-        published = publisher.complete(outcome)  # in the clone: suggestions quote the head's lines
+        # in the clone: suggestions and the page's source lines quote the head's files
+        published = publisher.complete(outcome)
+        finished = _finished(job, base_sha=base_sha, created=created, outcome=outcome,
+                             published=published,
+                             validation=done if isinstance(done, Validation) else None,
+                             versions_of_tools=ctx.versions)
     _published_or_retry(job, published)
     ctx.metrics.conclusions.labels(conclusion=published.conclusion).inc()
-    ctx.evaluations.save(_finished(job, base_sha=base_sha, created=created, outcome=outcome,
-                                   published=published,
-                                   validation=done if isinstance(done, Validation) else None,
-                                   versions_of_tools=ctx.versions))
+    ctx.evaluations.save(finished)
     return JobResult.COMPLETED
 
 
@@ -243,8 +247,8 @@ def _evaluation(job: JobSpec, state: EvaluationState, *, created_at: str = "",
 def _finished(job: JobSpec, *, base_sha: str, created: str, outcome: Outcome, published: PublishResult,
               validation: Validation | None, versions_of_tools: Mapping[str, str]) -> Evaluation:
     report = outcome.report
-    findings = [_stored(f, default="new") for f in report.findings]
-    findings += [_stored(f, default="fixed") for f in report.fixed]
+    findings = [_stored(f, default="new", lines=outcome.head_lines) for f in report.findings]
+    findings += [_stored(f, default="fixed", lines=None) for f in report.fixed]
     versions = dict(versions_of_tools)
     if validation is not None and validation.diff is not None:
         versions["policies"] = validation.diff.trusted
@@ -256,12 +260,22 @@ def _finished(job: JobSpec, *, base_sha: str, created: str, outcome: Outcome, pu
                                   if validation is not None and validation.diff is not None else ""))
 
 
-def _stored(finding: Finding, *, default: str) -> StoredFinding:
+def _stored(finding: Finding, *, default: str,
+            lines: Callable[[str], Sequence[str] | None] | None) -> StoredFinding:
+    """A finding as the page lists it, with the head's lines around it (none for a fixed
+    finding: its line is the base's)."""
     status = finding.status.value if isinstance(finding.status, FindingStatus) else default
+    line = finding.location.line or None
+    context: tuple[SourceLine, ...] = ()
+    text = lines(finding.location.path) if lines is not None and line is not None else None
+    if text is not None and line is not None:
+        first = max(1, line - CONTEXT_LINES)
+        context = tuple(SourceLine(number=n, text=text[n - 1])
+                        for n in range(first, min(len(text), line + CONTEXT_LINES) + 1))
     return StoredFinding(status=status, severity=str(finding.severity.value), rule=finding.rule_id,
-                         message=finding.message, path=finding.location.path,
-                         line=finding.location.line or None,
-                         resource=str(finding.resource) if finding.resource is not None else "")
+                         message=finding.message, path=finding.location.path, line=line,
+                         resource=str(finding.resource) if finding.resource is not None else "",
+                         context=context)
 
 
 def _web_url(api_url: str) -> str:
