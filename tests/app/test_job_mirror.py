@@ -16,6 +16,7 @@ import pytest
 
 from tests.app.job_support import INSTALLATION, REPO, install
 from tests.support.github_api import GitHubApiServer
+from tests.support.github_events import pull_request_event
 from validator.app.github_app import AppAuth, AppAuthError
 from validator.app.metrics import AppMetrics
 from validator.app.mirror import MirrorError, Mirrors
@@ -206,3 +207,21 @@ def test_jobs_of_one_repository_run_side_by_side(tmp_path: Path, github_api: Git
         worker.start()
         assert inside.wait(timeout=120), "the second job waited for the first one's whole run"
     worker.join(timeout=120)
+
+
+def test_the_clone_url_of_a_pull_request_payload_serves_its_commits(tmp_path: Path,
+                                                                     github_api: GitHubApiServer) -> None:
+    env = install(github_api, tmp_path)
+    base = env.origin.git("rev-parse", "main")
+    head = env.commit({"apps/web/extra.yaml": "a: 1\n"})
+    pr = github_api.add_pull_request(REPO, number=3, base_sha=base, head_sha=head)
+    payload = pull_request_event("opened", REPO, pr, api_url=github_api.url,
+                                 clone_url=github_api.clone_url(REPO))
+    clone_url = payload["repository"]["clone_url"]
+    assert clone_url == github_api.clone_url(REPO)
+    token = AppAuth(env.settings).installation_token(INSTALLATION)
+    with _mirrors(tmp_path).checkout(REPO, clone_url, token, [base, head]) as repo:
+        assert git(repo, "cat-file", "-t", base).stdout.strip() == b"commit"
+    # the REST answer names the same URL
+    session = AppAuth(env.settings).installation_session(INSTALLATION)
+    assert session.get(f"/repos/{REPO}")["clone_url"] == clone_url

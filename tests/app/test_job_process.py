@@ -273,26 +273,30 @@ def test_a_merge_group_gets_a_check_run_and_no_comments(tmp_path: Path, github_a
     assert (github_api.state.review_comments, github_api.state.issue_comments) == ({}, {})
 
 
-def test_the_embedded_worker_pool_runs_the_job_to_a_completed_check_run(
+def test_the_embedded_worker_pool_runs_jobs_to_completed_check_runs(
         tmp_path: Path, github_api: GitHubApiServer) -> None:
+    """Two pull requests of one repository, two worker threads: both complete, once each."""
     env = install(github_api, tmp_path)
     base, head = _privileged_pr(env)
+    other = env.commit({"apps/api/deploy.yaml": deployment("api", host_network=True)}, branch="other")
+    github_api.add_pull_request(REPO, number=8, base_sha=base, head_sha=other, head_ref="other")
     ctx, queue, _ = _context(env)
     perform, poison = job_functions(ctx)
     pool = WorkerPool(queue, perform, poison, threads=2, metrics=ctx.metrics, poll_seconds=0.05)
     queue.enqueue(_job(env, head=head, base=base))
+    queue.enqueue(replace(_job(env, head=other, base=base, number=8), head_ref="other"))
     pool.start()
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and not any(
-                r["status"] == "completed" for r in _runs_on(github_api, head)):
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and not all(
+                any(r["status"] == "completed" for r in _runs_on(github_api, sha)) for sha in (head, other)):
             time.sleep(0.05)
     finally:
         assert pool.stop(60)
-    [run] = _runs_on(github_api, head)
-    assert run["conclusion"] == "failure"
+    assert [r["conclusion"] for r in _runs_on(github_api, head)] == ["failure"]
+    assert [r["conclusion"] for r in _runs_on(github_api, other)] == ["failure"]
     assert queue.depth() == 0
-    assert ctx.metrics.jobs.labels(result="completed")._value.get() == 1
+    assert ctx.metrics.jobs.labels(result="completed")._value.get() == 2
 
 
 def test_the_token_is_never_sent_to_a_clone_url_on_another_host(tmp_path: Path,
