@@ -102,7 +102,10 @@ def report_failure(job: JobSpec, ctx: JobContext, error: str, attempts: int) -> 
     session = ctx.auth.installation_session(job.installation_id)
     try:
         reason = f"gave up after {attempts} attempt{'s' if attempts != 1 else ''}: {error}"
-        published = _publisher(job, ctx, session).complete(failed_outcome(reason))
+        publisher = _publisher(job, ctx, session)
+        if publisher.completed_run() is not None:  # reported before (or published): not twice
+            return
+        published = publisher.complete(failed_outcome(reason))
         ctx.metrics.conclusions.labels(conclusion=published.conclusion).inc()
         ctx.evaluations.save(replace(_evaluation(job, EvaluationState.FAILED), finished_at=_now(),
                                      conclusion=published.conclusion, error=reason))
