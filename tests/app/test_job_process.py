@@ -4,6 +4,7 @@ git over HTTP), a real git repository, the real tools; the check run, comments a
 from __future__ import annotations
 
 import statistics
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -22,6 +23,9 @@ from validator.app.metrics import AppMetrics
 from validator.app.model import JobKind, JobSpec
 from validator.app.worker import WorkerPool
 from validator.errors import ValidatorError
+from validator.lifecycle import current
+from validator.process import Command, start, stop
+from validator.run_scope import run_scope
 from validator.scm.github.client import GitHubCallError
 from validator.scm.github.publisher import GitHubPublisher, PublishSettings, PublishTarget
 from validator.scm.markers import finding_fingerprint
@@ -311,3 +315,49 @@ def test_the_token_is_never_sent_to_a_clone_url_on_another_host(tmp_path: Path,
         process(job, ctx)
     assert github_api.git_log.requests == []
     assert _runs_on(github_api, head) == [], "nothing started: the retry or the poison report says it"
+
+
+class _AnotherRunEndsMidJob(PushDuringJob):
+    """While the job runs (its lane is read inside the clone), a child of the job is running
+    and another thread's run (run_diff in another job) starts and ends."""
+
+    def __init__(self, path: Path, log: Path) -> None:
+        super().__init__(path)
+        self.log = log
+        self.child_survived: bool | None = None
+        self.reads = 0
+
+    def latest_head(self, lane: str) -> str | None:
+        answer = super().latest_head(lane)
+        self.reads += 1
+        if self.reads == 2:  # the first read inside the clone
+            child = start(Command(args=("sleep", "30")), log_path=self.log)
+            try:
+                other = threading.Thread(target=_one_run)
+                other.start()
+                other.join(timeout=60)
+                self.child_survived = child.poll() is None
+            finally:
+                stop(child)
+        return answer
+
+
+def _one_run() -> None:
+    with current().job(), run_scope():
+        pass
+
+
+def test_another_threads_run_ending_does_not_kill_a_running_jobs_git(
+        tmp_path: Path, github_api: GitHubApiServer) -> None:
+    """The end of the last run scope kills every registered child: a job holds a scope for its
+    whole life (fetch, clone and the head's lines run git outside run_diff)."""
+    env = install(github_api, tmp_path)
+    base, head = _privileged_pr(env)
+    env.settings.data_dir.mkdir(parents=True, exist_ok=True)
+    queue = _AnotherRunEndsMidJob(env.settings.data_dir / "queue.sqlite3", tmp_path / "child.log")
+    _OPEN.append(queue)
+    ctx = build_context(env.settings, queue, Evaluations(), AppMetrics())
+    job = _job(env, head=head, base=base)
+    queue.enqueue(job)
+    assert process(job, ctx) is JobResult.COMPLETED
+    assert queue.child_survived is True

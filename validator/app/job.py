@@ -35,8 +35,10 @@ from validator.app.evaluation import Evaluation, EvaluationState, SourceLine, St
 from validator.app.mirror import MirrorError
 from validator.app.model import JobKind, JobSpec
 from validator.errors import ValidatorError
+from validator.lifecycle import current
 from validator.model import Finding, FindingStatus
 from validator.report import RenderOptions
+from validator.run_scope import run_scope
 from validator.scm.github.client import GitHubCallError, GitHubSession
 from validator.scm.github.publisher import GitHubPublisher, PublishResult, PublishSettings, PublishTarget
 from validator.scm.outcome import Outcome
@@ -69,9 +71,14 @@ def process(job: JobSpec, ctx: JobContext) -> JobResult:
     started = time.monotonic()
     session = ctx.auth.installation_session(job.installation_id)
     try:
-        if job.kind is JobKind.COMMIT:
-            return _commit(job, ctx, session)
-        return _evaluate(job, ctx, session)
+        # One job of the process's lifecycle and one run scope for all of it, as run_diff's
+        # own: the end of the last run scope kills every child still registered, so a job
+        # whose git runs outside run_diff (fetch, clone, the head's lines for suggestions)
+        # must hold a scope, or another thread's run_diff ending would kill its git.
+        with current().job(), run_scope():
+            if job.kind is JobKind.COMMIT:
+                return _commit(job, ctx, session)
+            return _evaluate(job, ctx, session)
     except (GitHubCallError, MirrorError) as err:
         refused = err.status == 401 if isinstance(err, GitHubCallError) else err.token_refused
         if refused:  # revoked, or the installation changed: the retry mints a new one
