@@ -100,6 +100,23 @@ def test_unreachable_redis_is_not_ready(tmp_path: Path) -> None:
         opened.close()
 
 
+def test_readiness_warns_once_about_a_redis_without_persistence(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with redis_server(tmp_path / "r", fsync="no-aof") as server:
+        opened = RedisBackend(server.url, heartbeat_timeout_ms=5000, max_attempts=3)
+        opened.check_ready()
+        opened.check_ready()
+        opened.close()
+    assert [r.getMessage().split(" has ")[1][:25] for r in caplog.records] == [
+        "no append-only file (appe"]
+
+
+def test_readiness_is_quiet_about_an_append_only_redis(
+        backend: RedisBackend, caplog: pytest.LogCaptureFixture) -> None:
+    backend.check_ready()
+    assert caplog.records == []
+
+
 def evaluation(identifier: str, created: datetime) -> Evaluation:
     return Evaluation(
         id=identifier, repository="org/repo", head_sha="a" * 40, base_sha="b" * 40,

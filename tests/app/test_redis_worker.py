@@ -14,13 +14,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import redis
 
 from tests.app.test_redis_backend import job
 from tests.support.redis_server import redis_server, redis_url
 from validator import process
 from validator.app.metrics import AppMetrics
 from validator.app.model import JobSpec
-from validator.app.queue.redis import RedisBackend, run_redis_worker
+from validator.app.queue.redis import NAMESPACE, QUEUE, RedisBackend, run_redis_worker
 
 __all__ = ["redis_url"]
 
@@ -51,7 +52,8 @@ def worker_thread(url: str, perform: Callable[[JobSpec], object],
         assert not thread.is_alive(), "run_redis_worker did not return after stop"
 
 
-def test_a_job_runs_once_and_releases_its_key(redis_url: str) -> None:
+def test_a_job_runs_once_and_releases_its_key(redis_url: str,
+                                              caplog: pytest.LogCaptureFixture) -> None:
     backend = RedisBackend(redis_url, heartbeat_timeout_ms=5000, max_attempts=3)
     done: list[str] = []
     metrics = AppMetrics()
@@ -63,6 +65,7 @@ def test_a_job_runs_once_and_releases_its_key(redis_url: str) -> None:
     assert metrics.registry.get_sample_value("gitops_validator_jobs_total",
                                              {"result": "completed"}) == 1
     assert metrics.registry.get_sample_value("gitops_validator_job_duration_seconds_count") == 1
+    assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == []
     assert backend.enqueue(job())  # finished: the same work may be queued again
     backend.close()
 
@@ -95,14 +98,17 @@ def _records(path: Path) -> list[list[str]]:
 
 @contextmanager
 def worker_processes(url: str, record: Path, count: int, *, hold: float,
-                     heartbeat_ms: int, max_attempts: int = 3) -> Iterator[list[int]]:
+                     heartbeat_ms: int, max_attempts: int = 3,
+                     threads: int = 2) -> Iterator[list[int]]:
     """``count`` real worker processes (tests/support/redis_worker.py), stopped after."""
     procs = [process.start(process.Command(
         args=(sys.executable, "-m", "tests.support.redis_worker", url, str(record), str(hold),
-              str(heartbeat_ms), str(max_attempts)), cwd=_ROOT, env={"PYTHONPATH": str(_ROOT)}),
+              str(heartbeat_ms), str(max_attempts), str(threads)), cwd=_ROOT, env={"PYTHONPATH": str(_ROOT)}),
         log_path=record.with_name(f"worker-{n}.log")) for n in range(count)]
     try:
-        wait_for("the workers", lambda: sum(r[0] == "ready" for r in _records(record)) == count)
+        pids = {str(proc.pid) for proc in procs}
+        wait_for("the workers", lambda: sum(r[0] == "ready" and r[1] in pids
+                                            for r in _records(record)) == count)
         yield [proc.pid for proc in procs]
     finally:
         for proc in procs:
@@ -143,22 +149,35 @@ def test_a_job_whose_workers_die_stops_after_its_attempts(redis_url: str, tmp_pa
     backend.close()
 
 
-def test_a_slow_job_on_a_live_worker_is_not_redelivered(redis_url: str, tmp_path: Path) -> None:
-    """The job outlasts the heartbeat timeout three times over; the worker is alive, so the
-    other worker must not take it (Dramatiq's delay-queue consumer keeps the heartbeat)."""
+def test_slow_jobs_on_busy_live_workers_are_not_redelivered(redis_url: str, tmp_path: Path) -> None:
+    """Each job outlasts the heartbeat timeout twice over and each of two workers (one thread,
+    prefetch two) is full, so its queue consumer sends no command (no heartbeat from Dramatiq's
+    side but its delay-queue polls; run_redis_worker's own heartbeat thread). A third worker,
+    idle, runs queue maintenance all along: it must find both busy workers alive and take none
+    of their jobs."""
     record = tmp_path / "record"
     backend = RedisBackend(redis_url, heartbeat_timeout_ms=1000, max_attempts=3)
-    with worker_processes(redis_url, record, 2, hold=3, heartbeat_ms=1000):
-        backend.enqueue(job())
-        wait_for("the job", lambda: backend.depth() == 0)
-    runs = [r[0] for r in _records(record) if r[0] in {"start", "done"}]
-    assert runs == ["start", "done"]
+    heads = [f"{n:040x}" for n in range(4)]
+    client = redis.Redis.from_url(redis_url)
+    with worker_processes(redis_url, record, 2, hold=2.5, heartbeat_ms=1000, threads=1):
+        for head in heads:
+            backend.enqueue(job(head))
+        wait_for("the jobs fetched", lambda: client.llen(f"{NAMESPACE}:{QUEUE}") == 0)
+        with worker_processes(redis_url, record, 1, hold=2.5, heartbeat_ms=1000, threads=1):
+            wait_for("the jobs", lambda: backend.depth() == 0, timeout=120)
+    runs = sorted((r[0], r[1]) for r in _records(record) if r[0] in {"start", "done"})
+    assert runs == sorted((what, job(head).key) for head in heads for what in ("start", "done"))
+    client.close()
     backend.close()
 
 
-@pytest.mark.parametrize("how", ["stop", "kill"])
-def test_queued_jobs_survive_a_restart_of_an_append_only_redis(tmp_path: Path, how: str) -> None:
-    with redis_server(tmp_path / "redis") as server:
+@pytest.mark.parametrize(("how", "fsync"), [("stop", "always"), ("kill", "always"),
+                                            ("kill", "everysec")])
+def test_queued_jobs_survive_a_restart_of_an_append_only_redis(tmp_path: Path, how: str,
+                                                               fsync: str) -> None:
+    """``everysec`` too: a crash of the Redis process (not of the host) loses no written
+    command, since Redis writes the append-only file before it answers."""
+    with redis_server(tmp_path / "redis", fsync=fsync) as server:
         backend = RedisBackend(server.url, heartbeat_timeout_ms=5000, max_attempts=3)
         assert backend.first_delivery("d1")
         heads = [f"{n:040x}" for n in range(5)]

@@ -212,7 +212,7 @@ class _Lifecycle(Middleware):
 
     def after_process_message(self, broker: dramatiq.Broker, message: Any, *,
                               result: object = None, exception: BaseException | None = None) -> None:
-        del broker
+        del broker, result
         if exception is not None and not message.failed:
             self._count("retried")
             return  # Retries queued it again, after a backoff: still queued
@@ -224,7 +224,7 @@ class _Lifecycle(Middleware):
         if exception is not None:
             attempts = int(self.client.hget(_ATTEMPTS, job.key) or 0)
             _report_poison(self.poison, job, f"{type(exception).__name__}: {exception}", attempts)
-        self._count("poisoned" if exception is not None or result is None else str(result))
+            self._count("poisoned")
         release(self.client, job.key)
 
 
@@ -246,22 +246,27 @@ def _report_poison(poison: Callable[[JobSpec, str, int], None], job: JobSpec, er
 
 
 def _job_function(client: redis.Redis, perform: Callable[[JobSpec], object],
-                  poison: Callable[[JobSpec, str, int], None],
-                  max_attempts: int, metrics: AppMetrics | None) -> Callable[[str], str | None]:
-    def gitops_validator_job(text: str) -> str | None:
-        """The actor: its return value is the job's result for the metrics (None: poison)."""
+                  poison: Callable[[JobSpec, str, int], None], max_attempts: int,
+                  metrics: AppMetrics | None) -> Callable[[str], None]:
+    def count(result: str) -> None:
+        if metrics is not None:
+            metrics.jobs.labels(result).inc()
+
+    def gitops_validator_job(text: str) -> None:
+        """The actor (it returns nothing: Dramatiq would warn about a result it cannot keep)."""
         job = JobSpec.from_json(text)
         attempt = int(client.hincrby(_ATTEMPTS, job.key, 1))
         if attempt > max_attempts:  # the earlier starts never returned: their workers died
             _report_poison(poison, job, f"no attempt finished (workers died {attempt - 1} times)",
                            attempt - 1)
-            return None
+            count("poisoned")
+            return
         _LOGGER.info("Job %s, attempt %d of %d", job.key, attempt, max_attempts)
         started = time.monotonic()
         result = perform(job)
         if metrics is not None:
             metrics.job_duration.observe(time.monotonic() - started)
-        return str(result) if result is not None else "completed"
+        count("completed" if result is None else str(result))
 
     return gitops_validator_job
 
@@ -293,10 +298,31 @@ def run_redis_worker(url: str, perform: Callable[[JobSpec], object],
                    actor_name=ACTOR, queue_name=QUEUE, priority=0, options={})
     worker = dramatiq.Worker(broker, queues={QUEUE}, worker_threads=threads)
     worker.start()
+    beating = threading.Thread(target=_heartbeat, args=(broker, stop), daemon=True,
+                               name="gitops-validator-heartbeat")
+    beating.start()
     _LOGGER.info("Redis worker of %d threads on %s", threads, _where(client))
     try:
         stop.wait()
     finally:
         worker.stop(timeout=shutdown_timeout_ms)
+        beating.join()
         broker.close()
         client.close()
+
+
+def _heartbeat(broker: RedisBroker, stop: threading.Event) -> None:
+    """Refresh this worker's heartbeat four times per timeout, whatever its consumers do.
+
+    Dramatiq refreshes it on each broker command only; a worker whose threads are all busy
+    and whose prefetch is full sends none from its queue consumer, and lives on its
+    delay-queue consumer's polls (up to a second apart) alone. This thread makes liveness
+    independent of that. The key and member are the ones Dramatiq's ``dispatch.lua`` writes.
+    """
+    interval = broker.heartbeat_timeout / 4000
+    key = f"{broker.namespace}:__heartbeats__"
+    while not stop.wait(interval):
+        try:
+            broker.client.zadd(key, {broker.broker_id: int(time.time() * 1000)})
+        except redis.RedisError as err:  # the consumers report the outage themselves
+            _LOGGER.debug("No heartbeat: %s", err)
