@@ -42,7 +42,7 @@ def worker_thread(url: str, perform: Callable[[JobSpec], object],
                   poison: Callable[[JobSpec, str, int], None], **options: object) -> Iterator[None]:
     stop = threading.Event()
     thread = threading.Thread(target=run_redis_worker, args=(url, perform, poison),
-                              kwargs={"threads": 2, "stop": stop, **options})
+                              kwargs={"threads": 2, "stop": stop} | options)
     thread.start()
     try:
         yield
@@ -89,6 +89,28 @@ def test_a_failing_job_is_retried_then_poisoned_once(redis_url: str) -> None:
     for result, count in (("retried", 2), ("poisoned", 1), ("completed", None)):
         assert metrics.registry.get_sample_value("gitops_validator_jobs_total",
                                                  {"result": result}) == count
+    backend.close()
+
+
+def test_a_stopped_worker_finishes_its_job_and_gives_back_the_rest(redis_url: str) -> None:
+    backend = RedisBackend(redis_url, heartbeat_timeout_ms=5000, max_attempts=3)
+    started, finished = threading.Event(), []
+
+    def perform(spec: JobSpec) -> None:
+        started.set()
+        time.sleep(1)
+        finished.append(spec.head_sha)
+
+    heads = [f"{n:040x}" for n in range(3)]
+    with worker_thread(redis_url, perform, lambda *_: None, threads=1):
+        for head in heads:
+            backend.enqueue(job(head))
+        wait_for("the first job", started.is_set)
+    assert finished == heads[:1]  # stop waited for the running job
+    assert backend.depth() == 2  # the prefetched ones are queued again, not lost
+    with worker_thread(redis_url, lambda j: finished.append(j.head_sha), lambda *_: None):
+        wait_for("the rest", lambda: backend.depth() == 0)
+    assert sorted(finished) == heads
     backend.close()
 
 
