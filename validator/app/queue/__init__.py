@@ -1,1 +1,2 @@
-"""The job queues: embedded (SQLite, ``sqlite.py``) and distributed (Redis + Dramatiq, ``redis.py``)."""
+"""Queue backends of the webhook app: ``sqlite.py`` (embedded, the default) and ``redis.py``
+(distributed). ``validator.app.backends`` picks one from the settings."""

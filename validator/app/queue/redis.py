@@ -113,18 +113,19 @@ class RedisBackend:
                          max_attempts=self.max_attempts)
 
     def first_delivery(self, delivery_id: str) -> bool:
-        return self.accept(delivery_id, ()) is not None
+        return self._run(delivery_id, ()) is not None
 
     def enqueue(self, job: JobSpec) -> bool:
         queued = self._run(None, (job,))
         return queued is not None and queued[0]
 
-    def accept(self, delivery_id: str, jobs: Sequence[JobSpec]) -> tuple[bool, ...] | None:
-        """Record ``delivery_id`` and queue ``jobs`` in one atomic step. None: the delivery was
-        seen before (nothing queued); else per job whether it was queued (False: coalesced)."""
-        return self._run(delivery_id, jobs)
+    def accept(self, delivery_id: str, jobs: Sequence[JobSpec]) -> bool:
+        """Record ``delivery_id`` and queue ``jobs`` (each unless coalesced) in one atomic step
+        (one Lua script); False for a redelivery: nothing queued."""
+        return self._run(delivery_id, jobs) is not None
 
     def _run(self, delivery_id: str | None, jobs: Sequence[JobSpec]) -> tuple[bool, ...] | None:
+        """The script: None for a delivery seen before, else per job whether it was queued."""
         now = int(time.time() * 1000)
         args: list[str | int] = [now, self.delivery_seconds if delivery_id is not None else "",
                                  now - self.stale_job_ms]
