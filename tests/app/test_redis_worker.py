@@ -22,6 +22,8 @@ from validator import process
 from validator.app.metrics import AppMetrics
 from validator.app.model import JobSpec
 from validator.app.queue.redis import NAMESPACE, QUEUE, RedisBackend, run_redis_worker
+from validator.app.settings import AppSettings
+from validator.app.worker import run_worker
 
 __all__ = ["redis_url"]
 
@@ -114,6 +116,33 @@ def test_a_stopped_worker_finishes_its_job_and_gives_back_the_rest(redis_url: st
     backend.close()
 
 
+def test_the_worker_command_runs_redis_workers_with_the_settings(redis_url: str) -> None:
+    """``run_worker`` (what ``gitops-validator worker`` runs) passes the attempts, heartbeat and
+    metrics on: one attempt allowed, so the failing job is reported after its first."""
+    settings = AppSettings(app_id=1, private_key="k", webhook_secret="s", redis_url=redis_url,
+                           max_attempts=1, lease_seconds=30)
+    backend = RedisBackend.from_settings(settings)
+    poisoned: list[int] = []
+    metrics, stop = AppMetrics(), threading.Event()
+
+    def perform(spec: JobSpec) -> None:
+        raise RuntimeError(spec.head_sha)
+
+    thread = threading.Thread(target=run_worker, args=(
+        settings, perform, lambda j, e, n: poisoned.append(n), 1, stop), kwargs={"metrics": metrics})
+    thread.start()
+    try:
+        backend.enqueue(job())
+        wait_for("the poison report", lambda: backend.depth() == 0)
+    finally:
+        stop.set()
+        thread.join(60)
+    assert poisoned == [1]
+    assert metrics.registry.get_sample_value("gitops_validator_jobs_total",
+                                             {"result": "poisoned"}) == 1
+    backend.close()
+
+
 def _records(path: Path) -> list[list[str]]:
     return [line.split() for line in path.read_text().splitlines()] if path.exists() else []
 
@@ -178,14 +207,14 @@ def test_slow_jobs_on_busy_live_workers_are_not_redelivered(redis_url: str, tmp_
     idle, runs queue maintenance all along: it must find both busy workers alive and take none
     of their jobs."""
     record = tmp_path / "record"
-    backend = RedisBackend(redis_url, heartbeat_timeout_ms=1000, max_attempts=3)
+    backend = RedisBackend(redis_url, heartbeat_timeout_ms=2000, max_attempts=3)
     heads = [f"{n:040x}" for n in range(4)]
     client = redis.Redis.from_url(redis_url)
-    with worker_processes(redis_url, record, 2, hold=2.5, heartbeat_ms=1000, threads=1):
+    with worker_processes(redis_url, record, 2, hold=4.5, heartbeat_ms=2000, threads=1):
         for head in heads:
             backend.enqueue(job(head))
         wait_for("the jobs fetched", lambda: client.llen(f"{NAMESPACE}:{QUEUE}") == 0)
-        with worker_processes(redis_url, record, 1, hold=2.5, heartbeat_ms=1000, threads=1):
+        with worker_processes(redis_url, record, 1, hold=4.5, heartbeat_ms=2000, threads=1):
             wait_for("the jobs", lambda: backend.depth() == 0, timeout=120)
     runs = sorted((r[0], r[1]) for r in _records(record) if r[0] in {"start", "done"})
     assert runs == sorted((what, job(head).key) for head in heads for what in ("start", "done"))

@@ -106,11 +106,15 @@ class RedisBackend:
 
     def run_worker(self, perform: Callable[[JobSpec], object],
                    poison: Callable[[JobSpec, str, int], None], *, threads: int,
-                   stop: threading.Event, metrics: AppMetrics | None = None) -> None:
-        """:func:`run_redis_worker` on this backend's Redis with its heartbeat and attempts."""
+                   stop: threading.Event, metrics: AppMetrics | None = None,
+                   drain_seconds: float = 600.0) -> None:
+        """:func:`run_redis_worker` on this backend's Redis with its heartbeat and attempts;
+        on stop, running jobs get ``drain_seconds`` (one still running after that is left
+        unacknowledged: another worker takes it once this one's heartbeat has expired)."""
         run_redis_worker(self.url, perform, poison, threads=threads, stop=stop, metrics=metrics,
                          heartbeat_timeout_ms=self.heartbeat_timeout_ms,
-                         max_attempts=self.max_attempts)
+                         max_attempts=self.max_attempts,
+                         shutdown_timeout_ms=int(drain_seconds * 1000))
 
     def first_delivery(self, delivery_id: str) -> bool:
         return self._run(delivery_id, ()) is not None

@@ -111,8 +111,8 @@ def _job_function(client: redis.Redis, perform: Callable[[JobSpec], object],
 def run_redis_worker(url: str, perform: Callable[[JobSpec], object],
                      poison: Callable[[JobSpec, str, int], None], *, threads: int,
                      stop: threading.Event, heartbeat_timeout_ms: int = 60_000,
-                     max_attempts: int = 3, min_backoff_ms: int = 15_000,
-                     max_backoff_ms: int = 600_000, shutdown_timeout_ms: int = 600_000,
+                     max_attempts: int = 3, min_backoff_ms: int = 10_000,
+                     max_backoff_ms: int = 3_600_000, shutdown_timeout_ms: int = 600_000,
                      metrics: AppMetrics | None = None) -> None:
     """Run a Dramatiq worker of ``threads`` threads in this process until ``stop`` is set, then
     stop it: running jobs finish (up to ``shutdown_timeout_ms``), prefetched ones go back.
