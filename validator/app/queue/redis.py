@@ -77,7 +77,6 @@ return queued
 """
 
 
-
 class RedisBackend:
     """:class:`validator.app.jobs.Backend` on Redis (intake's side; workers: :func:`run_redis_worker`)."""
 
