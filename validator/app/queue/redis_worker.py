@@ -94,8 +94,8 @@ def _job_function(client: redis.Redis, perform: Callable[[JobSpec], object],
         job = JobSpec.from_json(text)
         attempt = int(client.hincrby(ATTEMPTS, job.key, 1))
         if attempt > max_attempts:  # the earlier starts never returned: their workers died
-            _report_poison(poison, job, f"no attempt finished (workers died {attempt - 1} times)",
-                           attempt - 1)
+            error = f"stopped after {attempt - 1} attempts: a worker died running it"
+            _report_poison(poison, job, error, attempt - 1)
             count("poisoned")
             return
         _LOGGER.info("Job %s, attempt %d of %d", job.key, attempt, max_attempts)
