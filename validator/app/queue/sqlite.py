@@ -21,7 +21,9 @@ comes back once more, :meth:`Leased.exhausted`, so that a worker reports it on i
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -103,8 +105,10 @@ class SqliteBackend:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._writer = threading.Lock()
-        """Writers of this process take turns here, woken at once, rather than in SQLite's busy
-        handler, which sleeps up to 100 ms a try (seconds of starvation under a burst)."""
+        """Writers take turns here (threads) and on ``<file>.lock`` (processes: ``flock``), woken
+        at once, rather than in SQLite's busy handler, which sleeps up to 100 ms a try: under a
+        burst that starved single deliveries for seconds (benchmarks/bench_queue.py)."""
+        self._lock_fd = -1
         self._connections: list[sqlite3.Connection] = []
         self._closed = False
         self.commits = 0
@@ -114,8 +118,9 @@ class SqliteBackend:
         self._pruned_at = 0.0
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            self._lock_fd = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         except OSError as err:
-            raise BackendUnavailable(f"{path}: cannot create its folder: {err}") from err
+            raise BackendUnavailable(f"{path}: cannot create it: {err}") from err
         try:
             self._connection().executescript(f"BEGIN IMMEDIATE;{_SCHEMA}COMMIT;")
         except sqlite3.Error as err:
@@ -147,8 +152,19 @@ class SqliteBackend:
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One ``BEGIN IMMEDIATE`` transaction: committed when the block ends, else rolled back."""
         connection = self._connection()
-        with self._writer, self._transaction(connection) as ready:
+        with self._writer, self._file_lock(), self._transaction(connection) as ready:
             yield ready
+
+    @contextlib.contextmanager
+    def _file_lock(self) -> Iterator[None]:
+        try:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+        except OSError as err:
+            raise BackendUnavailable(f"{self.path}.lock: {err}") from err
+        try:
+            yield
+        finally:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
 
     @contextlib.contextmanager
     def _transaction(self, connection: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
@@ -181,6 +197,10 @@ class SqliteBackend:
         for connection in connections:
             connection.close()
         self._local = threading.local()
+        with self._writer:
+            if self._lock_fd >= 0:
+                os.close(self._lock_fd)
+                self._lock_fd = -1
 
     # -- intake -------------------------------------------------------------------------------
 
