@@ -46,7 +46,8 @@ def _close_queues() -> Iterator[None]:
 def _context(env: Installed) -> tuple[JobContext, PushDuringJob, Evaluations]:
     """The job's context on the embedded queue (in the test's data folder)."""
     env.settings.data_dir.mkdir(parents=True, exist_ok=True)
-    lanes, evaluations = PushDuringJob(env.settings.data_dir / "queue.sqlite3"), Evaluations()
+    lanes = PushDuringJob(env.settings.data_dir / "queue.sqlite3")
+    evaluations = Evaluations(env.settings.data_dir / "evaluations.sqlite3")
     _OPEN.append(lanes)
     return build_context(env.settings, lanes, evaluations, AppMetrics()), lanes, evaluations
 
@@ -356,7 +357,8 @@ def test_another_threads_run_ending_does_not_kill_a_running_jobs_git(
     env.settings.data_dir.mkdir(parents=True, exist_ok=True)
     queue = _AnotherRunEndsMidJob(env.settings.data_dir / "queue.sqlite3", tmp_path / "child.log")
     _OPEN.append(queue)
-    ctx = build_context(env.settings, queue, Evaluations(), AppMetrics())
+    evaluations = Evaluations(env.settings.data_dir / "evaluations.sqlite3")
+    ctx = build_context(env.settings, queue, evaluations, AppMetrics())
     job = _job(env, head=head, base=base)
     queue.enqueue(job)
     assert process(job, ctx) is JobResult.COMPLETED
