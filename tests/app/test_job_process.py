@@ -140,6 +140,30 @@ def test_a_retry_of_a_job_that_died_mid_run_completes_the_same_check_run(
     assert (run["status"], run["conclusion"]) == ("completed", "failure")
 
 
+def test_a_retry_of_a_job_that_died_after_completing_its_check_run_posts_the_comments(
+        tmp_path: Path, github_api: GitHubApiServer) -> None:
+    """The worker died between the check run's completion and the comments: the retry
+    completes the same check run again and posts what is missing (found by markers)."""
+    env = install(github_api, tmp_path)
+    base, head = _privileged_pr(env)
+    ctx, lanes, evaluations = _context(env)
+    job = _job(env, head=head, base=base)
+    lanes.enqueue(job)
+    session = ctx.auth.installation_session(INSTALLATION)
+    died = GitHubPublisher(session, PublishTarget(repository=REPO, head_sha=head, pull_number=7,
+                                                  external_id=job.evaluation_id), PublishSettings())
+    died.start()
+    died.cancel("the worker died before the comments")  # a completed run, nothing else posted
+    assert _review_comments(github_api) == []
+    assert process(job, ctx) is JobResult.COMPLETED
+    [run] = _runs_on(github_api, head)
+    assert (run["status"], run["conclusion"]) == ("completed", "failure")
+    assert len(_review_comments(github_api)) == 1
+    stored = evaluations.get(job.evaluation_id)
+    assert stored is not None
+    assert stored.state is EvaluationState.COMPLETED
+
+
 def test_a_rerun_runs_again_on_a_new_check_run(tmp_path: Path, github_api: GitHubApiServer) -> None:
     env = install(github_api, tmp_path)
     base, head = _privileged_pr(env)

@@ -6,8 +6,10 @@ are spent). Delivery is at least once, so every step is safe to repeat:
 - a pull request job whose head moved on (the pull request's current head, or a newer job of
   its lane) is skipped before anything is posted (superseded);
 - a completed check run of this head and name carrying the job's ``external_id`` (its
-  evaluation id) means an earlier attempt published already: skipped (no second check run,
-  the comments are found by their markers anyway);
+  evaluation id) and an evaluation saved as finished mean an earlier attempt published in
+  full: skipped; a completed run without the finished evaluation means the attempt died
+  between the check run and the comments: the same run is completed again and the comments
+  synced (found by their markers), so nothing is posted twice and nothing is lost;
 - the check run is started (``in_progress``, ``details_url`` the evaluation page), the
   evaluation saved ``running``; base and head fetched into the repository's mirror; the same
   ``run_diff`` as the Action (:func:`validator.action.validate.diff_validation`), with policies
@@ -59,6 +61,10 @@ class JobResult(enum.StrEnum):
     """Nothing to do: superseded before it started, already published, or no open pull request."""
     CANCELLED = "cancelled"
     """A newer push superseded it while it ran: its check run was completed ``cancelled``."""
+
+
+#: Evaluation states saved only after everything was published (check run, comments).
+_PUBLISHED = frozenset({EvaluationState.COMPLETED, EvaluationState.FAILED, EvaluationState.CANCELLED})
 
 
 class PublishError(ValidatorError):
@@ -145,10 +151,16 @@ def _evaluate(job: JobSpec, ctx: JobContext, session: GitHubSession) -> JobResul
         _LOGGER.info("job %s: skipped: %s", job.evaluation_id, stale)
         return JobResult.SKIPPED
     publisher = _publisher(job, ctx, session)
-    if publisher.completed_run() is not None:  # an earlier attempt published: nothing twice
-        _LOGGER.info("job %s: its check run is completed already: skipped", job.evaluation_id)
-        return JobResult.SKIPPED
-    publisher.start()
+    if (earlier := publisher.completed_run()) is not None:
+        stored = ctx.evaluations.get(job.evaluation_id)
+        if stored is not None and stored.state in _PUBLISHED:  # an earlier attempt published
+            _LOGGER.info("job %s: published already: skipped", job.evaluation_id)
+            return JobResult.SKIPPED
+        # it died after completing the check run, before the comments and the evaluation:
+        # the same run is completed again and what is missing posted (found by markers)
+        publisher.resume(int(earlier["id"]))
+    else:
+        publisher.start()
     created = _now()
     ctx.evaluations.save(started_evaluation(job, created, base_sha=base_sha))
     token = ctx.auth.installation_token(job.installation_id)
