@@ -11,6 +11,8 @@ from the fields GitHub documents, with the repository and sender of the pull req
 from __future__ import annotations
 
 import copy
+import hashlib
+import hmac
 import json
 from functools import cache
 from pathlib import Path
@@ -183,3 +185,8 @@ def _check(event: str, action: str, payload: Payload) -> None:
     problems = schema_problems(event, action, payload)
     if problems:
         raise ValueError(f"derived {event} {action} payload does not match its schema: {problems[:5]}")
+
+
+def sign(secret: str, body: bytes) -> str:
+    """The ``X-Hub-Signature-256`` header GitHub sends for ``body`` (computed here, not by the app)."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
