@@ -164,6 +164,7 @@ def test_malformed_payloads_of_every_event_never_raise() -> None:
     for event in ("pull_request", "check_suite", "check_run", "merge_group", "installation",
                   "installation_repositories", "ping"):
         for payload in ({}, {"action": 3}, {"action": "requested", "check_suite": {"pull_requests": [1]}},
-                        {"action": "rerequested", "check_run": {"app": None}}, {"action": "checks_requested"}):
+                        {"action": "rerequested", "check_run": {"app": None}},
+                        {"action": "checks_requested"}):
             decision = decide(event, payload, SETTINGS)
             assert decision.jobs == ()

@@ -14,9 +14,9 @@ import copy
 import hashlib
 import hmac
 import json
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
-from collections.abc import Sequence
 from typing import Any, Protocol
 
 import jsonschema
