@@ -168,3 +168,11 @@ def test_malformed_payloads_of_every_event_never_raise() -> None:
                         {"action": "checks_requested"}):
             decision = decide(event, payload, SETTINGS)
             assert decision.jobs == ()
+
+
+def test_a_bad_pull_request_entry_is_named_by_its_index() -> None:
+    payload = ev.check_suite_event("requested", REPO, head_sha="b" * 40, pulls=[PR(), PR(number=8)], app_id=APP)
+    payload["check_suite"]["pull_requests"][1]["base"]["sha"] = "main"
+    decision = decide("check_suite", payload, SETTINGS)
+    assert decision.note == ("malformed check_suite payload: check_suite.pull_requests[1].base.sha: "
+                             "expected a 40 or 64 hex digit SHA")

@@ -91,7 +91,7 @@ def pull_request_event(action: str, repository: str, pr: PullRequestLike, *, bef
     if action == "synchronize":
         payload["before"], payload["after"] = before or pr.base_sha, pr.head_sha
     if installation_id is not None:
-        payload["installation"] = {"id": installation_id, "node_id": "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMQ=="}
+        payload["installation"] = {"id": installation_id, "node_id": f"installation-{installation_id}"}
     _check("pull_request", action, payload)
     return payload
 
@@ -180,7 +180,8 @@ def check_suite_event(action: str, repository: str, *, head_sha: str, head_ref: 
     GitHub sends it for a pull request from a fork)."""
     payload = _example(f"check_suite/{action}.payload.json", repository, api_url)
     suite = payload["check_suite"]
-    suite.update(head_sha=head_sha, after=head_sha, head_branch=head_ref, pull_requests=_pull_entries(payload, pulls))
+    suite.update(head_sha=head_sha, after=head_sha, head_branch=head_ref,
+                 pull_requests=_pull_entries(payload, pulls))
     suite["head_commit"]["id"] = head_sha
     suite["app"]["id"] = app_id
     payload["installation"]["id"] = installation_id

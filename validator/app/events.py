@@ -40,7 +40,7 @@ class Decision:
     """The payload lacks a field the event needs or has one of the wrong shape."""
 
 
-class _Malformed(Exception):
+class _MalformedError(Exception):
     """A field is missing or of the wrong shape; the message names its path."""
 
 
@@ -51,7 +51,7 @@ def decide(event: str, payload: Mapping[str, Any], settings: AppSettings) -> Dec
         return Decision(jobs=(), note=f"{event}: not an event the app acts on")
     try:
         return handler(payload, settings)
-    except _Malformed as err:
+    except _MalformedError as err:
         return Decision(jobs=(), note=f"malformed {event} payload: {err}", malformed=True)
 
 
@@ -59,7 +59,7 @@ def decide(event: str, payload: Mapping[str, Any], settings: AppSettings) -> Dec
 
 def _obj(data: object, path: str) -> Mapping[str, Any]:
     if not isinstance(data, Mapping):
-        raise _Malformed(f"{path}: expected an object")
+        raise _MalformedError(f"{path}: expected an object")
     return data
 
 
@@ -77,28 +77,28 @@ def _text(data: Mapping[str, Any], path: str, *, optional: bool = False) -> str:
     if value is None and optional:
         return ""
     if not isinstance(value, str):
-        raise _Malformed(f"{path}: expected a string")
+        raise _MalformedError(f"{path}: expected a string")
     return value
 
 
 def _positive(data: Mapping[str, Any], path: str) -> int:
     value = _at(data, path)
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise _Malformed(f"{path}: expected a positive integer")
+        raise _MalformedError(f"{path}: expected a positive integer")
     return value
 
 
 def _sha(data: Mapping[str, Any], path: str) -> str:
     value = _at(data, path)
     if not isinstance(value, str) or not _SHA.fullmatch(value):
-        raise _Malformed(f"{path}: expected a 40 or 64 hex digit SHA")
+        raise _MalformedError(f"{path}: expected a 40 or 64 hex digit SHA")
     return value
 
 
 def _list(data: Mapping[str, Any], path: str) -> Sequence[Any]:
     value = _at(data, path)
     if not isinstance(value, list):
-        raise _Malformed(f"{path}: expected a list")
+        raise _MalformedError(f"{path}: expected a list")
     return value
 
 
@@ -119,12 +119,12 @@ def _where(payload: Mapping[str, Any]) -> _Where:
     repo = _obj(payload.get("repository"), "repository")
     name = repo.get("full_name")
     if not isinstance(name, str) or name.count("/") != 1 or not all(name.split("/")):
-        raise _Malformed("repository.full_name: expected owner/name")
+        raise _MalformedError("repository.full_name: expected owner/name")
     clone_url = repo.get("clone_url")
     # http:// as well: GitHub Enterprise Server and the loopback test server may serve plain
     # HTTP; whether a token may travel there is the mirror's decision (validator.app.mirror)
     if not isinstance(clone_url, str) or not clone_url.startswith(("https://", "http://")):
-        raise _Malformed("repository.clone_url: expected an http(s):// URL")
+        raise _MalformedError("repository.clone_url: expected an http(s):// URL")
     return _Where(installation_id, name, repo.get("id"), clone_url)
 
 
@@ -146,10 +146,12 @@ def _pull_request(payload: Mapping[str, Any], settings: AppSettings) -> Decision
                                       "it is validated once marked ready for review)")
     job = JobSpec(kind=JobKind.PULL_REQUEST, installation_id=where.installation_id,
                   repository=where.repository, clone_url=where.clone_url,
-                  head_sha=_sha(payload, "pull_request.head.sha"), base_sha=_sha(payload, "pull_request.base.sha"),
+                  head_sha=_sha(payload, "pull_request.head.sha"),
+                  base_sha=_sha(payload, "pull_request.base.sha"),
                   pull_number=number, head_ref=_text(payload, "pull_request.head.ref"),
                   base_ref=_text(payload, "pull_request.base.ref"), event=f"pull_request.{action}")
-    return Decision(jobs=(job,), note=f"pull_request.{action}: {where.repository}#{number} at {job.head_sha[:12]}")
+    note = f"pull_request.{action}: {where.repository}#{number} at {job.head_sha[:12]}"
+    return Decision(jobs=(job,), note=note)
 
 
 def _suite_jobs(where: _Where, head_sha: str, head_ref: str, pulls: Sequence[Any], path: str,
@@ -162,10 +164,15 @@ def _suite_jobs(where: _Where, head_sha: str, head_ref: str, pulls: Sequence[Any
         pull = _obj(entry, at)
         if _at(pull, "base.repo.id") not in (None, where.repository_id):
             continue  # a pull request of another repository with the same head: not ours to check
+        try:
+            base_sha, number = _sha({"p": pull}, "p.base.sha"), _positive({"p": pull}, "p.number")
+            base_ref = _text({"p": pull}, "p.base.ref")
+        except _MalformedError as err:
+            raise _MalformedError(f"{at}{str(err)[1:]}") from None
         jobs.append(JobSpec(kind=JobKind.PULL_REQUEST, installation_id=where.installation_id,
                             repository=where.repository, clone_url=where.clone_url, head_sha=head_sha,
-                            base_sha=_sha({"p": pull}, "p.base.sha"), pull_number=_positive({"p": pull}, "p.number"),
-                            head_ref=head_ref, base_ref=_text({"p": pull}, "p.base.ref"), event=event, rerun=rerun))
+                            base_sha=base_sha, pull_number=number, head_ref=head_ref, base_ref=base_ref,
+                            event=event, rerun=rerun))
     if not pulls:
         jobs.append(JobSpec(kind=JobKind.COMMIT, installation_id=where.installation_id,
                             repository=where.repository, clone_url=where.clone_url, head_sha=head_sha,
@@ -212,8 +219,10 @@ def _merge_group(payload: Mapping[str, Any], settings: AppSettings) -> Decision:
     where = _where(payload)
     job = JobSpec(kind=JobKind.MERGE_GROUP, installation_id=where.installation_id,
                   repository=where.repository, clone_url=where.clone_url,
-                  head_sha=_sha(payload, "merge_group.head_sha"), base_sha=_sha(payload, "merge_group.base_sha"),
-                  head_ref=_text(payload, "merge_group.head_ref"), base_ref=_text(payload, "merge_group.base_ref"),
+                  head_sha=_sha(payload, "merge_group.head_sha"),
+                  base_sha=_sha(payload, "merge_group.base_sha"),
+                  head_ref=_text(payload, "merge_group.head_ref"),
+                  base_ref=_text(payload, "merge_group.base_ref"),
                   event="merge_group.checks_requested")
     return Decision(jobs=(job,), note=f"merge_group.checks_requested: {where.repository} {job.head_ref}")
 
