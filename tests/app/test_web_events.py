@@ -171,7 +171,8 @@ def test_malformed_payloads_of_every_event_never_raise() -> None:
 
 
 def test_a_bad_pull_request_entry_is_named_by_its_index() -> None:
-    payload = ev.check_suite_event("requested", REPO, head_sha="b" * 40, pulls=[PR(), PR(number=8)], app_id=APP)
+    pulls = [PR(), PR(number=8)]
+    payload = ev.check_suite_event("requested", REPO, head_sha="b" * 40, pulls=pulls, app_id=APP)
     payload["check_suite"]["pull_requests"][1]["base"]["sha"] = "main"
     decision = decide("check_suite", payload, SETTINGS)
     assert decision.note == ("malformed check_suite payload: check_suite.pull_requests[1].base.sha: "
