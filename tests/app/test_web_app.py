@@ -62,7 +62,7 @@ def _metrics(client: FlaskClient) -> dict[tuple[str, tuple[tuple[str, str], ...]
 
 def test_a_delivery_is_queued_once_and_a_redelivery_is_acknowledged(client: FlaskClient,
                                                                       services: AppServices) -> None:
-    payload = ev.pull_request_event("opened", "acme/deploy", PR(), installation_id=3)
+    payload = ev.with_installation(ev.pull_request_event("opened", "acme/deploy", PR()), 3)
     assert _post(client, "pull_request", payload) == (
         202, "queued 1 job: pull_request.opened: acme/deploy#7 at bbbbbbbbbbbb\n")
     assert _post(client, "pull_request", payload) == (200, "duplicate delivery d-1: already received\n")
@@ -70,7 +70,7 @@ def test_a_delivery_is_queued_once_and_a_redelivery_is_acknowledged(client: Flas
 
 
 def test_a_bad_signature_is_401_and_nothing_is_queued(client: FlaskClient, services: AppServices) -> None:
-    payload = ev.pull_request_event("opened", "acme/deploy", PR(), installation_id=3)
+    payload = ev.with_installation(ev.pull_request_event("opened", "acme/deploy", PR()), 3)
     assert _post(client, "pull_request", payload, secret="guess")[0] == 401
     response = client.post(WEBHOOK_PATH, data=json.dumps(payload), headers={
         "X-GitHub-Event": "pull_request", "X-GitHub-Delivery": "d-2"})
@@ -83,7 +83,7 @@ def test_a_bad_signature_is_401_and_nothing_is_queued(client: FlaskClient, servi
 def test_each_event_type_queues_its_jobs(client: FlaskClient, services: AppServices) -> None:
     repo, sha, app = "acme/deploy", "b" * 40, 4242
     deliveries = [
-        ("pull_request", ev.pull_request_event("synchronize", repo, PR(), installation_id=3), 1),
+        ("pull_request", ev.with_installation(ev.pull_request_event("synchronize", repo, PR()), 3), 1),
         ("check_suite", ev.check_suite_event("requested", repo, head_sha="c" * 40, app_id=app), 1),
         ("check_suite", ev.check_suite_event("rerequested", repo, head_sha=sha, pulls=[PR()], app_id=app), 1),
         ("check_run", ev.check_run_event("rerequested", repo, head_sha=sha, pulls=[PR()], app_id=app), 1),
@@ -132,7 +132,7 @@ def test_readyz_is_503_with_the_reason_when_the_queue_file_is_unusable(client: F
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.get_data(as_text=True).startswith(f"not ready: {queue_file}")
-    body = json.dumps(ev.pull_request_event("opened", "acme/deploy", PR(), installation_id=3)).encode()
+    body = json.dumps(ev.with_installation(ev.pull_request_event("opened", "acme/deploy", PR()), 3)).encode()
     assert _post(client, "pull_request", None, body=body)[0] == 503
     assert client.get("/healthz").status_code == 200
     assert client.get("/metrics").status_code == 200

@@ -63,7 +63,7 @@ def _count(metrics: AppMetrics, event: str, outcome: str) -> float:
 
 
 def _opened() -> bytes:
-    return _body(ev.pull_request_event("opened", "acme/deploy", PR(), installation_id=3))
+    return _body(ev.with_installation(ev.pull_request_event("opened", "acme/deploy", PR()), 3))
 
 
 def test_a_signed_pull_request_is_queued(intake: Intake, backend: MemoryBackend, metrics: AppMetrics) -> None:
@@ -135,7 +135,7 @@ def test_headers_are_case_insensitive(intake: Intake, backend: MemoryBackend) ->
 
 def test_a_malformed_payload_is_400_and_not_recorded(intake: Intake, backend: MemoryBackend,
                                                      metrics: AppMetrics) -> None:
-    payload = ev.pull_request_event("opened", "acme/deploy", PR(), installation_id=3)
+    payload = ev.with_installation(ev.pull_request_event("opened", "acme/deploy", PR()), 3)
     payload["pull_request"]["head"]["sha"] = "HEAD"
     body = _body(payload)
     answer = intake.receive(_headers("pull_request", body), body)
@@ -161,7 +161,7 @@ def test_events_without_jobs_are_acknowledged(intake: Intake, backend: MemoryBac
 
 def test_the_same_work_twice_is_coalesced(intake: Intake, backend: MemoryBackend) -> None:
     first = _opened()
-    second = _body(ev.pull_request_event("reopened", "acme/deploy", PR(), installation_id=3))
+    second = _body(ev.with_installation(ev.pull_request_event("reopened", "acme/deploy", PR()), 3))
     assert intake.receive(_headers("pull_request", first, "d-1"), first).status == 202
     assert intake.receive(_headers("pull_request", second, "d-2"), second).status == 202
     assert len(backend.queued) == 1
