@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from flask.testing import FlaskClient
@@ -17,6 +19,7 @@ from validator.app.settings import AppSettings
 from validator.app.web import WEBHOOK_PATH, create_app
 
 SECRET = "webhook-secret"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -122,17 +125,33 @@ def test_health_and_readiness(client: FlaskClient, services: AppServices) -> Non
     assert (ready.status_code, ready.get_data(as_text=True)) == (200, "ready\n")
 
 
+def _get(client: FlaskClient, path: str) -> tuple[int, str]:
+    response = client.get(path)
+    return response.status_code, response.get_data(as_text=True)
+
+
+def _in_new_thread(call: Callable[[], T]) -> T:
+    """``call`` on a thread of its own, as Werkzeug's threaded server answers each request (the
+    SQLite backend keeps a connection per thread: a new one opens the file as it is now)."""
+    results: list[T] = []
+    thread = threading.Thread(target=lambda: results.append(call()))
+    thread.start()
+    thread.join()
+    return results[0]
+
+
 def test_readyz_is_503_with_the_reason_when_the_queue_file_is_unusable(client: FlaskClient,
                                                                       services: AppServices) -> None:
     queue_file = services.settings.data_dir / "queue.sqlite3"
+    assert _in_new_thread(lambda: client.get("/readyz").status_code) == 200
     with queue_file.open("r+b") as raw:  # the same file, no longer a database
         raw.write(b"this is not a SQLite database at all. " * 200)
     for extra in ("-wal", "-shm"):
         queue_file.with_name(queue_file.name + extra).unlink(missing_ok=True)
-    response = client.get("/readyz")
-    assert response.status_code == 503
-    assert response.get_data(as_text=True).startswith(f"not ready: {queue_file}")
+    status, text = _in_new_thread(lambda: _get(client, "/readyz"))
+    assert status == 503
+    assert text.startswith(f"not ready: {queue_file}")
     body = json.dumps(ev.with_installation(ev.pull_request_event("opened", "acme/deploy", PR()), 3)).encode()
-    assert _post(client, "pull_request", None, body=body)[0] == 503
+    assert _in_new_thread(lambda: _post(client, "pull_request", None, body=body))[0] == 503
     assert client.get("/healthz").status_code == 200
-    assert client.get("/metrics").status_code == 200
+    assert _in_new_thread(lambda: client.get("/metrics").status_code) == 200

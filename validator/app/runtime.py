@@ -25,7 +25,7 @@ from validator.app.model import JobSpec
 from validator.app.reconcile import reconcile
 from validator.app.services import AppServices
 from validator.app.web import create_app
-from validator.app.worker import run_worker
+from validator.app.worker import Perform, Poison, run_worker
 
 __all__ = ["PURGE_SECONDS", "Periodic", "serve_forever", "stop_on_signals", "work_forever"]
 
@@ -40,7 +40,8 @@ class Periodic(threading.Thread):
     """Runs ``action`` every ``interval`` seconds (first after one interval) until ``stop``;
     an error is logged and the next round runs as usual."""
 
-    def __init__(self, name: str, interval: float, action: Callable[[], object], stop: threading.Event) -> None:
+    def __init__(self, name: str, interval: float, action: Callable[[], object],
+                 stop: threading.Event) -> None:
         super().__init__(name=name, daemon=True)
         self.interval, self.action, self.stop = interval, action, stop
 
@@ -52,7 +53,7 @@ class Periodic(threading.Thread):
                 _LOGGER.exception("%s failed (next run in %.0f s)", self.name, self.interval)
 
 
-def _job_functions(ctx: JobContext) -> tuple[Callable[[JobSpec], object], Callable[[JobSpec, str, int], None]]:
+def _job_functions(ctx: JobContext) -> tuple[Perform, Poison]:
     def perform(job: JobSpec) -> object:
         return process(job, ctx)
 

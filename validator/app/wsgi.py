@@ -18,7 +18,7 @@ from validator.app.services import open_services
 from validator.app.settings import load_settings
 from validator.app.web import create_app
 
-__all__ = ["app", "build_app"]
+__all__ = ["build_app"]  # and ``app``, built by ``__getattr__``
 
 _LOCK = threading.Lock()
 _APP: Flask | None = None

@@ -25,10 +25,9 @@ _CONFIG = click.option(
          f"default: ${CONFIG_VARIABLE}. Environment variables win over it.")
 
 
-def _settings(config: Path | None, **overrides: object) -> AppSettings:
+def _settings(config: Path | None, workers: int | None) -> AppSettings:
     settings = load_settings(os.environ, config)
-    given = {name: value for name, value in overrides.items() if value is not None}
-    return dataclasses.replace(settings, **given)
+    return settings if workers is None else dataclasses.replace(settings, workers=workers)
 
 
 @click.command(context_settings={"max_content_width": 100})
