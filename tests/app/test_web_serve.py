@@ -157,3 +157,27 @@ def test_help_teaches_the_production_setup() -> None:
     worker_help = CliRunner().invoke(main, ["worker", "--help"]).output
     redis_example = "GITOPS_VALIDATOR_REDIS_URL=redis://queue:6379/0 gitops-validator worker --threads 4"
     assert redis_example in worker_help
+
+
+def test_gunicorn_serves_the_documented_entry_point(env: dict[str, str]) -> None:
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    process = subprocess.Popen([str(gunicorn), "--workers", "2", "--bind", "127.0.0.1:0",
+                                "validator.app.wsgi:app"], env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stderr is not None
+        port = None
+        for line in process.stderr:  # "Listening at: http://127.0.0.1:PORT"; ends if gunicorn exits
+            match = re.search(r"Listening at: http://127\.0\.0\.1:(\d+)", line)
+            if match:
+                port = match[1]
+                break
+        assert port, "gunicorn did not start"
+        threading.Thread(target=process.stderr.read, daemon=True).start()  # never let its pipe fill
+        url = f"http://127.0.0.1:{port}"
+        assert _request(f"{url}/readyz") == (200, "ready\n")
+        status, _text = _deliver(url, "d-1")
+        assert status == 202
+        assert _deliver(url, "d-1")[0] == 200  # the other worker process sees the record too
+    finally:
+        process.terminate()
+        process.wait(DEADLINE)
