@@ -71,14 +71,18 @@ def _example(relative: str, repository: str, api_url: str | None, *, source: str
 
 
 def pull_request_event(action: str, repository: str, pr: PullRequestLike, *, before: str | None = None,
-                       api_url: str | None = None, draft: bool = False) -> Payload:
+                       api_url: str | None = None, draft: bool = False,
+                       clone_url: str | None = None) -> Payload:
     """A ``pull_request`` event (also the ``pull_request_target`` payload) for ``pr``.
 
-    ``before`` is the previous head of a ``synchronize`` (default: the base SHA).
+    ``before`` is the previous head of a ``synchronize`` (default: the base SHA);
+    ``clone_url`` the repository's (the test server's ``clone_url(repository)``: git over HTTP).
     """
     if action not in PULL_REQUEST_ACTIONS:
         raise ValueError(f"pull_request action {action!r}: one of {PULL_REQUEST_ACTIONS}")
     payload = _example(f"pull_request/{action}.payload.json", repository, api_url)
+    if clone_url is not None:
+        payload["repository"]["clone_url"] = clone_url
     owner = repository.split("/", maxsplit=1)[0]
     pull = payload["pull_request"]
     payload["number"] = pull["number"] = pr.number
