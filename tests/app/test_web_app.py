@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.support import github_events as ev
+from validator.app.evaluation import Evaluation, EvaluationState
 from validator.app.services import AppServices, open_services
 from validator.app.settings import AppSettings
 from validator.app.web import WEBHOOK_PATH, create_app
@@ -155,3 +156,16 @@ def test_readyz_is_503_with_the_reason_when_the_queue_file_is_unusable(client: F
     assert _in_new_thread(lambda: _post(client, "pull_request", None, body=body))[0] == 503
     assert client.get("/healthz").status_code == 200
     assert _in_new_thread(lambda: client.get("/metrics").status_code) == 200
+
+
+def test_the_details_page_of_an_evaluation_is_mounted(client: FlaskClient, services: AppServices) -> None:
+    evaluation = Evaluation(id="0123456789abcdef0123", repository="acme/deploy", head_sha="b" * 40,
+                            base_sha="a" * 40, pull_number=7, event="pull_request.opened",
+                            state=EvaluationState.COMPLETED, created_at="2026-11-26T18:00:00Z",
+                            conclusion="success", title="No new findings")
+    services.evaluations.save(evaluation)
+    page = client.get(f"/evaluations/{evaluation.id}")
+    assert page.status_code == 200
+    assert page.mimetype == "text/html"
+    assert "acme/deploy" in page.get_data(as_text=True)
+    assert client.get("/evaluations/ffffffffffffffffffff").status_code == 404
