@@ -46,7 +46,8 @@ def _close_queues() -> Iterator[None]:
 def _context(env: Installed) -> tuple[JobContext, PushDuringJob, Evaluations]:
     """The job's context on the embedded queue (in the test's data folder)."""
     env.settings.data_dir.mkdir(parents=True, exist_ok=True)
-    lanes, evaluations = PushDuringJob(env.settings.data_dir / "queue.sqlite3"), Evaluations()
+    lanes = PushDuringJob(env.settings.data_dir / "queue.sqlite3")
+    evaluations = Evaluations(env.settings.data_dir / "evaluations.sqlite3")
     _OPEN.append(lanes)
     return build_context(env.settings, lanes, evaluations, AppMetrics()), lanes, evaluations
 
@@ -137,6 +138,30 @@ def test_a_retry_of_a_job_that_died_mid_run_completes_the_same_check_run(
     assert process(job, ctx) is JobResult.COMPLETED
     [run] = _runs_on(github_api, head)
     assert (run["status"], run["conclusion"]) == ("completed", "failure")
+
+
+def test_a_retry_of_a_job_that_died_after_completing_its_check_run_posts_the_comments(
+        tmp_path: Path, github_api: GitHubApiServer) -> None:
+    """The worker died between the check run's completion and the comments: the retry
+    completes the same check run again and posts what is missing (found by markers)."""
+    env = install(github_api, tmp_path)
+    base, head = _privileged_pr(env)
+    ctx, lanes, evaluations = _context(env)
+    job = _job(env, head=head, base=base)
+    lanes.enqueue(job)
+    session = ctx.auth.installation_session(INSTALLATION)
+    died = GitHubPublisher(session, PublishTarget(repository=REPO, head_sha=head, pull_number=7,
+                                                  external_id=job.evaluation_id), PublishSettings())
+    died.start()
+    died.cancel("the worker died before the comments")  # a completed run, nothing else posted
+    assert _review_comments(github_api) == []
+    assert process(job, ctx) is JobResult.COMPLETED
+    [run] = _runs_on(github_api, head)
+    assert (run["status"], run["conclusion"]) == ("completed", "failure")
+    assert len(_review_comments(github_api)) == 1
+    stored = evaluations.get(job.evaluation_id)
+    assert stored is not None
+    assert stored.state is EvaluationState.COMPLETED
 
 
 def test_a_rerun_runs_again_on_a_new_check_run(tmp_path: Path, github_api: GitHubApiServer) -> None:
@@ -356,7 +381,8 @@ def test_another_threads_run_ending_does_not_kill_a_running_jobs_git(
     env.settings.data_dir.mkdir(parents=True, exist_ok=True)
     queue = _AnotherRunEndsMidJob(env.settings.data_dir / "queue.sqlite3", tmp_path / "child.log")
     _OPEN.append(queue)
-    ctx = build_context(env.settings, queue, Evaluations(), AppMetrics())
+    evaluations = Evaluations(env.settings.data_dir / "evaluations.sqlite3")
+    ctx = build_context(env.settings, queue, evaluations, AppMetrics())
     job = _job(env, head=head, base=base)
     queue.enqueue(job)
     assert process(job, ctx) is JobResult.COMPLETED

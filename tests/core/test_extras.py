@@ -28,7 +28,8 @@ def test_the_server_libraries_are_extras_that_dev_installs() -> None:
     def names(extra: str) -> list[str]:
         return [d.split(">")[0] for d in extras[extra]]
 
-    assert names("github") == ["PyGithub"] and names("gitlab") == ["python-gitlab"]
+    assert names("github") == ["PyGithub"]
+    assert names("gitlab") == ["python-gitlab"]
     assert names("app") == ["Flask", "gitops-validator[github]", "prometheus-client", "gunicorn"]
     assert names("redis") == ["dramatiq[redis]", "redis"]
     assert "gitops-validator[app,github,gitlab,redis]" in extras["dev"]

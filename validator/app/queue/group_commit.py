@@ -52,6 +52,11 @@ class GroupCommit(Generic[Request, Result]):
             raise slot.error
         return slot.result  # type: ignore[return-value]  # set whenever error is not
 
+    def pending(self) -> int:
+        """Callers waiting for the next batch."""
+        with self._lock:
+            return len(self._waiting)
+
     def _lead(self) -> None:
         with self._lock:
             batch, self._waiting = self._waiting, []
