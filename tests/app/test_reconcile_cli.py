@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from validator.app.backends import open_sqlite_queue
-from validator.app.github_app import AppAuth
 
 from tests.app.reconcile_scene import CHECK, pull_requests, shared_key
 from tests.support.github_api import GitHubApiServer
+from validator.app.backends import open_sqlite_queue
+from validator.app.github_app import AppAuth
 from validator.app.settings import load_settings
 from validator.cli.main import main
 
@@ -67,3 +67,11 @@ def test_a_failing_part_exits_1_and_bad_settings_exit_2(github_api: GitHubApiSer
                                catch_exceptions=False)
     assert wrong.exit_code == 2
     assert "GITHUB_APP_ID" in wrong.stderr
+
+
+@pytest.mark.parametrize("variable", ["GITOPS_VALIDATOR_RECONCILE_MAX_REPOSITORIES",
+                                      "GITOPS_VALIDATOR_RECONCILE_MAX_PULLS"])
+def test_a_sweep_bound_below_one_is_refused(environ: dict[str, str], variable: str) -> None:
+    wrong = CliRunner().invoke(main, ["reconcile"], env={**environ, variable: "0"}, catch_exceptions=False)
+    assert wrong.exit_code == 2
+    assert f"{variable}: expected a positive number, got '0'" in wrong.stderr
