@@ -11,14 +11,19 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from validator.app.backends import open_backend
-from validator.app.github_app import AppAuth
-from validator.app.reconcile import ReconcileReport, reconcile
 from validator.app.settings import CONFIG_VARIABLE, load_settings
 from validator.cli.common import errors_exit_2
+
+if TYPE_CHECKING:
+    from validator.app.reconcile import ReconcileReport
+
+# The modules that talk to GitHub and the queue need the app's extras (PyGithub,
+# prometheus_client, ...): imported when the command runs, never when the CLI starts
+# (tests/core/test_extras.py); the settings need none.
 
 
 @click.command(name="reconcile", context_settings={"max_content_width": 100})
@@ -35,6 +40,10 @@ def reconcile_command(config: Path | None, dry_run: bool) -> None:
     check run of this App (a missed or failed delivery), as 'serve' does every
     GITOPS_VALIDATOR_RECONCILE_SECONDS. Same settings as 'serve' (docs/app.md).
     """
+    from validator.app.backends import open_backend  # noqa: PLC0415 - an extra's module
+    from validator.app.github_app import AppAuth  # noqa: PLC0415 - an extra's module
+    from validator.app.reconcile import reconcile  # noqa: PLC0415 - an extra's module
+
     with errors_exit_2():
         settings = load_settings(os.environ, config)
         backend = open_backend(settings)
