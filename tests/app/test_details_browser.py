@@ -21,6 +21,7 @@ from werkzeug.serving import make_server
 
 from tests.app.details_run import details_run
 from validator.app.details import details_blueprint
+from validator.app.details_link import link_key, page_path
 from validator.app.evaluations_sqlite import SqliteEvaluations
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -37,6 +38,8 @@ from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
 from selenium.webdriver.remote.webelement import WebElement  # noqa: E402
+
+_KEY = link_key("the webhook secret")
 
 
 @contextmanager
@@ -108,13 +111,13 @@ def test_a_reviewer_sees_findings_by_file_with_their_source_and_the_diff(tmp_pat
     store = SqliteEvaluations(tmp_path / "evaluations.sqlite3")
     store.save(evaluation)
     app = flask.Flask(__name__)
-    app.register_blueprint(details_blueprint(store))
+    app.register_blueprint(details_blueprint(store, _KEY))
     privileged = next(f for f in evaluation.findings if f.status == "new" and f.rule == "K8S-001")
     assert privileged.line is not None
     screenshot = tmp_path / "details.png"
     try:
         with _served(app) as url, _chromium(tmp_path / "profile") as browser:
-            browser.get(f"{url}/evaluations/{evaluation.id}")
+            browser.get(url + page_path(evaluation.id, _KEY))
             assert "octo-org/gitops #7" in browser.title
             heading = browser.find_element(By.TAG_NAME, "h1").text
             assert evaluation.head_sha[:12] in heading
@@ -183,10 +186,10 @@ def test_a_reviewer_sees_findings_by_file_with_their_source_and_the_diff(tmp_pat
 def test_an_unknown_evaluation_is_a_readable_404_page(tmp_path: Path) -> None:
     store = SqliteEvaluations(tmp_path / "evaluations.sqlite3")
     app = flask.Flask(__name__)
-    app.register_blueprint(details_blueprint(store))
+    app.register_blueprint(details_blueprint(store, _KEY))
     try:
         with _served(app) as url, _chromium(tmp_path / "profile") as browser:
-            browser.get(f"{url}/evaluations/0123456789abcdef0123")
+            browser.get(url + page_path("0123456789abcdef0123", _KEY))
             assert browser.find_element(By.TAG_NAME, "h1").text == "No evaluation here"
             assert "retention" in browser.find_element(By.TAG_NAME, "p").text
     finally:

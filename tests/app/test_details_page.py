@@ -12,6 +12,7 @@ import flask
 import pytest
 
 from validator.app.details import MAX_LISTED, details_blueprint, render_page
+from validator.app.details_link import link_key, page_path
 from validator.app.evaluation import Evaluation, EvaluationState, SourceLine, StoredFinding
 from validator.app.evaluations_sqlite import SqliteEvaluations
 
@@ -93,16 +94,31 @@ def test_a_link_that_is_not_http_is_not_a_link() -> None:
     assert 'href="data:' not in page
 
 
+_KEY = link_key("the webhook secret")
+
+
 def _client(tmp_path: Path) -> flask.testing.FlaskClient:
     store = SqliteEvaluations(tmp_path / "e.sqlite3")
     store.save(_evaluation())
     app = flask.Flask(__name__)
-    app.register_blueprint(details_blueprint(store))
+    app.register_blueprint(details_blueprint(store, _KEY))
     return app.test_client()
 
 
+def test_a_page_is_reached_only_by_its_signed_link(tmp_path: Path) -> None:
+    """An evaluation id is derived from public facts (repository, pull request, head): the
+    page, with a private repository's findings and source lines, needs the link's signature."""
+    client = _client(tmp_path)
+    evaluation_id = "0123456789abcdef0123"
+    assert client.get(page_path(evaluation_id, _KEY)).status_code == 200
+    assert client.get(f"/evaluations/{evaluation_id}").status_code == 404
+    forged = page_path(evaluation_id, link_key("another secret"))
+    assert client.get(forged).status_code == 404
+    assert client.get(page_path("ffffffffffffffffffff", _KEY)).status_code == 404
+
+
 def test_the_blueprint_serves_a_page_with_a_policy_that_forbids_scripts(tmp_path: Path) -> None:
-    answer = _client(tmp_path).get("/evaluations/0123456789abcdef0123")
+    answer = _client(tmp_path).get(page_path("0123456789abcdef0123", _KEY))
     assert answer.status_code == 200
     assert answer.mimetype == "text/html"
     policy = answer.headers["Content-Security-Policy"]
@@ -115,7 +131,7 @@ def test_the_blueprint_serves_a_page_with_a_policy_that_forbids_scripts(tmp_path
 @pytest.mark.parametrize("evaluation_id", ["ffffffffffffffffffff", "not-an-id", "%3Cscript%3E",
                                            "0123456789ABCDEF0123"])
 def test_an_unknown_or_malformed_id_is_a_404_page(tmp_path: Path, evaluation_id: str) -> None:
-    answer = _client(tmp_path).get(f"/evaluations/{evaluation_id}")
+    answer = _client(tmp_path).get(page_path(evaluation_id, _KEY))
     assert answer.status_code == 404
     assert "Content-Security-Policy" in answer.headers
     body = answer.get_data(as_text=True)

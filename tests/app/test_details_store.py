@@ -12,6 +12,7 @@ import flask
 import pytest
 
 from validator.app.details import details_blueprint
+from validator.app.details_link import link_key, page_path
 from validator.app.evaluation import Evaluation, EvaluationState, SourceLine, StoredFinding
 from validator.app.evaluation_json import evaluation_from_json, evaluation_to_json
 from validator.app.evaluations_sqlite import SqliteEvaluations
@@ -126,8 +127,9 @@ def test_a_store_broken_under_a_running_app_answers_503(tmp_path: Path) -> None:
         leftover.unlink()
     path.write_bytes(b"not a database, " * 512)  # replaced behind the open store's back
     app = flask.Flask(__name__)
-    app.register_blueprint(details_blueprint(store))
-    answer = app.test_client().get("/evaluations/0123456789abcdef0123")
+    key = link_key("the webhook secret")
+    app.register_blueprint(details_blueprint(store, key))
+    answer = app.test_client().get(page_path("0123456789abcdef0123", key))
     assert answer.status_code == 503
     assert "cannot be reached" in answer.get_data(as_text=True)
     with pytest.raises(BackendUnavailable, match=r"evaluations\.sqlite3"):

@@ -17,6 +17,7 @@ from tests.action.scenario import deployment
 from tests.app.job_support import INSTALLATION, REPO, Evaluations, Installed, PushDuringJob, install
 from tests.support.github_api import GitHubApiServer
 from validator.app.context import JobContext, build_context
+from validator.app.details_link import link_key, page_path
 from validator.app.evaluation import EvaluationState
 from validator.app.events import RERUN_ACTION
 from validator.app.job import JobResult, job_functions, process, report_failure
@@ -88,7 +89,7 @@ def test_a_violation_gets_a_failed_check_run_a_comment_and_an_evaluation(
     [run] = _runs_on(github_api, head)
     assert (run["status"], run["conclusion"]) == ("completed", "failure")
     assert run["external_id"] == job.evaluation_id
-    assert run["details_url"] == f"{PUBLIC}/evaluations/{job.evaluation_id}"
+    assert run["details_url"] == PUBLIC + page_path(job.evaluation_id, link_key(env.settings.webhook_secret))
     notes = github_api.state.annotations[run["id"]]
     assert ("apps/web/deploy.yaml", 20, "failure") in {
         (a["path"], a["start_line"], a["annotation_level"]) for a in notes}

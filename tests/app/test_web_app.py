@@ -16,6 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.support import github_events as ev
 from tests.support.redis_server import redis_server
+from validator.app.details_link import link_key, page_path
 from validator.app.evaluation import Evaluation, EvaluationState
 from validator.app.services import AppServices, open_services
 from validator.app.settings import AppSettings
@@ -178,11 +179,13 @@ def test_the_details_page_of_an_evaluation_is_mounted(client: FlaskClient, servi
                             state=EvaluationState.COMPLETED, created_at="2026-11-26T18:00:00Z",
                             conclusion="success", title="No new findings")
     services.evaluations.save(evaluation)
-    page = client.get(f"/evaluations/{evaluation.id}")
+    key = link_key(services.settings.webhook_secret)
+    assert client.get(f"/evaluations/{evaluation.id}").status_code == 404, "the link is signed"
+    page = client.get(page_path(evaluation.id, key))
     assert page.status_code == 200
     assert page.mimetype == "text/html"
     assert "acme/deploy" in page.get_data(as_text=True)
-    assert client.get("/evaluations/ffffffffffffffffffff").status_code == 404
+    assert client.get(page_path("ffffffffffffffffffff", key)).status_code == 404
 
 
 def test_redis_down_is_503_and_the_delivery_is_accepted_once_it_is_back(tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 import flask
 
+from validator.app.details_link import signature_matches
 from validator.app.evaluation import Evaluation, EvaluationState, StoredFinding
 from validator.app.jobs import BackendUnavailable, EvaluationStore
 from validator.report.common import plural
@@ -106,13 +107,15 @@ def not_found_page() -> str:
             "\n</body>\n</html>\n")
 
 
-def details_blueprint(store: EvaluationStore) -> flask.Blueprint:
-    """``GET /evaluations/<id>``: the page, a 404 page, or 503 when the store is unreachable."""
+def details_blueprint(store: EvaluationStore, key: bytes) -> flask.Blueprint:
+    """``GET /evaluations/<id>/<signature>`` (:mod:`validator.app.details_link`): the page, a
+    404 page (unknown id, or a signature not made with ``key``), or 503 when the store is
+    unreachable."""
     blueprint = flask.Blueprint("details", __name__)
 
-    @blueprint.get("/evaluations/<evaluation_id>")
-    def evaluation_page(evaluation_id: str) -> flask.Response:
-        if not _ID.fullmatch(evaluation_id):
+    @blueprint.get("/evaluations/<evaluation_id>/<signature>")
+    def evaluation_page(evaluation_id: str, signature: str) -> flask.Response:
+        if not _ID.fullmatch(evaluation_id) or not signature_matches(evaluation_id, signature, key):
             return _answer(not_found_page(), 404)
         try:
             evaluation = store.get(evaluation_id)

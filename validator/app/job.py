@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 
 from validator.action.validate import Validation, diff_validation, failed_outcome
 from validator.app.context import JobContext
+from validator.app.details_link import link_key, page_path
 from validator.app.evaluation import Evaluation, EvaluationState
 from validator.app.events import RERUN_ACTION
 from validator.app.mirror import MirrorError
@@ -221,7 +222,8 @@ def _stale(job: JobSpec, ctx: JobContext, session: GitHubSession) -> tuple[str, 
 
 def _publisher(job: JobSpec, ctx: JobContext, session: GitHubSession) -> GitHubPublisher:
     settings = ctx.settings
-    details = (f"{settings.public_url.rstrip('/')}/evaluations/{job.evaluation_id}"
+    details = (settings.public_url.rstrip("/")
+               + page_path(job.evaluation_id, link_key(settings.webhook_secret))
                if settings.public_url else None)
     target = PublishTarget(repository=job.repository, head_sha=job.head_sha, pull_number=job.pull_number,
                            check_name=settings.check_name, details_url=details,

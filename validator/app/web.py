@@ -2,7 +2,7 @@
 
 ``POST /webhooks/github`` (GitHub's deliveries), ``GET /healthz`` (the process answers),
 ``GET /readyz`` (queue and storage usable; 503 with the reason otherwise), ``GET /metrics``
-(Prometheus text format), and the details pages of evaluations (``/evaluations/<id>``).
+(Prometheus text format), and the details pages of evaluations (``/evaluations/<id>/<signature>``).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from validator.app.details import details_blueprint
+from validator.app.details_link import link_key
 from validator.app.intake import Intake
 from validator.app.jobs import BackendUnavailable
 from validator.app.services import AppServices
@@ -70,5 +71,6 @@ def create_app(services: AppServices) -> Flask:
 
 
 def mount_details_pages(app: Flask, services: AppServices) -> None:
-    """The details pages (``GET /evaluations/<id>``) of :mod:`validator.app.details`."""
-    app.register_blueprint(details_blueprint(services.evaluations))
+    """The details pages (``GET /evaluations/<id>/<signature>``) of :mod:`validator.app.details`."""
+    app.register_blueprint(details_blueprint(services.evaluations,
+                                             link_key(services.settings.webhook_secret)))
