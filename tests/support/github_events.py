@@ -11,9 +11,12 @@ from the fields GitHub documents, with the repository and sender of the pull req
 from __future__ import annotations
 
 import copy
+import hashlib
+import hmac
 import json
 from functools import cache
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 import jsonschema
@@ -53,9 +56,10 @@ def _example_text(relative: str) -> str:
     return (_webhooks() / "examples" / relative).read_text()
 
 
-def _example(relative: str, repository: str, api_url: str | None) -> Payload:
-    """An example with every reference to its repository (and optionally the API host) replaced."""
-    text = _example_text(relative).replace(_EXAMPLE_REPO, repository)
+def _example(relative: str, repository: str, api_url: str | None, *, source: str = _EXAMPLE_REPO) -> Payload:
+    """An example with every reference to its repository ``source`` (and optionally the API host)
+    replaced."""
+    text = _example_text(relative).replace(source, repository)
     if api_url is not None:
         text = text.replace("https://api.github.com", api_url.rstrip("/"))
     payload: Payload = json.loads(text)
@@ -67,14 +71,18 @@ def _example(relative: str, repository: str, api_url: str | None) -> Payload:
 
 
 def pull_request_event(action: str, repository: str, pr: PullRequestLike, *, before: str | None = None,
-                       api_url: str | None = None, draft: bool = False) -> Payload:
+                       api_url: str | None = None, draft: bool = False,
+                       clone_url: str | None = None) -> Payload:
     """A ``pull_request`` event (also the ``pull_request_target`` payload) for ``pr``.
 
-    ``before`` is the previous head of a ``synchronize`` (default: the base SHA).
+    ``before`` is the previous head of a ``synchronize`` (default: the base SHA);
+    ``clone_url`` the repository's (the test server's ``clone_url(repository)``: git over HTTP).
     """
     if action not in PULL_REQUEST_ACTIONS:
         raise ValueError(f"pull_request action {action!r}: one of {PULL_REQUEST_ACTIONS}")
     payload = _example(f"pull_request/{action}.payload.json", repository, api_url)
+    if clone_url is not None:
+        payload["repository"]["clone_url"] = clone_url
     owner = repository.split("/", maxsplit=1)[0]
     pull = payload["pull_request"]
     payload["number"] = pull["number"] = pr.number
@@ -155,6 +163,80 @@ def workflow_dispatch_event(repository: str, *, ref: str = "refs/heads/main",
             "repository": source["repository"], "sender": source["sender"]}
 
 
+def _pull_entries(payload: Payload, pulls: Sequence[PullRequestLike]) -> list[Payload]:
+    """``check_suite.pull_requests`` / ``check_run.pull_requests`` entries (the minimal pull
+    request objects GitHub sends there: number and both ends; empty for a fork's pull request)."""
+    repo = payload["repository"]
+    short = {"id": repo["id"], "url": repo["url"], "name": repo["name"]}
+    return [{"url": f"{repo['url']}/pulls/{pr.number}", "id": 1000 + pr.number, "number": pr.number,
+             "head": {"ref": pr.head_ref, "sha": pr.head_sha, "repo": dict(short)},
+             "base": {"ref": pr.base_ref, "sha": pr.base_sha, "repo": dict(short)}} for pr in pulls]
+
+
+def check_suite_event(action: str, repository: str, *, head_sha: str, head_ref: str = "feature",
+                      pulls: Sequence[PullRequestLike] = (), app_id: int = 1, installation_id: int = 1,
+                      api_url: str | None = None) -> Payload:
+    """A ``check_suite`` ``requested`` or ``rerequested`` event for ``head_sha`` (``pulls`` empty: as
+    GitHub sends it for a pull request from a fork)."""
+    payload = _example(f"check_suite/{action}.payload.json", repository, api_url)
+    suite = payload["check_suite"]
+    suite.update(head_sha=head_sha, after=head_sha, head_branch=head_ref, pull_requests=_pull_entries(payload, pulls))
+    suite["head_commit"]["id"] = head_sha
+    suite["app"]["id"] = app_id
+    payload["installation"]["id"] = installation_id
+    _check("check_suite", action, payload)
+    return payload
+
+
+def check_run_event(action: str, repository: str, *, head_sha: str, name: str = "gitops-validator",
+                    pulls: Sequence[PullRequestLike] = (), app_id: int = 1, installation_id: int = 1,
+                    identifier: str = "rerun", api_url: str | None = None) -> Payload:
+    """A ``check_run`` ``rerequested`` or ``requested_action`` (the button ``identifier``) event for
+    a check run of app ``app_id`` named ``name`` on ``head_sha``."""
+    source = {"rerequested": "github/hello-world", "requested_action": "electron/electron"}[action]
+    payload = _example(f"check_run/{action}.payload.json", repository, api_url, source=source)
+    run = payload["check_run"]
+    entries = _pull_entries(payload, pulls)
+    run.update(head_sha=head_sha, name=name, pull_requests=entries)
+    run["app"]["id"] = app_id
+    run["check_suite"].update(head_sha=head_sha, after=head_sha, pull_requests=copy.deepcopy(entries))
+    payload["installation"]["id"] = installation_id
+    if action == "requested_action":
+        payload["requested_action"] = {"identifier": identifier}
+    _check("check_run", action, payload)
+    return payload
+
+
+def installation_event(action: str = "created", *, installation_id: int = 1, app_id: int = 1) -> Payload:
+    """An ``installation`` event (``created``, ``deleted``, ``suspend``, ...) of app ``app_id``."""
+    payload = json.loads(_example_text(f"installation/{action}.payload.json"))
+    payload["installation"].update(id=installation_id, app_id=app_id)
+    _check("installation", action, payload)
+    return payload
+
+
+def installation_repositories_event(action: str, repositories: Sequence[str], *, installation_id: int = 1,
+                                    app_id: int = 1) -> Payload:
+    """An ``installation_repositories`` ``added`` / ``removed`` event for ``repositories``."""
+    payload = json.loads(_example_text(f"installation_repositories/{action}.payload.json"))
+    payload["installation"].update(id=installation_id, app_id=app_id)
+    template = (payload["repositories_added"] or payload["repositories_removed"])[0]
+    listed = [{**template, "id": 5000 + index, "name": full.split("/")[1], "full_name": full}
+              for index, full in enumerate(repositories)]
+    payload["repositories_added"], payload["repositories_removed"] = (
+        (listed, []) if action == "added" else ([], listed))
+    _check("installation_repositories", action, payload)
+    return payload
+
+
+def ping_event(*, app_id: int = 1) -> Payload:
+    """The ``ping`` GitHub sends when the App's webhook is created."""
+    payload = json.loads(_example_text("ping/with-app_id.payload.json"))
+    payload["hook"]["app_id"] = app_id
+    _check("ping", "event", payload)
+    return payload
+
+
 def write_event(payload: Payload, path: Path) -> Path:
     """Write a payload where ``GITHUB_EVENT_PATH`` will point."""
     path.write_text(json.dumps(payload, indent=2))
@@ -183,3 +265,8 @@ def _check(event: str, action: str, payload: Payload) -> None:
     problems = schema_problems(event, action, payload)
     if problems:
         raise ValueError(f"derived {event} {action} payload does not match its schema: {problems[:5]}")
+
+
+def sign(secret: str, body: bytes) -> str:
+    """The ``X-Hub-Signature-256`` header GitHub sends for ``body`` (computed here, not by the app)."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()

@@ -8,6 +8,7 @@ it was superseded; :class:`EvaluationStore` keeps what the details pages show.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -33,6 +34,12 @@ class Backend(Protocol):
         """Queue ``job`` durably (it survives a restart once this returns). Unless it is a
         rerun, its head becomes its lane's newest. False when a job with the same key is
         already queued or running (the two are one)."""
+        ...
+
+    def accept(self, delivery_id: str, jobs: Sequence[JobSpec]) -> bool:
+        """:meth:`first_delivery` and :meth:`enqueue` of each job as one atomic step: the
+        delivery counts as seen only once its jobs are queued (a failure in between must leave
+        GitHub's retry free to run). False for a redelivery: nothing queued. Intake calls this."""
         ...
 
     def latest_head(self, lane: str) -> str | None:

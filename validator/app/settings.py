@@ -9,14 +9,21 @@ variable or the file and key. Secrets (the private key, the webhook secret) neve
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any, get_type_hints
+
+import yaml
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from validator.change.block import Block
+from validator.errors import UsageError
 from validator.scm import markers
 from validator.scm.outcome import CommentMode
 
-__all__ = ["AppSettings", "Drafts"]
+__all__ = ["CONFIG_VARIABLE", "AppSettings", "Drafts", "SettingsError", "load_settings", "variable_of"]
 
 
 class Drafts(enum.StrEnum):
@@ -71,3 +78,182 @@ class AppSettings:
     """Interval of the reconciliation sweep inside ``serve`` (0: off; ``reconcile`` runs it once)."""
     token_margin_seconds: float = 300.0
     """An installation token is renewed when it has less than this left."""
+
+
+class SettingsError(UsageError):
+    """The app's configuration is invalid: one line per problem, each naming its source
+    (the environment variable, or ``file:line key``) and what is expected."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("invalid app configuration:\n  " + "\n  ".join(self.problems))
+
+
+#: The variable naming the settings file when ``--config`` is not given.
+CONFIG_VARIABLE = "GITOPS_VALIDATOR_APP_CONFIG"
+#: GitHub's own names for the App's identity (as GitHub's docs and other Apps spell them).
+_GITHUB_VARIABLES = {"app_id": "GITHUB_APP_ID", "private_key": "GITHUB_APP_PRIVATE_KEY",
+                     "private_key_path": "GITHUB_APP_PRIVATE_KEY_PATH",
+                     "webhook_secret": "GITHUB_WEBHOOK_SECRET", "api_url": "GITHUB_API_URL"}
+_REQUIRED = ("app_id", "webhook_secret")
+_POSITIVE = {"max_body_bytes", "lease_seconds", "max_attempts", "max_comments", "fetch_timeout",
+             "max_repository_bytes", "retention_days"}
+_NON_NEGATIVE = {"workers", "reconcile_seconds", "token_margin_seconds"}
+
+
+def variable_of(name: str) -> str:
+    """The environment variable of the setting ``name`` (a field, or ``private_key_path``)."""
+    return _GITHUB_VARIABLES.get(name, f"GITOPS_VALIDATOR_{name.upper()}")
+
+
+def setting_names() -> tuple[str, ...]:
+    """Every name the file and the environment accept (the fields plus ``private_key_path``)."""
+    return (*(f.name for f in fields(AppSettings)), "private_key_path")
+
+
+@dataclass(frozen=True)
+class _Raw:
+    """One value as given, and where (``GITOPS_VALIDATOR_WORKERS`` or ``app.yaml:3 workers``)."""
+
+    text: str
+    source: str
+
+
+def load_settings(environ: Mapping[str, str], file: Path | None = None) -> AppSettings:
+    """Resolve the settings: ``environ`` beats ``file`` (or the file ``GITOPS_VALIDATOR_APP_CONFIG``
+    names) beats the defaults. Every problem is reported at once in one :class:`SettingsError`."""
+    problems: list[str] = []
+    if file is None and environ.get(CONFIG_VARIABLE):
+        file = Path(environ[CONFIG_VARIABLE])
+    raw = _read_file(file, problems) if file is not None else {}
+    for name in setting_names():
+        value = environ.get(variable_of(name))
+        if value is not None:
+            raw[name] = _Raw(value, variable_of(name))
+    values = _convert(raw, problems)
+    _read_private_key(raw, values, problems)
+    for name in _REQUIRED:
+        if name not in raw:
+            problems.append(f"{variable_of(name)} is not set: {_EXPECTED[name]}")
+    if problems:
+        raise SettingsError(problems)
+    return AppSettings(**values)
+
+
+def _read_file(file: Path, problems: list[str]) -> dict[str, _Raw]:
+    """The file's top-level keys with their lines; each value must be a scalar."""
+    try:
+        node = yaml.compose(file.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except OSError as err:
+        problems.append(f"{file}: cannot read the settings file ({err.strerror or err})")
+        return {}
+    except yaml.MarkedYAMLError as err:
+        line = err.problem_mark.line + 1 if err.problem_mark else 0
+        problems.append(f"{file}:{line}: not valid YAML ({err.problem})")
+        return {}
+    if node is None:
+        return {}
+    if not isinstance(node, yaml.MappingNode):
+        problems.append(f"{file}:{node.start_mark.line + 1}: expected a mapping of setting: value")
+        return {}
+    known = set(setting_names())
+    raw: dict[str, _Raw] = {}
+    for key, value in node.value:
+        where = f"{file}:{key.start_mark.line + 1} {key.value}"
+        if key.value not in known:
+            problems.append(f"{where}: unknown setting (known: {', '.join(sorted(known))})")
+        elif not isinstance(value, yaml.ScalarNode):
+            problems.append(f"{where}: expected a single value, not a list or mapping")
+        else:
+            raw[str(key.value)] = _Raw(str(value.value), where)
+    return raw
+
+
+def _convert(raw: Mapping[str, _Raw], problems: list[str]) -> dict[str, Any]:
+    """Each given field parsed by its type and checked; a bad one adds a problem."""
+    hints = get_type_hints(AppSettings)
+    values: dict[str, Any] = {}
+    for f in fields(AppSettings):
+        given = raw.get(f.name)
+        if given is None or f.name == "private_key":
+            continue
+        try:
+            values[f.name] = _parse(f.name, hints[f.name], given.text.strip())
+        except ValueError as err:
+            problems.append(f"{given.source}: {err}")
+    return values
+
+
+_EXPECTED = {
+    "app_id": "the GitHub App's numeric id (its settings page, 'App ID')",
+    "webhook_secret": "the App's webhook secret (the HMAC key of X-Hub-Signature-256)",
+    "private_key": "the App's private key, a PEM 'RSA PRIVATE KEY' as GitHub generates it",
+}
+
+
+def _parse(name: str, kind: Any, text: str) -> object:
+    """One value of type ``kind``; ``ValueError`` says what is expected."""
+    if kind is int or kind is float:
+        try:
+            number = kind(text)
+        except ValueError:
+            expected = "an integer" if kind is int else "a number"
+            raise ValueError(f"expected {expected}, got {text!r}") from None
+        low = 1 if name in _POSITIVE or name == "app_id" else 0 if name in _NON_NEGATIVE else None
+        if low is not None and number < low:
+            raise ValueError(f"expected {'a positive' if low else 'a non-negative'} number, got {text!r}")
+        return number
+    if isinstance(kind, type) and issubclass(kind, enum.Enum):
+        try:
+            return kind(text.lower())
+        except ValueError:
+            raise ValueError(f"expected one of {', '.join(m.value for m in kind)}, got {text!r}") from None
+    if kind is Path:
+        if not text:
+            raise ValueError("expected a folder path, got an empty value")
+        return Path(text)
+    return _parse_text(name, text)
+
+
+def _parse_text(name: str, text: str) -> str:
+    schemes = {"api_url": ("http://", "https://"), "public_url": ("http://", "https://"),
+               "redis_url": ("redis://", "rediss://", "unix://")}.get(name)
+    if name == "webhook_secret" and not text:
+        raise ValueError(f"expected {_EXPECTED[name]}, got an empty value")
+    if schemes and text and not text.startswith(schemes):
+        raise ValueError(f"expected a URL starting with {' or '.join(schemes)}, got {text!r}")
+    return text.rstrip("/") if schemes else text
+
+
+def _read_private_key(raw: Mapping[str, _Raw], values: dict[str, Any], problems: list[str]) -> None:
+    """The key from ``GITHUB_APP_PRIVATE_KEY`` or the file ``GITHUB_APP_PRIVATE_KEY_PATH`` names
+    (not both), refused unless it is a PEM RSA private key (what GitHub's JWT signing needs)."""
+    inline, path = raw.get("private_key"), raw.get("private_key_path")
+    if inline is not None and path is not None:
+        problems.append(f"{inline.source} and {path.source} are both set: give the key one way")
+        return
+    if inline is None and path is None:
+        problems.append(f"{variable_of('private_key')} or {variable_of('private_key_path')} is not "
+                        f"set: expected {_EXPECTED['private_key']}")
+        return
+    if inline is not None:
+        pem, source = inline.text.replace("\\n", "\n"), inline.source
+    elif path is not None:
+        try:
+            pem = Path(path.text.strip()).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            problems.append(f"{path.source}: cannot read {path.text.strip()!r} ({err})")
+            return
+        source = path.source
+    if not _is_rsa_pem(pem):
+        problems.append(f"{source}: expected {_EXPECTED['private_key']} (the value is not one)")
+        return
+    values["private_key"] = pem
+
+
+def _is_rsa_pem(pem: str) -> bool:
+    try:
+        key = serialization.load_pem_private_key(pem.strip().encode(), password=None)
+    except (ValueError, TypeError):
+        return False
+    return isinstance(key, rsa.RSAPrivateKey)

@@ -17,6 +17,7 @@ from typing import Any
 from tests.support.github_api.contract import default_contract_path, load_contract
 from tests.support.github_api.dispatch import Answer, Dispatcher, Journal, RecordedRequest, Violation
 from tests.support.github_api.faults import Faults
+from tests.support.github_api import git_http
 from tests.support.github_api.gitdata import pull_data
 from tests.support.github_api.routes.apps import new_app
 from tests.support.github_api.routes.reviews import follow_push
@@ -43,6 +44,8 @@ class GitHubApiServer:
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._root = ""
+        self.git_log = git_http.GitLog()
+        """Requests to the git endpoint (``clone_url``)."""
         self.token = "gh-test-write-token"
         """A write token every server accepts (``add_token`` for more, or read-only ones)."""
         self.add_token(self.token, write=True)
@@ -108,6 +111,10 @@ class GitHubApiServer:
     def graphql_url(self) -> str:
         """Where GraphQL is served (``GITHUB_GRAPHQL_URL``)."""
         return self._root + ("/api/graphql" if self.enterprise else "/graphql")
+
+    def clone_url(self, full_name: str) -> str:
+        """The HTTPS clone URL of ``owner/name`` (git smart HTTP; installation tokens as Basic auth)."""
+        return git_http.clone_url(self._root, full_name)
 
     # -- set-up by tests -------------------------------------------------------------------------
     def add_token(self, value: str, *, write: bool, login: str = "github-actions[bot]") -> None:
@@ -194,6 +201,9 @@ def _handler_class(server: GitHubApiServer) -> type[BaseHTTPRequestHandler]:
         disable_nagle_algorithm = True
 
         def _serve(self) -> None:
+            if self.path.startswith(git_http.PREFIX):
+                self._serve_git()
+                return
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
             headers = {k.lower(): v for k, v in self.headers.items()}
@@ -210,6 +220,18 @@ def _handler_class(server: GitHubApiServer) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             with suppress(OSError):  # the client gave up (a timeout fault): nothing to answer to
                 self.wfile.write(data)
+
+        def _serve_git(self) -> None:
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            raw = git_http.read_body(self.rfile, headers)
+            answer = git_http.serve(server.state, server.git_log, self.command, self.path, headers, raw)
+            self.send_response(answer.status)
+            for key, value in answer.headers.items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(answer.body)))
+            self.end_headers()
+            with suppress(OSError):
+                self.wfile.write(answer.body)
 
         do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _serve  # noqa: N815 - http.server's names
 

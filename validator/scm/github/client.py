@@ -22,7 +22,7 @@ import math
 import re
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
@@ -81,14 +81,18 @@ class BoundedRetry(GithubRetry):
     """PyGithub's retry with every wait bounded by ``max_wait`` and no re-sent POST after a
     timeout."""
 
-    def __init__(self, *, max_wait: float = 60.0, **kwargs: Any) -> None:
+    def __init__(self, *, max_wait: float = 60.0, on_wait: Callable[[float], None] | None = None,
+                 **kwargs: Any) -> None:
         self.max_wait = max_wait
+        self.on_wait = on_wait
+        """Told of every rate-limit or ``Retry-After`` wait (the app counts them)."""
         kwargs.setdefault("secondary_rate_wait", min(60.0, max_wait))
         kwargs.setdefault("max_rate_limit_wait", max_wait)
         super().__init__(**kwargs)
 
     def new(self, **kw: Any) -> BoundedRetry:
         kw["max_wait"] = self.max_wait
+        kw["on_wait"] = self.on_wait
         return super().new(**kw)
 
     def increment(self, method: str | None = None, url: str | None = None,  # type: ignore[override]
@@ -112,6 +116,8 @@ class BoundedRetry(GithubRetry):
             raise WaitTooLong(response.status, {"message": f"GitHub asks to wait {wait:.0f} s, "
                                                 f"more than the {self.max_wait:.0f} s allowed"},
                               dict(headers))
+        if wait is not None and self.on_wait is not None:
+            self.on_wait(wait)
         return wait
 
 
@@ -204,20 +210,25 @@ class GitHubSession:
                                   ambiguous=verb == "POST" and not unreachable) from err
 
 
-def connect(api_url: str, token: str, *, graphql_url: str | None = None,
-            timeout: float = 30.0, max_wait: float = 60.0) -> GitHubSession:
+def connect(api_url: str, token: str | Auth.Auth, *, graphql_url: str | None = None,
+            timeout: float = 30.0, max_wait: float = 60.0,
+            on_wait: Callable[[float], None] | None = None) -> GitHubSession:
     """Open a session on ``api_url`` with ``token`` (no request is made yet).
+
+    ``token`` is an access token, or a PyGithub ``Auth`` (a GitHub App's JWT:
+    ``Auth.AppAuth``); ``on_wait`` is told of every rate-limit wait.
 
     ``graphql_url`` defaults to the endpoint that belongs to ``api_url``:
     ``https://api.github.com`` -> ``/graphql``, a GHES ``.../api/v3`` -> ``.../api/graphql``,
     anything else -> ``<api_url>/graphql``.
     """
     api_url = api_url.rstrip("/")
-    retry = BoundedRetry(max_wait=max_wait, total=RETRIES, backoff_factor=0.5,
+    retry = BoundedRetry(max_wait=max_wait, on_wait=on_wait, total=RETRIES, backoff_factor=0.5,
                          backoff_max=min(8.0, max_wait), raise_on_status=False,
                          status_forcelist=[429, *range(500, 600)],
                          allowed_methods=frozenset({"GET", "POST", "PATCH", "PUT", "DELETE"}))
-    github = Github(base_url=api_url, auth=Auth.Token(token),
+    auth = Auth.Token(token) if isinstance(token, str) else token
+    github = Github(base_url=api_url, auth=auth,
                     timeout=max(1, math.ceil(timeout)),  # PyGithub insists on whole seconds
                     retry=retry, seconds_between_requests=0,
                     seconds_between_writes=SECONDS_BETWEEN_WRITES, per_page=100, lazy=True)

@@ -1,0 +1,62 @@
+"""Set-up shared by the job tests: a GitHub App installed on a real repository the test
+server serves over git smart HTTP, and the app's settings pointing at it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.action.scenario import deployment
+from tests.change.gitrepo import GitRepo
+from tests.support.github_api import GitHubApiServer
+from validator.app.settings import AppSettings
+
+REPO = "octo-org/gitops"
+APP_ID = 4242
+INSTALLATION = 77
+PERMISSIONS = {"checks": "write", "pull_requests": "write", "contents": "read", "metadata": "read"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Installed:
+    """The test server with the app installed on ``REPO``, served from ``origin``."""
+
+    gh: GitHubApiServer
+    origin: GitRepo
+    settings: AppSettings
+
+    @property
+    def clone_url(self) -> str:
+        return self.gh.clone_url(REPO)
+
+    def commit(self, files: dict[str, str], message: str = "change", *, branch: str = "feature") -> str:
+        """Commit ``files`` on ``branch`` of origin (created from main when missing)."""
+        current = self.origin.git("rev-parse", "--abbrev-ref", "HEAD")
+        if current != branch:
+            exists = self.origin.git("branch", "--list", branch)
+            self.origin.git("checkout", "-q", *(() if exists else ("-b",)), branch)
+        for path, text in files.items():
+            target = self.origin.root / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text)
+        self.origin.git("add", "-A")
+        self.origin.git("commit", "-q", "-m", message)
+        return self.origin.git("rev-parse", "HEAD")
+
+
+def install(gh: GitHubApiServer, tmp: Path, **settings: object) -> Installed:
+    """``REPO`` with two deployments on main; the app installed on it; settings for it."""
+    origin = GitRepo.init(tmp / "origin")
+    for name in ("web", "api"):
+        target = origin.root / "apps" / name / "deploy.yaml"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(deployment(name))
+    origin.git("add", "-A")
+    origin.git("commit", "-q", "-m", "base")
+    gh.add_repository(REPO, git_dir=origin.root)
+    app = gh.add_app(app_id=APP_ID)
+    gh.add_installation(APP_ID, installation_id=INSTALLATION, repositories=[REPO], permissions=PERMISSIONS)
+    values: dict[str, object] = {"app_id": APP_ID, "private_key": app.private_key,
+                                 "webhook_secret": "webhook-secret", "api_url": gh.url,
+                                 "data_dir": tmp / "data", **settings}
+    return Installed(gh=gh, origin=origin, settings=AppSettings(**values))  # type: ignore[arg-type]

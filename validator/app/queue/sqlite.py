@@ -1,0 +1,341 @@
+"""The embedded queue: deliveries seen, jobs and lanes in one SQLite file (WAL) in the data folder.
+
+Why SQLite and these settings:
+
+- WAL lets intake threads, worker threads and other processes on the same host read while one
+  writes; ``busy_timeout`` makes a writer wait for another instead of failing.
+- ``synchronous=FULL``: a delivery is answered 202 once its transaction commits, and GitHub does
+  not send it again; with ``NORMAL`` a power loss or kernel crash could roll back the last
+  commits (the process dying cannot). The fsync that ``FULL`` adds costs ~0.2 ms on this machine,
+  well inside the intake budget, so nothing acknowledged is ever lost.
+- One connection per thread (``sqlite3`` objects must not be shared while in use); every write is
+  one ``BEGIN IMMEDIATE`` transaction, so two processes never interleave a lease.
+
+A job is ``queued`` -> ``leased`` (a worker holds it until ``lease_until``; a heartbeat,
+:meth:`SqliteBackend.extend`, pushes that on) -> ``done`` or ``poisoned``. A lease that expires
+(its worker died) is taken again with one more attempt; when the attempts are spent the job
+comes back once more, :meth:`Leased.exhausted`, so that a worker reports it on its check run
+(``WorkerPool`` calls ``poison``) and then :meth:`SqliteBackend.failed` marks it poisoned.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from validator.app.jobs import BackendUnavailable
+from validator.app.model import JobSpec
+
+__all__ = ["Leased", "SqliteBackend"]
+
+_LOG = logging.getLogger(__name__)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS deliveries (id TEXT PRIMARY KEY, seen_at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS deliveries_seen ON deliveries (seen_at);
+CREATE TABLE IF NOT EXISTS jobs (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL,
+    lane TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('queued', 'leased', 'done', 'poisoned')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    lease_token TEXT,
+    lease_until REAL,
+    worker TEXT NOT NULL DEFAULT '',
+    last_error TEXT NOT NULL DEFAULT '',
+    enqueued_at REAL NOT NULL,
+    available_at REAL NOT NULL,
+    finished_at REAL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS jobs_active_key ON jobs (key) WHERE state IN ('queued', 'leased');
+CREATE INDEX IF NOT EXISTS jobs_queued ON jobs (id) WHERE state = 'queued';
+CREATE INDEX IF NOT EXISTS jobs_leased ON jobs (lease_until) WHERE state = 'leased';
+CREATE UNIQUE INDEX IF NOT EXISTS jobs_token ON jobs (lease_token) WHERE lease_token IS NOT NULL;
+CREATE INDEX IF NOT EXISTS jobs_finished ON jobs (finished_at) WHERE finished_at IS NOT NULL;
+CREATE TABLE IF NOT EXISTS lanes (
+    lane TEXT PRIMARY KEY, head_sha TEXT NOT NULL, seq INTEGER NOT NULL, updated_at REAL NOT NULL
+);
+"""
+
+_PRUNE_EVERY = 3600.0
+_MAX_BACKOFF = 3600.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class Leased:
+    """A job a worker holds; ``token`` proves the lease in every later call."""
+
+    job: JobSpec
+    attempt: int
+    """1 for the first run; one more for each failure or expired lease."""
+    token: str
+    last_error: str = ""
+    """Why the previous attempt ended (empty on the first)."""
+
+    def exhausted(self, max_attempts: int) -> bool:
+        """Every attempt is spent: report the job as poisoned instead of running it again."""
+        return self.attempt > max_attempts
+
+
+class SqliteBackend:
+    """:class:`validator.app.jobs.Backend` on one SQLite file, plus the worker side."""
+
+    def __init__(self, path: Path, *, lease_seconds: float, max_attempts: int,
+                 retry_seconds: float = 10.0, keep_days: float = 7.0,
+                 busy_timeout: float = 30.0) -> None:
+        self.path = path
+        self.lease_seconds = lease_seconds
+        self.max_attempts = max_attempts
+        self.retry_seconds = retry_seconds
+        """Backoff after the first failure; doubled for each further one (capped at an hour)."""
+        self.keep_days = keep_days
+        """Deliveries and finished jobs older than this are forgotten (GitHub redelivers for 3)."""
+        self._busy_ms = int(busy_timeout * 1000)
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._connections: list[sqlite3.Connection] = []
+        self._closed = False
+        self._pruned_at = 0.0
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise BackendUnavailable(f"{path}: cannot create its folder: {err}") from err
+        try:
+            self._connection().executescript(f"BEGIN IMMEDIATE;{_SCHEMA}COMMIT;")
+        except sqlite3.Error as err:
+            self.close()
+            raise BackendUnavailable(f"{path}: {err}") from err
+
+    # -- connections --------------------------------------------------------------------------
+
+    def _connection(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is not None:
+            return connection
+        if self._closed:
+            raise BackendUnavailable(f"{self.path}: the queue is closed")
+        try:
+            connection = sqlite3.connect(self.path, isolation_level=None,
+                                         check_same_thread=False, timeout=self._busy_ms / 1000)
+            connection.execute(f"PRAGMA busy_timeout = {self._busy_ms}")
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute("PRAGMA synchronous = FULL")
+        except sqlite3.Error as err:
+            raise BackendUnavailable(f"{self.path}: {err}") from err
+        with self._lock:
+            self._connections.append(connection)
+        self._local.connection = connection
+        return connection
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One ``BEGIN IMMEDIATE`` transaction: committed when the block ends, else rolled back."""
+        connection = self._connection()
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield connection
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+        except sqlite3.Error as err:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            raise BackendUnavailable(f"{self.path}: {err}") from err
+
+    def _read(self, sql: str, parameters: Sequence[object] = ()) -> list[tuple[object, ...]]:
+        try:
+            return self._connection().execute(sql, parameters).fetchall()
+        except sqlite3.Error as err:
+            raise BackendUnavailable(f"{self.path}: {err}") from err
+
+    def close(self) -> None:
+        """Close every thread's connection; later calls raise :class:`BackendUnavailable`."""
+        with self._lock:
+            self._closed = True
+            connections, self._connections = self._connections, []
+        for connection in connections:
+            connection.close()
+        self._local = threading.local()
+
+    # -- intake -------------------------------------------------------------------------------
+
+    def first_delivery(self, delivery_id: str) -> bool:
+        """Record ``X-GitHub-Delivery``; False when it was recorded before (a redelivery)."""
+        with self._write() as connection:
+            return _record_delivery(connection, delivery_id, time.time())
+
+    def enqueue(self, job: JobSpec) -> bool:
+        """Queue ``job`` (committed before this returns); False when its key is queued or leased."""
+        with self._write() as connection:
+            return _enqueue(connection, job, time.time())
+
+    def accept(self, delivery_id: str, jobs: Sequence[JobSpec]) -> bool:
+        """Record the delivery and queue its jobs in one transaction; False for a redelivery
+        (nothing queued). The delivery counts as seen only once its jobs are queued, so a
+        failure here leaves GitHub's retry of it free to run."""
+        now = time.time()
+        with self._write() as connection:
+            if not _record_delivery(connection, delivery_id, now):
+                return False
+            for job in jobs:
+                _enqueue(connection, job, now)
+            return True
+
+    def latest_head(self, lane: str) -> str | None:
+        """The head SHA most recently enqueued (not as a rerun) for ``lane``."""
+        rows = self._read("SELECT head_sha FROM lanes WHERE lane = ?", (lane,))
+        return str(rows[0][0]) if rows else None
+
+    def depth(self) -> int:
+        """Jobs queued or leased."""
+        rows = self._read("SELECT count(*) FROM jobs WHERE state IN ('queued', 'leased')")
+        return int(str(rows[0][0]))
+
+    def check_ready(self) -> None:
+        """A real query on the file; :class:`BackendUnavailable` names it and sqlite's message."""
+        self.depth()
+
+    # -- workers ------------------------------------------------------------------------------
+
+    def lease(self, worker: str) -> Leased | None:
+        """The job whose lease expired longest ago, else the oldest queued one; None: nothing."""
+        now = time.time()
+        if now - self._pruned_at > _PRUNE_EVERY:
+            self._pruned_at = now
+            self.prune()
+        with self._write() as connection:
+            while (row := _next_job(connection, now)) is not None:
+                job_id, payload, attempts, last_error, state, holder = row
+                if state == "leased":
+                    last_error = f"lease expired: worker {holder!r} stopped on attempt {attempts}"
+                    if attempts > self.max_attempts:
+                        _LOG.error("job %s poisoned: its poison report's %s", job_id, last_error)
+                        connection.execute(
+                            "UPDATE jobs SET state = 'poisoned', lease_token = NULL, "
+                            "finished_at = ?, last_error = ? WHERE id = ?",
+                            (now, last_error, job_id))
+                        continue
+                token = uuid.uuid4().hex
+                connection.execute(
+                    "UPDATE jobs SET state = 'leased', attempts = ?, lease_token = ?, "
+                    "lease_until = ?, worker = ?, last_error = ? WHERE id = ?",
+                    (attempts + 1, token, now + self.lease_seconds, worker, last_error, job_id))
+                try:
+                    job = JobSpec.from_json(payload)
+                except ValueError as err:
+                    _LOG.error("%s: job %s dropped: %s", self.path, job_id, err)
+                    connection.execute("UPDATE jobs SET state = 'poisoned', finished_at = ?, "
+                                       "last_error = ? WHERE id = ?", (now, str(err), job_id))
+                    continue
+                return Leased(job=job, attempt=attempts + 1, token=token, last_error=last_error)
+            return None
+
+    def extend(self, leased: Leased) -> bool:
+        """Heartbeat: the lease lasts ``lease_seconds`` from now; False when it was lost."""
+        with self._write() as connection:
+            cursor = connection.execute(
+                "UPDATE jobs SET lease_until = ? WHERE lease_token = ? AND state = 'leased'",
+                (time.time() + self.lease_seconds, leased.token))
+            return cursor.rowcount == 1
+
+    def done(self, leased: Leased) -> bool:
+        """The job finished; False when its lease had been lost (another worker has it)."""
+        return self._finish(leased, "done", "")
+
+    def failed(self, leased: Leased, error: str) -> bool:
+        """The attempt failed. True: it will be retried after a backoff (or another worker holds
+        it now); False: its attempts are spent and it is poisoned."""
+        now = time.time()
+        with self._write() as connection:
+            rows = connection.execute(
+                "SELECT attempts FROM jobs WHERE lease_token = ? AND state = 'leased'",
+                (leased.token,)).fetchall()
+            if not rows:
+                _LOG.warning("job %s: failed after its lease was lost", leased.job.key)
+                return True
+            attempts = int(rows[0][0])
+            if attempts >= self.max_attempts:
+                connection.execute(
+                    "UPDATE jobs SET state = 'poisoned', lease_token = NULL, finished_at = ?, "
+                    "last_error = ? WHERE lease_token = ?", (now, error, leased.token))
+                return False
+            delay = min(self.retry_seconds * 2 ** (attempts - 1), _MAX_BACKOFF)
+            connection.execute(
+                "UPDATE jobs SET state = 'queued', lease_token = NULL, available_at = ?, "
+                "last_error = ? WHERE lease_token = ?", (now + delay, error, leased.token))
+            return True
+
+    def release(self, leased: Leased) -> bool:
+        """Give the job back unfinished (the worker stops): queued at once, the attempt unspent."""
+        with self._write() as connection:
+            cursor = connection.execute(
+                "UPDATE jobs SET state = 'queued', lease_token = NULL, available_at = 0, "
+                "attempts = attempts - 1 WHERE lease_token = ? AND state = 'leased'",
+                (leased.token,))
+            return cursor.rowcount == 1
+
+    def _finish(self, leased: Leased, state: str, error: str) -> bool:
+        with self._write() as connection:
+            cursor = connection.execute(
+                "UPDATE jobs SET state = ?, lease_token = NULL, finished_at = ?, last_error = ? "
+                "WHERE lease_token = ? AND state = 'leased'",
+                (state, time.time(), error, leased.token))
+            if cursor.rowcount != 1:
+                _LOG.warning("job %s: finished after its lease was lost", leased.job.key)
+            return cursor.rowcount == 1
+
+    def prune(self, before: float | None = None) -> int:
+        """Forget deliveries and finished jobs older than ``before`` (default: ``keep_days``
+        ago), and lanes idle since then with no job; how many deliveries and jobs went."""
+        cutoff = time.time() - self.keep_days * 86400 if before is None else before
+        with self._write() as connection:
+            gone = connection.execute("DELETE FROM deliveries WHERE seen_at < ?",
+                                      (cutoff,)).rowcount
+            gone += connection.execute(
+                "DELETE FROM jobs WHERE finished_at < ? AND state IN ('done', 'poisoned')",
+                (cutoff,)).rowcount
+            connection.execute(
+                "DELETE FROM lanes WHERE updated_at < ? AND NOT EXISTS (SELECT 1 FROM jobs "
+                "WHERE jobs.lane = lanes.lane AND state IN ('queued', 'leased'))", (cutoff,))
+        return gone
+
+
+def _record_delivery(connection: sqlite3.Connection, delivery_id: str, now: float) -> bool:
+    cursor = connection.execute("INSERT OR IGNORE INTO deliveries (id, seen_at) VALUES (?, ?)",
+                                (delivery_id, now))
+    return cursor.rowcount == 1
+
+
+def _enqueue(connection: sqlite3.Connection, job: JobSpec, now: float) -> bool:
+    cursor = connection.execute(
+        "INSERT OR IGNORE INTO jobs (key, lane, payload, state, enqueued_at, available_at) "
+        "VALUES (?, ?, ?, 'queued', ?, ?)", (job.key, job.lane, job.to_json(), now, now))
+    if not job.rerun:
+        connection.execute(
+            "INSERT INTO lanes (lane, head_sha, seq, updated_at) VALUES (?, ?, 1, ?) "
+            "ON CONFLICT (lane) DO UPDATE SET head_sha = excluded.head_sha, seq = seq + 1, "
+            "updated_at = excluded.updated_at", (job.lane, job.head_sha, now))
+    return cursor.rowcount == 1
+
+
+def _next_job(connection: sqlite3.Connection,
+              now: float) -> tuple[int, str, int, str, str, str] | None:
+    """An expired lease first (its job is the oldest work), else the oldest queued job."""
+    for sql in ("SELECT id, payload, attempts, last_error, state, worker FROM jobs "
+                "WHERE state = 'leased' AND lease_until < ? ORDER BY lease_until LIMIT 1",
+                "SELECT id, payload, attempts, last_error, state, worker FROM jobs "
+                "WHERE state = 'queued' AND available_at <= ? ORDER BY id LIMIT 1"):
+        row = connection.execute(sql, (now,)).fetchone()
+        if row is not None:
+            return (int(row[0]), str(row[1]), int(row[2]), str(row[3]), str(row[4]), str(row[5]))
+    return None
