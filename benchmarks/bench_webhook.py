@@ -50,12 +50,15 @@ from typing import Any
 from tests.action.scenario import deployment
 from tests.change.gitrepo import GIT_TEST_ENV, GitRepo
 from tests.support import github_events
-from tests.support.app_process import INSTALLATION_ID, AppCluster, AppProcess, register_app, sign
+from tests.support.app_process import INSTALLATION_ID, AppCluster, AppProcess, register_app
 from tests.support.github_api import GitHubApiServer
+from tests.support.github_events import sign
 from validator.process import Command, run
 
 REPOSITORY = "octo-org/gitops"
+INSTALLATION_NODE = "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMQ=="
 APPS = 40
+ONE_THREAD = {"GITOPS_VALIDATOR_WORKERS": "1"}
 DEADLINE_PER_JOB = 20.0
 """Seconds of wait budget per expected job (bounded: the run fails rather than hangs)."""
 
@@ -130,7 +133,8 @@ def _plan(deliveries: int, seed: int) -> tuple[list[Delivery], list[int], list[i
                                            enumerate(rng.sample(firsts + bads, len(firsts) + len(bads)))]
     position = {d.number: key for key, d in order}
     total = float(len(order))
-    for original in rng.sample(firsts, duplicates) if duplicates <= unique else rng.choices(firsts, k=duplicates):
+    originals = rng.sample(firsts, duplicates) if duplicates <= unique else rng.choices(firsts, k=duplicates)
+    for original in originals:
         order.append((rng.uniform(position[original.number] + 0.5, total),
                       Delivery(original.number, original.delivery, "duplicate")))
     order.sort(key=lambda item: item[0])
@@ -144,7 +148,7 @@ class Bodies:
     def __init__(self, gh: GitHubApiServer, clone_url: str, main: str, heads: dict[int, str]) -> None:
         first = gh.state.pull_requests[(REPOSITORY, 1)]
         self.template = github_events.pull_request_event("opened", REPOSITORY, first, api_url=gh.url)
-        self.template["installation"] = {"id": INSTALLATION_ID, "node_id": "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMQ=="}
+        self.template["installation"] = {"id": INSTALLATION_ID, "node_id": INSTALLATION_NODE}
         for repo in (self.template["repository"], self.template["pull_request"]["base"]["repo"],
                      self.template["pull_request"]["head"]["repo"]):
             repo["clone_url"] = clone_url
@@ -164,7 +168,7 @@ class Bodies:
 # -- the burst (a separate process: its threads do not share the GIL with the test server) -------
 
 
-def _send(url: str, secret: str, bodies: Bodies, plan: Sequence[Delivery], senders: int,
+def _send(url: str, secret: str, bodies: Bodies, plan: Sequence[Delivery], *, senders: int,
           progress: Any, out: Path) -> None:
     host, _, port = url.removeprefix("http://").partition(":")
     cursor = iter(range(len(plan)))
@@ -238,8 +242,8 @@ def _completions(gh: GitHubApiServer) -> dict[str, float]:
             continue
         head = request.body.get("head_sha")
         if head is None and request.method == "PATCH":
-            run_id = request.path.rstrip("/").rsplit("/", 1)[-1]
-            head = run_heads.get(int(run_id)) if run_id.isdigit() else None
+            last = request.path.rstrip("/").rsplit("/", 1)[-1]
+            head = run_heads.get(int(last)) if last.isdigit() else None
         if head is not None and head not in done:
             done[head] = request.at
     return done
@@ -271,7 +275,7 @@ def _queue(backend: str) -> Iterator[str]:
     if backend == "embedded":
         yield ""
         return
-    from tests.support.redis_server import redis_server  # noqa: PLC0415
+    from tests.support.redis_server import redis_server  # type: ignore[import-untyped]  # noqa: PLC0415
 
     with redis_server() as server:
         yield str(server.url)
@@ -316,33 +320,12 @@ def _bench(args: argparse.Namespace, tmp: Path, stack: ExitStack) -> int:
     cluster = AppCluster(config=config, log_dir=tmp / "logs")
     stack.callback(cluster.stop)
     intake = cluster.add("serve", env={"GITOPS_VALIDATOR_WORKERS": "0"})
-    workers = [cluster.add("worker", name=f"worker-{i}", env={"GITOPS_VALIDATOR_WORKERS": "1"})
+    workers = [cluster.add("worker", name=f"worker-{i}", env=ONE_THREAD)
                for i in range(args.workers)]
-    bodies = Bodies(gh, str(gh.clone_url(REPOSITORY)), main, heads)  # type: ignore[attr-defined]
+    bodies = Bodies(gh, gh.clone_url(REPOSITORY), main, heads)
     print(f"set-up {time.monotonic() - started:.0f}s", flush=True)
 
-    # the burst, from a forked sender process; workers killed at 1/3 and 2/3
-    progress = multiprocessing.get_context("fork").Value("i", 0)
-    out = tmp / "sent.json"
-    sender = multiprocessing.get_context("fork").Process(
-        target=_send, args=(intake.url, config.webhook_secret, bodies, plan, args.senders, progress, out))
-    burst_start = time.monotonic()
-    sender.start()
-    kills = 0
-    while sender.is_alive():
-        if kills < 2 and progress.value >= len(plan) * (kills + 1) // 3:
-            kills += 1
-            for worker in workers:
-                worker.kill()
-            workers = [cluster.add("worker", name=f"worker-{kills}-{i}", env={"GITOPS_VALIDATOR_WORKERS": "1"},
-                                   wait=False) for i in range(args.workers)]
-            print(f"  SIGKILLed {args.workers} workers at {progress.value} deliveries, restarted", flush=True)
-        time.sleep(0.01)
-    sender.join()
-    if sender.exitcode != 0:
-        raise SystemExit(f"the sender failed (exit {sender.exitcode})")
-    sent = [Sent(*row) for row in json.loads(out.read_text())]
-    burst = max(s.started + s.latency for s in sent) - burst_start
+    sent, burst_start, burst = _burst(args, cluster, intake, workers, bodies=bodies, plan=plan)
     statuses = Counter((plan[s.index].kind, s.status) for s in sent)
     print(f"answers: {dict(sorted(statuses.items()))}", flush=True)
 
@@ -351,24 +334,16 @@ def _bench(args: argparse.Namespace, tmp: Path, stack: ExitStack) -> int:
     # whatever else is still queued would show up now: let the queue drain once more
     time.sleep(2.0)
 
-    failures = _verify(gh, plan, unique, bad, heads, sent)
+    failures = _verify(gh, plan, unique, bad, heads=heads, sent=sent)
     first_sent = {plan[s.index].number: s.started for s in sent if plan[s.index].kind == "unique"}
     completions = _completions(gh)
     burst_e2e = [completions[heads[n]] - first_sent[n] for n in unique if heads[n] in completions]
 
-    # light load: one delivery at a time on the idle app
-    light_e2e: list[float] = []
-    light_bodies = Bodies(gh, str(gh.clone_url(REPOSITORY)), main, heads)  # type: ignore[attr-defined]
-    for number in light:
-        body = light_bodies.body(number)
-        at = time.monotonic()
-        _post(intake.url, body, str(uuid.uuid4()), sign(config.webhook_secret, body))
-        _wait_all(gh, [heads[number]], 300, cluster)
-        light_e2e.append(_completions(gh)[heads[number]] - at)
+    light_e2e = _light(gh, cluster, intake, bodies, heads=[heads[n] for n in light], numbers=light)
 
-    latencies = [s.latency for s in sent]
+    latencies = [s.latency * 1000 for s in sent]
     print(f"intake: {len(sent)} deliveries in {burst:.2f}s = {len(sent) / burst:.0f}/s; "
-          f"latency p50 {_percentile(latencies, .5) * 1000:.1f} ms, p99 {_percentile(latencies, .99) * 1000:.1f} ms")
+          f"latency p50 {_percentile(latencies, .5):.1f} ms, p99 {_percentile(latencies, .99):.1f} ms")
     print(f"delivery to completed check run, burst ({len(burst_e2e)} runs, backlog included): "
           f"p50 {_percentile(burst_e2e, .5):.2f}s, p99 {_percentile(burst_e2e, .99):.2f}s")
     if light_e2e:
@@ -378,12 +353,54 @@ def _bench(args: argparse.Namespace, tmp: Path, stack: ExitStack) -> int:
           f"{len(burst_e2e) / max(max(completions.values()) - burst_start, 1e-9):.1f}")
     for failure in failures:
         print(f"FAILED: {failure}")
-    print("verified: every unique delivery one completed check run, no bad-signature run, no duplicate comment"
-          if not failures else f"{len(failures)} verification failure(s)")
+    print("verified: every unique delivery has one completed check run, no bad-signature run, "
+          "no duplicate comment" if not failures else f"{len(failures)} verification failure(s)")
     return 1 if failures else 0
 
 
-def _verify(gh: GitHubApiServer, plan: Sequence[Delivery], unique: Sequence[int], bad: Sequence[int],
+def _burst(args: argparse.Namespace, cluster: AppCluster, intake: AppProcess, workers: list[AppProcess],
+           *, bodies: Bodies, plan: Sequence[Delivery]) -> tuple[list[Sent], float, float]:
+    """Send the burst from a forked process (its threads do not share this process's GIL with the
+    test server), SIGKILL every worker at a third and two thirds of it and start new ones; what
+    was sent, when the burst started and how long it took."""
+    progress = multiprocessing.get_context("fork").Value("i", 0)
+    out = cluster.log_dir / "sent.json"
+    sender = multiprocessing.get_context("fork").Process(
+        target=_send, args=(intake.url, cluster.config.webhook_secret, bodies, plan),
+        kwargs={"senders": args.senders, "progress": progress, "out": out})
+    burst_start = time.monotonic()
+    sender.start()
+    kills = 0
+    while sender.is_alive():
+        if kills < 2 and progress.value >= len(plan) * (kills + 1) // 3:
+            kills += 1
+            for worker in workers:
+                worker.kill()
+            workers = [cluster.add("worker", name=f"worker-{kills}-{i}", env=ONE_THREAD, wait=False)
+                       for i in range(args.workers)]
+            print(f"  SIGKILLed {args.workers} workers at {progress.value} deliveries, restarted", flush=True)
+        time.sleep(0.01)
+    sender.join()
+    if sender.exitcode != 0:
+        raise SystemExit(f"the sender failed (exit {sender.exitcode})")
+    sent = [Sent(*row) for row in json.loads(out.read_text())]
+    return sent, burst_start, max(s.started + s.latency for s in sent) - burst_start
+
+
+def _light(gh: GitHubApiServer, cluster: AppCluster, intake: AppProcess, bodies: Bodies,
+           *, heads: Sequence[str], numbers: Sequence[int]) -> list[float]:
+    """Delivery to completed check run of ``numbers`` sent one at a time to the idle app."""
+    times: list[float] = []
+    for number, head in zip(numbers, heads, strict=True):
+        body = bodies.body(number)
+        at = time.monotonic()
+        _post(intake.url, body, str(uuid.uuid4()), sign(cluster.config.webhook_secret, body))
+        _wait_all(gh, [head], 300, cluster)
+        times.append(_completions(gh)[head] - at)
+    return times
+
+
+def _verify(gh: GitHubApiServer, plan: Sequence[Delivery], unique: Sequence[int], bad: Sequence[int], *,
             heads: dict[int, str], sent: Sequence[Sent]) -> list[str]:
     failures: list[str] = []
     with gh.state.lock:

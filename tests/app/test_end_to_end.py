@@ -24,11 +24,21 @@ import pytest
 from tests.action.scenario import deployment
 from tests.change.gitrepo import GitRepo
 from tests.support import github_events
-from tests.support.app_process import AppCluster, AppConfig, AppProcess, post_webhook, register_app, sign
+from tests.support.app_process import (
+    APP_ID,
+    INSTALLATION_ID,
+    AppCluster,
+    AppConfig,
+    AppProcess,
+    post_webhook,
+    register_app,
+)
 from tests.support.github_api import GitHubApiServer
 from tests.support.github_api.state import PullRequest
+from tests.support.github_events import sign
 
 REPOSITORY = "octo-org/gitops"
+INSTALLATION_NODE = "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMQ=="
 #: Bound on waiting for a check run (a job fetches, renders, runs OPA: seconds; a lease expiry
 #: after a crash adds the lease; a loaded shared machine multiplies all of it).
 DEADLINE = 240.0
@@ -93,7 +103,7 @@ class World:
     def payload(self, payload: dict[str, Any]) -> dict[str, Any]:
         """The payload as GitHub would send it for this server: the App's installation and the
         repository's clone URL (git over HTTP on the test server)."""
-        payload["installation"] = {"id": self.installation_id, "node_id": "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMQ=="}
+        payload["installation"] = {"id": self.installation_id, "node_id": INSTALLATION_NODE}
         clone = clone_url(self.gh)
         for holder in _repositories(payload):
             holder["clone_url"] = clone
@@ -111,6 +121,12 @@ class World:
                   "bad": sign("not-the-secret", body), None: None}[signature]
         status, text = post_webhook(self.intake.url, event, body, delivery=delivery, signature=header)
         return status, text, delivery
+
+    def check_suite(self, action: str, number: int) -> dict[str, Any]:
+        pr = self.pulls[number]
+        return github_events.check_suite_event(action, REPOSITORY, head_sha=pr.head_sha, head_ref=pr.head_ref,
+                                               pulls=[pr], app_id=APP_ID, installation_id=INSTALLATION_ID,
+                                               api_url=self.gh.url)
 
     def pull_request(self, action: str, number: int, *, before: str | None = None,
                      delivery: str | None = None, signature: str | None = "valid") -> tuple[int, str, str]:
@@ -146,7 +162,7 @@ class World:
     def assert_no_duplicates(self) -> None:
         """At most one completed check run per head (by name), no comment posted twice."""
         with self.gh.state.lock:
-            runs = Counter((r["head_sha"], r["name"], r.get("external_id")) for r in self.gh.state.check_runs.values()
+            runs = Counter((r["head_sha"], r["name"]) for r in self.gh.state.check_runs.values()
                            if r["status"] == "completed" and r.get("conclusion") not in SUPERSEDED)
             reviews = Counter((c["pull_request_url"], c["path"], c.get("line"), c["body"])
                               for c in self.gh.state.review_comments.values())
@@ -158,9 +174,7 @@ class World:
 
 def clone_url(gh: GitHubApiServer) -> str:
     """Where the test server serves the repository over git smart HTTP."""
-    repo = gh.state.repository(*REPOSITORY.split("/"))
-    assert repo is not None
-    return str(gh.clone_url(REPOSITORY))  # type: ignore[attr-defined]
+    return gh.clone_url(REPOSITORY)
 
 
 def _repositories(payload: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -176,7 +190,7 @@ def _repositories(payload: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 def _redis_url(stack: list[Any]) -> str:
-    from tests.support.redis_server import redis_server  # noqa: PLC0415 - only the Redis runs need it
+    from tests.support.redis_server import redis_server  # type: ignore[import-untyped]  # noqa: PLC0415
 
     manager = redis_server()
     server = manager.__enter__()
@@ -197,8 +211,6 @@ def world(request: pytest.FixtureRequest, github_api: GitHubApiServer, tmp_path:
     config = register_app(github_api, tmp_path, [REPOSITORY], redis_url=redis_url,
                           extra={"GITOPS_VALIDATOR_LEASE_SECONDS": LEASE_SECONDS})
     cluster = AppCluster(config=config, log_dir=tmp_path / "logs")
-    from tests.support.app_process import INSTALLATION_ID  # noqa: PLC0415
-
     world = World(gh=github_api, origin=origin, config=config, cluster=cluster, backend=request.param,
                   installation_id=INSTALLATION_ID)
     try:
@@ -264,44 +276,45 @@ def test_every_event_type(world: World) -> None:
     assert world.pull_request("opened", 1)[0] == 202
     assert world.pull_request("reopened", 2)[0] == 202
     assert world.pull_request("opened", 4)[0] in (200, 202)  # a draft: skipped by default
-    first = world.wait_completed(world.pulls[1].head_sha)
+    world.wait_completed(world.pulls[1].head_sha)
     world.wait_completed(world.pulls[2].head_sha)
 
     before = world.pulls[1].head_sha
     head = world.push(1, 1)
     assert world.pull_request("synchronize", 1, before=before)[0] == 202
-    world.wait_completed(head)
+    latest = world.wait_completed(head)
 
     # a check suite asked for by GitHub (a push with no pull request event), and re-asked
-    assert world.deliver("check_suite", github_events.check_suite_event(  # type: ignore[attr-defined]
-        "requested", REPOSITORY, world.pulls[3], api_url=world.gh.url))[0] == 202
+    assert world.deliver("check_suite", world.check_suite("requested", 3))[0] == 202
     world.wait_completed(world.pulls[3].head_sha)
     calls = len(world.gh.requests)
-    assert world.deliver("check_suite", github_events.check_suite_event(  # type: ignore[attr-defined]
-        "rerequested", REPOSITORY, world.pulls[3], api_url=world.gh.url))[0] == 202
-    world.wait_for("the re-requested suite's check run", lambda: _check_run_writes(world, calls) >= 2)
+    assert world.deliver("check_suite", world.check_suite("rerequested", 3))[0] == 202
+    world.wait_for("the re-requested suite's check run", _writes_since(world, calls, 2))
 
     # the Re-run of one check run, and its button
     for action in ("rerequested", "requested_action"):
         calls = len(world.gh.requests)
-        payload = github_events.check_run_event(  # type: ignore[attr-defined]
-            action, REPOSITORY, world.pulls[1], check_run_id=first["id"], api_url=world.gh.url)
+        payload = github_events.check_run_event(
+            action, REPOSITORY, head_sha=latest["head_sha"], name=latest["name"], pulls=[world.pulls[1]],
+            app_id=APP_ID, installation_id=INSTALLATION_ID, api_url=world.gh.url)
+        payload["check_run"]["id"] = latest["id"]
         assert world.deliver("check_run", payload)[0] == 202
-        world.wait_for(f"check_run.{action}'s run", lambda: _check_run_writes(world, calls) >= 2)
+        world.wait_for(f"check_run.{action}'s run", _writes_since(world, calls, 2))
 
     # a merge queue's group: base main, head a merge of pull request 2 onto it
     group_head = world.commit_on("gh-readonly-queue/main/pr-2", {
         "apps/app-2/deploy.yaml": deployment("app-2", privileged=True)}, "Merge pull request #2")
-    assert world.deliver("merge_group", github_events.merge_group_event(
-        REPOSITORY, head_sha=group_head, base_sha=world.main_sha(), pull_number=2, api_url=world.gh.url))[0] == 202
+    group = github_events.merge_group_event(REPOSITORY, head_sha=group_head, base_sha=world.main_sha(),
+                                            pull_number=2, api_url=world.gh.url)
+    assert world.deliver("merge_group", group)[0] == 202
     world.wait_completed(group_head)
 
     # installation events are logged, nothing runs
     calls = len(world.gh.requests)
-    for event, payload in (("installation", github_events.installation_event(  # type: ignore[attr-defined]
-                                "created", [REPOSITORY], api_url=world.gh.url)),
-                           ("installation_repositories", github_events.installation_repositories_event(  # type: ignore[attr-defined]
-                                "added", [REPOSITORY], api_url=world.gh.url))):
+    for event, payload in (("installation", github_events.installation_event(
+                                "created", installation_id=INSTALLATION_ID, app_id=APP_ID)),
+                           ("installation_repositories", github_events.installation_repositories_event(
+                                "added", [REPOSITORY], installation_id=INSTALLATION_ID, app_id=APP_ID))):
         assert world.deliver(event, payload)[0] in (200, 202)
 
     # the draft was not evaluated; ready for review runs it
@@ -326,7 +339,8 @@ def test_a_newer_push_supersedes_the_older_head(world: World) -> None:
     assert world.pull_request("synchronize", 1, before=first)[0] == 202
     newest = world.wait_completed(second)
     assert newest["conclusion"] == "failure"
-    world.wait_for("the older head's run to end", lambda: all(r["status"] == "completed" for r in world.runs(first)))
+    world.wait_for("the older head's run to end",
+                   lambda: all(r["status"] == "completed" for r in world.runs(first)))
     assert [r["conclusion"] for r in world.runs(first)] in ([], ["cancelled"], ["skipped"]), world.runs(first)
     world.assert_no_duplicates()
 
@@ -373,5 +387,10 @@ def _check_run_writes(world: World, since: int) -> int:
                if r.method in ("POST", "PATCH") and "check-runs" in r.path and r.status < 300)
 
 
+def _writes_since(world: World, since: int, count: int) -> Callable[[], bool]:
+    """A wait condition: ``count`` check-run writes answered after request number ``since``."""
+    return lambda: _check_run_writes(world, since) >= count
+
+
 def _ping() -> dict[str, Any]:
-    return github_events.ping_event(api_url=None)  # type: ignore[attr-defined]
+    return github_events.ping_event(app_id=APP_ID)

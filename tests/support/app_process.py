@@ -9,8 +9,6 @@ kills it outright (a crash). The log is what a failing test shows (:meth:`AppPro
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import http.client
 import os
 import signal
@@ -31,7 +29,7 @@ from validator.process import Command
 REPO_ROOT = Path(__file__).resolve().parents[2]
 APP_ID = 4242
 INSTALLATION_ID = 77001
-WEBHOOK_SECRET = "e2e-webhook-secret"  # noqa: S105 - a test value, not a credential
+WEBHOOK_SECRET = "e2e-webhook-secret"
 APP_PERMISSIONS = {"checks": "write", "pull_requests": "write", "contents": "read", "metadata": "read"}
 #: Generous bound on every wait of the harness (a loaded 2-core machine runs seven suites).
 START_DEADLINE = 90.0
@@ -42,11 +40,6 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-def sign(secret: str, body: bytes) -> str:
-    """``X-Hub-Signature-256`` as GitHub computes it."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True, kw_only=True)
