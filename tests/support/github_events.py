@@ -14,9 +14,9 @@ import copy
 import hashlib
 import hmac
 import json
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
-from collections.abc import Sequence
 from typing import Any, Protocol
 
 import jsonschema
@@ -72,11 +72,12 @@ def _example(relative: str, repository: str, api_url: str | None, *, source: str
 
 def pull_request_event(action: str, repository: str, pr: PullRequestLike, *, before: str | None = None,
                        api_url: str | None = None, draft: bool = False,
-                       clone_url: str | None = None) -> Payload:
+                       clone_url: str | None = None, installation_id: int | None = None) -> Payload:
     """A ``pull_request`` event (also the ``pull_request_target`` payload) for ``pr``.
 
     ``before`` is the previous head of a ``synchronize`` (default: the base SHA);
-    ``clone_url`` the repository's (the test server's ``clone_url(repository)``: git over HTTP).
+    ``clone_url`` the repository's (the test server's ``clone_url(repository)``: git over HTTP);
+    ``installation_id``: as GitHub delivers it to an App (every App delivery names it).
     """
     if action not in PULL_REQUEST_ACTIONS:
         raise ValueError(f"pull_request action {action!r}: one of {PULL_REQUEST_ACTIONS}")
@@ -92,6 +93,8 @@ def pull_request_event(action: str, repository: str, pr: PullRequestLike, *, bef
     pull["merge_commit_sha"] = None
     if action == "synchronize":
         payload["before"], payload["after"] = before or pr.base_sha, pr.head_sha
+    if installation_id is not None:
+        payload["installation"] = {"id": installation_id, "node_id": f"installation-{installation_id}"}
     _check("pull_request", action, payload)
     return payload
 
@@ -180,7 +183,8 @@ def check_suite_event(action: str, repository: str, *, head_sha: str, head_ref: 
     GitHub sends it for a pull request from a fork)."""
     payload = _example(f"check_suite/{action}.payload.json", repository, api_url)
     suite = payload["check_suite"]
-    suite.update(head_sha=head_sha, after=head_sha, head_branch=head_ref, pull_requests=_pull_entries(payload, pulls))
+    suite.update(head_sha=head_sha, after=head_sha, head_branch=head_ref,
+                 pull_requests=_pull_entries(payload, pulls))
     suite["head_commit"]["id"] = head_sha
     suite["app"]["id"] = app_id
     payload["installation"]["id"] = installation_id
@@ -209,7 +213,7 @@ def check_run_event(action: str, repository: str, *, head_sha: str, name: str = 
 
 def installation_event(action: str = "created", *, installation_id: int = 1, app_id: int = 1) -> Payload:
     """An ``installation`` event (``created``, ``deleted``, ``suspend``, ...) of app ``app_id``."""
-    payload = json.loads(_example_text(f"installation/{action}.payload.json"))
+    payload: Payload = json.loads(_example_text(f"installation/{action}.payload.json"))
     payload["installation"].update(id=installation_id, app_id=app_id)
     _check("installation", action, payload)
     return payload
@@ -218,7 +222,7 @@ def installation_event(action: str = "created", *, installation_id: int = 1, app
 def installation_repositories_event(action: str, repositories: Sequence[str], *, installation_id: int = 1,
                                     app_id: int = 1) -> Payload:
     """An ``installation_repositories`` ``added`` / ``removed`` event for ``repositories``."""
-    payload = json.loads(_example_text(f"installation_repositories/{action}.payload.json"))
+    payload: Payload = json.loads(_example_text(f"installation_repositories/{action}.payload.json"))
     payload["installation"].update(id=installation_id, app_id=app_id)
     template = (payload["repositories_added"] or payload["repositories_removed"])[0]
     listed = [{**template, "id": 5000 + index, "name": full.split("/")[1], "full_name": full}
@@ -231,7 +235,7 @@ def installation_repositories_event(action: str, repositories: Sequence[str], *,
 
 def ping_event(*, app_id: int = 1) -> Payload:
     """The ``ping`` GitHub sends when the App's webhook is created."""
-    payload = json.loads(_example_text("ping/with-app_id.payload.json"))
+    payload: Payload = json.loads(_example_text("ping/with-app_id.payload.json"))
     payload["hook"]["app_id"] = app_id
     _check("ping", "event", payload)
     return payload
