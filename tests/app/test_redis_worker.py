@@ -1,0 +1,149 @@
+"""Workers on Redis (Dramatiq): a job completes and releases its key, a failing job is retried
+and then reported once as poison, a worker SIGKILLed mid-job has its job redelivered to the
+other worker and completed once, a slow job on a live worker is not redelivered, and queued
+jobs survive a restart (even a SIGKILL) of an append-only Redis."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from tests.app.test_redis_backend import job
+from tests.support.redis_server import redis_server, redis_url
+from validator import process
+from validator.app.model import JobSpec
+from validator.app.queue.redis import RedisBackend, run_redis_worker
+
+__all__ = ["redis_url"]
+
+_ROOT = Path(__file__).resolve().parents[2]
+
+
+def wait_for(what: str, condition: Callable[[], bool], timeout: float = 60) -> None:
+    """A bounded wait (generous: the machine is shared), failing with what was awaited."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+@contextmanager
+def worker_thread(url: str, perform: Callable[[JobSpec], object],
+                  poison: Callable[[JobSpec, str, int], None], **options: int) -> Iterator[None]:
+    stop = threading.Event()
+    thread = threading.Thread(target=run_redis_worker, args=(url, perform, poison),
+                              kwargs={"threads": 2, "stop": stop, **options})
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(60)
+        assert not thread.is_alive(), "run_redis_worker did not return after stop"
+
+
+def test_a_job_runs_once_and_releases_its_key(redis_url: str) -> None:
+    backend = RedisBackend(redis_url, heartbeat_timeout_ms=5000, max_attempts=3)
+    done: list[str] = []
+    with worker_thread(redis_url, lambda j: done.append(j.head_sha), lambda *_: None):
+        assert backend.enqueue(job())
+        wait_for("the job", lambda: backend.depth() == 0)
+    assert done == ["a" * 40]
+    assert backend.enqueue(job())  # finished: the same work may be queued again
+    backend.close()
+
+
+def test_a_failing_job_is_retried_then_poisoned_once(redis_url: str) -> None:
+    backend = RedisBackend(redis_url, heartbeat_timeout_ms=5000, max_attempts=3)
+    starts: list[str] = []
+    poisoned: list[tuple[str, str, int]] = []
+
+    def perform(spec: JobSpec) -> None:
+        starts.append(spec.key)
+        raise RuntimeError(f"broken {len(starts)}")
+
+    with worker_thread(redis_url, perform, lambda j, e, n: poisoned.append((j.key, e, n)),
+                       max_attempts=3, min_backoff_ms=20):
+        backend.enqueue(job())
+        wait_for("the poison report", lambda: backend.depth() == 0)
+    assert starts == [job().key] * 3
+    assert poisoned == [(job().key, "RuntimeError: broken 3", 3)]
+    backend.close()
+
+
+def _records(path: Path) -> list[list[str]]:
+    return [line.split() for line in path.read_text().splitlines()] if path.exists() else []
+
+
+@contextmanager
+def worker_processes(url: str, record: Path, count: int, *, hold: float,
+                     heartbeat_ms: int) -> Iterator[list[int]]:
+    """``count`` real worker processes (tests/support/redis_worker.py), stopped after."""
+    procs = [process.start(process.Command(
+        args=(sys.executable, "-m", "tests.support.redis_worker", url, str(record), str(hold),
+              str(heartbeat_ms)), cwd=_ROOT, env={"PYTHONPATH": str(_ROOT)}),
+        log_path=record.with_name(f"worker-{n}.log")) for n in range(count)]
+    try:
+        wait_for("the workers", lambda: sum(r[0] == "ready" for r in _records(record)) == count)
+        yield [proc.pid for proc in procs]
+    finally:
+        for proc in procs:
+            process.stop(proc)
+
+
+def test_a_job_of_a_worker_killed_mid_job_is_redelivered_and_completes_once(
+        redis_url: str, tmp_path: Path) -> None:
+    record = tmp_path / "record"
+    backend = RedisBackend(redis_url, heartbeat_timeout_ms=2000, max_attempts=3)
+    with worker_processes(redis_url, record, 2, hold=600, heartbeat_ms=2000) as pids:
+        backend.enqueue(job())
+        wait_for("a start", lambda: any(r[0] == "start" for r in _records(record)))
+        victim = int(next(r for r in _records(record) if r[0] == "start")[2])
+        assert victim in pids
+        os.killpg(victim, 9)
+        wait_for("the redelivered job", lambda: backend.depth() == 0, timeout=120)
+    runs = [r for r in _records(record) if r[0] in {"start", "done"}]
+    survivor = next(pid for pid in pids if pid != victim)
+    assert runs == [["start", job().key, str(victim)], ["start", job().key, str(survivor)],
+                    ["done", job().key, str(survivor)]]
+    backend.close()
+
+
+def test_a_slow_job_on_a_live_worker_is_not_redelivered(redis_url: str, tmp_path: Path) -> None:
+    """The job outlasts the heartbeat timeout three times over; the worker is alive, so the
+    other worker must not take it (Dramatiq's delay-queue consumer keeps the heartbeat)."""
+    record = tmp_path / "record"
+    backend = RedisBackend(redis_url, heartbeat_timeout_ms=1000, max_attempts=3)
+    with worker_processes(redis_url, record, 2, hold=3, heartbeat_ms=1000):
+        backend.enqueue(job())
+        wait_for("the job", lambda: backend.depth() == 0)
+    runs = [r[0] for r in _records(record) if r[0] in {"start", "done"}]
+    assert runs == ["start", "done"]
+    backend.close()
+
+
+@pytest.mark.parametrize("how", ["stop", "kill"])
+def test_queued_jobs_survive_a_restart_of_an_append_only_redis(tmp_path: Path, how: str) -> None:
+    with redis_server(tmp_path / "redis") as server:
+        backend = RedisBackend(server.url, heartbeat_timeout_ms=5000, max_attempts=3)
+        assert backend.first_delivery("d1")
+        heads = [f"{n:040x}" for n in range(5)]
+        for head in heads:
+            assert backend.enqueue(job(head, number=int(head, 16)))
+        server.stop() if how == "stop" else server.kill()
+        server.start()
+        assert not backend.first_delivery("d1")
+        assert backend.depth() == 5
+        done: list[str] = []
+        with worker_thread(server.url, lambda j: done.append(j.head_sha), lambda *_: None):
+            wait_for("the queued jobs", lambda: backend.depth() == 0)
+        assert sorted(done) == heads
+        backend.close()
