@@ -43,6 +43,8 @@ class StoredFinding:
     line: int | None
     resource: str = ""
     """``Kind/namespace/name`` when the finding is about an object."""
+    field: str = ""
+    """The field the finding is about (``spec.template.spec.containers[0].image``), if any."""
     context: tuple[SourceLine, ...] = ()
     """A few lines of source around ``line`` (empty when the file could not be read)."""
 
@@ -74,3 +76,5 @@ class Evaluation:
     """Tool versions (opa, helm, kustomize, kubeconform, gitops-validator) and ``policies``:
     the trusted commit the policies came from."""
     check_run_url: str = ""
+    pull_url: str = ""
+    """The pull request's page (from the repository's clone URL); empty when not known."""

@@ -1,0 +1,97 @@
+"""What a job's run becomes on its details page: an :class:`~validator.app.evaluation.Evaluation`
+built from the :class:`~validator.scm.outcome.Outcome` the publisher receives.
+
+Findings keep the words every reporter uses (the report's messages, severity labels, field
+paths and statuses, see :mod:`validator.report.markdown`); this module only adds what a page
+can show and a check-run summary cannot: a few lines of the head's source around each new or
+existing finding (fixed ones are on the base: no head lines to show).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from urllib.parse import urlsplit
+
+from validator import __version__
+from validator.app.evaluation import Evaluation, EvaluationState, SourceLine, StoredFinding
+from validator.app.model import JobSpec
+from validator.model import Finding, Report, ResourceRef
+from validator.report.markdown import finding_status
+from validator.scm.outcome import Outcome
+
+__all__ = ["CONTEXT_LINES", "evaluation_of", "started_evaluation", "versions_of"]
+
+#: Source lines shown on either side of a finding's line.
+CONTEXT_LINES = 3
+
+
+def started_evaluation(job: JobSpec, created_at: str) -> Evaluation:
+    """The evaluation of ``job`` while it runs (saved before the work, so the check run's
+    details link never leads to a 404)."""
+    return _evaluation(job, state=EvaluationState.RUNNING, created_at=created_at)
+
+
+def evaluation_of(job: JobSpec, outcome: Outcome, *, state: EvaluationState, conclusion: str,
+                  rendered_diff: str, versions: Mapping[str, str], created_at: str,
+                  check_run_url: str = "", finished_at: str = "", title: str = "") -> Evaluation:
+    """The evaluation of ``job`` once ``outcome`` is known: head findings (new / existing)
+    with their source lines, then the base's fixed ones, all by file then line."""
+    findings = sorted((*outcome.report.findings, *outcome.report.fixed), key=Finding.sort_key)
+    return _evaluation(
+        job, state=state, created_at=created_at, finished_at=finished_at, conclusion=conclusion,
+        title=title, error=outcome.error, rendered_diff=rendered_diff, versions=dict(versions),
+        check_run_url=check_run_url,
+        findings=tuple(_stored(finding, outcome) for finding in findings))
+
+
+def versions_of(report: Report, *, trusted: str) -> dict[str, str]:
+    """The versions a page shows: the run's tools, this validator, and ``policies``: the
+    trusted commit the policies and configuration came from."""
+    return {**dict(report.tool_versions), "gitops-validator": __version__, "policies": trusted}
+
+
+def _evaluation(job: JobSpec, *, state: EvaluationState, created_at: str,
+                **results: object) -> Evaluation:
+    return Evaluation(id=job.evaluation_id, repository=job.repository, head_sha=job.head_sha,
+                      base_sha=job.base_sha, pull_number=job.pull_number, event=job.event,
+                      state=state, created_at=created_at, pull_url=_pull_url(job),
+                      **results)  # type: ignore[arg-type]
+
+
+def _stored(finding: Finding, outcome: Outcome) -> StoredFinding:
+    location = finding.location
+    status = finding_status(finding)
+    line = location.line if location.line > 0 else None
+    context = () if status == "fixed" or line is None else _context(outcome.head_lines(location.path), line)
+    return StoredFinding(status=status, severity=finding.severity.label, rule=finding.rule_id,
+                         message=finding.message, path=location.path, line=line,
+                         resource=_resource(finding.resource), field=location.field, context=context)
+
+
+def _context(lines: Sequence[str] | None, line: int) -> tuple[SourceLine, ...]:
+    """Lines ``line - 3`` to ``line + 3`` of the file (none when it cannot be read or is
+    shorter than ``line``: a stale line number shows no misleading source)."""
+    if lines is None or line > len(lines):
+        return ()
+    first, last = max(1, line - CONTEXT_LINES), min(len(lines), line + CONTEXT_LINES)
+    return tuple(SourceLine(number=n, text=lines[n - 1]) for n in range(first, last + 1))
+
+
+def _resource(resource: ResourceRef | None) -> str:
+    """``Kind/namespace/name`` (``Kind/name`` for a cluster-scoped object)."""
+    if resource is None:
+        return ""
+    parts = (resource.kind or "<no kind>", resource.namespace, resource.name or "<no name>")
+    return "/".join(part for part in parts if part)
+
+
+def _pull_url(job: JobSpec) -> str:
+    """The pull request's web page: the clone URL without ``.git``, then ``/pull/N`` (right on
+    github.com and on GitHub Enterprise Server alike); empty when there is no pull request or
+    the clone URL is not HTTPS."""
+    if job.pull_number is None:
+        return ""
+    parts = urlsplit(job.clone_url)
+    if parts.scheme not in {"https", "http"} or not parts.netloc or parts.query or parts.fragment:
+        return ""
+    return f"{job.clone_url.removesuffix('.git').rstrip('/')}/pull/{job.pull_number}"
