@@ -1,10 +1,12 @@
 """The OpenAPI contract every request to the test server is checked against.
 
-The product may only call endpoints of ``../shared/github/openapi-subset.json``; this module
-turns that document into a path matcher and jsonschema validators so that a request outside
-the contract, or with a malformed query or body, is a recorded violation instead of something
-the fake quietly accepts. ``$ref`` is resolved inside the document; OpenAPI 3.0's ``nullable``
-is rewritten into JSON Schema before validating.
+The product may only call endpoints of ``../shared/github/openapi-subset.json`` and of
+``contract-supplement.json`` beside this module (operations the shared subset lacks, written
+from GitHub's REST documentation; its paths are added to the shared document and its ``$ref``
+name the shared components). This module turns them into a path matcher and jsonschema
+validators so that a request outside the contract, or with a malformed query or body, is a
+recorded violation instead of something the fake quietly accepts. ``$ref`` is resolved inside
+the document; OpenAPI 3.0's ``nullable`` is rewritten into JSON Schema before validating.
 """
 
 from __future__ import annotations
@@ -32,6 +34,10 @@ class ContractMissingError(RuntimeError):
     """The shared contract directory is not where the tests expect it."""
 
 
+class ContractError(RuntimeError):
+    """A supplement that would change the shared contract instead of adding to it."""
+
+
 def shared_dir() -> Path:
     """``$GITOPS_VALIDATOR_SHARED`` or ``<repo root>/../shared``; a clear error when absent."""
     default = Path(__file__).resolve().parents[3].parent / "shared"
@@ -46,6 +52,11 @@ def shared_dir() -> Path:
 def default_contract_path() -> Path:
     """The OpenAPI subset the product is allowed to call."""
     return shared_dir() / "github" / "openapi-subset.json"
+
+
+def default_supplement_path() -> Path:
+    """The operations the test server serves beyond the shared subset (see the module docstring)."""
+    return Path(__file__).with_name("contract-supplement.json")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -102,17 +113,20 @@ _FORMATS.checks("date-time")(_check_date_time)
 
 
 @functools.cache
-def load_contract(path: Path) -> Contract:
-    """The contract at ``path``, parsed once per test process (it is never modified)."""
-    return Contract(path)
+def load_contract(path: Path, supplement: Path | None = None) -> Contract:
+    """The contract at ``path`` (plus ``supplement``), parsed once per test process (it is
+    never modified)."""
+    return Contract(path, supplement=supplement)
 
 
 class Contract:
     """The operations of the OpenAPI subset, ready to match and validate requests."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, supplement: Path | None = None) -> None:
         self.path = path
         raw = json.loads(path.read_text())
+        if supplement is not None:
+            _add_supplement(raw, supplement)
         self.document: dict[str, Any] = _nullable_to_json_schema(copy.deepcopy(raw))
         self._registry: Registry[Any] = Registry().with_resource(
             _DOC_URI, Resource.from_contents(self.document, default_specification=DRAFT7))
@@ -167,6 +181,25 @@ class Contract:
                                                format_checker=_FORMATS)
         return [f"{'/'.join(str(p) for p in err.absolute_path) or '(root)'}: {err.message}"
                 for err in sorted(validator.iter_errors(instance), key=lambda e: list(e.path))]
+
+
+def _add_supplement(document: dict[str, Any], supplement: Path) -> None:
+    """Add the supplement's paths and components to ``document``; refuse a redefinition."""
+    extra = json.loads(supplement.read_text())
+    for template, item in extra.get("paths", {}).items():
+        known = document["paths"].setdefault(template, {})
+        for method, operation in item.items():
+            if method in known:
+                raise ContractError(f"{supplement}: {method.upper()} {template} is in the shared "
+                                    "contract already")
+            known[method] = operation
+    for section, entries in extra.get("components", {}).items():
+        known = document.setdefault("components", {}).setdefault(section, {})
+        for name, value in entries.items():
+            if known.get(name, value) != value:
+                raise ContractError(f"{supplement}: components/{section}/{name} differs from the "
+                                    "shared contract's")
+            known[name] = value
 
 
 def _with_base(schema: Mapping[str, Any]) -> dict[str, Any]:

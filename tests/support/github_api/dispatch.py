@@ -165,7 +165,7 @@ class Dispatcher:
 
     def _authorise(self, caller: Token | App, operation: str, method: str, params: Mapping[str, Any]) -> None:
         """JWTs open app endpoints only; tokens see their repositories and need the permission."""
-        if isinstance(caller, App) != operation.startswith("apps/"):
+        if isinstance(caller, App) != permissions.needs_jwt(operation):
             raise ApiError(401, "A JSON web token could not be decoded" if isinstance(caller, Token)
                            else "'Authorization' header is malformed: use an installation access token")
         if isinstance(caller, Token):
@@ -199,7 +199,8 @@ class Dispatcher:
         login = caller.login if isinstance(caller, Token) else f"{caller.slug}[bot]"
         request = Request(state=self.state, method=method, path=path, path_params=checked.path_params,
                           query=checked.query, body=checked.body, token_login=login,
-                          app=caller if isinstance(caller, App) else None)
+                          app=caller if isinstance(caller, App) else None,
+                          token=caller if isinstance(caller, Token) else None)
         with self.state.lock:
             response = self._rule(method, path, operation, lambda: handler(request))
         answer = self._render(response, path, checked.query)

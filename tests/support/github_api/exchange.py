@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.support.github_api.state import JSON, App, PullRequest, Repository, ServerState
+from tests.support.github_api.state import JSON, App, PullRequest, Repository, ServerState, Token
 
 DOCS = "https://docs.github.com/rest"
 
@@ -53,6 +53,8 @@ class Request:
     token_login: str
     app: App | None = None
     """The GitHub App a JWT authenticated (app endpoints only)."""
+    token: Token | None = None
+    """The access token that authenticated the request (None for a JWT)."""
 
     def repo(self) -> Repository:
         """The ``{owner}/{repo}`` of the path, or 404."""

@@ -18,7 +18,14 @@ _BY_OPERATION = {
     "repos/compare-commits": ("contents",),
     "repos/download-tarball-archive": ("contents",),
     "repos/list-pull-requests-associated-with-commit": ("pull_requests", "contents"),
+    "apps/list-repos-accessible-to-installation": ("metadata",),
 }
+_INSTALLATION_APP_OPERATIONS = frozenset({"apps/list-repos-accessible-to-installation"})
+
+
+def needs_jwt(operation: str) -> bool:
+    """App endpoints take the app's JWT; the installation's own ones take its token."""
+    return operation.startswith("apps/") and operation not in _INSTALLATION_APP_OPERATIONS
 
 
 def needed(operation: str) -> tuple[str, ...]:

@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from tests.support.github_api.contract import default_contract_path, load_contract
+from tests.support.github_api.contract import default_contract_path, default_supplement_path, load_contract
 from tests.support.github_api.dispatch import Answer, Dispatcher, Journal, RecordedRequest, Violation
 from tests.support.github_api.faults import Faults
 from tests.support.github_api import git_http
@@ -32,8 +32,10 @@ class GitHubApiServer:
     def __init__(self, contract: Path | None = None, *, check_responses: bool = False,
                  enterprise: bool = False) -> None:
         """``enterprise``: GitHub Enterprise Server layout (REST under ``/api/v3``, GraphQL at
-        ``/api/graphql``); ``check_responses``: check answers against the response schemas."""
-        self.contract = load_contract((contract or default_contract_path()).resolve())
+        ``/api/graphql``); ``check_responses``: check answers against the response schemas.
+        The supplement (``contract-supplement.json``) is loaded beside the contract."""
+        self.contract = load_contract((contract or default_contract_path()).resolve(),
+                                      default_supplement_path())
         self.enterprise = enterprise
         self.state = ServerState()
         self.faults = Faults()

@@ -123,6 +123,17 @@ def pull_request(state: ServerState, repo: Repository, pr: PullRequest) -> JSON:
     }
 
 
+_NOT_IN_SIMPLE = ("merged", "mergeable", "mergeable_state", "rebaseable", "commits", "changed_files",
+                  "additions", "deletions", "comments", "review_comments", "maintainer_can_modify",
+                  "merged_by")
+
+
+def pull_request_simple(state: ServerState, repo: Repository, pr: PullRequest) -> JSON:
+    """A ``pull-request-simple`` (the items of ``GET /repos/{o}/{r}/pulls``)."""
+    full = pull_request(state, repo, pr)
+    return {key: value for key, value in full.items() if key not in _NOT_IN_SIMPLE}
+
+
 def changed_file(repo: Repository, file: ChangedFile, head_sha: str) -> JSON:
     """A ``diff-entry``."""
     entry: JSON = {

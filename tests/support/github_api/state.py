@@ -79,6 +79,9 @@ class Token:
     """Installation tokens: permission -> ``read``/``write`` (None: ``write`` decides)."""
     repositories: frozenset[str] | None = None
     """Installation tokens: the ``owner/name`` (lower case) it may see (None: every one)."""
+    app_id: int | None = None
+    """Installation tokens: the GitHub App whose installation it belongs to (check runs it
+    creates are that app's)."""
 
 
 @dataclass(frozen=True, kw_only=True)

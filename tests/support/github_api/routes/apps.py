@@ -112,7 +112,28 @@ def create_installation_token(req: Request) -> Response:
         permissions = {k: v for k, v in permissions.items() if k in body["permissions"]}
     value = "ghs_" + secrets.token_hex(18)
     req.state.tokens[value] = Token(value=value, write=False, login=f"{req.app.slug}[bot]",
-                                    permissions=permissions, repositories=repositories)
+                                    permissions=permissions, repositories=repositories,
+                                    app_id=req.app.app_id)
     expires = (datetime.now(UTC) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     return Response(status=201, body={"token": value, "expires_at": expires, "permissions": permissions,
                                       "repository_selection": "selected"})
+
+
+def list_installations(req: Request) -> Response:
+    """The app's installations, oldest first (``since`` and ``outdated`` accepted, not modelled)."""
+    assert req.app is not None
+    mine = sorted((i for i in req.state.installations.values() if i.app_id == req.app.app_id),
+                  key=lambda i: i.id)
+    return Response(body=[_installation_json(req.state, i) for i in mine], paginate="")
+
+
+def list_installation_repositories(req: Request) -> Response:
+    """The repositories the installation token may see (only installation tokens may ask)."""
+    token = req.token
+    if token is None or token.repositories is None:
+        raise ApiError(403, "This endpoint requires an installation access token")
+    repos = sorted((r for key, r in req.state.repositories.items() if key in token.repositories),
+                   key=lambda r: r.full_name.lower())
+    return Response(body={"total_count": len(repos), "repository_selection": "selected",
+                          "repositories": [shapes.repository(req.state, r, full=False) for r in repos]},
+                    paginate="repositories")

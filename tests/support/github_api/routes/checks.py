@@ -7,11 +7,19 @@ from typing import Any
 from tests.support.github_api.exchange import ApiError, Request, Response, RuleError, not_found
 from tests.support.github_api.gitdata import node_id, rev_parse
 from tests.support.github_api.shapes import WEB, now, user
-from tests.support.github_api.state import JSON, Repository, ServerState
+from tests.support.github_api.state import JSON, Repository, ServerState, Token
 
 
-def app_json(state: ServerState) -> JSON:
-    """The GitHub App check runs are attributed to (GitHub Actions)."""
+def app_json(state: ServerState, token: Token | None = None) -> JSON:
+    """The GitHub App check runs are attributed to: the installation's app for an installation
+    token, GitHub Actions for other tokens."""
+    app = state.apps.get(token.app_id) if token is not None and token.app_id is not None else None
+    if app is not None:
+        return {"id": app.app_id, "slug": app.slug, "node_id": node_id("A", app.app_id), "name": app.slug,
+                "owner": user(state, "octo-org", bot=False), "description": "", "external_url": WEB,
+                "html_url": f"{WEB}/apps/{app.slug}", "created_at": "2026-01-01T00:00:00Z",
+                "updated_at": "2026-01-01T00:00:00Z",
+                "permissions": {"checks": "write", "pull_requests": "write"}, "events": []}
     return {"id": 15368, "slug": "github-actions", "node_id": "MDM6QXBwMTUzNjg=", "name": "GitHub Actions",
             "owner": user(state, "github", bot=False), "description": "", "external_url": WEB,
             "html_url": f"{WEB}/apps/github-actions", "created_at": "2018-07-30T09:30:17Z",
@@ -78,7 +86,7 @@ def create(req: Request) -> Response:
         "details_url": None, "status": "queued", "conclusion": None, "started_at": now(),
         "completed_at": None, "output": {"title": None, "summary": None, "text": None, "annotations_count": 0,
                                          "annotations_url": f"{url}/annotations"},
-        "check_suite": {"id": 0}, "app": app_json(req.state), "pull_requests": [],
+        "check_suite": {"id": 0}, "app": app_json(req.state, req.token), "pull_requests": [],
         "repository": repo.full_name,
     }
     added = _apply(repo, run, body, 0)
@@ -145,6 +153,8 @@ def list_for_ref(req: Request) -> Response:
         runs = [r for r in runs if r["name"] == query["check_name"]]
     if "status" in query:
         runs = [r for r in runs if r["status"] == query["status"]]
+    if "app_id" in query:
+        runs = [r for r in runs if r["app"]["id"] == query["app_id"]]
     if query.get("filter", "latest") == "latest":
         latest: dict[str, JSON] = {}
         for r in runs:
