@@ -53,6 +53,7 @@ from tests.support import github_events
 from tests.support.app_process import INSTALLATION_ID, AppCluster, AppProcess, register_app
 from tests.support.github_api import GitHubApiServer
 from tests.support.github_events import sign
+from tests.support.redis_server import redis_server
 from validator.process import Command, run
 
 REPOSITORY = "octo-org/gitops"
@@ -271,14 +272,13 @@ def _wait_all(gh: GitHubApiServer, heads: Sequence[str], deadline: float, cluste
 
 
 @contextmanager
-def _queue(backend: str) -> Iterator[str]:
+def _queue(backend: str, tmp: Path) -> Iterator[str]:
     if backend == "embedded":
         yield ""
         return
-    from tests.support.redis_server import redis_server  # type: ignore[import-untyped]  # noqa: PLC0415
-
-    with redis_server() as server:
-        yield str(server.url)
+    (tmp / "redis").mkdir()
+    with redis_server(tmp / "redis") as server:
+        yield server.url
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -314,7 +314,7 @@ def _bench(args: argparse.Namespace, tmp: Path, stack: ExitStack) -> int:
     gh = stack.enter_context(GitHubApiServer())
     gh.add_repository(REPOSITORY, git_dir=origin.root)
     _pull_requests(gh, main, heads)
-    redis_url = stack.enter_context(_queue(args.backend))
+    redis_url = stack.enter_context(_queue(args.backend, tmp))
     config = register_app(gh, tmp, [REPOSITORY], redis_url=redis_url,
                           extra={"GITOPS_VALIDATOR_LEASE_SECONDS": "10"})
     cluster = AppCluster(config=config, log_dir=tmp / "logs")

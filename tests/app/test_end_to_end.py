@@ -15,6 +15,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ from tests.support.app_process import (
 from tests.support.github_api import GitHubApiServer
 from tests.support.github_api.state import PullRequest
 from tests.support.github_events import sign
+from tests.support.redis_server import redis_server
 
 REPOSITORY = "octo-org/gitops"
 INSTALLATION_NODE = "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMQ=="
@@ -189,15 +191,6 @@ def _repositories(payload: dict[str, Any]) -> Iterator[dict[str, Any]]:
                 yield repo
 
 
-def _redis_url(stack: list[Any]) -> str:
-    from tests.support.redis_server import redis_server  # type: ignore[import-untyped]  # noqa: PLC0415
-
-    manager = redis_server()
-    server = manager.__enter__()
-    stack.append(manager)
-    return str(server.url)
-
-
 @pytest.fixture(params=["embedded", "redis"])
 def world(request: pytest.FixtureRequest, github_api: GitHubApiServer, tmp_path: Path) -> Iterator[World]:
     """The repository served, the App installed, the app's intake running (workers per test)."""
@@ -206,8 +199,11 @@ def world(request: pytest.FixtureRequest, github_api: GitHubApiServer, tmp_path:
         origin.write(f"apps/app-{index}/deploy.yaml", deployment(f"app-{index}"))
     origin.commit("base")
     github_api.add_repository(REPOSITORY, git_dir=origin.root)
-    stack: list[Any] = []
-    redis_url = _redis_url(stack) if request.param == "redis" else ""
+    stack = ExitStack()
+    redis_url = ""
+    if request.param == "redis":
+        (tmp_path / "redis").mkdir()
+        redis_url = stack.enter_context(redis_server(tmp_path / "redis")).url
     config = register_app(github_api, tmp_path, [REPOSITORY], redis_url=redis_url,
                           extra={"GITOPS_VALIDATOR_LEASE_SECONDS": LEASE_SECONDS})
     cluster = AppCluster(config=config, log_dir=tmp_path / "logs")
@@ -218,8 +214,7 @@ def world(request: pytest.FixtureRequest, github_api: GitHubApiServer, tmp_path:
     finally:
         cluster.stop()
         print(cluster.logs())  # shown by pytest when the test failed
-        for manager in reversed(stack):
-            manager.__exit__(None, None, None)
+        stack.close()
 
 
 def start(world: World, *, workers: bool = True) -> None:
