@@ -13,7 +13,7 @@ from validator.app.jobs import Backend, EvaluationStore
 from validator.app.queue.sqlite import SqliteBackend
 from validator.app.settings import AppSettings
 
-__all__ = ["EVALUATIONS_FILE", "QUEUE_FILE", "open_backend", "open_evaluations"]
+__all__ = ["EVALUATIONS_FILE", "QUEUE_FILE", "open_backend", "open_evaluations", "open_sqlite_queue"]
 
 QUEUE_FILE = "queue.sqlite3"
 EVALUATIONS_FILE = "evaluations.sqlite3"
@@ -26,6 +26,11 @@ def open_backend(settings: AppSettings) -> Backend:
         redis = importlib.import_module("validator.app.queue.redis")
         backend: Backend = redis.RedisBackend(settings.redis_url)
         return backend
+    return open_sqlite_queue(settings)
+
+
+def open_sqlite_queue(settings: AppSettings) -> SqliteBackend:
+    """The embedded queue with its worker side (``WorkerPool`` needs more than :class:`Backend`)."""
     return SqliteBackend(settings.data_dir / QUEUE_FILE, lease_seconds=settings.lease_seconds,
                          max_attempts=settings.max_attempts)
 

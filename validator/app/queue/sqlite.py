@@ -117,11 +117,11 @@ class SqliteBackend:
     # -- connections --------------------------------------------------------------------------
 
     def _connection(self) -> sqlite3.Connection:
+        if self._closed:
+            raise BackendUnavailable(f"{self.path}: the queue is closed")
         connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
         if connection is not None:
             return connection
-        if self._closed:
-            raise BackendUnavailable(f"{self.path}: the queue is closed")
         try:
             connection = sqlite3.connect(self.path, isolation_level=None,
                                          check_same_thread=False, timeout=self._busy_ms / 1000)
@@ -148,8 +148,9 @@ class SqliteBackend:
                 raise
             connection.execute("COMMIT")
         except sqlite3.Error as err:
-            if connection.in_transaction:
-                connection.execute("ROLLBACK")
+            with contextlib.suppress(sqlite3.Error):
+                if connection.in_transaction:
+                    connection.execute("ROLLBACK")
             raise BackendUnavailable(f"{self.path}: {err}") from err
 
     def _read(self, sql: str, parameters: Sequence[object] = ()) -> list[tuple[object, ...]]:

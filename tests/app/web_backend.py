@@ -1,0 +1,60 @@
+"""An in-memory Backend for intake tests that need a storage failure at a chosen step.
+
+The real backends (SQLite, Redis) are tested in their own files and, with intake, in
+test_web_app.py; this one exists to make ``enqueue`` or ``first_delivery`` fail on demand,
+which a real store cannot do at a chosen call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from validator.app.jobs import BackendUnavailable
+from validator.app.model import JobSpec
+
+
+@dataclass
+class MemoryBackend:
+    """Deliveries seen and jobs queued, in memory; ``fail`` names the operations that raise."""
+
+    seen: set[str] = field(default_factory=set)
+    queued: dict[str, JobSpec] = field(default_factory=dict)
+    heads: dict[str, str] = field(default_factory=dict)
+    fail: set[str] = field(default_factory=set)
+
+    def _maybe_fail(self, operation: str) -> None:
+        if operation in self.fail:
+            raise BackendUnavailable(f"{operation}: the queue's storage is gone (test)")
+
+    def seen_delivery(self, delivery_id: str) -> bool:
+        self._maybe_fail("seen_delivery")
+        return delivery_id in self.seen
+
+    def first_delivery(self, delivery_id: str) -> bool:
+        self._maybe_fail("first_delivery")
+        if delivery_id in self.seen:
+            return False
+        self.seen.add(delivery_id)
+        return True
+
+    def enqueue(self, job: JobSpec) -> bool:
+        self._maybe_fail("enqueue")
+        if job.key in self.queued:
+            return False
+        self.queued[job.key] = job
+        if not job.rerun:
+            self.heads[job.lane] = job.head_sha
+        return True
+
+    def latest_head(self, lane: str) -> str | None:
+        return self.heads.get(lane)
+
+    def depth(self) -> int:
+        self._maybe_fail("depth")
+        return len(self.queued)
+
+    def check_ready(self) -> None:
+        self._maybe_fail("check_ready")
+
+    def close(self) -> None:
+        pass
