@@ -28,7 +28,7 @@ class PR:
 
 @pytest.mark.parametrize("action", ev.PULL_REQUEST_ACTIONS)
 def test_pull_request_actions_queue_one_pull_request_job(action: str) -> None:
-    payload = ev.pull_request_event(action, REPO, PR(), installation_id=3)
+    payload = ev.with_installation(ev.pull_request_event(action, REPO, PR()), 3)
     decision = decide("pull_request", payload, SETTINGS)
     (job,) = decision.jobs
     assert job.kind is JobKind.PULL_REQUEST
@@ -41,12 +41,12 @@ def test_pull_request_actions_queue_one_pull_request_job(action: str) -> None:
 
 
 def test_drafts_follow_the_setting() -> None:
-    draft = ev.pull_request_event("opened", REPO, PR(), draft=True, installation_id=3)
+    draft = ev.with_installation(ev.pull_request_event("opened", REPO, PR(), draft=True), 3)
     skipped = decide("pull_request", draft, SETTINGS)
     assert skipped.jobs == ()
     assert "draft" in skipped.note
     assert len(decide("pull_request", draft, replace(SETTINGS, drafts=Drafts.CHECK)).jobs) == 1
-    ready = ev.pull_request_event("ready_for_review", REPO, PR(), installation_id=3)
+    ready = ev.with_installation(ev.pull_request_event("ready_for_review", REPO, PR()), 3)
     assert len(decide("pull_request", ready, SETTINGS).jobs) == 1
 
 

@@ -1,12 +1,13 @@
 """An in-memory Backend for intake tests that need a storage failure at a chosen step.
 
 The real backends (SQLite, Redis) are tested in their own files and, with intake, in
-test_web_app.py; this one exists to make ``enqueue`` or ``first_delivery`` fail on demand,
+test_web_app.py; this one exists to make ``accept`` fail on demand,
 which a real store cannot do at a chosen call.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from validator.app.jobs import BackendUnavailable
@@ -26,9 +27,13 @@ class MemoryBackend:
         if operation in self.fail:
             raise BackendUnavailable(f"{operation}: the queue's storage is gone (test)")
 
-    def seen_delivery(self, delivery_id: str) -> bool:
-        self._maybe_fail("seen_delivery")
-        return delivery_id in self.seen
+    def accept(self, delivery_id: str, jobs: Sequence[JobSpec]) -> bool:
+        self._maybe_fail("accept")  # before any change: the step is atomic
+        if not self.first_delivery(delivery_id):
+            return False
+        for job in jobs:
+            self.enqueue(job)
+        return True
 
     def first_delivery(self, delivery_id: str) -> bool:
         self._maybe_fail("first_delivery")

@@ -72,12 +72,11 @@ def _example(relative: str, repository: str, api_url: str | None, *, source: str
 
 def pull_request_event(action: str, repository: str, pr: PullRequestLike, *, before: str | None = None,
                        api_url: str | None = None, draft: bool = False,
-                       clone_url: str | None = None, installation_id: int | None = None) -> Payload:
+                       clone_url: str | None = None) -> Payload:
     """A ``pull_request`` event (also the ``pull_request_target`` payload) for ``pr``.
 
     ``before`` is the previous head of a ``synchronize`` (default: the base SHA);
-    ``clone_url`` the repository's (the test server's ``clone_url(repository)``: git over HTTP);
-    ``installation_id``: as GitHub delivers it to an App (every App delivery names it).
+    ``clone_url`` the repository's (the test server's ``clone_url(repository)``: git over HTTP).
     """
     if action not in PULL_REQUEST_ACTIONS:
         raise ValueError(f"pull_request action {action!r}: one of {PULL_REQUEST_ACTIONS}")
@@ -93,8 +92,6 @@ def pull_request_event(action: str, repository: str, pr: PullRequestLike, *, bef
     pull["merge_commit_sha"] = None
     if action == "synchronize":
         payload["before"], payload["after"] = before or pr.base_sha, pr.head_sha
-    if installation_id is not None:
-        payload["installation"] = {"id": installation_id, "node_id": f"installation-{installation_id}"}
     _check("pull_request", action, payload)
     return payload
 
@@ -231,6 +228,11 @@ def installation_repositories_event(action: str, repositories: Sequence[str], *,
         (listed, []) if action == "added" else ([], listed))
     _check("installation_repositories", action, payload)
     return payload
+
+
+def with_installation(payload: Payload, installation_id: int) -> Payload:
+    """``payload`` as GitHub delivers it to an App: naming the installation (some examples lack it)."""
+    return {**payload, "installation": {"id": installation_id, "node_id": f"installation-{installation_id}"}}
 
 
 def ping_event(*, app_id: int = 1) -> Payload:

@@ -4,11 +4,11 @@ The order is the point of this module:
 
 1. the body's size is capped (413) and its ``X-Hub-Signature-256`` verified on the raw bytes
    (401) before anything parses it, so an unsigned request costs one HMAC and touches nothing;
-2. a delivery already recorded is acknowledged as a duplicate and queues nothing;
-3. the jobs are enqueued durably, and only then is the delivery recorded as seen. A storage
-   failure at any step answers 503 and leaves the delivery unrecorded, so GitHub's redelivery
-   (or the reconciliation sweep) brings it back; a failure after enqueueing but before recording
-   costs at most a coalesced or idempotent second run, never a lost event.
+2. the delivery and its jobs are recorded in one atomic step (:meth:`Backend.accept`): a
+   delivery recorded before is acknowledged as a duplicate and queues nothing; a storage
+   failure answers 503 and leaves the delivery unrecorded, so GitHub's redelivery (or the
+   reconciliation sweep) brings it back. A job whose key is already queued or running is
+   coalesced with it by the backend.
 """
 
 from __future__ import annotations
@@ -93,10 +93,8 @@ class Intake:
         return None
 
     def _enqueue(self, delivery: str, jobs: tuple[JobSpec, ...], note: str) -> tuple[Answer, str]:
-        if self._backend.seen_delivery(delivery):
+        # one atomic step: the delivery is recorded only together with its jobs
+        if not self._backend.accept(delivery, jobs):
             return Answer(200, f"duplicate delivery {delivery}: already received"), "duplicate"
-        new = sum(self._backend.enqueue(job) for job in jobs)
-        self._backend.first_delivery(delivery)  # recorded only now that the jobs are durable
-        if new:
-            return Answer(202, f"queued {new} job{'s' if new > 1 else ''}: {note}"), "queued"
-        return Answer(202, f"already queued: {note}"), "coalesced"
+        count = f"{len(jobs)} job{'s' if len(jobs) > 1 else ''}"
+        return Answer(202, f"queued {count}: {note}"), "queued"

@@ -26,13 +26,6 @@ class BackendUnavailable(ValidatorError):
 class Backend(Protocol):
     """What intake and workers share: deliveries seen, the queue, the newest head of each lane."""
 
-    def seen_delivery(self, delivery_id: str) -> bool:
-        """Whether ``X-GitHub-Delivery`` was recorded (by :meth:`first_delivery`); records nothing.
-
-        Intake asks this first, enqueues, and only then records the delivery, so a delivery whose
-        jobs could not be enqueued is not marked seen and its redelivery is accepted."""
-        ...
-
     def first_delivery(self, delivery_id: str) -> bool:
         """Record ``X-GitHub-Delivery``; False when it was recorded before (a redelivery)."""
         ...

@@ -20,6 +20,7 @@ from validator.cli.check import check, targets
 from validator.cli.diff import diff
 from validator.cli.policy import policy
 from validator.cli.render import render
+from validator.cli.serve import serve, worker
 from validator.lifecycle import Lifecycle
 from validator.tools import describe_tools
 
@@ -43,6 +44,7 @@ def main(verbose: int) -> None:
       gitops-validator diff --base origin/main      # only what a change affects
       gitops-validator render . --target NAME       # the YAML a target renders to
       gitops-validator policy test policies/
+      gitops-validator serve --config app.yaml      # the GitHub App's webhook server
       gitops-validator version                     # versions of the tools in use
     """
     # one process, one lifecycle: signal handlers and the exit hook installed once, for
@@ -70,3 +72,5 @@ main.add_command(render)
 main.add_command(policy)
 main.add_command(diff)
 main.add_command(action)
+main.add_command(serve)
+main.add_command(worker)

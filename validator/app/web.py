@@ -1,0 +1,72 @@
+"""The Flask app: routes only translate HTTP to :class:`~validator.app.intake.Intake` and back.
+
+``POST /webhooks/github`` (GitHub's deliveries), ``GET /healthz`` (the process answers),
+``GET /readyz`` (queue and storage usable; 503 with the reason otherwise), ``GET /metrics``
+(Prometheus text format), and the details pages of evaluations (``/evaluations/<id>``).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, request
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from validator.app.intake import Intake
+from validator.app.jobs import BackendUnavailable
+from validator.app.services import AppServices
+
+__all__ = ["WEBHOOK_PATH", "create_app"]
+
+WEBHOOK_PATH = "/webhooks/github"
+_LOGGER = logging.getLogger(__name__)
+
+
+def _text(body: str, status: int) -> Response:
+    return Response(body + "\n", status=status, mimetype="text/plain")
+
+
+def create_app(services: AppServices) -> Flask:
+    """The WSGI app over ``services`` (one per process; gunicorn imports ``validator.app.wsgi``)."""
+    app = Flask("gitops_validator")
+    # Werkzeug refuses a longer body while reading it (also a chunked one without a length)
+    app.config["MAX_CONTENT_LENGTH"] = services.settings.max_body_bytes
+    intake = Intake(services.settings, services.backend, services.metrics)
+
+    @app.post(WEBHOOK_PATH)
+    def webhook() -> Response:
+        try:
+            body = request.get_data(cache=False)
+        except RequestEntityTooLarge:
+            body = b"\0" * (services.settings.max_body_bytes + 1)  # intake answers and counts it
+        answer = intake.receive(dict(request.headers), body)
+        return _text(answer.text, answer.status)
+
+    @app.get("/healthz")
+    def healthz() -> Response:
+        return _text("ok", 200)
+
+    @app.get("/readyz")
+    def readyz() -> Response:
+        try:
+            services.backend.check_ready()
+        except BackendUnavailable as err:
+            return _text(f"not ready: {err}", 503)
+        return _text("ready", 200)
+
+    @app.get("/metrics")
+    def metrics() -> Response:
+        try:
+            services.metrics.queue_depth.set(services.backend.depth())
+        except Exception as err:  # the other metrics still answer
+            _LOGGER.warning("queue depth unavailable: %s", err)
+        text = generate_latest(services.metrics.registry)
+        return Response(text, status=200, mimetype=CONTENT_TYPE_LATEST)
+
+    mount_details_pages(app, services)
+    return app
+
+
+def mount_details_pages(app: Flask, services: AppServices) -> None:
+    """The details pages (``GET /evaluations/<id>``) of :mod:`validator.app.details`."""
