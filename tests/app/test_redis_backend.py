@@ -91,7 +91,7 @@ def test_unreachable_redis_is_not_ready(tmp_path: Path) -> None:
         opened = RedisBackend(server.url, heartbeat_timeout_ms=5000, max_attempts=3)
         opened.check_ready()
         server.stop()
-        with pytest.raises(BackendUnavailable, match="127.0.0.1"):
+        with pytest.raises(BackendUnavailable, match=r"127\.0\.0\.1"):
             opened.check_ready()
         with pytest.raises(BackendUnavailable):
             opened.enqueue(job())

@@ -18,6 +18,7 @@ import pytest
 from tests.app.test_redis_backend import job
 from tests.support.redis_server import redis_server, redis_url
 from validator import process
+from validator.app.metrics import AppMetrics
 from validator.app.model import JobSpec
 from validator.app.queue.redis import RedisBackend, run_redis_worker
 
@@ -37,7 +38,7 @@ def wait_for(what: str, condition: Callable[[], bool], timeout: float = 60) -> N
 
 @contextmanager
 def worker_thread(url: str, perform: Callable[[JobSpec], object],
-                  poison: Callable[[JobSpec, str, int], None], **options: int) -> Iterator[None]:
+                  poison: Callable[[JobSpec, str, int], None], **options: object) -> Iterator[None]:
     stop = threading.Event()
     thread = threading.Thread(target=run_redis_worker, args=(url, perform, poison),
                               kwargs={"threads": 2, "stop": stop, **options})
@@ -53,10 +54,15 @@ def worker_thread(url: str, perform: Callable[[JobSpec], object],
 def test_a_job_runs_once_and_releases_its_key(redis_url: str) -> None:
     backend = RedisBackend(redis_url, heartbeat_timeout_ms=5000, max_attempts=3)
     done: list[str] = []
-    with worker_thread(redis_url, lambda j: done.append(j.head_sha), lambda *_: None):
+    metrics = AppMetrics()
+    with worker_thread(redis_url, lambda j: done.append(j.head_sha), lambda *_: None,
+                       metrics=metrics):
         assert backend.enqueue(job())
         wait_for("the job", lambda: backend.depth() == 0)
     assert done == ["a" * 40]
+    assert metrics.registry.get_sample_value("gitops_validator_jobs_total",
+                                             {"result": "completed"}) == 1
+    assert metrics.registry.get_sample_value("gitops_validator_job_duration_seconds_count") == 1
     assert backend.enqueue(job())  # finished: the same work may be queued again
     backend.close()
 
@@ -70,12 +76,16 @@ def test_a_failing_job_is_retried_then_poisoned_once(redis_url: str) -> None:
         starts.append(spec.key)
         raise RuntimeError(f"broken {len(starts)}")
 
+    metrics = AppMetrics()
     with worker_thread(redis_url, perform, lambda j, e, n: poisoned.append((j.key, e, n)),
-                       max_attempts=3, min_backoff_ms=20):
+                       max_attempts=3, min_backoff_ms=20, metrics=metrics):
         backend.enqueue(job())
         wait_for("the poison report", lambda: backend.depth() == 0)
     assert starts == [job().key] * 3
     assert poisoned == [(job().key, "RuntimeError: broken 3", 3)]
+    for result, count in (("retried", 2), ("poisoned", 1), ("completed", None)):
+        assert metrics.registry.get_sample_value("gitops_validator_jobs_total",
+                                                 {"result": result}) == count
     backend.close()
 
 
@@ -85,11 +95,11 @@ def _records(path: Path) -> list[list[str]]:
 
 @contextmanager
 def worker_processes(url: str, record: Path, count: int, *, hold: float,
-                     heartbeat_ms: int) -> Iterator[list[int]]:
+                     heartbeat_ms: int, max_attempts: int = 3) -> Iterator[list[int]]:
     """``count`` real worker processes (tests/support/redis_worker.py), stopped after."""
     procs = [process.start(process.Command(
         args=(sys.executable, "-m", "tests.support.redis_worker", url, str(record), str(hold),
-              str(heartbeat_ms)), cwd=_ROOT, env={"PYTHONPATH": str(_ROOT)}),
+              str(heartbeat_ms), str(max_attempts)), cwd=_ROOT, env={"PYTHONPATH": str(_ROOT)}),
         log_path=record.with_name(f"worker-{n}.log")) for n in range(count)]
     try:
         wait_for("the workers", lambda: sum(r[0] == "ready" for r in _records(record)) == count)
@@ -114,6 +124,22 @@ def test_a_job_of_a_worker_killed_mid_job_is_redelivered_and_completes_once(
     survivor = next(pid for pid in pids if pid != victim)
     assert runs == [["start", job().key, str(victim)], ["start", job().key, str(survivor)],
                     ["done", job().key, str(survivor)]]
+    backend.close()
+
+
+def test_a_job_whose_workers_die_stops_after_its_attempts(redis_url: str, tmp_path: Path) -> None:
+    """A job that kills its worker (out of memory, say) is not redelivered for ever: every
+    start counts as an attempt, and the start after the last is reported as poison."""
+    record = tmp_path / "record"
+    backend = RedisBackend(redis_url, heartbeat_timeout_ms=1000, max_attempts=1)
+    with worker_processes(redis_url, record, 2, hold=600, heartbeat_ms=1000, max_attempts=1):
+        backend.enqueue(job())
+        wait_for("a start", lambda: any(r[0] == "start" for r in _records(record)))
+        os.killpg(int(next(r for r in _records(record) if r[0] == "start")[2]), 9)
+        wait_for("the poison report", lambda: backend.depth() == 0, timeout=120)
+    assert [r[:3] for r in _records(record) if r[0] != "ready"] == [
+        ["start", job().key, next(r[2] for r in _records(record) if r[0] == "start")],
+        ["poison", job().key, "1"]]
     backend.close()
 
 

@@ -1,7 +1,7 @@
 """A worker process for the Redis fault tests: ``run_redis_worker`` with a ``perform`` that
 records to a file, so a test can SIGKILL it mid-job and count starts and completions.
 
-``python -m tests.support.redis_worker URL RECORD HOLD HEARTBEAT_MS``: every start and
+``python -m tests.support.redis_worker URL RECORD HOLD HEARTBEAT_MS MAX_ATTEMPTS``: every start and
 completion appends ``start|done <job key> <pid>`` to RECORD (one ``write`` of an
 ``O_APPEND`` file: lines from two processes never interleave). The first start of a job holds
 it HOLD seconds before completing (the window in which a test kills the worker); a later start
@@ -29,7 +29,7 @@ def _record(path: Path, line: str) -> None:
         os.close(fd)
 
 
-def main(url: str, record: Path, hold: float, heartbeat_ms: int) -> None:
+def main(url: str, record: Path, hold: float, heartbeat_ms: int, max_attempts: int) -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
 
@@ -45,8 +45,8 @@ def main(url: str, record: Path, hold: float, heartbeat_ms: int) -> None:
 
     _record(record, f"ready {os.getpid()}")
     run_redis_worker(url, perform, poison, threads=2, stop=stop, heartbeat_timeout_ms=heartbeat_ms,
-                     min_backoff_ms=50)
+                     max_attempts=max_attempts, min_backoff_ms=50)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], Path(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]))
+    main(sys.argv[1], Path(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))

@@ -29,7 +29,7 @@ def _timestamp(iso: str) -> float:
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
 
-def _decode(text: bytes) -> Evaluation:
+def _decode(text: str) -> Evaluation:
     data: dict[str, Any] = json.loads(text)
     findings = tuple(StoredFinding(**{**finding, "context": tuple(
         SourceLine(**line) for line in finding["context"])}) for finding in data["findings"])
@@ -42,7 +42,7 @@ class RedisEvaluations:
     def __init__(self, url: str, retention_days: int, *, timeout: float = 5.0) -> None:
         self.retention_seconds = retention_days * 86400
         self._client = redis.Redis.from_url(url, socket_connect_timeout=timeout,
-                                            socket_timeout=timeout)
+                                            socket_timeout=timeout, decode_responses=True)
 
     def save(self, evaluation: Evaluation) -> None:
         try:
@@ -59,11 +59,11 @@ class RedisEvaluations:
             text = self._client.get(f"{_PREFIX}{evaluation_id}")
         except redis.RedisError as err:
             raise BackendUnavailable(f"reading evaluation {evaluation_id}: {err}") from err
-        return None if text is None else _decode(bytes(text))
+        return None if text is None else _decode(str(text))
 
     def purge(self, before: datetime) -> int:
         try:
-            ids = [bytes(i).decode() for i in
+            ids = [str(i) for i in
                    self._client.zrangebyscore(_BY_CREATION, "-inf", f"({before.timestamp()}")]
             if ids:
                 with self._client.pipeline(transaction=True) as pipe:

@@ -35,7 +35,9 @@ from dramatiq.brokers.redis import MAINTENANCE_SCALE, RedisBroker
 from dramatiq.middleware import Middleware, Retries
 
 from validator.app.jobs import BackendUnavailable
+from validator.app.metrics import AppMetrics
 from validator.app.model import JobSpec
+from validator.app.settings import AppSettings
 
 __all__ = ["ACTOR", "NAMESPACE", "QUEUE", "RedisBackend", "run_redis_worker"]
 
@@ -77,9 +79,11 @@ return queued
 """
 
 
-def _connect(url: str, *, timeout: float) -> redis.Redis:
+def _connect(url: str, *, timeout: float, text: bool = False) -> redis.Redis:
+    """A client of ``url``; ``text``: replies decoded to ``str`` (Dramatiq's own client must
+    get bytes)."""
     return redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout,
-                                health_check_interval=30)
+                                health_check_interval=30, decode_responses=text)
 
 
 def _where(client: redis.Redis) -> str:
@@ -103,31 +107,48 @@ class RedisBackend:
         self.stale_job_ms = stale_job_seconds * 1000
         """A job key older than this no longer coalesces (its message was lost with a Redis
         that had no persistence): the same work may then be queued again."""
-        self._client = _connect(url, timeout=timeout)
+        self._client = _connect(url, timeout=timeout, text=True)
         self._accept = self._client.register_script(_ACCEPT)
         self._warned = False
+
+    @classmethod
+    def from_settings(cls, settings: AppSettings) -> RedisBackend:
+        """The backend of ``GITOPS_VALIDATOR_REDIS_URL``: a worker silent for
+        ``lease_seconds`` is dead, a job gets ``max_attempts`` attempts."""
+        return cls(settings.redis_url, heartbeat_timeout_ms=int(settings.lease_seconds * 1000),
+                   max_attempts=settings.max_attempts)
+
+    def run_worker(self, perform: Callable[[JobSpec], object],
+                   poison: Callable[[JobSpec, str, int], None], *, threads: int,
+                   stop: threading.Event, metrics: AppMetrics | None = None) -> None:
+        """:func:`run_redis_worker` on this backend's Redis with its heartbeat and attempts."""
+        run_redis_worker(self.url, perform, poison, threads=threads, stop=stop, metrics=metrics,
+                         heartbeat_timeout_ms=self.heartbeat_timeout_ms,
+                         max_attempts=self.max_attempts)
 
     def first_delivery(self, delivery_id: str) -> bool:
         return self.accept(delivery_id, ()) is not None
 
     def enqueue(self, job: JobSpec) -> bool:
-        return self._run(None, (job,))[0]
+        queued = self._run(None, (job,))
+        return queued is not None and queued[0]
 
     def accept(self, delivery_id: str, jobs: Sequence[JobSpec]) -> tuple[bool, ...] | None:
         """Record ``delivery_id`` and queue ``jobs`` in one atomic step. None: the delivery was
         seen before (nothing queued); else per job whether it was queued (False: coalesced)."""
         return self._run(delivery_id, jobs)
 
-    def _run(self, delivery_id: str | None, jobs: Sequence[JobSpec]) -> Any:
+    def _run(self, delivery_id: str | None, jobs: Sequence[JobSpec]) -> tuple[bool, ...] | None:
         now = int(time.time() * 1000)
         args: list[str | int] = [now, self.delivery_seconds if delivery_id is not None else "",
                                  now - self.stale_job_ms]
         for job in jobs:
             message_id = str(uuid.uuid4())
-            message = dramatiq.Message(queue_name=QUEUE, actor_name=ACTOR, args=(job.to_json(),),
-                                       kwargs={}, options={"redis_message_id": message_id})
+            message: dramatiq.Message[None] = dramatiq.Message(
+                queue_name=QUEUE, actor_name=ACTOR, args=(job.to_json(),), kwargs={},
+                options={"redis_message_id": message_id})
             args += [job.key, "" if job.rerun else job.lane, job.head_sha, message_id,
-                     message.encode()]
+                     message.encode().decode()]
         keys = [f"{_DELIVERY}{delivery_id or ''}", _ACTIVE, _LANES, f"{NAMESPACE}:{QUEUE}",
                 f"{NAMESPACE}:{QUEUE}.msgs"]
         try:
@@ -141,7 +162,7 @@ class RedisBackend:
             head = self._client.hget(_LANES, lane)
         except redis.RedisError as err:
             raise BackendUnavailable(f"{_where(self._client)}: {err}") from err
-        return None if head is None else bytes(head).decode()
+        return None if head is None else str(head)
 
     def depth(self) -> int:
         try:
@@ -179,14 +200,21 @@ class _Lifecycle(Middleware):
     ``Retries`` gives up (it runs after ``Retries``: Dramatiq calls ``after_*`` hooks in
     reverse order of the middleware list)."""
 
-    def __init__(self, client: redis.Redis, poison: Callable[[JobSpec, str, int], None]) -> None:
+    def __init__(self, client: redis.Redis, poison: Callable[[JobSpec, str, int], None],
+                 metrics: AppMetrics | None) -> None:
         self.client = client
         self.poison = poison
+        self.metrics = metrics
+
+    def _count(self, result: str) -> None:
+        if self.metrics is not None:
+            self.metrics.jobs.labels(result).inc()
 
     def after_process_message(self, broker: dramatiq.Broker, message: Any, *,
                               result: object = None, exception: BaseException | None = None) -> None:
-        del broker, result
+        del broker
         if exception is not None and not message.failed:
+            self._count("retried")
             return  # Retries queued it again, after a backoff: still queued
         try:
             job = JobSpec.from_json(str(message.args[0]))
@@ -196,6 +224,7 @@ class _Lifecycle(Middleware):
         if exception is not None:
             attempts = int(self.client.hget(_ATTEMPTS, job.key) or 0)
             _report_poison(self.poison, job, f"{type(exception).__name__}: {exception}", attempts)
+        self._count("poisoned" if exception is not None or result is None else str(result))
         release(self.client, job.key)
 
 
@@ -218,16 +247,21 @@ def _report_poison(poison: Callable[[JobSpec, str, int], None], job: JobSpec, er
 
 def _job_function(client: redis.Redis, perform: Callable[[JobSpec], object],
                   poison: Callable[[JobSpec, str, int], None],
-                  max_attempts: int) -> Callable[[str], None]:
-    def gitops_validator_job(text: str) -> None:
+                  max_attempts: int, metrics: AppMetrics | None) -> Callable[[str], str | None]:
+    def gitops_validator_job(text: str) -> str | None:
+        """The actor: its return value is the job's result for the metrics (None: poison)."""
         job = JobSpec.from_json(text)
         attempt = int(client.hincrby(_ATTEMPTS, job.key, 1))
         if attempt > max_attempts:  # the earlier starts never returned: their workers died
             _report_poison(poison, job, f"no attempt finished (workers died {attempt - 1} times)",
                            attempt - 1)
-            return
+            return None
         _LOGGER.info("Job %s, attempt %d of %d", job.key, attempt, max_attempts)
-        perform(job)
+        started = time.monotonic()
+        result = perform(job)
+        if metrics is not None:
+            metrics.job_duration.observe(time.monotonic() - started)
+        return str(result) if result is not None else "completed"
 
     return gitops_validator_job
 
@@ -236,7 +270,8 @@ def run_redis_worker(url: str, perform: Callable[[JobSpec], object],
                      poison: Callable[[JobSpec, str, int], None], *, threads: int,
                      stop: threading.Event, heartbeat_timeout_ms: int = 60_000,
                      max_attempts: int = 3, min_backoff_ms: int = 15_000,
-                     max_backoff_ms: int = 600_000, shutdown_timeout_ms: int = 600_000) -> None:
+                     max_backoff_ms: int = 600_000, shutdown_timeout_ms: int = 600_000,
+                     metrics: AppMetrics | None = None) -> None:
     """Run a Dramatiq worker of ``threads`` threads in this process until ``stop`` is set, then
     stop it: running jobs finish (up to ``shutdown_timeout_ms``), prefetched ones go back.
 
@@ -247,13 +282,14 @@ def run_redis_worker(url: str, perform: Callable[[JobSpec], object],
     One per process (Dramatiq's rule): it installs its broker as Dramatiq's global one.
     """
     client = _connect(url, timeout=30.0)
-    broker = RedisBroker(client=client, namespace=NAMESPACE, heartbeat_timeout=heartbeat_timeout_ms,
-                         maintenance_chance=MAINTENANCE_SCALE, middleware=[
-                             _Lifecycle(client, poison),
-                             Retries(max_retries=max_attempts - 1, min_backoff=min_backoff_ms,
-                                     max_backoff=max_backoff_ms)])
+    middleware = [_Lifecycle(client, poison, metrics),
+                  Retries(max_retries=max_attempts - 1, min_backoff=min_backoff_ms,
+                          max_backoff=max_backoff_ms)]
+    broker = RedisBroker(  # type: ignore[no-untyped-call]  # Dramatiq leaves it untyped
+        client=client, namespace=NAMESPACE, heartbeat_timeout=heartbeat_timeout_ms,
+        maintenance_chance=MAINTENANCE_SCALE, middleware=middleware)
     dramatiq.set_broker(broker)
-    dramatiq.Actor(_job_function(client, perform, poison, max_attempts), broker=broker,
+    dramatiq.Actor(_job_function(client, perform, poison, max_attempts, metrics), broker=broker,
                    actor_name=ACTOR, queue_name=QUEUE, priority=0, options={})
     worker = dramatiq.Worker(broker, queues={QUEUE}, worker_threads=threads)
     worker.start()
