@@ -4,11 +4,14 @@ server serves over git smart HTTP, and the app's settings pointing at it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from tests.action.scenario import deployment
 from tests.change.gitrepo import GitRepo
 from tests.support.github_api import GitHubApiServer
+from validator.app.evaluation import Evaluation
+from validator.app.model import JobSpec
 from validator.app.settings import AppSettings
 
 REPO = "octo-org/gitops"
@@ -45,8 +48,10 @@ class Installed:
 
 
 def install(gh: GitHubApiServer, tmp: Path, **settings: object) -> Installed:
-    """``REPO`` with two deployments on main; the app installed on it; settings for it."""
+    """``REPO`` with two deployments on main and the built-in policies selected by its
+    configuration file; the app installed on it; settings for it."""
     origin = GitRepo.init(tmp / "origin")
+    (origin.root / ".gitops-validator.yaml").write_text("settings:\n  policies: [builtin]\n")
     for name in ("web", "api"):
         target = origin.root / "apps" / name / "deploy.yaml"
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -60,3 +65,65 @@ def install(gh: GitHubApiServer, tmp: Path, **settings: object) -> Installed:
                                  "webhook_secret": "webhook-secret", "api_url": gh.url,
                                  "data_dir": tmp / "data", **settings}
     return Installed(gh=gh, origin=origin, settings=AppSettings(**values))  # type: ignore[arg-type]
+
+
+class Lanes:
+    """The part of a queue backend the job reads: each lane's newest head.
+
+    A stand-in for the queue backends (owners B and C) in the job's own tests: ``enqueue``
+    moves the lane as theirs does; ``then`` scripts a push that arrives while a job runs
+    (the lane moves after ``after`` more reads)."""
+
+    def __init__(self) -> None:
+        self.heads: dict[str, str] = {}
+        self._script: list[tuple[int, str, str]] = []
+
+    def enqueue(self, job: JobSpec) -> bool:
+        if not job.rerun:
+            self.heads[job.lane] = job.head_sha
+        return True
+
+    def then(self, lane: str, head: str, *, after: int) -> None:
+        self._script.append((after, lane, head))
+
+    def first_delivery(self, delivery_id: str) -> bool:
+        del delivery_id
+        return True
+
+    def latest_head(self, lane: str) -> str | None:
+        answer = self.heads.get(lane)
+        script, self._script = self._script, []
+        for after, moved_lane, head in script:
+            if after <= 1:
+                self.heads[moved_lane] = head
+            else:
+                self._script.append((after - 1, moved_lane, head))
+        return answer
+
+    def depth(self) -> int:
+        return 0
+
+    def check_ready(self) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+
+class Evaluations:
+    """An in-memory evaluation store (the SQLite one is owner E's)."""
+
+    def __init__(self) -> None:
+        self.saved: dict[str, Evaluation] = {}
+        self.history: list[Evaluation] = []
+
+    def save(self, evaluation: Evaluation) -> None:
+        self.saved[evaluation.id] = evaluation
+        self.history.append(evaluation)
+
+    def get(self, evaluation_id: str) -> Evaluation | None:
+        return self.saved.get(evaluation_id)
+
+    def purge(self, before: datetime) -> int:
+        del before
+        return 0

@@ -32,7 +32,7 @@ def test_installation_token_is_minted_once_and_cached(tmp_path: Path, github_api
     mints = [r for r in github_api.requests if r.operation == "apps/create-installation-access-token"]
     assert len(mints) == 1
     assert token not in repr(auth)
-    assert metrics.github_calls._value.get() == 1  # noqa: SLF001 - prometheus_client's value
+    assert metrics.github_calls._value.get() == 1
     session = auth.installation_session(INSTALLATION)
     assert session.get(f"/repos/{REPO}")["full_name"] == REPO
 
@@ -75,9 +75,9 @@ def test_wrong_token_fails_clearly_without_printing_it(tmp_path: Path, github_ap
     env = install(github_api, tmp_path)
     head = env.commit({"apps/web/extra.yaml": "a: 1\n"})
     secret = "ghs_not-a-token-the-server-knows"
-    with pytest.raises(MirrorError) as caught:
-        with _mirrors(tmp_path).checkout(REPO, env.clone_url, secret, [head]):
-            pass
+    with pytest.raises(MirrorError) as caught, \
+            _mirrors(tmp_path).checkout(REPO, env.clone_url, secret, [head]):
+        pass
     assert "refused the installation token" in str(caught.value)
     assert secret not in str(caught.value)
     assert any(status == 401 for _, _, status in github_api.git_log.requests)
@@ -85,7 +85,7 @@ def test_wrong_token_fails_clearly_without_printing_it(tmp_path: Path, github_ap
 
 def test_a_second_push_fetches_only_its_new_objects(tmp_path: Path, github_api: GitHubApiServer) -> None:
     env = install(github_api, tmp_path)
-    rng = random.Random(12)
+    rng = random.Random(12)  # noqa: S311 - test data, not secrets
     bulky = {f"data/file{i}.txt": rng.randbytes(20_000).hex() for i in range(40)}  # ~1.6 MB
     first = env.commit(bulky)
     second = env.commit({"apps/web/extra.yaml": "b: 2\n"})
@@ -106,13 +106,13 @@ def test_a_second_push_fetches_only_its_new_objects(tmp_path: Path, github_api: 
 def test_a_mirror_beyond_the_size_limit_is_refused_and_deleted(tmp_path: Path,
                                                                github_api: GitHubApiServer) -> None:
     env = install(github_api, tmp_path)
-    rng = random.Random(3)
+    rng = random.Random(3)  # noqa: S311 - test data, not secrets
     head = env.commit({"data/big.txt": rng.randbytes(200_000).hex()})
     token = AppAuth(env.settings).installation_token(INSTALLATION)
     mirrors = _mirrors(tmp_path, max_bytes=100_000)
-    with pytest.raises(MirrorError, match="more than the 100000 allowed"):
-        with mirrors.checkout(REPO, env.clone_url, token, [head]):
-            pass
+    with pytest.raises(MirrorError, match="more than the 100000 allowed"), \
+            mirrors.checkout(REPO, env.clone_url, token, [head]):
+        pass
     assert not mirrors.mirror_path(REPO).exists()
 
 
@@ -124,9 +124,9 @@ def test_odd_repository_names_are_refused(tmp_path: Path, name: str) -> None:
 
 @pytest.mark.parametrize("url", ["ext::sh -c touch% /tmp/x", "file:///etc", "https://user:pw@host/r.git"])
 def test_clone_urls_other_than_plain_https_are_refused(tmp_path: Path, url: str) -> None:
-    with pytest.raises(MirrorError, match="not an HTTPS URL"):
-        with _mirrors(tmp_path).checkout(REPO, url, "t", ["a" * 40]):
-            pass
+    with pytest.raises(MirrorError, match="not an HTTPS URL"), \
+            _mirrors(tmp_path).checkout(REPO, url, "t", ["a" * 40]):
+        pass
 
 
 def _size(folder: Path) -> int:

@@ -18,14 +18,14 @@ from typing import TextIO
 from validator.action.env import ActionEnvironment, ActionInputError, ActionInputs
 from validator.action.events import ActionJob, JobKind, job_for_event, read_event
 from validator.action.outputs import StepOutputs, append_step_summary, write_outputs, write_sarif
-from validator.action.validate import Validation, display_root, empty_report, validate
+from validator.action.validate import Validation, display_root, failed_outcome, validate
 from validator.errors import UsageError, ValidatorError
 from validator.model import FindingStatus
 from validator.report import OutputFormat, RenderOptions, render_report
 from validator.report.github import workflow_command
 from validator.scm.github.client import connect
 from validator.scm.github.publisher import GitHubPublisher, PublishResult, PublishSettings, PublishTarget
-from validator.scm.outcome import Outcome, no_lines
+from validator.scm.outcome import Outcome
 
 __all__ = ["run_action"]
 
@@ -114,9 +114,7 @@ def _error_outcome(error: BaseException) -> Outcome:
             reason = "the run was interrupted (the job was cancelled)"
         case _:
             reason = f"internal error (a bug; the job log has the details): {type(error).__name__}: {error}"
-    text = f"gitops-validator could not check this change: {reason}"
-    return Outcome(report=empty_report(), blocking=True, markdown=f"## gitops-validator failed\n\n{text}\n",
-                   change=None, head_lines=no_lines, error=reason)
+    return failed_outcome(reason)
 
 
 def _fall_back(env: ActionEnvironment, outcome: Outcome, published: PublishResult | None, *,

@@ -23,16 +23,17 @@ from validator.action.env import ActionEnvironment, ActionInputError
 from validator.action.events import ActionJob, JobKind
 from validator.action.history import checkout_root, ensure_commits, head_lines_reader, workspace_head
 from validator.action.paths import at_top
+from validator.change.block import Block
 from validator.change.model import Change
 from validator.errors import ChangeError
 from validator.model import Report
 from validator.options import CheckOptions
 from validator.report import RenderOptions
 from validator.report.markdown import render_markdown
-from validator.scm.outcome import Outcome
-from validator.service import CheckRequest, DiffRequest, run_check, run_diff
+from validator.scm.outcome import Outcome, no_lines
+from validator.service import CheckRequest, DiffReport, DiffRequest, run_check, run_diff
 
-__all__ = ["Validation", "display_root", "validate"]
+__all__ = ["Validation", "diff_validation", "display_root", "failed_outcome", "validate"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -43,6 +44,8 @@ class Validation:
     """What the publisher reports."""
     exit_code: int
     """The service's exit code (0 or 1)."""
+    diff: DiffReport | None = None
+    """``run_diff``'s whole answer for a diff (the rendered diff, the trusted commit)."""
 
 
 def validate(env: ActionEnvironment, job: ActionJob, *, log: Callable[[str], None]) -> Validation:
@@ -56,15 +59,37 @@ def _diff(env: ActionEnvironment, job: ActionJob, *, log: Callable[[str], None])
     inputs = env.inputs
     repo = ensure_commits(inputs.config_root, [job.base_sha, job.head_sha], log=log)
     options = CheckOptions.from_mapping(_option_values(env, policies_from=repo))
-    result = run_diff(DiffRequest(
+    return diff_validation(DiffRequest(
         folder=inputs.config_root, paths=_relative(env, repo), base=job.base_sha, head=job.head_sha,
-        block=inputs.block, options=options, explicit=inputs.explicit))
+        block=inputs.block, options=options, explicit=inputs.explicit),
+        repo=repo, markdown_options=_markdown_options(env, job))
+
+
+def diff_validation(request: DiffRequest, *, repo: Path, markdown_options: RenderOptions) -> Validation:
+    """``run_diff`` for ``request`` (base and head present in the clone ``repo``) and the
+    outcome a publisher reports: head policy test failures shown with the findings, paths
+    in the repository's coordinates, the markdown report. The Action and the webhook app's
+    job both come through here, so a pull request gets the same verdict either way."""
+    if request.head is None:
+        raise ValueError("a diff for a publisher compares two commits: request.head is required")
+    result = run_diff(request)
     report = result.report
     if result.policy_tests is not None:  # failing head policy tests block: show them too
         report = replace(report, findings=report.findings + result.policy_tests.findings)
     report, change = at_top(report, result.change, result.root)  # the root the service chose
-    return _validation(env, job, repo, report, change, exit_code=result.exit_code(),
-                       markdown=render_markdown(report, _markdown_options(env, job), diff=result.diff))
+    exit_code = result.exit_code()
+    markdown = render_markdown(report, markdown_options, diff=result.diff)
+    return Validation(exit_code=exit_code, diff=result, outcome=Outcome(
+        report=report, blocking=exit_code == 1, markdown=markdown, change=change,
+        head_lines=head_lines_reader(repo, request.head), block=request.block))
+
+
+def failed_outcome(reason: str) -> Outcome:
+    """The outcome of a run the validator could not finish: the check run still completes,
+    as a failure saying why."""
+    text = f"gitops-validator could not check this change: {reason}"
+    return Outcome(report=empty_report(), blocking=True, markdown=f"## gitops-validator failed\n\n{text}\n",
+                   change=None, head_lines=no_lines, error=reason, block=Block.NEW)
 
 
 def _check(env: ActionEnvironment, job: ActionJob, *, log: Callable[[str], None]) -> Validation:

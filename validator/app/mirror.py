@@ -152,7 +152,7 @@ def _size(folder: Path) -> int:
     for dirpath, _, files in os.walk(folder):
         for name in files:
             with contextlib.suppress(OSError):
-                total += os.lstat(os.path.join(dirpath, name)).st_size
+                total += (Path(dirpath) / name).lstat().st_size
     return total
 
 

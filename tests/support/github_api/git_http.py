@@ -41,7 +41,7 @@ def clone_url(root_url: str, full_name: str) -> str:
     return f"{root_url}{PREFIX}{full_name}.git"
 
 
-def serve(state: ServerState, log: GitLog, method: str, target: str, headers: dict[str, str],
+def serve(state: ServerState, log: GitLog, method: str, target: str, *, headers: dict[str, str],
           body: bytes) -> GitAnswer:
     """Answer one smart-HTTP request (``headers`` lower-cased)."""
     split = urlsplit(target)
@@ -52,7 +52,8 @@ def serve(state: ServerState, log: GitLog, method: str, target: str, headers: di
         repo = state.repository(owner, name)
         allowed = repo is not None and _authorised(state, headers.get("authorization", ""), repo.full_name)
     if repo is None or not allowed:
-        answer = GitAnswer(status=404 if repo is None else 401, headers={"WWW-Authenticate": 'Basic realm="GitHub"'},
+        answer = GitAnswer(status=404 if repo is None else 401,
+                           headers={"WWW-Authenticate": 'Basic realm="GitHub"'},
                            body=b"Invalid username or token.\n")
         log.requests.append((method, split.path, answer.status))
         return answer

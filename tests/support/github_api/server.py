@@ -14,10 +14,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from tests.support.github_api import git_http
 from tests.support.github_api.contract import default_contract_path, default_supplement_path, load_contract
 from tests.support.github_api.dispatch import Answer, Dispatcher, Journal, RecordedRequest, Violation
 from tests.support.github_api.faults import Faults
-from tests.support.github_api import git_http
 from tests.support.github_api.gitdata import pull_data
 from tests.support.github_api.routes.apps import new_app
 from tests.support.github_api.routes.reviews import follow_push
@@ -226,7 +226,8 @@ def _handler_class(server: GitHubApiServer) -> type[BaseHTTPRequestHandler]:
         def _serve_git(self) -> None:
             headers = {k.lower(): v for k, v in self.headers.items()}
             raw = git_http.read_body(self.rfile, headers)
-            answer = git_http.serve(server.state, server.git_log, self.command, self.path, headers, raw)
+            answer = git_http.serve(server.state, server.git_log, self.command, self.path,
+                                    headers=headers, body=raw)
             self.send_response(answer.status)
             for key, value in answer.headers.items():
                 self.send_header(key, value)

@@ -57,6 +57,9 @@ class PublishTarget:
     """The check run's name (what branch protection requires)."""
     details_url: str | None = None
     """A link to the full run (the workflow run), shown on the check run."""
+    external_id: str | None = None
+    """The check run's ``external_id``: the webhook app's evaluation id, by which a retried
+    job finds the run an earlier attempt completed (:meth:`GitHubPublisher.completed_run`)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -133,6 +136,35 @@ class GitHubPublisher:
         not completed yet, else a new one (GitHub shows the latest run of a name)."""
         self._check_run_id = self._guard("could not start the check run", self._open_check_run, None)
 
+    def completed_run(self) -> dict[str, Any] | None:
+        """The completed check run of this head SHA and name whose ``external_id`` is the
+        target's (None without one): an earlier attempt of the same job published already."""
+        target = self._target
+        if not target.external_id:
+            return None
+        listing = self._session.get(f"{self._repo}/commits/{target.head_sha}/check-runs",
+                                    {"check_name": target.check_name, "filter": "all"})
+        for run in listing.get("check_runs", []) if isinstance(listing, dict) else []:
+            if (run.get("name") == target.check_name and run.get("status") == "completed"
+                    and run.get("external_id") == target.external_id):
+                return dict(run)
+        return None
+
+    def cancel(self, reason: str) -> bool:
+        """Complete the started check run as ``cancelled`` (a newer push superseded this
+        head); False when there was none to complete or GitHub refused."""
+        if self._check_run_id is None:
+            return False
+        body = {"status": "completed", "conclusion": "cancelled", "completed_at": _now(),
+                "output": {"title": "Superseded", "summary": reason}}
+        url = f"{self._repo}/check-runs/{self._check_run_id}"
+
+        def patch() -> bool:
+            self._session.patch(url, body)
+            return True
+
+        return self._guard("could not cancel the check run", patch, False)
+
     def complete(self, outcome: Outcome) -> PublishResult:
         """Complete the check run and sync the pull request's comments; never raises for
         GitHub faults (they are in the result's ``problems``)."""
@@ -169,13 +201,19 @@ class GitHubPublisher:
         target = self._target
         existing = self._find_check_run()
         if existing is not None:
-            self._session.patch(f"{self._repo}/check-runs/{existing}",
-                                {"status": "in_progress", "started_at": _now()})
+            reopen: dict[str, Any] = {"status": "in_progress", "started_at": _now()}
+            if target.external_id:
+                reopen["external_id"] = target.external_id
+            if target.details_url:
+                reopen["details_url"] = target.details_url
+            self._session.patch(f"{self._repo}/check-runs/{existing}", reopen)
             return existing
         body: dict[str, Any] = {"name": target.check_name, "head_sha": target.head_sha,
                                 "status": "in_progress", "started_at": _now()}
         if target.details_url:
             body["details_url"] = target.details_url
+        if target.external_id:
+            body["external_id"] = target.external_id
         try:
             return int(self._session.post(f"{self._repo}/check-runs", body)["id"])
         except GitHubCallError as err:

@@ -1,0 +1,219 @@
+"""The job function end to end: a JobSpec against the GitHub API test server (app, installation,
+git over HTTP), a real git repository, the real tools; the check run, comments and evaluation."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.action.scenario import deployment
+from tests.app.job_support import INSTALLATION, REPO, Evaluations, Installed, Lanes, install
+from tests.support.github_api import GitHubApiServer
+from validator.app.context import JobContext, build_context
+from validator.app.evaluation import EvaluationState
+from validator.app.job import JobResult, process, report_failure
+from validator.app.metrics import AppMetrics
+from validator.app.model import JobKind, JobSpec
+from validator.scm.github.publisher import GitHubPublisher, PublishSettings, PublishTarget
+from validator.scm.markers import finding_fingerprint
+
+PUBLIC = "https://validator.example.test"
+
+
+def _context(env: Installed) -> tuple[JobContext, Lanes, Evaluations]:
+    lanes, evaluations = Lanes(), Evaluations()
+    return build_context(env.settings, lanes, evaluations, AppMetrics()), lanes, evaluations
+
+
+def _job(env: Installed, *, head: str, base: str, number: int | None = 7, kind: JobKind = JobKind.PULL_REQUEST,
+         rerun: bool = False, delivery: str = "d-1") -> JobSpec:
+    return JobSpec(kind=kind, installation_id=INSTALLATION, repository=REPO, clone_url=env.clone_url,
+                   head_sha=head, base_sha=base, pull_number=number, head_ref="feature", base_ref="main",
+                   event="pull_request.opened", delivery=delivery, rerun=rerun)
+
+
+def _runs_on(gh: GitHubApiServer, sha: str) -> list[dict[str, Any]]:
+    return [run for run in gh.state.check_runs.values() if run["head_sha"] == sha]
+
+
+def _review_comments(gh: GitHubApiServer) -> list[dict[str, Any]]:
+    return [c for c in gh.state.review_comments.values() if not c.get("in_reply_to_id")]
+
+
+def _privileged_pr(env: Installed) -> tuple[str, str]:
+    base = env.origin.git("rev-parse", "main")
+    head = env.commit({"apps/web/deploy.yaml": deployment("web", privileged=True)})
+    env.gh.add_pull_request(REPO, number=7, base_sha=base, head_sha=head)
+    return base, head
+
+
+def test_a_violation_gets_a_failed_check_run_a_comment_and_an_evaluation(
+        tmp_path: Path, github_api: GitHubApiServer) -> None:
+    env = install(github_api, tmp_path, public_url=PUBLIC)
+    base, head = _privileged_pr(env)
+    ctx, lanes, evaluations = _context(env)
+    job = _job(env, head=head, base=base)
+    lanes.enqueue(job)
+    started = time.monotonic()
+    assert process(job, ctx) is JobResult.COMPLETED
+    print(f"process() of a one-file change: {time.monotonic() - started:.2f} s")
+    [run] = _runs_on(github_api, head)
+    assert (run["status"], run["conclusion"]) == ("completed", "failure")
+    assert run["external_id"] == job.evaluation_id
+    assert run["details_url"] == f"{PUBLIC}/evaluations/{job.evaluation_id}"
+    notes = github_api.state.annotations[run["id"]]
+    assert ("apps/web/deploy.yaml", 20, "failure") in {
+        (a["path"], a["start_line"], a["annotation_level"]) for a in notes}
+    [comment] = _review_comments(github_api)
+    assert (comment["path"], comment["line"]) == ("apps/web/deploy.yaml", 20)
+    assert finding_fingerprint(comment["body"]) is not None
+    stored = evaluations.get(job.evaluation_id)
+    assert stored is not None
+    assert (stored.state, stored.conclusion, stored.base_sha) == (EvaluationState.COMPLETED, "failure", base)
+    assert [s.state for s in evaluations.history] == [EvaluationState.RUNNING, EvaluationState.COMPLETED]
+    assert [(f.status, f.rule, f.path, f.line) for f in stored.findings if f.rule == "K8S-001"] == [
+        ("new", "K8S-001", "apps/web/deploy.yaml", 20)]
+    assert "privileged" in stored.rendered_diff
+    assert stored.versions["policies"] == base, "policies and configuration come from the base"
+    assert ctx.metrics.conclusions.labels(conclusion="failure")._value.get() == 1
+    assert ctx.metrics.github_calls._value.get() > 3
+    assert not github_api.violations
+
+
+def test_the_same_job_again_posts_nothing_twice(tmp_path: Path, github_api: GitHubApiServer) -> None:
+    env = install(github_api, tmp_path)
+    base, head = _privileged_pr(env)
+    ctx, lanes, _ = _context(env)
+    job = _job(env, head=head, base=base)
+    lanes.enqueue(job)
+    assert process(job, ctx) is JobResult.COMPLETED
+    comments, summaries = len(_review_comments(github_api)), len(github_api.state.issue_comments)
+    assert process(job, ctx) is JobResult.SKIPPED  # a retry after it had published
+    assert len(_runs_on(github_api, head)) == 1
+    assert (len(_review_comments(github_api)), len(github_api.state.issue_comments)) == (comments, summaries)
+
+
+def test_a_retry_of_a_job_that_died_mid_run_completes_the_same_check_run(
+        tmp_path: Path, github_api: GitHubApiServer) -> None:
+    env = install(github_api, tmp_path)
+    base, head = _privileged_pr(env)
+    ctx, lanes, _ = _context(env)
+    job = _job(env, head=head, base=base)
+    lanes.enqueue(job)
+    # the first attempt started the check run, then its worker died
+    session = ctx.auth.installation_session(INSTALLATION)
+    GitHubPublisher(session, PublishTarget(repository=REPO, head_sha=head, pull_number=7,
+                                           external_id=job.evaluation_id), PublishSettings()).start()
+    assert process(job, ctx) is JobResult.COMPLETED
+    [run] = _runs_on(github_api, head)
+    assert (run["status"], run["conclusion"]) == ("completed", "failure")
+
+
+def test_a_rerun_runs_again_on_a_new_check_run(tmp_path: Path, github_api: GitHubApiServer) -> None:
+    env = install(github_api, tmp_path)
+    base, head = _privileged_pr(env)
+    ctx, lanes, _ = _context(env)
+    job = _job(env, head=head, base=base)
+    lanes.enqueue(job)
+    assert process(job, ctx) is JobResult.COMPLETED
+    again = _job(env, head=head, base=base, rerun=True, delivery="d-2")
+    assert process(again, ctx) is JobResult.COMPLETED
+    runs = _runs_on(github_api, head)
+    assert [r["conclusion"] for r in runs] == ["failure", "failure"]
+    assert len(_review_comments(github_api)) == 1, "the finding's comment is not repeated"
+
+
+def test_a_job_whose_lane_moved_on_is_skipped_without_posting(tmp_path: Path,
+                                                              github_api: GitHubApiServer) -> None:
+    env = install(github_api, tmp_path)
+    base, head = _privileged_pr(env)
+    newer = env.commit({"apps/api/deploy.yaml": deployment("api", host_network=True)})
+    ctx, lanes, evaluations = _context(env)
+    job = _job(env, head=head, base=base)
+    lanes.enqueue(job)
+    lanes.enqueue(_job(env, head=newer, base=base))
+    assert process(job, ctx) is JobResult.SKIPPED
+    assert _runs_on(github_api, head) == []
+    assert evaluations.saved == {}
+
+
+def test_a_job_whose_pull_request_moved_on_is_skipped(tmp_path: Path, github_api: GitHubApiServer) -> None:
+    env = install(github_api, tmp_path)
+    base, head = _privileged_pr(env)
+    newer = env.commit({"apps/api/deploy.yaml": deployment("api", host_network=True)})
+    github_api.update_pull_request(REPO, 7, head_sha=newer)
+    ctx, lanes, _ = _context(env)
+    job = _job(env, head=head, base=base)
+    lanes.enqueue(job)
+    assert process(job, ctx) is JobResult.SKIPPED
+    assert _runs_on(github_api, head) == []
+
+
+def test_a_push_during_the_job_cancels_its_check_run(tmp_path: Path, github_api: GitHubApiServer) -> None:
+    env = install(github_api, tmp_path)
+    base, head = _privileged_pr(env)
+    newer = env.commit({"apps/api/deploy.yaml": deployment("api", host_network=True)})
+    ctx, lanes, evaluations = _context(env)
+    job = _job(env, head=head, base=base)
+    lanes.enqueue(job)
+    lanes.then(job.lane, newer, after=1)  # read once at the start; the push lands right after
+    assert process(job, ctx) is JobResult.CANCELLED
+    [run] = _runs_on(github_api, head)
+    assert (run["status"], run["conclusion"]) == ("completed", "cancelled")
+    assert newer[:12] in run["output"]["summary"]
+    assert _review_comments(github_api) == []
+    stored = evaluations.get(job.evaluation_id)
+    assert stored is not None
+    assert (stored.state, stored.conclusion) == (EvaluationState.CANCELLED, "cancelled")
+
+
+def test_a_commit_job_runs_each_open_pull_request_of_its_head(tmp_path: Path,
+                                                               github_api: GitHubApiServer) -> None:
+    env = install(github_api, tmp_path)
+    base, head = _privileged_pr(env)
+    ctx, _, evaluations = _context(env)
+    job = _job(env, head=head, base="", number=None, kind=JobKind.COMMIT)
+    assert process(job, ctx) is JobResult.COMPLETED
+    [run] = _runs_on(github_api, head)
+    assert run["conclusion"] == "failure"
+    assert len(_review_comments(github_api)) == 1
+    [stored] = evaluations.saved.values()
+    assert (stored.pull_number, stored.base_sha) == (7, base)
+
+
+def test_a_poison_job_fails_its_check_run_saying_why(tmp_path: Path, github_api: GitHubApiServer) -> None:
+    env = install(github_api, tmp_path)
+    base, head = _privileged_pr(env)
+    ctx, _, evaluations = _context(env)
+    job = _job(env, head=head, base=base)
+    report_failure(job, ctx, "git fetch timed out", 3)
+    [run] = _runs_on(github_api, head)
+    assert (run["status"], run["conclusion"]) == ("completed", "failure")
+    assert "gave up after 3 attempts: git fetch timed out" in run["output"]["summary"]
+    stored = evaluations.get(job.evaluation_id)
+    assert stored is not None
+    assert stored.state is EvaluationState.FAILED
+
+
+@pytest.mark.parametrize("runs", [5])
+def test_measure_one_file_change(tmp_path: Path, github_api: GitHubApiServer, runs: int) -> None:
+    """Wall time of process() for a one-file change, each a new push (printed; no assertion on it)."""
+    env = install(github_api, tmp_path)
+    base, head = _privileged_pr(env)
+    ctx, lanes, _ = _context(env)
+    times = []
+    for index in range(runs):
+        if index:
+            head = env.commit({"apps/web/deploy.yaml": deployment("web", privileged=index % 2 == 0)})
+            github_api.update_pull_request(REPO, 7, head_sha=head)
+        job = _job(env, head=head, base=base)
+        lanes.enqueue(job)
+        started = time.monotonic()
+        assert process(job, ctx) is JobResult.COMPLETED
+        times.append(time.monotonic() - started)
+    print(f"process() one-file change x{runs}: p50 {statistics.median(times):.2f} s, "
+          f"max {max(times):.2f} s, first {times[0]:.2f} s")
