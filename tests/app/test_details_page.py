@@ -120,3 +120,20 @@ def test_an_unknown_or_malformed_id_is_a_404_page(tmp_path: Path, evaluation_id:
     body = answer.get_data(as_text=True)
     assert "<script" not in body
     assert "No evaluation" in body
+
+
+def test_findings_on_nearby_lines_share_one_source_block_with_each_line_marked() -> None:
+    def at(line: int, rule: str) -> StoredFinding:
+        numbers = range(max(1, line - 3), line + 4)
+        context = tuple(SourceLine(number=n, text=f"line {n} text") for n in numbers)
+        return StoredFinding(status="new", severity="error", rule=rule, message=f"m{line}",
+                             path="apps/a.yaml", line=line, context=context)
+
+    page = render_page(_evaluation(findings=(at(3, "R1"), at(5, "R2"), at(5, "R3"), at(20, "R4"))))
+    blocks = re.findall(r'<pre class="source">(.*?)</pre>', page, flags=re.S)
+    assert len(blocks) == 2
+    numbers = [re.findall(r'<span class="num">(\d+)</span>', block) for block in blocks]
+    assert numbers == [[str(n) for n in range(1, 9)], [str(n) for n in range(17, 24)]]
+    assert [re.findall(r'<mark[^>]*><span class="num">(\d+)</span>', b) for b in blocks] == [
+        ["3", "5"], ["20"]]
+    assert page.index("R3") < page.index(blocks[0]) < page.index("R4")

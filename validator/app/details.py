@@ -67,6 +67,8 @@ pre.diff .del{background:#ffebe9}
 pre.diff .hunk{color:#8250df}
 pre.diff .file{color:#57606a}
 pre.diff .title{font-weight:700;margin-top:.6rem}
+summary{cursor:pointer}
+summary h2{display:inline-block;border:0;margin:1.6rem 0 .4rem}
 footer{margin-top:2rem;color:#57606a}
 """
 
@@ -223,19 +225,40 @@ def _findings(findings: Sequence[StoredFinding]) -> Iterator[str]:
 
 
 def _by_file(findings: Iterable[StoredFinding]) -> Iterator[str]:
-    """Per file a heading; per line the findings there, then the source around that line."""
+    """Per file a heading; then each run of nearby lines: its findings line by line, then one
+    block of source around them all, every finding's line marked (findings a few lines apart
+    would otherwise repeat the same source block)."""
     for path, in_file in itertools.groupby(findings, key=lambda f: f.path):
         yield f"<h3>{escape(visible(path))}</h3>"
-        for line, at_line in itertools.groupby(in_file, key=lambda f: f.line):
-            group = list(at_line)
-            where = f"line {line}" if line is not None else "whole file"
-            yield (f'<section class="at-line">\n<p><strong>{where}</strong></p>\n<ul class="findings">\n'
-                   + "\n".join(_finding(f) for f in group) + "\n</ul>")
-            context = next((f.context for f in group if f.context), ())
-            if context:
+        for nearby in _nearby(in_file):
+            yield '<section class="at-lines">'
+            for line, at_line in itertools.groupby(nearby, key=lambda f: f.line):
+                where = f"line {line}" if line is not None else "whole file"
+                yield (f'<p><strong>{where}</strong></p>\n<ul class="findings">\n'
+                       + "\n".join(_finding(f) for f in at_line) + "\n</ul>")
+            source = {c.number: c.text for f in nearby for c in f.context}
+            if source:
+                marked = {f.line for f in nearby}
                 yield '<pre class="source">' + "".join(
-                    _source_line(c.number, c.text, hit=c.number == line) for c in context) + "</pre>"
+                    _source_line(n, source[n], hit=n in marked) for n in sorted(source)) + "</pre>"
             yield "</section>"
+
+
+def _nearby(findings: Iterable[StoredFinding]) -> Iterator[list[StoredFinding]]:
+    """Runs of findings (in line order) whose source lines overlap or touch; a finding without
+    source lines (fixed, unreadable file) is a run of its own unless it shares a line."""
+    run: list[StoredFinding] = []
+    last = -1
+    for finding in findings:
+        numbers = [c.number for c in finding.context]
+        joins = run and ((numbers and numbers[0] <= last + 1) or finding.line == run[-1].line)
+        if run and not joins:
+            yield run
+            run, last = [], -1
+        run.append(finding)
+        last = max(last, *numbers) if numbers else last
+    if run:
+        yield run
 
 
 def _finding(finding: StoredFinding) -> str:
