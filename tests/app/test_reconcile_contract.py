@@ -15,8 +15,8 @@ import requests
 from tests.change.gitrepo import GitRepo
 from tests.support.github_api import GitHubApiServer
 from tests.support.github_api.contract import (
-    ContractError,
     Contract,
+    ContractError,
     default_contract_path,
     default_supplement_path,
     load_contract,

@@ -76,6 +76,10 @@ class AppSettings:
     """Evaluations older than this are deleted."""
     reconcile_seconds: float = 900.0
     """Interval of the reconciliation sweep inside ``serve`` (0: off; ``reconcile`` runs it once)."""
+    reconcile_max_repositories: int = 500
+    """Repositories one reconciliation sweep looks at, at most (the rest wait for a later one)."""
+    reconcile_max_pulls: int = 1000
+    """Open pull requests one sweep looks at, at most (one check-runs request each)."""
     token_margin_seconds: float = 300.0
     """An installation token is renewed when it has less than this left."""
 

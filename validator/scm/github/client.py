@@ -144,19 +144,24 @@ class GitHubSession:
         """GET ``path`` (relative to the API root) and return the decoded JSON."""
         return self._call("GET", path, params=params)[1]
 
-    def get_all(self, path: str, params: Mapping[str, str | int] | None = None) -> list[Any]:
+    def get_all(self, path: str, params: Mapping[str, str | int] | None = None, *,
+                key: str | None = None, limit: int | None = None) -> list[Any]:
         """Every item of a paginated listing (100 per page, at most :data:`MAX_PAGES` pages),
-        following the ``Link: rel="next"`` header as GitHub documents."""
+        following the ``Link: rel="next"`` header as GitHub documents. ``key``: the list inside
+        a wrapper object (``{"total_count": 2, "repositories": [...]}``); ``limit``: stop once
+        that many items were read (no further page is asked for)."""
         items: list[Any] = []
         url: str | None = path
         query: dict[str, str | int] | None = {**(params or {}), "per_page": 100}
         for _ in range(MAX_PAGES):
-            if url is None:
+            if url is None or (limit is not None and len(items) >= limit):
                 break
             headers, data = self._call("GET", url, params=query)
+            if key is not None:
+                data = data.get(key) if isinstance(data, dict) else None
             items.extend(data if isinstance(data, list) else [])
             url, query = _next_link(headers), None  # the next link carries the query
-        return items
+        return items if limit is None else items[:limit]
 
     def post(self, path: str, body: Mapping[str, Any]) -> Any:
         """POST JSON to ``path``; serialised with every other write."""
