@@ -92,6 +92,7 @@ def _repository(tmp: Path, pulls: int) -> tuple[GitRepo, str, dict[int, str]]:
     """The served repository: main with ``APPS`` apps, one branch per pull request changing one
     app's file; built with ``git fast-import`` (one process for every commit)."""
     origin = GitRepo.init(tmp / "origin")
+    origin.write(".gitops-validator.yaml", "settings:\n  policies: [builtin]\n")
     for index in range(APPS):
         origin.write(f"apps/app-{index:02d}/deploy.yaml", deployment(f"app-{index:02d}"))
     main = origin.commit("base")

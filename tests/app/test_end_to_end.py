@@ -40,6 +40,8 @@ from tests.support.github_events import sign
 from tests.support.redis_server import redis_server
 
 REPOSITORY = "octo-org/gitops"
+#: The repository's configuration (read from the base): the bundled policy library.
+CONFIG = "settings:\n  policies: [builtin]\n"
 INSTALLATION_NODE = "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMQ=="
 #: Bound on waiting for a check run (a job fetches, renders, runs OPA: seconds; a lease expiry
 #: after a crash adds the lease; a loaded shared machine multiplies all of it).
@@ -161,10 +163,17 @@ class World:
         self.wait_for(f"a completed check run on {head_sha[:12]}", lambda: bool(self.completed(head_sha)))
         return self.completed(head_sha)[0]
 
+    def stop(self) -> None:
+        """Stop the app's processes (SIGTERM): the end of every test body, which must leave no
+        process of its own running (tests/conftest.py); the fixture stops them after a failure."""
+        self.cluster.stop()
+
     def assert_no_duplicates(self) -> None:
-        """At most one completed check run per head (by name), no comment posted twice."""
+        """At most one completed check run per evaluation (head, name and ``external_id``: a
+        re-run asked for by GitHub is a new evaluation), no comment posted twice."""
         with self.gh.state.lock:
-            runs = Counter((r["head_sha"], r["name"]) for r in self.gh.state.check_runs.values()
+            runs = Counter((r["head_sha"], r["name"], r.get("external_id"))
+                           for r in self.gh.state.check_runs.values()
                            if r["status"] == "completed" and r.get("conclusion") not in SUPERSEDED)
             reviews = Counter((c["pull_request_url"], c["path"], c.get("line"), c["body"])
                               for c in self.gh.state.review_comments.values())
@@ -195,6 +204,7 @@ def _repositories(payload: dict[str, Any]) -> Iterator[dict[str, Any]]:
 def world(request: pytest.FixtureRequest, github_api: GitHubApiServer, tmp_path: Path) -> Iterator[World]:
     """The repository served, the App installed, the app's intake running (workers per test)."""
     origin = GitRepo.init(tmp_path / "origin")
+    origin.write(".gitops-validator.yaml", CONFIG)
     for index in range(4):
         origin.write(f"apps/app-{index}/deploy.yaml", deployment(f"app-{index}"))
     origin.commit("base")
@@ -259,6 +269,7 @@ def test_bad_or_missing_signature_is_refused_and_a_redelivery_runs_once(world: W
     assert run["conclusion"] == "failure"  # the privileged container is a new finding
     assert world.runs(refused.head_sha) == []
     world.assert_no_duplicates()
+    world.stop()
 
 
 def test_every_event_type(world: World) -> None:
@@ -319,6 +330,7 @@ def test_every_event_type(world: World) -> None:
     world.wait_completed(draft.head_sha)
     assert _check_run_writes(world, calls) >= 2  # only the ready pull request's
     world.assert_no_duplicates()
+    world.stop()
 
 
 def test_a_newer_push_supersedes_the_older_head(world: World) -> None:
@@ -338,6 +350,7 @@ def test_a_newer_push_supersedes_the_older_head(world: World) -> None:
                    lambda: all(r["status"] == "completed" for r in world.runs(first)))
     assert [r["conclusion"] for r in world.runs(first)] in ([], ["cancelled"], ["skipped"]), world.runs(first)
     world.assert_no_duplicates()
+    world.stop()
 
 
 def test_a_job_whose_worker_dies_is_retried_and_completes_once(world: World) -> None:
@@ -357,6 +370,7 @@ def test_a_job_whose_worker_dies_is_retried_and_completes_once(world: World) -> 
     assert run["conclusion"] == "failure"
     assert len(world.runs(head)) == 1, world.runs(head)
     world.assert_no_duplicates()
+    world.stop()
 
 
 def test_queued_jobs_survive_a_restart_of_the_app(world: World) -> None:
@@ -374,6 +388,7 @@ def test_queued_jobs_survive_a_restart_of_the_app(world: World) -> None:
         world.wait_completed(world.pulls[number].head_sha)
     assert all(len(world.runs(world.pulls[n].head_sha)) == 1 for n in numbers)
     world.assert_no_duplicates()
+    world.stop()
 
 
 def _check_run_writes(world: World, since: int) -> int:
