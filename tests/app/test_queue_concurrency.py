@@ -61,3 +61,27 @@ def test_two_processes_share_deliveries_jobs_and_leases(tmp_path: Path) -> None:
     taken = _outputs([_run("lease", path), _run("lease", path)])
     numbers = [int(line) for out in taken for line in out.split()]
     assert sorted(numbers) == list(range(100, 400)), "every job leased exactly once"
+
+
+def test_concurrent_accepts_share_commits_and_each_delivery_counts_once(tmp_path: Path) -> None:
+    queue = SqliteBackend(tmp_path / "q.sqlite3", lease_seconds=60, max_attempts=3)
+    first: list[str] = []
+    lock = threading.Lock()
+
+    def intake(offset: int) -> None:
+        for n in range(150):
+            # Deliveries 0..299, each sent by two of the four threads.
+            delivery = (offset % 2) * 150 + n
+            if queue.accept(f"d-{delivery}", [pr_job(delivery)]):
+                with lock:
+                    first.append(f"d-{delivery}")
+
+    threads = [threading.Thread(target=intake, args=(t,)) for t in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(first) == sorted(f"d-{n}" for n in range(300))
+    assert queue.depth() == 300
+    assert queue.commits < 600, "concurrent deliveries were committed together"
+    queue.close()

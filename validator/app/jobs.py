@@ -19,7 +19,7 @@ from validator.errors import ValidatorError
 __all__ = ["Backend", "BackendUnavailable", "EvaluationStore"]
 
 
-class BackendUnavailable(ValidatorError):
+class BackendUnavailable(ValidatorError):  # noqa: N818 - the name the seams already use
     """The queue or its storage cannot be reached (``/readyz`` answers 503 with this text)."""
 
 

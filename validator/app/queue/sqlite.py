@@ -32,6 +32,7 @@ from pathlib import Path
 
 from validator.app.jobs import BackendUnavailable
 from validator.app.model import JobSpec
+from validator.app.queue.group_commit import GroupCommit
 
 __all__ = ["Leased", "SqliteBackend"]
 
@@ -101,8 +102,15 @@ class SqliteBackend:
         self._busy_ms = int(busy_timeout * 1000)
         self._local = threading.local()
         self._lock = threading.Lock()
+        self._writer = threading.Lock()
+        """Writers of this process take turns here, woken at once, rather than in SQLite's busy
+        handler, which sleeps up to 100 ms a try (seconds of starvation under a burst)."""
         self._connections: list[sqlite3.Connection] = []
         self._closed = False
+        self.commits = 0
+        """Write transactions committed by this instance (group commit shares them)."""
+        self._accepts: GroupCommit[tuple[str, tuple[JobSpec, ...]], bool] = GroupCommit(
+            self._accept_batch)
         self._pruned_at = 0.0
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -139,6 +147,11 @@ class SqliteBackend:
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One ``BEGIN IMMEDIATE`` transaction: committed when the block ends, else rolled back."""
         connection = self._connection()
+        with self._writer, self._transaction(connection) as ready:
+            yield ready
+
+    @contextlib.contextmanager
+    def _transaction(self, connection: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         try:
             connection.execute("BEGIN IMMEDIATE")
             try:
@@ -147,6 +160,7 @@ class SqliteBackend:
                 connection.execute("ROLLBACK")
                 raise
             connection.execute("COMMIT")
+            self.commits += 1
         except sqlite3.Error as err:
             with contextlib.suppress(sqlite3.Error):
                 if connection.in_transaction:
@@ -183,14 +197,29 @@ class SqliteBackend:
     def accept(self, delivery_id: str, jobs: Sequence[JobSpec]) -> bool:
         """Record the delivery and queue its jobs in one transaction; False for a redelivery
         (nothing queued). The delivery counts as seen only once its jobs are queued, so a
-        failure here leaves GitHub's retry of it free to run."""
+        failure here leaves GitHub's retry of it free to run. Concurrent calls share one
+        transaction (:mod:`group_commit`); each returns once it is committed."""
+        return self._accepts.submit((delivery_id, tuple(jobs)))
+
+    def _accept_batch(self, requests: Sequence[tuple[str, tuple[JobSpec, ...]]],
+                      ) -> list[bool | BaseException]:
+        """Each request in a savepoint of one transaction: one that fails leaves the others."""
         now = time.time()
+        results: list[bool | BaseException] = []
         with self._write() as connection:
-            if not _record_delivery(connection, delivery_id, now):
-                return False
-            for job in jobs:
-                _enqueue(connection, job, now)
-            return True
+            for delivery_id, jobs in requests:
+                connection.execute("SAVEPOINT delivery")
+                try:
+                    accepted = _record_delivery(connection, delivery_id, now)
+                    for job in jobs if accepted else ():
+                        _enqueue(connection, job, now)
+                except sqlite3.Error as err:
+                    connection.execute("ROLLBACK TO delivery")
+                    results.append(BackendUnavailable(f"{self.path}: {err}"))
+                else:
+                    results.append(accepted)
+                connection.execute("RELEASE delivery")
+        return results
 
     def latest_head(self, lane: str) -> str | None:
         """The head SHA most recently enqueued (not as a rerun) for ``lane``."""
