@@ -22,9 +22,8 @@ EVALUATIONS_FILE = "evaluations.sqlite3"
 def open_backend(settings: AppSettings) -> Backend:
     """The queue: ``data_dir/queue.sqlite3``, or Redis when ``redis_url`` is set."""
     if settings.redis_url:
-        # Owner C (wp-redis) replaces this with its RedisBackend's exact constructor.
         redis = importlib.import_module("validator.app.queue.redis")
-        backend: Backend = redis.RedisBackend(settings.redis_url)
+        backend: Backend = redis.RedisBackend.from_settings(settings)
         return backend
     return open_sqlite_queue(settings)
 
