@@ -289,6 +289,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2, help="worker processes (one thread each)")
     parser.add_argument("--senders", type=int, default=8, help="concurrent sending threads")
     parser.add_argument("--light", type=int, default=20, help="deliveries sent one at a time afterwards")
+    parser.add_argument("--intake", choices=("serve", "gunicorn"), default="serve",
+                        help="serve (Werkzeug: `gitops-validator serve`) or gunicorn (2 x 4 threads)")
+    parser.add_argument("--intake-only", action="store_true",
+                        help="no workers: measure intake and its answers only (nothing is run or verified "
+                             "beyond the answers)")
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs)")
     args = parser.parse_args(argv)
@@ -320,15 +325,17 @@ def _bench(args: argparse.Namespace, tmp: Path, stack: ExitStack) -> int:
                           extra={"GITOPS_VALIDATOR_LEASE_SECONDS": "10"})
     cluster = AppCluster(config=config, log_dir=tmp / "logs")
     stack.callback(cluster.stop)
-    intake = cluster.add("serve", env={"GITOPS_VALIDATOR_WORKERS": "0"})
-    workers = [cluster.add("worker", name=f"worker-{i}", env=ONE_THREAD)
-               for i in range(args.workers)]
+    intake = cluster.add(args.intake, env={"GITOPS_VALIDATOR_WORKERS": "0"})
+    workers = [] if args.intake_only else [cluster.add("worker", name=f"worker-{i}", env=ONE_THREAD)
+                                           for i in range(args.workers)]
     bodies = Bodies(gh, gh.clone_url(REPOSITORY), main, heads)
     print(f"set-up {time.monotonic() - started:.0f}s", flush=True)
 
     sent, burst_start, burst = _burst(args, cluster, intake, workers, bodies=bodies, plan=plan)
     statuses = Counter((plan[s.index].kind, s.status) for s in sent)
     print(f"answers: {dict(sorted(statuses.items()))}", flush=True)
+    if args.intake_only:
+        return _report_intake(sent, burst, plan)
 
     unique_heads = [heads[n] for n in unique]
     _wait_all(gh, unique_heads, DEADLINE_PER_JOB * len(unique) / max(args.workers, 1) + 120, cluster)
@@ -342,9 +349,7 @@ def _bench(args: argparse.Namespace, tmp: Path, stack: ExitStack) -> int:
 
     light_e2e = _light(gh, cluster, intake, bodies, heads=[heads[n] for n in light], numbers=light)
 
-    latencies = [s.latency * 1000 for s in sent]
-    print(f"intake: {len(sent)} deliveries in {burst:.2f}s = {len(sent) / burst:.0f}/s; "
-          f"latency p50 {_percentile(latencies, .5):.1f} ms, p99 {_percentile(latencies, .99):.1f} ms")
+    _report_intake(sent, burst, plan)
     print(f"delivery to completed check run, burst ({len(burst_e2e)} runs, backlog included): "
           f"p50 {_percentile(burst_e2e, .5):.2f}s, p99 {_percentile(burst_e2e, .99):.2f}s")
     if light_e2e:
@@ -373,7 +378,7 @@ def _burst(args: argparse.Namespace, cluster: AppCluster, intake: AppProcess, wo
     sender.start()
     kills = 0
     while sender.is_alive():
-        if kills < 2 and progress.value >= len(plan) * (kills + 1) // 3:
+        if workers and kills < 2 and progress.value >= len(plan) * (kills + 1) // 3:
             kills += 1
             for worker in workers:
                 worker.kill()
@@ -386,6 +391,16 @@ def _burst(args: argparse.Namespace, cluster: AppCluster, intake: AppProcess, wo
         raise SystemExit(f"the sender failed (exit {sender.exitcode})")
     sent = [Sent(*row) for row in json.loads(out.read_text())]
     return sent, burst_start, max(s.started + s.latency for s in sent) - burst_start
+
+
+def _report_intake(sent: Sequence[Sent], burst: float, plan: Sequence[Delivery]) -> int:
+    latencies = [s.latency * 1000 for s in sent]
+    print(f"intake: {len(sent)} deliveries in {burst:.2f}s = {len(sent) / burst:.0f}/s; "
+          f"latency p50 {_percentile(latencies, .5):.1f} ms, p99 {_percentile(latencies, .99):.1f} ms")
+    expected = {"bad": (401,), "duplicate": (200, 202), "unique": (202,)}
+    wrong = [s for s in sent if s.status not in expected[plan[s.index].kind]]
+    print(f"{len(wrong)} unexpected answers" if wrong else "answers as expected (202 new, 200 dup, 401 bad)")
+    return 1 if wrong else 0
 
 
 def _light(gh: GitHubApiServer, cluster: AppCluster, intake: AppProcess, bodies: Bodies,

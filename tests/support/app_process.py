@@ -93,27 +93,31 @@ def register_app(gh: GitHubApiServer, tmp: Path, repositories: list[str], *, red
 
 
 class AppProcess:
-    """One ``serve`` or ``worker`` process of the app."""
+    """One ``serve`` or ``worker`` process of the app, or the intake under ``gunicorn``."""
 
     def __init__(self, role: str, config: AppConfig, log_dir: Path, *, name: str | None = None,
                  env: Mapping[str, str] | None = None) -> None:
-        if role not in ("serve", "worker"):
-            raise ValueError(f"role {role!r}: serve or worker")
+        if role not in ("serve", "worker", "gunicorn"):
+            raise ValueError(f"role {role!r}: serve, worker or gunicorn")
         self.role = role
         self.config = config
         self.name = name or role
         self.env = dict(env or {})
         self.log_path = log_dir / f"{self.name}.log"
-        self.port = free_port() if role == "serve" else 0
+        self.port = 0 if role == "worker" else free_port()
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
-        """``http://127.0.0.1:<port>`` of a ``serve`` process."""
+        """``http://127.0.0.1:<port>`` of a ``serve`` (or ``gunicorn``) process."""
         return f"http://127.0.0.1:{self.port}"
 
     def command(self) -> tuple[str, ...]:
         """How the process is started (the console script's module, from this tree)."""
+        if self.role == "gunicorn":  # the production intake (docs/app.md): web only, no workers
+            return (sys.executable, "-m", "gunicorn", "--workers", self.env.get("GUNICORN_WORKERS", "2"),
+                    "--threads", self.env.get("GUNICORN_THREADS", "4"), "--bind", f"127.0.0.1:{self.port}",
+                    "--log-level", "warning", "validator.app.wsgi:app")
         args: tuple[str, ...] = (sys.executable, "-m", "validator", self.role)
         if self.role == "serve":
             args += ("--host", "127.0.0.1", "--port", str(self.port))
@@ -141,7 +145,7 @@ class AppProcess:
         while time.monotonic() < end:
             if not self.running():
                 raise AssertionError(f"{self.name} exited with code {self.returncode()}:\n{self.log_text()}")
-            if self.role == "serve" and self._healthy():
+            if self.role != "worker" and self._healthy():
                 return
             if self.role == "worker":
                 return  # it says nothing when ready: a worker that fails to start shows in the waits
