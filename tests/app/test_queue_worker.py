@@ -154,7 +154,7 @@ def _lines(record: Path) -> list[str]:
 
 def test_a_worker_killed_mid_job_is_replaced_after_its_lease_and_the_job_completes_once(
         tmp_path: Path) -> None:
-    data, record, lease = tmp_path / "data", tmp_path / "record.txt", 2.0
+    data, record, lease = tmp_path / "data", tmp_path / "record.txt", 3.0
     queue = SqliteBackend(data / "queue.sqlite3", lease_seconds=lease, max_attempts=3)
     queue.enqueue(pr_job(1))
     doomed = _worker(data, record, "block", lease)
@@ -162,8 +162,8 @@ def test_a_worker_killed_mid_job_is_replaced_after_its_lease_and_the_job_complet
     try:
         _wait_for(lambda: len(_lines(record)) == 1, "the first worker to start the job")
         survivor = _worker(data, record, "run", lease)
-        # Three leases long: the first worker's heartbeat keeps the job from the second.
-        time.sleep(3 * lease)
+        # Two leases long: the first worker's heartbeat keeps the job from the second.
+        time.sleep(2 * lease)
         assert len(_lines(record)) == 1, _lines(record)
         os.killpg(doomed.pid, signal.SIGKILL)
         doomed.wait(_DEADLINE)

@@ -3,13 +3,14 @@
 Why SQLite and these settings:
 
 - WAL lets intake threads, worker threads and other processes on the same host read while one
-  writes; ``busy_timeout`` makes a writer wait for another instead of failing.
+  writes; writers take turns (``sqlite_file.py``).
 - ``synchronous=FULL``: a delivery is answered 202 once its transaction commits, and GitHub does
   not send it again; with ``NORMAL`` a power loss or kernel crash could roll back the last
-  commits (the process dying cannot). The fsync that ``FULL`` adds costs ~0.2 ms on this machine,
-  well inside the intake budget, so nothing acknowledged is ever lost.
-- One connection per thread (``sqlite3`` objects must not be shared while in use); every write is
-  one ``BEGIN IMMEDIATE`` transaction, so two processes never interleave a lease.
+  commits (the process dying cannot). The fsync that ``FULL`` adds costs ~0.2 ms on an idle
+  disk and several ms on a busy one; concurrent deliveries share it (group commit), so nothing
+  acknowledged is ever lost and the intake rate is not capped by the disk's fsync rate.
+- Every write is one ``BEGIN IMMEDIATE`` transaction, so two processes never interleave a
+  lease; concurrent deliveries share one (``group_commit.py``).
 
 A job is ``queued`` -> ``leased`` (a worker holds it until ``lease_until``; a heartbeat,
 :meth:`SqliteBackend.extend`, pushes that on) -> ``done`` or ``poisoned``. A lease that expires
@@ -20,19 +21,18 @@ comes back once more, :meth:`Leased.exhausted`, so that a worker reports it on i
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import sqlite3
-import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from validator.app.jobs import BackendUnavailable
 from validator.app.model import JobSpec
 from validator.app.queue.group_commit import GroupCommit
+from validator.app.queue.sqlite_file import SqliteFile
 
 __all__ = ["Leased", "SqliteBackend"]
 
@@ -99,99 +99,30 @@ class SqliteBackend:
         """Backoff after the first failure; doubled for each further one (capped at an hour)."""
         self.keep_days = keep_days
         """Deliveries and finished jobs older than this are forgotten (GitHub redelivers for 3)."""
-        self._busy_ms = int(busy_timeout * 1000)
-        self._local = threading.local()
-        self._lock = threading.Lock()
-        self._writer = threading.Lock()
-        """Writers of this process take turns here, woken at once, rather than in SQLite's busy
-        handler, which sleeps up to 100 ms a try (seconds of starvation under a burst)."""
-        self._connections: list[sqlite3.Connection] = []
-        self._closed = False
-        self.commits = 0
-        """Write transactions committed by this instance (group commit shares them)."""
+        self._file = SqliteFile(path, schema=_SCHEMA, busy_timeout=busy_timeout)
         self._accepts: GroupCommit[tuple[str, tuple[JobSpec, ...]], bool] = GroupCommit(
             self._accept_batch)
         self._pruned_at = 0.0
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as err:
-            raise BackendUnavailable(f"{path}: cannot create its folder: {err}") from err
-        try:
-            self._connection().executescript(f"BEGIN IMMEDIATE;{_SCHEMA}COMMIT;")
-        except sqlite3.Error as err:
-            self.close()
-            raise BackendUnavailable(f"{path}: {err}") from err
 
-    # -- connections --------------------------------------------------------------------------
-
-    def _connection(self) -> sqlite3.Connection:
-        if self._closed:
-            raise BackendUnavailable(f"{self.path}: the queue is closed")
-        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
-        if connection is not None:
-            return connection
-        try:
-            connection = sqlite3.connect(self.path, isolation_level=None,
-                                         check_same_thread=False, timeout=self._busy_ms / 1000)
-            connection.execute(f"PRAGMA busy_timeout = {self._busy_ms}")
-            connection.execute("PRAGMA journal_mode = WAL")
-            connection.execute("PRAGMA synchronous = FULL")
-        except sqlite3.Error as err:
-            raise BackendUnavailable(f"{self.path}: {err}") from err
-        with self._lock:
-            self._connections.append(connection)
-        self._local.connection = connection
-        return connection
-
-    @contextlib.contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One ``BEGIN IMMEDIATE`` transaction: committed when the block ends, else rolled back."""
-        connection = self._connection()
-        with self._writer, self._transaction(connection) as ready:
-            yield ready
-
-    @contextlib.contextmanager
-    def _transaction(self, connection: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-        try:
-            connection.execute("BEGIN IMMEDIATE")
-            try:
-                yield connection
-            except BaseException:
-                connection.execute("ROLLBACK")
-                raise
-            connection.execute("COMMIT")
-            self.commits += 1
-        except sqlite3.Error as err:
-            with contextlib.suppress(sqlite3.Error):
-                if connection.in_transaction:
-                    connection.execute("ROLLBACK")
-            raise BackendUnavailable(f"{self.path}: {err}") from err
-
-    def _read(self, sql: str, parameters: Sequence[object] = ()) -> list[tuple[object, ...]]:
-        try:
-            return self._connection().execute(sql, parameters).fetchall()
-        except sqlite3.Error as err:
-            raise BackendUnavailable(f"{self.path}: {err}") from err
+    @property
+    def commits(self) -> int:
+        """Write transactions committed (concurrent :meth:`accept` calls share them)."""
+        return self._file.commits
 
     def close(self) -> None:
-        """Close every thread's connection; later calls raise :class:`BackendUnavailable`."""
-        with self._lock:
-            self._closed = True
-            connections, self._connections = self._connections, []
-        for connection in connections:
-            connection.close()
-        self._local = threading.local()
+        """Release the connections; later calls raise :class:`BackendUnavailable`."""
+        self._file.close()
 
     # -- intake -------------------------------------------------------------------------------
 
     def first_delivery(self, delivery_id: str) -> bool:
         """Record ``X-GitHub-Delivery``; False when it was recorded before (a redelivery)."""
-        with self._write() as connection:
+        with self._file.write() as connection:
             return _record_delivery(connection, delivery_id, time.time())
 
     def enqueue(self, job: JobSpec) -> bool:
         """Queue ``job`` (committed before this returns); False when its key is queued or leased."""
-        with self._write() as connection:
+        with self._file.write() as connection:
             return _enqueue(connection, job, time.time())
 
     def accept(self, delivery_id: str, jobs: Sequence[JobSpec]) -> bool:
@@ -206,7 +137,7 @@ class SqliteBackend:
         """Each request in a savepoint of one transaction: one that fails leaves the others."""
         now = time.time()
         results: list[bool | BaseException] = []
-        with self._write() as connection:
+        with self._file.write() as connection:
             for delivery_id, jobs in requests:
                 connection.execute("SAVEPOINT delivery")
                 try:
@@ -223,12 +154,12 @@ class SqliteBackend:
 
     def latest_head(self, lane: str) -> str | None:
         """The head SHA most recently enqueued (not as a rerun) for ``lane``."""
-        rows = self._read("SELECT head_sha FROM lanes WHERE lane = ?", (lane,))
+        rows = self._file.read("SELECT head_sha FROM lanes WHERE lane = ?", (lane,))
         return str(rows[0][0]) if rows else None
 
     def depth(self) -> int:
         """Jobs queued or leased."""
-        rows = self._read("SELECT count(*) FROM jobs WHERE state IN ('queued', 'leased')")
+        rows = self._file.read("SELECT count(*) FROM jobs WHERE state IN ('queued', 'leased')")
         return int(str(rows[0][0]))
 
     def check_ready(self) -> None:
@@ -243,7 +174,7 @@ class SqliteBackend:
         if now - self._pruned_at > _PRUNE_EVERY:
             self._pruned_at = now
             self.prune()
-        with self._write() as connection:
+        with self._file.write() as connection:
             while (row := _next_job(connection, now)) is not None:
                 job_id, payload, attempts, last_error, state, holder = row
                 if state == "leased":
@@ -272,7 +203,7 @@ class SqliteBackend:
 
     def extend(self, leased: Leased) -> bool:
         """Heartbeat: the lease lasts ``lease_seconds`` from now; False when it was lost."""
-        with self._write() as connection:
+        with self._file.write() as connection:
             cursor = connection.execute(
                 "UPDATE jobs SET lease_until = ? WHERE lease_token = ? AND state = 'leased'",
                 (time.time() + self.lease_seconds, leased.token))
@@ -286,7 +217,7 @@ class SqliteBackend:
         """The attempt failed. True: it will be retried after a backoff (or another worker holds
         it now); False: its attempts are spent and it is poisoned."""
         now = time.time()
-        with self._write() as connection:
+        with self._file.write() as connection:
             rows = connection.execute(
                 "SELECT attempts FROM jobs WHERE lease_token = ? AND state = 'leased'",
                 (leased.token,)).fetchall()
@@ -307,7 +238,7 @@ class SqliteBackend:
 
     def release(self, leased: Leased) -> bool:
         """Give the job back unfinished (the worker stops): queued at once, the attempt unspent."""
-        with self._write() as connection:
+        with self._file.write() as connection:
             cursor = connection.execute(
                 "UPDATE jobs SET state = 'queued', lease_token = NULL, available_at = 0, "
                 "attempts = attempts - 1 WHERE lease_token = ? AND state = 'leased'",
@@ -315,7 +246,7 @@ class SqliteBackend:
             return cursor.rowcount == 1
 
     def _finish(self, leased: Leased, state: str, error: str) -> bool:
-        with self._write() as connection:
+        with self._file.write() as connection:
             cursor = connection.execute(
                 "UPDATE jobs SET state = ?, lease_token = NULL, finished_at = ?, last_error = ? "
                 "WHERE lease_token = ? AND state = 'leased'",
@@ -328,7 +259,7 @@ class SqliteBackend:
         """Forget deliveries and finished jobs older than ``before`` (default: ``keep_days``
         ago), and lanes idle since then with no job; how many deliveries and jobs went."""
         cutoff = time.time() - self.keep_days * 86400 if before is None else before
-        with self._write() as connection:
+        with self._file.write() as connection:
             gone = connection.execute("DELETE FROM deliveries WHERE seen_at < ?",
                                       (cutoff,)).rowcount
             gone += connection.execute(
