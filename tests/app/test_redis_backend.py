@@ -12,11 +12,13 @@ import pytest
 import redis
 
 from tests.support.redis_server import redis_server, redis_url
+from validator.app.backends import open_backend, open_evaluations
 from validator.app.evaluation import Evaluation, EvaluationState, SourceLine, StoredFinding
 from validator.app.evaluations_redis import RedisEvaluations
 from validator.app.jobs import BackendUnavailable
 from validator.app.model import JobKind, JobSpec
 from validator.app.queue.redis import QUEUE, RedisBackend
+from validator.app.settings import AppSettings
 
 __all__ = ["redis_url"]
 
@@ -79,11 +81,27 @@ def test_a_coalesced_job_does_not_move_its_lane_back(backend: RedisBackend) -> N
 
 
 def test_accept_records_the_delivery_and_queues_in_one_step(backend: RedisBackend) -> None:
-    assert backend.accept("x1", [job("a" * 40), job("a" * 40, delivery="x1")]) == (True, False)
-    assert backend.accept("x1", [job("c" * 40)]) is None  # a redelivery queues nothing
+    assert backend.accept("x1", [job("a" * 40), job("a" * 40, delivery="x1")])  # one coalesced
+    assert not backend.accept("x1", [job("c" * 40)])  # a redelivery queues nothing
     assert backend.depth() == 1
-    assert backend.accept("x2", []) == ()
+    assert backend.latest_head("org/repo#7") == "a" * 40
+    assert backend.accept("x2", [])
     assert not backend.first_delivery("x2")
+
+
+def test_open_backend_and_evaluations_use_redis_with_the_settings_limits(redis_url: str) -> None:
+    settings = AppSettings(app_id=1, private_key="k", webhook_secret="s", redis_url=redis_url,
+                           lease_seconds=7.0, max_attempts=4, retention_days=3)
+    opened = open_backend(settings)
+    assert isinstance(opened, RedisBackend)
+    assert (opened.url, opened.heartbeat_timeout_ms, opened.max_attempts) == (redis_url, 7000, 4)
+    assert opened.enqueue(job())
+    assert opened.depth() == 1
+    opened.close()
+    store = open_evaluations(settings)
+    assert isinstance(store, RedisEvaluations)
+    assert store.retention_seconds == 3 * 86400
+    store.close()
 
 
 def test_unreachable_redis_is_not_ready(tmp_path: Path) -> None:
@@ -98,6 +116,23 @@ def test_unreachable_redis_is_not_ready(tmp_path: Path) -> None:
         with pytest.raises(BackendUnavailable):
             opened.first_delivery("d")
         opened.close()
+
+
+def test_readiness_warns_once_about_a_redis_without_persistence(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with redis_server(tmp_path / "r", fsync="no-aof") as server:
+        opened = RedisBackend(server.url, heartbeat_timeout_ms=5000, max_attempts=3)
+        opened.check_ready()
+        opened.check_ready()
+        opened.close()
+    assert [r.getMessage().split(" has ")[1][:25] for r in caplog.records] == [
+        "no append-only file (appe"]
+
+
+def test_readiness_is_quiet_about_an_append_only_redis(
+        backend: RedisBackend, caplog: pytest.LogCaptureFixture) -> None:
+    backend.check_ready()
+    assert caplog.records == []
 
 
 def evaluation(identifier: str, created: datetime) -> Evaluation:

@@ -14,13 +14,16 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import redis
 
 from tests.app.test_redis_backend import job
 from tests.support.redis_server import redis_server, redis_url
 from validator import process
 from validator.app.metrics import AppMetrics
 from validator.app.model import JobSpec
-from validator.app.queue.redis import RedisBackend, run_redis_worker
+from validator.app.queue.redis import NAMESPACE, QUEUE, RedisBackend, run_redis_worker
+from validator.app.settings import AppSettings
+from validator.app.worker import run_worker
 
 __all__ = ["redis_url"]
 
@@ -41,7 +44,7 @@ def worker_thread(url: str, perform: Callable[[JobSpec], object],
                   poison: Callable[[JobSpec, str, int], None], **options: object) -> Iterator[None]:
     stop = threading.Event()
     thread = threading.Thread(target=run_redis_worker, args=(url, perform, poison),
-                              kwargs={"threads": 2, "stop": stop, **options})
+                              kwargs={"threads": 2, "stop": stop} | options)
     thread.start()
     try:
         yield
@@ -51,7 +54,8 @@ def worker_thread(url: str, perform: Callable[[JobSpec], object],
         assert not thread.is_alive(), "run_redis_worker did not return after stop"
 
 
-def test_a_job_runs_once_and_releases_its_key(redis_url: str) -> None:
+def test_a_job_runs_once_and_releases_its_key(redis_url: str,
+                                              caplog: pytest.LogCaptureFixture) -> None:
     backend = RedisBackend(redis_url, heartbeat_timeout_ms=5000, max_attempts=3)
     done: list[str] = []
     metrics = AppMetrics()
@@ -63,6 +67,7 @@ def test_a_job_runs_once_and_releases_its_key(redis_url: str) -> None:
     assert metrics.registry.get_sample_value("gitops_validator_jobs_total",
                                              {"result": "completed"}) == 1
     assert metrics.registry.get_sample_value("gitops_validator_job_duration_seconds_count") == 1
+    assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == []
     assert backend.enqueue(job())  # finished: the same work may be queued again
     backend.close()
 
@@ -89,20 +94,74 @@ def test_a_failing_job_is_retried_then_poisoned_once(redis_url: str) -> None:
     backend.close()
 
 
+def test_a_stopped_worker_finishes_its_job_and_gives_back_the_rest(redis_url: str) -> None:
+    backend = RedisBackend(redis_url, heartbeat_timeout_ms=5000, max_attempts=3)
+    started, finished = threading.Event(), []
+
+    def perform(spec: JobSpec) -> None:
+        started.set()
+        time.sleep(1)
+        finished.append(spec.head_sha)
+
+    heads = [f"{n:040x}" for n in range(3)]
+    with worker_thread(redis_url, perform, lambda *_: None, threads=1):
+        for head in heads:
+            backend.enqueue(job(head))
+        wait_for("the first job", started.is_set)
+    assert finished == heads[:1]  # stop waited for the running job
+    client = redis.Redis.from_url(redis_url)
+    assert client.llen(f"{NAMESPACE}:{QUEUE}") == 2  # the prefetched one is back in the queue
+    client.close()
+    with worker_thread(redis_url, lambda j: finished.append(j.head_sha), lambda *_: None):
+        wait_for("the rest", lambda: backend.depth() == 0)
+    assert sorted(finished) == heads
+    backend.close()
+
+
+def test_the_worker_command_runs_redis_workers_with_the_settings(redis_url: str) -> None:
+    """``run_worker`` (what ``gitops-validator worker`` runs) passes the attempts, heartbeat and
+    metrics on: one attempt allowed, so the failing job is reported after its first."""
+    settings = AppSettings(app_id=1, private_key="k", webhook_secret="s", redis_url=redis_url,
+                           max_attempts=1, lease_seconds=30)
+    backend = RedisBackend.from_settings(settings)
+    poisoned: list[int] = []
+    metrics, stop = AppMetrics(), threading.Event()
+
+    def perform(spec: JobSpec) -> None:
+        raise RuntimeError(spec.head_sha)
+
+    thread = threading.Thread(target=run_worker, args=(
+        settings, perform, lambda j, e, n: poisoned.append(n), 1, stop), kwargs={"metrics": metrics})
+    thread.start()
+    try:
+        backend.enqueue(job())
+        wait_for("the poison report", lambda: backend.depth() == 0)
+    finally:
+        stop.set()
+        thread.join(60)
+    assert poisoned == [1]
+    assert metrics.registry.get_sample_value("gitops_validator_jobs_total",
+                                             {"result": "poisoned"}) == 1
+    backend.close()
+
+
 def _records(path: Path) -> list[list[str]]:
     return [line.split() for line in path.read_text().splitlines()] if path.exists() else []
 
 
 @contextmanager
 def worker_processes(url: str, record: Path, count: int, *, hold: float,
-                     heartbeat_ms: int, max_attempts: int = 3) -> Iterator[list[int]]:
+                     heartbeat_ms: int, max_attempts: int = 3,
+                     threads: int = 2) -> Iterator[list[int]]:
     """``count`` real worker processes (tests/support/redis_worker.py), stopped after."""
     procs = [process.start(process.Command(
         args=(sys.executable, "-m", "tests.support.redis_worker", url, str(record), str(hold),
-              str(heartbeat_ms), str(max_attempts)), cwd=_ROOT, env={"PYTHONPATH": str(_ROOT)}),
+              str(heartbeat_ms), str(max_attempts), str(threads)), cwd=_ROOT, env={"PYTHONPATH": str(_ROOT)}),
         log_path=record.with_name(f"worker-{n}.log")) for n in range(count)]
     try:
-        wait_for("the workers", lambda: sum(r[0] == "ready" for r in _records(record)) == count)
+        pids = {str(proc.pid) for proc in procs}
+        wait_for("the workers", lambda: sum(r[0] == "ready" and r[1] in pids
+                                            for r in _records(record)) == count)
         yield [proc.pid for proc in procs]
     finally:
         for proc in procs:
@@ -143,22 +202,35 @@ def test_a_job_whose_workers_die_stops_after_its_attempts(redis_url: str, tmp_pa
     backend.close()
 
 
-def test_a_slow_job_on_a_live_worker_is_not_redelivered(redis_url: str, tmp_path: Path) -> None:
-    """The job outlasts the heartbeat timeout three times over; the worker is alive, so the
-    other worker must not take it (Dramatiq's delay-queue consumer keeps the heartbeat)."""
+def test_slow_jobs_on_busy_live_workers_are_not_redelivered(redis_url: str, tmp_path: Path) -> None:
+    """Each job outlasts the heartbeat timeout twice over and each of two workers (one thread,
+    prefetch two) is full, so its queue consumer sends no command (no heartbeat from Dramatiq's
+    side but its delay-queue polls; run_redis_worker's own heartbeat thread). A third worker,
+    idle, runs queue maintenance all along: it must find both busy workers alive and take none
+    of their jobs."""
     record = tmp_path / "record"
-    backend = RedisBackend(redis_url, heartbeat_timeout_ms=1000, max_attempts=3)
-    with worker_processes(redis_url, record, 2, hold=3, heartbeat_ms=1000):
-        backend.enqueue(job())
-        wait_for("the job", lambda: backend.depth() == 0)
-    runs = [r[0] for r in _records(record) if r[0] in {"start", "done"}]
-    assert runs == ["start", "done"]
+    backend = RedisBackend(redis_url, heartbeat_timeout_ms=2000, max_attempts=3)
+    heads = [f"{n:040x}" for n in range(4)]
+    client = redis.Redis.from_url(redis_url)
+    with worker_processes(redis_url, record, 2, hold=4.5, heartbeat_ms=2000, threads=1):
+        for head in heads:
+            backend.enqueue(job(head))
+        wait_for("the jobs fetched", lambda: client.llen(f"{NAMESPACE}:{QUEUE}") == 0)
+        with worker_processes(redis_url, record, 1, hold=4.5, heartbeat_ms=2000, threads=1):
+            wait_for("the jobs", lambda: backend.depth() == 0, timeout=120)
+    runs = sorted((r[0], r[1]) for r in _records(record) if r[0] in {"start", "done"})
+    assert runs == sorted((what, job(head).key) for head in heads for what in ("start", "done"))
+    client.close()
     backend.close()
 
 
-@pytest.mark.parametrize("how", ["stop", "kill"])
-def test_queued_jobs_survive_a_restart_of_an_append_only_redis(tmp_path: Path, how: str) -> None:
-    with redis_server(tmp_path / "redis") as server:
+@pytest.mark.parametrize(("how", "fsync"), [("stop", "always"), ("kill", "always"),
+                                            ("kill", "everysec")])
+def test_queued_jobs_survive_a_restart_of_an_append_only_redis(tmp_path: Path, how: str,
+                                                               fsync: str) -> None:
+    """``everysec`` too: a crash of the Redis process (not of the host) loses no written
+    command, since Redis writes the append-only file before it answers."""
+    with redis_server(tmp_path / "redis", fsync=fsync) as server:
         backend = RedisBackend(server.url, heartbeat_timeout_ms=5000, max_attempts=3)
         assert backend.first_delivery("d1")
         heads = [f"{n:040x}" for n in range(5)]

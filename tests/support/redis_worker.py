@@ -1,7 +1,7 @@
 """A worker process for the Redis fault tests: ``run_redis_worker`` with a ``perform`` that
 records to a file, so a test can SIGKILL it mid-job and count starts and completions.
 
-``python -m tests.support.redis_worker URL RECORD HOLD HEARTBEAT_MS MAX_ATTEMPTS``: every start and
+``python -m tests.support.redis_worker URL RECORD HOLD HEARTBEAT_MS MAX_ATTEMPTS THREADS``: every start and
 completion appends ``start|done <job key> <pid>`` to RECORD (one ``write`` of an
 ``O_APPEND`` file: lines from two processes never interleave). The first start of a job holds
 it HOLD seconds before completing (the window in which a test kills the worker); a later start
@@ -29,7 +29,9 @@ def _record(path: Path, line: str) -> None:
         os.close(fd)
 
 
-def main(url: str, record: Path, hold: float, heartbeat_ms: int, max_attempts: int) -> None:
+def main(argv: list[str]) -> None:
+    url, record, hold = argv[0], Path(argv[1]), float(argv[2])
+    heartbeat_ms, max_attempts, threads = (int(arg) for arg in argv[3:6])
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
 
@@ -44,9 +46,9 @@ def main(url: str, record: Path, hold: float, heartbeat_ms: int, max_attempts: i
         _record(record, f"poison {job.key} {attempts}")
 
     _record(record, f"ready {os.getpid()}")
-    run_redis_worker(url, perform, poison, threads=2, stop=stop, heartbeat_timeout_ms=heartbeat_ms,
+    run_redis_worker(url, perform, poison, threads=threads, stop=stop, heartbeat_timeout_ms=heartbeat_ms,
                      max_attempts=max_attempts, min_backoff_ms=50)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], Path(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))
+    main(sys.argv[1:])

@@ -164,8 +164,9 @@ def run_worker(settings: AppSettings, perform: Perform, poison: Poison, threads:
     running jobs get ``drain_seconds`` to finish, the rest go back to the queue."""
     if settings.redis_url:
         redis = importlib.import_module("validator.app.queue.redis")
-        redis.RedisBackend.from_settings(settings).run_worker(perform, poison, threads=threads,
-                                                              stop=stop_event, metrics=metrics)
+        redis.RedisBackend.from_settings(settings).run_worker(
+            perform, poison, threads=threads, stop=stop_event, metrics=metrics,
+            drain_seconds=drain_seconds)
         return
     queue = open_sqlite_queue(settings)
     pool = WorkerPool(queue, perform, poison, threads=threads,

@@ -1,2 +1,2 @@
 """Queue backends of the webhook app: ``sqlite.py`` (embedded, the default) and ``redis.py``
-(distributed: Redis + Dramatiq). ``validator.app.backends`` picks one from the settings."""
+(distributed). ``validator.app.backends`` picks one from the settings."""
