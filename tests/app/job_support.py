@@ -12,6 +12,7 @@ from tests.change.gitrepo import GitRepo
 from tests.support.github_api import GitHubApiServer
 from validator.app.evaluation import Evaluation
 from validator.app.model import JobSpec
+from validator.app.queue.sqlite import SqliteBackend
 from validator.app.settings import AppSettings
 
 REPO = "octo-org/gitops"
@@ -67,47 +68,20 @@ def install(gh: GitHubApiServer, tmp: Path, **settings: object) -> Installed:
     return Installed(gh=gh, origin=origin, settings=AppSettings(**values))  # type: ignore[arg-type]
 
 
-class Lanes:
-    """The part of a queue backend the job reads: each lane's newest head.
+class PushDuringJob(SqliteBackend):
+    """The embedded queue, with a push that can land while a job runs: ``newer`` (when set)
+    is enqueued right after the next read of its lane, as if its delivery arrived then."""
 
-    A stand-in for the queue backends (owners B and C) in the job's own tests: ``enqueue``
-    moves the lane as theirs does; ``then`` scripts a push that arrives while a job runs
-    (the lane moves after ``after`` more reads)."""
-
-    def __init__(self) -> None:
-        self.heads: dict[str, str] = {}
-        self._script: list[tuple[int, str, str]] = []
-
-    def enqueue(self, job: JobSpec) -> bool:
-        if not job.rerun:
-            self.heads[job.lane] = job.head_sha
-        return True
-
-    def then(self, lane: str, head: str, *, after: int) -> None:
-        self._script.append((after, lane, head))
-
-    def first_delivery(self, delivery_id: str) -> bool:
-        del delivery_id
-        return True
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, lease_seconds=60.0, max_attempts=3)
+        self.newer: JobSpec | None = None
 
     def latest_head(self, lane: str) -> str | None:
-        answer = self.heads.get(lane)
-        script, self._script = self._script, []
-        for after, moved_lane, head in script:
-            if after <= 1:
-                self.heads[moved_lane] = head
-            else:
-                self._script.append((after - 1, moved_lane, head))
+        answer = super().latest_head(lane)
+        if self.newer is not None and self.newer.lane == lane:
+            newer, self.newer = self.newer, None
+            self.enqueue(newer)
         return answer
-
-    def depth(self) -> int:
-        return 0
-
-    def check_ready(self) -> None:
-        return None
-
-    def close(self) -> None:
-        return None
 
 
 class Evaluations:

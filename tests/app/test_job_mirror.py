@@ -4,14 +4,19 @@ tokens minted with the app's JWT and cached; base and head fetched over git smar
 
 from __future__ import annotations
 
+import base64
 import os
 import random
+import shutil
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from tests.app.job_support import INSTALLATION, REPO, install
 from tests.support.github_api import GitHubApiServer
+from tests.support.github_events import pull_request_event
 from validator.app.github_app import AppAuth, AppAuthError
 from validator.app.metrics import AppMetrics
 from validator.app.mirror import MirrorError, Mirrors
@@ -79,6 +84,7 @@ def test_wrong_token_fails_clearly_without_printing_it(tmp_path: Path, github_ap
             _mirrors(tmp_path).checkout(REPO, env.clone_url, secret, [head]):
         pass
     assert "refused the installation token" in str(caught.value)
+    assert caught.value.token_refused
     assert secret not in str(caught.value)
     assert any(status == 401 for _, _, status in github_api.git_log.requests)
 
@@ -132,3 +138,90 @@ def test_clone_urls_other_than_plain_https_are_refused(tmp_path: Path, url: str)
 def _size(folder: Path) -> int:
     return sum(os.lstat(p).st_size for p in folder.rglob("*") if p.is_file())
 
+
+
+def test_the_token_is_in_no_git_argument_list(tmp_path: Path, github_api: GitHubApiServer,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every git process the mirror starts is recorded (a wrapper first on PATH): the token
+    is in none of their argument lists, and reaches git through its environment only."""
+    env = install(github_api, tmp_path)
+    head = env.commit({"apps/web/extra.yaml": "a: 1\n"})
+    token = AppAuth(env.settings).installation_token(INSTALLATION)
+    wrappers, record = tmp_path / "wrap", tmp_path / "argv.log"
+    wrappers.mkdir()
+    real = shutil.which("git")
+    assert real is not None
+    script = wrappers / "git"
+    encoded = base64.b64encode(f"x-access-token:{token}".encode()).decode()  # as the header has it
+    script.write_text(f'#!/bin/sh\nprintf "%s\\n" "$*" >> {record}\n'
+                      f'env | grep -cF "{encoded}" | sed "s/^/env-hits /" >> {record}\nexec {real} "$@"\n')
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{wrappers}{os.pathsep}{os.environ['PATH']}")
+    with _mirrors(tmp_path).checkout(REPO, env.clone_url, token, [head]):
+        pass
+    lines = record.read_text().splitlines()
+    argv = [line for line in lines if not line.startswith("env-hits ")]
+    assert any(" fetch " in f" {line} " for line in argv), lines
+    assert all(token not in line and encoded not in line for line in argv)
+    hits = [int(line.split()[1]) for line in lines if line.startswith("env-hits ")]
+    assert sum(hits) == 1, "only the fetch gets the token, in GIT_CONFIG_VALUE_0"
+
+
+def test_concurrent_jobs_share_one_token(tmp_path: Path, github_api: GitHubApiServer) -> None:
+    env = install(github_api, tmp_path)
+    auth = AppAuth(env.settings)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        tokens = set(pool.map(lambda _: auth.installation_token(INSTALLATION), range(16)))
+    assert len(tokens) == 1
+    mints = [r for r in github_api.requests if r.operation == "apps/create-installation-access-token"]
+    assert len(mints) == 1
+
+
+def test_rate_limit_waits_are_counted(tmp_path: Path, github_api: GitHubApiServer) -> None:
+    env = install(github_api, tmp_path)
+    metrics = AppMetrics()
+    auth = AppAuth(env.settings, metrics=metrics)
+    session = auth.installation_session(INSTALLATION)
+    github_api.faults.add(method="GET", path=f"/repos/{REPO}$", status=429, headers={"Retry-After": "1"})
+    assert session.get(f"/repos/{REPO}")["full_name"] == REPO
+    assert metrics.rate_limit_waits._value.get() == 1
+
+
+def test_jobs_of_one_repository_run_side_by_side(tmp_path: Path, github_api: GitHubApiServer) -> None:
+    """The repository lock covers the fetch and the clone, not the job: a second job's checkout
+    completes while the first job still works in its own."""
+    env = install(github_api, tmp_path)
+    first = env.commit({"apps/web/extra.yaml": "a: 1\n"})
+    second = env.commit({"apps/web/extra.yaml": "a: 2\n"})
+    token = AppAuth(env.settings).installation_token(INSTALLATION)
+    mirrors = _mirrors(tmp_path)
+    inside = threading.Event()
+
+    def other_job() -> None:
+        with mirrors.checkout(REPO, env.clone_url, token, [second]) as repo:
+            assert git(repo, "cat-file", "-t", second).stdout.strip() == b"commit"
+            inside.set()
+
+    with mirrors.checkout(REPO, env.clone_url, token, [first]):
+        worker = threading.Thread(target=other_job)
+        worker.start()
+        assert inside.wait(timeout=120), "the second job waited for the first one's whole run"
+    worker.join(timeout=120)
+
+
+def test_the_clone_url_of_a_pull_request_payload_serves_its_commits(tmp_path: Path,
+                                                                     github_api: GitHubApiServer) -> None:
+    env = install(github_api, tmp_path)
+    base = env.origin.git("rev-parse", "main")
+    head = env.commit({"apps/web/extra.yaml": "a: 1\n"})
+    pr = github_api.add_pull_request(REPO, number=3, base_sha=base, head_sha=head)
+    payload = pull_request_event("opened", REPO, pr, api_url=github_api.url,
+                                 clone_url=github_api.clone_url(REPO))
+    clone_url = payload["repository"]["clone_url"]
+    assert clone_url == github_api.clone_url(REPO)
+    token = AppAuth(env.settings).installation_token(INSTALLATION)
+    with _mirrors(tmp_path).checkout(REPO, clone_url, token, [base, head]) as repo:
+        assert git(repo, "cat-file", "-t", base).stdout.strip() == b"commit"
+    # the REST answer names the same URL
+    session = AppAuth(env.settings).installation_session(INSTALLATION)
+    assert session.get(f"/repos/{REPO}")["clone_url"] == clone_url

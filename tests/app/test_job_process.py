@@ -5,32 +5,50 @@ from __future__ import annotations
 
 import statistics
 import time
+from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.action.scenario import deployment
-from tests.app.job_support import INSTALLATION, REPO, Evaluations, Installed, Lanes, install
+from tests.app.job_support import INSTALLATION, REPO, Evaluations, Installed, PushDuringJob, install
 from tests.support.github_api import GitHubApiServer
 from validator.app.context import JobContext, build_context
 from validator.app.evaluation import EvaluationState
-from validator.app.job import JobResult, process, report_failure
+from validator.app.job import JobResult, job_functions, process, report_failure
 from validator.app.metrics import AppMetrics
 from validator.app.model import JobKind, JobSpec
+from validator.app.worker import WorkerPool
+from validator.errors import ValidatorError
+from validator.scm.github.client import GitHubCallError
 from validator.scm.github.publisher import GitHubPublisher, PublishSettings, PublishTarget
 from validator.scm.markers import finding_fingerprint
 
 PUBLIC = "https://validator.example.test"
 
 
-def _context(env: Installed) -> tuple[JobContext, Lanes, Evaluations]:
-    lanes, evaluations = Lanes(), Evaluations()
+_OPEN: list[PushDuringJob] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_queues() -> Iterator[None]:
+    yield
+    while _OPEN:
+        _OPEN.pop().close()
+
+
+def _context(env: Installed) -> tuple[JobContext, PushDuringJob, Evaluations]:
+    """The job's context on the embedded queue (in the test's data folder)."""
+    env.settings.data_dir.mkdir(parents=True, exist_ok=True)
+    lanes, evaluations = PushDuringJob(env.settings.data_dir / "queue.sqlite3"), Evaluations()
+    _OPEN.append(lanes)
     return build_context(env.settings, lanes, evaluations, AppMetrics()), lanes, evaluations
 
 
-def _job(env: Installed, *, head: str, base: str, number: int | None = 7, kind: JobKind = JobKind.PULL_REQUEST,
-         rerun: bool = False, delivery: str = "d-1") -> JobSpec:
+def _job(env: Installed, *, head: str, base: str, number: int | None = 7,
+         kind: JobKind = JobKind.PULL_REQUEST, rerun: bool = False, delivery: str = "d-1") -> JobSpec:
     return JobSpec(kind=kind, installation_id=INSTALLATION, repository=REPO, clone_url=env.clone_url,
                    head_sha=head, base_sha=base, pull_number=number, head_ref="feature", base_ref="main",
                    event="pull_request.opened", delivery=delivery, rerun=rerun)
@@ -77,8 +95,12 @@ def test_a_violation_gets_a_failed_check_run_a_comment_and_an_evaluation(
     assert [s.state for s in evaluations.history] == [EvaluationState.RUNNING, EvaluationState.COMPLETED]
     assert [(f.status, f.rule, f.path, f.line) for f in stored.findings if f.rule == "K8S-001"] == [
         ("new", "K8S-001", "apps/web/deploy.yaml", 20)]
+    [privileged] = [f for f in stored.findings if f.rule == "K8S-001"]
+    assert [(c.number, c.text.strip()) for c in privileged.context][3] == (20, "privileged: true")
+    assert [c.number for c in privileged.context] == list(range(17, 22))  # the file ends at 21
     assert "privileged" in stored.rendered_diff
     assert stored.versions["policies"] == base, "policies and configuration come from the base"
+    assert {"opa", "helm", "kustomize", "gitops-validator"} <= stored.versions.keys()
     assert ctx.metrics.conclusions.labels(conclusion="failure")._value.get() == 1
     assert ctx.metrics.github_calls._value.get() > 3
     assert not github_api.violations
@@ -160,7 +182,7 @@ def test_a_push_during_the_job_cancels_its_check_run(tmp_path: Path, github_api:
     ctx, lanes, evaluations = _context(env)
     job = _job(env, head=head, base=base)
     lanes.enqueue(job)
-    lanes.then(job.lane, newer, after=1)  # read once at the start; the push lands right after
+    lanes.newer = _job(env, head=newer, base=base)  # lands right after the job's first look
     assert process(job, ctx) is JobResult.CANCELLED
     [run] = _runs_on(github_api, head)
     assert (run["status"], run["conclusion"]) == ("completed", "cancelled")
@@ -191,6 +213,7 @@ def test_a_poison_job_fails_its_check_run_saying_why(tmp_path: Path, github_api:
     ctx, _, evaluations = _context(env)
     job = _job(env, head=head, base=base)
     report_failure(job, ctx, "git fetch timed out", 3)
+    report_failure(job, ctx, "git fetch timed out", 3)  # a worker died after reporting: again
     [run] = _runs_on(github_api, head)
     assert (run["status"], run["conclusion"]) == ("completed", "failure")
     assert "gave up after 3 attempts: git fetch timed out" in run["output"]["summary"]
@@ -217,3 +240,74 @@ def test_measure_one_file_change(tmp_path: Path, github_api: GitHubApiServer, ru
         times.append(time.monotonic() - started)
     print(f"process() one-file change x{runs}: p50 {statistics.median(times):.2f} s, "
           f"max {max(times):.2f} s, first {times[0]:.2f} s")
+
+
+def test_a_revoked_token_fails_the_attempt_and_the_retry_mints_a_new_one(
+        tmp_path: Path, github_api: GitHubApiServer) -> None:
+    env = install(github_api, tmp_path)
+    base, head = _privileged_pr(env)
+    ctx, lanes, _ = _context(env)
+    job = _job(env, head=head, base=base)
+    lanes.enqueue(job)
+    revoked = ctx.auth.installation_token(INSTALLATION)
+    del github_api.state.tokens[revoked]
+    with pytest.raises(GitHubCallError):
+        process(job, ctx)
+    assert process(job, ctx) is JobResult.COMPLETED
+    assert ctx.auth.installation_token(INSTALLATION) != revoked
+
+
+def test_a_merge_group_gets_a_check_run_and_no_comments(tmp_path: Path, github_api: GitHubApiServer) -> None:
+    env = install(github_api, tmp_path)
+    base = env.origin.git("rev-parse", "main")
+    head = env.commit({"apps/web/deploy.yaml": deployment("web", privileged=True)},
+                      branch="gh-readonly-queue/main/pr-7")
+    ctx, lanes, _ = _context(env)
+    job = JobSpec(kind=JobKind.MERGE_GROUP, installation_id=INSTALLATION, repository=REPO,
+                  clone_url=env.clone_url, head_sha=head, base_sha=base,
+                  head_ref="refs/heads/gh-readonly-queue/main/pr-7", base_ref="refs/heads/main",
+                  event="merge_group.checks_requested", delivery="d-9")
+    lanes.enqueue(job)
+    assert process(job, ctx) is JobResult.COMPLETED
+    [run] = _runs_on(github_api, head)
+    assert run["conclusion"] == "failure"
+    assert (github_api.state.review_comments, github_api.state.issue_comments) == ({}, {})
+
+
+def test_the_embedded_worker_pool_runs_jobs_to_completed_check_runs(
+        tmp_path: Path, github_api: GitHubApiServer) -> None:
+    """Two pull requests of one repository, two worker threads: both complete, once each."""
+    env = install(github_api, tmp_path)
+    base, head = _privileged_pr(env)
+    other = env.commit({"apps/api/deploy.yaml": deployment("api", host_network=True)}, branch="other")
+    github_api.add_pull_request(REPO, number=8, base_sha=base, head_sha=other, head_ref="other")
+    ctx, queue, _ = _context(env)
+    perform, poison = job_functions(ctx)
+    pool = WorkerPool(queue, perform, poison, threads=2, metrics=ctx.metrics, poll_seconds=0.05)
+    queue.enqueue(_job(env, head=head, base=base))
+    queue.enqueue(replace(_job(env, head=other, base=base, number=8), head_ref="other"))
+    pool.start()
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and not all(
+                any(r["status"] == "completed" for r in _runs_on(github_api, sha)) for sha in (head, other)):
+            time.sleep(0.05)
+    finally:
+        assert pool.stop(60)
+    assert [r["conclusion"] for r in _runs_on(github_api, head)] == ["failure"]
+    assert [r["conclusion"] for r in _runs_on(github_api, other)] == ["failure"]
+    assert queue.depth() == 0
+    assert ctx.metrics.jobs.labels(result="completed")._value.get() == 2
+
+
+def test_the_token_is_never_sent_to_a_clone_url_on_another_host(tmp_path: Path,
+                                                               github_api: GitHubApiServer) -> None:
+    env = install(github_api, tmp_path)
+    base, head = _privileged_pr(env)
+    ctx, lanes, _ = _context(env)
+    job = replace(_job(env, head=head, base=base), clone_url="https://elsewhere.example/octo-org/gitops.git")
+    lanes.enqueue(job)
+    with pytest.raises(ValidatorError, match="not on the GitHub host"):
+        process(job, ctx)
+    assert github_api.git_log.requests == []
+    assert _runs_on(github_api, head) == [], "nothing started: the retry or the poison report says it"

@@ -24,25 +24,29 @@ from __future__ import annotations
 import enum
 import logging
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
-import validator
 from validator.action.validate import Validation, diff_validation, failed_outcome
 from validator.app.context import JobContext
-from validator.app.evaluation import Evaluation, EvaluationState, StoredFinding
+from validator.app.evaluation import Evaluation, EvaluationState, SourceLine, StoredFinding
+from validator.app.mirror import MirrorError
 from validator.app.model import JobKind, JobSpec
 from validator.errors import ValidatorError
 from validator.model import Finding, FindingStatus
 from validator.report import RenderOptions
-from validator.scm.github.client import GitHubSession
+from validator.scm.github.client import GitHubCallError, GitHubSession
 from validator.scm.github.publisher import GitHubPublisher, PublishResult, PublishSettings, PublishTarget
 from validator.scm.outcome import Outcome
 from validator.service import DiffRequest
 
-__all__ = ["JobResult", "PublishError", "process", "report_failure"]
+__all__ = ["JobResult", "PublishError", "job_functions", "process", "report_failure"]
 
 _LOGGER = logging.getLogger(__name__)
+#: Lines of source shown before and after a finding's line on the details page.
+CONTEXT_LINES = 3
 
 
 class JobResult(enum.StrEnum):
@@ -67,11 +71,30 @@ def process(job: JobSpec, ctx: JobContext) -> JobResult:
     try:
         if job.kind is JobKind.COMMIT:
             return _commit(job, ctx, session)
-        return _evaluate(job, ctx, session, started)
+        return _evaluate(job, ctx, session)
+    except (GitHubCallError, MirrorError) as err:
+        refused = err.status == 401 if isinstance(err, GitHubCallError) else err.token_refused
+        if refused:  # revoked, or the installation changed: the retry mints a new one
+            ctx.auth.forget(job.installation_id)
+        raise
     finally:
         ctx.auth.count_calls(session)
         _LOGGER.info("job %s (%s %s): %.2f s", job.evaluation_id, job.repository, job.head_sha[:12],
                      time.monotonic() - started)
+
+
+def job_functions(ctx: JobContext) -> tuple[Callable[[JobSpec], JobResult],
+                                            Callable[[JobSpec, str, int], None]]:
+    """``perform`` and ``poison`` bound to ``ctx``, as ``WorkerPool``, ``run_worker`` and the
+    Redis worker take them (the worker measures the job's duration and counts its result)."""
+
+    def perform(job: JobSpec) -> JobResult:
+        return process(job, ctx)
+
+    def poison(job: JobSpec, error: str, attempts: int) -> None:
+        report_failure(job, ctx, error, attempts)
+
+    return perform, poison
 
 
 def report_failure(job: JobSpec, ctx: JobContext, error: str, attempts: int) -> None:
@@ -79,7 +102,10 @@ def report_failure(job: JobSpec, ctx: JobContext, error: str, attempts: int) -> 
     session = ctx.auth.installation_session(job.installation_id)
     try:
         reason = f"gave up after {attempts} attempt{'s' if attempts != 1 else ''}: {error}"
-        published = _publisher(job, ctx, session).complete(failed_outcome(reason))
+        publisher = _publisher(job, ctx, session)
+        if publisher.completed_run() is not None:  # reported before (or published): not twice
+            return
+        published = publisher.complete(failed_outcome(reason))
         ctx.metrics.conclusions.labels(conclusion=published.conclusion).inc()
         ctx.evaluations.save(replace(_evaluation(job, EvaluationState.FAILED), finished_at=_now(),
                                      conclusion=published.conclusion, error=reason))
@@ -99,14 +125,15 @@ def _commit(job: JobSpec, ctx: JobContext, session: GitHubSession) -> JobResult:
         each = replace(job, kind=JobKind.PULL_REQUEST, pull_number=int(pull["number"]),
                        base_sha=str(pull["base"]["sha"]), base_ref=str(pull["base"]["ref"]),
                        head_ref=str(pull["head"]["ref"]))
-        results.append(_evaluate(each, ctx, session, time.monotonic()))
+        results.append(_evaluate(each, ctx, session))
     if not results:
         _LOGGER.info("job %s: %s has no open pull request: nothing to check", job.evaluation_id,
                      job.head_sha[:12])
     return JobResult.COMPLETED if JobResult.COMPLETED in results else JobResult.SKIPPED
 
 
-def _evaluate(job: JobSpec, ctx: JobContext, session: GitHubSession, started: float) -> JobResult:
+def _evaluate(job: JobSpec, ctx: JobContext, session: GitHubSession) -> JobResult:
+    _check_clone_host(job, ctx.settings.api_url)
     base_sha, stale = _stale(job, ctx, session)
     if stale:
         _LOGGER.info("job %s: skipped: %s", job.evaluation_id, stale)
@@ -131,14 +158,26 @@ def _evaluate(job: JobSpec, ctx: JobContext, session: GitHubSession, started: fl
         if (cancelled := _cancel_if_superseded(job, ctx, publisher, created)) is not None:
             return cancelled
         outcome = done.outcome if isinstance(done, Validation) else failed_outcome(done)
-        published = publisher.complete(outcome)  # in the clone: suggestions quote the head's lines
+        # in the clone: suggestions and the page's source lines quote the head's files
+        published = publisher.complete(outcome)
+        finished = _finished(job, base_sha=base_sha, created=created, outcome=outcome,
+                             published=published,
+                             validation=done if isinstance(done, Validation) else None,
+                             versions_of_tools=ctx.versions)
     _published_or_retry(job, published)
     ctx.metrics.conclusions.labels(conclusion=published.conclusion).inc()
-    ctx.metrics.job_duration.observe(time.monotonic() - started)
-    ctx.evaluations.save(_finished(job, base_sha=base_sha, created=created, outcome=outcome,
-                                   published=published,
-                                   validation=done if isinstance(done, Validation) else None))
+    ctx.evaluations.save(finished)
     return JobResult.COMPLETED
+
+
+def _check_clone_host(job: JobSpec, api_url: str) -> None:
+    """The installation token goes to GitHub's own git host only (github.com for the public
+    API, the GitHub Enterprise Server's host), whatever URL a payload carries."""
+    expected = urlsplit(_web_url(api_url)).netloc.lower()
+    host = urlsplit(job.clone_url).netloc.lower()
+    if host != expected:
+        raise MirrorError(f"{job.repository}: clone URL host {host!r} is not on the GitHub host "
+                          f"{expected!r} (GITHUB_API_URL): its token is not sent there")
 
 
 def _stale(job: JobSpec, ctx: JobContext, session: GitHubSession) -> tuple[str, str]:
@@ -209,11 +248,11 @@ def _evaluation(job: JobSpec, state: EvaluationState, *, created_at: str = "",
 
 
 def _finished(job: JobSpec, *, base_sha: str, created: str, outcome: Outcome, published: PublishResult,
-              validation: Validation | None) -> Evaluation:
+              validation: Validation | None, versions_of_tools: Mapping[str, str]) -> Evaluation:
     report = outcome.report
-    findings = [_stored(f, default="new") for f in report.findings]
-    findings += [_stored(f, default="fixed") for f in report.fixed]
-    versions = {"gitops-validator": validator.__version__}
+    findings = [_stored(f, default="new", lines=outcome.head_lines) for f in report.findings]
+    findings += [_stored(f, default="fixed", lines=None) for f in report.fixed]
+    versions = dict(versions_of_tools)
     if validation is not None and validation.diff is not None:
         versions["policies"] = validation.diff.trusted
     state = EvaluationState.FAILED if outcome.error else EvaluationState.COMPLETED
@@ -224,12 +263,22 @@ def _finished(job: JobSpec, *, base_sha: str, created: str, outcome: Outcome, pu
                                   if validation is not None and validation.diff is not None else ""))
 
 
-def _stored(finding: Finding, *, default: str) -> StoredFinding:
+def _stored(finding: Finding, *, default: str,
+            lines: Callable[[str], Sequence[str] | None] | None) -> StoredFinding:
+    """A finding as the page lists it, with the head's lines around it (none for a fixed
+    finding: its line is the base's)."""
     status = finding.status.value if isinstance(finding.status, FindingStatus) else default
+    line = finding.location.line or None
+    context: tuple[SourceLine, ...] = ()
+    text = lines(finding.location.path) if lines is not None and line is not None else None
+    if text is not None and line is not None:
+        first = max(1, line - CONTEXT_LINES)
+        context = tuple(SourceLine(number=n, text=text[n - 1])
+                        for n in range(first, min(len(text), line + CONTEXT_LINES) + 1))
     return StoredFinding(status=status, severity=str(finding.severity.value), rule=finding.rule_id,
-                         message=finding.message, path=finding.location.path,
-                         line=finding.location.line or None,
-                         resource=str(finding.resource) if finding.resource is not None else "")
+                         message=finding.message, path=finding.location.path, line=line,
+                         resource=str(finding.resource) if finding.resource is not None else "",
+                         context=context)
 
 
 def _web_url(api_url: str) -> str:

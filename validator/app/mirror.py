@@ -11,7 +11,9 @@ The installation token reaches git in one place only: ``http.extraHeader`` set t
 ``GIT_CONFIG_COUNT`` / ``GIT_CONFIG_KEY_0`` / ``GIT_CONFIG_VALUE_0`` in the git process's
 environment, so it is never in an argument list (``ps``), a URL, ``.git/config`` or a log.
 One file lock per repository (``fcntl``) serialises fetches of it across threads and
-processes; a checkout holds it shared, so a mirror is not deleted under a running job.
+processes; it is held for the fetch and the clone only, so jobs of one repository run
+side by side (a fetch only adds objects: a clone borrowing the mirror's never loses one,
+unless the size limit deletes the mirror, which fails that job's attempt).
 """
 
 from __future__ import annotations
@@ -52,6 +54,11 @@ _FETCH_CONFIG = (
 class MirrorError(ValidatorError):
     """A repository's content could not be fetched or kept (the job fails with this text)."""
 
+    def __init__(self, message: str, *, token_refused: bool = False) -> None:
+        super().__init__(message)
+        self.token_refused = token_refused
+        """The server refused the token (revoked, or the installation lost the repository)."""
+
 
 class Mirrors:
     """Bare mirrors of repositories under ``root``."""
@@ -80,16 +87,15 @@ class Mirrors:
         _check_url(repository, clone_url)
         mirror = self.mirror_path(repository)
         mirror.parent.mkdir(parents=True, exist_ok=True)
-        with _locked(mirror.with_suffix(".lock")) as lock:
-            self._fetch(mirror, repository, clone_url, token, shas)
-            fcntl.flock(lock, fcntl.LOCK_SH)  # keep it while the clone borrows its objects
-            work = Path(tempfile.mkdtemp(prefix="job-", dir=self._jobs()))
-            try:
+        work = Path(tempfile.mkdtemp(prefix="job-", dir=self._jobs()))
+        try:
+            with _locked(mirror.with_suffix(".lock")):  # held for the fetch and the clone only
+                self._fetch(mirror, repository, clone_url, token, shas)
                 git(work, "clone", "--quiet", "--shared", "--no-checkout", str(mirror), "repo",
                     timeout=self.timeout)
-                yield work / "repo"
-            finally:
-                shutil.rmtree(work, ignore_errors=True)
+            yield work / "repo"
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
 
     def _jobs(self) -> Path:
         jobs = self.root / ".jobs"
@@ -114,9 +120,9 @@ class Mirrors:
         try:
             run(command)
         except CommandError as err:
-            why = _git_reason(err.stderr, token)
+            why, refused = _git_reason(err.stderr, token)
             raise MirrorError(f"{repository}: could not fetch {', '.join(s[:12] for s in missing)} "
-                              f"from {clone_url}: {why}") from None
+                              f"from {clone_url}: {why}", token_refused=refused) from None
         size = _size(mirror)
         if size > self.max_bytes:
             shutil.rmtree(mirror, ignore_errors=True)
@@ -138,13 +144,16 @@ def _has_commit(mirror: Path, sha: str) -> bool:
     return probe.returncode == 0
 
 
-def _git_reason(stderr: str, token: str) -> str:
+def _git_reason(stderr: str, token: str) -> tuple[str, bool]:
+    """git's last words (the token masked, should git ever echo it) and whether they say
+    the credentials were refused."""
     lines = [line.strip().removeprefix("fatal: ").removeprefix("error: ")
              for line in stderr.splitlines() if line.strip()]
     text = "; ".join(lines[-2:]) or "git fetch failed"
-    if "terminal prompts disabled" in text or "Authentication failed" in text or "401" in text:
+    refused = any(words in text for words in ("terminal prompts disabled", "Authentication failed", " 401"))
+    if refused:
         text = f"the server refused the installation token ({text})"
-    return text.replace(token, "***") if token else text
+    return (text.replace(token, "***") if token else text), refused
 
 
 def _size(folder: Path) -> int:
@@ -157,12 +166,12 @@ def _size(folder: Path) -> int:
 
 
 @contextlib.contextmanager
-def _locked(path: Path) -> Iterator[int]:
-    """An exclusive ``flock`` on ``path`` (its descriptor, to downgrade it)."""
+def _locked(path: Path) -> Iterator[None]:
+    """An exclusive ``flock`` on ``path`` (released when the descriptor closes)."""
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
-        yield fd
+        yield
     finally:
         os.close(fd)
 
