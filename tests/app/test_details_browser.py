@@ -135,8 +135,8 @@ def test_a_reviewer_sees_findings_by_file_with_their_source_and_the_diff(tmp_pat
             marked = {m.find_element(By.CLASS_NAME, "num").text: m for m in marks if m.is_displayed()}
             assert str(privileged.line) in marked
             assert "privileged: true" in marked[str(privileged.line)].text
-            assert marked[str(privileged.line)].value_of_css_property("background-color") != \
-                "rgba(0, 0, 0, 0)", "the stylesheet applies (the CSP allows it by its hash)"
+            # the page's own stylesheet applies (the CSP allows it by its hash): marks are whole lines
+            assert marked[str(privileged.line)].value_of_css_property("display") == "block"
 
             # existing findings: collapsed, opened by the native <details> (no script)
             existing = browser.find_element(By.ID, "existing")
@@ -159,6 +159,8 @@ def test_a_reviewer_sees_findings_by_file_with_their_source_and_the_diff(tmp_pat
             removed = _texts(browser.find_elements(By.CSS_SELECTOR, "pre.diff span.del"))
             assert "+          privileged: false" in added
             assert "-          privileged: true" in removed
+            plus = browser.find_element(By.CSS_SELECTOR, "pre.diff span.add")
+            assert plus.value_of_css_property("background-color") == "rgba(230, 255, 236, 1)"
             versions = browser.find_element(By.CSS_SELECTOR, "h2#versions ~ table")
             assert "opa" in versions.text
             assert evaluation.versions["policies"] in versions.text

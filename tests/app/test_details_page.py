@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import replace
 from html.parser import HTMLParser
@@ -10,7 +11,7 @@ from pathlib import Path
 import flask
 import pytest
 
-from validator.app.details import details_blueprint, render_page
+from validator.app.details import MAX_LISTED, details_blueprint, render_page
 from validator.app.evaluation import Evaluation, EvaluationState, SourceLine, StoredFinding
 from validator.app.evaluations_sqlite import SqliteEvaluations
 
@@ -70,8 +71,8 @@ def test_a_completed_page_shows_everything_and_runs_nothing() -> None:
         assert text in page, text
     marked = re.findall(r'<mark[^>]*><span class="num">(\d+)</span>', page)
     assert marked == ["3"], "the finding's line (and only it) is highlighted"
-    assert '<span class="add">+new</span>' in page
-    assert '<span class="del">-old</span>' in page
+    assert '<span class="add">+new\n</span>' in page
+    assert '<span class="del">-old\n</span>' in page
 
 
 @pytest.mark.parametrize(("state", "words"), [
@@ -137,3 +138,24 @@ def test_findings_on_nearby_lines_share_one_source_block_with_each_line_marked()
     assert [re.findall(r'<mark[^>]*><span class="num">(\d+)</span>', b) for b in blocks] == [
         ["3", "5"], ["20"]]
     assert page.index("R3") < page.index(blocks[0]) < page.index("R4")
+
+
+def test_without_css_the_diff_and_source_keep_their_lines() -> None:
+    evaluation = _evaluation()
+    page = render_page(evaluation)
+    diff = re.search(r'<pre class="diff">(.*?)</pre>', page, flags=re.S)
+    source = re.search(r'<pre class="source">(.*?)</pre>', page, flags=re.S)
+    assert diff is not None
+    assert source is not None
+    assert html.unescape(re.sub(r"<[^>]+>", "", diff.group(1))) == evaluation.rendered_diff
+    assert html.unescape(re.sub(r"<[^>]+>", "", source.group(1))).splitlines() == [
+        f"{c.number} {c.text}" for c in evaluation.findings[0].context]
+
+
+def test_a_section_lists_at_most_its_cap_and_says_how_many_more() -> None:
+    many = tuple(StoredFinding(status="existing", severity="warning", rule="R", message=f"m{n}",
+                               path=f"apps/{n:05}.yaml", line=1) for n in range(MAX_LISTED + 7))
+    page = render_page(_evaluation(findings=many))
+    assert page.count('<li class="finding existing">') == MAX_LISTED
+    assert "7 more existing findings not shown" in page
+    assert f'<td class="n">{MAX_LISTED + 7}</td>' in page  # the count is the whole count

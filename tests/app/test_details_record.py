@@ -55,5 +55,7 @@ def test_a_started_evaluation_is_running_without_findings() -> None:
     assert started.findings == ()
     assert (started.id, started.head_sha, started.base_sha, started.event, started.created_at) == (
         job.evaluation_id, job.head_sha, job.base_sha, job.event, CREATED)
+    resolved = started_evaluation(job, CREATED, base_sha="c" * 40)  # the worker resolved it
+    assert resolved.base_sha == "c" * 40
     assert started.pull_number is None
     assert started.pull_url == ""  # not an https clone URL

@@ -8,11 +8,14 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import flask
 import pytest
 
+from validator.app.details import details_blueprint
 from validator.app.evaluation import Evaluation, EvaluationState, SourceLine, StoredFinding
 from validator.app.evaluation_json import evaluation_from_json, evaluation_to_json
 from validator.app.evaluations_sqlite import SqliteEvaluations
+from validator.app.jobs import BackendUnavailable
 
 
 def _evaluation(evaluation_id: str = "0123456789abcdef0123", *,
@@ -104,4 +107,29 @@ def test_threads_save_and_read_at_once(tmp_path: Path) -> None:
         thread.join(timeout=120)
     assert errors == []
     assert all(store.get(f"t{n}-24") is not None for n in range(4))
+    store.close()
+
+
+def test_a_file_that_is_not_a_database_is_backend_unavailable_naming_it(tmp_path: Path) -> None:
+    path = tmp_path / "evaluations.sqlite3"
+    path.write_bytes(b"not a database, " * 512)
+    with pytest.raises(BackendUnavailable, match=r"evaluations\.sqlite3"):
+        SqliteEvaluations(path)
+
+
+def test_a_store_broken_under_a_running_app_answers_503(tmp_path: Path) -> None:
+    path = tmp_path / "evaluations.sqlite3"
+    store = SqliteEvaluations(path)
+    store.save(_evaluation())
+    store.close()
+    for leftover in tmp_path.glob("evaluations.sqlite3-*"):
+        leftover.unlink()
+    path.write_bytes(b"not a database, " * 512)  # replaced behind the open store's back
+    app = flask.Flask(__name__)
+    app.register_blueprint(details_blueprint(store))
+    answer = app.test_client().get("/evaluations/0123456789abcdef0123")
+    assert answer.status_code == 503
+    assert "cannot be reached" in answer.get_data(as_text=True)
+    with pytest.raises(BackendUnavailable, match=r"evaluations\.sqlite3"):
+        store.purge(datetime(2026, 1, 1, tzinfo=UTC))
     store.close()

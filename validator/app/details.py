@@ -28,10 +28,13 @@ from validator.app.jobs import BackendUnavailable, EvaluationStore
 from validator.report.common import plural
 from validator.report.markdown import STATUSES, visible
 
-__all__ = ["CONTENT_SECURITY_POLICY", "details_blueprint", "not_found_page", "render_page"]
+__all__ = ["CONTENT_SECURITY_POLICY", "MAX_LISTED", "details_blueprint", "not_found_page", "render_page"]
 
 #: An evaluation id as :attr:`validator.app.model.JobSpec.evaluation_id` makes them.
 _ID = re.compile(r"[0-9a-f]{8,64}")
+#: Most findings listed per section (new, existing, fixed): a repository with thousands of
+#: existing findings would otherwise make a page of megabytes; the counts stay whole.
+MAX_LISTED = 1000
 #: Seconds between reloads of a page whose evaluation is not finished.
 _REFRESH_SECONDS = 15
 
@@ -211,17 +214,25 @@ def _findings(findings: Sequence[StoredFinding]) -> Iterator[str]:
     if by_status["new"]:
         yield ('<h2 id="new">New findings</h2>\n'
                "<p>Found on the head, not on the base: this change brought them.</p>")
-        yield from _by_file(by_status["new"])
+        yield from _listed(by_status["new"], "new")
     if by_status["existing"]:
         count = plural(len(by_status["existing"]), "existing finding")
         yield (f'<details id="existing">\n<summary><h2>{count}</h2></summary>\n'
                "<p>Found on the base and on the head: not brought by this change.</p>")
-        yield from _by_file(by_status["existing"])
+        yield from _listed(by_status["existing"], "existing")
         yield "</details>"
     if by_status["fixed"]:
         yield ('<h2 id="fixed">Fixed findings</h2>\n<p>Found on the base, gone on the head '
                "(paths and lines are the base's).</p>")
-        yield from _by_file(by_status["fixed"])
+        yield from _listed(by_status["fixed"], "fixed")
+
+
+def _listed(findings: Sequence[StoredFinding], status: str) -> Iterator[str]:
+    """The findings of one section by file, at most :data:`MAX_LISTED` of them."""
+    yield from _by_file(findings[:MAX_LISTED])
+    if len(findings) > MAX_LISTED:
+        more = plural(len(findings) - MAX_LISTED, f"more {status} finding")
+        yield f"<p><em>... {more} not shown (at most {MAX_LISTED} are listed per section).</em></p>"
 
 
 def _by_file(findings: Iterable[StoredFinding]) -> Iterator[str]:
@@ -272,12 +283,13 @@ def _finding(finding: StoredFinding) -> str:
 
 
 def _source_line(number: int, text: str, *, hit: bool) -> str:
-    body = f'<span class="num">{number}</span>{escape(visible(text))}\n'
+    body = f'<span class="num">{number}</span> {escape(visible(text))}\n'
     return f'<mark id="line-{number}">{body}</mark>' if hit else body
 
 
 def _diff(text: str) -> str:
-    lines = "".join(f'<span class="{_diff_class(line)}">{escape(line)}</span>'
+    # the line break inside each span: the lines stay lines without the stylesheet
+    lines = "".join(f'<span class="{_diff_class(line)}">{escape(line)}\n</span>'
                     for line in text.splitlines())
     return f'<h2 id="diff">Rendered diff</h2>\n<pre class="diff">{lines}</pre>'
 

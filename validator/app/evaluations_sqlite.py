@@ -10,14 +10,17 @@ proceed together, and ``busy_timeout`` makes a second writer wait instead of fai
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 from validator.app.evaluation import Evaluation
 from validator.app.evaluation_json import evaluation_from_json, evaluation_to_json
+from validator.app.jobs import BackendUnavailable
 
 __all__ = ["SqliteEvaluations"]
 
@@ -45,9 +48,19 @@ class SqliteEvaluations:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
-        connection = self._connection()
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.executescript(_SCHEMA)
+        with self._reached():
+            connection = self._connection()
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.executescript(_SCHEMA)
+
+    @contextlib.contextmanager
+    def _reached(self) -> Iterator[None]:
+        """SQLite's errors (a missing folder, a full disk, a file that is not a database) as
+        :class:`BackendUnavailable` naming the file: ``/readyz`` and the pages answer 503."""
+        try:
+            yield
+        except sqlite3.Error as err:
+            raise BackendUnavailable(f"evaluations {self.path}: {err}") from err
 
     def _connection(self) -> sqlite3.Connection:
         connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
@@ -64,15 +77,17 @@ class SqliteEvaluations:
     def save(self, evaluation: Evaluation) -> None:
         """Insert or replace the evaluation with this id."""
         created = _timestamp(evaluation)
-        self._connection().execute(
-            "INSERT INTO evaluations (id, created, body) VALUES (?, ?, ?) "
-            "ON CONFLICT (id) DO UPDATE SET created = excluded.created, body = excluded.body",
-            (evaluation.id, created, evaluation_to_json(evaluation)))
+        with self._reached():
+            self._connection().execute(
+                "INSERT INTO evaluations (id, created, body) VALUES (?, ?, ?) "
+                "ON CONFLICT (id) DO UPDATE SET created = excluded.created, body = excluded.body",
+                (evaluation.id, created, evaluation_to_json(evaluation)))
 
     def get(self, evaluation_id: str) -> Evaluation | None:
         """The evaluation, or None (``ValueError`` naming the file when its row is not one)."""
-        row = self._connection().execute(
-            "SELECT body FROM evaluations WHERE id = ?", (evaluation_id,)).fetchone()
+        with self._reached():
+            row = self._connection().execute(
+                "SELECT body FROM evaluations WHERE id = ?", (evaluation_id,)).fetchone()
         if row is None:
             return None
         try:
@@ -83,8 +98,9 @@ class SqliteEvaluations:
     def purge(self, before: datetime) -> int:
         """Delete evaluations created before ``before`` (naive: UTC); how many were."""
         moment = before if before.tzinfo else before.replace(tzinfo=UTC)
-        cursor = self._connection().execute(
-            "DELETE FROM evaluations WHERE created < ?", (moment.timestamp(),))
+        with self._reached():
+            cursor = self._connection().execute(
+                "DELETE FROM evaluations WHERE created < ?", (moment.timestamp(),))
         if cursor.rowcount:
             _LOGGER.info("purged %d evaluations created before %s", cursor.rowcount, moment.isoformat())
         return cursor.rowcount

@@ -10,6 +10,7 @@ existing finding (fixed ones are on the base: no head lines to show).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 from validator import __version__
@@ -25,23 +26,27 @@ __all__ = ["CONTEXT_LINES", "evaluation_of", "started_evaluation", "versions_of"
 CONTEXT_LINES = 3
 
 
-def started_evaluation(job: JobSpec, created_at: str) -> Evaluation:
+def started_evaluation(job: JobSpec, created_at: str, *, base_sha: str = "") -> Evaluation:
     """The evaluation of ``job`` while it runs (saved before the work, so the check run's
-    details link never leads to a 404)."""
-    return _evaluation(job, state=EvaluationState.RUNNING, created_at=created_at)
+    details link never leads to a 404); ``base_sha``: the base the worker resolved when the
+    job had none (a ``commit`` job)."""
+    return _evaluation(job, state=EvaluationState.RUNNING, created_at=created_at,
+                       base_sha=base_sha or job.base_sha)
 
 
 def evaluation_of(job: JobSpec, outcome: Outcome, *, state: EvaluationState, conclusion: str,
                   rendered_diff: str, versions: Mapping[str, str], created_at: str,
-                  check_run_url: str = "", finished_at: str = "", title: str = "") -> Evaluation:
+                  check_run_url: str = "", finished_at: str = "", title: str = "",
+                  base_sha: str = "") -> Evaluation:
     """The evaluation of ``job`` once ``outcome`` is known: head findings (new / existing)
-    with their source lines, then the base's fixed ones, all by file then line."""
+    with their source lines and the base's fixed ones, all by file then line (``base_sha``:
+    as for :func:`started_evaluation`)."""
     findings = sorted((*outcome.report.findings, *outcome.report.fixed), key=Finding.sort_key)
-    return _evaluation(
-        job, state=state, created_at=created_at, finished_at=finished_at, conclusion=conclusion,
-        title=title, error=outcome.error, rendered_diff=rendered_diff, versions=dict(versions),
-        check_run_url=check_run_url,
-        findings=tuple(_stored(finding, outcome) for finding in findings))
+    started = _evaluation(job, state=state, created_at=created_at, base_sha=base_sha or job.base_sha)
+    return replace(started, finished_at=finished_at, conclusion=conclusion, title=title,
+                   error=outcome.error, rendered_diff=rendered_diff, versions=dict(versions),
+                   check_run_url=check_run_url,
+                   findings=tuple(_stored(finding, outcome) for finding in findings))
 
 
 def versions_of(report: Report, *, trusted: str) -> dict[str, str]:
@@ -50,12 +55,10 @@ def versions_of(report: Report, *, trusted: str) -> dict[str, str]:
     return {**dict(report.tool_versions), "gitops-validator": __version__, "policies": trusted}
 
 
-def _evaluation(job: JobSpec, *, state: EvaluationState, created_at: str,
-                **results: object) -> Evaluation:
+def _evaluation(job: JobSpec, *, state: EvaluationState, created_at: str, base_sha: str) -> Evaluation:
     return Evaluation(id=job.evaluation_id, repository=job.repository, head_sha=job.head_sha,
-                      base_sha=job.base_sha, pull_number=job.pull_number, event=job.event,
-                      state=state, created_at=created_at, pull_url=_pull_url(job),
-                      **results)  # type: ignore[arg-type]
+                      base_sha=base_sha, pull_number=job.pull_number, event=job.event, state=state,
+                      created_at=created_at, pull_url=_pull_url(job))
 
 
 def _stored(finding: Finding, outcome: Outcome) -> StoredFinding:
