@@ -201,7 +201,7 @@ class _Sweep:
         try:
             queued = self.backend.enqueue(job)
         except BackendUnavailable as err:
-            self._failed(f"{name}#{number}", err, stop=True)
+            raise self._fatal(f"{name}#{number}", err) from err
         if queued:
             _LOGGER.info("reconcile: %s#%s head %s has no completed check run: enqueued", name, number,
                          head_sha[:12])
@@ -217,17 +217,21 @@ class _Sweep:
                    and run.get("status") == "completed" and run.get("conclusion") not in _NOT_DONE
                    for run in runs)
 
-    def _failed(self, where: str, err: ValidatorError | KeyError | TypeError, *, stop: bool = False) -> None:
-        message = (str(err) if isinstance(err, ValidatorError)
-                   else f"unexpected answer: {type(err).__name__} {err}")
-        stop = stop or (isinstance(err, GitHubCallError) and (err.rate_limited or err.unreachable))
-        if stop:
-            message += " (the sweep stops here: every further call would fail the same way)"
+    def _failed(self, where: str, err: ValidatorError | KeyError | TypeError) -> None:
+        """Record a failed part; the sweep goes on unless every further call would fail alike."""
+        if isinstance(err, GitHubCallError) and (err.rate_limited or err.unreachable):
+            raise self._fatal(where, err) from err
+        self._record(where, str(err) if isinstance(err, ValidatorError)
+                     else f"unexpected answer: {type(err).__name__} {err}")
+
+    def _fatal(self, where: str, err: ValidatorError) -> _StopSweepError:
+        """Record a failure that ends the sweep; the exception to raise."""
+        self._record(where, f"{err} (the sweep stops here: every further call would fail the same way)")
+        return _StopSweepError()
+
+    def _record(self, where: str, message: str) -> None:
         _LOGGER.warning("reconcile: %s: %s", where, message)
         self.errors.append(SweepError(where=where, message=message))
-        if stop:
-            raise _StopSweepError from err
-
 
 def reconcile(auth: InstallationAuth, backend: Backend, settings: AppSettings, *,
               dry_run: bool = False) -> ReconcileReport:
