@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.action.scenario import deployment
 from tests.change.gitrepo import GitRepo
@@ -31,6 +32,7 @@ from tests.support.app_process import (
     AppCluster,
     AppConfig,
     AppProcess,
+    get,
     post_webhook,
     register_app,
 )
@@ -163,6 +165,19 @@ class World:
         self.wait_for(f"a completed check run on {head_sha[:12]}", lambda: bool(self.completed(head_sha)))
         return self.completed(head_sha)[0]
 
+    def delivery_count(self, outcome: str) -> float:
+        """``gitops_validator_deliveries_total`` of ``pull_request`` deliveries with ``outcome``,
+        as the intake's ``/metrics`` says."""
+        assert self.intake is not None
+        status, text = get(self.intake.url, "/metrics")
+        assert status == 200
+        for family in text_string_to_metric_families(text):
+            for sample in family.samples:
+                if (sample.name == "gitops_validator_deliveries_total"
+                        and sample.labels == {"event": "pull_request", "outcome": outcome}):
+                    return sample.value
+        return 0.0
+
     def stop(self) -> None:
         """Stop the app's processes (SIGTERM): the end of every test body, which must leave no
         process of its own running (tests/conftest.py); the fixture stops them after a failure."""
@@ -268,6 +283,8 @@ def test_bad_or_missing_signature_is_refused_and_a_redelivery_runs_once(world: W
     assert len(world.runs(accepted.head_sha)) == 1, world.runs(accepted.head_sha)
     assert run["conclusion"] == "failure"  # the privileged container is a new finding
     assert world.runs(refused.head_sha) == []
+    assert world.delivery_count("bad_signature") == 2
+    assert world.delivery_count("duplicate") == 1
     world.assert_no_duplicates()
     world.stop()
 
