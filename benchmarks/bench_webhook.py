@@ -27,7 +27,6 @@ Completion times are the arrival at the test server of the request that complete
 from __future__ import annotations
 
 import argparse
-import copy
 import http.client
 import json
 import multiprocessing
@@ -59,6 +58,7 @@ from validator.process import Command, run
 REPOSITORY = "octo-org/gitops"
 INSTALLATION_NODE = "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMQ=="
 APPS = 40
+PULL_ID = 10_000_000
 ONE_THREAD = {"GITOPS_VALIDATOR_WORKERS": "1"}
 DEADLINE_PER_JOB = 20.0
 """Seconds of wait budget per expected job (bounded: the run fails rather than hangs)."""
@@ -144,27 +144,27 @@ def _plan(deliveries: int, seed: int) -> tuple[list[Delivery], list[int], list[i
 
 
 class Bodies:
-    """``pull_request.opened`` bodies for pull request N: GitHub's example, built once and
-    re-pointed per pull request (numbers, refs, SHAs)."""
+    """``pull_request.opened`` bodies for pull request N: GitHub's example, built once with
+    placeholders and filled per pull request (numbers, refs, SHAs) by string replacement, so the
+    sender spends microseconds, not a deep copy and a JSON encoding, per delivery."""
 
     def __init__(self, gh: GitHubApiServer, clone_url: str, main: str, heads: dict[int, str]) -> None:
         first = gh.state.pull_requests[(REPOSITORY, 1)]
-        self.template = github_events.pull_request_event("opened", REPOSITORY, first, api_url=gh.url)
-        self.template["installation"] = {"id": INSTALLATION_ID, "node_id": INSTALLATION_NODE}
-        for repo in (self.template["repository"], self.template["pull_request"]["base"]["repo"],
-                     self.template["pull_request"]["head"]["repo"]):
+        payload = github_events.pull_request_event("opened", REPOSITORY, first, api_url=gh.url)
+        payload["installation"] = {"id": INSTALLATION_ID, "node_id": INSTALLATION_NODE}
+        pull = payload["pull_request"]
+        for repo in (payload["repository"], pull["base"]["repo"], pull["head"]["repo"]):
             repo["clone_url"] = clone_url
-        self.main = main
+        payload["number"] = pull["number"] = "@@NUMBER@@"
+        pull["id"] = "@@ID@@"
+        pull["head"].update(ref="@@REF@@", sha="@@SHA@@", label="octo-org:@@REF@@")
+        pull["base"]["sha"] = main
+        self.template = json.dumps(payload)
         self.heads = heads
 
     def body(self, number: int) -> bytes:
-        payload = copy.deepcopy(self.template)
-        payload["number"] = payload["pull_request"]["number"] = number
-        head = payload["pull_request"]["head"]
-        head.update(ref=f"pr-{number}", sha=self.heads[number], label=f"octo-org:pr-{number}")
-        payload["pull_request"]["base"]["sha"] = self.main
-        payload["pull_request"]["id"] = 10_000_000 + number
-        return json.dumps(payload).encode()
+        text = self.template.replace('"@@NUMBER@@"', str(number)).replace('"@@ID@@"', str(PULL_ID + number))
+        return text.replace("@@REF@@", f"pr-{number}").replace("@@SHA@@", self.heads[number]).encode()
 
 
 # -- the burst (a separate process: its threads do not share the GIL with the test server) -------
@@ -319,7 +319,8 @@ def _bench(args: argparse.Namespace, tmp: Path, stack: ExitStack) -> int:
     origin, main, heads = _repository(tmp, len(unique) + len(bad) + len(light))
     gh = stack.enter_context(GitHubApiServer())
     gh.add_repository(REPOSITORY, git_dir=origin.root)
-    _pull_requests(gh, main, heads)
+    # intake only: no job runs, so only the payload template's pull request is needed
+    _pull_requests(gh, main, {1: heads[1]} if args.intake_only else heads)
     redis_url = stack.enter_context(_queue(args.backend, tmp))
     config = register_app(gh, tmp, [REPOSITORY], redis_url=redis_url,
                           extra={"GITOPS_VALIDATOR_LEASE_SECONDS": "10"})
@@ -397,9 +398,16 @@ def _report_intake(sent: Sequence[Sent], burst: float, plan: Sequence[Delivery])
     latencies = [s.latency * 1000 for s in sent]
     print(f"intake: {len(sent)} deliveries in {burst:.2f}s = {len(sent) / burst:.0f}/s; "
           f"latency p50 {_percentile(latencies, .5):.1f} ms, p99 {_percentile(latencies, .99):.1f} ms")
-    expected = {"bad": (401,), "duplicate": (200, 202), "unique": (202,)}
-    wrong = [s for s in sent if s.status not in expected[plan[s.index].kind]]
-    print(f"{len(wrong)} unexpected answers" if wrong else "answers as expected (202 new, 200 dup, 401 bad)")
+    # each valid delivery id: one 202 (queued) and, when resent, one 200 (the one that came
+    # second: a resend may overtake its original between two sender threads)
+    answers: dict[str, list[int]] = {}
+    for item in sent:
+        answers.setdefault(plan[item.index].delivery, []).append(item.status)
+    kinds = {d.delivery: d.kind for d in plan}
+    wrong = [d for d, got in answers.items()
+             if sorted(got) != ([401] if kinds[d] == "bad" else [200, 202][2 - len(got):])]
+    print(f"{len(wrong)} deliveries answered wrongly, e.g. {wrong[0]}: {answers[wrong[0]]}" if wrong
+          else "answers as expected (one 202 per delivery id, 200 for its resend, 401 for a bad signature)")
     return 1 if wrong else 0
 
 
