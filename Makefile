@@ -1,5 +1,5 @@
 # Everything a newcomer needs: `make example` and `make test` both set up first.
-.PHONY: setup example test lint typecheck check-all bench clean image-test crd-schemas
+.PHONY: setup services example test lint typecheck check-all bench clean image-test crd-schemas
 
 VENV := .venv/bin
 PYTEST_ARGS ?=
@@ -11,8 +11,12 @@ setup:
 example: setup
 	@$(VENV)/gitops-validator check examples/ || test $$? -eq 1
 
+## Programs the tests start on loopback (Redis, Chromium + chromedriver), installed when missing.
+services:
+	@scripts/services.sh
+
 ## The whole test suite (real opa, helm, kustomize, kubeconform and conftest).
-test: setup
+test: setup services
 	$(VENV)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 lint: setup

@@ -4,13 +4,13 @@ server serves over git smart HTTP, and the app's settings pointing at it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from tests.action.scenario import deployment
 from tests.change.gitrepo import GitRepo
 from tests.support.github_api import GitHubApiServer
 from validator.app.evaluation import Evaluation
+from validator.app.evaluations_sqlite import SqliteEvaluations
 from validator.app.model import JobSpec
 from validator.app.queue.sqlite import SqliteBackend
 from validator.app.settings import AppSettings
@@ -84,20 +84,16 @@ class PushDuringJob(SqliteBackend):
         return answer
 
 
-class Evaluations:
-    """An in-memory evaluation store (the SQLite one is owner E's)."""
+class Evaluations(SqliteEvaluations):
+    """The SQLite evaluation store, with every save also kept in order (``history``) and by
+    id (``saved``), so a test can see the states an evaluation went through."""
 
-    def __init__(self) -> None:
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
         self.saved: dict[str, Evaluation] = {}
         self.history: list[Evaluation] = []
 
     def save(self, evaluation: Evaluation) -> None:
+        super().save(evaluation)
         self.saved[evaluation.id] = evaluation
         self.history.append(evaluation)
-
-    def get(self, evaluation_id: str) -> Evaluation | None:
-        return self.saved.get(evaluation_id)
-
-    def purge(self, before: datetime) -> int:
-        del before
-        return 0

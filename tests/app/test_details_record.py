@@ -7,7 +7,9 @@ from pathlib import Path
 from tests.app.details_run import CREATED, NUMBER, REPOSITORY, details_run
 from validator.app.evaluation import EvaluationState
 from validator.app.model import JobKind, JobSpec
-from validator.app.record import started_evaluation
+from validator.app.record import evaluation_of, started_evaluation
+from validator.model import Engine, Finding, Location, Report, ResourceRef, Severity
+from validator.scm.outcome import Outcome
 
 
 def test_an_evaluation_of_a_real_run(tmp_path: Path) -> None:
@@ -59,3 +61,30 @@ def test_a_started_evaluation_is_running_without_findings() -> None:
     assert resolved.base_sha == "c" * 40
     assert started.pull_number is None
     assert started.pull_url == ""  # not an https clone URL
+
+
+def test_source_lines_of_a_secret_are_never_shown() -> None:
+
+    text = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  a: b\n---\n"
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\nstringData:\n"
+            "  password: hunter2\n")
+    lines = text.splitlines()
+
+    def at(line: int, kind: str) -> Finding:
+        return Finding(rule_id="R", severity=Severity.ERROR, message="m", engine=Engine.POLICY,
+                       location=Location(path="apps/a.yaml", line=line),
+                       resource=ResourceRef(api_version="v1", kind=kind, name="x"))
+
+    report = Report(findings=(at(5, "ConfigMap"), at(13, "Secret")), resources=2, files=1)
+    outcome = Outcome(report=report, blocking=True, markdown="", change=None,
+                      head_lines=lambda path: lines)
+    job = JobSpec(kind=JobKind.PULL_REQUEST, installation_id=1, repository=REPOSITORY,
+                  clone_url="https://example.invalid/o/r.git", head_sha="b" * 40, base_sha="a" * 40,
+                  pull_number=1)
+    evaluation = evaluation_of(job, outcome, state=EvaluationState.COMPLETED, conclusion="failure",
+                               rendered_diff="", versions={}, created_at=CREATED)
+    shown = [c for f in evaluation.findings for c in f.context]
+    assert shown  # the ConfigMap's lines are shown
+    assert all("hunter2" not in c.text for c in shown)
+    assert [c.number for c in evaluation.findings[0].context] == [2, 3, 4, 5, 6, 7]  # not 8
+    assert evaluation.findings[1].context == ()  # on the Secret: nothing of it

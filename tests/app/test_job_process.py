@@ -4,6 +4,7 @@ git over HTTP), a real git repository, the real tools; the check run, comments a
 from __future__ import annotations
 
 import statistics
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -22,6 +23,9 @@ from validator.app.metrics import AppMetrics
 from validator.app.model import JobKind, JobSpec
 from validator.app.worker import WorkerPool
 from validator.errors import ValidatorError
+from validator.lifecycle import current
+from validator.process import Command, start, stop
+from validator.run_scope import run_scope
 from validator.scm.github.client import GitHubCallError
 from validator.scm.github.publisher import GitHubPublisher, PublishSettings, PublishTarget
 from validator.scm.markers import finding_fingerprint
@@ -42,7 +46,8 @@ def _close_queues() -> Iterator[None]:
 def _context(env: Installed) -> tuple[JobContext, PushDuringJob, Evaluations]:
     """The job's context on the embedded queue (in the test's data folder)."""
     env.settings.data_dir.mkdir(parents=True, exist_ok=True)
-    lanes, evaluations = PushDuringJob(env.settings.data_dir / "queue.sqlite3"), Evaluations()
+    lanes = PushDuringJob(env.settings.data_dir / "queue.sqlite3")
+    evaluations = Evaluations(env.settings.data_dir / "evaluations.sqlite3")
     _OPEN.append(lanes)
     return build_context(env.settings, lanes, evaluations, AppMetrics()), lanes, evaluations
 
@@ -133,6 +138,30 @@ def test_a_retry_of_a_job_that_died_mid_run_completes_the_same_check_run(
     assert process(job, ctx) is JobResult.COMPLETED
     [run] = _runs_on(github_api, head)
     assert (run["status"], run["conclusion"]) == ("completed", "failure")
+
+
+def test_a_retry_of_a_job_that_died_after_completing_its_check_run_posts_the_comments(
+        tmp_path: Path, github_api: GitHubApiServer) -> None:
+    """The worker died between the check run's completion and the comments: the retry
+    completes the same check run again and posts what is missing (found by markers)."""
+    env = install(github_api, tmp_path)
+    base, head = _privileged_pr(env)
+    ctx, lanes, evaluations = _context(env)
+    job = _job(env, head=head, base=base)
+    lanes.enqueue(job)
+    session = ctx.auth.installation_session(INSTALLATION)
+    died = GitHubPublisher(session, PublishTarget(repository=REPO, head_sha=head, pull_number=7,
+                                                  external_id=job.evaluation_id), PublishSettings())
+    died.start()
+    died.cancel("the worker died before the comments")  # a completed run, nothing else posted
+    assert _review_comments(github_api) == []
+    assert process(job, ctx) is JobResult.COMPLETED
+    [run] = _runs_on(github_api, head)
+    assert (run["status"], run["conclusion"]) == ("completed", "failure")
+    assert len(_review_comments(github_api)) == 1
+    stored = evaluations.get(job.evaluation_id)
+    assert stored is not None
+    assert stored.state is EvaluationState.COMPLETED
 
 
 def test_a_rerun_runs_again_on_a_new_check_run(tmp_path: Path, github_api: GitHubApiServer) -> None:
@@ -311,3 +340,50 @@ def test_the_token_is_never_sent_to_a_clone_url_on_another_host(tmp_path: Path,
         process(job, ctx)
     assert github_api.git_log.requests == []
     assert _runs_on(github_api, head) == [], "nothing started: the retry or the poison report says it"
+
+
+class _AnotherRunEndsMidJob(PushDuringJob):
+    """While the job runs (its lane is read inside the clone), a child of the job is running
+    and another thread's run (run_diff in another job) starts and ends."""
+
+    def __init__(self, path: Path, log: Path) -> None:
+        super().__init__(path)
+        self.log = log
+        self.child_survived: bool | None = None
+        self.reads = 0
+
+    def latest_head(self, lane: str) -> str | None:
+        answer = super().latest_head(lane)
+        self.reads += 1
+        if self.reads == 2:  # the first read inside the clone
+            child = start(Command(args=("sleep", "30")), log_path=self.log)
+            try:
+                other = threading.Thread(target=_one_run)
+                other.start()
+                other.join(timeout=60)
+                self.child_survived = child.poll() is None
+            finally:
+                stop(child)
+        return answer
+
+
+def _one_run() -> None:
+    with current().job(), run_scope():
+        pass
+
+
+def test_another_threads_run_ending_does_not_kill_a_running_jobs_git(
+        tmp_path: Path, github_api: GitHubApiServer) -> None:
+    """The end of the last run scope kills every registered child: a job holds a scope for its
+    whole life (fetch, clone and the head's lines run git outside run_diff)."""
+    env = install(github_api, tmp_path)
+    base, head = _privileged_pr(env)
+    env.settings.data_dir.mkdir(parents=True, exist_ok=True)
+    queue = _AnotherRunEndsMidJob(env.settings.data_dir / "queue.sqlite3", tmp_path / "child.log")
+    _OPEN.append(queue)
+    evaluations = Evaluations(env.settings.data_dir / "evaluations.sqlite3")
+    ctx = build_context(env.settings, queue, evaluations, AppMetrics())
+    job = _job(env, head=head, base=base)
+    queue.enqueue(job)
+    assert process(job, ctx) is JobResult.COMPLETED
+    assert queue.child_survived is True

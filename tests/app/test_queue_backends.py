@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.app.queue_support import pr_job
-from validator.app.backends import open_backend
+from validator.app.backends import open_backend, open_evaluations
+from validator.app.evaluations_sqlite import SqliteEvaluations
 from validator.app.queue.sqlite import SqliteBackend
 from validator.app.settings import AppSettings
 
@@ -22,3 +23,11 @@ def test_the_embedded_queue_lives_in_the_data_folder_with_the_settings_limits(tm
     again = open_backend(settings)
     assert again.depth() == 1
     again.close()
+
+
+def test_the_embedded_evaluations_live_in_the_data_folder(tmp_path: Path) -> None:
+    settings = AppSettings(app_id=1, private_key="k", webhook_secret="s", data_dir=tmp_path)
+    store = open_evaluations(settings)
+    assert isinstance(store, SqliteEvaluations)
+    assert store.path == tmp_path / "evaluations.sqlite3"
+    assert store.get("nothing") is None

@@ -1,14 +1,15 @@
 """The queue and the evaluation store the settings ask for: embedded (SQLite files in the data
 folder, the default) or Redis (``GITOPS_VALIDATOR_REDIS_URL``, shared by replicas and workers).
 
-The Redis modules and the SQLite evaluation store are imported only when chosen, so the
-embedded app needs neither the ``redis`` client nor Dramatiq.
+The Redis modules are imported only when chosen, so the embedded app needs neither the
+``redis`` client nor Dramatiq.
 """
 
 from __future__ import annotations
 
 import importlib
 
+from validator.app.evaluations_sqlite import SqliteEvaluations
 from validator.app.jobs import Backend, EvaluationStore
 from validator.app.queue.sqlite import SqliteBackend
 from validator.app.settings import AppSettings
@@ -41,6 +42,4 @@ def open_evaluations(settings: AppSettings) -> EvaluationStore:
         remote: EvaluationStore = redis.RedisEvaluations(settings.redis_url,
                                                          settings.retention_days)
         return remote
-    sqlite = importlib.import_module("validator.app.evaluations_sqlite")
-    local: EvaluationStore = sqlite.SqliteEvaluations(settings.data_dir / EVALUATIONS_FILE)
-    return local
+    return SqliteEvaluations(settings.data_dir / EVALUATIONS_FILE)

@@ -6,8 +6,10 @@ are spent). Delivery is at least once, so every step is safe to repeat:
 - a pull request job whose head moved on (the pull request's current head, or a newer job of
   its lane) is skipped before anything is posted (superseded);
 - a completed check run of this head and name carrying the job's ``external_id`` (its
-  evaluation id) means an earlier attempt published already: skipped (no second check run,
-  the comments are found by their markers anyway);
+  evaluation id) and an evaluation saved as finished mean an earlier attempt published in
+  full: skipped; a completed run without the finished evaluation means the attempt died
+  between the check run and the comments: the same run is completed again and the comments
+  synced (found by their markers), so nothing is posted twice and nothing is lost;
 - the check run is started (``in_progress``, ``details_url`` the evaluation page), the
   evaluation saved ``running``; base and head fetched into the repository's mirror; the same
   ``run_diff`` as the Action (:func:`validator.action.validate.diff_validation`), with policies
@@ -24,19 +26,22 @@ from __future__ import annotations
 import enum
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from validator.action.validate import Validation, diff_validation, failed_outcome
 from validator.app.context import JobContext
-from validator.app.evaluation import Evaluation, EvaluationState, SourceLine, StoredFinding
+from validator.app.evaluation import Evaluation, EvaluationState
 from validator.app.mirror import MirrorError
 from validator.app.model import JobKind, JobSpec
+from validator.app.record import evaluation_of, started_evaluation, versions_of
 from validator.errors import ValidatorError
-from validator.model import Finding, FindingStatus
+from validator.lifecycle import current
 from validator.report import RenderOptions
+from validator.run_scope import run_scope
+from validator.scm.github import payloads
 from validator.scm.github.client import GitHubCallError, GitHubSession
 from validator.scm.github.publisher import GitHubPublisher, PublishResult, PublishSettings, PublishTarget
 from validator.scm.outcome import Outcome
@@ -45,8 +50,6 @@ from validator.service import DiffRequest
 __all__ = ["JobResult", "PublishError", "job_functions", "process", "report_failure"]
 
 _LOGGER = logging.getLogger(__name__)
-#: Lines of source shown before and after a finding's line on the details page.
-CONTEXT_LINES = 3
 
 
 class JobResult(enum.StrEnum):
@@ -60,6 +63,10 @@ class JobResult(enum.StrEnum):
     """A newer push superseded it while it ran: its check run was completed ``cancelled``."""
 
 
+#: Evaluation states saved only after everything was published (check run, comments).
+_PUBLISHED = frozenset({EvaluationState.COMPLETED, EvaluationState.FAILED, EvaluationState.CANCELLED})
+
+
 class PublishError(ValidatorError):
     """No check run could be created or completed: the job is retried."""
 
@@ -69,9 +76,14 @@ def process(job: JobSpec, ctx: JobContext) -> JobResult:
     started = time.monotonic()
     session = ctx.auth.installation_session(job.installation_id)
     try:
-        if job.kind is JobKind.COMMIT:
-            return _commit(job, ctx, session)
-        return _evaluate(job, ctx, session)
+        # One job of the process's lifecycle and one run scope for all of it, as run_diff's
+        # own: the end of the last run scope kills every child still registered, so a job
+        # whose git runs outside run_diff (fetch, clone, the head's lines for suggestions)
+        # must hold a scope, or another thread's run_diff ending would kill its git.
+        with current().job(), run_scope():
+            if job.kind is JobKind.COMMIT:
+                return _commit(job, ctx, session)
+            return _evaluate(job, ctx, session)
     except (GitHubCallError, MirrorError) as err:
         refused = err.status == 401 if isinstance(err, GitHubCallError) else err.token_refused
         if refused:  # revoked, or the installation changed: the retry mints a new one
@@ -107,8 +119,8 @@ def report_failure(job: JobSpec, ctx: JobContext, error: str, attempts: int) -> 
             return
         published = publisher.complete(failed_outcome(reason))
         ctx.metrics.conclusions.labels(conclusion=published.conclusion).inc()
-        ctx.evaluations.save(replace(_evaluation(job, EvaluationState.FAILED), finished_at=_now(),
-                                     conclusion=published.conclusion, error=reason))
+        ctx.evaluations.save(replace(started_evaluation(job, _now()), state=EvaluationState.FAILED,
+                                     finished_at=_now(), conclusion=published.conclusion, error=reason))
         for problem in published.problems:
             _LOGGER.warning("job %s: not published: %s", job.evaluation_id, problem)
     finally:
@@ -139,12 +151,18 @@ def _evaluate(job: JobSpec, ctx: JobContext, session: GitHubSession) -> JobResul
         _LOGGER.info("job %s: skipped: %s", job.evaluation_id, stale)
         return JobResult.SKIPPED
     publisher = _publisher(job, ctx, session)
-    if publisher.completed_run() is not None:  # an earlier attempt published: nothing twice
-        _LOGGER.info("job %s: its check run is completed already: skipped", job.evaluation_id)
-        return JobResult.SKIPPED
-    publisher.start()
+    if (earlier := publisher.completed_run()) is not None:
+        stored = ctx.evaluations.get(job.evaluation_id)
+        if stored is not None and stored.state in _PUBLISHED:  # an earlier attempt published
+            _LOGGER.info("job %s: published already: skipped", job.evaluation_id)
+            return JobResult.SKIPPED
+        # it died after completing the check run, before the comments and the evaluation:
+        # the same run is completed again and what is missing posted (found by markers)
+        publisher.resume(int(earlier["id"]))
+    else:
+        publisher.start()
     created = _now()
-    ctx.evaluations.save(_evaluation(job, EvaluationState.RUNNING, created_at=created, base_sha=base_sha))
+    ctx.evaluations.save(started_evaluation(job, created, base_sha=base_sha))
     token = ctx.auth.installation_token(job.installation_id)
     with ctx.mirrors.checkout(job.repository, job.clone_url, token, [base_sha, job.head_sha]) as clone:
         if (cancelled := _cancel_if_superseded(job, ctx, publisher, created)) is not None:
@@ -225,7 +243,7 @@ def _cancel_if_superseded(job: JobSpec, ctx: JobContext, publisher: GitHubPublis
     publisher.cancel(f"A newer push ({latest[:12]}) superseded {job.head_sha[:12]}; "
                      "its own check run has the verdict.")
     ctx.metrics.conclusions.labels(conclusion="cancelled").inc()
-    ctx.evaluations.save(replace(_evaluation(job, EvaluationState.CANCELLED, created_at=created),
+    ctx.evaluations.save(replace(started_evaluation(job, created), state=EvaluationState.CANCELLED,
                                  finished_at=_now(), conclusion="cancelled"))
     return JobResult.CANCELLED
 
@@ -240,45 +258,15 @@ def _published_or_retry(job: JobSpec, published: PublishResult) -> None:
 
 # -- evaluations (what the details page shows) ------------------------------------------------
 
-def _evaluation(job: JobSpec, state: EvaluationState, *, created_at: str = "",
-                base_sha: str = "") -> Evaluation:
-    return Evaluation(id=job.evaluation_id, repository=job.repository, head_sha=job.head_sha,
-                      base_sha=base_sha or job.base_sha, pull_number=job.pull_number, event=job.event,
-                      state=state, created_at=created_at or _now())
-
-
 def _finished(job: JobSpec, *, base_sha: str, created: str, outcome: Outcome, published: PublishResult,
               validation: Validation | None, versions_of_tools: Mapping[str, str]) -> Evaluation:
-    report = outcome.report
-    findings = [_stored(f, default="new", lines=outcome.head_lines) for f in report.findings]
-    findings += [_stored(f, default="fixed", lines=None) for f in report.fixed]
-    versions = dict(versions_of_tools)
-    if validation is not None and validation.diff is not None:
-        versions["policies"] = validation.diff.trusted
+    diff = validation.diff if validation is not None else None
+    versions = {**versions_of_tools, **(versions_of(outcome.report, trusted=diff.trusted) if diff else {})}
     state = EvaluationState.FAILED if outcome.error else EvaluationState.COMPLETED
-    return replace(_evaluation(job, state, created_at=created, base_sha=base_sha),
-                   finished_at=_now(), conclusion=published.conclusion, error=outcome.error,
-                   findings=tuple(findings), versions=versions,
-                   rendered_diff=(validation.diff.diff.text()
-                                  if validation is not None and validation.diff is not None else ""))
-
-
-def _stored(finding: Finding, *, default: str,
-            lines: Callable[[str], Sequence[str] | None] | None) -> StoredFinding:
-    """A finding as the page lists it, with the head's lines around it (none for a fixed
-    finding: its line is the base's)."""
-    status = finding.status.value if isinstance(finding.status, FindingStatus) else default
-    line = finding.location.line or None
-    context: tuple[SourceLine, ...] = ()
-    text = lines(finding.location.path) if lines is not None and line is not None else None
-    if text is not None and line is not None:
-        first = max(1, line - CONTEXT_LINES)
-        context = tuple(SourceLine(number=n, text=text[n - 1])
-                        for n in range(first, min(len(text), line + CONTEXT_LINES) + 1))
-    return StoredFinding(status=status, severity=str(finding.severity.value), rule=finding.rule_id,
-                         message=finding.message, path=finding.location.path, line=line,
-                         resource=str(finding.resource) if finding.resource is not None else "",
-                         context=context)
+    return evaluation_of(job, outcome, state=state,
+                         conclusion=published.conclusion, created_at=created, finished_at=_now(),
+                         title=payloads.check_title(outcome), base_sha=base_sha, versions=versions,
+                         rendered_diff=diff.diff.text() if diff is not None else "")
 
 
 def _web_url(api_url: str) -> str:

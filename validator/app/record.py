@@ -4,11 +4,14 @@ built from the :class:`~validator.scm.outcome.Outcome` the publisher receives.
 Findings keep the words every reporter uses (the report's messages, severity labels, field
 paths and statuses, see :mod:`validator.report.markdown`); this module only adds what a page
 can show and a check-run summary cannot: a few lines of the head's source around each new or
-existing finding (fixed ones are on the base: no head lines to show).
+existing finding (fixed ones are on the base: no head lines to show). Lines of a ``Secret``
+document are never shown (the rendered diff redacts Secret values; the source must not undo
+that): they are left out of every window, and a finding on one shows no source.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from urllib.parse import urlsplit
@@ -24,6 +27,9 @@ __all__ = ["CONTEXT_LINES", "evaluation_of", "started_evaluation", "versions_of"
 
 #: Source lines shown on either side of a finding's line.
 CONTEXT_LINES = 3
+
+_SEPARATOR = re.compile(r"^---(\s|$)")
+_SECRET_KIND = re.compile(r"""^kind:\s*["']?Secret["']?\s*(#.*)?$""")
 
 
 def started_evaluation(job: JobSpec, created_at: str, *, base_sha: str = "") -> Evaluation:
@@ -46,7 +52,7 @@ def evaluation_of(job: JobSpec, outcome: Outcome, *, state: EvaluationState, con
     return replace(started, finished_at=finished_at, conclusion=conclusion, title=title,
                    error=outcome.error, rendered_diff=rendered_diff, versions=dict(versions),
                    check_run_url=check_run_url,
-                   findings=tuple(_stored(finding, outcome) for finding in findings))
+                   findings=tuple(_stored(finding, _HeadSource(outcome)) for finding in findings))
 
 
 def versions_of(report: Report, *, trusted: str) -> dict[str, str]:
@@ -61,23 +67,61 @@ def _evaluation(job: JobSpec, *, state: EvaluationState, created_at: str, base_s
                       created_at=created_at, pull_url=_pull_url(job))
 
 
-def _stored(finding: Finding, outcome: Outcome) -> StoredFinding:
+class _HeadSource:
+    """The head's lines of each file, with the numbers of its Secret documents' lines."""
+
+    def __init__(self, outcome: Outcome) -> None:
+        self.outcome = outcome
+        self.files: dict[str, tuple[Sequence[str], frozenset[int]] | None] = {}
+
+    def file(self, path: str) -> tuple[Sequence[str], frozenset[int]] | None:
+        if path not in self.files:
+            lines = self.outcome.head_lines(path)
+            self.files[path] = None if lines is None else (lines, _secret_lines(lines))
+        return self.files[path]
+
+
+def _stored(finding: Finding, source: _HeadSource) -> StoredFinding:
     location = finding.location
     status = finding_status(finding)
     line = location.line if location.line > 0 else None
-    context = () if status == "fixed" or line is None else _context(outcome.head_lines(location.path), line)
+    context = () if status == "fixed" or line is None else _context(source.file(location.path), line)
     return StoredFinding(status=status, severity=finding.severity.label, rule=finding.rule_id,
                          message=finding.message, path=location.path, line=line,
                          resource=_resource(finding.resource), field=location.field, context=context)
 
 
-def _context(lines: Sequence[str] | None, line: int) -> tuple[SourceLine, ...]:
-    """Lines ``line - 3`` to ``line + 3`` of the file (none when it cannot be read or is
-    shorter than ``line``: a stale line number shows no misleading source)."""
-    if lines is None or line > len(lines):
+def _context(file: tuple[Sequence[str], frozenset[int]] | None, line: int) -> tuple[SourceLine, ...]:
+    """Lines ``line - 3`` to ``line + 3`` of the file but those of Secret documents (none when
+    the file cannot be read, ``line`` is in a Secret, or the file is shorter than ``line``: a
+    stale line number shows no misleading source)."""
+    if file is None:
+        return ()
+    lines, secret = file
+    if line > len(lines) or line in secret:
         return ()
     first, last = max(1, line - CONTEXT_LINES), min(len(lines), line + CONTEXT_LINES)
-    return tuple(SourceLine(number=n, text=lines[n - 1]) for n in range(first, last + 1))
+    return tuple(SourceLine(number=n, text=lines[n - 1]) for n in range(first, last + 1)
+                 if n not in secret)
+
+
+def _secret_lines(lines: Sequence[str]) -> frozenset[int]:
+    """The 1-based numbers of the lines of YAML documents whose top-level ``kind`` is Secret
+    (a Helm template's too: its literal values are as secret)."""
+    if not any("Secret" in text for text in lines):
+        return frozenset()
+    secret: set[int] = set()
+    document: list[int] = []
+    is_secret = False
+    for number, text in enumerate(lines, start=1):
+        if _SEPARATOR.match(text):
+            secret.update(document if is_secret else ())
+            document, is_secret = [], False
+            continue
+        document.append(number)
+        is_secret = is_secret or bool(_SECRET_KIND.match(text))
+    secret.update(document if is_secret else ())
+    return frozenset(secret)
 
 
 def _resource(resource: ResourceRef | None) -> str:

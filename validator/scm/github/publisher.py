@@ -150,6 +150,12 @@ class GitHubPublisher:
                 return dict(run)
         return None
 
+    def resume(self, check_run_id: int) -> None:
+        """Report on ``check_run_id``, a run an earlier attempt of the same job completed
+        before it died: :meth:`complete` completes it again (GitHub keeps one run, its latest
+        output) and posts the comments that attempt did not (found by their markers)."""
+        self._check_run_id = check_run_id
+
     def cancel(self, reason: str) -> bool:
         """Complete the started check run as ``cancelled`` (a newer push superseded this
         head); False when there was none to complete or GitHub refused."""
