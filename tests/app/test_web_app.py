@@ -1,7 +1,8 @@
-"""The Flask app over the real embedded backend (SQLite in a temporary data folder)."""
+"""The Flask app over the real backends: SQLite in a temporary data folder, and a loopback Redis."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections.abc import Callable, Iterator
@@ -14,6 +15,8 @@ from flask.testing import FlaskClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.support import github_events as ev
+from tests.support.redis_server import redis_server
+from validator.app.evaluation import Evaluation, EvaluationState
 from validator.app.services import AppServices, open_services
 from validator.app.settings import AppSettings
 from validator.app.web import WEBHOOK_PATH, create_app
@@ -31,11 +34,23 @@ class PR:
     head_ref: str = "feature"
 
 
+def _settings(tmp_path: Path, redis_url: str = "") -> AppSettings:
+    return AppSettings(app_id=4242, private_key="", webhook_secret=SECRET, data_dir=tmp_path / "data",
+                       max_body_bytes=256 * 1024, redis_url=redis_url)
+
+
+@pytest.fixture(params=["embedded", "redis"])
+def services(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AppServices]:
+    with contextlib.ExitStack() as stack:
+        url = stack.enter_context(redis_server(tmp_path / "redis")).url if request.param == "redis" else ""
+        opened = open_services(_settings(tmp_path, url))
+        stack.callback(opened.close)
+        yield opened
+
+
 @pytest.fixture
-def services(tmp_path: Path) -> Iterator[AppServices]:
-    settings = AppSettings(app_id=4242, private_key="", webhook_secret=SECRET, data_dir=tmp_path / "data",
-                           max_body_bytes=256 * 1024)
-    opened = open_services(settings)
+def sqlite_services(tmp_path: Path) -> Iterator[AppServices]:
+    opened = open_services(_settings(tmp_path))
     yield opened
     opened.close()
 
@@ -140,8 +155,8 @@ def _in_new_thread(call: Callable[[], T]) -> T:
     return results[0]
 
 
-def test_readyz_is_503_with_the_reason_when_the_queue_file_is_unusable(client: FlaskClient,
-                                                                      services: AppServices) -> None:
+def test_readyz_is_503_with_the_reason_when_the_queue_file_is_unusable(sqlite_services: AppServices) -> None:
+    services, client = sqlite_services, create_app(sqlite_services).test_client()
     queue_file = services.settings.data_dir / "queue.sqlite3"
     assert _in_new_thread(lambda: client.get("/readyz").status_code) == 200
     with queue_file.open("r+b") as raw:  # the same file, no longer a database
@@ -155,3 +170,35 @@ def test_readyz_is_503_with_the_reason_when_the_queue_file_is_unusable(client: F
     assert _in_new_thread(lambda: _post(client, "pull_request", None, body=body))[0] == 503
     assert client.get("/healthz").status_code == 200
     assert _in_new_thread(lambda: client.get("/metrics").status_code) == 200
+
+
+def test_the_details_page_of_an_evaluation_is_mounted(client: FlaskClient, services: AppServices) -> None:
+    evaluation = Evaluation(id="0123456789abcdef0123", repository="acme/deploy", head_sha="b" * 40,
+                            base_sha="a" * 40, pull_number=7, event="pull_request.opened",
+                            state=EvaluationState.COMPLETED, created_at="2026-11-26T18:00:00Z",
+                            conclusion="success", title="No new findings")
+    services.evaluations.save(evaluation)
+    page = client.get(f"/evaluations/{evaluation.id}")
+    assert page.status_code == 200
+    assert page.mimetype == "text/html"
+    assert "acme/deploy" in page.get_data(as_text=True)
+    assert client.get("/evaluations/ffffffffffffffffffff").status_code == 404
+
+
+def test_redis_down_is_503_and_the_delivery_is_accepted_once_it_is_back(tmp_path: Path) -> None:
+    with redis_server(tmp_path / "redis") as server:
+        services = open_services(_settings(tmp_path, server.url))
+        try:
+            client = create_app(services).test_client()
+            payload = ev.with_installation(ev.pull_request_event("opened", "acme/deploy", PR()), 3)
+            server.stop()
+            status, text = _get(client, "/readyz")
+            assert status == 503
+            assert text.startswith("not ready: ")
+            assert _post(client, "pull_request", payload)[0] == 503
+            server.start()
+            assert _get(client, "/readyz")[0] == 200
+            assert _post(client, "pull_request", payload)[0] == 202  # GitHub's redelivery
+            assert services.backend.depth() == 1
+        finally:
+            services.close()

@@ -149,6 +149,7 @@ def _broken(payload: dict[str, object], *path: str, value: object) -> dict[str, 
     (("repository", "clone_url"), "git@github.com:a/b.git",
      "repository.clone_url: expected an http(s):// URL"),
     (("pull_request",), [], "pull_request: expected an object"),
+    (("pull_request", "head"), "main", "pull_request.head: expected an object"),
     (("number",), True, "number: expected a positive integer"),
 ])
 def test_a_malformed_payload_is_a_note_never_an_exception(path: tuple[str, ...], value: object,
@@ -177,3 +178,10 @@ def test_a_bad_pull_request_entry_is_named_by_its_index() -> None:
     decision = decide("check_suite", payload, SETTINGS)
     assert decision.note == ("malformed check_suite payload: check_suite.pull_requests[1].base.sha: "
                              "expected a 40 or 64 hex digit SHA")
+
+
+def test_a_field_that_is_not_an_object_is_named_by_its_own_path() -> None:
+    payload = ev.check_run_event("rerequested", REPO, head_sha="b" * 40, app_id=APP)
+    payload["check_run"] = "x"
+    assert decide("check_run", payload, SETTINGS).note == (
+        "malformed check_run payload: check_run: expected an object")

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.support import github_events as ev
+from validator.app.settings import CONFIG_VARIABLE
 from validator.cli.main import main
 
 SECRET = "webhook-secret"
@@ -154,6 +155,7 @@ def test_help_teaches_the_production_setup() -> None:
     serve_help = CliRunner().invoke(main, ["serve", "--help"]).output
     assert "gunicorn --workers 4 --bind 0.0.0.0:8080 validator.app.wsgi:app" in serve_help
     assert "GITHUB_WEBHOOK_SECRET" in serve_help
+    assert f"${CONFIG_VARIABLE}" in serve_help
     worker_help = CliRunner().invoke(main, ["worker", "--help"]).output
     redis_example = "GITOPS_VALIDATOR_REDIS_URL=redis://queue:6379/0 gitops-validator worker --threads 4"
     assert redis_example in worker_help

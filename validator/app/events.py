@@ -64,9 +64,12 @@ def _obj(data: object, path: str) -> Mapping[str, Any]:
 
 
 def _at(data: Mapping[str, Any], path: str) -> object:
+    """The value at the dotted ``path`` (None when a part is missing); a part that is not an
+    object is named by its own path."""
     value: object = data
-    for part in path.split("."):
-        value = _obj(value, path.rsplit(".", 1)[0] if "." in path else "payload").get(part)
+    parts = path.split(".")
+    for index, part in enumerate(parts):
+        value = _obj(value, ".".join(parts[:index]) or "payload").get(part)
         if value is None:
             return None
     return value

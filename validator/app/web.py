@@ -13,6 +13,7 @@ from flask import Flask, Response, request
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from validator.app.details import details_blueprint
 from validator.app.intake import Intake
 from validator.app.jobs import BackendUnavailable
 from validator.app.services import AppServices
@@ -70,3 +71,4 @@ def create_app(services: AppServices) -> Flask:
 
 def mount_details_pages(app: Flask, services: AppServices) -> None:
     """The details pages (``GET /evaluations/<id>``) of :mod:`validator.app.details`."""
+    app.register_blueprint(details_blueprint(services.evaluations))

@@ -11,21 +11,27 @@ import dataclasses
 import os
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from validator.app.runtime import serve_forever, stop_on_signals, work_forever
-from validator.app.services import open_services
-from validator.app.settings import CONFIG_VARIABLE, AppSettings, load_settings
 from validator.cli.common import errors_exit_2
+
+if TYPE_CHECKING:
+    from validator.app.settings import AppSettings
+
+# The app's modules (Flask, prometheus_client, ...) are an extra: imported when a command
+# runs, never by ``gitops-validator`` itself (tests/core/test_extras.py).
 
 _CONFIG = click.option(
     "--config", "config", type=click.Path(dir_okay=False, path_type=Path), default=None,
-    help=f"YAML file of settings (same names as the variables, lower case: 'workers: 4'); "
-         f"default: ${CONFIG_VARIABLE}. Environment variables win over it.")
+    help="YAML file of settings (the settings' names: 'workers: 4'); default: the file "
+         "$GITOPS_VALIDATOR_APP_CONFIG names. Environment variables win over it.")
 
 
 def _settings(config: Path | None, workers: int | None) -> AppSettings:
+    from validator.app.settings import load_settings  # noqa: PLC0415 - an extra's module
+
     settings = load_settings(os.environ, config)
     return settings if workers is None else dataclasses.replace(settings, workers=workers)
 
@@ -61,6 +67,9 @@ def serve(config: Path | None, host: str, port: int, threads: int | None) -> Non
       gunicorn --workers 4 --bind 0.0.0.0:8080 validator.app.wsgi:app
       gitops-validator worker --threads 4
     """
+    from validator.app.runtime import serve_forever, stop_on_signals  # noqa: PLC0415 - an extra
+    from validator.app.services import open_services  # noqa: PLC0415 - an extra's module
+
     with errors_exit_2():
         settings = _settings(config, workers=threads)
         services = open_services(settings)
@@ -89,6 +98,9 @@ def worker(config: Path | None, threads: int | None) -> None:
     It needs the same GITHUB_APP_* settings as 'serve' (it publishes check runs).
     SIGTERM stops cleanly: running jobs finish or go back to the queue.
     """
+    from validator.app.runtime import stop_on_signals, work_forever  # noqa: PLC0415 - an extra
+    from validator.app.services import open_services  # noqa: PLC0415 - an extra's module
+
     with errors_exit_2():
         settings = _settings(config, workers=threads)
         services = open_services(settings)
