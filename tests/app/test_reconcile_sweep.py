@@ -5,41 +5,23 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import jwt
 import pytest
 
 from tests.app.reconcile_scene import CHECK, pull_requests, shared_key
 from tests.support.github_api import GitHubApiServer
 from validator.app.backends import open_sqlite_queue
+from validator.app.github_app import AppAuth
 from validator.app.model import JobKind, JobSpec
 from validator.app.queue.sqlite import SqliteBackend
 from validator.app.reconcile import PullAction, ReconcileReport, reconcile
 from validator.app.settings import AppSettings, Drafts
-from validator.scm.github.client import GitHubSession, connect
+from validator.scm.github.client import connect
 
 APP_ID = 11
-
-
-class _StandInAuth:
-    """The AppAuth interface (app_session, installation_session) until D's lands on main."""
-
-    def __init__(self, gh: GitHubApiServer, key: str) -> None:
-        self._gh, self._key = gh, key
-
-    def app_session(self) -> GitHubSession:
-        now = int(time.time())
-        token = jwt.encode({"iat": now - 60, "exp": now + 540, "iss": str(APP_ID)}, self._key,
-                           algorithm="RS256")
-        return connect(self._gh.url, token)
-
-    def installation_session(self, installation_id: int) -> GitHubSession:
-        answer = self.app_session().post(f"/app/installations/{installation_id}/access_tokens", {})
-        return connect(self._gh.url, str(answer["token"]))
 
 
 def _queued(queue: SqliteBackend) -> list[JobSpec]:
@@ -53,7 +35,7 @@ def _queued(queue: SqliteBackend) -> list[JobSpec]:
 @dataclass(frozen=True, kw_only=True)
 class Scene:
     gh: GitHubApiServer
-    auth: _StandInAuth
+    auth: AppAuth
     settings: AppSettings
     heads: dict[str, tuple[str, str]]
     """``repo#number`` -> (base, head) SHAs."""
@@ -61,7 +43,7 @@ class Scene:
     """The embedded queue in the test's data folder."""
 
 
-def _run(auth: _StandInAuth, installation_id: int, repository: str, head: str, **fields: str) -> None:
+def _run(auth: AppAuth, installation_id: int, repository: str, head: str, **fields: str) -> None:
     """A check run of this app (made with the installation's token, as the worker makes them)."""
     auth.installation_session(installation_id).post(f"/repos/{repository}/check-runs",
                                                      {"name": CHECK, "head_sha": head, **fields})
@@ -91,7 +73,9 @@ def scene(github_api: GitHubApiServer, tmp_path: Path) -> Iterator[Scene]:
     with gh.state.lock:
         gh.state.pull_requests[("octo-org/alpha", 3)].draft = True
         gh.state.pull_requests[("octo-org/alpha", 4)].state = "closed"
-    auth = _StandInAuth(gh, app.private_key)
+    settings = AppSettings(app_id=APP_ID, private_key=app.private_key, webhook_secret="s", api_url=gh.url,
+                           data_dir=tmp_path / "data", check_name=CHECK)
+    auth = AppAuth(settings)
     _run(auth, 1, "octo-org/alpha", heads["octo-org/alpha#1"][1], conclusion="success")
     gh.add_token("actions", write=True)  # GitHub Actions' run of a workflow with the same name
     connect(gh.url, "actions").post("/repos/octo-org/beta/check-runs",
@@ -104,8 +88,6 @@ def scene(github_api: GitHubApiServer, tmp_path: Path) -> Iterator[Scene]:
     with gh.state.lock:
         gh.state.pull_requests[("other-org/gamma", 9)].state = "closed"
     _run(auth, 2, "other-org/gamma", heads["other-org/gamma#8"][1], conclusion="cancelled")
-    settings = AppSettings(app_id=APP_ID, private_key=app.private_key, webhook_secret="s", api_url=gh.url,
-                           data_dir=tmp_path / "data", check_name=CHECK)
     queue = open_sqlite_queue(settings)
     yield Scene(gh=gh, auth=auth, settings=settings, heads=heads, queue=queue)
     queue.close()
@@ -166,7 +148,8 @@ def test_a_failing_repository_is_reported_and_the_sweep_goes_on(scene: Scene) ->
 
 def test_a_failing_installation_is_reported_and_the_others_are_swept(scene: Scene) -> None:
     scene.gh.faults.add(method="POST", path=r"/app/installations/1/access_tokens", status=404, times=None)
-    report = reconcile(scene.auth, scene.queue, scene.settings)
+    fresh = AppAuth(scene.settings)  # no token cached yet (the scene's auth minted one already)
+    report = reconcile(fresh, scene.queue, scene.settings)
     assert sorted(f"{j.repository}#{j.pull_number}" for j in _queued(scene.queue)) == [
         "other-org/gamma#7", "other-org/gamma#8"]
     assert [e.where for e in report.errors] == ["installation 1"]
