@@ -101,7 +101,8 @@ _GITHUB_VARIABLES = {"app_id": "GITHUB_APP_ID", "private_key": "GITHUB_APP_PRIVA
                      "webhook_secret": "GITHUB_WEBHOOK_SECRET", "api_url": "GITHUB_API_URL"}
 _REQUIRED = ("app_id", "webhook_secret")
 _POSITIVE = {"max_body_bytes", "lease_seconds", "max_attempts", "max_comments", "fetch_timeout",
-             "max_repository_bytes", "retention_days"}
+             "max_repository_bytes", "retention_days", "reconcile_max_repositories",
+             "reconcile_max_pulls"}
 _NON_NEGATIVE = {"workers", "reconcile_seconds", "token_margin_seconds"}
 
 

@@ -19,6 +19,7 @@ from validator.cli.action import action
 from validator.cli.check import check, targets
 from validator.cli.diff import diff
 from validator.cli.policy import policy
+from validator.cli.reconcile import reconcile_command
 from validator.cli.render import render
 from validator.cli.serve import serve, worker
 from validator.lifecycle import Lifecycle
@@ -70,6 +71,7 @@ main.add_command(check)
 main.add_command(targets)
 main.add_command(render)
 main.add_command(policy)
+main.add_command(reconcile_command)
 main.add_command(diff)
 main.add_command(action)
 main.add_command(serve)
