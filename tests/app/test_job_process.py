@@ -18,6 +18,7 @@ from tests.app.job_support import INSTALLATION, REPO, Evaluations, Installed, Pu
 from tests.support.github_api import GitHubApiServer
 from validator.app.context import JobContext, build_context
 from validator.app.evaluation import EvaluationState
+from validator.app.events import RERUN_ACTION
 from validator.app.job import JobResult, job_functions, process, report_failure
 from validator.app.metrics import AppMetrics
 from validator.app.model import JobKind, JobSpec
@@ -176,6 +177,20 @@ def test_a_rerun_runs_again_on_a_new_check_run(tmp_path: Path, github_api: GitHu
     runs = _runs_on(github_api, head)
     assert [r["conclusion"] for r in runs] == ["failure", "failure"]
     assert len(_review_comments(github_api)) == 1, "the finding's comment is not repeated"
+
+
+def test_the_completed_check_run_offers_a_rerun_button_intake_recognises(
+        tmp_path: Path, github_api: GitHubApiServer) -> None:
+    env = install(github_api, tmp_path)
+    base, head = _privileged_pr(env)
+    ctx, lanes, _ = _context(env)
+    job = _job(env, head=head, base=base)
+    lanes.enqueue(job)
+    assert process(job, ctx) is JobResult.COMPLETED
+    [run] = _runs_on(github_api, head)
+    [action] = run["actions"]
+    assert action["identifier"] == RERUN_ACTION
+    assert action["label"] == "Re-run"
 
 
 def test_a_job_whose_lane_moved_on_is_skipped_without_posting(tmp_path: Path,

@@ -34,6 +34,7 @@ from urllib.parse import urlsplit
 from validator.action.validate import Validation, diff_validation, failed_outcome
 from validator.app.context import JobContext
 from validator.app.evaluation import Evaluation, EvaluationState
+from validator.app.events import RERUN_ACTION
 from validator.app.mirror import MirrorError
 from validator.app.model import JobKind, JobSpec
 from validator.app.record import evaluation_of, started_evaluation, versions_of
@@ -62,6 +63,11 @@ class JobResult(enum.StrEnum):
     CANCELLED = "cancelled"
     """A newer push superseded it while it ran: its check run was completed ``cancelled``."""
 
+
+#: The completed check run's button: GitHub sends ``check_run.requested_action`` with its
+#: identifier, which intake turns into a rerun of the head (``events.py``).
+RERUN_BUTTON = payloads.CheckAction(label="Re-run", description="Validate this head again",
+                                    identifier=RERUN_ACTION)
 
 #: Evaluation states saved only after everything was published (check run, comments).
 _PUBLISHED = frozenset({EvaluationState.COMPLETED, EvaluationState.FAILED, EvaluationState.CANCELLED})
@@ -219,7 +225,7 @@ def _publisher(job: JobSpec, ctx: JobContext, session: GitHubSession) -> GitHubP
                if settings.public_url else None)
     target = PublishTarget(repository=job.repository, head_sha=job.head_sha, pull_number=job.pull_number,
                            check_name=settings.check_name, details_url=details,
-                           external_id=job.evaluation_id)
+                           external_id=job.evaluation_id, actions=(RERUN_BUTTON,))
     return GitHubPublisher(session, target, PublishSettings(comments=settings.comments,
                                                             max_comments=settings.max_comments))
 

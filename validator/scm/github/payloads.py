@@ -43,6 +43,21 @@ _T = TypeVar("_T")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 
+@dataclass(frozen=True, kw_only=True)
+class CheckAction:
+    """A button on a check run (GitHub: at most three; label 20, description 40 and
+    identifier 20 characters)."""
+
+    label: str
+    description: str
+    identifier: str
+
+    def body(self) -> dict[str, str]:
+        """The action as the check-run request carries it, cut to GitHub's lengths."""
+        return {"label": self.label[:20], "description": self.description[:40],
+                "identifier": self.identifier[:20]}
+
+
 def conclusion(outcome: Outcome) -> str:
     """``failure`` when the run blocks or the validator failed, else ``success``; never
     ``neutral``, which required checks treat as passing."""

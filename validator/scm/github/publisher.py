@@ -57,6 +57,9 @@ class PublishTarget:
     """The check run's name (what branch protection requires)."""
     details_url: str | None = None
     """A link to the full run (the workflow run), shown on the check run."""
+    actions: tuple[payloads.CheckAction, ...] = ()
+    """Buttons the completed check run offers (the webhook app's Re-run); GitHub sends a
+    ``check_run.requested_action`` event with the identifier to the app that made the run."""
     external_id: str | None = None
     """The check run's ``external_id``: the webhook app's evaluation id, by which a retried
     job finds the run an earlier attempt completed (:meth:`GitHubPublisher.completed_run`)."""
@@ -261,6 +264,8 @@ class GitHubPublisher:
             every_batch = every_batch and len(self._problems) == problems
         final: dict[str, Any] = {"status": "completed", "conclusion": conclusion,
                                  "completed_at": _now(), "output": dict(output)}
+        if self._target.actions:
+            final["actions"] = [action.body() for action in self._target.actions]
         if batches[-1]:
             final["output"]["annotations"] = list(batches[-1])
         try:

@@ -61,6 +61,8 @@ def _apply(repo: Repository, run: JSON, body: JSON, annotations_before: int) -> 
     for key in ("name", "details_url", "external_id", "started_at", "completed_at", "conclusion"):
         if key in body:
             run[key] = body[key]
+    if "actions" in body:  # kept, not returned: GitHub's check-run answer has no actions
+        run["actions"] = body["actions"]
     run["status"] = status
     if status == "completed":
         run["completed_at"] = run["completed_at"] or now()
@@ -106,7 +108,7 @@ def public(state: ServerState, run: JSON) -> JSON:
               "base": _pull_ref(state, pr.repository, pr.base_ref, pr.base_sha)}
              for pr in state.pull_requests.values()
              if pr.repository == run["repository"] and pr.head_sha == run["head_sha"] and pr.state == "open"]
-    return {**{k: v for k, v in run.items() if k != "repository"}, "pull_requests": pulls}
+    return {**{k: v for k, v in run.items() if k not in ("repository", "actions")}, "pull_requests": pulls}
 
 
 def _pull_ref(state: ServerState, full_name: str, ref: str, sha: str) -> JSON:
