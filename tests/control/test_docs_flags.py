@@ -28,6 +28,10 @@ OTHER_TOOLS |= {"--batch", "--cached", "--detach", "--exclude-standard", "--no-e
 OTHER_TOOLS |= {"--build-arg", "--cgroup-manager", "--entrypoint", "--include", "--isolation", "--mount",
                 "--network", "--rm", "--runtime", "--user", "--variant"}
 
+#: gunicorn's and git's flags and the webhook benchmark's options in docs/app.md (running the
+#: app in production, the mirrors' per-job clones, benchmarks/bench_webhook.py).
+OTHER_TOOLS |= {"--bind", "--shared", "--intake", "--intake-only"}
+
 _FLAG = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*")
 
 
