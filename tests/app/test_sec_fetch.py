@@ -11,10 +11,15 @@ import pytest
 from tests.action.scenario import deployment
 from tests.app.job_support import INSTALLATION, REPO, Evaluations, PushDuringJob, install
 from tests.support.github_api import GitHubApiServer
+from tests.support.listener import loopback_listener
 from validator.app.context import build_context
+from validator.app.github_app import AppAuth
 from validator.app.job import process
 from validator.app.metrics import AppMetrics
+from validator.app.mirror import Mirrors
 from validator.app.model import JobKind, JobSpec
+from validator.change.diff_files import DIFF_OPTIONS
+from validator.change.git import git
 from validator.errors import ValidatorError
 
 
@@ -47,3 +52,26 @@ def test_a_clone_url_with_another_scheme_than_the_api_is_refused(tmp_path: Path,
         assert process(replace(job, clone_url=env.clone_url), ctx).value == "completed"
     finally:
         lanes.close()
+
+
+def test_a_submodule_of_the_pull_request_gets_no_fetch_and_no_token(tmp_path: Path,
+                                                                   github_api: GitHubApiServer) -> None:
+    """A head whose ``.gitmodules`` points a submodule at the attacker's host: git's fetch of
+    the head (and the job's clone) must not follow it, or the ``http.extraHeader`` in git's
+    environment would be inherited by the submodule's fetch and carry the token there."""
+    env = install(github_api, tmp_path)
+    base = env.origin.git("rev-parse", "main")
+    with loopback_listener() as listener:
+        origin = env.origin
+        modules = f'[submodule "vendor"]\n\tpath = vendor\n\turl = {listener.url}/evil.git\n'
+        env.commit({".gitmodules": modules})
+        for sha in ("1" * 40, "2" * 40):  # the gitlink changes: "on-demand" would fetch it
+            origin.git("update-index", "--add", "--cacheinfo", f"160000,{sha},vendor")
+            origin.git("commit", "-q", "-m", f"submodule at {sha[:4]}")
+        head = origin.git("rev-parse", "HEAD")
+        token = AppAuth(env.settings).installation_token(INSTALLATION)
+        mirrors = Mirrors(tmp_path / "mirrors", timeout=60, max_bytes=1 << 30)
+        with mirrors.checkout(REPO, env.clone_url, token, [base, head]) as repo:
+            assert git(repo, "cat-file", "-t", head).stdout.strip() == b"commit"
+            git(repo, "diff", *DIFF_OPTIONS, base, head)
+        assert listener.connections == []
