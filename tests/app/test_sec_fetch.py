@@ -3,6 +3,7 @@ GitHub's API is reached with (a payload's clone URL cannot downgrade HTTPS to pl
 
 from __future__ import annotations
 
+import copy
 from dataclasses import replace
 from pathlib import Path
 
@@ -75,3 +76,43 @@ def test_a_submodule_of_the_pull_request_gets_no_fetch_and_no_token(tmp_path: Pa
             assert git(repo, "cat-file", "-t", head).stdout.strip() == b"commit"
             git(repo, "diff", *DIFF_OPTIONS, base, head)
         assert listener.connections == []
+
+
+def test_an_installation_cannot_reach_another_installations_repository_through_the_mirror(
+        tmp_path: Path, github_api: GitHubApiServer) -> None:
+    """A (signed) job of installation 77 naming a repository only installation 88 has, at SHAs
+    already in that repository's mirror (mirrors are per repository, not per installation):
+    GitHub refuses 77's token before anything is read from the mirror, started or saved."""
+    env = install(github_api, tmp_path)
+    private = "victim-org/private"
+    github_api.add_repository(private, git_dir=env.origin.root)
+    github_api.add_installation(env.settings.app_id, installation_id=88, repositories=[private],
+                                permissions={"checks": "write", "pull_requests": "write",
+                                             "contents": "read", "metadata": "read"})
+    base = env.origin.git("rev-parse", "main")
+    head = env.commit({"apps/web/deploy.yaml": deployment("web", privileged=True)})
+    github_api.add_pull_request(private, number=3, base_sha=base, head_sha=head)
+    env.settings.data_dir.mkdir(parents=True, exist_ok=True)
+    lanes = PushDuringJob(env.settings.data_dir / "queue.sqlite3")
+    try:
+        evaluations = Evaluations(env.settings.data_dir / "ev.sqlite3")
+        ctx = build_context(env.settings, lanes, evaluations, AppMetrics())
+        owner = JobSpec(kind=JobKind.PULL_REQUEST, installation_id=88, repository=private,
+                        clone_url=github_api.clone_url(private), head_sha=head, base_sha=base,
+                        pull_number=3, head_ref="feature", base_ref="main",
+                        event="pull_request.opened", delivery="d-owner")
+        lanes.enqueue(owner)
+        assert process(owner, ctx).value == "completed"
+        runs, fetches = copy.deepcopy(github_api.state.check_runs), len(github_api.git_log.requests)
+        saved = evaluations.get(owner.evaluation_id)
+        assert saved is not None
+        assert saved.state.value == "completed"
+        intruder = replace(owner, installation_id=INSTALLATION, delivery="d-intruder",
+                           event="pull_request.synchronize")
+        with pytest.raises(ValidatorError):
+            process(intruder, ctx)
+        assert github_api.state.check_runs == runs, "nothing started or changed"
+        assert len(github_api.git_log.requests) == fetches
+        assert evaluations.get(owner.evaluation_id) == saved, "the owner's evaluation untouched"
+    finally:
+        lanes.close()
