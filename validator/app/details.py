@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import flask
 
 from validator.app.details_link import signature_matches
-from validator.app.evaluation import Evaluation, EvaluationState, StoredFinding
+from validator.app.evaluation import LISTED_PER_STATUS, Evaluation, EvaluationState, StoredFinding
 from validator.app.jobs import BackendUnavailable, EvaluationStore
 from validator.report.common import plural
 from validator.report.markdown import STATUSES, visible
@@ -33,9 +33,8 @@ __all__ = ["CONTENT_SECURITY_POLICY", "MAX_LISTED", "details_blueprint", "not_fo
 
 #: An evaluation id as :attr:`validator.app.model.JobSpec.evaluation_id` makes them.
 _ID = re.compile(r"[0-9a-f]{8,64}")
-#: Most findings listed per section (new, existing, fixed): a repository with thousands of
-#: existing findings would otherwise make a page of megabytes; the counts stay whole.
-MAX_LISTED = 1000
+#: Most findings listed per section (new, existing, fixed): see ``LISTED_PER_STATUS``.
+MAX_LISTED = LISTED_PER_STATUS
 #: Seconds between reloads of a page whose evaluation is not finished.
 _REFRESH_SECONDS = 15
 
@@ -133,7 +132,7 @@ def _answer(page: str, status: int) -> flask.Response:
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Cache-Control"] = "private, no-store"  # findings of a private repository
     return response
 
 

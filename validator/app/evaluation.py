@@ -5,7 +5,12 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-__all__ = ["Evaluation", "EvaluationState", "SourceLine", "StoredFinding"]
+__all__ = ["LISTED_PER_STATUS", "Evaluation", "EvaluationState", "SourceLine", "StoredFinding"]
+
+#: Most findings of one status (new, existing, fixed) a page lists: a repository with
+#: thousands of existing findings would otherwise make a page of megabytes; the counts stay
+#: whole. Only these are stored with source lines (the rest are never shown with them).
+LISTED_PER_STATUS = 1000
 
 
 class EvaluationState(enum.StrEnum):

@@ -12,6 +12,7 @@ see :mod:`validator.app.mirror`).
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -27,6 +28,28 @@ from validator.scm.github.client import GitHubCallError, GitHubSession, connect
 __all__ = ["AppAuth", "AppAuthError"]
 
 _LOGGER = logging.getLogger(__name__)
+#: The logger PyGithub logs each request on, with the answer's body at debug level.
+_REQUESTER_LOGGER = "github.Requester"
+_TOKEN_FIELD = re.compile(r'("token"\s*:\s*)"[^"]*"')
+
+
+class _RedactTokens(logging.Filter):
+    """Masks the ``"token"`` field of answers PyGithub logs: the access-token answer is one,
+    and an operator who lowers the ``github`` logger to debug must not find tokens in logs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = _TOKEN_FIELD.sub(r'\1"***"', message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+def _redact_requester_log() -> None:
+    """Install :class:`_RedactTokens` on PyGithub's request logger (once per process)."""
+    logger = logging.getLogger(_REQUESTER_LOGGER)
+    if not any(isinstance(f, _RedactTokens) for f in logger.filters):
+        logger.addFilter(_RedactTokens())
 
 
 class AppAuthError(ValidatorError):
@@ -47,6 +70,7 @@ class AppAuth:
         self._settings = settings
         self._metrics = metrics
         self._auth = Auth.AppAuth(settings.app_id, settings.private_key)
+        _redact_requester_log()
         self._tokens: dict[int, _Token] = {}
         self._lock = threading.Lock()
 

@@ -50,10 +50,22 @@ class Intake:
         """Verify, de-duplicate and enqueue one delivery."""
         lowered = {name.lower(): value for name, value in headers.items()}
         event = lowered.get("x-github-event", "")
+        return self._counted(event, *self._receive(lowered, event, body))
+
+    def too_large(self, headers: Mapping[str, str]) -> Answer:
+        """The answer to a body the web server refused to read because it is over the cap
+        (its announced length, or what arrived of a chunked one): counted like any other, and
+        nothing of the size of the cap is ever held for it."""
+        event = next((value for name, value in headers.items() if name.lower() == "x-github-event"), "")
+        return self._counted(event, *self._oversize())
+
+    def _counted(self, event: str, answer: Answer, outcome: str) -> Answer:
         label = event if event in EVENTS else "other"  # an unverified header never makes a new series
-        answer, outcome = self._receive(lowered, event, body)
         self._metrics.deliveries.labels(event=label, outcome=outcome).inc()
         return answer
+
+    def _oversize(self) -> tuple[Answer, str]:
+        return Answer(413, f"the body is larger than {self._settings.max_body_bytes} bytes"), "too_large"
 
     def _receive(self, headers: Mapping[str, str], event: str, body: bytes) -> tuple[Answer, str]:
         refused = self._refuse(headers, event, body)
@@ -82,9 +94,8 @@ class Intake:
     def _refuse(self, headers: Mapping[str, str], event: str, body: bytes) -> tuple[Answer, str] | None:
         """Too large, unsigned or without the event and delivery headers (checked in this order:
         nothing of an unsigned request is looked at beyond its size)."""
-        limit = self._settings.max_body_bytes
-        if len(body) > limit:
-            return Answer(413, f"the body is larger than {limit} bytes"), "too_large"
+        if len(body) > self._settings.max_body_bytes:
+            return self._oversize()
         if not verify(self._settings.webhook_secret, body, headers.get("x-hub-signature-256")):
             return Answer(401, "missing or wrong X-Hub-Signature-256"), "bad_signature"
         for name in ("X-GitHub-Event", "X-GitHub-Delivery"):

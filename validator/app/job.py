@@ -197,12 +197,17 @@ def _evaluate(job: JobSpec, ctx: JobContext, session: GitHubSession) -> JobResul
 
 def _check_clone_host(job: JobSpec, api_url: str) -> None:
     """The installation token goes to GitHub's own git host only (github.com for the public
-    API, the GitHub Enterprise Server's host), whatever URL a payload carries."""
-    expected = urlsplit(_web_url(api_url)).netloc.lower()
-    host = urlsplit(job.clone_url).netloc.lower()
+    API, the GitHub Enterprise Server's host), whatever URL a payload carries, and over the
+    scheme the API is reached with: an ``http://`` clone URL on an HTTPS GitHub would put the
+    token on the wire in clear text."""
+    web, clone = urlsplit(_web_url(api_url)), urlsplit(job.clone_url)
+    expected, host = web.netloc.lower(), clone.netloc.lower()
     if host != expected:
         raise MirrorError(f"{job.repository}: clone URL host {host!r} is not on the GitHub host "
                           f"{expected!r} (GITHUB_API_URL): its token is not sent there")
+    if clone.scheme.lower() != web.scheme.lower():
+        raise MirrorError(f"{job.repository}: clone URL scheme {clone.scheme!r} is not the "
+                          f"{web.scheme!r} of GITHUB_API_URL: its token is not sent there")
 
 
 def _stale(job: JobSpec, ctx: JobContext, session: GitHubSession) -> tuple[str, str]:

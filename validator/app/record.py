@@ -7,26 +7,41 @@ can show and a check-run summary cannot: a few lines of the head's source around
 existing finding (fixed ones are on the base: no head lines to show). Lines of a ``Secret``
 document are never shown (the rendered diff redacts Secret values; the source must not undo
 that): they are left out of every window, and a finding on one shows no source.
+
+What is stored is bounded whatever the pull request contains: a source line longer than
+:data:`MAX_LINE_CHARS` is cut (a one-line JSON file of thousands of objects would otherwise
+be stored once per finding on it), and only the findings a page lists
+(:data:`~validator.app.evaluation.LISTED_PER_STATUS` per status) keep source lines.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from urllib.parse import urlsplit
 
 from validator import __version__
-from validator.app.evaluation import Evaluation, EvaluationState, SourceLine, StoredFinding
+from validator.app.evaluation import (
+    LISTED_PER_STATUS,
+    Evaluation,
+    EvaluationState,
+    SourceLine,
+    StoredFinding,
+)
 from validator.app.model import JobSpec
 from validator.model import Finding, Report, ResourceRef
 from validator.report.markdown import finding_status
 from validator.scm.outcome import Outcome
 
-__all__ = ["CONTEXT_LINES", "evaluation_of", "started_evaluation", "versions_of"]
+__all__ = ["CONTEXT_LINES", "MAX_LINE_CHARS", "evaluation_of", "started_evaluation", "versions_of"]
 
 #: Source lines shown on either side of a finding's line.
 CONTEXT_LINES = 3
+#: Longest source line kept, in characters; a longer one ends in :data:`_CUT`.
+MAX_LINE_CHARS = 500
+_CUT = " [...]"
 
 _SEPARATOR = re.compile(r"^---(\s|$)")
 _SECRET_KIND = re.compile(r"""^kind:\s*["']?Secret["']?\s*(#.*)?$""")
@@ -49,10 +64,15 @@ def evaluation_of(job: JobSpec, outcome: Outcome, *, state: EvaluationState, con
     as for :func:`started_evaluation`)."""
     findings = sorted((*outcome.report.findings, *outcome.report.fixed), key=Finding.sort_key)
     started = _evaluation(job, state=state, created_at=created_at, base_sha=base_sha or job.base_sha)
+    source, listed = _HeadSource(outcome), Counter[str]()
+    stored = []
+    for finding in findings:  # in the page's order: its first listed of each status show source
+        status = finding_status(finding)
+        listed[status] += 1
+        stored.append(_stored(finding, status, source if listed[status] <= LISTED_PER_STATUS else None))
     return replace(started, finished_at=finished_at, conclusion=conclusion, title=title,
                    error=outcome.error, rendered_diff=rendered_diff, versions=dict(versions),
-                   check_run_url=check_run_url,
-                   findings=tuple(_stored(finding, _HeadSource(outcome)) for finding in findings))
+                   check_run_url=check_run_url, findings=tuple(stored))
 
 
 def versions_of(report: Report, *, trusted: str) -> dict[str, str]:
@@ -81,11 +101,12 @@ class _HeadSource:
         return self.files[path]
 
 
-def _stored(finding: Finding, source: _HeadSource) -> StoredFinding:
+def _stored(finding: Finding, status: str, source: _HeadSource | None) -> StoredFinding:
+    """``finding`` as stored; ``source`` None: without source lines (not listed on the page)."""
     location = finding.location
-    status = finding_status(finding)
     line = location.line if location.line > 0 else None
-    context = () if status == "fixed" or line is None else _context(source.file(location.path), line)
+    context = (() if status == "fixed" or line is None or source is None
+               else _context(source.file(location.path), line))
     return StoredFinding(status=status, severity=finding.severity.label, rule=finding.rule_id,
                          message=finding.message, path=location.path, line=line,
                          resource=_resource(finding.resource), field=location.field, context=context)
@@ -101,8 +122,12 @@ def _context(file: tuple[Sequence[str], frozenset[int]] | None, line: int) -> tu
     if line > len(lines) or line in secret:
         return ()
     first, last = max(1, line - CONTEXT_LINES), min(len(lines), line + CONTEXT_LINES)
-    return tuple(SourceLine(number=n, text=lines[n - 1]) for n in range(first, last + 1)
+    return tuple(SourceLine(number=n, text=_cut(lines[n - 1])) for n in range(first, last + 1)
                  if n not in secret)
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_LINE_CHARS else text[:MAX_LINE_CHARS] + _CUT
 
 
 def _secret_lines(lines: Sequence[str]) -> frozenset[int]:

@@ -37,16 +37,19 @@ DRAIN_SECONDS = 30.0
 
 
 class Periodic(threading.Thread):
-    """Runs ``action`` every ``interval`` seconds (first after one interval) until ``stop``;
-    an error is logged and the next round runs as usual."""
+    """Runs ``action`` every ``interval`` seconds (first after ``first`` seconds, by default one
+    interval) until ``stop``; an error is logged and the next round runs as usual."""
 
     def __init__(self, name: str, interval: float, action: Callable[[], object],
-                 stop: threading.Event) -> None:
+                 stop: threading.Event, *, first: float | None = None) -> None:
         super().__init__(name=name, daemon=True)
         self.interval, self.action, self.stop = interval, action, stop
+        self.first = interval if first is None else first
 
     def run(self) -> None:
-        while not self.stop.wait(self.interval):
+        wait = self.first
+        while not self.stop.wait(wait):
+            wait = self.interval
             try:
                 self.action()
             except Exception:
@@ -69,6 +72,13 @@ def _purge(services: AppServices) -> None:
     _LOGGER.info("retention: %d evaluations older than %s deleted", removed, before.date())
 
 
+def _retention(services: AppServices, stop: threading.Event) -> Periodic:
+    """The purge at start, then daily: a process restarted more often than daily (every
+    deploy) would otherwise never purge, and keep findings and source lines beyond the
+    retention promised."""
+    return Periodic("retention", PURGE_SECONDS, lambda: _purge(services), stop, first=0.0)
+
+
 def _background(services: AppServices, ctx: JobContext, *, threads: int, stop: threading.Event
                 ) -> list[threading.Thread]:
     settings = services.settings
@@ -82,7 +92,7 @@ def _background(services: AppServices, ctx: JobContext, *, threads: int, stop: t
     if settings.reconcile_seconds > 0:
         started.append(Periodic("reconcile", settings.reconcile_seconds,
                                 lambda: reconcile(ctx.auth, services.backend, settings), stop))
-    started.append(Periodic("retention", PURGE_SECONDS, lambda: _purge(services), stop))
+    started.append(_retention(services, stop))
     for thread in started:
         thread.start()
     return started
@@ -111,11 +121,19 @@ def serve_forever(services: AppServices, *, host: str, port: int, threads: int,
 
 
 def work_forever(services: AppServices, *, threads: int, stop: threading.Event) -> None:
-    """Workers only (``gitops-validator worker``) until ``stop``; they drain on the way out."""
+    """Workers only (``gitops-validator worker``) until ``stop``; they drain on the way out.
+    The retention purge runs here too: beside gunicorn (no background threads) this is the
+    only long-lived process of the app."""
     ctx = build_context(services.settings, services.backend, services.evaluations, services.metrics)
     perform, poison = _job_functions(ctx)
-    run_worker(services.settings, perform, poison, threads, stop, metrics=services.metrics,
-               drain_seconds=DRAIN_SECONDS)
+    retention = _retention(services, stop)
+    retention.start()
+    try:
+        run_worker(services.settings, perform, poison, threads, stop, metrics=services.metrics,
+                   drain_seconds=DRAIN_SECONDS)
+    finally:
+        stop.set()
+        retention.join(DRAIN_SECONDS)
 
 
 @contextlib.contextmanager

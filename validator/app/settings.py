@@ -9,6 +9,7 @@ variable or the file and key. Secrets (the private key, the webhook secret) neve
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -226,8 +227,17 @@ def _parse_text(name: str, text: str) -> str:
     if name == "webhook_secret" and not text:
         raise ValueError(f"expected {_EXPECTED[name]}, got an empty value")
     if schemes and text and not text.startswith(schemes):
-        raise ValueError(f"expected a URL starting with {' or '.join(schemes)}, got {text!r}")
+        raise ValueError(f"expected a URL starting with {' or '.join(schemes)}, got {_masked(text)!r}")
     return text.rstrip("/") if schemes else text
+
+
+def _masked(url: str) -> str:
+    """``url`` without what precedes an ``@`` (a Redis URL's password): error messages end
+    up in logs."""
+    return _USERINFO.sub(r"\1***@", url)
+
+
+_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*:/*)[^@/]*@")
 
 
 def _read_private_key(raw: Mapping[str, _Raw], values: dict[str, Any], problems: list[str]) -> None:

@@ -20,7 +20,8 @@ def signature_of(secret: str, body: bytes) -> str:
 
 
 def verify(secret: str, body: bytes, header: str | None) -> bool:
-    """Whether ``header`` is the signature of ``body`` under ``secret``."""
-    if not header or not header.startswith(PREFIX) or not header.isascii():
+    """Whether ``header`` is the signature of ``body`` under ``secret``; never under an empty
+    secret (anyone can sign with it; settings refuse one, and this holds for any caller)."""
+    if not secret or not header or not header.startswith(PREFIX) or not header.isascii():
         return False
     return hmac.compare_digest(signature_of(secret, body).encode(), header.encode())

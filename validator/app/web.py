@@ -40,9 +40,10 @@ def create_app(services: AppServices) -> Flask:
     def webhook() -> Response:
         try:
             body = request.get_data(cache=False)
-        except RequestEntityTooLarge:
-            body = b"\0" * (services.settings.max_body_bytes + 1)  # intake answers and counts it
-        answer = intake.receive(dict(request.headers), body)
+        except RequestEntityTooLarge:  # refused unread: nothing of its size is allocated
+            answer = intake.too_large(dict(request.headers))
+        else:
+            answer = intake.receive(dict(request.headers), body)
         return _text(answer.text, answer.status)
 
     @app.get("/healthz")

@@ -40,6 +40,7 @@ from validator.app.queue.redis_layout import (
     ACTIVE,
     ACTOR,
     DELIVERY,
+    LANE_TIMES,
     LANES,
     NAMESPACE,
     QUEUE,
@@ -53,19 +54,28 @@ __all__ = ["ACTOR", "NAMESPACE", "QUEUE", "RedisBackend", "run_redis_worker"]
 
 _LOGGER = logging.getLogger(__name__)
 
-# KEYS: delivery, active, lanes, queue list, queue messages.
-# ARGV: now ms, delivery ttl s ("" = no delivery), stale-before ms, then per job:
-#       key, lane ("" = rerun: lane unchanged), head, message id, message data.
+# KEYS: delivery, active, lanes, queue list, queue messages, lane times.
+# ARGV: now ms, delivery ttl s ("" = no delivery), stale-before ms, idle-lane-before ms, then
+#       per job: key, lane ("" = rerun: lane unchanged), head, message id, message data.
 # Returns false for a delivery seen before, else one 1 (queued) / 0 (coalesced) per job.
+# Idle lanes (no push for lane_seconds) are forgotten a hundred at a time as intake goes.
 _ACCEPT = """
 if ARGV[2] ~= "" then
   if not redis.call("set", KEYS[1], ARGV[1], "NX", "EX", ARGV[2]) then return false end
 end
 redis.call("zremrangebyscore", KEYS[2], "-inf", "(" .. ARGV[3])
+local idle = redis.call("zrangebyscore", KEYS[6], "-inf", "(" .. ARGV[4], "LIMIT", 0, 100)
+if #idle > 0 then
+  redis.call("hdel", KEYS[3], unpack(idle))
+  redis.call("zrem", KEYS[6], unpack(idle))
+end
 local queued = {}
-for i = 4, #ARGV, 5 do
+for i = 5, #ARGV, 5 do
   if redis.call("zadd", KEYS[2], "NX", ARGV[1], ARGV[i]) == 1 then
-    if ARGV[i + 1] ~= "" then redis.call("hset", KEYS[3], ARGV[i + 1], ARGV[i + 2]) end
+    if ARGV[i + 1] ~= "" then
+      redis.call("hset", KEYS[3], ARGV[i + 1], ARGV[i + 2])
+      redis.call("zadd", KEYS[6], ARGV[1], ARGV[i + 1])
+    end
     redis.call("hset", KEYS[5], ARGV[i + 3], ARGV[i + 4])
     redis.call("rpush", KEYS[4], ARGV[i + 3])
     table.insert(queued, 1)
@@ -82,7 +92,7 @@ class RedisBackend:
 
     def __init__(self, url: str, *, heartbeat_timeout_ms: int, max_attempts: int,
                  delivery_days: int = 14, stale_job_seconds: int = 86400,
-                 timeout: float = 5.0) -> None:
+                 lane_seconds: int = 14 * 86400, timeout: float = 5.0) -> None:
         self.url = url
         self.heartbeat_timeout_ms = heartbeat_timeout_ms
         """For :func:`run_redis_worker` (``heartbeat_timeout_ms=backend.heartbeat_timeout_ms``)."""
@@ -92,6 +102,10 @@ class RedisBackend:
         self.stale_job_ms = stale_job_seconds * 1000
         """A job key older than this no longer coalesces (its message was lost with a Redis
         that had no persistence): the same work may then be queued again."""
+        self.lane_ms = lane_seconds * 1000
+        """A lane (a pull request's newest head) without a push for this long is forgotten, so
+        the lanes do not grow with every pull request and merge group ever seen (a job still
+        queued for it is then not superseded by the lane, only by GitHub's current head)."""
         self._client = connect(url, timeout=timeout, text=True)
         self._accept = self._client.register_script(_ACCEPT)
         self._warned = False
@@ -131,7 +145,7 @@ class RedisBackend:
         """The script: None for a delivery seen before, else per job whether it was queued."""
         now = int(time.time() * 1000)
         args: list[str | int] = [now, self.delivery_seconds if delivery_id is not None else "",
-                                 now - self.stale_job_ms]
+                                 now - self.stale_job_ms, now - self.lane_ms]
         for job in jobs:
             message_id = str(uuid.uuid4())
             message: dramatiq.Message[None] = dramatiq.Message(
@@ -140,7 +154,7 @@ class RedisBackend:
             args += [job.key, "" if job.rerun else job.lane, job.head_sha, message_id,
                      message.encode().decode()]
         keys = [f"{DELIVERY}{delivery_id or ''}", ACTIVE, LANES, f"{NAMESPACE}:{QUEUE}",
-                f"{NAMESPACE}:{QUEUE}.msgs"]
+                f"{NAMESPACE}:{QUEUE}.msgs", LANE_TIMES]
         try:
             result = self._accept(keys=keys, args=args)
         except redis.RedisError as err:

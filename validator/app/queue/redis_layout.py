@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import redis
 
-__all__ = ["ACTIVE", "ACTOR", "ATTEMPTS", "DELIVERY", "LANES", "NAMESPACE", "QUEUE", "connect",
+__all__ = ["ACTIVE", "ACTOR", "ATTEMPTS", "DELIVERY", "LANES", "LANE_TIMES", "NAMESPACE", "QUEUE", "connect",
            "where"]
 
 NAMESPACE = "gitops-validator"
@@ -17,6 +17,9 @@ DELIVERY = f"{NAMESPACE}:app:delivery:"
 ACTIVE = f"{NAMESPACE}:app:active"
 """Sorted set of the job keys queued or running (score: enqueue time, ms)."""
 LANES = f"{NAMESPACE}:app:lanes"
+"""Hash lane -> its newest head SHA (what a newer push supersedes)."""
+LANE_TIMES = f"{NAMESPACE}:app:lane-times"
+"""Sorted set of the lanes by their last push (ms): idle ones are pruned from ``LANES``."""
 ATTEMPTS = f"{NAMESPACE}:app:attempts"
 """Hash job key -> starts so far (a worker's death counts: a job that kills workers stops)."""
 
