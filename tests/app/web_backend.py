@@ -58,6 +58,11 @@ class MemoryBackend:
         self._maybe_fail("depth")
         return len(self.queued)
 
+    def claim_sweep(self, name: str, seconds: float) -> bool:
+        del name, seconds
+        self._maybe_fail("claim_sweep")
+        return True
+
     def check_ready(self) -> None:
         self._maybe_fail("check_ready")
 

@@ -50,6 +50,12 @@ class Backend(Protocol):
         """Jobs queued or running."""
         ...
 
+    def claim_sweep(self, name: str, seconds: float) -> bool:
+        """True for one caller per ``seconds`` among every process sharing this backend: the
+        periodic ``name`` sweep (reconciliation) runs once per interval however many
+        ``serve`` and ``worker`` processes run it."""
+        ...
+
     def check_ready(self) -> None:
         """Raise :class:`BackendUnavailable` when the queue or its storage cannot be used."""
         ...

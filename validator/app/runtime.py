@@ -1,5 +1,6 @@
 """What ``gitops-validator serve`` and ``worker`` run besides the routes: the worker threads,
-the periodic reconciliation sweep, the daily retention purge, and a clean stop on SIGTERM.
+the periodic reconciliation sweep (one process per round: ``reconcile_round``), the daily
+retention purge, and a clean stop on SIGTERM.
 
 Workers run :func:`validator.app.worker.run_worker` (the embedded queue's ``WorkerPool``, or
 the Redis workers when ``redis_url`` is set) with the one job function of
@@ -20,14 +21,15 @@ from types import FrameType
 from werkzeug.serving import make_server
 
 from validator.app.context import JobContext, build_context
-from validator.app.job import process, report_failure
-from validator.app.model import JobSpec
+from validator.app.job import job_functions
+from validator.app.jobs import Backend
 from validator.app.reconcile import reconcile
 from validator.app.services import AppServices
+from validator.app.settings import AppSettings
 from validator.app.web import create_app
-from validator.app.worker import Perform, Poison, run_worker
+from validator.app.worker import run_worker
 
-__all__ = ["PURGE_SECONDS", "Periodic", "serve_forever", "stop_on_signals", "work_forever"]
+__all__ = ["PURGE_SECONDS", "Periodic", "reconcile_round", "serve_forever", "stop_on_signals", "work_forever"]
 
 _LOGGER = logging.getLogger(__name__)
 PURGE_SECONDS = 24 * 3600.0
@@ -56,16 +58,6 @@ class Periodic(threading.Thread):
                 _LOGGER.exception("%s failed (next run in %.0f s)", self.name, self.interval)
 
 
-def _job_functions(ctx: JobContext) -> tuple[Perform, Poison]:
-    def perform(job: JobSpec) -> object:
-        return process(job, ctx)
-
-    def poison(job: JobSpec, error: str, attempts: int) -> None:
-        report_failure(job, ctx, error, attempts)
-
-    return perform, poison
-
-
 def _purge(services: AppServices) -> None:
     before = datetime.now(UTC) - timedelta(days=services.settings.retention_days)
     removed = services.evaluations.purge(before)
@@ -79,19 +71,37 @@ def _retention(services: AppServices, stop: threading.Event) -> Periodic:
     return Periodic("retention", PURGE_SECONDS, lambda: _purge(services), stop, first=0.0)
 
 
+def reconcile_round(backend: Backend, settings: AppSettings, sweep: Callable[[], object]) -> bool:
+    """One round of the periodic reconciliation: ``sweep`` runs when this process claims the
+    round (``Backend.claim_sweep``), so ``serve`` and every ``worker`` can run the schedule
+    and GitHub still sees one sweep per interval. The claim is a little shorter than the
+    interval, so a round that starts a moment early is not skipped."""
+    if not backend.claim_sweep("reconcile", settings.reconcile_seconds * 0.9):
+        return False
+    sweep()
+    return True
+
+
+def _reconciliation(services: AppServices, ctx: JobContext, stop: threading.Event) -> Periodic | None:
+    settings = services.settings
+    if settings.reconcile_seconds <= 0:
+        return None
+    return Periodic("reconcile", settings.reconcile_seconds, lambda: reconcile_round(
+        services.backend, settings, lambda: reconcile(ctx.auth, services.backend, settings)), stop)
+
+
 def _background(services: AppServices, ctx: JobContext, *, threads: int, stop: threading.Event
                 ) -> list[threading.Thread]:
     settings = services.settings
     started: list[threading.Thread] = []
     if threads > 0:
-        perform, poison = _job_functions(ctx)
+        perform, poison = job_functions(ctx)
         started.append(threading.Thread(
             name="workers", daemon=True, target=run_worker,
             args=(settings, perform, poison, threads, stop),
             kwargs={"metrics": services.metrics, "drain_seconds": DRAIN_SECONDS}))
-    if settings.reconcile_seconds > 0:
-        started.append(Periodic("reconcile", settings.reconcile_seconds,
-                                lambda: reconcile(ctx.auth, services.backend, settings), stop))
+    if (sweep := _reconciliation(services, ctx, stop)) is not None:
+        started.append(sweep)
     started.append(_retention(services, stop))
     for thread in started:
         thread.start()
@@ -122,18 +132,22 @@ def serve_forever(services: AppServices, *, host: str, port: int, threads: int,
 
 def work_forever(services: AppServices, *, threads: int, stop: threading.Event) -> None:
     """Workers only (``gitops-validator worker``) until ``stop``; they drain on the way out.
-    The retention purge runs here too: beside gunicorn (no background threads) this is the
-    only long-lived process of the app."""
+    The retention purge and the reconciliation schedule run here too: beside gunicorn (no
+    background threads) the workers are the app's only long-lived processes."""
     ctx = build_context(services.settings, services.backend, services.evaluations, services.metrics)
-    perform, poison = _job_functions(ctx)
-    retention = _retention(services, stop)
-    retention.start()
+    perform, poison = job_functions(ctx)
+    background = [_retention(services, stop)]
+    if (sweep := _reconciliation(services, ctx, stop)) is not None:
+        background.append(sweep)
+    for thread in background:
+        thread.start()
     try:
         run_worker(services.settings, perform, poison, threads, stop, metrics=services.metrics,
                    drain_seconds=DRAIN_SECONDS)
     finally:
         stop.set()
-        retention.join(DRAIN_SECONDS)
+        for thread in background:
+            thread.join(DRAIN_SECONDS)
 
 
 @contextlib.contextmanager

@@ -76,7 +76,8 @@ class AppSettings:
     retention_days: int = 30
     """Evaluations older than this are deleted."""
     reconcile_seconds: float = 900.0
-    """Interval of the reconciliation sweep inside ``serve`` (0: off; ``reconcile`` runs it once)."""
+    """Interval of the reconciliation sweep in ``serve`` and ``worker``, one process per round
+    (0: off; ``reconcile`` runs it once)."""
     reconcile_max_repositories: int = 500
     """Repositories one reconciliation sweep looks at, at most (the rest wait for a later one)."""
     reconcile_max_pulls: int = 1000

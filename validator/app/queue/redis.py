@@ -44,6 +44,7 @@ from validator.app.queue.redis_layout import (
     LANES,
     NAMESPACE,
     QUEUE,
+    SWEEPS,
     connect,
     where,
 )
@@ -171,6 +172,14 @@ class RedisBackend:
     def depth(self) -> int:
         try:
             return int(self._client.zcard(ACTIVE))
+        except redis.RedisError as err:
+            raise BackendUnavailable(f"{where(self._client)}: {err}") from err
+
+    def claim_sweep(self, name: str, seconds: float) -> bool:
+        """The ``name`` sweep's round for ``seconds`` (a key set if absent, expiring with it)."""
+        try:
+            return bool(self._client.set(f"{SWEEPS}{name}", "claimed", nx=True,
+                                         px=max(1, int(seconds * 1000))))
         except redis.RedisError as err:
             raise BackendUnavailable(f"{where(self._client)}: {err}") from err
 

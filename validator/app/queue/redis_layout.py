@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import redis
 
-__all__ = ["ACTIVE", "ACTOR", "ATTEMPTS", "DELIVERY", "LANES", "LANE_TIMES", "NAMESPACE", "QUEUE", "connect",
-           "where"]
+__all__ = ["ACTIVE", "ACTOR", "ATTEMPTS", "DELIVERY", "LANES", "LANE_TIMES", "NAMESPACE", "QUEUE", "SWEEPS",
+           "connect", "where"]
 
 NAMESPACE = "gitops-validator"
 """Prefix of every key: Dramatiq's (``<ns>:<queue>``, ``<ns>:__acks__...``) and ours (``<ns>:app:...``)."""
@@ -20,6 +20,8 @@ LANES = f"{NAMESPACE}:app:lanes"
 """Hash lane -> its newest head SHA (what a newer push supersedes)."""
 LANE_TIMES = f"{NAMESPACE}:app:lane-times"
 """Sorted set of the lanes by their last push (ms): idle ones are pruned from ``LANES``."""
+SWEEPS = f"{NAMESPACE}:app:sweep:"
+"""Prefix of the claim of a periodic sweep's round (``SET NX PX``)."""
 ATTEMPTS = f"{NAMESPACE}:app:attempts"
 """Hash job key -> starts so far (a worker's death counts: a job that kills workers stops)."""
 

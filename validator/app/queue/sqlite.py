@@ -61,6 +61,7 @@ CREATE INDEX IF NOT EXISTS jobs_queued ON jobs (id) WHERE state = 'queued';
 CREATE INDEX IF NOT EXISTS jobs_leased ON jobs (lease_until) WHERE state = 'leased';
 CREATE UNIQUE INDEX IF NOT EXISTS jobs_token ON jobs (lease_token) WHERE lease_token IS NOT NULL;
 CREATE INDEX IF NOT EXISTS jobs_finished ON jobs (finished_at) WHERE finished_at IS NOT NULL;
+CREATE TABLE IF NOT EXISTS sweeps (name TEXT PRIMARY KEY, until REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS lanes (
     lane TEXT PRIMARY KEY, head_sha TEXT NOT NULL, seq INTEGER NOT NULL, updated_at REAL NOT NULL
 );
@@ -161,6 +162,15 @@ class SqliteBackend:
         """Jobs queued or leased."""
         rows = self._file.read("SELECT count(*) FROM jobs WHERE state IN ('queued', 'leased')")
         return int(str(rows[0][0]))
+
+    def claim_sweep(self, name: str, seconds: float) -> bool:
+        """The ``name`` sweep's round for ``seconds``, unless another process holds it."""
+        now = time.time()
+        with self._file.write() as connection:
+            claimed = connection.execute(
+                "INSERT INTO sweeps (name, until) VALUES (?, ?) ON CONFLICT (name) DO UPDATE "
+                "SET until = excluded.until WHERE sweeps.until <= ?", (name, now + seconds, now))
+            return claimed.rowcount == 1
 
     def check_ready(self) -> None:
         """A real query on the file; :class:`BackendUnavailable` names it and sqlite's message."""
