@@ -6,7 +6,6 @@ import contextlib
 import json
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -15,6 +14,7 @@ from flask.testing import FlaskClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.support import github_events as ev
+from tests.support.github_events import PR
 from tests.support.redis_server import redis_server
 from validator.app.details_link import link_key, page_path
 from validator.app.evaluation import Evaluation, EvaluationState
@@ -24,15 +24,6 @@ from validator.app.web import WEBHOOK_PATH, create_app
 
 SECRET = "webhook-secret"
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class PR:
-    number: int = 7
-    base_sha: str = "a" * 40
-    head_sha: str = "b" * 40
-    base_ref: str = "main"
-    head_ref: str = "feature"
 
 
 def _settings(tmp_path: Path, redis_url: str = "") -> AppSettings:

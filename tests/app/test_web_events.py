@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import pytest
 
 from tests.support import github_events as ev
+from tests.support.github_events import PR
 from validator.app.events import decide
 from validator.app.model import JobKind
 from validator.app.settings import AppSettings, Drafts
@@ -15,15 +16,6 @@ from validator.app.settings import AppSettings, Drafts
 REPO = "acme/deploy"
 APP = 4242
 SETTINGS = AppSettings(app_id=APP, private_key="", webhook_secret="s")
-
-
-@dataclass(frozen=True)
-class PR:
-    number: int = 7
-    base_sha: str = "a" * 40
-    head_sha: str = "b" * 40
-    base_ref: str = "main"
-    head_ref: str = "feature"
 
 
 @pytest.mark.parametrize("action", ev.PULL_REQUEST_ACTIONS)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -12,21 +11,13 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.app.web_backend import MemoryBackend
 from tests.support import github_events as ev
+from tests.support.github_events import PR
 from validator.app.intake import Answer, Intake
 from validator.app.metrics import AppMetrics
 from validator.app.settings import AppSettings
 
 SECRET = "webhook-secret"
 SETTINGS = AppSettings(app_id=4242, private_key="", webhook_secret=SECRET, max_body_bytes=64 * 1024)
-
-
-@dataclass(frozen=True)
-class PR:
-    number: int = 7
-    base_sha: str = "a" * 40
-    head_sha: str = "b" * 40
-    base_ref: str = "main"
-    head_ref: str = "feature"
 
 
 def _headers(event: str, body: bytes, delivery: str = "d-1", *, secret: str = SECRET) -> dict[str, str]:

@@ -21,20 +21,12 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.support import github_events as ev
+from tests.support.github_events import PR
 from validator.app.settings import CONFIG_VARIABLE
 from validator.cli.main import main
 
 SECRET = "webhook-secret"
 DEADLINE = 60.0
-
-
-@dataclass(frozen=True)
-class PR:
-    number: int = 7
-    base_sha: str = "a" * 40
-    head_sha: str = "b" * 40
-    base_ref: str = "main"
-    head_ref: str = "feature"
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
@@ -45,6 +46,17 @@ class PullRequestLike(Protocol):
     def base_ref(self) -> str: ...
     @property
     def head_ref(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class PR:
+    """A pull request for a payload when no test server keeps one (intake tests)."""
+
+    number: int = 7
+    base_sha: str = "a" * 40
+    head_sha: str = "b" * 40
+    base_ref: str = "main"
+    head_ref: str = "feature"
 
 
 def _webhooks() -> Path:

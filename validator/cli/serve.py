@@ -7,9 +7,11 @@ Nothing is decided here: the settings come from :func:`validator.app.settings.lo
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +20,7 @@ import click
 from validator.cli.common import errors_exit_2
 
 if TYPE_CHECKING:
+    from validator.app.services import AppServices
     from validator.app.settings import AppSettings
 
 # The app's modules (Flask, prometheus_client, ...) are an extra: imported when a command
@@ -34,6 +37,23 @@ def _settings(config: Path | None, workers: int | None) -> AppSettings:
 
     settings = load_settings(os.environ, config)
     return settings if workers is None else dataclasses.replace(settings, workers=workers)
+
+
+@contextlib.contextmanager
+def _running(config: Path | None, workers: int | None) -> Iterator[tuple[AppServices, threading.Event]]:
+    """The settings read (errors: exit 2), the services open, and the event SIGTERM / SIGINT set,
+    for the duration of ``serve`` or ``worker``; the services are closed afterwards."""
+    from validator.app.runtime import stop_on_signals  # noqa: PLC0415 - an extra's module
+    from validator.app.services import open_services  # noqa: PLC0415 - an extra's module
+
+    with errors_exit_2():
+        services = open_services(_settings(config, workers))
+        stop = threading.Event()
+        try:
+            with stop_on_signals(stop):
+                yield services, stop
+        finally:
+            services.close()
 
 
 @click.command(context_settings={"max_content_width": 100})
@@ -67,20 +87,12 @@ def serve(config: Path | None, host: str, port: int, threads: int | None) -> Non
       gunicorn --workers 4 --bind 0.0.0.0:8080 validator.app.wsgi:app
       gitops-validator worker --threads 4
     """
-    from validator.app.runtime import serve_forever, stop_on_signals  # noqa: PLC0415 - an extra
-    from validator.app.services import open_services  # noqa: PLC0415 - an extra's module
+    from validator.app.runtime import serve_forever  # noqa: PLC0415 - an extra's module
 
-    with errors_exit_2():
-        settings = _settings(config, workers=threads)
-        services = open_services(settings)
-        stop = threading.Event()
-        try:
-            with stop_on_signals(stop):
-                serve_forever(services, host=host, port=port, threads=settings.workers, stop=stop,
-                              ready=lambda bound: click.echo(f"gitops-validator: serving on http://{host}:{bound}",
-                                                             err=True))
-        finally:
-            services.close()
+    with _running(config, threads) as (services, stop):
+        serve_forever(services, host=host, port=port, threads=services.settings.workers, stop=stop,
+                      ready=lambda bound: click.echo(f"gitops-validator: serving on http://{host}:{bound}",
+                                                     err=True))
 
 
 @click.command(context_settings={"max_content_width": 100})
@@ -98,15 +110,7 @@ def worker(config: Path | None, threads: int | None) -> None:
     It needs the same GITHUB_APP_* settings as 'serve' (it publishes check runs).
     SIGTERM stops cleanly: running jobs finish or go back to the queue.
     """
-    from validator.app.runtime import stop_on_signals, work_forever  # noqa: PLC0415 - an extra
-    from validator.app.services import open_services  # noqa: PLC0415 - an extra's module
+    from validator.app.runtime import work_forever  # noqa: PLC0415 - an extra's module
 
-    with errors_exit_2():
-        settings = _settings(config, workers=threads)
-        services = open_services(settings)
-        stop = threading.Event()
-        try:
-            with stop_on_signals(stop):
-                work_forever(services, threads=max(settings.workers, 1), stop=stop)
-        finally:
-            services.close()
+    with _running(config, threads) as (services, stop):
+        work_forever(services, threads=max(services.settings.workers, 1), stop=stop)
