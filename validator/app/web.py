@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, request
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from validator.app.details import details_blueprint
@@ -63,7 +63,7 @@ def create_app(services: AppServices) -> Flask:
             services.metrics.queue_depth.set(services.backend.depth())
         except Exception as err:  # the other metrics still answer
             _LOGGER.warning("queue depth unavailable: %s", err)
-        text = generate_latest(services.metrics.registry)
+        text = services.metrics.exposition()
         return Response(text, status=200, mimetype=CONTENT_TYPE_LATEST)
 
     mount_details_pages(app, services)
