@@ -84,3 +84,8 @@ class EvaluationStore(Protocol):
     def purge(self, before: datetime) -> int:
         """Delete evaluations created before ``before``; how many were."""
         ...
+
+    def check_ready(self) -> None:
+        """Raise :class:`BackendUnavailable` when the store cannot be used (``/readyz``: every
+        job records its evaluation, so the app is not ready without it)."""
+        ...

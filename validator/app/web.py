@@ -53,6 +53,7 @@ def create_app(services: AppServices) -> Flask:
     def readyz() -> Response:
         try:
             services.backend.check_ready()
+            services.evaluations.check_ready()
         except BackendUnavailable as err:
             return _text(f"not ready: {err}", 503)
         return _text("ready", 200)
