@@ -19,7 +19,7 @@ def main(argv: list[str]) -> int:
     queue = SqliteBackend(Path(argv[1]), lease_seconds=60.0, max_attempts=3)
     if argv[0] == "enqueue":
         first, count = int(argv[2]), int(argv[3])
-        accepted = sum(queue.accept(f"d-{n}", [pr_job(n)]) for n in range(first, first + count))
+        accepted = sum(queue.accept(f"d-{n}", [pr_job(n)]) is not None for n in range(first, first + count))
         print(accepted)
     elif argv[0] == "lease":
         while (leased := queue.lease("proc")) is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from validator.app.jobs import BackendUnavailable
+from validator.app.jobs import Accepted, BackendUnavailable
 from validator.app.model import JobSpec
 
 
@@ -27,13 +27,12 @@ class MemoryBackend:
         if operation in self.fail:
             raise BackendUnavailable(f"{operation}: the queue's storage is gone (test)")
 
-    def accept(self, delivery_id: str, jobs: Sequence[JobSpec]) -> bool:
+    def accept(self, delivery_id: str, jobs: Sequence[JobSpec]) -> Accepted | None:
         self._maybe_fail("accept")  # before any change: the step is atomic
         if not self.first_delivery(delivery_id):
-            return False
-        for job in jobs:
-            self.enqueue(job)
-        return True
+            return None
+        queued = sum(self.enqueue(job) for job in jobs)
+        return Accepted(queued, len(jobs) - queued)
 
     def first_delivery(self, delivery_id: str) -> bool:
         self._maybe_fail("first_delivery")

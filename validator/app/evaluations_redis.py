@@ -44,6 +44,13 @@ class RedisEvaluations:
         self._client = redis.Redis.from_url(url, socket_connect_timeout=timeout,
                                             socket_timeout=timeout, decode_responses=True)
 
+    def check_ready(self) -> None:
+        """One round trip to Redis."""
+        try:
+            self._client.ping()
+        except redis.RedisError as err:
+            raise BackendUnavailable(f"evaluations: {err}") from err
+
     def save(self, evaluation: Evaluation) -> None:
         try:
             with self._client.pipeline(transaction=True) as pipe:

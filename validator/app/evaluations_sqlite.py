@@ -74,6 +74,11 @@ class SqliteEvaluations:
                 self._connections.append(connection)
         return connection
 
+    def check_ready(self) -> None:
+        """A real read of the table (a file that is no longer a database fails here)."""
+        with self._reached():
+            self._connection().execute("SELECT id FROM evaluations LIMIT 1").fetchall()
+
     def save(self, evaluation: Evaluation) -> None:
         """Insert or replace the evaluation with this id."""
         created = _timestamp(evaluation)

@@ -105,7 +105,10 @@ class Intake:
 
     def _enqueue(self, delivery: str, jobs: tuple[JobSpec, ...], note: str) -> tuple[Answer, str]:
         # one atomic step: the delivery is recorded only together with its jobs
-        if not self._backend.accept(delivery, jobs):
+        accepted = self._backend.accept(delivery, jobs)
+        if accepted is None:
             return Answer(200, f"duplicate delivery {delivery}: already received"), "duplicate"
-        count = f"{len(jobs)} job{'s' if len(jobs) > 1 else ''}"
+        if not accepted.queued:  # the same work is queued or running: it runs once
+            return Answer(202, f"already queued: {note}"), "coalesced"
+        count = f"{accepted.queued} job{'s' if accepted.queued > 1 else ''}"
         return Answer(202, f"queued {count}: {note}"), "queued"

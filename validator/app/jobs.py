@@ -9,6 +9,7 @@ it was superseded; :class:`EvaluationStore` keeps what the details pages show.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -16,11 +17,21 @@ from validator.app.evaluation import Evaluation
 from validator.app.model import JobSpec
 from validator.errors import ValidatorError
 
-__all__ = ["Backend", "BackendUnavailable", "EvaluationStore"]
+__all__ = ["Accepted", "Backend", "BackendUnavailable", "EvaluationStore"]
 
 
 class BackendUnavailable(ValidatorError):  # noqa: N818 - the name the seams already use
     """The queue or its storage cannot be reached (``/readyz`` answers 503 with this text)."""
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """What :meth:`Backend.accept` did with a new delivery's jobs: each is either queued or
+    coalesced with an identical job already queued or running (intake counts the delivery as
+    ``coalesced`` when none was new, so the metric says whether the delivery added work)."""
+
+    queued: int
+    coalesced: int
 
 
 class Backend(Protocol):
@@ -36,10 +47,10 @@ class Backend(Protocol):
         already queued or running (the two are one)."""
         ...
 
-    def accept(self, delivery_id: str, jobs: Sequence[JobSpec]) -> bool:
+    def accept(self, delivery_id: str, jobs: Sequence[JobSpec]) -> Accepted | None:
         """:meth:`first_delivery` and :meth:`enqueue` of each job as one atomic step: the
         delivery counts as seen only once its jobs are queued (a failure in between must leave
-        GitHub's retry free to run). False for a redelivery: nothing queued. Intake calls this."""
+        GitHub's retry free to run). None for a redelivery: nothing queued. Intake calls this."""
         ...
 
     def latest_head(self, lane: str) -> str | None:
@@ -78,4 +89,9 @@ class EvaluationStore(Protocol):
 
     def purge(self, before: datetime) -> int:
         """Delete evaluations created before ``before``; how many were."""
+        ...
+
+    def check_ready(self) -> None:
+        """Raise :class:`BackendUnavailable` when the store cannot be used (``/readyz``: every
+        job records its evaluation, so the app is not ready without it)."""
         ...

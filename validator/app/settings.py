@@ -9,11 +9,13 @@ variable or the file and key. Secrets (the private key, the webhook secret) neve
 from __future__ import annotations
 
 import enum
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, get_type_hints
+from urllib.parse import urlsplit
 
 import yaml
 from cryptography.hazmat.primitives import serialization
@@ -206,6 +208,8 @@ def _parse(name: str, kind: Any, text: str) -> object:
         except ValueError:
             expected = "an integer" if kind is int else "a number"
             raise ValueError(f"expected {expected}, got {text!r}") from None
+        if not math.isfinite(number):  # nan passes every comparison; inf never times out
+            raise ValueError(f"expected a finite number, got {text!r}")
         low = 1 if name in _POSITIVE or name == "app_id" else 0 if name in _NON_NEGATIVE else None
         if low is not None and number < low:
             raise ValueError(f"expected {'a positive' if low else 'a non-negative'} number, got {text!r}")
@@ -227,8 +231,13 @@ def _parse_text(name: str, text: str) -> str:
                "redis_url": ("redis://", "rediss://", "unix://")}.get(name)
     if name == "webhook_secret" and not text:
         raise ValueError(f"expected {_EXPECTED[name]}, got an empty value")
+    if name == "check_name" and not text:
+        # GitHub refuses a check run without a name, and the app finds its runs by it
+        raise ValueError("expected the check run's name, got an empty value")
     if schemes and text and not text.startswith(schemes):
         raise ValueError(f"expected a URL starting with {' or '.join(schemes)}, got {_masked(text)!r}")
+    if schemes and text and not text.startswith("unix://") and not urlsplit(text).hostname:
+        raise ValueError(f"expected a URL with a host, got {_masked(text)!r}")
     return text.rstrip("/") if schemes else text
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, request
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from validator.app.details import details_blueprint
@@ -54,6 +54,7 @@ def create_app(services: AppServices) -> Flask:
     def readyz() -> Response:
         try:
             services.backend.check_ready()
+            services.evaluations.check_ready()
         except BackendUnavailable as err:
             return _text(f"not ready: {err}", 503)
         return _text("ready", 200)
@@ -64,7 +65,7 @@ def create_app(services: AppServices) -> Flask:
             services.metrics.queue_depth.set(services.backend.depth())
         except Exception as err:  # the other metrics still answer
             _LOGGER.warning("queue depth unavailable: %s", err)
-        text = generate_latest(services.metrics.registry)
+        text = services.metrics.exposition()
         return Response(text, status=200, mimetype=CONTENT_TYPE_LATEST)
 
     mount_details_pages(app, services)

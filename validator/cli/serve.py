@@ -71,7 +71,8 @@ def serve(config: Path | None, host: str, port: int, threads: int | None) -> Non
     Receives GitHub's deliveries on POST /webhooks/github (signed with
     GITHUB_WEBHOOK_SECRET), queues them (SQLite in GITOPS_VALIDATOR_DATA_DIR,
     or Redis with GITOPS_VALIDATOR_REDIS_URL) and validates each pull request
-    in worker threads; GET /healthz, /readyz, /metrics and /evaluations/<id>.
+    in worker threads; GET /healthz, /readyz, /metrics and
+    /evaluations/<id>/<signature> (the check run's Details link).
     SIGTERM stops cleanly: running jobs finish or go back to the queue.
 
     \b

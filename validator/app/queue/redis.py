@@ -33,7 +33,7 @@ from typing import Any
 import dramatiq
 import redis
 
-from validator.app.jobs import BackendUnavailable
+from validator.app.jobs import Accepted, BackendUnavailable
 from validator.app.metrics import AppMetrics
 from validator.app.model import JobSpec
 from validator.app.queue.redis_layout import (
@@ -137,10 +137,11 @@ class RedisBackend:
         queued = self._run(None, (job,))
         return queued is not None and queued[0]
 
-    def accept(self, delivery_id: str, jobs: Sequence[JobSpec]) -> bool:
+    def accept(self, delivery_id: str, jobs: Sequence[JobSpec]) -> Accepted | None:
         """Record ``delivery_id`` and queue ``jobs`` (each unless coalesced) in one atomic step
-        (one Lua script); False for a redelivery: nothing queued."""
-        return self._run(delivery_id, jobs) is not None
+        (one Lua script); None for a redelivery: nothing queued."""
+        queued = self._run(delivery_id, jobs)
+        return None if queued is None else Accepted(sum(queued), len(queued) - sum(queued))
 
     def _run(self, delivery_id: str | None, jobs: Sequence[JobSpec]) -> tuple[bool, ...] | None:
         """The script: None for a delivery seen before, else per job whether it was queued."""

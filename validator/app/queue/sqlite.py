@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from validator.app.jobs import BackendUnavailable
+from validator.app.jobs import Accepted, BackendUnavailable
 from validator.app.model import JobSpec
 from validator.app.queue.group_commit import GroupCommit
 from validator.app.queue.sqlite_file import SqliteFile
@@ -101,7 +101,7 @@ class SqliteBackend:
         self.keep_days = keep_days
         """Deliveries and finished jobs older than this are forgotten (GitHub redelivers for 3)."""
         self._file = SqliteFile(path, schema=_SCHEMA, busy_timeout=busy_timeout)
-        self._accepts: GroupCommit[tuple[str, tuple[JobSpec, ...]], bool] = GroupCommit(
+        self._accepts: GroupCommit[tuple[str, tuple[JobSpec, ...]], Accepted | None] = GroupCommit(
             self._accept_batch)
         self._pruned_at = 0.0
 
@@ -126,25 +126,25 @@ class SqliteBackend:
         with self._file.write() as connection:
             return _enqueue(connection, job, time.time())
 
-    def accept(self, delivery_id: str, jobs: Sequence[JobSpec]) -> bool:
-        """Record the delivery and queue its jobs in one transaction; False for a redelivery
+    def accept(self, delivery_id: str, jobs: Sequence[JobSpec]) -> Accepted | None:
+        """Record the delivery and queue its jobs in one transaction; None for a redelivery
         (nothing queued). The delivery counts as seen only once its jobs are queued, so a
         failure here leaves GitHub's retry of it free to run. Concurrent calls share one
         transaction (:mod:`group_commit`); each returns once it is committed."""
         return self._accepts.submit((delivery_id, tuple(jobs)))
 
     def _accept_batch(self, requests: Sequence[tuple[str, tuple[JobSpec, ...]]],
-                      ) -> list[bool | BaseException]:
+                      ) -> list[Accepted | BaseException | None]:
         """Each request in a savepoint of one transaction: one that fails leaves the others."""
         now = time.time()
-        results: list[bool | BaseException] = []
+        results: list[Accepted | BaseException | None] = []
         with self._file.write() as connection:
             for delivery_id, jobs in requests:
                 connection.execute("SAVEPOINT delivery")
                 try:
-                    accepted = _record_delivery(connection, delivery_id, now)
-                    for job in jobs if accepted else ():
-                        _enqueue(connection, job, now)
+                    first = _record_delivery(connection, delivery_id, now)
+                    queued = sum(_enqueue(connection, job, now) for job in jobs) if first else 0
+                    accepted = Accepted(queued, len(jobs) - queued) if first else None
                 except sqlite3.Error as err:
                     connection.execute("ROLLBACK TO delivery")
                     results.append(BackendUnavailable(f"{self.path}: {err}"))
