@@ -224,12 +224,13 @@ def test_slow_jobs_on_busy_live_workers_are_not_redelivered(redis_url: str, tmp_
     backend.close()
 
 
-@pytest.mark.parametrize(("how", "fsync"), [("stop", "always"), ("kill", "always"),
-                                            ("kill", "everysec")])
+@pytest.mark.parametrize(("how", "fsync"), [("stop", "always"), ("kill", "always")])
 def test_queued_jobs_survive_a_restart_of_an_append_only_redis(tmp_path: Path, how: str,
                                                                fsync: str) -> None:
-    """``everysec`` too: a crash of the Redis process (not of the host) loses no written
-    command, since Redis writes the append-only file before it answers."""
+    """Not ``everysec`` with a kill: while a slow disk holds an fsync, Redis postpones the
+    write of the append-only file (up to 2 s) and still answers, so a crash then loses what it
+    answered (seen here under load; docs/app.md says so and the reconciliation sweep finds
+    those pull requests again)."""
     with redis_server(tmp_path / "redis", fsync=fsync) as server:
         backend = RedisBackend(server.url, heartbeat_timeout_ms=5000, max_attempts=3)
         assert backend.first_delivery("d1")
