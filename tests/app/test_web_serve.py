@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -121,11 +122,23 @@ def test_serve_answers_stops_on_sigterm_and_keeps_queued_jobs_across_a_restart(e
 
 
 def test_serve_with_worker_threads_stops_cleanly_on_sigterm(env: dict[str, str]) -> None:
-    with _serve(env, "--workers", "2") as served:
+    with _serve({**env, "PYTHONFAULTHANDLER": "1"}, "--workers", "2") as served:
         assert _request(f"{served.url}/readyz")[0] == 200
         served.process.send_signal(signal.SIGTERM)
-        assert served.process.wait(DEADLINE) == 0, "".join(served.stderr)
+        assert _exit_code(served) == 0, "".join(served.stderr)
         assert any("stopping" in line for line in served.stderr)
+
+
+def _exit_code(served: Served) -> int | None:
+    """The exit code within the deadline; else None, after SIGABRT made the process print
+    every thread's stack (``PYTHONFAULTHANDLER``) into ``served.stderr``, to say where it hung."""
+    try:
+        return served.process.wait(DEADLINE)
+    except subprocess.TimeoutExpired:
+        served.process.send_signal(signal.SIGABRT)
+        served.process.wait(DEADLINE)
+        time.sleep(1)  # the reader thread collects the dump
+        return None
 
 
 def test_bad_settings_stop_serve_with_every_problem(env: dict[str, str], tmp_path: Path) -> None:
