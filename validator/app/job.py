@@ -23,7 +23,6 @@ completes as a failure saying so.
 
 from __future__ import annotations
 
-import enum
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -37,7 +36,7 @@ from validator.app.details_link import link_key, page_path
 from validator.app.evaluation import Evaluation, EvaluationState
 from validator.app.events import RERUN_ACTION
 from validator.app.mirror import MirrorError
-from validator.app.model import JobKind, JobSpec
+from validator.app.model import JobKind, JobResult, JobSpec
 from validator.app.record import evaluation_of, started_evaluation, versions_of
 from validator.errors import ValidatorError
 from validator.lifecycle import current
@@ -52,17 +51,6 @@ from validator.service import DiffRequest
 __all__ = ["JobResult", "PublishError", "job_functions", "process", "report_failure"]
 
 _LOGGER = logging.getLogger(__name__)
-
-
-class JobResult(enum.StrEnum):
-    """How a job ended (the worker acknowledges all three)."""
-
-    COMPLETED = "completed"
-    """The check run was completed with the verdict."""
-    SKIPPED = "skipped"
-    """Nothing to do: superseded before it started, already published, or no open pull request."""
-    CANCELLED = "cancelled"
-    """A newer push superseded it while it ran: its check run was completed ``cancelled``."""
 
 
 #: The completed check run's button: GitHub sends ``check_run.requested_action`` with its
@@ -228,7 +216,7 @@ def _stale(job: JobSpec, ctx: JobContext, session: GitHubSession) -> tuple[str, 
 def _publisher(job: JobSpec, ctx: JobContext, session: GitHubSession) -> GitHubPublisher:
     settings = ctx.settings
     details = (settings.public_url.rstrip("/")
-               + page_path(job.evaluation_id, link_key(settings.webhook_secret))
+               + page_path(job.evaluation_id, link_key(settings.link_secret))
                if settings.public_url else None)
     target = PublishTarget(repository=job.repository, head_sha=job.head_sha, pull_number=job.pull_number,
                            check_name=settings.check_name, details_url=details,

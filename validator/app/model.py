@@ -8,7 +8,16 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-__all__ = ["JobKind", "JobSpec"]
+__all__ = ["JobKind", "JobResult", "JobSpec", "Platform"]
+
+
+class Platform(enum.StrEnum):
+    """Where a job's change lives, and so who reports on it."""
+
+    GITHUB = "github"
+    """A GitHub App installation: check runs, review comments (``validator.app.job``)."""
+    GITLAB = "gitlab"
+    """A GitLab project: a commit status, merge request discussions (``validator.app.gitlab_job``)."""
 
 
 class JobKind(enum.StrEnum):
@@ -24,20 +33,36 @@ class JobKind(enum.StrEnum):
     (``GET /repos/{owner}/{repo}/commits/{sha}/pulls``) and evaluates each open one."""
 
 
+class JobResult(enum.StrEnum):
+    """How a job ended (the worker acknowledges all three)."""
+
+    COMPLETED = "completed"
+    """The check run (GitLab: the commit status) was completed with the verdict."""
+    SKIPPED = "skipped"
+    """Nothing to do: superseded before it started, already published, or no open pull request."""
+    CANCELLED = "cancelled"
+    """A newer push superseded it while it ran: its check run was completed ``cancelled``
+    (GitLab: its status set ``canceled``)."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class JobSpec:
     """One evaluation to run, as the queue stores it (JSON, see :meth:`to_json`)."""
 
     kind: JobKind
     installation_id: int
+    """The GitHub App installation; 0 for GitLab (the app's one token, ``GITLAB_TOKEN``)."""
     repository: str
-    """``owner/name``."""
+    """``owner/name`` on GitHub; the project's ``path_with_namespace`` on GitLab
+    (``group/subgroup/project``)."""
     clone_url: str
-    """The repository's HTTPS clone URL from the payload (``repository.clone_url``)."""
+    """The repository's HTTPS clone URL from the payload (``repository.clone_url``; GitLab:
+    ``project.git_http_url``)."""
     head_sha: str
     base_sha: str = ""
     """Empty for :attr:`JobKind.COMMIT` (resolved by the worker)."""
     pull_number: int | None = None
+    """The pull request's number; on GitLab the merge request's ``iid``."""
     head_ref: str = ""
     base_ref: str = ""
     event: str = ""
@@ -47,13 +72,19 @@ class JobSpec:
     rerun: bool = False
     """Asked again (``check_suite.rerequested``, ``check_run.rerequested``, the Re-run button):
     run even when this head already has a completed check run, and do not move the lane."""
+    platform: Platform = Platform.GITHUB
+    """GitHub or GitLab (a job queued before GitLab existed reads back as GitHub)."""
+    project_id: int = 0
+    """GitLab's numeric project id (``project.id``; the API addresses projects by it); 0 on GitHub."""
 
     @property
     def lane(self) -> str:
         """What a newer push supersedes: the pull request (or merge group head ref), not the SHA."""
+        scope = "" if self.platform is Platform.GITHUB else f"{self.platform.value}:"
         if self.pull_number is not None:
-            return f"{self.repository}#{self.pull_number}"
-        return f"{self.repository}@{self.head_ref or self.head_sha}"
+            mark = "#" if self.platform is Platform.GITHUB else "!"  # each platform's own notation
+            return f"{scope}{self.repository}{mark}{self.pull_number}"
+        return f"{scope}{self.repository}@{self.head_ref or self.head_sha}"
 
     @property
     def key(self) -> str:
@@ -79,6 +110,7 @@ class JobSpec:
         if not isinstance(data, dict):
             raise ValueError("a queued job is not a JSON object")
         try:
-            return cls(**{**data, "kind": JobKind(data["kind"])})
+            platform = Platform(data.get("platform", Platform.GITHUB.value))
+            return cls(**{**data, "kind": JobKind(data["kind"]), "platform": platform})
         except (KeyError, TypeError) as err:
             raise ValueError(f"a queued job is malformed: {err}") from err

@@ -42,11 +42,11 @@ class Drafts(enum.StrEnum):
 class AppSettings:
     """Everything the app is configured with (see docs/app.md for each variable)."""
 
-    app_id: int
-    """``GITHUB_APP_ID``."""
-    private_key: str = field(repr=False)
+    app_id: int = 0
+    """``GITHUB_APP_ID``; 0: GitHub is off (a GitLab-only app)."""
+    private_key: str = field(default="", repr=False)
     """``GITHUB_APP_PRIVATE_KEY`` (PEM) or the file ``GITHUB_APP_PRIVATE_KEY_PATH`` names."""
-    webhook_secret: str = field(repr=False)
+    webhook_secret: str = field(default="", repr=False)
     """``GITHUB_WEBHOOK_SECRET``: the HMAC key of ``X-Hub-Signature-256``."""
     api_url: str = "https://api.github.com"
     """``GITHUB_API_URL``: GitHub Enterprise Server's ``https://HOST/api/v3``, or a test server."""
@@ -86,6 +86,31 @@ class AppSettings:
     """Open pull requests one sweep looks at, at most (one check-runs request each)."""
     token_margin_seconds: float = 300.0
     """An installation token is renewed when it has less than this left."""
+    gitlab_url: str = "https://gitlab.com"
+    """``GITLAB_URL``: the GitLab instance (its REST API is ``GITLAB_URL/api/v4``)."""
+    gitlab_token: str = field(default="", repr=False)
+    """``GITLAB_TOKEN``: a project, group or bot (service account) access token with the
+    ``api`` scope (statuses, discussions, notes) that can read the repositories; empty:
+    GitLab is off."""
+    gitlab_webhook_secret: str = field(default="", repr=False)
+    """``GITLAB_WEBHOOK_SECRET``: the secret token every GitLab hook sends as
+    ``X-Gitlab-Token`` (per project or group secrets: docs/gitlab.md)."""
+
+    @property
+    def github_enabled(self) -> bool:
+        """The GitHub App is configured (``GITHUB_APP_ID``)."""
+        return self.app_id > 0
+
+    @property
+    def gitlab_enabled(self) -> bool:
+        """GitLab is configured (``GITLAB_TOKEN``)."""
+        return bool(self.gitlab_token)
+
+    @property
+    def link_secret(self) -> str:
+        """The key the details pages' links are signed with: the GitHub webhook secret, or the
+        GitLab one in a GitLab-only app."""
+        return self.webhook_secret or self.gitlab_webhook_secret
 
 
 class SettingsError(UsageError):
@@ -102,7 +127,9 @@ CONFIG_VARIABLE = "GITOPS_VALIDATOR_APP_CONFIG"
 #: GitHub's own names for the App's identity (as GitHub's docs and other Apps spell them).
 _GITHUB_VARIABLES = {"app_id": "GITHUB_APP_ID", "private_key": "GITHUB_APP_PRIVATE_KEY",
                      "private_key_path": "GITHUB_APP_PRIVATE_KEY_PATH",
-                     "webhook_secret": "GITHUB_WEBHOOK_SECRET", "api_url": "GITHUB_API_URL"}
+                     "webhook_secret": "GITHUB_WEBHOOK_SECRET", "api_url": "GITHUB_API_URL",
+                     "gitlab_url": "GITLAB_URL", "gitlab_token": "GITLAB_TOKEN",
+                     "gitlab_webhook_secret": "GITLAB_WEBHOOK_SECRET"}
 _REQUIRED = ("app_id", "webhook_secret")
 _POSITIVE = {"max_body_bytes", "lease_seconds", "max_attempts", "max_comments", "fetch_timeout",
              "max_repository_bytes", "retention_days", "reconcile_max_repositories",
@@ -228,6 +255,7 @@ def _parse(name: str, kind: Any, text: str) -> object:
 
 def _parse_text(name: str, text: str) -> str:
     schemes = {"api_url": ("http://", "https://"), "public_url": ("http://", "https://"),
+               "gitlab_url": ("http://", "https://"),
                "redis_url": ("redis://", "rediss://", "unix://")}.get(name)
     if name == "webhook_secret" and not text:
         raise ValueError(f"expected {_EXPECTED[name]}, got an empty value")

@@ -75,4 +75,4 @@ def create_app(services: AppServices) -> Flask:
 def mount_details_pages(app: Flask, services: AppServices) -> None:
     """The details pages (``GET /evaluations/<id>/<signature>``) of :mod:`validator.app.details`."""
     app.register_blueprint(details_blueprint(services.evaluations,
-                                             link_key(services.settings.webhook_secret)))
+                                             link_key(services.settings.link_secret)))

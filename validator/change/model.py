@@ -35,6 +35,19 @@ class LineRange:
         return isinstance(line, int) and self.start <= line <= self.end
 
 
+@dataclass(frozen=True, kw_only=True, order=True)
+class ContextRun:
+    """Unchanged lines inside a hunk: head lines ``start`` .. ``start + count - 1`` are base
+    lines ``old_start`` .. ``old_start + count - 1`` (the diff's context lines, `` `` prefixed).
+
+    GitLab places a discussion on such a line only with both its ``old_line`` and its
+    ``new_line``; on an added line with ``new_line`` alone."""
+
+    start: int
+    old_start: int
+    count: int
+
+
 @dataclass(frozen=True, kw_only=True)
 class FileChange:
     """One changed path."""
@@ -54,6 +67,17 @@ class FileChange:
     commentable: tuple[LineRange, ...] = ()
     """Head-side lines a reviewer can comment on: every line inside a diff hunk on the new
     side (added and context lines, as GitHub and GitLab allow)."""
+    context: tuple[ContextRun, ...] = ()
+    """The unchanged lines among :attr:`commentable`, with their base-side numbers; every other
+    commentable line was added by the change."""
+
+    def old_line(self, line: int) -> int | None:
+        """The base-side number of head ``line`` when it is an unchanged line inside a hunk;
+        None for an added line (or a line outside every hunk)."""
+        for run in self.context:
+            if run.start <= line < run.start + run.count:
+                return run.old_start + (line - run.start)
+        return None
 
 
 @dataclass(frozen=True, kw_only=True)
