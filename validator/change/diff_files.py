@@ -92,8 +92,8 @@ def _file_change(raw: _Raw, *, binary: bool,
                  ranges: dict[str, tuple[tuple[LineRange, ...], tuple[ContextRun, ...]]]) -> FileChange:
     status = _STATUS.get(raw.status, ChangeStatus.MODIFIED)
     submodule = _GITLINK in (raw.old_mode, raw.new_mode)
-    lines = ((), ()) if binary or submodule or status is ChangeStatus.DELETED else ranges.get(raw.path, ((), ()))
-    commentable, context = lines
+    skipped = binary or submodule or status is ChangeStatus.DELETED
+    commentable, context = ((), ()) if skipped else ranges.get(raw.path, ((), ()))
     if status is ChangeStatus.MODIFIED and raw.old_mode != raw.new_mode and not commentable and not binary:
         status = ChangeStatus.MODE_CHANGED
     similarity = raw.score if status in (ChangeStatus.RENAMED, ChangeStatus.COPIED) else 0

@@ -4,8 +4,8 @@ GitHub and GitLab accept review comments on every line inside a hunk on the new 
 added lines and the context lines around them. Each hunk header ``@@ -a,b +c,d @@``
 gives the head-side range ``c`` .. ``c+d-1``; the hunk's body tells context lines (`` ``)
 from added ones (``+``), and GitLab needs a context line's base-side number too
-(:class:`~validator.change.model.ContextRun`), so both come from one pass over the patch. Paths come from the ``+++ b/PATH`` line
-(followed by a tab when it holds a space),
+(:class:`~validator.change.model.ContextRun`), so both come from one pass over the patch.
+Paths come from the ``+++ b/PATH`` line (followed by a tab when it holds a space),
 C-quoted by git when they hold quotes, backslashes, control or non-ASCII bytes
 (``core.quotePath=true`` is pinned), so they are unquoted to git's raw bytes.
 Content lines always start with `` ``, ``+``, ``-`` or ``\\``, so a line beginning with
