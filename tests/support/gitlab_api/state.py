@@ -90,6 +90,16 @@ class MergeRequest:
         return {"base_sha": self.base_sha, "head_sha": self.head_sha, "start_sha": self.start_sha}
 
 
+@dataclass(frozen=True, kw_only=True)
+class Pipeline:
+    """A pipeline of a commit: made by the test (a CI run) or by a status POST (``external``)."""
+
+    id: int
+    project_id: int
+    sha: str
+    ref: str
+
+
 @dataclass
 class ServerState:
     """Everything the server knows; guard every access with ``lock``."""
@@ -103,6 +113,7 @@ class ServerState:
     """(project id, sha) -> statuses in creation order (each a GitLab commit status JSON)."""
     discussions: dict[tuple[int, int], list[JSON]] = field(default_factory=dict)
     """(project id, MR iid) -> discussions in creation order, notes inside."""
+    pipelines: dict[int, Pipeline] = field(default_factory=dict)
     root_url: str = ""
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
 
