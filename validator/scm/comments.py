@@ -16,7 +16,7 @@ from collections.abc import Sequence, Set
 from validator.change.block import blocks
 from validator.fix import suggestion_block
 from validator.model import Finding, FindingStatus
-from validator.report.common import printable, sorted_findings
+from validator.report.common import plural, printable, severity_counts, sorted_findings
 from validator.report.markdown import code, escape
 from validator.scm import markers
 from validator.scm.outcome import Outcome
@@ -35,16 +35,36 @@ def error_section(outcome: Outcome) -> str:
     return f"### The validator failed\n\n{fence}text\n{error}\n{fence}\n\n"
 
 
+def headline(outcome: Outcome) -> str:
+    """One line saying what was found, counted (a check run's title, a commit status's
+    description)."""
+    if outcome.error:
+        first = printable(outcome.error.strip().splitlines()[0] if outcome.error.strip() else "",
+                          keep_newlines=False)
+        return f"The validator failed: {first}".rstrip(": ")
+    rep = outcome.report
+    if rep.compared:
+        new = sum(1 for f in rep.findings if f.status is FindingStatus.NEW)
+        existing = sum(1 for f in rep.findings if f.status is FindingStatus.EXISTING)
+        return f"{plural(new, 'new finding')}, {existing} existing, {len(rep.fixed)} fixed"
+    if not rep.findings:
+        return "No findings"
+    return f"{plural(len(rep.findings), 'finding')}: {severity_counts(rep.findings)}"
+
+
 def summary_body(outcome: Outcome, check_name: str, problems: Sequence[str] = (),
                  closed: Set[str] = frozenset(), *, max_bytes: int, notice: str,
-                 problems_heading: str = "Not posted on the diff") -> str:
-    """A merge or pull request's summary comment: the markdown report, what could not be
-    posted (under ``problems_heading``), the summary marker and the marker of the ``closed``
-    fingerprints (threads closed as fixed; both kept when the text is cut to ``max_bytes``
-    of UTF-8, the platform's limit, with ``notice`` saying so)."""
+                 outside: Sequence[str] = ()) -> str:
+    """A merge or pull request's summary comment: the markdown report, the findings that
+    could not be placed on the diff (``outside``), what could not be posted (``problems``),
+    the summary marker and the marker of the ``closed`` fingerprints (threads closed as
+    fixed; both kept when the text is cut to ``max_bytes`` of UTF-8, the platform's limit,
+    with ``notice`` saying so)."""
     text = error_section(outcome) + outcome.markdown
+    if outside:
+        text += "\n**Outside the diff:**\n\n" + "".join(f"- {escape(o)}\n" for o in outside)
     if problems:
-        text += f"\n**{problems_heading}:**\n\n" + "".join(f"- {escape(p)}\n" for p in problems)
+        text += "\n**Not posted on the diff:**\n\n" + "".join(f"- {escape(p)}\n" for p in problems)
     marker = "\n" + markers.summary_marker(check_name) + "\n"
     if closed:
         marker += markers.closed_marker(closed) + "\n"

@@ -15,8 +15,8 @@ from collections.abc import Sequence, Set
 from dataclasses import dataclass
 from typing import TypeVar, assert_never
 
-from validator.model import Finding, FindingStatus, Report, Severity
-from validator.report.common import plural, printable, severity_counts, sorted_findings
+from validator.model import Finding, Report, Severity
+from validator.report.common import plural, printable, sorted_findings
 from validator.report.markdown import escape
 from validator.scm import comments, markers
 from validator.scm.comments import cut_bytes, cut_chars, error_section, fit_markdown, fixed_reply, repo_path
@@ -68,18 +68,7 @@ def conclusion(outcome: Outcome) -> str:
 
 def check_title(outcome: Outcome) -> str:
     """The check run's one-line title: what was found, counted."""
-    if outcome.error:
-        first = printable(outcome.error.strip().splitlines()[0] if outcome.error.strip() else "",
-                          keep_newlines=False)
-        return cut_chars(f"The validator failed: {first}".rstrip(": "), MAX_ANNOTATION_TITLE)
-    rep = outcome.report
-    if rep.compared:
-        new = sum(1 for f in rep.findings if f.status is FindingStatus.NEW)
-        existing = sum(1 for f in rep.findings if f.status is FindingStatus.EXISTING)
-        return f"{plural(new, 'new finding')}, {existing} existing, {len(rep.fixed)} fixed"
-    if not rep.findings:
-        return "No findings"
-    return f"{plural(len(rep.findings), 'finding')}: {severity_counts(rep.findings)}"
+    return cut_chars(comments.headline(outcome), MAX_ANNOTATION_TITLE)
 
 
 def check_summary(outcome: Outcome, *, notes: Sequence[str] = ()) -> str:
