@@ -133,7 +133,8 @@ class GitLabPublisher:
 
     def finished_status(self) -> dict[str, Any] | None:
         """This name's ``success`` / ``failed`` status on the head whose ``target_url`` is the
-        target's (an earlier attempt of the same job published it), or None."""
+        target's (an earlier attempt of the same job published it), or None. Raises
+        :class:`GitLabCallError` when the statuses cannot be read (the caller decides)."""
         if not self._target.target_url:
             return None
         for status in reversed(self._statuses(every=True)):
@@ -167,8 +168,7 @@ class GitLabPublisher:
             return False
         target = self._target
         body: dict[str, Any] = {"state": state, "name": target.status_name,
-                                "description": comments.cut_chars(" ".join(description.split()),
-                                                                  payloads.MAX_DESCRIPTION_CHARS)}
+                                "description": _one_line(description)}
         if target.ref:
             body["ref"] = target.ref
         if target.target_url:
@@ -185,7 +185,7 @@ class GitLabPublisher:
         return True
 
     def _final_status(self, outcome: Outcome, state: str) -> bool:
-        description = payloads.status_description(outcome)
+        description = _one_line(payloads.status_description(outcome))
         latest = self._statuses(every=False)
         last = latest[-1] if latest else None
         if (last is not None and last.get("status") == state and last.get("description") == description
@@ -400,6 +400,10 @@ class _Read:
                 replied_fixed=any(markers.fixed_fingerprint(str(n.get("body") or "")) == fingerprint
                                   for n in ours[1:]))
         return cls(threads=threads, summary=summary)
+
+
+def _one_line(description: str) -> str:
+    return comments.cut_chars(" ".join(description.split()), payloads.MAX_DESCRIPTION_CHARS)
 
 
 def _describe(finding: Finding, path: str, line: int) -> str:
