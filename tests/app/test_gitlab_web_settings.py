@@ -9,6 +9,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from validator.app.github_app import AppAuth, AppAuthError
 from validator.app.gitlab_secrets import GitLabSecrets
 from validator.app.settings import SettingsError, load_settings
 
@@ -31,6 +32,12 @@ def test_gitlab_alone_needs_no_github_variables() -> None:
     assert settings.link_secret == "gl-hook-secret"
     for secret in GITLAB.values():
         assert secret not in repr(settings)
+
+
+def test_a_gitlab_only_app_has_no_github_credentials() -> None:
+    auth = AppAuth(load_settings(GITLAB))  # constructed (serve and worker build one), never usable
+    with pytest.raises(AppAuthError, match="GitHub is not configured"):
+        auth.installation_token(1)
 
 
 def test_github_alone_still_works(rsa_pem: str) -> None:
