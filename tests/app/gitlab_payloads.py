@@ -67,3 +67,15 @@ def note(text: str, *, project: str = "platform/infra/deploy", project_id: int =
 def example(name: str) -> dict[str, Any]:
     """A shared example as it is (``push.json``, ``pipeline.json``)."""
     return copy.deepcopy(_example(name))
+
+
+def from_server(srv: Any, project_id: int, iid: int, action: str = "open", *,
+                oldrev: str | None = None) -> dict[str, Any]:
+    """A ``Merge Request Hook`` body for the test server's merge request as it is now: the
+    project's path and clone URL and the merge request's head as GitLab would send them."""
+    project, mr = srv.project(project_id), srv.merge_request(project_id, iid)
+    payload = merge_request(action, project=project["path_with_namespace"], project_id=project_id,
+                            iid=iid, head=mr["sha"], oldrev=oldrev, draft=mr["draft"], state=mr["state"])
+    payload["project"]["git_http_url"] = project["http_url_to_repo"]
+    payload["object_attributes"].update(source_branch=mr["source_branch"], target_branch=mr["target_branch"])
+    return payload
