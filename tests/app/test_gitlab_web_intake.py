@@ -118,6 +118,15 @@ def test_without_any_delivery_id_an_identical_body_is_a_duplicate(intake: Intake
     assert len(backend.queued) == 1
 
 
+def test_an_overlong_idempotency_key_is_kept_by_its_hash(intake: Intake, backend: MemoryBackend) -> None:
+    body = _body(gl.merge_request("open"))
+    assert intake.receive_gitlab(_headers(key="k" * 5000), body).status == 202
+    assert intake.receive_gitlab(_headers(key="k" * 5000), body).status == 200
+    (job,) = backend.queued.values()
+    assert job.delivery.startswith("gitlab:key:")
+    assert len(job.delivery) < 50
+
+
 def test_the_event_header_is_required(intake: Intake, backend: MemoryBackend) -> None:
     headers = _headers()
     del headers["X-Gitlab-Event"]

@@ -97,6 +97,23 @@ def test_per_scope_secrets_from_a_file(tmp_path: Path) -> None:
     assert "group-secret" not in repr(scoped)
 
 
+def test_an_empty_secrets_file_without_the_global_secret_is_refused(tmp_path: Path) -> None:
+    secrets = tmp_path / "hooks.yaml"
+    secrets.write_text("# nothing yet\n")
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"GITLAB_TOKEN": "t", "GITLAB_WEBHOOK_SECRETS_FILE": str(secrets)})
+    assert caught.value.problems == (
+        f"{secrets}: no secret in the file and GITLAB_WEBHOOK_SECRET is not set: every GitLab "
+        "delivery would be refused",)
+
+
+def test_details_links_are_signed_even_with_only_scoped_secrets(tmp_path: Path) -> None:
+    secrets = tmp_path / "hooks.yaml"
+    secrets.write_text("team: s\n")
+    settings = load_settings({"GITLAB_TOKEN": "glpat-t", "GITLAB_WEBHOOK_SECRETS_FILE": str(secrets)})
+    assert settings.link_secret == "glpat-t"  # only ever used as an HMAC key (details_link.link_key)
+
+
 def test_the_global_secret_covers_what_no_scope_does(tmp_path: Path) -> None:
     secrets = tmp_path / "hooks.yaml"
     secrets.write_text("team/app: team-secret\n")

@@ -28,13 +28,20 @@ from validator.app.settings import AppSettings
 __all__ = ["delivery_id", "gitlab_source"]
 
 
+_MAX_KEY = 100
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:32]
+
+
 def delivery_id(headers: Headers, body: bytes) -> str:
     """The de-duplication id of a GitLab delivery (``gitlab:`` and the key; see above)."""
     key = headers.get("idempotency-key", "").strip()
-    if key:
-        return f"gitlab:{key}"
-    digest = hashlib.sha256(body).hexdigest()[:32]
-    uuid = headers.get("x-gitlab-event-uuid", "").strip()
+    if key:  # a UUID from GitLab; anything much longer is stored by its hash
+        return f"gitlab:{key}" if len(key) <= _MAX_KEY else f"gitlab:key:{_digest(key.encode())}"
+    digest = _digest(body)
+    uuid = headers.get("x-gitlab-event-uuid", "").strip()[:_MAX_KEY]
     return f"gitlab:{uuid}:{digest}" if uuid else f"gitlab:body:{digest}"
 
 
