@@ -40,8 +40,10 @@ def test_open_reopen_and_new_commits_ask_for_a_job(action: str, oldrev: str | No
     assert job.lane == "gitlab:platform/infra/deploy!7"
 
 
-def test_the_shared_example_as_it_is_asks_for_a_job() -> None:
-    job = _one("Merge Request Hook", gl.example("merge_request.json"))
+def test_the_shared_example_asks_for_a_job() -> None:
+    payload = gl.example("merge_request.json")
+    payload["project"]["id"] = 14  # GitLab's fixture pairs unrelated ids; a real hook's project is the target
+    job = _one("Merge Request Hook", payload)
     assert (job.project_id, job.pull_number) == (14, 1)
     assert job.head_sha == "da1560886d4f094c3e6c9ef40349f7d38b5d27d7"
 
@@ -98,6 +100,20 @@ def test_a_malformed_merge_request_names_the_field(edit: Any, path: str) -> None
     assert decision.malformed
     assert decision.jobs == ()
     assert path in decision.note
+
+
+@pytest.mark.parametrize(("event", "payload", "path"), [
+    ("Merge Request Hook", gl.merge_request("open"), "object_attributes.target_project_id"),
+    ("Note Hook", gl.note("/gitops-validator rerun"), "merge_request.target_project_id"),
+])
+def test_the_merge_request_must_belong_to_the_hooks_project(event: str, payload: dict[str, Any],
+                                                            path: str) -> None:
+    # the secret's scope is checked against project.path_with_namespace, the worker acts on the
+    # project id: a payload may not pair one project's path with another project's merge request
+    payload["project"]["id"] = 99
+    decision = decide_gitlab(event, payload, SKIP)
+    assert decision.malformed
+    assert f"{path}: 14 is not the hook's project (project.id 99)" in decision.note
 
 
 def test_the_rerun_command_asks_for_a_rerun() -> None:

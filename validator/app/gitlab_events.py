@@ -65,8 +65,15 @@ def _job(payload: Mapping[str, Any], mr_path: str, *, event: str, rerun: bool = 
     clone_url = _text(payload, "project.git_http_url")
     if not clone_url.startswith(("https://", "http://")):  # plain HTTP: the mirror decides on the token
         raise _MalformedError("project.git_http_url: expected an http(s):// URL")
+    project_id = _positive(payload, f"{mr_path}.target_project_id")
+    if project_id != _positive(payload, "project.id"):
+        # GitLab sends a merge request's hooks from its target project; a payload pairing one
+        # project's path (what a per-scope secret is checked against) with another's merge
+        # request (what the worker acts on by id) is refused
+        raise _MalformedError(f"{mr_path}.target_project_id: {project_id} is not the hook's project "
+                              f"(project.id {payload['project']['id']})")
     return JobSpec(platform=Platform.GITLAB, kind=JobKind.PULL_REQUEST, installation_id=0,
-                   project_id=_positive(payload, f"{mr_path}.target_project_id"),
+                   project_id=project_id,
                    repository=repository, clone_url=clone_url,
                    head_sha=_sha(payload, f"{mr_path}.last_commit.id"),
                    pull_number=_positive(payload, f"{mr_path}.iid"),
