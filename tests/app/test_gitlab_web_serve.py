@@ -16,6 +16,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.app import gitlab_payloads as gl
 from tests.app.test_web_serve import DEADLINE, Served, _deliver, _depth, _request, _serve
+from tests.gitlab_api.scene import commit_file, git, open_mr
+from tests.support import gitlab_events as events
+from tests.support.gitlab_api import GitLabApiServer
 
 SECRET = "gl-hook-secret"
 GH_SECRET = "webhook-secret"  # test_web_serve's _deliver signs with this one
@@ -94,3 +97,35 @@ def test_no_platform_stops_serve_with_one_problem(tmp_path: Path) -> None:
                             capture_output=True, text=True, timeout=DEADLINE, check=False)
     assert result.returncode == 2
     assert "neither GitHub nor GitLab is configured: set GITHUB_APP_ID" in result.stderr
+
+
+def test_deliveries_built_from_the_test_servers_merge_request(tmp_path: Path) -> None:
+    with GitLabApiServer() as srv:
+        scene = open_mr(srv, tmp_path, path="platform/infra/deploy")
+        env = {**_base(tmp_path), "GITLAB_URL": srv.url, "GITLAB_TOKEN": srv.token,
+               "GITLAB_WEBHOOK_SECRET": SECRET}
+        with _serve(env, "--workers", "0") as served:
+            hook = f"{served.url}/webhooks/gitlab"
+            opened = events.merge_request_event(srv, scene.project_id, scene.iid, action="open")
+            assert events.send_gitlab(hook, "Merge Request Hook", opened, token="nope")[0] == 401
+            assert events.send_gitlab(hook, "Merge Request Hook", opened, token=None)[0] == 401
+            assert _depth(served.url) == 0
+            status, text = events.send_gitlab(hook, "Merge Request Hook", opened, token=SECRET, uuid="e-1")
+            assert (status, text.split(":")[0]) == (202, "queued 1 job")
+            assert events.send_gitlab(hook, "Merge Request Hook", opened, token=SECRET, uuid="e-1")[0] == 200
+
+            old = srv.merge_request(scene.project_id, scene.iid)["sha"]
+            git(scene.repo, "checkout", "-q", "feature")
+            commit_file(scene.repo, "other.yaml", ["a: 1"], "more")
+            srv.refresh_merge_request(scene.project_id, scene.iid)
+            pushed = events.merge_request_event(srv, scene.project_id, scene.iid, action="update", oldrev=old)
+            assert events.send_gitlab(hook, "Merge Request Hook", pushed, token=SECRET)[0] == 202
+            push = events.push_event(srv, scene.project_id, ref="refs/heads/feature",
+                                     after=git(scene.repo, "rev-parse", "HEAD"), before=old)
+            assert events.send_gitlab(hook, "Push Hook", push, token=SECRET)[0] == 202
+            rerun = events.note_event(srv, scene.project_id, scene.iid, note="/gitops-validator rerun")
+            assert events.send_gitlab(hook, "Note Hook", rerun, token=SECRET)[0] == 202
+            # open, the pushed head, the re-run; the push hook and the redelivery queued nothing
+            assert _depth(served.url) == 3
+            _stop(served)
+        assert srv.token not in "".join(served.stderr)
