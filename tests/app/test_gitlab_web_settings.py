@@ -9,6 +9,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from validator.app.github_app import AppAuth, AppAuthError
 from validator.app.gitlab_secrets import GitLabSecrets
 from validator.app.settings import SettingsError, load_settings
 
@@ -31,6 +32,12 @@ def test_gitlab_alone_needs_no_github_variables() -> None:
     assert settings.link_secret == "gl-hook-secret"
     for secret in GITLAB.values():
         assert secret not in repr(settings)
+
+
+def test_a_gitlab_only_app_has_no_github_credentials() -> None:
+    auth = AppAuth(load_settings(GITLAB))  # constructed (serve and worker build one), never usable
+    with pytest.raises(AppAuthError, match="GitHub is not configured"):
+        auth.installation_token(1)
 
 
 def test_github_alone_still_works(rsa_pem: str) -> None:
@@ -88,6 +95,23 @@ def test_per_scope_secrets_from_a_file(tmp_path: Path) -> None:
     assert scoped.expected_for("platformer/apps") is None  # a prefix of whole path segments only
     assert scoped.expected_for("elsewhere/x") is None
     assert "group-secret" not in repr(scoped)
+
+
+def test_an_empty_secrets_file_without_the_global_secret_is_refused(tmp_path: Path) -> None:
+    secrets = tmp_path / "hooks.yaml"
+    secrets.write_text("# nothing yet\n")
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"GITLAB_TOKEN": "t", "GITLAB_WEBHOOK_SECRETS_FILE": str(secrets)})
+    assert caught.value.problems == (
+        f"{secrets}: no secret in the file and GITLAB_WEBHOOK_SECRET is not set: every GitLab "
+        "delivery would be refused",)
+
+
+def test_details_links_are_signed_even_with_only_scoped_secrets(tmp_path: Path) -> None:
+    secrets = tmp_path / "hooks.yaml"
+    secrets.write_text("team: s\n")
+    settings = load_settings({"GITLAB_TOKEN": "glpat-t", "GITLAB_WEBHOOK_SECRETS_FILE": str(secrets)})
+    assert settings.link_secret == "glpat-t"  # only ever used as an HMAC key (details_link.link_key)
 
 
 def test_the_global_secret_covers_what_no_scope_does(tmp_path: Path) -> None:

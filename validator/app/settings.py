@@ -224,8 +224,13 @@ def _read_gitlab_secrets(raw: Mapping[str, _Raw], values: dict[str, Any], proble
     """The per-scope secrets file, if named; GitLab needs it or the app-wide secret."""
     file = raw.get("gitlab_webhook_secrets_file")
     if file is not None and file.text.strip():
-        values["gitlab_webhook_scopes"] = read_secrets_file(Path(file.text.strip()), file.source,
-                                                            problems)
+        before = len(problems)
+        scopes = read_secrets_file(Path(file.text.strip()), file.source, problems)
+        values["gitlab_webhook_scopes"] = scopes
+        if not scopes and len(problems) == before and not _given(raw, "gitlab_webhook_secret"):
+            problems.append(f"{file.text.strip()}: no secret in the file and "
+                            f"{variable_of('gitlab_webhook_secret')} is not set: every GitLab "
+                            "delivery would be refused")
     elif not _given(raw, "gitlab_webhook_secret"):
         problems.append(f"{variable_of('gitlab_webhook_secret')} or "
                         f"{variable_of('gitlab_webhook_secrets_file')} is not set: expected "
