@@ -86,8 +86,12 @@ def _reconciliation(services: AppServices, ctx: JobContext, stop: threading.Even
     settings = services.settings
     if settings.reconcile_seconds <= 0:
         return None
+    def sweep() -> None:
+        if ctx.auth is not None:  # GitHub's sweep; none in a GitLab-only app
+            reconcile(ctx.auth, services.backend, settings)
+
     return Periodic("reconcile", settings.reconcile_seconds, lambda: reconcile_round(
-        services.backend, settings, lambda: reconcile(ctx.auth, services.backend, settings)), stop)
+        services.backend, settings, sweep), stop)
 
 
 def _background(services: AppServices, ctx: JobContext, *, threads: int, stop: threading.Event
