@@ -1,0 +1,228 @@
+"""The GitLab job end to end: a merge request job against the GitLab API test server (python-gitlab
+as the client, git over HTTP from a real repository), the real tools, the embedded queue and
+evaluation store; the commit status, the discussions, the evaluation."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.action.scenario import deployment
+from tests.app.gitlab_job_support import PUBLIC, Project, add_project, context
+from tests.support.gitlab_api import GitLabApiServer
+from validator.app.details_link import link_key, page_path
+from validator.app.evaluation import EvaluationState
+from validator.app.gitlab_job import GitLabAccessError
+from validator.app.job import JobResult, process, report_failure
+from validator.app.mirror import MirrorError
+from validator.scm.markers import finding_fingerprint
+
+_OPEN: list[Any] = []
+
+
+@pytest.fixture
+def srv() -> Iterator[GitLabApiServer]:
+    with GitLabApiServer() as server:
+        yield server
+        assert not server.violations
+
+
+@pytest.fixture(autouse=True)
+def _close_queues() -> Iterator[None]:
+    yield
+    while _OPEN:
+        _OPEN.pop().close()
+
+
+def _context(project: Project) -> Any:
+    ctx, lanes, evaluations = context(project)
+    _OPEN.append(lanes)
+    return ctx, lanes, evaluations
+
+
+def _status_states(srv: GitLabApiServer, project_id: int, sha: str) -> list[str]:
+    """The states this head's statuses were set to, in order (from the requests the server saw)."""
+    path = f"/api/v4/projects/{project_id}/statuses/{sha}"
+    states = []
+    for request in srv.requests:
+        if request.method == "POST" and request.path.split("?")[0] == path and request.status < 300:
+            body = request.body if isinstance(request.body, dict) else json.loads(request.body or b"{}")
+            states.append(str(body["state"]))
+    return states
+
+
+def _writes(srv: GitLabApiServer) -> list[str]:
+    return [f"{r.method} {r.path}" for r in srv.requests if r.method in {"POST", "PUT", "DELETE"}]
+
+
+def _diff_notes(srv: GitLabApiServer, project_id: int, iid: int) -> list[dict[str, Any]]:
+    """The first notes of the merge request's positioned discussions."""
+    return [d["notes"][0] for d in srv.discussions(project_id, iid)
+            if d["notes"] and d["notes"][0].get("position")]
+
+
+def test_a_merge_request_with_a_violation_goes_pending_running_failed_with_a_discussion(
+        tmp_path: Path, srv: GitLabApiServer) -> None:
+    project = add_project(srv, tmp_path, public_url=PUBLIC)
+    base, head, iid = project.privileged_merge_request()
+    ctx, lanes, evaluations = _context(project)
+    job = project.job(head=head, iid=iid)
+    lanes.enqueue(job)
+    started = time.monotonic()
+    assert process(job, ctx) is JobResult.COMPLETED
+    print(f"process() of a GitLab one-file change: {time.monotonic() - started:.2f} s")
+    assert _status_states(srv, project.project_id, head) == ["pending", "running", "failed"]
+    [status] = srv.statuses(project.project_id, head)
+    assert status["status"] == "failed"
+    assert status["target_url"] == PUBLIC + page_path(job.evaluation_id, link_key(project.settings.link_secret))
+    [note] = _diff_notes(srv, project.project_id, iid)
+    position = note["position"]
+    assert (position["new_path"], position["new_line"]) == ("apps/web/deploy.yaml", 20)
+    assert position["base_sha"] == base
+    assert finding_fingerprint(note["body"]) is not None
+    stored = evaluations.get(job.evaluation_id)
+    assert stored is not None
+    assert (stored.state, stored.conclusion, stored.base_sha) == (EvaluationState.COMPLETED, "failure", base)
+    assert stored.pull_url.endswith(f"/{PROJECT_PATH}/-/merge_requests/{iid}")
+    assert [s.state for s in evaluations.history] == [EvaluationState.RUNNING, EvaluationState.COMPLETED]
+    assert stored.versions["policies"] == base, "policies and configuration come from the base"
+    assert ctx.metrics.conclusions.labels(conclusion="failure")._value.get() == 1
+    assert ctx.metrics.gitlab_calls._value.get() > 3
+
+
+PROJECT_PATH = "platform/team/gitops"
+
+
+def test_the_same_job_again_posts_nothing_twice(tmp_path: Path, srv: GitLabApiServer) -> None:
+    project = add_project(srv, tmp_path, public_url=PUBLIC)
+    _, head, iid = project.privileged_merge_request()
+    ctx, lanes, _ = _context(project)
+    job = project.job(head=head, iid=iid)
+    lanes.enqueue(job)
+    assert process(job, ctx) is JobResult.COMPLETED
+    writes = _writes(srv)
+    assert process(job, ctx) is JobResult.SKIPPED  # a retry after it had published
+    assert _writes(srv) == writes
+
+
+def test_a_retry_after_a_crash_between_the_status_and_the_discussions_duplicates_nothing(
+        tmp_path: Path, srv: GitLabApiServer) -> None:
+    """The first attempt set the final status, then its worker died: the retry syncs the
+    discussions and the note once, and a further retry posts nothing."""
+    project = add_project(srv, tmp_path, public_url=PUBLIC)
+    _, head, iid = project.privileged_merge_request()
+    ctx, lanes, evaluations = _context(project)
+    job = project.job(head=head, iid=iid)
+    lanes.enqueue(job)
+    details = PUBLIC + page_path(job.evaluation_id, link_key(project.settings.link_secret))
+    session = ctx.gitlab_sessions.session()
+    try:  # what the dead attempt left: the final status linking this evaluation, nothing else
+        for state in ("pending", "running", "failed"):
+            session.post(f"/projects/{project.project_id}/statuses/{head}",
+                         {"state": state, "name": project.settings.check_name, "target_url": details,
+                          "ref": "feature"})
+    finally:
+        session.close()
+    assert srv.discussions(project.project_id, iid) == []
+    assert process(job, ctx) is JobResult.COMPLETED
+    assert len(_diff_notes(srv, project.project_id, iid)) == 1
+    notes = len(srv.notes(project.project_id, iid))
+    stored = evaluations.get(job.evaluation_id)
+    assert stored is not None
+    assert stored.state is EvaluationState.COMPLETED
+    assert process(job, ctx) is JobResult.SKIPPED
+    assert len(_diff_notes(srv, project.project_id, iid)) == 1
+    assert len(srv.notes(project.project_id, iid)) == notes
+
+
+def test_a_merge_request_that_moved_on_is_skipped_before_anything_is_posted(
+        tmp_path: Path, srv: GitLabApiServer) -> None:
+    project = add_project(srv, tmp_path)
+    _, head, iid = project.privileged_merge_request()
+    project.commit({"apps/api/deploy.yaml": deployment("api", host_network=True)})
+    srv.refresh_merge_request(project.project_id, iid)
+    ctx, lanes, evaluations = _context(project)
+    job = project.job(head=head, iid=iid)
+    lanes.enqueue(job)
+    assert process(job, ctx) is JobResult.SKIPPED
+    assert _writes(srv) == []
+    assert evaluations.get(job.evaluation_id) is None
+
+
+def test_a_job_whose_lane_has_a_newer_push_is_skipped_before_anything_is_posted(
+        tmp_path: Path, srv: GitLabApiServer) -> None:
+    project = add_project(srv, tmp_path)
+    _, head, iid = project.privileged_merge_request()
+    newer = project.commit({"apps/api/deploy.yaml": deployment("api", host_network=True)})
+    ctx, lanes, _ = _context(project)
+    job = project.job(head=head, iid=iid)
+    lanes.enqueue(job)
+    lanes.enqueue(project.job(head=newer, iid=iid))  # its delivery arrived, GitLab not yet updated
+    assert process(job, ctx) is JobResult.SKIPPED
+    assert _writes(srv) == []
+
+
+def test_a_push_during_the_job_cancels_its_status(tmp_path: Path, srv: GitLabApiServer) -> None:
+    project = add_project(srv, tmp_path)
+    _, head, iid = project.privileged_merge_request()
+    newer = project.commit({"apps/api/deploy.yaml": deployment("api", host_network=True)})
+    ctx, lanes, evaluations = _context(project)
+    job = project.job(head=head, iid=iid)
+    lanes.enqueue(job)
+    lanes.newer = project.job(head=newer, iid=iid)  # lands right after the job's first look
+    assert process(job, ctx) is JobResult.CANCELLED
+    assert _status_states(srv, project.project_id, head)[-1] == "canceled"
+    assert _diff_notes(srv, project.project_id, iid) == []
+    stored = evaluations.get(job.evaluation_id)
+    assert stored is not None
+    assert (stored.state, stored.conclusion) == (EvaluationState.CANCELLED, "cancelled")
+    assert ctx.metrics.conclusions.labels(conclusion="cancelled")._value.get() == 1
+
+
+def test_a_poison_job_fails_its_status_naming_the_error_once(tmp_path: Path, srv: GitLabApiServer) -> None:
+    project = add_project(srv, tmp_path, public_url=PUBLIC)
+    _, head, iid = project.privileged_merge_request()
+    ctx, _, evaluations = _context(project)
+    job = project.job(head=head, iid=iid)
+    report_failure(job, ctx, "git fetch timed out", 3)
+    report_failure(job, ctx, "git fetch timed out", 3)  # a worker died after reporting: again
+    assert _status_states(srv, project.project_id, head) == ["failed"]
+    said = [status.get("description") or "" for status in srv.statuses(project.project_id, head)]
+    said += [note["body"] for note in srv.notes(project.project_id, iid)]
+    assert any("gave up after 3 attempts: git fetch timed out" in text for text in said)
+    stored = evaluations.get(job.evaluation_id)
+    assert stored is not None
+    assert stored.state is EvaluationState.FAILED
+
+
+def test_the_token_is_never_sent_to_a_clone_url_on_another_host(tmp_path: Path, srv: GitLabApiServer) -> None:
+    project = add_project(srv, tmp_path)
+    _, head, iid = project.privileged_merge_request()
+    ctx, lanes, _ = _context(project)
+    for url in ("https://elsewhere.example/platform/team/gitops.git",
+                project.clone_url.replace("http://", "https://")):
+        job = replace(project.job(head=head, iid=iid), clone_url=url)
+        lanes.enqueue(job)
+        with pytest.raises(MirrorError, match="its token is not sent there"):
+            process(job, ctx)
+    assert srv.requests == [], "nothing read, nothing started: the retry or the poison report says it"
+
+
+def test_a_token_that_may_not_write_says_which_scope_and_role_it_lacks(
+        tmp_path: Path, srv: GitLabApiServer) -> None:
+    project = add_project(srv, tmp_path)
+    _, head, iid = project.privileged_merge_request()
+    srv.add_token("glpat-read-only", bot=True, write=False)
+    project = replace(project, settings=replace(project.settings, gitlab_token="glpat-read-only"))
+    ctx, lanes, _ = _context(project)
+    job = project.job(head=head, iid=iid)
+    lanes.enqueue(job)
+    with pytest.raises(GitLabAccessError, match="api scope.*Developer role") as caught:
+        process(job, ctx)
+    assert "glpat-read-only" not in str(caught.value)
