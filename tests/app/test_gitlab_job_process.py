@@ -225,3 +225,17 @@ def test_a_token_that_may_not_write_says_which_scope_and_role_it_lacks(
     with pytest.raises(GitLabAccessError, match=r"api scope.*Developer role") as caught:
         process(job, ctx)
     assert "glpat-read-only" not in str(caught.value)
+
+
+def test_a_token_that_cannot_see_the_project_says_so(tmp_path: Path, srv: GitLabApiServer) -> None:
+    project = add_project(srv, tmp_path)
+    _, head, iid = project.privileged_merge_request()
+    srv.add_token("glpat-other-project", bot=True, projects=[project.project_id + 1000])
+    project = replace(project, settings=replace(project.settings, gitlab_token="glpat-other-project"))
+    ctx, lanes, _ = _context(project)
+    job = project.job(head=head, iid=iid)
+    lanes.enqueue(job)
+    with pytest.raises(GitLabAccessError, match="cannot see the project") as caught:
+        process(job, ctx)
+    assert "glpat-other-project" not in str(caught.value)
+    assert _writes(srv) == []

@@ -22,13 +22,15 @@ The same steps and guarantees as :mod:`validator.app.job`, with GitLab's parts:
 GitLab's words become the check run's where the app keeps one vocabulary: an evaluation and
 the conclusions metric say ``failure`` / ``cancelled`` for GitLab's ``failed`` / ``canceled``.
 A failure to reach GitLab (5xx, no answer, a rate limit beyond the wait) raises and the worker
-retries; a refused token (401/403) raises an :class:`GitLabAccessError` naming what the token
-lacks; a validation error of the content is this head's verdict (status ``failed`` saying so).
+retries; a refused token (401/403, or 404: GitLab's answer for what a token may not see) raises
+a :class:`GitLabAccessError` naming what the token lacks; a validation error of the content is
+this head's verdict (status ``failed`` saying so).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import time
 from dataclasses import dataclass, replace
 from typing import Any
@@ -76,6 +78,10 @@ _NEEDS = ("the token needs the api scope (read_repository alone cannot set statu
           "Developers)")
 
 
+#: A publisher problem that is GitLab refusing the token (how GitLabCallError words it).
+_REFUSED = re.compile(r"\bHTTP 40[13]\b")
+
+
 class GitLabAccessError(ValidatorError):
     """GitLab refused ``GITLAB_TOKEN`` (401: unknown, revoked or expired; 403: not allowed)."""
 
@@ -100,7 +106,7 @@ def process_gitlab(job: JobSpec, ctx: JobContext) -> JobResult:
         with current().job(), run_scope():
             return _evaluate(job, ctx, session)
     except GitLabCallError as err:
-        if err.forbidden:
+        if err.forbidden or err.status == 404:
             raise GitLabAccessError(_refused(job, err)) from err
         raise
     except MirrorError as err:
@@ -151,16 +157,16 @@ def _evaluate(job: JobSpec, ctx: JobContext, session: GitLabSession) -> JobResul
         _LOGGER.info("job %s: skipped: %s", job.evaluation_id, merge_request.stale)
         return JobResult.SKIPPED
     base_sha = merge_request.base_sha
+    stored = ctx.evaluations.get(job.evaluation_id)
+    if stored is not None and stored.state in PUBLISHED:  # saved only once all was published
+        _LOGGER.info("job %s: published already: skipped", job.evaluation_id)
+        return JobResult.SKIPPED
     publisher = _publisher(job, ctx, session, diff_refs=merge_request.diff_refs)
+    # a final status linking this evaluation without the finished evaluation: the attempt died
+    # after the status, before the discussions; the publisher runs again (no new status) and
+    # posts what is missing (found by markers)
     resumed = publisher.finished_status() is not None
-    if resumed:
-        stored = ctx.evaluations.get(job.evaluation_id)
-        if stored is not None and stored.state in PUBLISHED:  # an earlier attempt published
-            _LOGGER.info("job %s: published already: skipped", job.evaluation_id)
-            return JobResult.SKIPPED
-        # it died after the final status, before the discussions and the evaluation: the
-        # publisher runs again and posts what is missing (found by markers)
-    else:
+    if not resumed:
         publisher.start()
     created = now()
     ctx.evaluations.save(started_evaluation(job, created, base_sha=base_sha))
@@ -256,11 +262,18 @@ def _published_or_retry(job: JobSpec, published: GitLabPublishResult) -> None:
     for problem in published.problems:
         _LOGGER.warning("job %s: not published: %s", job.evaluation_id, problem)
     if not published.status_set:
+        refused = [p for p in published.problems if _REFUSED.search(p)]
+        if refused:  # the publisher stopped at GitLab's 401/403 (GitLabCallError's "HTTP 403")
+            raise GitLabAccessError(f"{job.repository}: GITLAB_TOKEN may not publish: {refused[0]}; {_NEEDS}")
         raise GitLabPublishError(f"{job.repository} {job.head_sha[:12]}: the commit status could not "
                                  f"be set: {'; '.join(published.problems) or 'no status'}")
 
 
 def _refused(job: JobSpec, err: GitLabCallError) -> str:
+    if err.status == 404:  # GitLab answers 404 for what the token may not see
+        return (f"{job.repository}: not found (HTTP 404): the project or merge request was deleted, "
+                f"or GITLAB_TOKEN cannot see the project (a project access token sees its own project "
+                f"only, a group access token its group's): {err}")
     if err.status == 401:
         return (f"{job.repository}: GitLab refused GITLAB_TOKEN (HTTP 401: unknown, revoked or "
                 f"expired): {err}")
