@@ -18,8 +18,10 @@ from tests.support.gitlab_api import GitLabApiServer
 from validator.app.details_link import link_key, page_path
 from validator.app.evaluation import EvaluationState
 from validator.app.gitlab_job import GitLabAccessError
-from validator.app.job import JobResult, process, report_failure
+from validator.app.job import JobResult, job_functions, process, report_failure
 from validator.app.mirror import MirrorError
+from validator.app.worker import WorkerPool
+from validator.scm.gitlab.client import GitLabCallError
 from validator.scm.markers import finding_fingerprint
 
 _OPEN: list[Any] = []
@@ -130,6 +132,9 @@ def test_a_retry_after_a_crash_between_the_status_and_the_discussions_duplicates
         session.close()
     assert srv.discussions(project.project_id, iid) == []
     assert process(job, ctx) is JobResult.COMPLETED
+    again = _status_states(srv, project.project_id, head)[3:]
+    assert "pending" not in again, "the status is not taken back to pending"
+    assert "running" not in again
     assert len(_diff_notes(srv, project.project_id, iid)) == 1
     notes = len(srv.notes(project.project_id, iid))
     stored = evaluations.get(job.evaluation_id)
@@ -190,7 +195,9 @@ def test_a_poison_job_fails_its_status_naming_the_error_once(tmp_path: Path, srv
     ctx, _, evaluations = _context(project)
     job = project.job(head=head, iid=iid)
     report_failure(job, ctx, "git fetch timed out", 3)
+    writes = _writes(srv)
     report_failure(job, ctx, "git fetch timed out", 3)  # a worker died after reporting: again
+    assert _writes(srv) == writes
     assert _status_states(srv, project.project_id, head) == ["failed"]
     said = [status.get("description") or "" for status in srv.statuses(project.project_id, head)]
     said += [note["body"] for note in srv.notes(project.project_id, iid)]
@@ -239,3 +246,72 @@ def test_a_token_that_cannot_see_the_project_says_so(tmp_path: Path, srv: GitLab
         process(job, ctx)
     assert "glpat-other-project" not in str(caught.value)
     assert _writes(srv) == []
+
+
+def test_the_next_push_resolves_the_fixed_finding_and_adds_the_new_one(
+        tmp_path: Path, srv: GitLabApiServer) -> None:
+    project = add_project(srv, tmp_path)
+    _, first, iid = project.privileged_merge_request()
+    ctx, lanes, _ = _context(project)
+    lanes.enqueue(project.job(head=first, iid=iid))
+    assert process(project.job(head=first, iid=iid), ctx) is JobResult.COMPLETED
+    second = project.commit({"apps/web/deploy.yaml": deployment("web"),
+                             "apps/api/deploy.yaml": deployment("api", privileged=True)})
+    srv.refresh_merge_request(project.project_id, iid)
+    job = project.job(head=second, iid=iid, delivery="uuid-2")
+    lanes.enqueue(job)
+    assert process(job, ctx) is JobResult.COMPLETED
+    threads = [d for d in srv.discussions(project.project_id, iid) if d["notes"][0].get("position")]
+    by_path = {d["notes"][0]["position"]["new_path"]: d for d in threads}
+    assert sorted(by_path) == ["apps/api/deploy.yaml", "apps/web/deploy.yaml"]
+    assert by_path["apps/web/deploy.yaml"]["notes"][0]["resolved"] is True
+    assert by_path["apps/api/deploy.yaml"]["notes"][0]["resolved"] is False
+    assert by_path["apps/api/deploy.yaml"]["notes"][0]["position"]["head_sha"] == second
+    assert srv.statuses(project.project_id, second)[-1]["status"] == "failed"
+
+
+def test_a_rate_limited_status_is_waited_for_and_counted(tmp_path: Path, srv: GitLabApiServer) -> None:
+    project = add_project(srv, tmp_path)
+    _, head, iid = project.privileged_merge_request()
+    ctx, lanes, _ = _context(project)
+    job = project.job(head=head, iid=iid)
+    lanes.enqueue(job)
+    srv.faults.rate_limit("POST", r"/statuses/", times=1, retry_after=1)
+    assert process(job, ctx) is JobResult.COMPLETED
+    assert _status_states(srv, project.project_id, head) == ["pending", "running", "failed"]
+    assert ctx.metrics.gitlab_rate_limit_waits._value.get() == 1
+
+
+def test_gitlab_answering_5xx_raises_for_the_worker_to_retry_and_posts_nothing(
+        tmp_path: Path, srv: GitLabApiServer) -> None:
+    project = add_project(srv, tmp_path)
+    _, head, iid = project.privileged_merge_request()
+    ctx, lanes, _ = _context(project)
+    job = project.job(head=head, iid=iid)
+    lanes.enqueue(job)
+    srv.faults.fail("GET", r"/merge_requests/\d+$", 503, times=None, headers={"Retry-After": "0"})
+    with pytest.raises(GitLabCallError) as caught:
+        process(job, ctx)
+    assert caught.value.status == 503
+    assert not isinstance(caught.value, GitLabAccessError)
+    assert _writes(srv) == []
+
+
+def test_the_worker_pool_runs_a_gitlab_job_to_its_final_status(tmp_path: Path, srv: GitLabApiServer) -> None:
+    project = add_project(srv, tmp_path)
+    _, head, iid = project.privileged_merge_request()
+    ctx, queue, _ = _context(project)
+    perform, poison = job_functions(ctx)
+    pool = WorkerPool(queue, perform, poison, threads=1, metrics=ctx.metrics, poll_seconds=0.05)
+    queue.enqueue(project.job(head=head, iid=iid))
+    pool.start()
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and not any(
+                s["status"] == "failed" for s in srv.statuses(project.project_id, head)):
+            time.sleep(0.05)
+    finally:
+        assert pool.stop(60)
+    assert [s["status"] for s in srv.statuses(project.project_id, head)] == ["failed"]
+    assert queue.depth() == 0
+    assert ctx.metrics.jobs.labels(result="completed")._value.get() == 1
