@@ -24,6 +24,7 @@ from validator.app.worker import WorkerPool
 from validator.scm.gitlab.client import GitLabCallError
 from validator.scm.markers import finding_fingerprint
 
+PROJECT_PATH = "platform/team/gitops"
 _OPEN: list[Any] = []
 
 
@@ -87,6 +88,8 @@ def test_a_merge_request_with_a_violation_goes_pending_running_failed_with_a_dis
     assert (position["new_path"], position["new_line"]) == ("apps/web/deploy.yaml", 20)
     assert position["base_sha"] == base
     assert finding_fingerprint(note["body"]) is not None
+    blob = f"{srv.url}/{PROJECT_PATH}/-/blob/{head}/apps/web/deploy.yaml#L20"
+    assert any(blob in n["body"] for n in srv.notes(project.project_id, iid)), "the summary links GitLab's blob"
     stored = evaluations.get(job.evaluation_id)
     assert stored is not None
     assert (stored.state, stored.conclusion, stored.base_sha) == (EvaluationState.COMPLETED, "failure", base)
@@ -95,9 +98,6 @@ def test_a_merge_request_with_a_violation_goes_pending_running_failed_with_a_dis
     assert stored.versions["policies"] == base, "policies and configuration come from the base"
     assert ctx.metrics.conclusions.labels(conclusion="failure")._value.get() == 1
     assert ctx.metrics.gitlab_calls._value.get() > 3
-
-
-PROJECT_PATH = "platform/team/gitops"
 
 
 def test_the_same_job_again_posts_nothing_twice(tmp_path: Path, srv: GitLabApiServer) -> None:
