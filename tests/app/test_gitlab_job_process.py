@@ -89,7 +89,7 @@ def test_a_merge_request_with_a_violation_goes_pending_running_failed_with_a_dis
     assert position["base_sha"] == base
     assert finding_fingerprint(note["body"]) is not None
     blob = f"{srv.url}/{PROJECT_PATH}/-/blob/{head}/apps/web/deploy.yaml#L20"
-    assert any(blob in n["body"] for n in srv.notes(project.project_id, iid)), "the summary links GitLab's blob"
+    assert any(blob in n["body"] for n in srv.notes(project.project_id, iid)), "the blob URL"
     stored = evaluations.get(job.evaluation_id)
     assert stored is not None
     assert (stored.state, stored.conclusion, stored.base_sha) == (EvaluationState.COMPLETED, "failure", base)
