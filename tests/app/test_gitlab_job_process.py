@@ -315,3 +315,20 @@ def test_the_worker_pool_runs_a_gitlab_job_to_its_final_status(tmp_path: Path, s
     assert [s["status"] for s in srv.statuses(project.project_id, head)] == ["failed"]
     assert queue.depth() == 0
     assert ctx.metrics.jobs.labels(result="completed")._value.get() == 1
+
+
+def test_a_fork_merge_request_is_validated_from_the_target_projects_merge_request_ref(
+        tmp_path: Path, srv: GitLabApiServer) -> None:
+    """GitLab keeps a fork's commits in the target project under refs/merge-requests/<iid>/head
+    (no branch there holds them): the job fetches the head by SHA from the target project."""
+    project = add_project(srv, tmp_path)
+    _, head, iid = project.privileged_merge_request()
+    project.origin.git("update-ref", f"refs/merge-requests/{iid}/head", head)
+    project.origin.git("checkout", "-q", "main")
+    project.origin.git("branch", "-q", "-D", "feature")  # the source branch lives in the fork
+    ctx, lanes, _ = _context(project)
+    job = project.job(head=head, iid=iid)
+    lanes.enqueue(job)
+    assert process(job, ctx) is JobResult.COMPLETED
+    assert [s["status"] for s in srv.statuses(project.project_id, head)] == ["failed"]
+    assert len(_diff_notes(srv, project.project_id, iid)) == 1
