@@ -124,3 +124,43 @@ def test_pagination_follows_gitlab_headers(tmp_path: Path) -> None:
         assert raw.headers["X-Prev-Page"] == "1"
         assert 'rel="next"' in raw.headers["Link"]
         assert srv.violations == []
+
+
+def test_form_encoded_parameters_are_accepted_like_json(tmp_path: Path) -> None:
+    with GitLabApiServer() as srv:
+        scene = open_mr(srv, tmp_path)
+        refs = srv.merge_request(scene.project_id, scene.iid)["diff_refs"]
+        form = {"body": "form", "position[position_type]": "text", "position[old_path]": "deploy.yaml",
+                "position[new_path]": "deploy.yaml", "position[new_line]": "11",
+                **{f"position[{key}]": value for key, value in refs.items()}}
+        url = f"{srv.api_url}/projects/{scene.project_id}/merge_requests/{scene.iid}/discussions"
+        answer = requests.post(url, data=form, headers={"PRIVATE-TOKEN": srv.token}, timeout=10)
+        assert answer.status_code == 201
+        created = answer.json()
+        assert created["notes"][0]["position"]["new_line"] == 11
+        assert srv.violations == []
+
+
+def test_recorded_requests_never_hold_the_token(tmp_path: Path) -> None:
+    with GitLabApiServer() as srv:
+        open_mr(srv, tmp_path)
+        gitlab.Gitlab(srv.url, private_token=srv.token).projects.list(membership=True, get_all=True)
+        gitlab.Gitlab(srv.url, oauth_token=srv.token).projects.list(membership=True, get_all=True)
+        assert len(srv.requests) == 2
+        assert [r.query["membership"].lower() for r in srv.requests] == ["true", "true"]
+        assert srv.token not in repr(srv.requests)
+        assert srv.requests[0].headers["private-token"] == "<redacted>"
+        assert srv.requests[1].headers["authorization"] == "<redacted>"
+
+
+def test_project_listing_pages_and_project_by_encoded_path(tmp_path: Path) -> None:
+    with GitLabApiServer() as srv:
+        scene = open_mr(srv, tmp_path)
+        for n in range(3):
+            srv.add_project(f"group/sub/other-{n}", scene.repo)
+        gl = gitlab.Gitlab(srv.url, private_token=srv.token, per_page=2)
+        listed = gl.projects.list(membership=True, get_all=True)
+        assert len(listed) == 4
+        assert len({p.id for p in listed}) == 4
+        assert gl.projects.get("group/sub/other-1").path_with_namespace == "group/sub/other-1"
+        assert srv.requests[-1].path == "/api/v4/projects/group%2Fsub%2Fother-1"

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import base64
 import subprocess
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import gitlab
 import pytest
+import requests
 
 from tests.gitlab_api.scene import git, open_mr
 from tests.support.gitlab_api import GitLabApiServer
@@ -86,12 +88,22 @@ def test_git_clone_with_the_token_in_a_header(tmp_path: Path, user: str) -> None
         assert {r.user for r in srv.git_log.requests} == {user}
 
 
-@pytest.mark.parametrize("secret", [None, "wrong-token"])
-def test_git_clone_without_a_valid_token_fails(tmp_path: Path, secret: str | None) -> None:
+@pytest.mark.parametrize("header", [None, "basic-wrong", "bearer", "private-token"])
+def test_git_clone_without_a_valid_basic_token_fails(tmp_path: Path, header: str | None) -> None:
+    """GitLab's git endpoints take the token as Basic-auth password only: a Bearer or
+    PRIVATE-TOKEN header (the API's) is not credentials there."""
     with GitLabApiServer() as srv:
         scene = open_mr(srv, tmp_path)
-        authorization = None if secret is None else _basic("oauth2", secret)
-        done = _clone(srv, scene.project_id, tmp_path / "clone", authorization)
+        authorization = {None: None, "basic-wrong": _basic("oauth2", "wrong-token"),
+                         "bearer": f"Bearer {srv.token}", "private-token": None}[header]
+        target = tmp_path / "clone"
+        if header == "private-token":
+            env = {"GIT_TERMINAL_PROMPT": "0", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+            done = subprocess.run(["git", "-c", f"http.extraHeader=PRIVATE-TOKEN: {srv.token}", "clone", "-q",
+                                   srv.clone_url(scene.project_id), str(target)],
+                                  capture_output=True, text=True, check=False, timeout=60, env=env)
+        else:
+            done = _clone(srv, scene.project_id, target, authorization)
         assert done.returncode != 0
         assert [r.status for r in srv.git_log.requests] == [401]
 
@@ -102,3 +114,33 @@ def test_a_token_scoped_to_another_project_cannot_clone(tmp_path: Path) -> None:
         srv.add_token("other", projects=[scene.project_id + 1])
         done = _clone(srv, scene.project_id, tmp_path / "clone", _basic("oauth2", "other"))
         assert done.returncode != 0
+
+
+def test_a_delayed_answer_is_a_timeout_and_the_write_may_still_happen(tmp_path: Path) -> None:
+    """``delay`` holds the answer; with ``status=None`` the request is then served: the client
+    timed out although GitLab acted (an ambiguous POST)."""
+    with GitLabApiServer() as srv:
+        scene = open_mr(srv, tmp_path)
+        sha = srv.merge_request(scene.project_id, scene.iid)["sha"]
+        held = srv.faults.fail("POST", r"/statuses/", None, delay=1.0)
+        gl = gitlab.Gitlab(srv.url, private_token=srv.token, timeout=0.2)
+        commit = gl.projects.get(scene.project_id, lazy=True).commits.get(sha, lazy=True)
+        with pytest.raises(requests.exceptions.Timeout):
+            commit.statuses.create({"state": "pending", "name": "v"})
+        for _ in range(500):  # the request is being handled once the fault fired
+            if held.fired:
+                break
+            time.sleep(0.01)
+        srv.close()  # cuts the delay short and waits for the held request to be served
+        assert [s["status"] for s in srv.statuses(scene.project_id, sha)] == ["pending"]
+
+
+def test_requests_record_when_they_arrived(tmp_path: Path) -> None:
+    with GitLabApiServer() as srv:
+        scene = open_mr(srv, tmp_path)
+        srv.faults.rate_limit("GET", r"/merge_requests/1$", retry_after=1)
+        gl = gitlab.Gitlab(srv.url, private_token=srv.token)
+        gl.projects.get(scene.project_id, lazy=True).mergerequests.get(scene.iid)
+        limited, served = srv.requests
+        assert (limited.status, served.status) == (429, 200)
+        assert served.at - limited.at >= 1.0  # python-gitlab waited Retry-After

@@ -10,6 +10,8 @@ the state lock; lists are paged here. A handler crash is a 500 and a server erro
 from __future__ import annotations
 
 import copy
+import threading
+import time
 import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -49,6 +51,8 @@ class RecordedRequest:
     body: Any
     status: int
     operation: str
+    at: float
+    """``time.monotonic()`` when the request arrived (to see a client's wait between retries)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -85,9 +89,29 @@ class Dispatcher:
     state: ServerState
     faults: Faults
     journal: Journal
+    closing: threading.Event = field(default_factory=threading.Event)
+    _in_flight: int = 0
+    _idle: threading.Condition = field(default_factory=threading.Condition)
+
+    def drain(self, timeout: float) -> None:
+        """Cut delayed answers short and wait until no request is being handled."""
+        self.closing.set()
+        with self._idle:
+            self._idle.wait_for(lambda: self._in_flight == 0, timeout=timeout)
 
     def handle(self, method: str, target: str, headers: dict[str, str], raw: bytes) -> Answer:
         """Answer one HTTP request below ``/api/v4`` (``headers`` lower-cased)."""
+        with self._idle:
+            self._in_flight += 1
+        try:
+            return self._handle(method, target, headers, raw)
+        finally:
+            with self._idle:
+                self._in_flight -= 1
+                self._idle.notify_all()
+
+    def _handle(self, method: str, target: str, headers: dict[str, str], raw: bytes) -> Answer:
+        arrived = time.monotonic()
         split = urlsplit(target)
         query = dict(parse_qsl(split.query, keep_blank_values=True))
         params, body_problem = request_params(split.query, raw, headers.get("content-type", ""))
@@ -104,7 +128,8 @@ class Dispatcher:
                     for k, v in headers.items()}
         self.journal.requests.append(RecordedRequest(
             method=method, path=split.path, query=query, headers=redacted,
-            body=params if raw.strip() else None, status=answer.status, operation=operation))
+            body=params if raw.strip() else None, status=answer.status, operation=operation,
+            at=arrived))
         return answer
 
     def _violation(self, method: str, path: str, message: str) -> None:
@@ -138,7 +163,9 @@ class Dispatcher:
         if method != "GET" and not token.write:
             raise ApiError(403, "403 Forbidden")
         fault = self.faults.take(method, path)
-        if fault is not None:
+        if fault is not None and fault.delay:
+            self.closing.wait(fault.delay)
+        if fault is not None and fault.status is not None:
             raise _fault_error(fault.status, fault.body, fault.headers)
         request = Request(state=self.state, method=method, path_params=match.path_params, params=checked,
                           token=token)

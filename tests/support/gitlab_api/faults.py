@@ -2,7 +2,9 @@
 
 A fault matches a method (``*``: any) and a regular expression searched in the request path
 (``/api/v4/projects/14/statuses/<sha>``) and fires ``times`` times (None: always). A faulted
-request is recorded but changes nothing, as when GitLab refuses it.
+request is recorded but changes nothing, as when GitLab refuses it. ``delay`` holds the answer
+(cut short when the server closes); with ``status=None`` the request is then served normally,
+so a client that timed out may still have had its effect (an ambiguous write).
 
 GitLab's rate limiter (Rack::Attack) answers 429 with a plain-text ``Retry later`` body and the
 headers ``Retry-After`` and ``RateLimit-Name/-Limit/-Observed/-Remaining/-Reset/-ResetTime``
@@ -29,10 +31,11 @@ class Fault:
 
     method: str
     path: re.Pattern[str]
-    status: int
+    status: int | None
     headers: Mapping[str, str]
     body: Any
     times: int | None
+    delay: float = 0.0
     fired: int = 0
 
     def matches(self, method: str, path: str) -> bool:
@@ -48,13 +51,14 @@ class Faults:
     items: list[Fault] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def fail(self, method: str, path_regex: str, status: int, times: int | None = 1, *,
-             body: Any = None, headers: Mapping[str, str] | None = None) -> Fault:
-        """Answer ``status`` with ``body`` (default: GitLab's ``{"message": "<status> <reason>"}``)."""
-        if body is None:
+    def fail(self, method: str, path_regex: str, status: int | None, times: int | None = 1, *,
+             body: Any = None, headers: Mapping[str, str] | None = None, delay: float = 0.0) -> Fault:
+        """Answer ``status`` with ``body`` (default: GitLab's ``{"message": "<status> <reason>"}``)
+        after ``delay`` seconds; ``status=None``: serve the request normally after the delay."""
+        if body is None and status is not None:
             body = {"message": f"{status} {HTTPStatus(status).phrase}"}
         fault = Fault(method=method.upper(), path=re.compile(path_regex), status=status,
-                      headers=dict(headers or {}), body=body, times=times)
+                      headers=dict(headers or {}), body=body, times=times, delay=delay)
         with self.lock:
             self.items.append(fault)
         return fault

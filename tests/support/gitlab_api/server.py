@@ -80,6 +80,8 @@ class GitLabApiServer:
         self._thread.start()
 
     def close(self) -> None:
+        """Stop serving: delayed answers are cut short, requests being handled finish first."""
+        self.dispatcher.drain(timeout=10)
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
