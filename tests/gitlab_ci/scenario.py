@@ -15,8 +15,8 @@ from validator.gitlab_ci.env import TOKEN_VARIABLE
 from validator.process import Command, run
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-#: How the tests start the command (``gitops-validator gitlab-ci``, from this tree).
-GITLAB_CI_COMMAND = (sys.executable, "-m", "validator", "gitlab-ci")
+#: How the tests start the command (the console script ``gitops-validator``, from this tree).
+VALIDATOR = (sys.executable, "-m", "validator")
 SECRET = "glpat-never-printed-0123456789"
 
 
@@ -99,7 +99,11 @@ class Project:
 
     def run(self, project_dir: Path, env: dict[str, str], *args: str) -> CIRun:
         """``python -m validator gitlab-ci ARGS`` in the build folder, as a runner starts it."""
-        result = run(Command(args=(*GITLAB_CI_COMMAND, *args), cwd=project_dir, env=env,
+        return self.run_command(project_dir, env, "gitlab-ci", *args)
+
+    def run_command(self, project_dir: Path, env: dict[str, str], *args: str) -> CIRun:
+        """``python -m validator ARGS`` in ``project_dir``."""
+        result = run(Command(args=(*VALIDATOR, *args), cwd=project_dir, env=env,
                              ok_codes=frozenset({0, 1, 2}), timeout=300))
         return CIRun(exit_code=result.returncode, stdout=result.stdout.decode(),
                      stderr=result.stderr, project_dir=project_dir)
