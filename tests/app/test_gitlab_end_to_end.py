@@ -115,7 +115,7 @@ class World:
         """One ``Merge Request Hook`` to the intake, as GitLab sends it; status and text."""
         assert self.intake is not None
         payload = merge_request_event(self.gl, self.project_id, iid, action=action, oldrev=oldrev)
-        return send_gitlab(self.intake.url, MR_HOOK, payload, token=token or "", uuid=delivery)
+        return send_gitlab(f"{self.intake.url}/webhooks/gitlab", MR_HOOK, payload, token=token, uuid=delivery)
 
     # -- what GitLab shows --------------------------------------------------------------------
     def statuses(self, sha: str) -> list[dict[str, Any]]:

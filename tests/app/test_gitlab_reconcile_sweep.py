@@ -26,6 +26,7 @@ from validator.scm.gitlab.client import GitLabSession
 
 CHECK = "gitops-validator"
 CI_TOKEN = "ci-job-token"
+APP_TOKEN = "glpat-reconcile-app"
 
 
 def _queued(queue: SqliteBackend) -> list[JobSpec]:
@@ -53,7 +54,7 @@ class Scene:
     queue: SqliteBackend
 
     def session(self) -> GitLabSession:
-        return GitLabSession(self.srv.url, self.srv.token)
+        return GitLabSession(self.srv.url, self.settings.gitlab_token)
 
 
 def _project(srv: GitLabApiServer, root: Path, path: str, iids: int) -> tuple[int, GitRepo, list[str]]:
@@ -97,13 +98,13 @@ def scene(tmp_path: Path) -> Iterator[Scene]:
             for number in range(1, count + 1):
                 srv.add_merge_request(project, source_branch=f"mr-{number}", target_branch="main",
                                       title=f"change {number}", draft=(project, number) == (alpha, 3))
-        srv.add_token(srv.token, bot=True, write=True, projects=[alpha, beta])
+        srv.add_token(APP_TOKEN, bot=True, write=True, projects=[alpha, beta])
         srv.add_token(CI_TOKEN, bot=False, write=True, projects=[beta])
         heads = {f"{path}!{iid}": _head(srv, pid, iid)
                  for path, pid, count in (("ops/alpha", alpha, 4), ("ops/beta", beta, 3)) for iid in
                  range(1, count + 1)}
-        _status(srv, srv.token, alpha, heads["ops/alpha!1"], "success")
-        _status(srv, srv.token, alpha, heads["ops/alpha!4"], "failed")
+        _status(srv, APP_TOKEN, alpha, heads["ops/alpha!1"], "success")
+        _status(srv, APP_TOKEN, alpha, heads["ops/alpha!4"], "failed")
         alpha_git.git("checkout", "-q", "mr-4")
         alpha_git.write("apps/config.yaml", "project: ops/alpha\nchange: 4\npushed: again\n")
         alpha_git.commit("a push")
@@ -111,9 +112,9 @@ def scene(tmp_path: Path) -> Iterator[Scene]:
         srv.refresh_merge_request(alpha, 4)
         heads["ops/alpha!4"] = _head(srv, alpha, 4)
         _status(srv, CI_TOKEN, beta, heads["ops/beta!1"], "success")
-        _status(srv, srv.token, beta, heads["ops/beta!2"], "running")
-        _status(srv, srv.token, beta, heads["ops/beta!3"], "canceled")
-        settings = AppSettings(gitlab_url=srv.url, gitlab_token=srv.token, gitlab_webhook_secret="s",
+        _status(srv, APP_TOKEN, beta, heads["ops/beta!2"], "running")
+        _status(srv, APP_TOKEN, beta, heads["ops/beta!3"], "canceled")
+        settings = AppSettings(gitlab_url=srv.url, gitlab_token=APP_TOKEN, gitlab_webhook_secret="s",
                                data_dir=tmp_path / "data", check_name=CHECK)
         queue = open_sqlite_queue(settings)
         try:
@@ -189,19 +190,18 @@ def test_a_sweep_is_bounded_and_says_so(scene: Scene) -> None:
     assert report.limits_reached == ("GitLab merge requests: 2 per sweep",)
     report = _sweep(scene, dataclasses.replace(scene.settings, reconcile_max_repositories=1))
     assert report.projects == 1
-    assert {p.repository for p in report.pulls} == {"ops/alpha"}
+    assert len({p.repository for p in report.pulls}) == 1
     assert report.limits_reached == ("GitLab projects: 1 per sweep",)
 
 
 def test_a_rate_limit_ends_the_sweep_at_once(scene: Scene) -> None:
-    alpha = scene.projects["ops/alpha"]
-    scene.srv.faults.rate_limit("GET", rf"/projects/{alpha}/merge_requests$", times=100, retry_after=3600)
+    scene.srv.faults.rate_limit("GET", r"/merge_requests$", times=100, retry_after=3600)
     report = _sweep(scene)
     assert scene.queue.depth() == 0
-    assert [e.where for e in report.errors] == ["ops/alpha"]
+    assert [e.where for e in report.errors] in (["ops/alpha"], ["ops/beta"])
     assert report.errors[0].message.endswith(
         "(the sweep stops here: every further call would fail the same way)")
-    assert not any(f"/projects/{scene.projects['ops/beta']}/" in str(_path(r)) for r in scene.srv.requests)
+    assert [r.status for r in scene.srv.requests if _path(r).endswith("/merge_requests")] == [429]
 
 
 def test_one_round_sweeps_both_platforms_and_gitlab_alone(scene: Scene) -> None:
@@ -219,4 +219,4 @@ def test_one_round_sweeps_both_platforms_and_gitlab_alone(scene: Scene) -> None:
 
 
 def _path(request: Any) -> str:
-    return str(request["path"] if isinstance(request, dict) else request.path)
+    return str(request.path).split("?", 1)[0]
