@@ -21,6 +21,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -33,6 +34,7 @@ from tests.support.app_process import (
     AppCluster,
     AppConfig,
     AppProcess,
+    get,
     post_webhook,
     register_app,
 )
@@ -51,6 +53,9 @@ DEADLINE = 240.0
 LEASE_SECONDS = "8"
 FINAL = ("success", "failed")
 MR_HOOK = "Merge Request Hook"
+#: Where reviewers would reach the app (the statuses' ``target_url``); the tests read the page
+#: from the intake itself at the same path.
+PUBLIC_URL = "https://validator.example.test"
 
 
 def _line(text: str, needle: str) -> int:
@@ -198,7 +203,8 @@ def world(request: pytest.FixtureRequest, github_api: GitHubApiServer, tmp_path:
         redis_url = stack.enter_context(redis_server(tmp_path / "redis")).url
     config = register_app(github_api, tmp_path, [GITHUB_REPOSITORY], redis_url=redis_url, extra={
         "GITOPS_VALIDATOR_LEASE_SECONDS": LEASE_SECONDS, "GITLAB_URL": gl.url, "GITLAB_TOKEN": gl.token,
-        "GITLAB_WEBHOOK_SECRET": SECRET, "GITOPS_VALIDATOR_CHECK_NAME": CHECK})
+        "GITLAB_WEBHOOK_SECRET": SECRET, "GITOPS_VALIDATOR_CHECK_NAME": CHECK,
+        "GITOPS_VALIDATOR_PUBLIC_URL": PUBLIC_URL})
     cluster = AppCluster(config=config, log_dir=tmp_path / "logs")
     world = World(gl=gl, gh=github_api, origin=origin, project_id=project_id, config=config, cluster=cluster,
                   backend=request.param)
@@ -267,7 +273,14 @@ def test_violations_are_discussed_on_their_lines_and_a_push_resolves_one_and_add
     head = world.head(iid)
     status = world.wait_final(head)
     assert _state(status) == "failed"
-    assert status.get("target_url")
+    link = urlsplit(str(status.get("target_url")))
+    assert f"{link.scheme}://{link.netloc}" == PUBLIC_URL
+    assert link.path.startswith("/evaluations/")
+    assert world.intake is not None
+    # the page the status links to: finished a moment after the status (the evaluation is saved
+    # finished once everything is published), then it names the findings
+    world.wait_for("the details page to show the findings",
+                   lambda: _page_names(world, link.path, "privileged"))
     path = "apps/app-0/deploy.yaml"
     privileged, host = (path, _line(first, "privileged: true")), (path, _line(first, "hostNetwork: true"))
     world.wait_for("the discussions", lambda: {privileged, host} <= set(world.positioned(iid)))
@@ -322,6 +335,13 @@ def test_a_rejected_position_falls_back_to_a_note_and_the_others_stay(world: Wor
                for r in list(world.gl.requests))
     world.assert_no_duplicates(iid)
     world.stop()
+
+
+def _page_names(world: World, path: str, word: str) -> bool:
+    """Whether the app's page at ``path`` answers 200 and mentions ``word``."""
+    assert world.intake is not None
+    status, page = get(world.intake.url, path)
+    return status == 200 and word in page.lower()
 
 
 def _general(world: World, iid: int) -> list[dict[str, Any]]:
