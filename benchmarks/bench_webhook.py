@@ -53,15 +53,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.support.gitlab_api import GitLabApiServer
-from tests.support.gitlab_events import merge_request_event
-
 from tests.action.scenario import deployment
 from tests.change.gitrepo import GIT_TEST_ENV, GitRepo
 from tests.support import github_events
 from tests.support.app_process import INSTALLATION_ID, AppCluster, AppProcess, register_app
 from tests.support.github_api import GitHubApiServer
 from tests.support.github_events import sign
+from tests.support.gitlab_api import GitLabApiServer
+from tests.support.gitlab_events import merge_request_event
 from tests.support.redis_server import redis_server
 from validator.process import Command, run
 
@@ -223,7 +222,9 @@ class GitLabBodies:
         self.heads = heads
 
     def body(self, number: int) -> bytes:
-        text = self.template.replace('"@@IID@@"', str(self.iids[number]))
+        # --intake-only creates one merge request (the template's): the others' iids are
+        # made up, as no job reads them
+        text = self.template.replace('"@@IID@@"', str(self.iids.get(number, PULL_ID + number)))
         text = text.replace('"@@ID@@"', str(PULL_ID + number))
         return text.replace("@@REF@@", f"pr-{number}").replace("@@SHA@@", self.heads[number]).encode()
 
