@@ -29,7 +29,7 @@ unreachable GitLab or an unavailable queue ends it (every further call would fai
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -91,7 +91,7 @@ class _GitLabSweep:
         return ReconcileReport(projects=self.projects, pulls=tuple(self.pulls), errors=tuple(self.errors),
                                limits_reached=tuple(dict.fromkeys(self.limits)))
 
-    def _call(self, where: str, call: Any) -> Any:
+    def _call(self, where: str, call: Callable[[], Any]) -> Any:
         """``call()``; a failure of a part every later call needs ends the sweep."""
         try:
             return call()
