@@ -125,15 +125,20 @@ def _external_pipeline(request: Request, project: Project, sha: str, ref: str) -
     return pipeline
 
 
-_URL = re.compile(r"https?://[^\s/$.?#][^\s]*", re.IGNORECASE)
+_URL = re.compile(r"([a-z][a-z0-9+.-]*)://[^\s/$.?#][^\s]*", re.IGNORECASE)
 
 
 def _check_target_url(params: Mapping[str, Any]) -> None:
-    """GenericCommitStatus validates ``target_url``: an http(s) URL, at most 255 characters."""
+    """GenericCommitStatus validates ``target_url`` (``addressable_url``, at most 255 characters,
+    nil allowed but not ""): not a URL is ``must be a valid URL``, another scheme than http(s)
+    is ``is blocked: Only allowed schemes are http, https`` (the URL blocker's wording)."""
     url = params.get("target_url")
     if url is None:
         return
-    problems = [] if _URL.fullmatch(url.strip()) else ["must be a valid URL"]
+    found = _URL.fullmatch(url.strip())
+    problems = (["must be a valid URL"] if found is None
+                else [] if found.group(1).lower() in ("http", "https")
+                else ["is blocked: Only allowed schemes are http, https"])
     if len(url) > 255:
         problems.append("is too long (maximum is 255 characters)")
     if problems:
