@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import urllib.error
 import urllib.request
@@ -185,3 +186,16 @@ def test_the_merge_request_head_is_kept_under_refs_merge_requests(tmp_path: Path
         git(scene.repo, "branch", "-q", "-D", "feature")
         srv.refresh_merge_request(scene.project_id, scene.iid)
         assert srv.merge_request(scene.project_id, scene.iid)["sha"] == git(scene.repo, "rev-parse", ref)
+
+
+def test_a_crash_of_the_test_server_is_a_violation_too() -> None:
+    """Tests assert ``srv.violations == []``; a 500 of this server must not pass unseen."""
+    with GitLabApiServer() as srv:
+        token = srv.state.tokens[srv.token]
+        srv.state.tokens[srv.token] = dataclasses.replace(token, user=None)  # type: ignore[arg-type]
+        with pytest.raises(gitlab.GitlabHttpError) as crashed:
+            gitlab.Gitlab(srv.url, private_token=srv.token).http_get("/user")
+        assert crashed.value.response_code == 500
+        assert len(srv.server_errors) == 1
+        assert [v.message.splitlines()[0] for v in srv.violations] == [
+            "the test server crashed (a defect of it):"]
