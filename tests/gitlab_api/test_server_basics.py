@@ -34,6 +34,8 @@ def test_current_user_project_and_merge_request_with_diff_refs(tmp_path: Path) -
                                 "start_sha": git(scene.repo, "rev-parse", "main"),
                                 "head_sha": git(scene.repo, "rev-parse", "feature")}
         assert mr.sha == mr.diff_refs["head_sha"]
+        assert mr.author["username"] == "developer"  # a person opened it, not the bot
+        assert mr.author["bot"] is False
         assert srv.violations == []
         assert srv.server_errors == []
 
