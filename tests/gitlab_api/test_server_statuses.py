@@ -109,6 +109,10 @@ def test_target_url_longer_than_255_or_not_a_url_is_refused(tmp_path: Path) -> N
             commit.statuses.create({"state": "pending", "name": "v", "target_url": "details/1"})  # type: ignore[attr-defined]
         assert json.loads(not_url.value.response_body or b"") == {
             "message": {"target_url": ["must be a valid URL"]}}
+        with pytest.raises(gitlab.GitlabCreateError) as scheme:
+            commit.statuses.create({"state": "pending", "name": "v", "target_url": "ftp://details/1"})  # type: ignore[attr-defined]
+        assert json.loads(scheme.value.response_body or b"") == {
+            "message": {"target_url": ["is blocked: Only allowed schemes are http, https"]}}
         assert srv.statuses(scene.project_id, sha) == []
         commit.statuses.create({"state": "pending", "name": "v",  # type: ignore[attr-defined]
                                 "target_url": "http://details/" + "x" * 240})

@@ -65,10 +65,7 @@ def get_merge_request(request: Request) -> Response:
 
 def set_commit_status(request: Request) -> Response:
     project = request.project()
-    sha = str(request.path_params["sha"])
-    if not gitrepo.commit_exists(project.repo, sha):
-        raise not_found("Commit")
-    sha = gitrepo.rev(project.repo, sha)
+    sha = _commit(project, request)
     params = request.params
     pipeline = _matching_pipeline(request, project.id, sha, params)
     ref = (params.get("ref") or (pipeline.ref if pipeline else None)
@@ -109,6 +106,14 @@ def set_commit_status(request: Request) -> Response:
     return Response(status=201, body=dict(status))
 
 
+def _commit(project: Project, request: Request) -> str:
+    """The full SHA of the ``:sha`` commit (a SHA, short SHA or ref), or 404."""
+    sha = gitrepo.resolve_commit(project.repo, str(request.path_params["sha"]))
+    if sha is None:
+        raise not_found("Commit")
+    return sha
+
+
 def _matching_pipeline(request: Request, project_id: int, sha: str,
                        params: Mapping[str, Any]) -> Pipeline | None:
     """The newest pipeline of ``sha`` (for ``ref`` and ``pipeline_id`` when given), as GitLab
@@ -125,15 +130,20 @@ def _external_pipeline(request: Request, project: Project, sha: str, ref: str) -
     return pipeline
 
 
-_URL = re.compile(r"https?://[^\s/$.?#][^\s]*", re.IGNORECASE)
+_URL = re.compile(r"([a-z][a-z0-9+.-]*)://[^\s/$.?#][^\s]*", re.IGNORECASE)
 
 
 def _check_target_url(params: Mapping[str, Any]) -> None:
-    """GenericCommitStatus validates ``target_url``: an http(s) URL, at most 255 characters."""
+    """GenericCommitStatus validates ``target_url`` (``addressable_url``, at most 255 characters,
+    nil allowed but not ""): not a URL is ``must be a valid URL``, another scheme than http(s)
+    is ``is blocked: Only allowed schemes are http, https`` (the URL blocker's wording)."""
     url = params.get("target_url")
     if url is None:
         return
-    problems = [] if _URL.fullmatch(url.strip()) else ["must be a valid URL"]
+    found = _URL.fullmatch(url.strip())
+    problems = (["must be a valid URL"] if found is None
+                else [] if found.group(1).lower() in ("http", "https")
+                else ["is blocked: Only allowed schemes are http, https"])
     if len(url) > 255:
         problems.append("is too long (maximum is 255 characters)")
     if problems:
@@ -142,10 +152,7 @@ def _check_target_url(params: Mapping[str, Any]) -> None:
 
 def list_commit_statuses(request: Request) -> Response:
     project = request.project()
-    sha = str(request.path_params["sha"])
-    if not gitrepo.commit_exists(project.repo, sha):
-        raise not_found("Commit")
-    sha = gitrepo.rev(project.repo, sha)
+    sha = _commit(project, request)
     items = list(request.state.statuses.get((project.id, sha), []))
     params = request.params
     if not params.get("all", False):
