@@ -219,8 +219,10 @@ class GitLabPublisher:
         refs = self._target.diff_refs
         if (self._settings.comments is CommentMode.REVIEW and outcome.change is not None
                 and not outcome.error):
-            if refs is None:
+            if refs is None:  # no diff to place them on: every finding is listed instead
                 problems.append("the merge request's diff_refs are unknown: no discussions on the diff")
+                outside = list(dict.fromkeys(_describe(f, path, line)
+                                             for f, path, line in comments.comment_findings(outcome)))
             else:
                 outside, problems = self._sync_discussions(outcome, refs, read, closed)
         if not self._stopped:
