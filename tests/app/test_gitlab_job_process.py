@@ -4,6 +4,7 @@ evaluation store; the commit status, the discussions, the evaluation."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -13,13 +14,16 @@ from typing import Any
 import pytest
 
 from tests.action.scenario import deployment
-from tests.app.gitlab_job_support import PUBLIC, Project, add_project, context
+from tests.app.gitlab_job_support import HOOK_SECRET, PUBLIC, Project, add_project, context
 from tests.support.gitlab_api import GitLabApiServer
+from tests.support.gitlab_events import merge_request_event
 from validator.app.details_link import link_key, page_path
 from validator.app.evaluation import EvaluationState
 from validator.app.gitlab_job import GitLabAccessError
+from validator.app.intake import Intake
 from validator.app.job import JobResult, job_functions, process, report_failure
 from validator.app.mirror import MirrorError
+from validator.app.model import Platform
 from validator.app.worker import WorkerPool
 from validator.scm.gitlab.client import GitLabCallError
 from validator.scm.markers import finding_fingerprint
@@ -330,5 +334,26 @@ def test_a_fork_merge_request_is_validated_from_the_target_projects_merge_reques
     job = project.job(head=head, iid=iid)
     lanes.enqueue(job)
     assert process(job, ctx) is JobResult.COMPLETED
+    assert [s["status"] for s in srv.statuses(project.project_id, head)] == ["failed"]
+    assert len(_diff_notes(srv, project.project_id, iid)) == 1
+
+
+def test_a_hook_delivery_through_intake_becomes_a_job_that_reaches_its_status(
+        tmp_path: Path, srv: GitLabApiServer) -> None:
+    """Intake's job (project id, ``git_http_url``, no base: the worker reads ``diff_refs``) is
+    one the worker runs as is."""
+    project = add_project(srv, tmp_path)
+    _, head, iid = project.privileged_merge_request()
+    ctx, queue, _ = _context(project)
+    payload = merge_request_event(srv, project.project_id, iid, action="open")
+    answer = Intake(project.settings, queue, ctx.metrics).receive_gitlab(
+        {"X-Gitlab-Event": "Merge Request Hook", "X-Gitlab-Token": HOOK_SECRET,
+         "X-Gitlab-Event-UUID": "uuid-hook-1", "Content-Type": "application/json"},
+        json.dumps(payload).encode())
+    assert answer.status == 202, answer
+    leased = queue.lease("test-worker")
+    assert leased is not None
+    assert (leased.job.platform, leased.job.head_sha, leased.job.base_sha) == (Platform.GITLAB, head, "")
+    assert process(leased.job, ctx) is JobResult.COMPLETED
     assert [s["status"] for s in srv.statuses(project.project_id, head)] == ["failed"]
     assert len(_diff_notes(srv, project.project_id, iid)) == 1
