@@ -19,7 +19,7 @@ from tests.support.gitlab_api import GitLabApiServer
 from tests.support.gitlab_events import merge_request_event
 from validator.app.details_link import link_key, page_path
 from validator.app.evaluation import EvaluationState
-from validator.app.gitlab_job import GitLabAccessError
+from validator.app.gitlab_job import DiffNotReadyError, GitLabAccessError
 from validator.app.intake import Intake
 from validator.app.job import JobResult, job_functions, process, report_failure
 from validator.app.mirror import MirrorError
@@ -356,4 +356,23 @@ def test_a_hook_delivery_through_intake_becomes_a_job_that_reaches_its_status(
     assert (leased.job.platform, leased.job.head_sha, leased.job.base_sha) == (Platform.GITLAB, head, "")
     assert process(leased.job, ctx) is JobResult.COMPLETED
     assert [s["status"] for s in srv.statuses(project.project_id, head)] == ["failed"]
+    assert len(_diff_notes(srv, project.project_id, iid)) == 1
+
+
+def test_a_head_whose_diff_gitlab_has_not_computed_yet_is_retried_before_anything_is_posted(
+        tmp_path: Path, srv: GitLabApiServer) -> None:
+    """Right after a push GitLab may answer the new head with no diff_refs yet: positions would
+    be missing, so the attempt fails (the worker retries) instead of posting unpositioned notes."""
+    project = add_project(srv, tmp_path)
+    _, head, iid = project.privileged_merge_request()
+    with srv.state.lock:  # the merge request's diff is still being computed
+        srv.state.merge_requests[(project.project_id, iid)].start_sha = ""
+    ctx, lanes, _ = _context(project)
+    job = project.job(head=head, iid=iid)
+    lanes.enqueue(job)
+    with pytest.raises(DiffNotReadyError, match="has not computed the diff"):
+        process(job, ctx)
+    assert _writes(srv) == []
+    srv.refresh_merge_request(project.project_id, iid)  # GitLab is done
+    assert process(job, ctx) is JobResult.COMPLETED
     assert len(_diff_notes(srv, project.project_id, iid)) == 1
