@@ -376,3 +376,17 @@ def test_a_head_whose_diff_gitlab_has_not_computed_yet_is_retried_before_anythin
     srv.refresh_merge_request(project.project_id, iid)  # GitLab is done
     assert process(job, ctx) is JobResult.COMPLETED
     assert len(_diff_notes(srv, project.project_id, iid)) == 1
+
+
+def test_a_rerun_sets_a_new_status_and_repeats_no_discussion(tmp_path: Path, srv: GitLabApiServer) -> None:
+    project = add_project(srv, tmp_path, public_url=PUBLIC)
+    _, head, iid = project.privileged_merge_request()
+    ctx, lanes, _ = _context(project)
+    lanes.enqueue(project.job(head=head, iid=iid))
+    assert process(project.job(head=head, iid=iid), ctx) is JobResult.COMPLETED
+    again = project.job(head=head, iid=iid, rerun=True, delivery="uuid-rerun")
+    assert process(again, ctx) is JobResult.COMPLETED
+    statuses = srv.statuses(project.project_id, head)
+    assert [s["status"] for s in statuses] == ["failed", "failed"]
+    assert statuses[-1]["target_url"].startswith(f"{PUBLIC}/evaluations/{again.evaluation_id}/")
+    assert len(_diff_notes(srv, project.project_id, iid)) == 1, "the finding's discussion is not repeated"
