@@ -83,13 +83,13 @@ class Publication:
 
 def publish(srv: GitLabApiServer, project_id: int, iid: int, outcome: Outcome, *,
             token: str | None = None, max_comments: int = 20, start: bool = True,
-            comments: CommentMode = CommentMode.REVIEW) -> Publication:
+            comments: CommentMode = CommentMode.REVIEW, timeout: float = 5.0) -> Publication:
     """Start (pending, running) and complete the status of the MR's head through the real
     publisher, with the MR's diff_refs read from the server as the app reads them."""
     mr = srv.merge_request(project_id, iid)
     first = len(srv.requests)
     publication = Publication(result=None)  # type: ignore[arg-type]
-    session = GitLabSession(srv.url, token or srv.token, timeout=5, max_wait=5,
+    session = GitLabSession(srv.url, token or srv.token, timeout=timeout, max_wait=5,
                             on_wait=publication.waits.append)
     target = MergeRequestTarget(project_id=project_id, project_path=PROJECT, head_sha=mr["sha"], iid=iid,
                                 diff_refs=DiffRefs.from_api(mr["diff_refs"]), ref=mr["source_branch"],

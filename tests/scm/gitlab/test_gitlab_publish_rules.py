@@ -146,3 +146,22 @@ def test_a_finding_that_returns_after_its_fix_is_discussed_again_once(mr_pushes:
         again = publish(srv, pid, iid, mr_pushes.outcome_first, start=False)
         assert again.result.discussions_posted == 0
         assert [r for r in again.requests if r[0] in ("POST", "PUT")] == []
+
+
+def test_a_discussion_post_without_an_answer_is_not_sent_again(mr_pushes: MrPushes) -> None:
+    with GitLabApiServer() as srv:
+        pid, iid = open_mr(srv, mr_pushes.repo, "unanswered", mr_pushes.first)
+        srv.faults.fail("POST", r"/merge_requests/\d+/discussions$", None, times=1, delay=2.0)
+        run = publish(srv, pid, iid, mr_pushes.outcome_first, timeout=1.0)
+        count = len(_new(mr_pushes.outcome_first))
+        assert run.result.discussions_posted == count - 1
+        assert any("no answer" in p for p in run.result.problems)
+        summary = next(n for n in srv.notes(pid, iid) if markers.is_summary(n["body"], markers.DEFAULT_CHECK))
+        assert "the next run posts it if it is missing" in summary["body"]
+        srv.close()  # drains the delayed request: GitLab acted on it
+        posts = [r for r in srv.requests if r.method == "POST" and r.path.endswith("/discussions")]
+        assert len(posts) == count, "the unanswered POST is not re-sent"
+        assert len(diff_discussions(srv, pid, iid)) == count
+        srv.start()  # the same state on a new port: the next push's run
+        again = publish(srv, pid, iid, mr_pushes.outcome_first, start=False)
+        assert (again.result.discussions_posted, again.result.discussions_kept) == (0, count)
