@@ -5,6 +5,7 @@ evaluation store; the commit status, the discussions, the evaluation."""
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -390,3 +391,18 @@ def test_a_rerun_sets_a_new_status_and_repeats_no_discussion(tmp_path: Path, srv
     assert [s["status"] for s in statuses] == ["failed", "failed"]
     assert statuses[-1]["target_url"].startswith(f"{PUBLIC}/evaluations/{again.evaluation_id}/")
     assert len(_diff_notes(srv, project.project_id, iid)) == 1, "the finding's discussion is not repeated"
+
+
+def test_no_log_line_carries_the_token_even_at_debug(tmp_path: Path, srv: GitLabApiServer,
+                                                      caplog: pytest.LogCaptureFixture) -> None:
+    project = add_project(srv, tmp_path, public_url=PUBLIC)
+    _, head, iid = project.privileged_merge_request()
+    ctx, lanes, _ = _context(project)
+    job = project.job(head=head, iid=iid)
+    lanes.enqueue(job)
+    caplog.set_level(logging.DEBUG)
+    assert process(job, ctx) is JobResult.COMPLETED
+    report_failure(job, ctx, "a poison report after all", 3)
+    assert caplog.records, "the job logged"
+    assert srv.token not in caplog.text
+    assert srv.token not in repr(ctx)
