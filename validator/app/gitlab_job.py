@@ -208,6 +208,9 @@ def _read(job: JobSpec, ctx: JobContext, session: GitLabSession) -> _MergeReques
         stale = "" if (latest := newer_head(job, ctx.backend)) is None else f"superseded by {latest[:12]}"
         return _MergeRequest(stale=stale, base_sha=job.base_sha, diff_refs=None)
     data: Any = session.get(f"/projects/{job.project_id}/merge_requests/{job.pull_number}")
+    if not isinstance(data, dict):
+        raise GitLabPublishError(f"{job.repository}!{job.pull_number}: GitLab answered the merge "
+                                 f"request with a {type(data).__name__}, not an object")
     state, head = str(data.get("state", "")), str(data.get("sha") or "")
     refs = _diff_refs(data.get("diff_refs"))
     if state != "opened":
