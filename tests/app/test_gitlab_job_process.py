@@ -4,6 +4,8 @@ evaluation store; the commit status, the discussions, the evaluation."""
 
 from __future__ import annotations
 
+import json
+import logging
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -13,13 +15,16 @@ from typing import Any
 import pytest
 
 from tests.action.scenario import deployment
-from tests.app.gitlab_job_support import PUBLIC, Project, add_project, context
+from tests.app.gitlab_job_support import HOOK_SECRET, PUBLIC, Project, add_project, context
 from tests.support.gitlab_api import GitLabApiServer
+from tests.support.gitlab_events import merge_request_event
 from validator.app.details_link import link_key, page_path
 from validator.app.evaluation import EvaluationState
-from validator.app.gitlab_job import GitLabAccessError
+from validator.app.gitlab_job import DiffNotReadyError, GitLabAccessError
+from validator.app.intake import Intake
 from validator.app.job import JobResult, job_functions, process, report_failure
 from validator.app.mirror import MirrorError
+from validator.app.model import Platform
 from validator.app.worker import WorkerPool
 from validator.scm.gitlab.client import GitLabCallError
 from validator.scm.markers import finding_fingerprint
@@ -332,3 +337,72 @@ def test_a_fork_merge_request_is_validated_from_the_target_projects_merge_reques
     assert process(job, ctx) is JobResult.COMPLETED
     assert [s["status"] for s in srv.statuses(project.project_id, head)] == ["failed"]
     assert len(_diff_notes(srv, project.project_id, iid)) == 1
+
+
+def test_a_hook_delivery_through_intake_becomes_a_job_that_reaches_its_status(
+        tmp_path: Path, srv: GitLabApiServer) -> None:
+    """Intake's job (project id, ``git_http_url``, no base: the worker reads ``diff_refs``) is
+    one the worker runs as is."""
+    project = add_project(srv, tmp_path)
+    _, head, iid = project.privileged_merge_request()
+    ctx, queue, _ = _context(project)
+    payload = merge_request_event(srv, project.project_id, iid, action="open")
+    answer = Intake(project.settings, queue, ctx.metrics).receive_gitlab(
+        {"X-Gitlab-Event": "Merge Request Hook", "X-Gitlab-Token": HOOK_SECRET,
+         "X-Gitlab-Event-UUID": "uuid-hook-1", "Content-Type": "application/json"},
+        json.dumps(payload).encode())
+    assert answer.status == 202, answer
+    leased = queue.lease("test-worker")
+    assert leased is not None
+    assert (leased.job.platform, leased.job.head_sha, leased.job.base_sha) == (Platform.GITLAB, head, "")
+    assert process(leased.job, ctx) is JobResult.COMPLETED
+    assert [s["status"] for s in srv.statuses(project.project_id, head)] == ["failed"]
+    assert len(_diff_notes(srv, project.project_id, iid)) == 1
+
+
+def test_a_head_whose_diff_gitlab_has_not_computed_yet_is_retried_before_anything_is_posted(
+        tmp_path: Path, srv: GitLabApiServer) -> None:
+    """Right after a push GitLab may answer the new head with no diff_refs yet: positions would
+    be missing, so the attempt fails (the worker retries) instead of posting unpositioned notes."""
+    project = add_project(srv, tmp_path)
+    _, head, iid = project.privileged_merge_request()
+    with srv.state.lock:  # the merge request's diff is still being computed
+        srv.state.merge_requests[(project.project_id, iid)].start_sha = ""
+    ctx, lanes, _ = _context(project)
+    job = project.job(head=head, iid=iid)
+    lanes.enqueue(job)
+    with pytest.raises(DiffNotReadyError, match="has not computed the diff"):
+        process(job, ctx)
+    assert _writes(srv) == []
+    srv.refresh_merge_request(project.project_id, iid)  # GitLab is done
+    assert process(job, ctx) is JobResult.COMPLETED
+    assert len(_diff_notes(srv, project.project_id, iid)) == 1
+
+
+def test_a_rerun_sets_a_new_status_and_repeats_no_discussion(tmp_path: Path, srv: GitLabApiServer) -> None:
+    project = add_project(srv, tmp_path, public_url=PUBLIC)
+    _, head, iid = project.privileged_merge_request()
+    ctx, lanes, _ = _context(project)
+    lanes.enqueue(project.job(head=head, iid=iid))
+    assert process(project.job(head=head, iid=iid), ctx) is JobResult.COMPLETED
+    again = project.job(head=head, iid=iid, rerun=True, delivery="uuid-rerun")
+    assert process(again, ctx) is JobResult.COMPLETED
+    statuses = srv.statuses(project.project_id, head)
+    assert [s["status"] for s in statuses] == ["failed", "failed"]
+    assert statuses[-1]["target_url"].startswith(f"{PUBLIC}/evaluations/{again.evaluation_id}/")
+    assert len(_diff_notes(srv, project.project_id, iid)) == 1, "the finding's discussion is not repeated"
+
+
+def test_no_log_line_carries_the_token_even_at_debug(tmp_path: Path, srv: GitLabApiServer,
+                                                      caplog: pytest.LogCaptureFixture) -> None:
+    project = add_project(srv, tmp_path, public_url=PUBLIC)
+    _, head, iid = project.privileged_merge_request()
+    ctx, lanes, _ = _context(project)
+    job = project.job(head=head, iid=iid)
+    lanes.enqueue(job)
+    caplog.set_level(logging.DEBUG)
+    assert process(job, ctx) is JobResult.COMPLETED
+    report_failure(job, ctx, "a poison report after all", 3)
+    assert caplog.records, "the job logged"
+    assert srv.token not in caplog.text
+    assert srv.token not in repr(ctx)

@@ -63,8 +63,8 @@ from validator.scm.gitlab.publisher import (
 )
 from validator.service import DiffRequest
 
-__all__ = ["GitLabAccessError", "GitLabPublishError", "conclusion_of", "process_gitlab",
-           "report_gitlab_failure"]
+__all__ = ["DiffNotReadyError", "GitLabAccessError", "GitLabPublishError", "conclusion_of",
+           "process_gitlab", "report_gitlab_failure"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -88,6 +88,11 @@ class GitLabAccessError(ValidatorError):
 
 class GitLabPublishError(ValidatorError):
     """The final commit status could not be set: the job is retried."""
+
+
+class DiffNotReadyError(ValidatorError):
+    """The merge request's ``diff_refs`` are not this head's yet (GitLab computes a pushed
+    diff in the background): the job is retried, so discussions get their positions."""
 
 
 def conclusion_of(state: str) -> str:
@@ -203,6 +208,9 @@ def _read(job: JobSpec, ctx: JobContext, session: GitLabSession) -> _MergeReques
         stale = "" if (latest := newer_head(job, ctx.backend)) is None else f"superseded by {latest[:12]}"
         return _MergeRequest(stale=stale, base_sha=job.base_sha, diff_refs=None)
     data: Any = session.get(f"/projects/{job.project_id}/merge_requests/{job.pull_number}")
+    if not isinstance(data, dict):
+        raise GitLabPublishError(f"{job.repository}!{job.pull_number}: GitLab answered the merge "
+                                 f"request with a {type(data).__name__}, not an object")
     state, head = str(data.get("state", "")), str(data.get("sha") or "")
     refs = _diff_refs(data.get("diff_refs"))
     if state != "opened":
@@ -215,11 +223,16 @@ def _read(job: JobSpec, ctx: JobContext, session: GitLabSession) -> _MergeReques
         return _MergeRequest(stale=f"superseded by {latest[:12]} in {job.lane}", base_sha="", diff_refs=None)
     if refs is not None and refs.head_sha == job.head_sha:  # the diff GitLab shows: positions fit it
         return _MergeRequest(stale="", base_sha=refs.base_sha, diff_refs=refs)
-    # a rerun of a head the merge request has left: its diff_refs are another head's
+    if head == job.head_sha:  # GitLab computes a push's diff in the background: not there yet
+        raise DiffNotReadyError(f"{job.repository}!{job.pull_number}: GitLab has not computed the diff "
+                                f"of {job.head_sha[:12]} yet (diff_refs "
+                                f"{'missing' if refs is None else 'of ' + refs.head_sha[:12]}): retried")
+    # a rerun of a head the merge request has left: its diff_refs are another head's, so no
+    # positioned discussions (findings go to the summary note)
     base_sha = job.base_sha or (refs.base_sha if refs is not None else "")
     if not base_sha:
-        raise GitLabPublishError(f"{job.repository}!{job.pull_number}: GitLab gave no diff_refs "
-                                 "and the job has no base: nothing to compare with")
+        raise DiffNotReadyError(f"{job.repository}!{job.pull_number}: no base to compare "
+                                f"{job.head_sha[:12]} with (the job has none, GitLab gave no diff_refs)")
     return _MergeRequest(stale="", base_sha=base_sha, diff_refs=None)
 
 
