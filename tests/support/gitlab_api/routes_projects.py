@@ -1,0 +1,125 @@
+"""Handlers for the current user, projects, merge requests and commit statuses.
+
+Commit statuses follow GitLab's ``Ci::CreateCommitStatusService``: a POST updates the
+status of the same name and ref that is still ``pending`` or ``running``, else it creates a
+new one; the requested state is reached by a state-machine event, and an event the current
+state does not allow is 400 ``Cannot transition status via :<event> from :<state> ...``
+(posting ``running`` twice, or ``pending`` twice). A finished status is never changed: the
+next POST creates a new one, and the listing shows the latest per name unless ``all=true``
+(https://docs.gitlab.com/api/commits/#set-the-pipeline-status-of-a-commit).
+"""
+
+from __future__ import annotations
+
+from tests.support.gitlab_api import gitrepo
+from tests.support.gitlab_api.exchange import ApiError, Request, Response, not_found
+from tests.support.gitlab_api.state import JSON, TIMESTAMP
+
+_ACTIVE = ("created", "pending", "running")
+# event -> (states it leaves from, state it reaches); GitLab's CommitStatus state machine
+_EVENTS = {
+    "enqueue": (("created",), "pending"),
+    "run": (("created", "pending"), "running"),
+    "success": (("created", "pending", "running"), "success"),
+    "drop": (("created", "pending", "running"), "failed"),
+    "cancel": (("created", "pending", "running"), "canceled"),
+    "skip": (("created", "pending"), "skipped"),
+}
+_EVENT_OF_STATE = {"pending": "enqueue", "running": "run", "success": "success", "failed": "drop",
+                   "canceled": "cancel", "skipped": "skip"}
+
+
+def get_current_user(request: Request) -> Response:
+    return Response(body=request.token.user.json(request.state.root_url))
+
+
+def list_projects(request: Request) -> Response:
+    visible = [request.state.project_json(p) for p in sorted(request.state.projects.values(),
+                                                               key=lambda p: -p.id)
+               if request.token.sees(p.id)]
+    return Response(body=visible, paginate=True)
+
+
+def get_project(request: Request) -> Response:
+    return Response(body=request.state.project_json(request.project()))
+
+
+def list_merge_requests(request: Request) -> Response:
+    project = request.project()
+    state = request.params.get("state", "all")
+    found = [mr for (pid, _), mr in request.state.merge_requests.items()
+             if pid == project.id and state in ("all", mr.state)
+             and request.params.get("source_branch", mr.source_branch) == mr.source_branch
+             and request.params.get("target_branch", mr.target_branch) == mr.target_branch]
+    found.sort(key=lambda mr: mr.iid, reverse=request.params.get("sort", "desc") == "desc")
+    return Response(body=[request.state.merge_request_json(mr) for mr in found], paginate=True)
+
+
+def get_merge_request(request: Request) -> Response:
+    return Response(body=request.state.merge_request_json(request.merge_request()))
+
+
+def set_commit_status(request: Request) -> Response:
+    project = request.project()
+    sha = str(request.path_params["sha"])
+    if not gitrepo.commit_exists(project.repo, sha):
+        raise not_found("Commit")
+    sha = gitrepo.rev(project.repo, sha)
+    params = request.params
+    ref = params.get("ref") or next(iter(gitrepo.branches_containing(project.repo, sha)), None)
+    if ref is None:
+        raise not_found("References for commit")
+    name = params.get("name") or params.get("context") or "default"
+    statuses = request.state.statuses.setdefault((project.id, sha), [])
+    status = next((s for s in reversed(statuses) if s["name"] == name and s["ref"] == ref
+                   and s["status"] in ("pending", "running") and s["author"]["id"] == request.token.user.id),
+                  None)
+    current = status["status"] if status else "created"
+    event = _EVENT_OF_STATE[params["state"]]
+    if event == "run" and current == "created":
+        current = "pending"  # GitLab enqueues first (quietly), then runs
+    allowed, target = _EVENTS[event]
+    if current not in allowed:
+        raise ApiError(400, f"Cannot transition status via :{event} from :{current} "
+                            f"(Reason(s): Status cannot transition via \"{event}\")")
+    if status is None:
+        status = {"id": request.state.next_id(), "sha": sha, "ref": ref, "name": name,
+                  "author": request.token.user.json(request.state.root_url), "created_at": TIMESTAMP,
+                  "started_at": None,
+                  "finished_at": None, "allow_failure": False, "coverage": None,
+                  "pipeline_id": params.get("pipeline_id") or _pipeline_id(request, project.id, sha)}
+        statuses.append(status)
+    status.update({"status": target, "target_url": params.get("target_url", status.get("target_url")),
+                   "description": params.get("description", status.get("description"))})
+    if "coverage" in params:
+        status["coverage"] = params["coverage"]
+    if target == "running":
+        status["started_at"] = TIMESTAMP
+    if target not in _ACTIVE:
+        status["finished_at"] = TIMESTAMP
+    return Response(status=201, body=dict(status))
+
+
+def _pipeline_id(request: Request, project_id: int, sha: str) -> int:
+    """The external pipeline of this SHA (one per SHA here)."""
+    existing = request.state.statuses.get((project_id, sha), [])
+    return int(existing[0]["pipeline_id"]) if existing else request.state.next_id()
+
+
+def list_commit_statuses(request: Request) -> Response:
+    project = request.project()
+    sha = str(request.path_params["sha"])
+    if not gitrepo.commit_exists(project.repo, sha):
+        raise not_found("Commit")
+    sha = gitrepo.rev(project.repo, sha)
+    items = list(request.state.statuses.get((project.id, sha), []))
+    params = request.params
+    if not params.get("all", False):
+        latest: dict[tuple[str, str], JSON] = {}
+        for status in items:
+            latest[(status["name"], status["ref"])] = status
+        items = list(latest.values())
+    items = [s for s in items
+             if all(params.get(key, s[key]) == s[key] for key in ("ref", "name", "pipeline_id"))]
+    items.sort(key=lambda s: int(s["id"]), reverse=params.get("sort", "asc") == "desc")
+    return Response(body=[dict(s) for s in items], paginate=True)
