@@ -164,3 +164,24 @@ def test_project_listing_pages_and_project_by_encoded_path(tmp_path: Path) -> No
         assert len({p.id for p in listed}) == 4
         assert gl.projects.get("group/sub/other-1").path_with_namespace == "group/sub/other-1"
         assert srv.requests[-1].path == "/api/v4/projects/group%2Fsub%2Fother-1"
+
+
+def test_the_merge_request_head_is_kept_under_refs_merge_requests(tmp_path: Path) -> None:
+    """GitLab writes ``refs/merge-requests/<iid>/head`` in the target project (a fork's commits
+    reach it only that way) and moves it on every push."""
+    with GitLabApiServer() as srv:
+        scene = open_mr(srv, tmp_path)
+        ref = f"refs/merge-requests/{scene.iid}/head"
+        assert git(scene.repo, "rev-parse", ref) == git(scene.repo, "rev-parse", "feature")
+        git(scene.repo, "checkout", "-q", "feature")
+        (scene.repo / "more.yaml").write_text("a: 1\n")
+        git(scene.repo, "add", "more.yaml")
+        git(scene.repo, "commit", "-q", "-m", "more")
+        srv.refresh_merge_request(scene.project_id, scene.iid)
+        assert git(scene.repo, "rev-parse", ref) == git(scene.repo, "rev-parse", "feature")
+        # a fork: the source branch is not in the project, the test moves the MR ref itself
+        git(scene.repo, "checkout", "-q", "main")
+        git(scene.repo, "update-ref", ref, "feature~1")
+        git(scene.repo, "branch", "-q", "-D", "feature")
+        srv.refresh_merge_request(scene.project_id, scene.iid)
+        assert srv.merge_request(scene.project_id, scene.iid)["sha"] == git(scene.repo, "rev-parse", ref)

@@ -131,3 +131,25 @@ def test_reply_resolve_and_notes(tmp_path: Path) -> None:
         assert mr.notes.get(summary.id).body == "summary v2"
         assert srv.violations == []
         assert srv.server_errors == []
+
+
+NOTE_TOO_LONG = '400 Bad request - Note {:note=>["is too long (maximum is 1000000 characters)"]}'
+
+
+def test_a_note_over_a_million_characters_is_refused_everywhere(tmp_path: Path) -> None:
+    with GitLabApiServer() as srv:
+        scene = open_mr(srv, tmp_path)
+        mr = _mr(srv, scene)
+        huge = "x" * 1_000_001
+        summary = mr.notes.create({"body": "x" * 1_000_000})  # at the limit: accepted
+        thread = mr.discussions.create({"body": "thread"})
+        for manager in (mr.notes, mr.discussions, thread.notes):
+            with pytest.raises(gitlab.GitlabCreateError) as refused:
+                manager.create({"body": huge})
+            assert refused.value.response_code == 400
+            assert refused.value.error_message == NOTE_TOO_LONG
+        summary.body = huge
+        with pytest.raises(gitlab.GitlabUpdateError) as edit:
+            summary.save()
+        assert edit.value.error_message == NOTE_TOO_LONG
+        assert len(srv.notes(scene.project_id, scene.iid)) == 2

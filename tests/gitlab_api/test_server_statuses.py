@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import gitlab
@@ -91,3 +92,43 @@ def test_invalid_state_and_unknown_commit(tmp_path: Path) -> None:
             missing.statuses.create({"state": "pending", "name": "v"})
         assert unknown.value.response_code == 404
         assert unknown.value.error_message == "404 Commit Not Found"
+
+
+def test_target_url_longer_than_255_or_not_a_url_is_refused(tmp_path: Path) -> None:
+    """GitLab's GenericCommitStatus: ``target_url`` an http(s) URL of at most 255 characters."""
+    with GitLabApiServer() as srv:
+        scene = open_mr(srv, tmp_path)
+        sha, commit = _commit(srv, scene)
+        with pytest.raises(gitlab.GitlabCreateError) as long_url:
+            commit.statuses.create({"state": "pending", "name": "v",  # type: ignore[attr-defined]
+                                    "target_url": "http://details/" + "x" * 241})
+        assert long_url.value.response_code == 400
+        assert json.loads(long_url.value.response_body or b"") == {
+            "message": {"target_url": ["is too long (maximum is 255 characters)"]}}
+        with pytest.raises(gitlab.GitlabCreateError) as not_url:
+            commit.statuses.create({"state": "pending", "name": "v", "target_url": "details/1"})  # type: ignore[attr-defined]
+        assert json.loads(not_url.value.response_body or b"") == {
+            "message": {"target_url": ["must be a valid URL"]}}
+        with pytest.raises(gitlab.GitlabCreateError) as scheme:
+            commit.statuses.create({"state": "pending", "name": "v", "target_url": "ftp://details/1"})  # type: ignore[attr-defined]
+        assert json.loads(scheme.value.response_body or b"") == {
+            "message": {"target_url": ["is blocked: Only allowed schemes are http, https"]}}
+        assert srv.statuses(scene.project_id, sha) == []
+        commit.statuses.create({"state": "pending", "name": "v",  # type: ignore[attr-defined]
+                                "target_url": "http://details/" + "x" * 240})
+
+
+def test_pipeline_id_must_name_a_pipeline_of_the_commit(tmp_path: Path) -> None:
+    with GitLabApiServer() as srv:
+        scene = open_mr(srv, tmp_path)
+        sha, commit = _commit(srv, scene)
+        pipeline = srv.add_pipeline(scene.project_id, sha, ref="feature")
+        created = commit.statuses.create({"state": "running", "name": "v", "pipeline_id": pipeline})  # type: ignore[attr-defined]
+        assert created.pipeline_id == pipeline
+        assert created.ref == "feature"
+        with pytest.raises(gitlab.GitlabCreateError) as unknown:
+            commit.statuses.create({"state": "running", "name": "w", "pipeline_id": pipeline + 1})  # type: ignore[attr-defined]
+        assert unknown.value.response_code == 404
+        assert unknown.value.error_message == "404 Pipeline for pipeline_id, sha and ref Not Found"
+        other = commit.statuses.create({"state": "pending", "name": "x"})  # type: ignore[attr-defined]
+        assert other.pipeline_id == pipeline  # the newest pipeline of the SHA takes external jobs

@@ -35,6 +35,12 @@ def merge_base(repo: Path, left: str, right: str) -> str:
     return git(repo, "merge-base", left, right).strip()
 
 
+def ref_exists(repo: Path, ref: str) -> bool:
+    done = subprocess.run(["git", "-C", str(repo), "show-ref", "--verify", "--quiet", ref],
+                          capture_output=True, check=False, timeout=60)
+    return done.returncode == 0
+
+
 def commit_exists(repo: Path, sha: str) -> bool:
     done = subprocess.run(["git", "-C", str(repo), "cat-file", "-e", f"{sha}^{{commit}}"],
                           capture_output=True, check=False, timeout=60)

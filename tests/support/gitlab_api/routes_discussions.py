@@ -25,6 +25,19 @@ class PositionRejectedError(ApiError):
         self.reason = reason
 
 
+MAX_NOTE_LENGTH = 1_000_000
+"""GitLab's limit on a note's body (https://docs.gitlab.com/api/notes/#create-new-merge-request-note)."""
+
+
+def _body(request: Request) -> str:
+    """The ``body`` parameter, refused as GitLab does when over :data:`MAX_NOTE_LENGTH`."""
+    body = str(request.params["body"])
+    if len(body) > MAX_NOTE_LENGTH:
+        raise ApiError(400, "400 Bad request - Note {:note=>[\"is too long (maximum is "
+                            f"{MAX_NOTE_LENGTH} characters)\"]}}")
+    return body
+
+
 def _note(request: Request, mr: MergeRequest, body: str, *, kind: str | None, resolvable: bool,
           position: JSON | None = None) -> JSON:
     note: JSON = {"id": request.state.next_id(), "type": kind, "body": body, "attachment": None,
@@ -79,7 +92,7 @@ def create_discussion(request: Request) -> Response:
                   "new_path": position["new_path"], "position_type": "text",
                   "old_line": position.get("old_line"), "new_line": position.get("new_line"),
                   "line_range": None}
-    note = _note(request, mr, str(request.params["body"]), kind="DiffNote" if stored else "DiscussionNote",
+    note = _note(request, mr, _body(request), kind="DiffNote" if stored else "DiscussionNote",
                  resolvable=True, position=stored)
     if stored is not None:
         note["line_code"] = positions.line_code(stored)
@@ -108,7 +121,7 @@ def add_discussion_note(request: Request) -> Response:
         raise ApiError(400, "400 Bad request - Note {:discussion_id=>"
                             "[\"cannot reply to an individual note\"]}")
     first = discussion["notes"][0]
-    note = _note(request, mr, str(request.params["body"]), kind=first["type"], resolvable=first["resolvable"],
+    note = _note(request, mr, _body(request), kind=first["type"], resolvable=first["resolvable"],
                  position=first.get("position"))
     note["resolved"] = first["resolved"]
     discussion["notes"].append(note)
@@ -122,7 +135,7 @@ def modify_discussion_note(request: Request) -> Response:
         raise not_found("Note")
     if "body" in request.params:
         _author_only(request, note)
-        note["body"] = str(request.params["body"])
+        note["body"] = _body(request)
     if "resolved" in request.params:
         _resolve(request, discussion, bool(request.params["resolved"]))
     return Response(body=note)
@@ -156,7 +169,7 @@ def get_note(request: Request) -> Response:
 
 def create_note(request: Request) -> Response:
     mr = request.merge_request()
-    note = _note(request, mr, str(request.params["body"]), kind=None, resolvable=False)
+    note = _note(request, mr, _body(request), kind=None, resolvable=False)
     _discussion(request, mr, note, individual=True)
     return Response(status=201, body=note)
 
@@ -164,5 +177,5 @@ def create_note(request: Request) -> Response:
 def modify_note(request: Request) -> Response:
     note = _note_by_id(request)
     _author_only(request, note)
-    note["body"] = str(request.params["body"])
+    note["body"] = _body(request)
     return Response(body=note)

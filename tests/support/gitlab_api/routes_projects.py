@@ -11,9 +11,13 @@ next POST creates a new one, and the listing shows the latest per name unless ``
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+from typing import Any
+
 from tests.support.gitlab_api import gitrepo
 from tests.support.gitlab_api.exchange import ApiError, Request, Response, not_found
-from tests.support.gitlab_api.state import JSON, TIMESTAMP
+from tests.support.gitlab_api.state import JSON, TIMESTAMP, Pipeline, Project
 
 _ACTIVE = ("created", "pending", "running")
 # event -> (states it leaves from, state it reaches); GitLab's CommitStatus state machine
@@ -66,9 +70,14 @@ def set_commit_status(request: Request) -> Response:
         raise not_found("Commit")
     sha = gitrepo.rev(project.repo, sha)
     params = request.params
-    ref = params.get("ref") or next(iter(gitrepo.branches_containing(project.repo, sha)), None)
+    pipeline = _matching_pipeline(request, project.id, sha, params)
+    ref = (params.get("ref") or (pipeline.ref if pipeline else None)
+           or next(iter(gitrepo.branches_containing(project.repo, sha)), None))
     if ref is None:
         raise not_found("References for commit")
+    if params.get("pipeline_id") is not None and pipeline is None:
+        raise not_found("Pipeline for pipeline_id, sha and ref")
+    _check_target_url(params)
     name = params.get("name") or params.get("context") or "default"
     statuses = request.state.statuses.setdefault((project.id, sha), [])
     status = next((s for s in reversed(statuses) if s["name"] == name and s["ref"] == ref
@@ -87,7 +96,7 @@ def set_commit_status(request: Request) -> Response:
                   "author": request.token.user.json(request.state.root_url), "created_at": TIMESTAMP,
                   "started_at": None,
                   "finished_at": None, "allow_failure": False, "coverage": None,
-                  "pipeline_id": params.get("pipeline_id") or _pipeline_id(request, project.id, sha)}
+                  "pipeline_id": (pipeline or _external_pipeline(request, project, sha, ref)).id}
         statuses.append(status)
     status.update({"status": target, "target_url": params.get("target_url", status.get("target_url")),
                    "description": params.get("description", status.get("description"))})
@@ -100,10 +109,40 @@ def set_commit_status(request: Request) -> Response:
     return Response(status=201, body=dict(status))
 
 
-def _pipeline_id(request: Request, project_id: int, sha: str) -> int:
-    """The external pipeline of this SHA (one per SHA here)."""
-    existing = request.state.statuses.get((project_id, sha), [])
-    return int(existing[0]["pipeline_id"]) if existing else request.state.next_id()
+def _matching_pipeline(request: Request, project_id: int, sha: str,
+                       params: Mapping[str, Any]) -> Pipeline | None:
+    """The newest pipeline of ``sha`` (for ``ref`` and ``pipeline_id`` when given), as GitLab
+    picks the pipeline an external status joins."""
+    found = [p for p in request.state.pipelines.values()
+             if p.project_id == project_id and p.sha == sha
+             and params.get("ref", p.ref) == p.ref and params.get("pipeline_id", p.id) == p.id]
+    return max(found, key=lambda p: p.id, default=None)
+
+
+def _external_pipeline(request: Request, project: Project, sha: str, ref: str) -> Pipeline:
+    pipeline = Pipeline(id=request.state.next_id(), project_id=project.id, sha=sha, ref=ref)
+    request.state.pipelines[pipeline.id] = pipeline
+    return pipeline
+
+
+_URL = re.compile(r"([a-z][a-z0-9+.-]*)://[^\s/$.?#][^\s]*", re.IGNORECASE)
+
+
+def _check_target_url(params: Mapping[str, Any]) -> None:
+    """GenericCommitStatus validates ``target_url`` (``addressable_url``, at most 255 characters,
+    nil allowed but not ""): not a URL is ``must be a valid URL``, another scheme than http(s)
+    is ``is blocked: Only allowed schemes are http, https`` (the URL blocker's wording)."""
+    url = params.get("target_url")
+    if url is None:
+        return
+    found = _URL.fullmatch(url.strip())
+    problems = (["must be a valid URL"] if found is None
+                else [] if found.group(1).lower() in ("http", "https")
+                else ["is blocked: Only allowed schemes are http, https"])
+    if len(url) > 255:
+        problems.append("is too long (maximum is 255 characters)")
+    if problems:
+        raise ApiError(400, {"target_url": problems})
 
 
 def list_commit_statuses(request: Request) -> Response:

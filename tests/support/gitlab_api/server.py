@@ -20,7 +20,7 @@ from tests.support.gitlab_api import git_http
 from tests.support.gitlab_api.contract import load_contract
 from tests.support.gitlab_api.dispatch import Answer, Dispatcher, Journal, RecordedRequest, Violation
 from tests.support.gitlab_api.faults import Faults
-from tests.support.gitlab_api.state import JSON, MergeRequest, Project, ServerState, Token, User
+from tests.support.gitlab_api.state import JSON, MergeRequest, Pipeline, Project, ServerState, Token, User
 
 
 class GitLabApiServer:
@@ -143,6 +143,14 @@ class GitLabApiServer:
         """After a push to the source (or target) branch: new head, new diff_refs, new diff."""
         with self.state.lock:
             self.state.merge_requests[(project_id, iid)].refresh(self.state.projects[project_id].repo)
+
+    def add_pipeline(self, project_id: int, sha: str, *, ref: str) -> int:
+        """A CI pipeline of ``sha`` on ``ref`` (``CI_PIPELINE_ID``); statuses posted for the SHA
+        join the newest one, or the one named by ``pipeline_id``."""
+        with self.state.lock:
+            pipeline = Pipeline(id=self.state.next_id(), project_id=project_id, sha=sha, ref=ref)
+            self.state.pipelines[pipeline.id] = pipeline
+        return pipeline.id
 
     def set_merge_request(self, project_id: int, iid: int, *, state: str | None = None,
                           draft: bool | None = None, title: str | None = None) -> None:

@@ -77,9 +77,19 @@ class MergeRequest:
     diff: list[gitrepo.FileDiff] = field(default_factory=list)
     updated: int = 0
 
+    @property
+    def head_ref(self) -> str:
+        """Where GitLab keeps the MR's head in the target project (also a fork's)."""
+        return f"refs/merge-requests/{self.iid}/head"
+
     def refresh(self, repo: Path) -> None:
-        """Recompute head, diff_refs and the diff from the branches (after a push, as GitLab does)."""
-        self.head_sha = gitrepo.rev(repo, self.source_branch)
+        """Recompute head, diff_refs and the diff from the branches (after a push, as GitLab does)
+        and move :attr:`head_ref`. A source branch absent from the repository (a fork's) is read
+        from :attr:`head_ref`, which the test then moves itself."""
+        branch = f"refs/heads/{self.source_branch}"
+        source = branch if gitrepo.ref_exists(repo, branch) else self.head_ref
+        self.head_sha = gitrepo.rev(repo, source)
+        gitrepo.git(repo, "update-ref", self.head_ref, self.head_sha)
         self.start_sha = gitrepo.rev(repo, self.target_branch)
         self.base_sha = gitrepo.merge_base(repo, self.start_sha, self.head_sha)
         self.diff = gitrepo.mr_diff(repo, self.base_sha, self.head_sha)
@@ -88,6 +98,16 @@ class MergeRequest:
     @property
     def diff_refs(self) -> JSON:
         return {"base_sha": self.base_sha, "head_sha": self.head_sha, "start_sha": self.start_sha}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Pipeline:
+    """A pipeline of a commit: made by the test (a CI run) or by a status POST (``external``)."""
+
+    id: int
+    project_id: int
+    sha: str
+    ref: str
 
 
 @dataclass
@@ -103,6 +123,7 @@ class ServerState:
     """(project id, sha) -> statuses in creation order (each a GitLab commit status JSON)."""
     discussions: dict[tuple[int, int], list[JSON]] = field(default_factory=dict)
     """(project id, MR iid) -> discussions in creation order, notes inside."""
+    pipelines: dict[int, Pipeline] = field(default_factory=dict)
     root_url: str = ""
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
 
