@@ -174,11 +174,10 @@ def _error_outcome(error: BaseException) -> Outcome:
 
 
 def _report_published(result: GitLabPublishResult, log: Callable[[str], None]) -> None:
-    for problem in result.problems:
-        log(f"not published: {problem}")
-    log(f"status {result.state}{'' if result.status_set else ' (NOT set)'}; discussions: "
-        f"{result.discussions_posted} new, {result.discussions_kept} kept, "
-        f"{result.discussions_resolved} resolved, {result.notes_fallback} as notes")
+    """The publisher logged what it posted and each problem; say what still gates the merge."""
+    if not result.status_set:
+        log(f"the commit status could not be set ({result.state}): this job's exit code still "
+            "fails or passes the pipeline")
 
 
 def _write_reports(env: GitLabCIEnvironment, options: GitLabCIOptions, outcome: Outcome, repo: Path) -> None:
