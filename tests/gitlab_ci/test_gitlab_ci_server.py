@@ -149,3 +149,29 @@ def test_superseded_head_sets_its_status_only(tmp_path: Path, server: GitLabApiS
     assert "has moved on" in result.stderr
     assert _final(server.statuses(pid, old))["status"] == "failed"
     assert server.discussions(pid, iid) == []
+
+
+def test_rate_limit_is_waited_out_and_nothing_is_lost(tmp_path: Path, server: GitLabApiServer) -> None:
+    project = Project.create(tmp_path)
+    project.feature({"apps/web/deploy.yaml": deployment("web", privileged=True)})
+    pid = server.add_project(PROJECT_PATH, project.origin.root)
+    iid = server.add_merge_request(pid, source_branch="feature", target_branch="main")
+    server.faults.rate_limit("POST", r"/discussions$", times=1, retry_after=1)
+    result = _pipeline(server, project, iid=iid, project_id=pid)
+    assert result.exit_code == 1, result.stderr
+    assert "GitLab asked to wait 1 s (rate limit)" in result.stderr
+    assert len(_marked(server.discussions(pid, iid))) == 1
+    assert [r.status for r in server.requests if r.path.endswith("/discussions")
+            and r.method == "POST"] == [429, 201]
+
+
+def test_status_gitlab_refuses_leaves_the_exit_code_to_gate(tmp_path: Path, server: GitLabApiServer) -> None:
+    project = Project.create(tmp_path)
+    project.feature({"apps/web/deploy.yaml": deployment("web", privileged=True)})
+    pid = server.add_project(PROJECT_PATH, project.origin.root)
+    iid = server.add_merge_request(pid, source_branch="feature", target_branch="main")
+    server.faults.fail("POST", r"/statuses/", 403, times=None)
+    result = _pipeline(server, project, iid=iid, project_id=pid)
+    assert result.exit_code == 1, result.stderr
+    assert "the commit status could not be set (failed)" in result.stderr
+    check_codequality(result.file("gl-code-quality-report.json") or "")
