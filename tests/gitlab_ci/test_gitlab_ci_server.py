@@ -159,7 +159,7 @@ def test_rate_limit_is_waited_out_and_nothing_is_lost(tmp_path: Path, server: Gi
     server.faults.rate_limit("POST", r"/discussions$", times=1, retry_after=1)
     result = _pipeline(server, project, iid=iid, project_id=pid)
     assert result.exit_code == 1, result.stderr
-    assert "GitLab asked to wait 1 s (rate limit)" in result.stderr
+    assert "GitLab: retrying in 1 s (a rate limit" in result.stderr
     assert len(_marked(server.discussions(pid, iid))) == 1
     assert [r.status for r in server.requests if r.path.endswith("/discussions")
             and r.method == "POST"] == [429, 201]

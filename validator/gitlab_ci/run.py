@@ -73,7 +73,7 @@ def run_gitlab_ci(env: GitLabCIEnvironment, options: GitLabCIOptions, *,
             f"pipeline without a merge request: checking {env.head_sha[:12]} (status only)")
     log(f"{env.project_path} {kind}")
     session = (GitLabSession(env.instance_url, env.token, on_wait=lambda s: log(
-        f"GitLab asked to wait {s:.0f} s (rate limit)")) if options.publish else None)
+        f"GitLab: retrying in {s:g} s (a rate limit or a server error)")) if options.publish else None)
     try:
         publisher = _publisher(session, env, options, log) if session is not None else None
         if publisher is not None:
