@@ -132,3 +132,18 @@ def test_merged_results_pipeline_compares_the_merge_request_head(tmp_path: Path)
     assert f"comparing {base[:12]}..{head[:12]}" in result.stderr
     issues = check_codequality(result.file("gl-code-quality-report.json") or "")
     assert {i["location"]["path"] for i in issues} == {"apps/web/deploy.yaml"}
+
+
+def test_without_python_gitlab_the_error_says_which_extra(tmp_path: Path) -> None:
+    project = Project.create(tmp_path)
+    project.feature(PRIVILEGED)
+    build = project.runner_clone("feature")
+    absent = tmp_path / "no-gitlab" / "gitlab"
+    absent.mkdir(parents=True)
+    (absent / "__init__.py").write_text(
+        'raise ModuleNotFoundError("No module named \'gitlab\'", name="gitlab")\n')
+    env = project.environ(build)
+    env["PYTHONPATH"] = f"{absent.parent}:{env['PYTHONPATH']}"
+    result = project.run(build, env, *ARGS)
+    assert result.exit_code == 2
+    assert "pip install 'gitops-validator[gitlab]'" in result.stderr
