@@ -111,3 +111,39 @@ def test_help_teaches_the_variables_and_the_exit_codes(tmp_path: Path) -> None:
     for text in ("CI_MERGE_REQUEST_IID", "GITOPS_VALIDATOR_GITLAB_TOKEN", "CI_JOB_TOKEN", "GIT_DEPTH",
                  "--codequality-file", "Exit codes"):
         assert text in result.stdout
+
+
+def test_merged_results_pipeline_compares_the_merge_request_head(tmp_path: Path) -> None:
+    """In a merged results pipeline the clone is GitLab's merge commit (CI_COMMIT_SHA); the
+    merge request's head is CI_MERGE_REQUEST_SOURCE_BRANCH_SHA, and that is what is compared."""
+    project = Project.create(tmp_path)
+    head = project.feature(PRIVILEGED, "privileged web")
+    base = project.sha("main")
+    project.origin.write("apps/other/deploy.yaml", deployment("other"))
+    project.origin.commit("main moves on")
+    project.origin.git("checkout", "-q", "-b", "merge-train")
+    project.origin.git("merge", "-q", "--no-ff", "-m", "merge", "feature")
+    project.origin.git("checkout", "-q", "main")
+    build = project.runner_clone("merge-train", depth=1)
+    env = project.environ(build, extra={"CI_MERGE_REQUEST_SOURCE_BRANCH_SHA": head,
+                                        "CI_MERGE_REQUEST_DIFF_BASE_SHA": base})
+    result = project.run(build, env, *ARGS)
+    assert result.exit_code == 1, result.stderr
+    assert f"comparing {base[:12]}..{head[:12]}" in result.stderr
+    issues = check_codequality(result.file("gl-code-quality-report.json") or "")
+    assert {i["location"]["path"] for i in issues} == {"apps/web/deploy.yaml"}
+
+
+def test_without_python_gitlab_the_error_says_which_extra(tmp_path: Path) -> None:
+    project = Project.create(tmp_path)
+    project.feature(PRIVILEGED)
+    build = project.runner_clone("feature")
+    absent = tmp_path / "no-gitlab" / "gitlab"
+    absent.mkdir(parents=True)
+    (absent / "__init__.py").write_text(
+        'raise ModuleNotFoundError("No module named \'gitlab\'", name="gitlab")\n')
+    env = project.environ(build)
+    env["PYTHONPATH"] = f"{absent.parent}:{env['PYTHONPATH']}"
+    result = project.run(build, env, *ARGS)
+    assert result.exit_code == 2
+    assert "pip install 'gitops-validator[gitlab]'" in result.stderr

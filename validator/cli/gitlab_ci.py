@@ -15,6 +15,7 @@ import click
 from validator.change.block import Block
 from validator.cli.common import echo_log, errors_exit_2
 from validator.config import FailOn
+from validator.errors import UsageError
 from validator.scm.markers import DEFAULT_CHECK
 from validator.scm.outcome import CommentMode
 
@@ -83,7 +84,14 @@ def gitlab_ci(**flags: Any) -> None:
     with errors_exit_2():
         # imported here: python-gitlab's import is slow, which no other command should pay
         from validator.gitlab_ci.env import GitLabCIEnvironment, read_options  # noqa: PLC0415
-        from validator.gitlab_ci.run import run_gitlab_ci  # noqa: PLC0415
+
+        try:
+            from validator.gitlab_ci.run import run_gitlab_ci  # noqa: PLC0415
+        except ModuleNotFoundError as exc:
+            if exc.name != "gitlab":
+                raise
+            raise UsageError("gitlab-ci needs python-gitlab: pip install 'gitops-validator[gitlab]' "
+                             "(the container image has it)") from exc
 
         publish = bool(flags["publish"])
         env = GitLabCIEnvironment.from_environ(os.environ, need_token=publish)

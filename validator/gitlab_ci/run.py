@@ -73,7 +73,7 @@ def run_gitlab_ci(env: GitLabCIEnvironment, options: GitLabCIOptions, *,
             f"pipeline without a merge request: checking {env.head_sha[:12]} (status only)")
     log(f"{env.project_path} {kind}")
     session = (GitLabSession(env.instance_url, env.token, on_wait=lambda s: log(
-        f"GitLab asked to wait {s:.0f} s (rate limit)")) if options.publish else None)
+        f"GitLab: retrying in {s:g} s (a rate limit or a server error)")) if options.publish else None)
     try:
         publisher = _publisher(session, env, options, log) if session is not None else None
         if publisher is not None:
@@ -174,11 +174,10 @@ def _error_outcome(error: BaseException) -> Outcome:
 
 
 def _report_published(result: GitLabPublishResult, log: Callable[[str], None]) -> None:
-    for problem in result.problems:
-        log(f"not published: {problem}")
-    log(f"status {result.state}{'' if result.status_set else ' (NOT set)'}; discussions: "
-        f"{result.discussions_posted} new, {result.discussions_kept} kept, "
-        f"{result.discussions_resolved} resolved, {result.notes_fallback} as notes")
+    """The publisher logged what it posted and each problem; say what still gates the merge."""
+    if not result.status_set:
+        log(f"the commit status could not be set ({result.state}): this job's exit code still "
+            "fails or passes the pipeline")
 
 
 def _write_reports(env: GitLabCIEnvironment, options: GitLabCIOptions, outcome: Outcome, repo: Path) -> None:
