@@ -61,6 +61,8 @@ def test_mr_opened_with_violations_fails_the_status_and_discusses_the_lines(mr_p
         first = next(t for t in threads if t["notes"][0]["position"]["new_line"] == privileged)  # type: ignore[index]
         assert "```suggestion:-0+0\n            privileged: false\n```" in first["notes"][0]["body"]  # type: ignore[index]
         assert run.result.discussions_posted == len(threads)
+        # 4 status calls, GET /user, one discussions listing, the discussions, the summary note
+        assert len(run.requests) <= 7 + len(threads), run.requests
         summary = [n for n in srv.notes(pid, iid) if markers.is_summary(n["body"], markers.DEFAULT_CHECK)]
         assert len(summary) == 1
         assert srv.violations == []

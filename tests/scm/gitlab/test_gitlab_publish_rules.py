@@ -165,3 +165,20 @@ def test_a_discussion_post_without_an_answer_is_not_sent_again(mr_pushes: MrPush
         srv.start()  # the same state on a new port: the next push's run
         again = publish(srv, pid, iid, mr_pushes.outcome_first, start=False)
         assert (again.result.discussions_posted, again.result.discussions_kept) == (0, count)
+
+
+def test_without_diff_refs_every_finding_is_listed_in_the_summary(mr_pushes: MrPushes) -> None:
+    with GitLabApiServer() as srv:
+        pid, iid = open_mr(srv, mr_pushes.repo, "norefs", mr_pushes.first)
+        mr = srv.merge_request(pid, iid)
+        target = MergeRequestTarget(project_id=pid, project_path=PROJECT, head_sha=mr["sha"], iid=iid)
+        publisher = GitLabPublisher(GitLabSession(srv.url, srv.token, timeout=5), target,
+                                    GitLabPublishSettings())
+        result = publisher.complete(mr_pushes.outcome_first)
+        assert result.problems == ()
+        assert diff_discussions(srv, pid, iid) == []
+        summary = next(n for n in srv.notes(pid, iid) if markers.is_summary(n["body"], markers.DEFAULT_CHECK))
+        section = summary["body"].split("**Outside the diff:**", 1)[1]
+        for fingerprint in _new(mr_pushes.outcome_first):
+            finding = next(f for f in mr_pushes.outcome_first.report.findings if f.fingerprint == fingerprint)
+            assert f"apps/shop.yaml:{finding.location.line} {finding.rule_id}" in section

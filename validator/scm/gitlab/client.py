@@ -154,6 +154,12 @@ class GitLabSession:
                         continue
                 raise _call_error(call, err, rate_limited=status == 429) from err
             except requests.Timeout as err:
+                if isinstance(err, requests.ConnectTimeout):  # never sent: like a refused connection
+                    if attempt < RETRIES:
+                        attempt += 1
+                        continue
+                    raise GitLabCallError(call, None, f"no connection within {self._timeout:g} s",
+                                          unreachable=True) from err
                 if verb != "POST" and attempt < RETRIES:
                     attempt += 1
                     continue

@@ -219,8 +219,10 @@ class GitLabPublisher:
         refs = self._target.diff_refs
         if (self._settings.comments is CommentMode.REVIEW and outcome.change is not None
                 and not outcome.error):
-            if refs is None:
+            if refs is None:  # no diff to place them on: every finding is listed instead
                 problems.append("the merge request's diff_refs are unknown: no discussions on the diff")
+                outside = list(dict.fromkeys(_describe(f, path, line)
+                                             for f, path, line in comments.comment_findings(outcome)))
             else:
                 outside, problems = self._sync_discussions(outcome, refs, read, closed)
         if not self._stopped:
@@ -246,6 +248,9 @@ class GitLabPublisher:
 
     def _close_fixed(self, fingerprint: str, thread: _Thread, closed: set[str]) -> None:
         """Reply "fixed in <sha>" (unless an earlier run did) and resolve the discussion."""
+        if self._stopped:
+            return
+
         def close() -> None:
             if not thread.replied_fixed:
                 self._session.post(f"{self._mr}/discussions/{thread.discussion_id}/notes",
