@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import urllib.error
 import urllib.request
@@ -33,6 +34,8 @@ def test_current_user_project_and_merge_request_with_diff_refs(tmp_path: Path) -
                                 "start_sha": git(scene.repo, "rev-parse", "main"),
                                 "head_sha": git(scene.repo, "rev-parse", "feature")}
         assert mr.sha == mr.diff_refs["head_sha"]
+        assert mr.author["username"] == "developer"  # a person opened it, not the bot
+        assert mr.author["bot"] is False
         assert srv.violations == []
         assert srv.server_errors == []
 
@@ -185,3 +188,16 @@ def test_the_merge_request_head_is_kept_under_refs_merge_requests(tmp_path: Path
         git(scene.repo, "branch", "-q", "-D", "feature")
         srv.refresh_merge_request(scene.project_id, scene.iid)
         assert srv.merge_request(scene.project_id, scene.iid)["sha"] == git(scene.repo, "rev-parse", ref)
+
+
+def test_a_crash_of_the_test_server_is_a_violation_too() -> None:
+    """Tests assert ``srv.violations == []``; a 500 of this server must not pass unseen."""
+    with GitLabApiServer() as srv:
+        token = srv.state.tokens[srv.token]
+        srv.state.tokens[srv.token] = dataclasses.replace(token, user=None)  # type: ignore[arg-type]
+        with pytest.raises(gitlab.GitlabHttpError) as crashed:
+            gitlab.Gitlab(srv.url, private_token=srv.token).http_get("/user")
+        assert crashed.value.response_code == 500
+        assert len(srv.server_errors) == 1
+        assert [v.message.splitlines()[0] for v in srv.violations] == [
+            "the test server crashed (a defect of it):"]

@@ -4,7 +4,8 @@ Match an endpoint of the contract (else 404 ``{"error": "404 Not Found"}`` and a
 authenticate (``PRIVATE-TOKEN`` or ``Authorization: Bearer``; else 401
 ``{"message": "401 Unauthorized"}``), check the parameters (else 400 ``{"error": ...}`` and a
 violation), refuse writes of read-only tokens (403), injected faults, then the handler under
-the state lock; lists are paged here. A handler crash is a 500 and a server error.
+the state lock; lists are paged here. A handler crash is a 500, a server error and a violation
+(tests that assert ``srv.violations == []`` see it).
 """
 
 from __future__ import annotations
@@ -122,7 +123,9 @@ class Dispatcher:
         except ApiError as err:
             answer = Answer(status=err.status, body=err.body, headers=err.headers)
         except Exception:
-            self.journal.server_errors.append(f"{method} {split.path}:\n{traceback.format_exc()}")
+            crash = traceback.format_exc()
+            self.journal.server_errors.append(f"{method} {split.path}:\n{crash}")
+            self._violation(method, split.path, f"the test server crashed (a defect of it):\n{crash}")
             answer = Answer(status=500, body={"message": "500 Internal Server Error"}, headers={})
         redacted = {k: "<redacted>" if k in ("private-token", "authorization", "job-token") else v
                     for k, v in headers.items()}

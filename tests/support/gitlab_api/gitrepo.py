@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,10 +42,27 @@ def ref_exists(repo: Path, ref: str) -> bool:
     return done.returncode == 0
 
 
-def commit_exists(repo: Path, sha: str) -> bool:
-    done = subprocess.run(["git", "-C", str(repo), "cat-file", "-e", f"{sha}^{{commit}}"],
-                          capture_output=True, check=False, timeout=60)
-    return done.returncode == 0
+_RESOLVED: dict[tuple[Path, str], str] = {}
+_RESOLVED_LOCK = threading.Lock()
+
+
+def resolve_commit(repo: Path, sha: str) -> str | None:
+    """The full SHA of commit ``sha`` (or a ref) in ``repo``, None when there is none. Full SHAs
+    found are remembered (a commit never goes away here); refs and misses are asked each time."""
+    key = (repo, sha)
+    with _RESOLVED_LOCK:
+        known = _RESOLVED.get(key)
+    if known is not None:
+        return known
+    done = subprocess.run(["git", "-C", str(repo), "rev-parse", "--verify", "--quiet", f"{sha}^{{commit}}"],
+                          capture_output=True, text=True, check=False, timeout=60)
+    if done.returncode != 0:
+        return None
+    full = done.stdout.strip()
+    if sha == full:
+        with _RESOLVED_LOCK:
+            _RESOLVED[key] = full
+    return full
 
 
 def branches_containing(repo: Path, sha: str) -> list[str]:

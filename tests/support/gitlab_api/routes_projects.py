@@ -65,10 +65,7 @@ def get_merge_request(request: Request) -> Response:
 
 def set_commit_status(request: Request) -> Response:
     project = request.project()
-    sha = str(request.path_params["sha"])
-    if not gitrepo.commit_exists(project.repo, sha):
-        raise not_found("Commit")
-    sha = gitrepo.rev(project.repo, sha)
+    sha = _commit(project, request)
     params = request.params
     pipeline = _matching_pipeline(request, project.id, sha, params)
     ref = (params.get("ref") or (pipeline.ref if pipeline else None)
@@ -109,6 +106,14 @@ def set_commit_status(request: Request) -> Response:
     return Response(status=201, body=dict(status))
 
 
+def _commit(project: Project, request: Request) -> str:
+    """The full SHA of the ``:sha`` commit (a SHA, short SHA or ref), or 404."""
+    sha = gitrepo.resolve_commit(project.repo, str(request.path_params["sha"]))
+    if sha is None:
+        raise not_found("Commit")
+    return sha
+
+
 def _matching_pipeline(request: Request, project_id: int, sha: str,
                        params: Mapping[str, Any]) -> Pipeline | None:
     """The newest pipeline of ``sha`` (for ``ref`` and ``pipeline_id`` when given), as GitLab
@@ -147,10 +152,7 @@ def _check_target_url(params: Mapping[str, Any]) -> None:
 
 def list_commit_statuses(request: Request) -> Response:
     project = request.project()
-    sha = str(request.path_params["sha"])
-    if not gitrepo.commit_exists(project.repo, sha):
-        raise not_found("Commit")
-    sha = gitrepo.rev(project.repo, sha)
+    sha = _commit(project, request)
     items = list(request.state.statuses.get((project.id, sha), []))
     params = request.params
     if not params.get("all", False):

@@ -39,6 +39,8 @@ class GitLabApiServer:
         self.token = "glpat-test-bot-token"
         """The api token of a bot user (``gitops-validator-bot``) that sees every project."""
         self.add_token(self.token, bot=True, write=True, username="gitops-validator-bot")
+        self.developer = self.add_token("glpat-test-developer", bot=False, username="developer")
+        """The person who opens merge requests (token ``glpat-test-developer``)."""
 
     # -- what happened ---------------------------------------------------------------------------
     @property
@@ -130,7 +132,7 @@ class GitLabApiServer:
         with self.state.lock:
             project = self.state.projects[project_id]
             iid = 1 + max((i for (pid, i) in self.state.merge_requests if pid == project_id), default=0)
-            author = next(iter(self.state.users.values()))
+            author = self.developer
             mr = MergeRequest(project_id=project_id, iid=iid, id=self.state.next_id(),
                               source_branch=source_branch, target_branch=target_branch,
                               title=title or f"Merge {source_branch} into {target_branch}", draft=draft,
