@@ -248,6 +248,9 @@ class GitLabPublisher:
 
     def _close_fixed(self, fingerprint: str, thread: _Thread, closed: set[str]) -> None:
         """Reply "fixed in <sha>" (unless an earlier run did) and resolve the discussion."""
+        if self._stopped:
+            return
+
         def close() -> None:
             if not thread.replied_fixed:
                 self._session.post(f"{self._mr}/discussions/{thread.discussion_id}/notes",
