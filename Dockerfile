@@ -38,7 +38,7 @@ RUN python3 -m venv /opt/venv
 COPY pyproject.toml ./
 RUN --mount=type=cache,target=/root/.cache/pip \
     mkdir validator && touch validator/__init__.py README.md \
-    && /opt/venv/bin/pip install --disable-pip-version-check --quiet '.[github,app,redis]' \
+    && /opt/venv/bin/pip install --disable-pip-version-check --quiet '.[github,gitlab,app,redis]' \
     && /opt/venv/bin/pip uninstall --disable-pip-version-check --quiet --yes gitops-validator \
     && rm -rf validator build README.md ./*.egg-info
 COPY README.md tools.lock ./

@@ -134,7 +134,7 @@ def test_a_retry_of_a_job_that_died_mid_run_completes_the_same_check_run(
     job = _job(env, head=head, base=base)
     lanes.enqueue(job)
     # the first attempt started the check run, then its worker died
-    session = ctx.auth.installation_session(INSTALLATION)
+    session = ctx.github.installation_session(INSTALLATION)
     GitHubPublisher(session, PublishTarget(repository=REPO, head_sha=head, pull_number=7,
                                            external_id=job.evaluation_id), PublishSettings()).start()
     assert process(job, ctx) is JobResult.COMPLETED
@@ -151,7 +151,7 @@ def test_a_retry_of_a_job_that_died_after_completing_its_check_run_posts_the_com
     ctx, lanes, evaluations = _context(env)
     job = _job(env, head=head, base=base)
     lanes.enqueue(job)
-    session = ctx.auth.installation_session(INSTALLATION)
+    session = ctx.github.installation_session(INSTALLATION)
     died = GitHubPublisher(session, PublishTarget(repository=REPO, head_sha=head, pull_number=7,
                                                   external_id=job.evaluation_id), PublishSettings())
     died.start()
@@ -294,12 +294,12 @@ def test_a_revoked_token_fails_the_attempt_and_the_retry_mints_a_new_one(
     ctx, lanes, _ = _context(env)
     job = _job(env, head=head, base=base)
     lanes.enqueue(job)
-    revoked = ctx.auth.installation_token(INSTALLATION)
+    revoked = ctx.github.installation_token(INSTALLATION)
     del github_api.state.tokens[revoked]
     with pytest.raises(GitHubCallError):
         process(job, ctx)
     assert process(job, ctx) is JobResult.COMPLETED
-    assert ctx.auth.installation_token(INSTALLATION) != revoked
+    assert ctx.github.installation_token(INSTALLATION) != revoked
 
 
 def test_a_merge_group_gets_a_check_run_and_no_comments(tmp_path: Path, github_api: GitHubApiServer) -> None:

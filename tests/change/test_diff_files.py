@@ -10,7 +10,7 @@ import pytest
 
 from tests.change.gitrepo import GitRepo
 from validator.change.diff_files import read_change
-from validator.change.model import Change, ChangeStatus, FileChange, LineRange
+from validator.change.model import Change, ChangeStatus, ContextRun, FileChange, LineRange
 from validator.change.revisions import resolve_revisions
 
 TWENTY = "".join(f"line{n}\n" for n in range(1, 21))
@@ -36,7 +36,9 @@ def test_added_modified_deleted_with_their_lines(repo: GitRepo) -> None:
     assert [f.path for f in change.files] == ["README.md", "long.yaml", "new.yaml"]
     files = _by_path(change)
     assert files["long.yaml"] == FileChange(path="long.yaml", status=ChangeStatus.MODIFIED,
-                                            commentable=(LineRange(start=7, end=13),))
+                                            commentable=(LineRange(start=7, end=13),),
+                                            context=(ContextRun(start=7, old_start=7, count=3),
+                                                     ContextRun(start=11, old_start=11, count=3)))
     assert files["new.yaml"].status is ChangeStatus.ADDED
     assert files["new.yaml"].commentable == (LineRange(start=1, end=2),)
     assert files["README.md"] == FileChange(path="README.md", status=ChangeStatus.DELETED)

@@ -25,6 +25,7 @@ _EXTENSIONS = {
     OutputFormat.JUNIT: "xml",
     OutputFormat.GITHUB: "github.txt",
     OutputFormat.MARKDOWN: "md",
+    OutputFormat.CODEQUALITY: "codequality.json",
 }
 
 CASES: list[tuple[str, OutputFormat, RenderOptions]] = [

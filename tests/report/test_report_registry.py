@@ -8,6 +8,7 @@ from validator.report import (
     REPORTERS,
     OutputFormat,
     RenderOptions,
+    render_codequality,
     render_github,
     render_json,
     render_junit,
@@ -23,7 +24,7 @@ from .sample import sample_report
 def test_registry_covers_every_format() -> None:
     assert list(REPORTERS) == list(OutputFormat)
     assert [fmt.value for fmt in OutputFormat] == ["text", "json", "sarif", "junit", "github",
-                                                   "markdown"]
+                                                   "markdown", "codequality"]
 
 
 @pytest.mark.parametrize(
@@ -35,6 +36,7 @@ def test_registry_covers_every_format() -> None:
         (OutputFormat.JUNIT, render_junit),
         (OutputFormat.GITHUB, render_github),
         (OutputFormat.MARKDOWN, render_markdown),
+        (OutputFormat.CODEQUALITY, render_codequality),
     ],
 )
 def test_render_report_dispatches(fmt: OutputFormat, reporter: object) -> None:

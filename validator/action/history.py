@@ -47,9 +47,11 @@ def missing_commits(repo: Path, shas: Iterable[str]) -> list[str]:
     return missing
 
 
-def ensure_commits(workspace: Path, shas: Sequence[str], *, log: Callable[[str], None]) -> Path:
+def ensure_commits(workspace: Path, shas: Sequence[str], *, log: Callable[[str], None],
+                   advice: str = _FETCH_ADVICE) -> Path:
     """Make every commit of ``shas`` present in the checkout at ``workspace`` (fetching the
-    missing ones from ``origin``); the checkout's top folder."""
+    missing ones from ``origin``); the checkout's top folder. ``advice`` ends the error when
+    a commit cannot be fetched (how this CI system checks out the full history)."""
     repo = checkout_root(workspace)
     missing = missing_commits(repo, shas)
     if not missing:
@@ -63,7 +65,7 @@ def ensure_commits(workspace: Path, shas: Sequence[str], *, log: Callable[[str],
         reason = fetch.stderr.strip().splitlines()
         why = f" (git: {reason[-1].removeprefix('fatal: ')})" if reason else ""
         raise ChangeError(f"commit {', '.join(sha[:12] for sha in still)} is not in the checkout "
-                          f"and could not be fetched from origin{why}: {_FETCH_ADVICE}")
+                          f"and could not be fetched from origin{why}: {advice}")
     return repo
 
 

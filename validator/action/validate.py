@@ -19,12 +19,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
-from validator.action.env import ActionEnvironment, ActionInputError
+from validator.action.env import ActionEnvironment, ActionInputError, ActionInputs
 from validator.action.events import ActionJob, JobKind
 from validator.action.history import checkout_root, ensure_commits, head_lines_reader, workspace_head
 from validator.action.paths import at_top
 from validator.change.block import Block
-from validator.change.model import Change
 from validator.errors import ChangeError
 from validator.model import Report
 from validator.options import CheckOptions
@@ -33,7 +32,8 @@ from validator.report.markdown import render_markdown
 from validator.scm.outcome import Outcome, no_lines
 from validator.service import CheckRequest, DiffReport, DiffRequest, run_check, run_diff
 
-__all__ = ["Validation", "diff_validation", "display_root", "failed_outcome", "validate"]
+__all__ = ["Validation", "check_validation", "diff_validation", "display_root", "failed_outcome",
+           "option_values", "relative_paths", "validate"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -58,10 +58,10 @@ def validate(env: ActionEnvironment, job: ActionJob, *, log: Callable[[str], Non
 def _diff(env: ActionEnvironment, job: ActionJob, *, log: Callable[[str], None]) -> Validation:
     inputs = env.inputs
     repo = ensure_commits(inputs.config_root, [job.base_sha, job.head_sha], log=log)
-    options = CheckOptions.from_mapping(_option_values(env, policies_from=repo))
+    options = CheckOptions.from_mapping(option_values(inputs, env.workspace, policies_from=repo))
     return diff_validation(DiffRequest(
-        folder=inputs.config_root, paths=_relative(env, repo), base=job.base_sha, head=job.head_sha,
-        block=inputs.block, options=options, explicit=inputs.explicit),
+        folder=inputs.config_root, paths=relative_paths(inputs, env.workspace, repo),
+        base=job.base_sha, head=job.head_sha, block=inputs.block, options=options, explicit=inputs.explicit),
         repo=repo, markdown_options=_markdown_options(env, job))
 
 
@@ -95,22 +95,28 @@ def failed_outcome(reason: str) -> Outcome:
 def _check(env: ActionEnvironment, job: ActionJob, *, log: Callable[[str], None]) -> Validation:
     inputs = env.inputs
     repo = ensure_commits(inputs.config_root, [job.head_sha], log=log)
-    if (at := workspace_head(repo)) != job.head_sha:  # a check reads the files checked out
-        log(f"the workspace is not at {job.head_sha[:12]} but at {at[:12]}: checking the "
-            f"workspace, reporting on {job.head_sha[:12]}")
-    options = CheckOptions.from_mapping(_option_values(env, policies_from=None))
-    checked = run_check(CheckRequest(root=inputs.config_root, paths=_relative(env, inputs.config_root),
-                                     options=options, explicit=inputs.explicit))
-    report, _ = at_top(checked.report, None, _prefix(repo, inputs.config_root))
-    return _validation(env, job, repo, report, None, exit_code=checked.exit_code(),
-                       markdown=render_markdown(report, _markdown_options(env, job)))
+    options = CheckOptions.from_mapping(option_values(inputs, env.workspace, policies_from=None))
+    return check_validation(
+        CheckRequest(root=inputs.config_root, options=options, explicit=inputs.explicit,
+                     paths=relative_paths(inputs, env.workspace, inputs.config_root)),
+        repo=repo, head_sha=job.head_sha, block=inputs.block,
+        markdown_options=_markdown_options(env, job), log=log)
 
 
-def _validation(env: ActionEnvironment, job: ActionJob, repo: Path, report: Report,
-                change: Change | None, *, exit_code: int, markdown: str) -> Validation:
+def check_validation(request: CheckRequest, *, repo: Path, head_sha: str, block: Block,
+                     markdown_options: RenderOptions, log: Callable[[str], None]) -> Validation:
+    """``run_check`` of the files checked out in ``repo`` (reported on commit ``head_sha``),
+    paths in the repository's coordinates, and the outcome a publisher reports. The Action
+    and GitLab CI mode check a commit through here."""
+    if (at := workspace_head(repo)) != head_sha:  # a check reads the files checked out
+        log(f"the workspace is not at {head_sha[:12]} but at {at[:12]}: checking the "
+            f"workspace, reporting on {head_sha[:12]}")
+    checked = run_check(request)
+    report, _ = at_top(checked.report, None, _prefix(repo, request.root))
+    exit_code = checked.exit_code()
     return Validation(exit_code=exit_code, outcome=Outcome(
-        report=report, blocking=exit_code == 1, markdown=markdown, change=change,
-        head_lines=head_lines_reader(repo, job.head_sha), block=env.inputs.block))
+        report=report, blocking=exit_code == 1, markdown=render_markdown(report, markdown_options),
+        change=None, head_lines=head_lines_reader(repo, head_sha), block=block))
 
 
 def display_root(env: ActionEnvironment) -> str:
@@ -124,19 +130,20 @@ def display_root(env: ActionEnvironment) -> str:
     return "" if relative == "." else PurePosixPath(Path(relative)).as_posix()
 
 
-def _option_values(env: ActionEnvironment, *, policies_from: Path | None) -> dict[str, object]:
+def option_values(inputs: ActionInputs, workspace: Path, *,
+                  policies_from: Path | None) -> dict[str, object]:
     """The check options the inputs set (the others keep their defaults, and the
     configuration file's values beat those: only ``explicit`` options override it).
 
     Policy paths are workspace-relative inputs: a diff reads them in the trusted revision,
-    relative to the top of the checkout (``policies_from``); a check reads them in place."""
-    inputs = env.inputs
+    relative to the top of the checkout (``policies_from``); a check reads them in place.
+    GitLab CI mode builds the same :class:`ActionInputs` from its flags."""
     values: dict[str, object] = {}
     if inputs.policies:
         values["policies"] = tuple(
             p if p == "builtin" else
-            (os.path.relpath(env.workspace / p, policies_from) if policies_from else
-             str(env.workspace / p))
+            (os.path.relpath(workspace / p, policies_from) if policies_from else
+             str(workspace / p))
             for p in inputs.policies)
     if inputs.kubernetes_version:
         values["kubernetes_version"] = inputs.kubernetes_version.removeprefix("v")
@@ -145,13 +152,13 @@ def _option_values(env: ActionEnvironment, *, policies_from: Path | None) -> dic
     return values
 
 
-def _relative(env: ActionEnvironment, top: Path) -> tuple[str, ...]:
+def relative_paths(inputs: ActionInputs, workspace: Path, top: Path) -> tuple[str, ...]:
     """The ``paths`` inputs relative to ``top``; an input error when one is outside it. A
     path holding all of ``top`` (the default ``.`` when actions/checkout cloned into a
     sub-folder of the workspace, ``path: src``) means all of it."""
     chosen = []
-    for path in env.inputs.paths:
-        full = (env.workspace / path).absolute()
+    for path in inputs.paths:
+        full = (workspace / path).absolute()
         if top.absolute().is_relative_to(full):
             chosen.append(".")
             continue

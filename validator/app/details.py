@@ -17,6 +17,7 @@ import hashlib
 import itertools
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from html import escape
 from typing import assert_never
 from urllib.parse import urlsplit
@@ -26,6 +27,7 @@ import flask
 from validator.app.details_link import signature_matches
 from validator.app.evaluation import LISTED_PER_STATUS, Evaluation, EvaluationState, StoredFinding
 from validator.app.jobs import BackendUnavailable, EvaluationStore
+from validator.app.model import Platform
 from validator.report.common import plural
 from validator.report.markdown import STATUSES, visible
 
@@ -84,7 +86,8 @@ CONTENT_SECURITY_POLICY = (
 
 def render_page(evaluation: Evaluation) -> str:
     """The evaluation's page (a complete HTML5 document)."""
-    pull = f" #{evaluation.pull_number}" if evaluation.pull_number is not None else ""
+    words = _words(evaluation)
+    pull = f" {words.number}" if evaluation.pull_number is not None else ""
     title = f"gitops-validator: {evaluation.repository}{pull} at {evaluation.head_sha[:12]}"
     refresh = evaluation.state in {EvaluationState.QUEUED, EvaluationState.RUNNING}
     parts = [_head(title, refresh=refresh), f"<h1>{escape(title)}</h1>", _meta(evaluation),
@@ -158,11 +161,12 @@ def _link(url: str, text: str) -> str:
 
 
 def _meta(evaluation: Evaluation) -> str:
-    rows = [("Repository", escape(evaluation.repository))]
+    words = _words(evaluation)
+    rows = [("Repository" if evaluation.platform is Platform.GITHUB else "Project",
+             escape(evaluation.repository))]
     if evaluation.pull_number is not None:
-        number = f"#{evaluation.pull_number}"
-        rows.append(("Pull request", _link(evaluation.pull_url, number) if evaluation.pull_url
-                     else escape(number)))
+        rows.append((words.request.capitalize(), _link(evaluation.pull_url, words.number)
+                     if evaluation.pull_url else escape(words.number)))
     rows.append(("Head", f'<code title="{escape(evaluation.head_sha)}">'
                          f"{escape(evaluation.head_sha[:12])}</code>"))
     if evaluation.base_sha:
@@ -182,22 +186,23 @@ def _meta(evaluation: Evaluation) -> str:
 def _state(evaluation: Evaluation) -> str:
     """One paragraph saying where the evaluation is, in words of its own per state."""
     classes = evaluation.state.value
+    words = _words(evaluation)
     match evaluation.state:
         case EvaluationState.QUEUED:
             text = "Queued: waiting for a worker. This page shows the findings once the evaluation completes."
         case EvaluationState.RUNNING:
             text = "Running: the validator is rendering and checking this head. This page reloads by itself."
         case EvaluationState.CANCELLED:
-            text = ("Cancelled: a newer push to this pull request superseded this head before it "
-                    "was evaluated. The newest commit has its own check run.")
+            text = (f"Cancelled: a newer push to this {words.request} superseded this head before it "
+                    f"was evaluated. The newest commit has its own {words.status}.")
         case EvaluationState.FAILED:
             text = ("Failed: the validator could not evaluate this head"
                     + (f": {evaluation.error}" if evaluation.error else "."))
         case EvaluationState.COMPLETED:
             blocking = evaluation.conclusion == "failure"
             classes += f" {escape(evaluation.conclusion)}"
-            text = ("Completed: findings block this pull request." if blocking
-                    else "Completed: nothing blocks this pull request.")
+            text = (f"Completed: findings block this {words.request}." if blocking
+                    else f"Completed: nothing blocks this {words.request}.")
             if evaluation.title:
                 text += f" {evaluation.title}"
         case _:
@@ -320,8 +325,25 @@ def _versions(evaluation: Evaluation) -> str:
 
 
 def _footer(evaluation: Evaluation) -> str:
+    words = _words(evaluation)
     links = [_link(evaluation.check_run_url, "The check run on GitHub")] if evaluation.check_run_url else []
     if evaluation.pull_url:
-        links.append(_link(evaluation.pull_url, "The pull request"))
+        links.append(_link(evaluation.pull_url, f"The {words.request}"))
     listed = " · ".join(links)
     return f"<footer>\n<p>{listed}</p>\n<p>Evaluation <code>{escape(evaluation.id)}</code></p>\n</footer>"
+
+
+@dataclass(frozen=True)
+class _Words:
+    """How a platform names the change and its verdict: ``pull request #7`` and its check run on
+    GitHub, ``merge request !7`` and its commit status on GitLab."""
+
+    request: str
+    number: str
+    status: str
+
+
+def _words(evaluation: Evaluation) -> _Words:
+    if evaluation.platform is Platform.GITLAB:
+        return _Words("merge request", f"!{evaluation.pull_number}", "commit status")
+    return _Words("pull request", f"#{evaluation.pull_number}", "check run")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from validator.app.model import Platform
+
 __all__ = ["LISTED_PER_STATUS", "Evaluation", "EvaluationState", "SourceLine", "StoredFinding"]
 
 #: Most findings of one status (new, existing, fixed) a page lists: a repository with
@@ -82,4 +84,7 @@ class Evaluation:
     the trusted commit the policies came from."""
     check_run_url: str = ""
     pull_url: str = ""
-    """The pull request's page (from the repository's clone URL); empty when not known."""
+    """The pull request's page (from the repository's clone URL; GitLab: the merge request's);
+    empty when not known."""
+    platform: Platform = Platform.GITHUB
+    """Where the change lives: the page says pull request ``#N`` or merge request ``!N``."""

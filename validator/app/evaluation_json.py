@@ -12,6 +12,7 @@ from dataclasses import asdict
 from typing import Any
 
 from validator.app.evaluation import Evaluation, EvaluationState, SourceLine, StoredFinding
+from validator.app.model import Platform
 
 __all__ = ["evaluation_from_json", "evaluation_to_json"]
 
@@ -32,7 +33,8 @@ def evaluation_from_json(text: str) -> Evaluation:
     try:
         findings = tuple(_finding(item) for item in data.pop("findings", ()))
         return Evaluation(**{**data, "state": EvaluationState(data["state"]), "findings": findings,
-                             "versions": dict(data.get("versions", {}))})
+                             "versions": dict(data.get("versions", {})),
+                             "platform": Platform(data.get("platform", Platform.GITHUB.value))})
     except (KeyError, TypeError, ValueError, AttributeError) as err:
         raise ValueError(f"a stored evaluation is malformed: {err!r}") from err
 

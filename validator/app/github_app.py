@@ -69,7 +69,8 @@ class AppAuth:
     def __init__(self, settings: AppSettings, *, metrics: AppMetrics | None = None) -> None:
         self._settings = settings
         self._metrics = metrics
-        self._auth = Auth.AppAuth(settings.app_id, settings.private_key)
+        # a GitLab-only app has no App: it starts, and any GitHub call is refused (AppAuthError)
+        self._auth = Auth.AppAuth(settings.app_id, settings.private_key) if settings.github_enabled else None
         _redact_requester_log()
         self._tokens: dict[int, _Token] = {}
         self._lock = threading.Lock()
@@ -79,6 +80,8 @@ class AppAuth:
 
     def app_session(self) -> GitHubSession:
         """A session authenticated as the app itself (JWT: app endpoints only)."""
+        if self._auth is None:
+            raise AppAuthError("GitHub is not configured in this app (GITHUB_APP_ID is not set)")
         return connect(self._settings.api_url, self._auth, on_wait=self._waited)
 
     def installation_session(self, installation_id: int) -> GitHubSession:

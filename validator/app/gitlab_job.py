@@ -1,28 +1,293 @@
 """The job function for GitLab: one queued merge request job -> a final commit status.
 
-The same steps as :mod:`validator.app.job`, with GitLab's parts: the merge request read
-(``GET /projects/:id/merge_requests/:iid``: still opened, still at this head, its
-``diff_refs``), the status ``pending`` then ``running``, base (``diff_refs.base_sha``) and head
-fetched into the project's mirror with ``GITLAB_TOKEN`` in a header, the same ``run_diff``
-(:func:`validator.action.validate.diff_validation`), then
-:meth:`~validator.scm.gitlab.publisher.GitLabPublisher.complete`. Safe to repeat: a finished
-status whose ``target_url`` is this evaluation's page and a saved finished evaluation mean an
-earlier attempt published.
+The same steps and guarantees as :mod:`validator.app.job`, with GitLab's parts:
+
+- the merge request is read (``GET /projects/:id/merge_requests/:iid``): not ``opened``, or
+  at another head (unless the job is a rerun), or its lane moved on
+  (:meth:`Backend.latest_head`): skipped before anything is posted;
+- a final status of this name on the head linking this evaluation's page
+  (:meth:`~validator.scm.gitlab.publisher.GitLabPublisher.finished_status`) and a saved
+  finished evaluation mean an earlier attempt published in full: skipped; a final status
+  without the finished evaluation means the attempt died between the status and the
+  discussions: the publisher runs again (it finds the discussions by their markers), so
+  nothing is posted twice and nothing is lost;
+- the status goes ``pending``, the evaluation is saved ``running``; base
+  (``diff_refs.base_sha``) and head are fetched into the project's mirror with
+  ``GITLAB_TOKEN`` in a header (a fork's commits are in the target project, which GitLab
+  serves by SHA); the status goes ``running``; the same ``run_diff`` as everywhere
+  (:func:`validator.action.validate.diff_validation`); a newer push meanwhile sets the
+  status ``canceled`` instead; then the publisher sets the final status and syncs the
+  discussions and the summary note.
+
+GitLab's words become the check run's where the app keeps one vocabulary: an evaluation and
+the conclusions metric say ``failure`` / ``cancelled`` for GitLab's ``failed`` / ``canceled``.
+A failure to reach GitLab (5xx, no answer, a rate limit beyond the wait) raises and the worker
+retries; a refused token (401/403, or 404: GitLab's answer for what a token may not see) raises
+a :class:`GitLabAccessError` naming what the token lacks; a validation error of the content is
+this head's verdict (status ``failed`` saying so).
 """
 
 from __future__ import annotations
 
-from validator.app.context import JobContext
-from validator.app.model import JobResult, JobSpec
+import logging
+import re
+import time
+from dataclasses import dataclass, replace
+from typing import Any
 
-__all__ = ["process_gitlab", "report_gitlab_failure"]
+from validator.action.validate import Validation, diff_validation, failed_outcome
+from validator.app.context import JobContext
+from validator.app.evaluation import EvaluationState
+from validator.app.job_steps import (
+    PUBLISHED,
+    check_clone_host,
+    details_url,
+    finished_evaluation,
+    newer_head,
+    now,
+)
+from validator.app.mirror import MirrorError
+from validator.app.model import JobResult, JobSpec, Platform
+from validator.app.record import started_evaluation
+from validator.errors import ValidatorError
+from validator.lifecycle import current
+from validator.report import RenderOptions
+from validator.run_scope import run_scope
+from validator.scm.gitlab.client import GitLabCallError, GitLabSession
+from validator.scm.gitlab.position import DiffRefs
+from validator.scm.gitlab.publisher import (
+    GitLabPublisher,
+    GitLabPublishResult,
+    GitLabPublishSettings,
+    MergeRequestTarget,
+)
+from validator.service import DiffRequest
+
+__all__ = ["DiffNotReadyError", "GitLabAccessError", "GitLabPublishError", "conclusion_of",
+           "process_gitlab", "report_gitlab_failure"]
+
+_LOGGER = logging.getLogger(__name__)
+
+#: GitLab's final status states in the words evaluations and metrics use (the check run's).
+_CONCLUSIONS = {"success": "success", "failed": "failure", "canceled": "cancelled"}
+
+#: What ``GITLAB_TOKEN`` needs, said when GitLab refuses it.
+_NEEDS = ("the token needs the api scope (read_repository alone cannot set statuses or post "
+          "discussions) and at least the Developer role in the project (Maintainer when the "
+          "source branch is protected: GitLab refuses commit statuses on protected branches to "
+          "Developers)")
+
+
+#: A publisher problem that is GitLab refusing the token (how GitLabCallError words it).
+_REFUSED = re.compile(r"\bHTTP 40[13]\b")
+
+
+class GitLabAccessError(ValidatorError):
+    """GitLab refused ``GITLAB_TOKEN`` (401: unknown, revoked or expired; 403: not allowed)."""
+
+
+class GitLabPublishError(ValidatorError):
+    """The final commit status could not be set: the job is retried."""
+
+
+class DiffNotReadyError(ValidatorError):
+    """The merge request's ``diff_refs`` are not this head's yet (GitLab computes a pushed
+    diff in the background): the job is retried, so discussions get their positions."""
+
+
+def conclusion_of(state: str) -> str:
+    """GitLab's final status state as the app's conclusion (``failed`` -> ``failure``)."""
+    return _CONCLUSIONS.get(state, state)
 
 
 def process_gitlab(job: JobSpec, ctx: JobContext) -> JobResult:
-    """Run ``job`` (``platform=gitlab``) to a final status."""
-    raise NotImplementedError
+    """Run ``job`` (``platform=gitlab``) to a final status (see the module docstring)."""
+    sessions = ctx.gitlab_sessions
+    started = time.monotonic()
+    session = sessions.session()
+    try:
+        # one lifecycle job and one run scope for all of it, as job.process (git runs outside
+        # run_diff must not be killed by another thread's run ending)
+        with current().job(), run_scope():
+            return _evaluate(job, ctx, session)
+    except GitLabCallError as err:
+        if err.forbidden or err.status == 404:
+            raise GitLabAccessError(_refused(job, err)) from err
+        raise
+    except MirrorError as err:
+        if err.token_refused:
+            raise GitLabAccessError(f"{err}: {_NEEDS}; git over HTTPS needs read_repository or api "
+                                    "and at least the Reporter role") from err
+        raise
+    finally:
+        sessions.done(session)
+        _LOGGER.info("job %s (%s!%s %s): %.2f s", job.evaluation_id, job.repository, job.pull_number,
+                     job.head_sha[:12], time.monotonic() - started)
 
 
 def report_gitlab_failure(job: JobSpec, ctx: JobContext, error: str, attempts: int) -> None:
-    """A poison job: set its status ``failed`` naming the error and the attempts."""
-    raise NotImplementedError
+    """A poison job: set its status ``failed`` naming the error and the attempts (once)."""
+    sessions = ctx.gitlab_sessions
+    session = sessions.session()
+    try:
+        reason = f"gave up after {attempts} attempt{'s' if attempts != 1 else ''}: {error}"
+        publisher = _publisher(job, ctx, session, diff_refs=None)
+        if publisher.finished_status() is not None:  # reported before (or published): not twice
+            return
+        published = publisher.complete(failed_outcome(reason))
+        conclusion = conclusion_of(published.state)
+        ctx.metrics.conclusions.labels(conclusion=conclusion).inc()
+        ctx.evaluations.save(replace(started_evaluation(job, now()), state=EvaluationState.FAILED,
+                                     finished_at=now(), conclusion=conclusion, error=reason))
+        for problem in published.problems:
+            _LOGGER.warning("job %s: not published: %s", job.evaluation_id, problem)
+    finally:
+        sessions.done(session)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _MergeRequest:
+    """What the job reads of the merge request: why not to run (empty: run) and its diff."""
+
+    stale: str
+    base_sha: str
+    diff_refs: DiffRefs | None
+
+
+def _evaluate(job: JobSpec, ctx: JobContext, session: GitLabSession) -> JobResult:
+    sessions = ctx.gitlab_sessions
+    check_clone_host(job, sessions.url, platform="GitLab", variable="GITLAB_URL")
+    merge_request = _read(job, ctx, session)
+    if merge_request.stale:
+        _LOGGER.info("job %s: skipped: %s", job.evaluation_id, merge_request.stale)
+        return JobResult.SKIPPED
+    base_sha = merge_request.base_sha
+    stored = ctx.evaluations.get(job.evaluation_id)
+    if stored is not None and stored.state in PUBLISHED:  # saved only once all was published
+        _LOGGER.info("job %s: published already: skipped", job.evaluation_id)
+        return JobResult.SKIPPED
+    publisher = _publisher(job, ctx, session, diff_refs=merge_request.diff_refs)
+    # a final status linking this evaluation without the finished evaluation: the attempt died
+    # after the status, before the discussions; the publisher runs again (no new status) and
+    # posts what is missing (found by markers)
+    resumed = publisher.finished_status() is not None
+    if not resumed:
+        publisher.start()
+    created = now()
+    ctx.evaluations.save(started_evaluation(job, created, base_sha=base_sha))
+    with ctx.mirrors.checkout(job.repository, job.clone_url, sessions.token, [base_sha, job.head_sha],
+                              platform=Platform.GITLAB) as clone:
+        if (cancelled := _cancel_if_superseded(job, ctx, publisher, created)) is not None:
+            return cancelled
+        if not resumed:
+            publisher.running()
+        request = DiffRequest(folder=clone, base=base_sha, head=job.head_sha, block=ctx.settings.block)
+        try:
+            done: Validation | str = diff_validation(request, repo=clone, markdown_options=RenderOptions(
+                link_base=f"{sessions.url}/{job.repository}/-/blob/{job.head_sha}"))
+        except ValidatorError as err:  # the head's content (or its base's) cannot be validated
+            done = str(err)
+        if (cancelled := _cancel_if_superseded(job, ctx, publisher, created)) is not None:
+            return cancelled
+        outcome = done.outcome if isinstance(done, Validation) else failed_outcome(done)
+        published = publisher.complete(outcome)  # in the clone: the page quotes the head's lines
+        finished = finished_evaluation(job, base_sha=base_sha, created=created, outcome=outcome,
+                                       conclusion=conclusion_of(published.state),
+                                       validation=done if isinstance(done, Validation) else None,
+                                       versions_of_tools=ctx.versions)
+    _published_or_retry(job, published)
+    ctx.metrics.conclusions.labels(conclusion=finished.conclusion).inc()
+    ctx.evaluations.save(finished)
+    return JobResult.COMPLETED
+
+
+def _read(job: JobSpec, ctx: JobContext, session: GitLabSession) -> _MergeRequest:
+    """The merge request as GitLab has it now; a job without one (never queued by intake)
+    runs on the job's own base."""
+    if job.pull_number is None:
+        stale = "" if (latest := newer_head(job, ctx.backend)) is None else f"superseded by {latest[:12]}"
+        return _MergeRequest(stale=stale, base_sha=job.base_sha, diff_refs=None)
+    data: Any = session.get(f"/projects/{job.project_id}/merge_requests/{job.pull_number}")
+    if not isinstance(data, dict):
+        raise GitLabPublishError(f"{job.repository}!{job.pull_number}: GitLab answered the merge "
+                                 f"request with a {type(data).__name__}, not an object")
+    state, head = str(data.get("state", "")), str(data.get("sha") or "")
+    refs = _diff_refs(data.get("diff_refs"))
+    if state != "opened":
+        return _MergeRequest(stale=f"merge request !{job.pull_number} is {state}", base_sha="",
+                             diff_refs=None)
+    if head != job.head_sha and not job.rerun:
+        return _MergeRequest(stale=f"superseded: !{job.pull_number} is at {head[:12]} now",
+                             base_sha="", diff_refs=None)
+    if (latest := newer_head(job, ctx.backend)) is not None:
+        return _MergeRequest(stale=f"superseded by {latest[:12]} in {job.lane}", base_sha="", diff_refs=None)
+    if refs is not None and refs.head_sha == job.head_sha:  # the diff GitLab shows: positions fit it
+        return _MergeRequest(stale="", base_sha=refs.base_sha, diff_refs=refs)
+    if head == job.head_sha:  # GitLab computes a push's diff in the background: not there yet
+        raise DiffNotReadyError(f"{job.repository}!{job.pull_number}: GitLab has not computed the diff "
+                                f"of {job.head_sha[:12]} yet (diff_refs "
+                                f"{'missing' if refs is None else 'of ' + refs.head_sha[:12]}): retried")
+    # a rerun of a head the merge request has left: its diff_refs are another head's, so no
+    # positioned discussions (findings go to the summary note)
+    base_sha = job.base_sha or (refs.base_sha if refs is not None else "")
+    if not base_sha:
+        raise DiffNotReadyError(f"{job.repository}!{job.pull_number}: no base to compare "
+                                f"{job.head_sha[:12]} with (the job has none, GitLab gave no diff_refs)")
+    return _MergeRequest(stale="", base_sha=base_sha, diff_refs=None)
+
+
+def _diff_refs(data: Any) -> DiffRefs | None:
+    """The merge request's ``diff_refs``; None while GitLab has not computed them (null)."""
+    if not data:
+        return None
+    try:
+        return DiffRefs.from_api(data)
+    except ValueError as err:
+        _LOGGER.warning("a merge request's diff_refs are malformed (%s): no positioned discussions", err)
+        return None
+
+
+def _publisher(job: JobSpec, ctx: JobContext, session: GitLabSession, *,
+               diff_refs: DiffRefs | None) -> GitLabPublisher:
+    settings = ctx.settings
+    target = MergeRequestTarget(project_id=job.project_id, project_path=job.repository,
+                                head_sha=job.head_sha, iid=job.pull_number, diff_refs=diff_refs,
+                                ref=job.head_ref, status_name=settings.check_name,
+                                target_url=details_url(settings, job.evaluation_id))
+    return GitLabPublisher(session, target, GitLabPublishSettings(comments=settings.comments,
+                                                                  max_comments=settings.max_comments))
+
+
+def _cancel_if_superseded(job: JobSpec, ctx: JobContext, publisher: GitLabPublisher,
+                          created: str) -> JobResult | None:
+    latest = newer_head(job, ctx.backend)
+    if latest is None:
+        return None
+    publisher.cancel(f"A newer push ({latest[:12]}) superseded {job.head_sha[:12]}; "
+                     "its own status has the verdict.")
+    ctx.metrics.conclusions.labels(conclusion="cancelled").inc()
+    ctx.evaluations.save(replace(started_evaluation(job, created), state=EvaluationState.CANCELLED,
+                                 finished_at=now(), conclusion="cancelled"))
+    return JobResult.CANCELLED
+
+
+def _published_or_retry(job: JobSpec, published: GitLabPublishResult) -> None:
+    for problem in published.problems:
+        _LOGGER.warning("job %s: not published: %s", job.evaluation_id, problem)
+    if not published.status_set:
+        refused = [p for p in published.problems if _REFUSED.search(p)]
+        if refused:  # the publisher stopped at GitLab's 401/403 (GitLabCallError's "HTTP 403")
+            raise GitLabAccessError(f"{job.repository}: GITLAB_TOKEN may not publish: {refused[0]}; {_NEEDS}")
+        raise GitLabPublishError(f"{job.repository} {job.head_sha[:12]}: the commit status could not "
+                                 f"be set: {'; '.join(published.problems) or 'no status'}")
+
+
+def _refused(job: JobSpec, err: GitLabCallError) -> str:
+    if err.status == 404:  # GitLab answers 404 for what the token may not see
+        return (f"{job.repository}: not found (HTTP 404): the project or merge request was deleted, "
+                f"or GITLAB_TOKEN cannot see the project (a project access token sees its own project "
+                f"only, a group access token its group's): {err}")
+    if err.status == 401:
+        return (f"{job.repository}: GitLab refused GITLAB_TOKEN (HTTP 401: unknown, revoked or "
+                f"expired): {err}")
+    return f"{job.repository}: GITLAB_TOKEN may not do this (HTTP {err.status}): {err}; {_NEEDS}"

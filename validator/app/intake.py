@@ -2,13 +2,18 @@
 
 The order is the point of this module:
 
-1. the body's size is capped (413) and its ``X-Hub-Signature-256`` verified on the raw bytes
-   (401) before anything parses it, so an unsigned request costs one HMAC and touches nothing;
+1. the body's size is capped (413) and its credential checked on the raw bytes (401) before
+   anything parses it, so an unsigned request costs one HMAC (GitHub's ``X-Hub-Signature-256``)
+   or a few constant-time compares (GitLab's ``X-Gitlab-Token``) and touches nothing;
+   GitLab's per-group or project secrets are then checked against the parsed project (401);
 2. the delivery and its jobs are recorded in one atomic step (:meth:`Backend.accept`): a
    delivery recorded before is acknowledged as a duplicate and queues nothing; a storage
-   failure answers 503 and leaves the delivery unrecorded, so GitHub's redelivery (or the
+   failure answers 503 and leaves the delivery unrecorded, so a redelivery (or the
    reconciliation sweep) brings it back. A job whose key is already queued or running is
    coalesced with it by the backend.
+
+Both platforms run this one pipeline; what differs (headers, credential, delivery id, which
+events ask for jobs) is a :class:`~validator.app.intake_source.Source`.
 """
 
 from __future__ import annotations
@@ -17,17 +22,22 @@ import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
-from validator.app.events import EVENTS, decide
+from validator.app.gitlab_intake import gitlab_source
+from validator.app.intake_source import Source, github_source
 from validator.app.jobs import Backend
 from validator.app.metrics import AppMetrics
-from validator.app.model import JobSpec
+from validator.app.model import JobSpec, Platform
 from validator.app.settings import AppSettings
-from validator.app.signature import verify
 
 __all__ = ["Answer", "Intake"]
 
 _LOGGER = logging.getLogger(__name__)
+
+
+def _lowered(headers: Mapping[str, str]) -> dict[str, str]:
+    return {name.lower(): value for name, value in headers.items()}
 
 
 @dataclass(frozen=True)
@@ -45,40 +55,45 @@ class Intake:
         self._settings = settings
         self._backend = backend
         self._metrics = metrics
+        self._sources = {Platform.GITHUB: github_source(settings),
+                         Platform.GITLAB: gitlab_source(settings)}
 
     def receive(self, headers: Mapping[str, str], body: bytes) -> Answer:
-        """Verify, de-duplicate and enqueue one delivery."""
-        lowered = {name.lower(): value for name, value in headers.items()}
-        event = lowered.get("x-github-event", "")
-        return self._counted(event, *self._receive(lowered, event, body))
+        """Verify, de-duplicate and enqueue one GitHub delivery."""
+        return self._received(self._sources[Platform.GITHUB], headers, body)
 
-    def too_large(self, headers: Mapping[str, str]) -> Answer:
+    def receive_gitlab(self, headers: Mapping[str, str], body: bytes) -> Answer:
+        """Verify, de-duplicate and enqueue one GitLab delivery (:mod:`validator.app.gitlab_intake`)."""
+        return self._received(self._sources[Platform.GITLAB], headers, body)
+
+    def too_large(self, headers: Mapping[str, str], *, platform: Platform = Platform.GITHUB) -> Answer:
         """The answer to a body the web server refused to read because it is over the cap
         (its announced length, or what arrived of a chunked one): counted like any other, and
         nothing of the size of the cap is ever held for it."""
-        event = next((value for name, value in headers.items() if name.lower() == "x-github-event"), "")
-        return self._counted(event, *self._oversize())
+        source = self._sources[platform]
+        event = _lowered(headers).get(source.event_header, "")
+        return self._counted(source, event, *self._oversize())
 
-    def _counted(self, event: str, answer: Answer, outcome: str) -> Answer:
-        label = event if event in EVENTS else "other"  # an unverified header never makes a new series
+    def _received(self, source: Source, headers: Mapping[str, str], body: bytes) -> Answer:
+        lowered = _lowered(headers)
+        event = lowered.get(source.event_header, "")
+        return self._counted(source, event, *self._receive(source, lowered, event, body))
+
+    def _counted(self, source: Source, event: str, answer: Answer, outcome: str) -> Answer:
+        label = event if event in source.labels else "other"  # an unverified header never makes a new series
         self._metrics.deliveries.labels(event=label, outcome=outcome).inc()
         return answer
 
     def _oversize(self) -> tuple[Answer, str]:
         return Answer(413, f"the body is larger than {self._settings.max_body_bytes} bytes"), "too_large"
 
-    def _receive(self, headers: Mapping[str, str], event: str, body: bytes) -> tuple[Answer, str]:
-        refused = self._refuse(headers, event, body)
-        if refused is not None:
-            return refused
-        delivery = headers["x-github-delivery"]
-        try:
-            payload = json.loads(body)
-        except ValueError:
-            payload = None
-        if not isinstance(payload, dict):
-            return Answer(400, "the body is not a JSON object"), "malformed"
-        decision = decide(event, payload, self._settings)
+    def _receive(self, source: Source, headers: Mapping[str, str], event: str,
+                 body: bytes) -> tuple[Answer, str]:
+        payload = self._admitted(source, headers, body)
+        if isinstance(payload, tuple):
+            return payload
+        delivery = source.delivery(headers, body)
+        decision = source.decide(event, payload, self._settings)
         _LOGGER.info("delivery %s (%s): %s", delivery, event, decision.note)
         if decision.malformed:
             return Answer(400, decision.note), "malformed"
@@ -91,14 +106,32 @@ class Intake:
             _LOGGER.error("delivery %s (%s) not queued: %s", delivery, event, err)
             return Answer(503, f"the queue is unavailable ({err}); try again (redeliver)"), "error"
 
-    def _refuse(self, headers: Mapping[str, str], event: str, body: bytes) -> tuple[Answer, str] | None:
-        """Too large, unsigned or without the event and delivery headers (checked in this order:
-        nothing of an unsigned request is looked at beyond its size)."""
+    def _admitted(self, source: Source, headers: Mapping[str, str],
+                  body: bytes) -> dict[str, Any] | tuple[Answer, str]:
+        """The payload of an authentic, well-formed delivery this credential may send, or the
+        answer refusing it."""
+        refused = self._refuse(source, headers, body)
+        if refused is not None:
+            return refused
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            payload = None
+        if not isinstance(payload, dict):
+            return Answer(400, "the body is not a JSON object"), "malformed"
+        refusal = source.authorize(headers, payload)
+        if refusal is not None:
+            return Answer(401, refusal), "bad_signature"
+        return payload
+
+    def _refuse(self, source: Source, headers: Mapping[str, str], body: bytes) -> tuple[Answer, str] | None:
+        """Too large, unauthenticated or without the required headers (checked in this order:
+        nothing of an unauthenticated request is looked at beyond its size)."""
         if len(body) > self._settings.max_body_bytes:
             return self._oversize()
-        if not verify(self._settings.webhook_secret, body, headers.get("x-hub-signature-256")):
-            return Answer(401, "missing or wrong X-Hub-Signature-256"), "bad_signature"
-        for name in ("X-GitHub-Event", "X-GitHub-Delivery"):
+        if not source.authenticate(headers, body):
+            return Answer(401, f"missing or wrong {source.credential_header}"), "bad_signature"
+        for name in source.required:
             if not headers.get(name.lower()):
                 return Answer(400, f"missing header {name}"), "malformed"
         return None

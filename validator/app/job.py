@@ -25,19 +25,25 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
-from urllib.parse import urlsplit
 
 from validator.action.validate import Validation, diff_validation, failed_outcome
 from validator.app.context import JobContext
-from validator.app.details_link import link_key, page_path
-from validator.app.evaluation import Evaluation, EvaluationState
+from validator.app.evaluation import EvaluationState
 from validator.app.events import RERUN_ACTION
+from validator.app.gitlab_job import process_gitlab, report_gitlab_failure
+from validator.app.job_steps import (
+    PUBLISHED,
+    check_clone_host,
+    details_url,
+    finished_evaluation,
+    newer_head,
+    now,
+)
 from validator.app.mirror import MirrorError
-from validator.app.model import JobKind, JobResult, JobSpec
-from validator.app.record import evaluation_of, started_evaluation, versions_of
+from validator.app.model import JobKind, JobResult, JobSpec, Platform
+from validator.app.record import started_evaluation
 from validator.errors import ValidatorError
 from validator.lifecycle import current
 from validator.report import RenderOptions
@@ -45,7 +51,6 @@ from validator.run_scope import run_scope
 from validator.scm.github import payloads
 from validator.scm.github.client import GitHubCallError, GitHubSession
 from validator.scm.github.publisher import GitHubPublisher, PublishResult, PublishSettings, PublishTarget
-from validator.scm.outcome import Outcome
 from validator.service import DiffRequest
 
 __all__ = ["JobResult", "PublishError", "job_functions", "process", "report_failure"]
@@ -58,18 +63,18 @@ _LOGGER = logging.getLogger(__name__)
 RERUN_BUTTON = payloads.CheckAction(label="Re-run", description="Validate this head again",
                                     identifier=RERUN_ACTION)
 
-#: Evaluation states saved only after everything was published (check run, comments).
-_PUBLISHED = frozenset({EvaluationState.COMPLETED, EvaluationState.FAILED, EvaluationState.CANCELLED})
-
-
 class PublishError(ValidatorError):
     """No check run could be created or completed: the job is retried."""
 
 
 def process(job: JobSpec, ctx: JobContext) -> JobResult:
-    """Run ``job`` to a completed check run (see the module docstring)."""
+    """Run ``job`` to a completed check run (see the module docstring); a GitLab job to its
+    final commit status (:func:`validator.app.gitlab_job.process_gitlab`)."""
+    if job.platform is Platform.GITLAB:
+        return process_gitlab(job, ctx)
+    auth = ctx.github
     started = time.monotonic()
-    session = ctx.auth.installation_session(job.installation_id)
+    session = auth.installation_session(job.installation_id)
     try:
         # One job of the process's lifecycle and one run scope for all of it, as run_diff's
         # own: the end of the last run scope kills every child still registered, so a job
@@ -82,10 +87,10 @@ def process(job: JobSpec, ctx: JobContext) -> JobResult:
     except (GitHubCallError, MirrorError) as err:
         refused = err.status == 401 if isinstance(err, GitHubCallError) else err.token_refused
         if refused:  # revoked, or the installation changed: the retry mints a new one
-            ctx.auth.forget(job.installation_id)
+            auth.forget(job.installation_id)
         raise
     finally:
-        ctx.auth.count_calls(session)
+        auth.count_calls(session)
         _LOGGER.info("job %s (%s %s): %.2f s", job.evaluation_id, job.repository, job.head_sha[:12],
                      time.monotonic() - started)
 
@@ -105,8 +110,13 @@ def job_functions(ctx: JobContext) -> tuple[Callable[[JobSpec], JobResult],
 
 
 def report_failure(job: JobSpec, ctx: JobContext, error: str, attempts: int) -> None:
-    """A poison job: complete its check run as a failure naming the error and the attempts."""
-    session = ctx.auth.installation_session(job.installation_id)
+    """A poison job: complete its check run as a failure naming the error and the attempts
+    (a GitLab job: its status, :func:`validator.app.gitlab_job.report_gitlab_failure`)."""
+    if job.platform is Platform.GITLAB:
+        report_gitlab_failure(job, ctx, error, attempts)
+        return
+    auth = ctx.github
+    session = auth.installation_session(job.installation_id)
     try:
         reason = f"gave up after {attempts} attempt{'s' if attempts != 1 else ''}: {error}"
         publisher = _publisher(job, ctx, session)
@@ -114,12 +124,12 @@ def report_failure(job: JobSpec, ctx: JobContext, error: str, attempts: int) -> 
             return
         published = publisher.complete(failed_outcome(reason))
         ctx.metrics.conclusions.labels(conclusion=published.conclusion).inc()
-        ctx.evaluations.save(replace(started_evaluation(job, _now()), state=EvaluationState.FAILED,
-                                     finished_at=_now(), conclusion=published.conclusion, error=reason))
+        ctx.evaluations.save(replace(started_evaluation(job, now()), state=EvaluationState.FAILED,
+                                     finished_at=now(), conclusion=published.conclusion, error=reason))
         for problem in published.problems:
             _LOGGER.warning("job %s: not published: %s", job.evaluation_id, problem)
     finally:
-        ctx.auth.count_calls(session)
+        auth.count_calls(session)
 
 
 def _commit(job: JobSpec, ctx: JobContext, session: GitHubSession) -> JobResult:
@@ -140,7 +150,7 @@ def _commit(job: JobSpec, ctx: JobContext, session: GitHubSession) -> JobResult:
 
 
 def _evaluate(job: JobSpec, ctx: JobContext, session: GitHubSession) -> JobResult:
-    _check_clone_host(job, ctx.settings.api_url)
+    check_clone_host(job, _web_url(ctx.settings.api_url), platform="GitHub", variable="GITHUB_API_URL")
     base_sha, stale = _stale(job, ctx, session)
     if stale:
         _LOGGER.info("job %s: skipped: %s", job.evaluation_id, stale)
@@ -148,7 +158,7 @@ def _evaluate(job: JobSpec, ctx: JobContext, session: GitHubSession) -> JobResul
     publisher = _publisher(job, ctx, session)
     if (earlier := publisher.completed_run()) is not None:
         stored = ctx.evaluations.get(job.evaluation_id)
-        if stored is not None and stored.state in _PUBLISHED:  # an earlier attempt published
+        if stored is not None and stored.state in PUBLISHED:  # an earlier attempt published
             _LOGGER.info("job %s: published already: skipped", job.evaluation_id)
             return JobResult.SKIPPED
         # it died after completing the check run, before the comments and the evaluation:
@@ -156,9 +166,9 @@ def _evaluate(job: JobSpec, ctx: JobContext, session: GitHubSession) -> JobResul
         publisher.resume(int(earlier["id"]))
     else:
         publisher.start()
-    created = _now()
+    created = now()
     ctx.evaluations.save(started_evaluation(job, created, base_sha=base_sha))
-    token = ctx.auth.installation_token(job.installation_id)
+    token = ctx.github.installation_token(job.installation_id)
     with ctx.mirrors.checkout(job.repository, job.clone_url, token, [base_sha, job.head_sha]) as clone:
         if (cancelled := _cancel_if_superseded(job, ctx, publisher, created)) is not None:
             return cancelled
@@ -173,29 +183,14 @@ def _evaluate(job: JobSpec, ctx: JobContext, session: GitHubSession) -> JobResul
         outcome = done.outcome if isinstance(done, Validation) else failed_outcome(done)
         # in the clone: suggestions and the page's source lines quote the head's files
         published = publisher.complete(outcome)
-        finished = _finished(job, base_sha=base_sha, created=created, outcome=outcome,
-                             published=published,
-                             validation=done if isinstance(done, Validation) else None,
-                             versions_of_tools=ctx.versions)
+        finished = finished_evaluation(job, base_sha=base_sha, created=created, outcome=outcome,
+                                       conclusion=published.conclusion,
+                                       validation=done if isinstance(done, Validation) else None,
+                                       versions_of_tools=ctx.versions)
     _published_or_retry(job, published)
     ctx.metrics.conclusions.labels(conclusion=published.conclusion).inc()
     ctx.evaluations.save(finished)
     return JobResult.COMPLETED
-
-
-def _check_clone_host(job: JobSpec, api_url: str) -> None:
-    """The installation token goes to GitHub's own git host only (github.com for the public
-    API, the GitHub Enterprise Server's host), whatever URL a payload carries, and over the
-    scheme the API is reached with: an ``http://`` clone URL on an HTTPS GitHub would put the
-    token on the wire in clear text."""
-    web, clone = urlsplit(_web_url(api_url)), urlsplit(job.clone_url)
-    expected, host = web.netloc.lower(), clone.netloc.lower()
-    if host != expected:
-        raise MirrorError(f"{job.repository}: clone URL host {host!r} is not on the GitHub host "
-                          f"{expected!r} (GITHUB_API_URL): its token is not sent there")
-    if clone.scheme.lower() != web.scheme.lower():
-        raise MirrorError(f"{job.repository}: clone URL scheme {clone.scheme!r} is not the "
-                          f"{web.scheme!r} of GITHUB_API_URL: its token is not sent there")
 
 
 def _stale(job: JobSpec, ctx: JobContext, session: GitHubSession) -> tuple[str, str]:
@@ -215,9 +210,7 @@ def _stale(job: JobSpec, ctx: JobContext, session: GitHubSession) -> tuple[str, 
 
 def _publisher(job: JobSpec, ctx: JobContext, session: GitHubSession) -> GitHubPublisher:
     settings = ctx.settings
-    details = (settings.public_url.rstrip("/")
-               + page_path(job.evaluation_id, link_key(settings.link_secret))
-               if settings.public_url else None)
+    details = details_url(settings, job.evaluation_id)
     target = PublishTarget(repository=job.repository, head_sha=job.head_sha, pull_number=job.pull_number,
                            check_name=settings.check_name, details_url=details,
                            external_id=job.evaluation_id, actions=(RERUN_BUTTON,))
@@ -226,14 +219,7 @@ def _publisher(job: JobSpec, ctx: JobContext, session: GitHubSession) -> GitHubP
 
 
 def _newer(job: JobSpec, ctx: JobContext) -> str | None:
-    """The lane's newer head, when a later push superseded this job (never for a rerun)."""
-    if job.rerun:
-        return None
-    latest = ctx.backend.latest_head(job.lane)
-    if latest is None or latest == job.head_sha:
-        return None
-    _LOGGER.info("job %s: superseded by %s in %s", job.evaluation_id, latest[:12], job.lane)
-    return latest
+    return newer_head(job, ctx.backend)
 
 
 def _cancel_if_superseded(job: JobSpec, ctx: JobContext, publisher: GitHubPublisher,
@@ -245,7 +231,7 @@ def _cancel_if_superseded(job: JobSpec, ctx: JobContext, publisher: GitHubPublis
                      "its own check run has the verdict.")
     ctx.metrics.conclusions.labels(conclusion="cancelled").inc()
     ctx.evaluations.save(replace(started_evaluation(job, created), state=EvaluationState.CANCELLED,
-                                 finished_at=_now(), conclusion="cancelled"))
+                                 finished_at=now(), conclusion="cancelled"))
     return JobResult.CANCELLED
 
 
@@ -257,26 +243,9 @@ def _published_or_retry(job: JobSpec, published: PublishResult) -> None:
                             f"completed: {'; '.join(published.problems) or 'no check run'}")
 
 
-# -- evaluations (what the details page shows) ------------------------------------------------
-
-def _finished(job: JobSpec, *, base_sha: str, created: str, outcome: Outcome, published: PublishResult,
-              validation: Validation | None, versions_of_tools: Mapping[str, str]) -> Evaluation:
-    diff = validation.diff if validation is not None else None
-    versions = {**versions_of_tools, **(versions_of(outcome.report, trusted=diff.trusted) if diff else {})}
-    state = EvaluationState.FAILED if outcome.error else EvaluationState.COMPLETED
-    return evaluation_of(job, outcome, state=state,
-                         conclusion=published.conclusion, created_at=created, finished_at=_now(),
-                         title=payloads.check_title(outcome), base_sha=base_sha, versions=versions,
-                         rendered_diff=diff.diff.text() if diff is not None else "")
-
-
 def _web_url(api_url: str) -> str:
     """github.com for the public API; the host of a GitHub Enterprise Server's ``/api/v3``."""
     api_url = api_url.rstrip("/")
     if api_url == "https://api.github.com":
         return "https://github.com"
     return api_url.removesuffix("/api/v3")
-
-
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -45,6 +45,12 @@ class AppMetrics:
         self.rate_limit_waits = Counter(
             "gitops_validator_github_rate_limit_waits_total", "Waits for a GitHub rate limit or "
             "Retry-After.", registry=self.registry)
+        self.gitlab_calls = Counter(
+            "gitops_validator_gitlab_api_calls_total", "GitLab API requests made.",
+            registry=self.registry)
+        self.gitlab_rate_limit_waits = Counter(
+            "gitops_validator_gitlab_rate_limit_waits_total", "Waits for a GitLab rate limit "
+            "(429 with Retry-After or RateLimit-Reset).", registry=self.registry)
         self.jobs = Counter(
             "gitops_validator_jobs_total", "Jobs finished, by result (completed, skipped, "
             "cancelled, retried, poisoned).", ["result"], registry=self.registry)

@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from validator.app.jobs import Backend, BackendUnavailable
-from validator.app.model import JobKind, JobSpec
+from validator.app.model import JobKind, JobSpec, Platform
 from validator.app.settings import AppSettings, Drafts
 from validator.errors import ValidatorError
 from validator.scm.github.client import GitHubCallError, GitHubSession
@@ -67,12 +67,18 @@ class PullAction(enum.StrEnum):
 
 @dataclass(frozen=True, kw_only=True)
 class SweptPull:
-    """One open pull request the sweep looked at."""
+    """One open pull request (GitLab: merge request) the sweep looked at."""
 
     repository: str
     number: int
     head_sha: str
     action: PullAction
+    platform: Platform = Platform.GITHUB
+
+    @property
+    def name(self) -> str:
+        """``owner/name#7`` on GitHub, ``group/project!7`` on GitLab (each platform's notation)."""
+        return f"{self.repository}{'#' if self.platform is Platform.GITHUB else '!'}{self.number}"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -89,6 +95,8 @@ class ReconcileReport:
 
     installations: int = 0
     repositories: int = 0
+    projects: int = 0
+    """GitLab projects swept (:mod:`validator.app.gitlab_reconcile`)."""
     pulls: tuple[SweptPull, ...] = ()
     errors: tuple[SweepError, ...] = ()
     limits_reached: tuple[str, ...] = ()
@@ -98,6 +106,14 @@ class ReconcileReport:
     def enqueued(self) -> tuple[SweptPull, ...]:
         """The pull requests it enqueued (or, in a dry run, would have)."""
         return tuple(p for p in self.pulls if p.action in (PullAction.ENQUEUED, PullAction.WOULD_ENQUEUE))
+
+    def __add__(self, other: ReconcileReport) -> ReconcileReport:
+        """Both sweeps of one round (GitHub's and GitLab's) as one report."""
+        return ReconcileReport(installations=self.installations + other.installations,
+                               repositories=self.repositories + other.repositories,
+                               projects=self.projects + other.projects, pulls=self.pulls + other.pulls,
+                               errors=self.errors + other.errors,
+                               limits_reached=self.limits_reached + other.limits_reached)
 
 
 class _StopSweepError(Exception):

@@ -30,7 +30,7 @@ from validator.app.evaluation import (
     SourceLine,
     StoredFinding,
 )
-from validator.app.model import JobSpec
+from validator.app.model import JobSpec, Platform
 from validator.model import Finding, Report, ResourceRef
 from validator.report.markdown import finding_status
 from validator.scm.outcome import Outcome
@@ -84,7 +84,7 @@ def versions_of(report: Report, *, trusted: str) -> dict[str, str]:
 def _evaluation(job: JobSpec, *, state: EvaluationState, created_at: str, base_sha: str) -> Evaluation:
     return Evaluation(id=job.evaluation_id, repository=job.repository, head_sha=job.head_sha,
                       base_sha=base_sha, pull_number=job.pull_number, event=job.event, state=state,
-                      created_at=created_at, pull_url=_pull_url(job))
+                      created_at=created_at, pull_url=_pull_url(job), platform=job.platform)
 
 
 class _HeadSource:
@@ -159,11 +159,13 @@ def _resource(resource: ResourceRef | None) -> str:
 
 def _pull_url(job: JobSpec) -> str:
     """The pull request's web page: the clone URL without ``.git``, then ``/pull/N`` (right on
-    github.com and on GitHub Enterprise Server alike); empty when there is no pull request or
-    the clone URL is not HTTPS."""
+    github.com and on GitHub Enterprise Server alike; GitLab's ``git_http_url`` is the
+    project's web URL with ``.git``, its merge request page ``/-/merge_requests/N``); empty when
+    there is no pull request or the clone URL is not HTTPS."""
     if job.pull_number is None:
         return ""
     parts = urlsplit(job.clone_url)
     if parts.scheme not in {"https", "http"} or not parts.netloc or parts.query or parts.fragment:
         return ""
-    return f"{job.clone_url.removesuffix('.git').rstrip('/')}/pull/{job.pull_number}"
+    page = "-/merge_requests" if job.platform is Platform.GITLAB else "pull"
+    return f"{job.clone_url.removesuffix('.git').rstrip('/')}/{page}/{job.pull_number}"

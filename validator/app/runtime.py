@@ -23,7 +23,7 @@ from werkzeug.serving import make_server
 from validator.app.context import JobContext, build_context
 from validator.app.job import job_functions
 from validator.app.jobs import Backend
-from validator.app.reconcile import reconcile
+from validator.app.reconcile_all import reconcile_all
 from validator.app.services import AppServices
 from validator.app.settings import AppSettings
 from validator.app.web import create_app
@@ -87,7 +87,7 @@ def _reconciliation(services: AppServices, ctx: JobContext, stop: threading.Even
     if settings.reconcile_seconds <= 0:
         return None
     return Periodic("reconcile", settings.reconcile_seconds, lambda: reconcile_round(
-        services.backend, settings, lambda: reconcile(ctx.auth, services.backend, settings)), stop)
+        services.backend, settings, lambda: reconcile_all(settings, services.backend, auth=ctx.auth)), stop)
 
 
 def _background(services: AppServices, ctx: JobContext, *, threads: int, stop: threading.Event

@@ -9,6 +9,7 @@ variable or the file and key. Secrets (the private key, the webhook secret) neve
 from __future__ import annotations
 
 import enum
+import functools
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -21,6 +22,7 @@ import yaml
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from validator.app.gitlab_secrets import GitLabSecrets, read_secrets_file
 from validator.change.block import Block
 from validator.errors import UsageError
 from validator.scm import markers
@@ -95,6 +97,12 @@ class AppSettings:
     gitlab_webhook_secret: str = field(default="", repr=False)
     """``GITLAB_WEBHOOK_SECRET``: the secret token every GitLab hook sends as
     ``X-Gitlab-Token`` (per project or group secrets: docs/gitlab.md)."""
+    gitlab_webhook_secrets_file: str = ""
+    """``GITLAB_WEBHOOK_SECRETS_FILE``: a YAML mapping of group or project path to the secret
+    of its hooks; the most specific path covering a project wins (docs/gitlab.md)."""
+    gitlab_webhook_scopes: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    """The ``(path, secret)`` pairs read from ``gitlab_webhook_secrets_file`` (not a setting of
+    its own: ``load_settings`` fills it)."""
 
     @property
     def github_enabled(self) -> bool:
@@ -106,11 +114,18 @@ class AppSettings:
         """GitLab is configured (``GITLAB_TOKEN``)."""
         return bool(self.gitlab_token)
 
+    @functools.cached_property
+    def gitlab_secrets(self) -> GitLabSecrets:
+        """Every GitLab webhook secret by scope: ``GITLAB_WEBHOOK_SECRET`` covers every project,
+        the file's entries their group or project."""
+        return GitLabSecrets.of({"": self.gitlab_webhook_secret, **dict(self.gitlab_webhook_scopes)})
+
     @property
     def link_secret(self) -> str:
         """The key the details pages' links are signed with: the GitHub webhook secret, or the
-        GitLab one in a GitLab-only app."""
-        return self.webhook_secret or self.gitlab_webhook_secret
+        GitLab one in a GitLab-only app (its token when only per-scope secrets are set: the key
+        is derived from it by HMAC, never shown)."""
+        return self.webhook_secret or self.gitlab_webhook_secret or self.gitlab_token
 
 
 class SettingsError(UsageError):
@@ -129,8 +144,10 @@ _GITHUB_VARIABLES = {"app_id": "GITHUB_APP_ID", "private_key": "GITHUB_APP_PRIVA
                      "private_key_path": "GITHUB_APP_PRIVATE_KEY_PATH",
                      "webhook_secret": "GITHUB_WEBHOOK_SECRET", "api_url": "GITHUB_API_URL",
                      "gitlab_url": "GITLAB_URL", "gitlab_token": "GITLAB_TOKEN",
-                     "gitlab_webhook_secret": "GITLAB_WEBHOOK_SECRET"}
-_REQUIRED = ("app_id", "webhook_secret")
+                     "gitlab_webhook_secret": "GITLAB_WEBHOOK_SECRET",
+                     "gitlab_webhook_secrets_file": "GITLAB_WEBHOOK_SECRETS_FILE"}
+#: Filled by ``load_settings`` from other settings, never given themselves.
+_DERIVED = frozenset({"gitlab_webhook_scopes"})
 _POSITIVE = {"max_body_bytes", "lease_seconds", "max_attempts", "max_comments", "fetch_timeout",
              "max_repository_bytes", "retention_days", "reconcile_max_repositories",
              "reconcile_max_pulls"}
@@ -144,7 +161,7 @@ def variable_of(name: str) -> str:
 
 def setting_names() -> tuple[str, ...]:
     """Every name the file and the environment accept (the fields plus ``private_key_path``)."""
-    return (*(f.name for f in fields(AppSettings)), "private_key_path")
+    return (*(f.name for f in fields(AppSettings) if f.name not in _DERIVED), "private_key_path")
 
 
 @dataclass(frozen=True)
@@ -167,13 +184,57 @@ def load_settings(environ: Mapping[str, str], file: Path | None = None) -> AppSe
         if value is not None:
             raw[name] = _Raw(value, variable_of(name))
     values = _convert(raw, problems)
-    _read_private_key(raw, values, problems)
-    for name in _REQUIRED:
-        if name not in raw:
-            problems.append(f"{variable_of(name)} is not set: {_EXPECTED[name]}")
+    _require_platforms(raw, values, problems)
     if problems:
         raise SettingsError(problems)
     return AppSettings(**values)
+
+
+def _given(raw: Mapping[str, _Raw], name: str) -> bool:
+    return name in raw and bool(raw[name].text.strip())
+
+
+def _require_platforms(raw: Mapping[str, _Raw], values: dict[str, Any], problems: list[str]) -> None:
+    """GitHub is on when ``GITHUB_APP_ID`` is set, GitLab when ``GITLAB_TOKEN`` is; each then
+    needs the rest of its identity, and at least one must be on. A platform's other values
+    given without its switch are refused: a half-configured platform would silently be off."""
+    github, gitlab = _given(raw, "app_id"), _given(raw, "gitlab_token")
+    if not github and not gitlab:
+        problems.append(f"neither GitHub nor GitLab is configured: set {variable_of('app_id')} "
+                        f"(with the App's key and webhook secret) for a GitHub App, or "
+                        f"{variable_of('gitlab_token')} (with {variable_of('gitlab_webhook_secret')}) "
+                        "for GitLab, or both (docs/app.md, docs/gitlab.md)")
+    for switch, on, others in (("app_id", github, ("webhook_secret", "private_key", "private_key_path")),
+                               ("gitlab_token", gitlab, ("gitlab_webhook_secret",
+                                                         "gitlab_webhook_secrets_file"))):
+        for name in others if not on else ():
+            if _given(raw, name):
+                problems.append(f"{raw[name].source} is set but {variable_of(switch)} is not: "
+                                f"{_PLATFORM[switch]} is on only with {_EXPECTED[switch]} (set "
+                                f"{variable_of(switch)}, or remove the {_PLATFORM[switch]} values)")
+    if github:
+        _read_private_key(raw, values, problems)
+        if "webhook_secret" not in raw:
+            problems.append(f"{variable_of('webhook_secret')} is not set: {_EXPECTED['webhook_secret']}")
+    if gitlab:
+        _read_gitlab_secrets(raw, values, problems)
+
+
+def _read_gitlab_secrets(raw: Mapping[str, _Raw], values: dict[str, Any], problems: list[str]) -> None:
+    """The per-scope secrets file, if named; GitLab needs it or the app-wide secret."""
+    file = raw.get("gitlab_webhook_secrets_file")
+    if file is not None and file.text.strip():
+        before = len(problems)
+        scopes = read_secrets_file(Path(file.text.strip()), file.source, problems)
+        values["gitlab_webhook_scopes"] = scopes
+        if not scopes and len(problems) == before and not _given(raw, "gitlab_webhook_secret"):
+            problems.append(f"{file.text.strip()}: no secret in the file and "
+                            f"{variable_of('gitlab_webhook_secret')} is not set: every GitLab "
+                            "delivery would be refused")
+    elif not _given(raw, "gitlab_webhook_secret"):
+        problems.append(f"{variable_of('gitlab_webhook_secret')} or "
+                        f"{variable_of('gitlab_webhook_secrets_file')} is not set: expected "
+                        f"{_EXPECTED['gitlab_webhook_secret']}")
 
 
 def _read_file(file: Path, problems: list[str]) -> dict[str, _Raw]:
@@ -220,8 +281,12 @@ def _convert(raw: Mapping[str, _Raw], problems: list[str]) -> dict[str, Any]:
     return values
 
 
+_PLATFORM = {"app_id": "GitHub", "gitlab_token": "GitLab"}
 _EXPECTED = {
-    "app_id": "the GitHub App's numeric id (its settings page, 'App ID')",
+    "app_id": "the App's id",
+    "gitlab_token": "a token",
+    "gitlab_webhook_secret": "the secret token of the GitLab hooks (or a file of them per group or "
+                             "project)",
     "webhook_secret": "the App's webhook secret (the HMAC key of X-Hub-Signature-256)",
     "private_key": "the App's private key, a PEM 'RSA PRIVATE KEY' as GitHub generates it",
 }

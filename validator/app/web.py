@@ -1,8 +1,13 @@
 """The Flask app: routes only translate HTTP to :class:`~validator.app.intake.Intake` and back.
 
-``POST /webhooks/github`` (GitHub's deliveries), ``GET /healthz`` (the process answers),
-``GET /readyz`` (queue and storage usable; 503 with the reason otherwise), ``GET /metrics``
-(Prometheus text format), and the details pages of evaluations (``/evaluations/<id>/<signature>``).
+``POST /webhooks/github`` (GitHub's deliveries), ``POST /webhooks/gitlab`` (GitLab's),
+``GET /healthz`` (the process answers), ``GET /readyz`` (queue and storage usable; 503 with the
+reason otherwise), ``GET /metrics`` (Prometheus text format), and the details pages of
+evaluations (``/evaluations/<id>/<signature>``).
+
+A platform that is not configured has no webhook endpoint: its path answers 404 (before the
+body is read), so a hook pointed at the wrong app fails visibly instead of being acknowledged
+and lost.
 """
 
 from __future__ import annotations
@@ -17,11 +22,13 @@ from validator.app.details import details_blueprint
 from validator.app.details_link import link_key
 from validator.app.intake import Intake
 from validator.app.jobs import BackendUnavailable
+from validator.app.model import Platform
 from validator.app.services import AppServices
 
-__all__ = ["WEBHOOK_PATH", "create_app"]
+__all__ = ["GITLAB_WEBHOOK_PATH", "WEBHOOK_PATH", "create_app"]
 
 WEBHOOK_PATH = "/webhooks/github"
+GITLAB_WEBHOOK_PATH = "/webhooks/gitlab"
 _LOGGER = logging.getLogger(__name__)
 
 
@@ -35,16 +42,28 @@ def create_app(services: AppServices) -> Flask:
     # Werkzeug refuses a longer body while reading it (also a chunked one without a length)
     app.config["MAX_CONTENT_LENGTH"] = services.settings.max_body_bytes
     intake = Intake(services.settings, services.backend, services.metrics)
+    enabled = {Platform.GITHUB: services.settings.github_enabled,
+               Platform.GITLAB: services.settings.gitlab_enabled}
 
-    @app.post(WEBHOOK_PATH)
-    def webhook() -> Response:
+    def deliver(platform: Platform) -> Response:
+        if not enabled[platform]:
+            return _text(f"{platform.value} is not configured in this app", 404)
+        receive = intake.receive if platform is Platform.GITHUB else intake.receive_gitlab
         try:
             body = request.get_data(cache=False)
         except RequestEntityTooLarge:  # refused unread: nothing of its size is allocated
-            answer = intake.too_large(dict(request.headers))
+            answer = intake.too_large(dict(request.headers), platform=platform)
         else:
-            answer = intake.receive(dict(request.headers), body)
+            answer = receive(dict(request.headers), body)
         return _text(answer.text, answer.status)
+
+    @app.post(WEBHOOK_PATH)
+    def webhook() -> Response:
+        return deliver(Platform.GITHUB)
+
+    @app.post(GITLAB_WEBHOOK_PATH)
+    def gitlab_webhook() -> Response:
+        return deliver(Platform.GITLAB)
 
     @app.get("/healthz")
     def healthz() -> Response:

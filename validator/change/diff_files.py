@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from validator.change.git import git
-from validator.change.hunks import commentable_lines
-from validator.change.model import Change, ChangeStatus, FileChange, LineRange
+from validator.change.hunks import diff_lines
+from validator.change.model import Change, ChangeStatus, ContextRun, FileChange, LineRange
 from validator.change.revisions import Revisions
 
 #: Options of every diff: rename detection, raw bytes, nothing from the user's diff tools.
@@ -48,7 +48,8 @@ class _Raw:
 
 
 def read_change(revisions: Revisions) -> Change:
-    """Every changed file of ``revisions`` with its head-side commentable lines."""
+    """Every changed file of ``revisions`` with its head-side commentable lines and, among
+    them, the unchanged ones with their base-side numbers (one ``git diff -p`` read for both)."""
     with _diff_index(revisions) as index_file:
         sides = (revisions.base,) if revisions.worktree else (revisions.base, revisions.head)
         listing = git(revisions.repo, "diff", "--raw", "--numstat", "-z", *DIFF_OPTIONS, *sides, "--",
@@ -56,7 +57,7 @@ def read_change(revisions: Revisions) -> Change:
         patch = git(revisions.repo, "diff", "-p", "-U3", "--inter-hunk-context=0", *DIFF_OPTIONS,
                     *sides, "--", index_file=index_file).stdout
     raws, binaries = parse_listing(listing)
-    lines = commentable_lines(patch)
+    lines = diff_lines(patch)
     files = [_file_change(raw, binary=raw.path in binaries, ranges=lines) for raw in raws]
     return Change(base=revisions.base, head=revisions.head,
                   files=tuple(sorted(files, key=lambda f: (f.path, f.old_path))))
@@ -87,15 +88,17 @@ def parse_listing(listing: bytes) -> tuple[list[_Raw], set[str]]:
     return raws, binaries
 
 
-def _file_change(raw: _Raw, *, binary: bool, ranges: dict[str, tuple[LineRange, ...]]) -> FileChange:
+def _file_change(raw: _Raw, *, binary: bool,
+                 ranges: dict[str, tuple[tuple[LineRange, ...], tuple[ContextRun, ...]]]) -> FileChange:
     status = _STATUS.get(raw.status, ChangeStatus.MODIFIED)
     submodule = _GITLINK in (raw.old_mode, raw.new_mode)
-    commentable = () if binary or submodule or status is ChangeStatus.DELETED else ranges.get(raw.path, ())
+    skipped = binary or submodule or status is ChangeStatus.DELETED
+    commentable, context = ((), ()) if skipped else ranges.get(raw.path, ((), ()))
     if status is ChangeStatus.MODIFIED and raw.old_mode != raw.new_mode and not commentable and not binary:
         status = ChangeStatus.MODE_CHANGED
     similarity = raw.score if status in (ChangeStatus.RENAMED, ChangeStatus.COPIED) else 0
     return FileChange(path=raw.path, status=status, old_path=raw.old_path, similarity=similarity,
-                      binary=binary, submodule=submodule, commentable=commentable)
+                      binary=binary, submodule=submodule, commentable=commentable, context=context)
 
 
 @contextlib.contextmanager

@@ -87,8 +87,8 @@ def progress_callback(enabled: bool) -> Callable[[str, int, int], None] | None:
 def report_roots(root: Path | None) -> dict[OutputFormat, str]:
     """What each format puts before repository-relative paths (see ``RenderOptions.display_root``).
 
-    Text: the root seen from the working directory, so terminal paths open. GitHub and
-    SARIF: the root seen from the checkout ($GITHUB_WORKSPACE, else the nearest folder
+    Text: the root seen from the working directory, so terminal paths open. GitHub,
+    SARIF and Code Quality: the root seen from the checkout ($GITHUB_WORKSPACE, else the nearest folder
     with a ``.git``), so annotations land on the right files when the validated
     repository is a folder of a larger one.
     """
@@ -99,7 +99,8 @@ def report_roots(root: Path | None) -> dict[OutputFormat, str]:
     terminal = os.path.relpath(root, Path.cwd())
     return {OutputFormat.TEXT: "" if terminal == "." else terminal,
             OutputFormat.GITHUB: "" if checkout == "." else checkout,
-            OutputFormat.SARIF: "" if checkout == "." else checkout}
+            OutputFormat.SARIF: "" if checkout == "." else checkout,
+            OutputFormat.CODEQUALITY: "" if checkout == "." else checkout}
 
 
 def _git_toplevel(root: Path) -> Path:

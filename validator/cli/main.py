@@ -18,6 +18,7 @@ from validator import __version__
 from validator.cli.action import action
 from validator.cli.check import check, targets
 from validator.cli.diff import diff
+from validator.cli.gitlab_ci import gitlab_ci
 from validator.cli.policy import policy
 from validator.cli.reconcile import reconcile_command
 from validator.cli.render import render
@@ -46,6 +47,7 @@ def main(verbose: int) -> None:
       gitops-validator render . --target NAME       # the YAML a target renders to
       gitops-validator policy test policies/
       gitops-validator serve --config app.yaml      # the GitHub App's webhook server
+      gitops-validator gitlab-ci                    # in a GitLab CI job (merge requests)
       gitops-validator version                     # versions of the tools in use
     """
     # one process, one lifecycle: signal handlers and the exit hook installed once, for
@@ -74,5 +76,6 @@ main.add_command(policy)
 main.add_command(reconcile_command)
 main.add_command(diff)
 main.add_command(action)
+main.add_command(gitlab_ci)
 main.add_command(serve)
 main.add_command(worker)

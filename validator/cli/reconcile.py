@@ -1,9 +1,9 @@
 """``gitops-validator reconcile``: one reconciliation sweep, printed.
 
 Translates only: the settings as ``serve`` reads them, the queue the settings choose, the
-App's credentials, then :func:`validator.app.reconcile.reconcile` and its report on standard
-output (one line per open pull request, then errors and reached bounds). Exit code 0, 1 when
-a part of the sweep failed, 2 when the settings are wrong.
+App's credentials, then :func:`validator.app.reconcile_all.reconcile_all` (GitHub, GitLab) and
+its report on standard output (one line per open pull request, then errors and reached
+bounds). Exit code 0, 1 when a part of the sweep failed, 2 when the settings are wrong.
 """
 
 from __future__ import annotations
@@ -38,17 +38,20 @@ def reconcile_command(config: Path | None, dry_run: bool) -> None:
     Walks every installation of the GitHub App, its repositories and their open
     pull requests, and queues a validation for each head without a completed
     check run of this App (a missed or failed delivery), as 'serve' does every
-    GITOPS_VALIDATOR_RECONCILE_SECONDS. Same settings as 'serve' (docs/app.md).
+    GITOPS_VALIDATOR_RECONCILE_SECONDS. With GITLAB_TOKEN set, the same for the
+    open merge requests of the GitLab projects the token's user develops whose
+    head has no final status of this app. Same settings as 'serve' (docs/app.md).
     """
     from validator.app.backends import open_backend  # noqa: PLC0415 - an extra's module
     from validator.app.github_app import AppAuth  # noqa: PLC0415 - an extra's module
-    from validator.app.reconcile import reconcile  # noqa: PLC0415 - an extra's module
+    from validator.app.reconcile_all import reconcile_all  # noqa: PLC0415 - an extra's module
 
     with errors_exit_2():
         settings = load_settings(os.environ, config)
         backend = open_backend(settings)
         try:
-            report = reconcile(AppAuth(settings), backend, settings, dry_run=dry_run)
+            auth = AppAuth(settings) if settings.github_enabled else None
+            report = reconcile_all(settings, backend, auth=auth, dry_run=dry_run)
         finally:
             backend.close()
     click.echo(_describe(report, dry_run=dry_run))
@@ -59,11 +62,11 @@ def reconcile_command(config: Path | None, dry_run: bool) -> None:
 def _describe(report: ReconcileReport, *, dry_run: bool) -> str:
     """The report as text: a summary line, one line per pull request, errors, bounds."""
     done = "would enqueue" if dry_run else "enqueued"
-    lines = [f"reconcile: {report.installations} installations, {report.repositories} repositories, "
+    gitlab = f", {report.projects} GitLab projects" if report.projects else ""
+    lines = [f"reconcile: {report.installations} installations, {report.repositories} repositories{gitlab}, "
              f"{len(report.pulls)} open pull requests, {len(report.enqueued)} {done}"
              + (" (dry run)" if dry_run else "")]
-    lines += [f"  {pull.action.value:<15} {pull.repository}#{pull.number} {pull.head_sha[:12]}"
-              for pull in report.pulls]
+    lines += [f"  {pull.action.value:<15} {pull.name} {pull.head_sha[:12]}" for pull in report.pulls]
     lines += [f"error: {error.where}: {error.message}" for error in report.errors]
     lines += [f"limit reached: {limit} (the rest waits for the next sweep)"
               for limit in report.limits_reached]

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import assert_never
 
 from validator.model import Report
+from validator.report.codequality import render_codequality
 from validator.report.github import render_github
 from validator.report.json_report import render_json
 from validator.report.junit import render_junit
@@ -22,7 +23,7 @@ from validator.report.text import render_text
 Reporter = Callable[[Report, RenderOptions], str]
 
 
-def reporter_for(fmt: OutputFormat) -> Reporter:
+def reporter_for(fmt: OutputFormat) -> Reporter:  # noqa: PLR0911 (one case per format)
     """The reporter for a format (exhaustive: a new format fails type checking until handled)."""
     match fmt:
         case OutputFormat.TEXT:
@@ -37,6 +38,8 @@ def reporter_for(fmt: OutputFormat) -> Reporter:
             return render_github
         case OutputFormat.MARKDOWN:
             return render_markdown
+        case OutputFormat.CODEQUALITY:
+            return render_codequality
         case _:
             assert_never(fmt)
 
@@ -55,6 +58,7 @@ __all__ = [
     "OutputFormat",
     "RenderOptions",
     "Reporter",
+    "render_codequality",
     "render_github",
     "render_json",
     "render_junit",

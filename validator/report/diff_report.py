@@ -37,7 +37,7 @@ def render_diff_report(result: DiffReport, fmt: OutputFormat, options: RenderOpt
             return json.dumps(diff_report_json(result, options), indent=2, ensure_ascii=False) + "\n"
         case OutputFormat.MARKDOWN:
             return render_markdown(result.report, options, diff=result.diff)
-        case OutputFormat.SARIF | OutputFormat.JUNIT | OutputFormat.GITHUB:
+        case OutputFormat.SARIF | OutputFormat.JUNIT | OutputFormat.GITHUB | OutputFormat.CODEQUALITY:
             return render_report(result.report, fmt, options)
 
 

@@ -27,6 +27,8 @@ class OutputFormat(enum.StrEnum):
     """GitHub Actions workflow commands (``::error file=...::message``)."""
     MARKDOWN = "markdown"
     """A pull-request comment or job summary within 65,000 bytes (see report/markdown.py)."""
+    CODEQUALITY = "codequality"
+    """GitLab Code Quality JSON (``artifacts: reports: codequality``; see report/codequality.py)."""
 
 
 @dataclass(frozen=True, kw_only=True)

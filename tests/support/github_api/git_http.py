@@ -1,5 +1,7 @@
 """Git over HTTPS as GitHub serves it, for the test server: ``git http-backend`` behind Basic auth.
 
+The CGI exchange itself is :mod:`tests.support.git_http_backend` (shared with the GitLab server).
+
 ``/git/<owner>/<name>.git/...`` serves the repository's git directory with the smart HTTP
 protocol (the real ``git http-backend`` CGI program). As on GitHub, an installation token
 is accepted as ``Authorization: Basic base64(x-access-token:<token>)``; no credentials, or
@@ -11,21 +13,15 @@ from __future__ import annotations
 
 import base64
 import binascii
-import os
-import subprocess
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from tests.support.git_http_backend import GitAnswer, read_body, run_backend
 from tests.support.github_api.state import ServerState
 
+__all__ = ["GitAnswer", "GitLog", "clone_url", "read_body", "serve"]
+
 PREFIX = "/git/"
-
-
-@dataclass(frozen=True, kw_only=True)
-class GitAnswer:
-    status: int
-    headers: dict[str, str]
-    body: bytes
 
 
 @dataclass
@@ -57,43 +53,10 @@ def serve(state: ServerState, log: GitLog, method: str, target: str, *, headers:
                            body=b"Invalid username or token.\n")
         log.requests.append((method, split.path, answer.status))
         return answer
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "GIT_PROJECT_ROOT": str(repo.git_dir.parent),
-        "GIT_HTTP_EXPORT_ALL": "1",
-        "PATH_INFO": f"/{repo.git_dir.name}/{inner}",
-        "QUERY_STRING": split.query,
-        "REQUEST_METHOD": method,
-        "CONTENT_TYPE": headers.get("content-type", ""),
-        "CONTENT_LENGTH": str(len(body)),
-        "REMOTE_USER": "x-access-token",
-        "REMOTE_ADDR": "127.0.0.1",
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "HOME": str(repo.git_dir.parent),
-        # GitHub lets a client fetch any reachable commit by its SHA
-        "GIT_CONFIG_COUNT": "1",
-        "GIT_CONFIG_KEY_0": "uploadpack.allowReachableSHA1InWant",
-        "GIT_CONFIG_VALUE_0": "true",
-    }
-    if "git-protocol" in headers:
-        env["GIT_PROTOCOL"] = headers["git-protocol"]
-    if "content-encoding" in headers:
-        env["HTTP_CONTENT_ENCODING"] = headers["content-encoding"]
-    done = subprocess.run(["git", "http-backend"], input=body, capture_output=True, env=env,
-                          timeout=120, check=False)
-    head, separator, payload = done.stdout.partition(b"\r\n\r\n")
-    if not separator or done.returncode != 0:
-        log.requests.append((method, split.path, 500))
-        return GitAnswer(status=500, headers={}, body=done.stderr or b"git http-backend failed\n")
-    status, answer_headers = 200, {}
-    for line in head.decode("latin-1").split("\r\n"):
-        key, _, value = line.partition(":")
-        if key.lower() == "status":
-            status = int(value.strip().split()[0])
-        elif key:
-            answer_headers[key.strip()] = value.strip()
-    log.requests.append((method, split.path, status))
-    return GitAnswer(status=status, headers=answer_headers, body=payload)
+    answer = run_backend(repo.git_dir, method=method, inner=inner, query=split.query, headers=headers,
+                         body=body, remote_user="x-access-token")
+    log.requests.append((method, split.path, answer.status))
+    return answer
 
 
 def _authorised(state: ServerState, authorization: str, full_name: str) -> bool:
@@ -108,21 +71,3 @@ def _authorised(state: ServerState, authorization: str, full_name: str) -> bool:
     if user != "x-access-token" or token is None:
         return False
     return token.repositories is None or full_name.lower() in token.repositories
-
-
-def read_body(rfile: object, headers: dict[str, str]) -> bytes:
-    """The request body: ``Content-Length`` bytes, or the chunks of a chunked body."""
-    read = rfile.read  # type: ignore[attr-defined]
-    readline = rfile.readline  # type: ignore[attr-defined]
-    if headers.get("transfer-encoding", "").lower() == "chunked":
-        parts = []
-        while True:
-            size = int(readline().split(b";")[0].strip() or b"0", 16)
-            if size == 0:
-                readline()
-                break
-            parts.append(read(size))
-            readline()
-        return b"".join(parts)
-    length = int(headers.get("content-length") or 0)
-    return bytes(read(length)) if length else b""
