@@ -31,6 +31,9 @@ OTHER_TOOLS |= {"--build-arg", "--cgroup-manager", "--entrypoint", "--include", 
 #: gunicorn's and git's flags and the webhook benchmark's options in docs/app.md (running the
 #: app in production, the mirrors' per-job clones, benchmarks/bench_webhook.py).
 OTHER_TOOLS |= {"--bind", "--shared", "--intake", "--intake-only"}
+#: git's flags in docs/gitlab.md and docs/testing.md (the GitLab CI job's ``safe.directory``,
+#: fetching the compared commits into a shallow clone).
+OTHER_TOOLS |= {"--add", "--global", "--depth"}
 
 _FLAG = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*")
 
