@@ -108,6 +108,14 @@ class GitLabCIEnvironment:
         """The commit reported on: the merge request's head, else the job's commit."""
         return self.source_sha or self.commit_sha
 
+    @property
+    def status_pipeline_id(self) -> int | None:
+        """The pipeline the status joins: the job's, when the status is on the job's commit. In a
+        merged results pipeline the job's pipeline is of GitLab's merge commit, and GitLab
+        refuses a status on the head that names it (404 ``Pipeline for pipeline_id, sha and
+        ref``): there the status names none, and GitLab adds it to the head's pipeline."""
+        return self.pipeline_id if self.head_sha == self.commit_sha else None
+
     @classmethod
     def from_environ(cls, environ: Mapping[str, str], *, need_token: bool = True) -> GitLabCIEnvironment:
         """Read and check the environment; :class:`GitLabCIError` names what is wrong."""

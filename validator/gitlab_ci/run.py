@@ -116,7 +116,7 @@ def _publisher(session: GitLabSession, env: GitLabCIEnvironment, options: GitLab
     target = MergeRequestTarget(
         project_id=env.project_id, project_path=env.project_path, head_sha=env.head_sha,
         iid=iid, diff_refs=refs, ref=env.ref, status_name=options.inputs.check_name,
-        target_url=env.job_url, pipeline_id=env.pipeline_id)
+        target_url=env.job_url, pipeline_id=env.status_pipeline_id)
     settings = GitLabPublishSettings(comments=options.inputs.comments,
                                      max_comments=options.inputs.max_comments)
     return GitLabPublisher(session, target, settings, log=log)
