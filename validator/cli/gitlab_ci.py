@@ -102,6 +102,7 @@ def gitlab_ci(**flags: Any) -> None:
             "max-comments": str(flags["max_comments"]), "status-name": flags["status_name"],
         }, env.project_dir, codequality_file=flags["codequality_file"],
             junit_file=flags["junit_file"], publish=publish)
-        code = run_gitlab_ci(env, options, log=echo_log)
+        code = run_gitlab_ci(env, options, log=echo_log,
+                             out=lambda text: click.echo(text, nl=not text.endswith("\n")))
     sys.stdout.flush()
     sys.exit(code)

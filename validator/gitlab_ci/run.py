@@ -36,7 +36,7 @@ from validator.change.git import repository_root
 from validator.errors import ChangeError, ValidatorError
 from validator.gitlab_ci.env import GitLabCIEnvironment, GitLabCIError, GitLabCIOptions
 from validator.options import CheckOptions
-from validator.report import RenderOptions
+from validator.report import OutputFormat, RenderOptions, render_report
 from validator.report.codequality import render_codequality
 from validator.report.junit import render_junit
 from validator.scm.gitlab.client import GitLabCallError, GitLabSession
@@ -64,9 +64,11 @@ class _Failed:
 
 
 def run_gitlab_ci(env: GitLabCIEnvironment, options: GitLabCIOptions, *,
-                  log: Callable[[str], None]) -> int:
+                  log: Callable[[str], None], out: Callable[[str], None]) -> int:
     """Run GitLab CI mode; the exit code (the service's). A :class:`ValidatorError` the run
-    hits is raised again after the status was completed with it (exit 2 in the CLI)."""
+    hits is raised again after the status was completed with it (exit 2 in the CLI). ``out``
+    takes the text report (the job log: the status links to the job's page, and with
+    ``--no-publish`` the log is the only place that says what was found)."""
     repo = _checkout(env.project_dir)
     kind = (f"merge request !{env.mr_iid}: comparing {env.diff_base_sha[:12]}..{env.head_sha[:12]}"
             if env.mr_iid is not None else
@@ -90,7 +92,9 @@ def run_gitlab_ci(env: GitLabCIEnvironment, options: GitLabCIOptions, *,
             session.close()
     if isinstance(done, _Failed):
         raise done.error
-    _write_reports(env, options, outcome, repo)
+    render = _render_options(env, repo)
+    out(render_report(outcome.report, OutputFormat.TEXT, render))
+    _write_reports(options, outcome, render)
     return done.exit_code
 
 
@@ -180,11 +184,15 @@ def _report_published(result: GitLabPublishResult, log: Callable[[str], None]) -
             "fails or passes the pipeline")
 
 
-def _write_reports(env: GitLabCIEnvironment, options: GitLabCIOptions, outcome: Outcome, repo: Path) -> None:
-    """The Code Quality and JUnit files, paths relative to the project folder (GitLab's
-    repository root, where the merge request widget resolves them)."""
+def _render_options(env: GitLabCIEnvironment, repo: Path) -> RenderOptions:
+    """Paths relative to the project folder (GitLab's repository root, where the merge request
+    widget resolves the report files' paths)."""
     top = os.path.relpath(repo, env.project_dir)
-    render = RenderOptions(display_root="" if top == "." else PurePosixPath(Path(top)).as_posix())
+    return RenderOptions(display_root="" if top == "." else PurePosixPath(Path(top)).as_posix())
+
+
+def _write_reports(options: GitLabCIOptions, outcome: Outcome, render: RenderOptions) -> None:
+    """The Code Quality and JUnit files."""
     for path, reporter in ((options.codequality_file, render_codequality),
                            (options.junit_file, render_junit)):
         if path is None:
