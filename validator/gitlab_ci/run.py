@@ -19,6 +19,7 @@ finished run: an empty Code Quality report would tell GitLab every issue was res
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -34,7 +35,7 @@ from validator.action.validate import (
 )
 from validator.change.git import repository_root
 from validator.errors import ChangeError, ValidatorError
-from validator.gitlab_ci.env import GitLabCIEnvironment, GitLabCIError, GitLabCIOptions
+from validator.gitlab_ci.env import TOKEN_VARIABLE, GitLabCIEnvironment, GitLabCIError, GitLabCIOptions
 from validator.options import CheckOptions
 from validator.report import OutputFormat, RenderOptions, render_report
 from validator.report.codequality import render_codequality
@@ -52,6 +53,7 @@ from validator.service import CheckRequest, DiffRequest
 
 __all__ = ["run_gitlab_ci"]
 
+_REFUSED = re.compile(r"\bHTTP 40[13]\b")  # GitLabCallError's wording of a 401 / 403
 _DEPTH_ADVICE = ("fetch the full history: set the CI/CD variable `GIT_DEPTH: 0` for this job "
                  "(GitLab clones 20 commits deep by default)")
 
@@ -178,7 +180,13 @@ def _error_outcome(error: BaseException) -> Outcome:
 
 
 def _report_published(result: GitLabPublishResult, log: Callable[[str], None]) -> None:
-    """The publisher logged what it posted and each problem; say what still gates the merge."""
+    """The publisher logged what it posted and each problem; say what the token lacks when
+    GitLab refused it, and what still gates the merge."""
+    if any(_REFUSED.search(problem) for problem in result.problems):
+        log(f"GitLab refused {TOKEN_VARIABLE} (HTTP 401: a token GitLab does not know, revoked or "
+            "expired; 403: not allowed): it needs the api scope (read_api or read_repository "
+            "cannot set statuses or post discussions) and at least the Developer role in this "
+            "project (Maintainer when the source branch is protected)")
     if not result.status_set:
         log(f"the commit status could not be set ({result.state}): this job's exit code still "
             "fails or passes the pipeline")

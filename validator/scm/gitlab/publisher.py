@@ -154,7 +154,8 @@ class GitLabPublisher:
                                  False)
         if self._target.iid is not None and self._settings.comments is not CommentMode.OFF:
             self._guard("could not sync the merge request's notes", lambda: self._sync(outcome), None)
-        self._log(f"GitLab: status {state} on {self._target.head_sha[:12]}; discussions: "
+        said = state if status_set else f"{state} (not set)"
+        self._log(f"GitLab: status {said} on {self._target.head_sha[:12]}; discussions: "
                   f"{self._posted} posted, {self._kept} kept, {self._resolved} resolved, "
                   f"{self._fallback} as general notes; {self._session.calls} API calls")
         return GitLabPublishResult(state=state, status_set=status_set, discussions_posted=self._posted,
