@@ -22,7 +22,8 @@ def server() -> Iterator[GitLabApiServer]:
         yield srv
 
 
-def test_a_gitlab_only_app_with_no_projects_says_it_swept_gitlab(tmp_path: Path, server: GitLabApiServer) -> None:
+def test_a_gitlab_only_app_with_no_projects_says_it_swept_gitlab(
+        tmp_path: Path, server: GitLabApiServer) -> None:
     server.add_token("glpat-no-projects", projects=[], username="lonely-bot")
     environ = {"GITLAB_URL": server.url, "GITLAB_TOKEN": "glpat-no-projects", "GITLAB_WEBHOOK_SECRET": "s",
                "GITOPS_VALIDATOR_DATA_DIR": str(tmp_path / "data")}

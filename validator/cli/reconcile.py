@@ -65,10 +65,10 @@ def _describe(report: ReconcileReport, *, dry_run: bool, github: bool, gitlab: b
     installations and pull requests, GitLab's projects and merge requests), one line per pull
     or merge request, errors, bounds."""
     done = "would enqueue" if dry_run else "enqueued"
-    swept = ([f"{report.installations} installations", f"{report.repositories} repositories"] if github else [])
+    swept = [f"{report.installations} installations", f"{report.repositories} repositories"] if github else []
     swept += [f"{report.projects} GitLab projects"] if gitlab else []
-    changes = " and ".join((["pull"] if github else []) + (["merge"] if gitlab else [])) or "pull"
-    lines = [f"reconcile: {', '.join(swept + [f'{len(report.pulls)} open {changes} requests'])}, "
+    changes = " and ".join([*(["pull"] if github else []), *(["merge"] if gitlab else [])]) or "pull"
+    lines = [f"reconcile: {', '.join([*swept, f'{len(report.pulls)} open {changes} requests'])}, "
              f"{len(report.enqueued)} {done}" + (" (dry run)" if dry_run else "")]
     lines += [f"  {pull.action.value:<15} {pull.name} {pull.head_sha[:12]}" for pull in report.pulls]
     lines += [f"error: {error.where}: {error.message}" for error in report.errors]
