@@ -33,7 +33,7 @@ from validator.action.validate import (
     option_values,
     relative_paths,
 )
-from validator.change.git import repository_root
+from validator.change.git import git, repository_root
 from validator.errors import ChangeError, ValidatorError
 from validator.gitlab_ci.env import TOKEN_VARIABLE, GitLabCIEnvironment, GitLabCIError, GitLabCIOptions
 from validator.options import CheckOptions
@@ -155,17 +155,34 @@ def _validate(env: GitLabCIEnvironment, options: GitLabCIOptions, repo: Path,
     markdown = RenderOptions(link_base=f"{env.project_url}/-/blob/{env.head_sha}" if env.project_url else "")
     if env.mr_iid is None:
         ensure_commits(inputs.config_root, [env.head_sha], log=log, advice=_DEPTH_ADVICE)
+        _check_paths(options, env, repo, [env.head_sha])
         check_options = CheckOptions.from_mapping(option_values(inputs, env.project_dir, policies_from=None))
         return check_validation(
             CheckRequest(root=inputs.config_root, options=check_options, explicit=inputs.explicit,
                          paths=relative_paths(inputs, env.project_dir, inputs.config_root)),
             repo=repo, head_sha=env.head_sha, block=inputs.block, markdown_options=markdown, log=log)
     ensure_commits(inputs.config_root, [env.diff_base_sha, env.head_sha], log=log, advice=_DEPTH_ADVICE)
+    _check_paths(options, env, repo, [env.head_sha, env.diff_base_sha])
     diff_options = CheckOptions.from_mapping(option_values(inputs, env.project_dir, policies_from=repo))
     return diff_validation(DiffRequest(
         folder=inputs.config_root, paths=relative_paths(inputs, env.project_dir, repo),
         base=env.diff_base_sha, head=env.head_sha, block=inputs.block, options=diff_options,
         explicit=inputs.explicit), repo=repo, markdown_options=markdown)
+
+
+def _check_paths(options: GitLabCIOptions, env: GitLabCIEnvironment, repo: Path, shas: list[str]) -> None:
+    """Each ``--path`` names something in one of ``shas`` (the head, and the base of a merge
+    request: a folder the merge request deletes is still compared). A typo in the job's
+    ``--path`` would otherwise compare nothing and pass every merge request."""
+    for path, rel in zip(options.inputs.paths, relative_paths(options.inputs, env.project_dir, repo),
+                         strict=True):
+        if rel == "." or any(git(repo, "cat-file", "-e", f"{sha}:{rel}", ok_codes=frozenset({0, 1, 128}))
+                             .returncode == 0 for sha in shas):
+            continue
+        where = ("is in neither the merge request's head nor its base" if len(shas) > 1
+                 else "is not in the commit checked")
+        raise GitLabCIError(f"option `--path`: {path!r} {where} ({', '.join(sha[:12] for sha in shas)}): "
+                            "a path that names nothing would check nothing and pass")
 
 
 def _error_outcome(error: BaseException) -> Outcome:
