@@ -8,7 +8,8 @@ before anything runs. Variables (https://docs.gitlab.com/ci/variables/predefined
   ``CI_PROJECT_PATH``, ``CI_PROJECT_URL``, ``CI_PIPELINE_ID``, ``CI_JOB_URL``,
   ``CI_COMMIT_REF_NAME`` when set;
 - a merge request pipeline (``rules: - if: $CI_PIPELINE_SOURCE == "merge_request_event"``):
-  ``CI_MERGE_REQUEST_IID`` and ``CI_MERGE_REQUEST_DIFF_BASE_SHA`` (the merge base the MR's
+  ``CI_MERGE_REQUEST_IID`` (of ``CI_MERGE_REQUEST_PROJECT_ID``, the target project: a fork's
+  pipeline runs in the fork) and ``CI_MERGE_REQUEST_DIFF_BASE_SHA`` (the merge base the MR's
   diff starts from), ``CI_MERGE_REQUEST_SOURCE_BRANCH_NAME``; in a merged results pipeline
   ``CI_COMMIT_SHA`` is GitLab's temporary merge commit, so the MR's head is
   ``CI_MERGE_REQUEST_SOURCE_BRANCH_SHA`` (set only there);
@@ -85,6 +86,10 @@ class GitLabCIEnvironment:
     """``CI_COMMIT_SHA``: the commit the job runs on (a merge commit in a merged results pipeline)."""
     mr_iid: int | None
     """``CI_MERGE_REQUEST_IID``; None: not a merge request pipeline."""
+    mr_project_id: int | None = None
+    """``CI_MERGE_REQUEST_PROJECT_ID``: the merge request's project. A merge request from a fork
+    runs its pipeline in the fork (``CI_PROJECT_ID``) while ``CI_MERGE_REQUEST_IID`` is an iid
+    of the target project; None: ``project_id``."""
     diff_base_sha: str = ""
     """``CI_MERGE_REQUEST_DIFF_BASE_SHA`` (merge request pipelines)."""
     source_sha: str = ""
@@ -107,6 +112,11 @@ class GitLabCIEnvironment:
     def head_sha(self) -> str:
         """The commit reported on: the merge request's head, else the job's commit."""
         return self.source_sha or self.commit_sha
+
+    @property
+    def merge_request_project_id(self) -> int:
+        """The project whose merge request ``mr_iid`` is (the target, for a fork's pipeline)."""
+        return self.mr_project_id or self.project_id
 
     @property
     def status_pipeline_id(self) -> int | None:
@@ -138,6 +148,7 @@ class GitLabCIEnvironment:
             project_dir=Path(_required(environ, "CI_PROJECT_DIR")).absolute(),
             commit_sha=_sha(environ, "CI_COMMIT_SHA", required=True),
             mr_iid=iid,
+            mr_project_id=_number(environ, "CI_MERGE_REQUEST_PROJECT_ID", required=False) if iid else None,
             diff_base_sha=_sha(environ, "CI_MERGE_REQUEST_DIFF_BASE_SHA", required=iid is not None),
             source_sha=_sha(environ, "CI_MERGE_REQUEST_SOURCE_BRANCH_SHA", required=False),
             ref=(environ.get("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME", "").strip()

@@ -122,7 +122,8 @@ def _publisher(session: GitLabSession, env: GitLabCIEnvironment, options: GitLab
     target = MergeRequestTarget(
         project_id=env.project_id, project_path=env.project_path, head_sha=env.head_sha,
         iid=iid, diff_refs=refs, ref=env.ref, status_name=options.inputs.check_name,
-        target_url=env.job_url, pipeline_id=env.status_pipeline_id)
+        target_url=env.job_url, pipeline_id=env.status_pipeline_id,
+        mr_project_id=env.mr_project_id if iid is not None else None)
     settings = GitLabPublishSettings(comments=options.inputs.comments,
                                      max_comments=options.inputs.max_comments)
     return GitLabPublisher(session, target, settings, log=log)
@@ -130,13 +131,14 @@ def _publisher(session: GitLabSession, env: GitLabCIEnvironment, options: GitLab
 
 def _diff_refs(session: GitLabSession, env: GitLabCIEnvironment, iid: int) -> DiffRefs:
     try:
-        data = session.get(f"/projects/{env.project_id}/merge_requests/{iid}")
+        data = session.get(f"/projects/{env.merge_request_project_id}/merge_requests/{iid}")
         return DiffRefs.from_api(data.get("diff_refs") if isinstance(data, dict) else None)
     except GitLabCallError as exc:
         hint = (" (is GITOPS_VALIDATOR_GITLAB_TOKEN a token of this project with the api scope?)"
                 if exc.forbidden or exc.status == 404 else "")
-        raise GitLabCIError(f"could not read merge request !{iid} of project "
-                            f"{env.project_path}: {exc}{hint}") from exc
+        project = (env.project_path if env.merge_request_project_id == env.project_id
+                   else f"{env.merge_request_project_id} (CI_MERGE_REQUEST_PROJECT_ID)")
+        raise GitLabCIError(f"could not read merge request !{iid} of project {project}: {exc}{hint}") from exc
     except ValueError as exc:
         raise GitLabCIError(f"merge request !{iid} has no usable diff_refs: {exc}") from exc
 

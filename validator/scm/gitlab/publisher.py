@@ -75,6 +75,9 @@ class MergeRequestTarget:
     """The details page (or the CI job) the status links to."""
     pipeline_id: int | None = None
     """GitLab CI mode: the pipeline the status belongs to (``CI_PIPELINE_ID``)."""
+    mr_project_id: int | None = None
+    """The merge request's project when it is not ``project_id``: a fork's pipeline sets the
+    status in the fork, the merge request (``iid``) is the target project's; None: the same."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -112,7 +115,7 @@ class GitLabPublisher:
         self._settings = settings
         self._log = log
         self._project = f"/projects/{target.project_id}"
-        self._mr = f"{self._project}/merge_requests/{target.iid}"
+        self._mr = f"/projects/{target.mr_project_id or target.project_id}/merge_requests/{target.iid}"
         self._user_id: int | None = None
         self._stopped = False
         """A write was refused (401/403) or GitLab is unreachable: no more calls."""
