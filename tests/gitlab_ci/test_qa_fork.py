@@ -35,7 +35,7 @@ def test_a_fork_pipeline_reports_on_the_target_projects_merge_request(
     iid = server.add_merge_request(target, source_branch="feature", target_branch="main")
     fork_iid = server.add_merge_request(fork, source_branch="other", target_branch="main")
     assert fork_iid == iid  # the fork has its own !1: the one that must not be touched
-    pipeline = server.add_pipeline(fork, head, ref="feature")
+    pipeline = server.add_pipeline(fork, head, ref=f"refs/merge-requests/{iid}/head")
     build = project.runner_clone("feature")
     env = project.environ(build, api_url=server.api_url, project_id=fork, iid=iid, token=server.token,
                           extra={"CI_MERGE_REQUEST_PROJECT_ID": str(target), "CI_PIPELINE_ID": str(pipeline),

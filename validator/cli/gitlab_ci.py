@@ -65,11 +65,12 @@ def gitlab_ci(**flags: Any) -> None:
     \b
     Variables read: CI_API_V4_URL, CI_PROJECT_ID, CI_PROJECT_DIR, CI_COMMIT_SHA,
     CI_MERGE_REQUEST_IID, CI_MERGE_REQUEST_PROJECT_ID, CI_MERGE_REQUEST_DIFF_BASE_SHA,
-    CI_MERGE_REQUEST_SOURCE_BRANCH_SHA, CI_MERGE_REQUEST_SOURCE_BRANCH_NAME, CI_PIPELINE_ID,
-    CI_JOB_URL, CI_PROJECT_PATH, CI_PROJECT_URL, and GITOPS_VALIDATOR_GITLAB_TOKEN: a
-    project access token (scope api, role Developer) as a masked CI/CD variable.
-    CI_JOB_TOKEN cannot set statuses or post discussions. Shallow clones are deepened by
-    fetching the two commits; if that fails, set GIT_DEPTH: 0.
+    CI_MERGE_REQUEST_SOURCE_BRANCH_SHA, CI_MERGE_REQUEST_SOURCE_BRANCH_NAME,
+    CI_MERGE_REQUEST_REF_PATH, CI_PIPELINE_ID, CI_JOB_URL, CI_PROJECT_PATH, CI_PROJECT_URL,
+    and GITOPS_VALIDATOR_GITLAB_TOKEN: a project access token (scope api, role Developer)
+    as a masked CI/CD variable. CI_JOB_TOKEN cannot set statuses or post discussions.
+    Shallow clones are deepened by fetching the two commits; if that fails, set
+    GIT_DEPTH: 0.
 
     \b
     Example (.gitlab-ci.yml, docs/gitlab.md has the whole job):

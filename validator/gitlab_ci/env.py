@@ -96,6 +96,9 @@ class GitLabCIEnvironment:
     """``CI_MERGE_REQUEST_SOURCE_BRANCH_SHA`` (merged results pipelines only)."""
     ref: str = ""
     """``CI_MERGE_REQUEST_SOURCE_BRANCH_NAME``, else ``CI_COMMIT_REF_NAME``: the status's ref."""
+    mr_ref_path: str = ""
+    """``CI_MERGE_REQUEST_REF_PATH`` (``refs/merge-requests/<iid>/head``): a merge request
+    pipeline's ``ref``, which a status naming that pipeline must send."""
     pipeline_id: int | None = None
     """``CI_PIPELINE_ID``: the status joins this pipeline."""
     job_url: str | None = None
@@ -126,6 +129,17 @@ class GitLabCIEnvironment:
         ref``): there the status names none, and GitLab adds it to the head's pipeline."""
         return self.pipeline_id if self.head_sha == self.commit_sha else None
 
+    @property
+    def status_ref(self) -> str:
+        """The status's ``ref``. GitLab finds the pipeline a status joins by sha, ref and
+        ``pipeline_id`` together, and a merge request pipeline's ref is
+        ``refs/merge-requests/<iid>/head``, not the source branch: with the job's pipeline,
+        that ref; otherwise (a branch pipeline, or a merged results one, whose status names no
+        pipeline) :attr:`ref`."""
+        if self.mr_iid is not None and self.status_pipeline_id is not None:
+            return self.mr_ref_path or f"refs/merge-requests/{self.mr_iid}/head"
+        return self.ref
+
     @classmethod
     def from_environ(cls, environ: Mapping[str, str], *, need_token: bool = True) -> GitLabCIEnvironment:
         """Read and check the environment; :class:`GitLabCIError` names what is wrong."""
@@ -153,6 +167,7 @@ class GitLabCIEnvironment:
             source_sha=_sha(environ, "CI_MERGE_REQUEST_SOURCE_BRANCH_SHA", required=False),
             ref=(environ.get("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME", "").strip()
                  or environ.get("CI_COMMIT_REF_NAME", "").strip()),
+            mr_ref_path=environ.get("CI_MERGE_REQUEST_REF_PATH", "").strip() if iid else "",
             pipeline_id=_number(environ, "CI_PIPELINE_ID", required=False),
             job_url=environ.get("CI_JOB_URL", "").strip() or None,
             token=token)

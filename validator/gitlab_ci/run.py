@@ -121,7 +121,7 @@ def _publisher(session: GitLabSession, env: GitLabCIEnvironment, options: GitLab
             iid, refs = None, None
     target = MergeRequestTarget(
         project_id=env.project_id, project_path=env.project_path, head_sha=env.head_sha,
-        iid=iid, diff_refs=refs, ref=env.ref, status_name=options.inputs.check_name,
+        iid=iid, diff_refs=refs, ref=env.status_ref, status_name=options.inputs.check_name,
         target_url=env.job_url, pipeline_id=env.status_pipeline_id,
         mr_project_id=env.mr_project_id if iid is not None else None)
     settings = GitLabPublishSettings(comments=options.inputs.comments,
