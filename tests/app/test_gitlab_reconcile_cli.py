@@ -48,8 +48,7 @@ def test_a_dry_run_prints_the_merge_requests_and_queues_nothing(environ: dict[st
     result = CliRunner().invoke(main, ["reconcile", "--dry-run"], env=environ, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0] == ("reconcile: 0 installations, 0 repositories, 1 GitLab projects, "
-                        "2 open pull requests, 1 would enqueue (dry run)")
+    assert lines[0] == "reconcile: 1 GitLab projects, 2 open merge requests, 1 would enqueue (dry run)"
     assert sorted(line.split()[-2] for line in lines[1:]) == ["ops/alpha!1", "ops/alpha!2"]
     assert any(line.split()[:3] == ["would", "enqueue", "ops/alpha!2"] for line in lines[1:])
     queue = open_sqlite_queue(load_settings(environ))

@@ -92,7 +92,8 @@ class Project:
         if iid is not None:
             env |= {"CI_MERGE_REQUEST_IID": str(iid), "CI_PIPELINE_SOURCE": "merge_request_event",
                     "CI_MERGE_REQUEST_DIFF_BASE_SHA": self.origin.git("merge-base", "main", head),
-                    "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME": "feature"}
+                    "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME": "feature",
+                    "CI_MERGE_REQUEST_REF_PATH": f"refs/merge-requests/{iid}/head"}
         if token:
             env[TOKEN_VARIABLE] = token
         return env | (extra or {})

@@ -29,7 +29,9 @@ def server() -> Iterator[GitLabApiServer]:
 def _pipeline(srv: GitLabApiServer, project: Project, *, iid: int | None, project_id: int,
               token: str | None = None, ref: str = "feature", args: tuple[str, ...] = ()) -> CIRun:
     build = project.runner_clone(ref)
-    pipeline = srv.add_pipeline(project_id, project.sha(ref), ref=ref)  # GitLab made it first
+    # GitLab made it first; a merge request pipeline's ref is the merge request's, not the branch
+    pipeline = srv.add_pipeline(project_id, project.sha(ref),
+                                ref=ref if iid is None else f"refs/merge-requests/{iid}/head")
     env = project.environ(build, api_url=srv.api_url, project_id=project_id, iid=iid,
                           token=srv.token if token is None else token,
                           extra={"CI_PIPELINE_ID": str(pipeline)})
@@ -142,8 +144,9 @@ def test_superseded_head_sets_its_status_only(tmp_path: Path, server: GitLabApiS
     server.refresh_merge_request(pid, iid)
     build = project.runner_clone("feature", depth=5)
     GitRepo(root=build).git("checkout", "-q", old)  # this pipeline ran for the older push
+    pipeline = server.add_pipeline(pid, old, ref=f"refs/merge-requests/{iid}/head")
     env = project.environ(build, api_url=server.api_url, project_id=pid, iid=iid, token=server.token,
-                          extra={"CI_PIPELINE_ID": str(server.add_pipeline(pid, old, ref="feature"))})
+                          extra={"CI_PIPELINE_ID": str(pipeline)})
     result = project.run(build, env, "--policy", "builtin", "--path", "apps")
     assert result.exit_code == 1, result.stderr
     assert "has moved on" in result.stderr

@@ -112,7 +112,7 @@ def process_gitlab(job: JobSpec, ctx: JobContext) -> JobResult:
             return _evaluate(job, ctx, session)
     except GitLabCallError as err:
         if err.forbidden or err.status == 404:
-            raise GitLabAccessError(_refused(job, err)) from err
+            raise GitLabAccessError(_refused(job, err, sessions.url)) from err
         raise
     except MirrorError as err:
         if err.token_refused:
@@ -282,11 +282,12 @@ def _published_or_retry(job: JobSpec, published: GitLabPublishResult) -> None:
                                  f"be set: {'; '.join(published.problems) or 'no status'}")
 
 
-def _refused(job: JobSpec, err: GitLabCallError) -> str:
+def _refused(job: JobSpec, err: GitLabCallError, url: str) -> str:
     if err.status == 404:  # GitLab answers 404 for what the token may not see
         return (f"{job.repository}: not found (HTTP 404): the project or merge request was deleted, "
                 f"or GITLAB_TOKEN cannot see the project (a project access token sees its own project "
-                f"only, a group access token its group's): {err}")
+                f"only, a group access token its group's), or GITLAB_URL ({url}) is not the "
+                f"instance's root (the API called is {url}/api/v4): {err}")
     if err.status == 401:
         return (f"{job.repository}: GitLab refused GITLAB_TOKEN (HTTP 401: unknown, revoked or "
                 f"expired): {err}")

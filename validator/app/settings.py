@@ -331,6 +331,11 @@ def _parse_text(name: str, text: str) -> str:
         raise ValueError(f"expected a URL starting with {' or '.join(schemes)}, got {_masked(text)!r}")
     if schemes and text and not text.startswith("unix://") and not urlsplit(text).hostname:
         raise ValueError(f"expected a URL with a host, got {_masked(text)!r}")
+    if name == "gitlab_url" and text.rstrip("/").endswith("/api/v4"):
+        # the API URL GitLab shows (CI_API_V4_URL): the app adds /api/v4 itself
+        instance = text.rstrip("/").removesuffix("/api/v4")
+        raise ValueError(f"expected the GitLab instance, not its API URL: set {_masked(instance)!r} "
+                         "(the app adds /api/v4)")
     return text.rstrip("/") if schemes else text
 
 

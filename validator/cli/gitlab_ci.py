@@ -64,12 +64,13 @@ def gitlab_ci(**flags: Any) -> None:
 
     \b
     Variables read: CI_API_V4_URL, CI_PROJECT_ID, CI_PROJECT_DIR, CI_COMMIT_SHA,
-    CI_MERGE_REQUEST_IID, CI_MERGE_REQUEST_DIFF_BASE_SHA, CI_MERGE_REQUEST_SOURCE_BRANCH_SHA,
-    CI_MERGE_REQUEST_SOURCE_BRANCH_NAME, CI_PIPELINE_ID, CI_JOB_URL, CI_PROJECT_PATH,
-    CI_PROJECT_URL, and GITOPS_VALIDATOR_GITLAB_TOKEN: a project access token (scope api,
-    role Developer) as a masked CI/CD variable. CI_JOB_TOKEN cannot set statuses or post
-    discussions. Shallow clones are deepened by fetching the two commits; if that fails,
-    set GIT_DEPTH: 0.
+    CI_MERGE_REQUEST_IID, CI_MERGE_REQUEST_PROJECT_ID, CI_MERGE_REQUEST_DIFF_BASE_SHA,
+    CI_MERGE_REQUEST_SOURCE_BRANCH_SHA, CI_MERGE_REQUEST_SOURCE_BRANCH_NAME,
+    CI_MERGE_REQUEST_REF_PATH, CI_PIPELINE_ID, CI_JOB_URL, CI_PROJECT_PATH, CI_PROJECT_URL,
+    and GITOPS_VALIDATOR_GITLAB_TOKEN: a project access token (scope api, role Developer)
+    as a masked CI/CD variable. CI_JOB_TOKEN cannot set statuses or post discussions.
+    Shallow clones are deepened by fetching the two commits; if that fails, set
+    GIT_DEPTH: 0.
 
     \b
     Example (.gitlab-ci.yml, docs/gitlab.md has the whole job):
@@ -102,6 +103,7 @@ def gitlab_ci(**flags: Any) -> None:
             "max-comments": str(flags["max_comments"]), "status-name": flags["status_name"],
         }, env.project_dir, codequality_file=flags["codequality_file"],
             junit_file=flags["junit_file"], publish=publish)
-        code = run_gitlab_ci(env, options, log=echo_log)
+        code = run_gitlab_ci(env, options, log=echo_log,
+                             out=lambda text: click.echo(text, nl=not text.endswith("\n")))
     sys.stdout.flush()
     sys.exit(code)

@@ -54,18 +54,22 @@ def reconcile_command(config: Path | None, dry_run: bool) -> None:
             report = reconcile_all(settings, backend, auth=auth, dry_run=dry_run)
         finally:
             backend.close()
-    click.echo(_describe(report, dry_run=dry_run))
+    click.echo(_describe(report, dry_run=dry_run, github=settings.github_enabled,
+                         gitlab=settings.gitlab_enabled))
     if report.errors:
         sys.exit(1)
 
 
-def _describe(report: ReconcileReport, *, dry_run: bool) -> str:
-    """The report as text: a summary line, one line per pull request, errors, bounds."""
+def _describe(report: ReconcileReport, *, dry_run: bool, github: bool, gitlab: bool) -> str:
+    """The report as text: a summary line in the words of the platforms configured (GitHub's
+    installations and pull requests, GitLab's projects and merge requests), one line per pull
+    or merge request, errors, bounds."""
     done = "would enqueue" if dry_run else "enqueued"
-    gitlab = f", {report.projects} GitLab projects" if report.projects else ""
-    lines = [f"reconcile: {report.installations} installations, {report.repositories} repositories{gitlab}, "
-             f"{len(report.pulls)} open pull requests, {len(report.enqueued)} {done}"
-             + (" (dry run)" if dry_run else "")]
+    swept = [f"{report.installations} installations", f"{report.repositories} repositories"] if github else []
+    swept += [f"{report.projects} GitLab projects"] if gitlab else []
+    changes = " and ".join([*(["pull"] if github else []), *(["merge"] if gitlab else [])]) or "pull"
+    lines = [f"reconcile: {', '.join([*swept, f'{len(report.pulls)} open {changes} requests'])}, "
+             f"{len(report.enqueued)} {done}" + (" (dry run)" if dry_run else "")]
     lines += [f"  {pull.action.value:<15} {pull.name} {pull.head_sha[:12]}" for pull in report.pulls]
     lines += [f"error: {error.where}: {error.message}" for error in report.errors]
     lines += [f"limit reached: {limit} (the rest waits for the next sweep)"

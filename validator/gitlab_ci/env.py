@@ -8,7 +8,8 @@ before anything runs. Variables (https://docs.gitlab.com/ci/variables/predefined
   ``CI_PROJECT_PATH``, ``CI_PROJECT_URL``, ``CI_PIPELINE_ID``, ``CI_JOB_URL``,
   ``CI_COMMIT_REF_NAME`` when set;
 - a merge request pipeline (``rules: - if: $CI_PIPELINE_SOURCE == "merge_request_event"``):
-  ``CI_MERGE_REQUEST_IID`` and ``CI_MERGE_REQUEST_DIFF_BASE_SHA`` (the merge base the MR's
+  ``CI_MERGE_REQUEST_IID`` (of ``CI_MERGE_REQUEST_PROJECT_ID``, the target project: a fork's
+  pipeline runs in the fork) and ``CI_MERGE_REQUEST_DIFF_BASE_SHA`` (the merge base the MR's
   diff starts from), ``CI_MERGE_REQUEST_SOURCE_BRANCH_NAME``; in a merged results pipeline
   ``CI_COMMIT_SHA`` is GitLab's temporary merge commit, so the MR's head is
   ``CI_MERGE_REQUEST_SOURCE_BRANCH_SHA`` (set only there);
@@ -85,12 +86,19 @@ class GitLabCIEnvironment:
     """``CI_COMMIT_SHA``: the commit the job runs on (a merge commit in a merged results pipeline)."""
     mr_iid: int | None
     """``CI_MERGE_REQUEST_IID``; None: not a merge request pipeline."""
+    mr_project_id: int | None = None
+    """``CI_MERGE_REQUEST_PROJECT_ID``: the merge request's project. A merge request from a fork
+    runs its pipeline in the fork (``CI_PROJECT_ID``) while ``CI_MERGE_REQUEST_IID`` is an iid
+    of the target project; None: ``project_id``."""
     diff_base_sha: str = ""
     """``CI_MERGE_REQUEST_DIFF_BASE_SHA`` (merge request pipelines)."""
     source_sha: str = ""
     """``CI_MERGE_REQUEST_SOURCE_BRANCH_SHA`` (merged results pipelines only)."""
     ref: str = ""
     """``CI_MERGE_REQUEST_SOURCE_BRANCH_NAME``, else ``CI_COMMIT_REF_NAME``: the status's ref."""
+    mr_ref_path: str = ""
+    """``CI_MERGE_REQUEST_REF_PATH`` (``refs/merge-requests/<iid>/head``): a merge request
+    pipeline's ``ref``, which a status naming that pipeline must send."""
     pipeline_id: int | None = None
     """``CI_PIPELINE_ID``: the status joins this pipeline."""
     job_url: str | None = None
@@ -107,6 +115,30 @@ class GitLabCIEnvironment:
     def head_sha(self) -> str:
         """The commit reported on: the merge request's head, else the job's commit."""
         return self.source_sha or self.commit_sha
+
+    @property
+    def merge_request_project_id(self) -> int:
+        """The project whose merge request ``mr_iid`` is (the target, for a fork's pipeline)."""
+        return self.mr_project_id or self.project_id
+
+    @property
+    def status_pipeline_id(self) -> int | None:
+        """The pipeline the status joins: the job's, when the status is on the job's commit. In a
+        merged results pipeline the job's pipeline is of GitLab's merge commit, and GitLab
+        refuses a status on the head that names it (404 ``Pipeline for pipeline_id, sha and
+        ref``): there the status names none, and GitLab adds it to the head's pipeline."""
+        return self.pipeline_id if self.head_sha == self.commit_sha else None
+
+    @property
+    def status_ref(self) -> str:
+        """The status's ``ref``. GitLab finds the pipeline a status joins by sha, ref and
+        ``pipeline_id`` together, and a merge request pipeline's ref is
+        ``refs/merge-requests/<iid>/head``, not the source branch: with the job's pipeline,
+        that ref; otherwise (a branch pipeline, or a merged results one, whose status names no
+        pipeline) :attr:`ref`."""
+        if self.mr_iid is not None and self.status_pipeline_id is not None:
+            return self.mr_ref_path or f"refs/merge-requests/{self.mr_iid}/head"
+        return self.ref
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str], *, need_token: bool = True) -> GitLabCIEnvironment:
@@ -130,10 +162,12 @@ class GitLabCIEnvironment:
             project_dir=Path(_required(environ, "CI_PROJECT_DIR")).absolute(),
             commit_sha=_sha(environ, "CI_COMMIT_SHA", required=True),
             mr_iid=iid,
+            mr_project_id=_number(environ, "CI_MERGE_REQUEST_PROJECT_ID", required=False) if iid else None,
             diff_base_sha=_sha(environ, "CI_MERGE_REQUEST_DIFF_BASE_SHA", required=iid is not None),
             source_sha=_sha(environ, "CI_MERGE_REQUEST_SOURCE_BRANCH_SHA", required=False),
             ref=(environ.get("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME", "").strip()
                  or environ.get("CI_COMMIT_REF_NAME", "").strip()),
+            mr_ref_path=environ.get("CI_MERGE_REQUEST_REF_PATH", "").strip() if iid else "",
             pipeline_id=_number(environ, "CI_PIPELINE_ID", required=False),
             job_url=environ.get("CI_JOB_URL", "").strip() or None,
             token=token)

@@ -19,6 +19,7 @@ finished run: an empty Code Quality report would tell GitLab every issue was res
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -32,11 +33,11 @@ from validator.action.validate import (
     option_values,
     relative_paths,
 )
-from validator.change.git import repository_root
+from validator.change.git import git, repository_root
 from validator.errors import ChangeError, ValidatorError
-from validator.gitlab_ci.env import GitLabCIEnvironment, GitLabCIError, GitLabCIOptions
+from validator.gitlab_ci.env import TOKEN_VARIABLE, GitLabCIEnvironment, GitLabCIError, GitLabCIOptions
 from validator.options import CheckOptions
-from validator.report import RenderOptions
+from validator.report import OutputFormat, RenderOptions, render_report
 from validator.report.codequality import render_codequality
 from validator.report.junit import render_junit
 from validator.scm.gitlab.client import GitLabCallError, GitLabSession
@@ -52,6 +53,7 @@ from validator.service import CheckRequest, DiffRequest
 
 __all__ = ["run_gitlab_ci"]
 
+_REFUSED = re.compile(r"\bHTTP 40[13]\b")  # GitLabCallError's wording of a 401 / 403
 _DEPTH_ADVICE = ("fetch the full history: set the CI/CD variable `GIT_DEPTH: 0` for this job "
                  "(GitLab clones 20 commits deep by default)")
 
@@ -64,9 +66,11 @@ class _Failed:
 
 
 def run_gitlab_ci(env: GitLabCIEnvironment, options: GitLabCIOptions, *,
-                  log: Callable[[str], None]) -> int:
+                  log: Callable[[str], None], out: Callable[[str], None]) -> int:
     """Run GitLab CI mode; the exit code (the service's). A :class:`ValidatorError` the run
-    hits is raised again after the status was completed with it (exit 2 in the CLI)."""
+    hits is raised again after the status was completed with it (exit 2 in the CLI). ``out``
+    takes the text report (the job log: the status links to the job's page, and with
+    ``--no-publish`` the log is the only place that says what was found)."""
     repo = _checkout(env.project_dir)
     kind = (f"merge request !{env.mr_iid}: comparing {env.diff_base_sha[:12]}..{env.head_sha[:12]}"
             if env.mr_iid is not None else
@@ -90,7 +94,9 @@ def run_gitlab_ci(env: GitLabCIEnvironment, options: GitLabCIOptions, *,
             session.close()
     if isinstance(done, _Failed):
         raise done.error
-    _write_reports(env, options, outcome, repo)
+    render = _render_options(env, repo)
+    out(render_report(outcome.report, OutputFormat.TEXT, render))
+    _write_reports(options, outcome, render)
     return done.exit_code
 
 
@@ -115,8 +121,9 @@ def _publisher(session: GitLabSession, env: GitLabCIEnvironment, options: GitLab
             iid, refs = None, None
     target = MergeRequestTarget(
         project_id=env.project_id, project_path=env.project_path, head_sha=env.head_sha,
-        iid=iid, diff_refs=refs, ref=env.ref, status_name=options.inputs.check_name,
-        target_url=env.job_url, pipeline_id=env.pipeline_id)
+        iid=iid, diff_refs=refs, ref=env.status_ref, status_name=options.inputs.check_name,
+        target_url=env.job_url, pipeline_id=env.status_pipeline_id,
+        mr_project_id=env.mr_project_id if iid is not None else None)
     settings = GitLabPublishSettings(comments=options.inputs.comments,
                                      max_comments=options.inputs.max_comments)
     return GitLabPublisher(session, target, settings, log=log)
@@ -124,13 +131,14 @@ def _publisher(session: GitLabSession, env: GitLabCIEnvironment, options: GitLab
 
 def _diff_refs(session: GitLabSession, env: GitLabCIEnvironment, iid: int) -> DiffRefs:
     try:
-        data = session.get(f"/projects/{env.project_id}/merge_requests/{iid}")
+        data = session.get(f"/projects/{env.merge_request_project_id}/merge_requests/{iid}")
         return DiffRefs.from_api(data.get("diff_refs") if isinstance(data, dict) else None)
     except GitLabCallError as exc:
         hint = (" (is GITOPS_VALIDATOR_GITLAB_TOKEN a token of this project with the api scope?)"
                 if exc.forbidden or exc.status == 404 else "")
-        raise GitLabCIError(f"could not read merge request !{iid} of project "
-                            f"{env.project_path}: {exc}{hint}") from exc
+        project = (env.project_path if env.merge_request_project_id == env.project_id
+                   else f"{env.merge_request_project_id} (CI_MERGE_REQUEST_PROJECT_ID)")
+        raise GitLabCIError(f"could not read merge request !{iid} of project {project}: {exc}{hint}") from exc
     except ValueError as exc:
         raise GitLabCIError(f"merge request !{iid} has no usable diff_refs: {exc}") from exc
 
@@ -149,17 +157,34 @@ def _validate(env: GitLabCIEnvironment, options: GitLabCIOptions, repo: Path,
     markdown = RenderOptions(link_base=f"{env.project_url}/-/blob/{env.head_sha}" if env.project_url else "")
     if env.mr_iid is None:
         ensure_commits(inputs.config_root, [env.head_sha], log=log, advice=_DEPTH_ADVICE)
+        _check_paths(options, env, repo, [env.head_sha])
         check_options = CheckOptions.from_mapping(option_values(inputs, env.project_dir, policies_from=None))
         return check_validation(
             CheckRequest(root=inputs.config_root, options=check_options, explicit=inputs.explicit,
                          paths=relative_paths(inputs, env.project_dir, inputs.config_root)),
             repo=repo, head_sha=env.head_sha, block=inputs.block, markdown_options=markdown, log=log)
     ensure_commits(inputs.config_root, [env.diff_base_sha, env.head_sha], log=log, advice=_DEPTH_ADVICE)
+    _check_paths(options, env, repo, [env.head_sha, env.diff_base_sha])
     diff_options = CheckOptions.from_mapping(option_values(inputs, env.project_dir, policies_from=repo))
     return diff_validation(DiffRequest(
         folder=inputs.config_root, paths=relative_paths(inputs, env.project_dir, repo),
         base=env.diff_base_sha, head=env.head_sha, block=inputs.block, options=diff_options,
         explicit=inputs.explicit), repo=repo, markdown_options=markdown)
+
+
+def _check_paths(options: GitLabCIOptions, env: GitLabCIEnvironment, repo: Path, shas: list[str]) -> None:
+    """Each ``--path`` names something in one of ``shas`` (the head, and the base of a merge
+    request: a folder the merge request deletes is still compared). A typo in the job's
+    ``--path`` would otherwise compare nothing and pass every merge request."""
+    for path, rel in zip(options.inputs.paths, relative_paths(options.inputs, env.project_dir, repo),
+                         strict=True):
+        if rel == "." or any(git(repo, "cat-file", "-e", f"{sha}:{rel}", ok_codes=frozenset({0, 1, 128}))
+                             .returncode == 0 for sha in shas):
+            continue
+        where = ("is in neither the merge request's head nor its base" if len(shas) > 1
+                 else "is not in the commit checked")
+        raise GitLabCIError(f"option `--path`: {path!r} {where} ({', '.join(sha[:12] for sha in shas)}): "
+                            "a path that names nothing would check nothing and pass")
 
 
 def _error_outcome(error: BaseException) -> Outcome:
@@ -174,17 +199,27 @@ def _error_outcome(error: BaseException) -> Outcome:
 
 
 def _report_published(result: GitLabPublishResult, log: Callable[[str], None]) -> None:
-    """The publisher logged what it posted and each problem; say what still gates the merge."""
+    """The publisher logged what it posted and each problem; say what the token lacks when
+    GitLab refused it, and what still gates the merge."""
+    if any(_REFUSED.search(problem) for problem in result.problems):
+        log(f"GitLab refused {TOKEN_VARIABLE} (HTTP 401: a token GitLab does not know, revoked or "
+            "expired; 403: not allowed): it needs the api scope (read_api or read_repository "
+            "cannot set statuses or post discussions) and at least the Developer role in this "
+            "project (Maintainer when the source branch is protected)")
     if not result.status_set:
         log(f"the commit status could not be set ({result.state}): this job's exit code still "
             "fails or passes the pipeline")
 
 
-def _write_reports(env: GitLabCIEnvironment, options: GitLabCIOptions, outcome: Outcome, repo: Path) -> None:
-    """The Code Quality and JUnit files, paths relative to the project folder (GitLab's
-    repository root, where the merge request widget resolves them)."""
+def _render_options(env: GitLabCIEnvironment, repo: Path) -> RenderOptions:
+    """Paths relative to the project folder (GitLab's repository root, where the merge request
+    widget resolves the report files' paths)."""
     top = os.path.relpath(repo, env.project_dir)
-    render = RenderOptions(display_root="" if top == "." else PurePosixPath(Path(top)).as_posix())
+    return RenderOptions(display_root="" if top == "." else PurePosixPath(Path(top)).as_posix())
+
+
+def _write_reports(options: GitLabCIOptions, outcome: Outcome, render: RenderOptions) -> None:
+    """The Code Quality and JUnit files."""
     for path, reporter in ((options.codequality_file, render_codequality),
                            (options.junit_file, render_junit)):
         if path is None:

@@ -75,6 +75,9 @@ class MergeRequestTarget:
     """The details page (or the CI job) the status links to."""
     pipeline_id: int | None = None
     """GitLab CI mode: the pipeline the status belongs to (``CI_PIPELINE_ID``)."""
+    mr_project_id: int | None = None
+    """The merge request's project when it is not ``project_id``: a fork's pipeline sets the
+    status in the fork, the merge request (``iid``) is the target project's; None: the same."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -112,7 +115,7 @@ class GitLabPublisher:
         self._settings = settings
         self._log = log
         self._project = f"/projects/{target.project_id}"
-        self._mr = f"{self._project}/merge_requests/{target.iid}"
+        self._mr = f"/projects/{target.mr_project_id or target.project_id}/merge_requests/{target.iid}"
         self._user_id: int | None = None
         self._stopped = False
         """A write was refused (401/403) or GitLab is unreachable: no more calls."""
@@ -154,7 +157,8 @@ class GitLabPublisher:
                                  False)
         if self._target.iid is not None and self._settings.comments is not CommentMode.OFF:
             self._guard("could not sync the merge request's notes", lambda: self._sync(outcome), None)
-        self._log(f"GitLab: status {state} on {self._target.head_sha[:12]}; discussions: "
+        said = state if status_set else f"{state} (not set)"
+        self._log(f"GitLab: status {said} on {self._target.head_sha[:12]}; discussions: "
                   f"{self._posted} posted, {self._kept} kept, {self._resolved} resolved, "
                   f"{self._fallback} as general notes; {self._session.calls} API calls")
         return GitLabPublishResult(state=state, status_set=status_set, discussions_posted=self._posted,
