@@ -18,7 +18,7 @@ from typing import TextIO
 from validator.action.env import ActionEnvironment, ActionInputError, ActionInputs
 from validator.action.events import ActionJob, JobKind, job_for_event, read_event
 from validator.action.outputs import StepOutputs, append_step_summary, write_outputs, write_sarif
-from validator.action.validate import Validation, display_root, failed_outcome, validate
+from validator.action.validate import Validation, display_root, error_outcome, validate
 from validator.errors import UsageError, ValidatorError
 from validator.model import FindingStatus
 from validator.report import OutputFormat, RenderOptions, render_report
@@ -69,7 +69,7 @@ def _run_job(env: ActionEnvironment, job: ActionJob, *, out: TextIO, log: Callab
     except (Exception, KeyboardInterrupt) as exc:  # a defect or a cancelled job: still complete
         done = _Failed(error=exc)
     clock["completion"] = time.monotonic()
-    outcome = done.outcome if isinstance(done, Validation) else _error_outcome(done.error)
+    outcome = done.outcome if isinstance(done, Validation) else error_outcome(done.error)
     published = publisher.complete(outcome) if publisher is not None else None
     clock["end"] = time.monotonic()
     _fall_back(env, outcome, published, out=out, log=log)
@@ -104,17 +104,6 @@ def _start(publisher: GitHubPublisher, log: Callable[[str], None]) -> None:
         publisher.start()
     except Exception as exc:  # whatever it was, the run must still complete the check
         log(f"could not mark the check run in progress: {type(exc).__name__}: {exc}")
-
-
-def _error_outcome(error: BaseException) -> Outcome:
-    match error:
-        case ValidatorError():
-            reason = str(error)
-        case KeyboardInterrupt():
-            reason = "the run was interrupted (the job was cancelled)"
-        case _:
-            reason = f"internal error (a bug; the job log has the details): {type(error).__name__}: {error}"
-    return failed_outcome(reason)
 
 
 def _fall_back(env: ActionEnvironment, outcome: Outcome, published: PublishResult | None, *,
@@ -189,7 +178,7 @@ def _report_input_error(environ: Mapping[str, str], error: ActionInputError, *, 
         return
     env = replace(bare, inputs=ActionInputs(config_root=bare.workspace, token=token))
     publisher = _publisher(env, job, log)
-    outcome = _error_outcome(error)
+    outcome = error_outcome(error)
     published = None
     if publisher is not None:
         _start(publisher, log)

@@ -24,7 +24,7 @@ from validator.action.events import ActionJob, JobKind
 from validator.action.history import checkout_root, ensure_commits, head_lines_reader, workspace_head
 from validator.action.paths import at_top
 from validator.change.block import Block
-from validator.errors import ChangeError
+from validator.errors import ChangeError, ValidatorError
 from validator.model import Report
 from validator.options import CheckOptions
 from validator.report import RenderOptions
@@ -32,8 +32,8 @@ from validator.report.markdown import render_markdown
 from validator.scm.outcome import Outcome, no_lines
 from validator.service import CheckRequest, DiffReport, DiffRequest, run_check, run_diff
 
-__all__ = ["Validation", "check_validation", "diff_validation", "display_root", "failed_outcome",
-           "option_values", "relative_paths", "validate"]
+__all__ = ["Validation", "check_validation", "diff_validation", "display_root", "error_outcome",
+           "failed_outcome", "option_values", "relative_paths", "validate"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -82,6 +82,20 @@ def diff_validation(request: DiffRequest, *, repo: Path, markdown_options: Rende
     return Validation(exit_code=exit_code, diff=result, outcome=Outcome(
         report=report, blocking=exit_code == 1, markdown=markdown, change=change,
         head_lines=head_lines_reader(repo, request.head), block=request.block))
+
+
+def error_outcome(error: BaseException) -> Outcome:
+    """The outcome of a run that raised ``error`` (a CI job's adapter still publishes it):
+    a validator error says itself, an interruption says the job was cancelled, anything
+    else is named as the bug it is."""
+    match error:
+        case ValidatorError():
+            reason = str(error)
+        case KeyboardInterrupt():
+            reason = "the run was interrupted (the job was cancelled)"
+        case _:
+            reason = f"internal error (a bug; the job log has the details): {type(error).__name__}: {error}"
+    return failed_outcome(reason)
 
 
 def failed_outcome(reason: str) -> Outcome:

@@ -29,12 +29,12 @@ from validator.action.validate import (
     Validation,
     check_validation,
     diff_validation,
-    failed_outcome,
+    error_outcome,
     option_values,
     relative_paths,
 )
 from validator.change.git import git, repository_root
-from validator.errors import ChangeError, ValidatorError
+from validator.errors import ChangeError
 from validator.gitlab_ci.env import TOKEN_VARIABLE, GitLabCIEnvironment, GitLabCIError, GitLabCIOptions
 from validator.options import CheckOptions
 from validator.report import OutputFormat, RenderOptions, render_report
@@ -86,7 +86,7 @@ def run_gitlab_ci(env: GitLabCIEnvironment, options: GitLabCIOptions, *,
             done: Validation | _Failed = _validate(env, options, repo, log)
         except (Exception, KeyboardInterrupt) as exc:  # still complete the status
             done = _Failed(error=exc)
-        outcome = done.outcome if isinstance(done, Validation) else _error_outcome(done.error)
+        outcome = done.outcome if isinstance(done, Validation) else error_outcome(done.error)
         if publisher is not None:
             _report_published(publisher.complete(outcome), log)
     finally:
@@ -185,17 +185,6 @@ def _check_paths(options: GitLabCIOptions, env: GitLabCIEnvironment, repo: Path,
                  else "is not in the commit checked")
         raise GitLabCIError(f"option `--path`: {path!r} {where} ({', '.join(sha[:12] for sha in shas)}): "
                             "a path that names nothing would check nothing and pass")
-
-
-def _error_outcome(error: BaseException) -> Outcome:
-    match error:
-        case ValidatorError():
-            reason = str(error)
-        case KeyboardInterrupt():
-            reason = "the run was interrupted (the job was cancelled)"
-        case _:
-            reason = f"internal error (a bug; the job log has the details): {type(error).__name__}: {error}"
-    return failed_outcome(reason)
 
 
 def _report_published(result: GitLabPublishResult, log: Callable[[str], None]) -> None:
