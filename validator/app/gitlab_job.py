@@ -63,8 +63,8 @@ from validator.scm.gitlab.publisher import (
 )
 from validator.service import DiffRequest
 
-__all__ = ["DiffNotReadyError", "GitLabAccessError", "GitLabPublishError", "conclusion_of",
-           "process_gitlab", "report_gitlab_failure"]
+__all__ = ["DiffNotReadyError", "GitLabAccessError", "GitLabPublishError", "ProjectMismatchError",
+           "conclusion_of", "process_gitlab", "report_gitlab_failure", "verify_project"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -88,6 +88,11 @@ class GitLabAccessError(ValidatorError):
 
 class GitLabPublishError(ValidatorError):
     """The final commit status could not be set: the job is retried."""
+
+
+class ProjectMismatchError(ValidatorError):
+    """The job's project id is not the project its delivery was authorized for: GitLab says
+    the id has another path (or another clone URL) than the payload that queued the job."""
 
 
 class DiffNotReadyError(ValidatorError):
@@ -131,6 +136,11 @@ def report_gitlab_failure(job: JobSpec, ctx: JobContext, error: str, attempts: i
     session = sessions.session()
     try:
         reason = f"gave up after {attempts} attempt{'s' if attempts != 1 else ''}: {error}"
+        try:
+            verify_project(job, session)
+        except ProjectMismatchError as err:  # not the project the delivery may speak for: no report
+            _LOGGER.error("job %s: poison report not posted: %s", job.evaluation_id, err)
+            return
         publisher = _publisher(job, ctx, session, diff_refs=None)
         if publisher.finished_status() is not None:  # reported before (or published): not twice
             return
@@ -157,6 +167,7 @@ class _MergeRequest:
 def _evaluate(job: JobSpec, ctx: JobContext, session: GitLabSession) -> JobResult:
     sessions = ctx.gitlab_sessions
     check_clone_host(job, sessions.url, platform="GitLab", variable="GITLAB_URL")
+    verify_project(job, session)
     merge_request = _read(job, ctx, session)
     if merge_request.stale:
         _LOGGER.info("job %s: skipped: %s", job.evaluation_id, merge_request.stale)
@@ -199,6 +210,29 @@ def _evaluate(job: JobSpec, ctx: JobContext, session: GitLabSession) -> JobResul
     ctx.metrics.conclusions.labels(conclusion=finished.conclusion).inc()
     ctx.evaluations.save(finished)
     return JobResult.COMPLETED
+
+
+def verify_project(job: JobSpec, session: GitLabSession) -> None:
+    """GitLab says project ``job.project_id`` is ``job.repository`` and is cloned from
+    ``job.clone_url``; else :class:`ProjectMismatchError`, before anything is read or written.
+
+    Intake checks a per-group or project webhook secret against the payload's
+    ``path_with_namespace``, but the job acts on the payload's project id and fetches from its
+    ``git_http_url``: three values of one sender. Without this check a holder of team A's
+    secret could name A's path with B's project id (the job would then set statuses and post
+    discussions on B's merge request) or B's clone URL (the job would fetch B's content into
+    A's mirror and quote it on A's merge request). GitLab's hook builder sends
+    ``git_http_url`` as the project's ``http_url_to_repo``, so a genuine delivery matches.
+    """
+    data: Any = session.get(f"/projects/{job.project_id}")
+    path = data.get("path_with_namespace") if isinstance(data, dict) else None
+    clone_url = data.get("http_url_to_repo") if isinstance(data, dict) else None
+    if not isinstance(path, str) or path.strip("/").lower() != job.repository.strip("/").lower():
+        raise ProjectMismatchError(f"{job.repository}: project id {job.project_id} is {path!r} on GitLab, "
+                                   "not the project the delivery was authorized for: refused")
+    if clone_url != job.clone_url:
+        raise ProjectMismatchError(f"{job.repository}: the delivery's clone URL is not the project's "
+                                   f"http_url_to_repo ({clone_url!r}): refused")
 
 
 def _read(job: JobSpec, ctx: JobContext, session: GitLabSession) -> _MergeRequest:
