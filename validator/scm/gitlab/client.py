@@ -9,7 +9,10 @@ Every call the publisher, the webhook app's jobs and reconciliation make goes th
 - a POST whose answer never came is not re-sent (GitLab may have acted on it), nor is a POST
   answered 5xx (it may have landed: a second discussion would repeat the finding); a 429 is
   GitLab refusing before acting, so it is retried for every verb;
-- failures leave as :class:`GitLabCallError` (HTTP status, GitLab's ``message``).
+- failures leave as :class:`GitLabCallError` (HTTP status, GitLab's ``message``);
+- a redirect is never followed (a :class:`GitLabCallError`): requests would re-send the
+  ``PRIVATE-TOKEN`` header to whatever host the redirect names (it strips only
+  ``Authorization``).
 
 python-gitlab's own retries are turned off (``max_retries=0``, ``obey_rate_limit=False``,
 ``retry_transient_errors=False`` on each call): its ``utils.Retry`` sleeps whatever
@@ -30,6 +33,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import gitlab
 import gitlab.exceptions
@@ -91,6 +95,9 @@ class GitLabSession:
         # python-gitlab's errors keep the body, not the headers: a response hook (requests'
         # public hook API) remembers the last answer's headers for Retry-After
         self._gl.session.hooks["response"].append(self._remember)
+        # no redirect is followed: requests re-sends every header but Authorization to the
+        # host a redirect names, and the token travels in PRIVATE-TOKEN
+        self._gl.session.max_redirects = 0
         self.calls = 0
 
     calls: int
@@ -165,6 +172,8 @@ class GitLabSession:
                     continue
                 raise GitLabCallError(call, None, f"timed out after {self._timeout:g} s",
                                       ambiguous=verb == "POST") from err
+            except requests.TooManyRedirects as err:  # max_redirects=0: before it is followed
+                raise GitLabCallError(call, None, _redirect(err.response)) from None
             except requests.RequestException as err:
                 never = _never_connected(err)
                 if (never or verb != "POST") and attempt < RETRIES:
@@ -183,6 +192,16 @@ class GitLabSession:
         if self._on_wait is not None:
             self._on_wait(seconds)
         time.sleep(seconds)
+
+
+def _redirect(response: requests.Response | None) -> str:
+    """Why a redirect answer is refused, naming where it pointed (scheme and host only)."""
+    location = response.headers.get("Location", "") if response is not None else ""
+    parts = urlsplit(location)
+    where = f"{parts.scheme}://{parts.hostname}" if parts.scheme and parts.hostname else "elsewhere"
+    status = response.status_code if response is not None else "3xx"
+    return (f"GitLab answered with a redirect (HTTP {status}) to {where}: not followed (the token "
+            "would go with it); set GITLAB_URL (or CI_API_V4_URL) to the instance's own URL")
 
 
 def _wait(headers: Mapping[str, str], attempt: int) -> float:
