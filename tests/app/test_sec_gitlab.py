@@ -20,10 +20,10 @@ from tests.app.gitlab_job_support import Project
 from tests.app.job_support import Evaluations, PushDuringJob
 from tests.change.gitrepo import GitRepo
 from tests.support.gitlab_api import GitLabApiServer
-from tests.support.gitlab_events import merge_request_event
+from tests.support.gitlab_events import merge_request_event, note_event
 from validator.app.context import build_context
 from validator.app.intake import Intake
-from validator.app.job import process, report_failure
+from validator.app.job import JobResult, process, report_failure
 from validator.app.metrics import AppMetrics
 from validator.app.settings import AppSettings
 
@@ -69,13 +69,14 @@ def _writes_to(srv: GitLabApiServer, project_id: int) -> list[str]:
 
 def _reads_of_content(srv: GitLabApiServer, project: Project) -> list[str]:
     """git requests to the project's repository (its content fetched)."""
-    path = project.clone_url.removeprefix(srv.url)
-    return [f"{r.method} {r.path}" for r in srv.requests if r.path.startswith(path)]
+    path = project.clone_url.removeprefix(srv.url) + "/"
+    return [f"{r.method} {r.path}" for r in srv.git_log.requests if r.path.startswith(path)]
 
 
-def _deliver(settings: AppSettings, queue: PushDuringJob, payload: dict[str, Any], token: str) -> int:
+def _deliver(settings: AppSettings, queue: PushDuringJob, payload: dict[str, Any], token: str, *,
+             event: str = "Merge Request Hook") -> int:
     answer = Intake(settings, queue, AppMetrics()).receive_gitlab(
-        {"X-Gitlab-Event": "Merge Request Hook", "X-Gitlab-Token": token,
+        {"X-Gitlab-Event": event, "X-Gitlab-Token": token,
          "X-Gitlab-Event-UUID": "uuid-forged", "Content-Type": "application/json"},
         json.dumps(payload).encode())
     return answer.status
@@ -112,5 +113,37 @@ def test_team_a_secret_cannot_make_the_job_act_on_team_b(
         assert _writes_to(srv, team_b.project_id) == []
         assert _reads_of_content(srv, team_b) == []
         assert _writes_to(srv, team_a.project_id) == []
+    finally:
+        queue.close()
+
+
+@pytest.mark.parametrize(("role", "runs"), [(None, False), (10, False), (20, False), (30, True), (40, True)])
+def test_a_rerun_command_runs_only_for_a_developer_of_the_project(
+        tmp_path: Path, srv: GitLabApiServer, role: int | None, runs: bool) -> None:
+    """GitLab sends a Note Hook for every comment, by anyone who may comment (on a public
+    project: any signed-in user); each ``/gitops-validator rerun`` is a full validation and a
+    new status. As GitHub lets only people with write access re-run a check, a note's
+    author needs the Developer role (30) in the project: a guest (10), a reporter (20) or a
+    non-member commenting costs one API read and changes nothing."""
+    team_a, _ = _two_teams(srv, tmp_path)
+    commenter = srv.add_token("glpat-commenter", bot=False, username="commenter")
+    if role is not None:
+        srv.add_member(team_a.project_id, commenter, role)
+    payload = note_event(srv, team_a.project_id, 1, note="/gitops-validator rerun")
+    payload["object_attributes"]["author_id"] = commenter.id
+    payload["user"].update(id=commenter.id, username=commenter.username)
+    settings = team_a.settings
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    queue = PushDuringJob(settings.data_dir / "queue.sqlite3")
+    try:
+        assert _deliver(settings, queue, payload, SECRET_A, event="Note Hook") == 202
+        leased = queue.lease("w")
+        assert leased is not None
+        ctx = build_context(settings, queue, Evaluations(settings.data_dir / "evaluations.sqlite3"),
+                            AppMetrics())
+        result = process(leased.job, ctx)
+        assert (result is JobResult.COMPLETED) is runs, result
+        assert bool(_writes_to(srv, team_a.project_id)) is runs
+        assert bool(_reads_of_content(srv, team_a)) is runs
     finally:
         queue.close()
