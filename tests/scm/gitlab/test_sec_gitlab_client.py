@@ -28,3 +28,16 @@ def test_a_redirect_to_another_host_never_carries_the_token(status: int) -> None
             assert len(srv.requests) == 1, "a redirect is an answer, not a fault to retry"
         assert not any(TOKEN.encode() in first for first in elsewhere.connections)
         assert elsewhere.connections == [], "the redirect is not followed at all"
+
+
+def test_an_answer_over_the_size_cap_is_refused_before_it_is_held() -> None:
+    """A hostile or broken GitLab answering a huge body must not make the worker hold it:
+    the session reads at most ``max_response_bytes`` and fails the call (not retried)."""
+    huge = ["x" * 1000] * 3000  # about 3 MB of JSON
+    with scripted_server([Answer(200, huge)] * 6) as srv:
+        session = GitLabSession(srv.url, TOKEN, timeout=5, max_wait=1, max_response_bytes=1_000_000)
+        with pytest.raises(GitLabCallError, match="larger than 1000000 bytes"):
+            session.get("/projects/1/merge_requests/1/discussions")
+        assert len(srv.requests) == 1
+        small = GitLabSession(srv.url, TOKEN, timeout=5, max_response_bytes=10_000_000)
+        assert len(small.get("/projects/1")) == 3000, "under the cap: read as before"

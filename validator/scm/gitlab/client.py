@@ -10,6 +10,7 @@ Every call the publisher, the webhook app's jobs and reconciliation make goes th
   answered 5xx (it may have landed: a second discussion would repeat the finding); a 429 is
   GitLab refusing before acting, so it is retried for every verb;
 - failures leave as :class:`GitLabCallError` (HTTP status, GitLab's ``message``);
+- an answer's body is read up to ``max_response_bytes`` (decoded), else the call fails;
 - a redirect is never followed (a :class:`GitLabCallError`): requests would re-send the
   ``PRIVATE-TOKEN`` header to whatever host the redirect names (it strips only
   ``Authorization``).
@@ -42,12 +43,15 @@ import requests
 from validator.errors import ValidatorError
 from validator.scm.github.client import _never_connected
 
-__all__ = ["MAX_PAGES", "RETRIES", "GitLabCallError", "GitLabSession"]
+__all__ = ["MAX_PAGES", "MAX_RESPONSE_BYTES", "RETRIES", "GitLabCallError", "GitLabSession"]
 
 #: Retries of one request after a 429 or 5xx (or a connection never made).
 RETRIES = 4
 #: Pages of a listing read at most (100 items each).
 MAX_PAGES = 30
+#: The largest answer body read (decoded; a page of 100 discussions of 1 MB notes fits): beyond
+#: it the call fails instead of the worker holding whatever a broken or hostile server sends.
+MAX_RESPONSE_BYTES = 128 * 1024 * 1024
 #: Backoff of a retry without ``Retry-After``: 0.5 s, 1 s, 2 s, 4 s (at most ``max_wait``).
 _BACKOFF = 0.5
 
@@ -77,6 +81,13 @@ class GitLabCallError(ValidatorError):
         return self.status in (401, 403)
 
 
+class _TooLargeError(Exception):
+    """An answer's body is over the session's cap (raised by the response hook)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the answer is larger than {limit} bytes: not read")
+
+
 class GitLabSession:
     """python-gitlab's ``Gitlab`` for one instance and token, with the fault policy above.
 
@@ -84,12 +95,14 @@ class GitLabSession:
     addressed by its numeric id. Thread-safe for one job (one session per job)."""
 
     def __init__(self, url: str, token: str, *, timeout: float = 30.0, max_wait: float = 60.0,
-                 on_wait: Callable[[float], None] | None = None) -> None:
+                 on_wait: Callable[[float], None] | None = None,
+                 max_response_bytes: int = MAX_RESPONSE_BYTES) -> None:
         self._gl = gitlab.Gitlab(url.rstrip("/"), private_token=token, timeout=timeout,
                                  retry_transient_errors=False)
         self._timeout = timeout
         self._max_wait = max_wait
         self._on_wait = on_wait
+        self._max_bytes = max_response_bytes
         self._lock = threading.Lock()
         self._last = threading.local()
         # python-gitlab's errors keep the body, not the headers: a response hook (requests'
@@ -172,6 +185,8 @@ class GitLabSession:
                     continue
                 raise GitLabCallError(call, None, f"timed out after {self._timeout:g} s",
                                       ambiguous=verb == "POST") from err
+            except _TooLargeError as err:  # a broken or hostile answer: the same again if retried
+                raise GitLabCallError(call, None, str(err)) from None
             except requests.TooManyRedirects as err:  # max_redirects=0: before it is followed
                 raise GitLabCallError(call, None, _redirect(err.response)) from None
             except requests.RequestException as err:
@@ -186,7 +201,26 @@ class GitLabSession:
     def _remember(self, response: requests.Response, *args: Any, **kwargs: Any) -> requests.Response:
         del args, kwargs
         self._last.headers = response.headers
+        self._read_bounded(response)
         return response
+
+    def _read_bounded(self, response: requests.Response) -> None:
+        """Read the body here, at most ``max_response_bytes`` of it decoded (a gzip bomb
+        included): the hook runs before requests reads the body, which it would read whole."""
+        limit = self._max_bytes
+        declared = response.headers.get("Content-Length", "").strip()
+        if declared.isdigit() and int(declared) > limit:
+            response.close()
+            raise _TooLargeError(limit)
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_content(64 * 1024):
+            size += len(chunk)
+            if size > limit:
+                response.close()
+                raise _TooLargeError(limit)
+            chunks.append(chunk)
+        response._content = b"".join(chunks)  # what requests keeps as the read body
 
     def _sleep(self, seconds: float) -> None:
         if self._on_wait is not None:
