@@ -147,3 +147,31 @@ def test_a_rerun_command_runs_only_for_a_developer_of_the_project(
         assert bool(_reads_of_content(srv, team_a)) is runs
     finally:
         queue.close()
+
+
+def test_a_delivery_key_is_burnt_only_by_a_delivery_its_sender_may_make(tmp_path: Path) -> None:
+    """``Idempotency-Key`` is the sender's to choose. A request without the right secret, or
+    with a secret that does not cover the project, records nothing; and a key used in team A's
+    scope cannot suppress team B's delivery carrying the same key (a per-scope secret holder
+    who learnt or guessed it)."""
+    from tests.app import gitlab_payloads as gl  # noqa: PLC0415 (intake-only payloads)
+    from validator.app.queue.sqlite import SqliteBackend  # noqa: PLC0415
+
+    settings = AppSettings(gitlab_token="glpat-x", data_dir=tmp_path,
+                           gitlab_webhook_scopes=(("team-a", SECRET_A), ("team-b", SECRET_B)))
+    queue = SqliteBackend(tmp_path / "queue.sqlite3", lease_seconds=60.0, max_attempts=3)
+    intake = Intake(settings, queue, AppMetrics())
+    key = "5f0c8bfc-6b5a-4a3b-9c7e-4e8d2f1a0b9c"
+
+    def send(project: str, token: str) -> int:
+        payload = gl.merge_request("open", project=project)
+        return intake.receive_gitlab({"X-Gitlab-Event": "Merge Request Hook", "X-Gitlab-Token": token,
+                                      "Idempotency-Key": key}, json.dumps(payload).encode()).status
+    try:
+        assert send("team-b/y", "not-a-secret") == 401
+        assert send("team-b/y", SECRET_A) == 401  # A's secret, B's project
+        assert send("team-a/x", SECRET_A) == 202  # A's own delivery, the same key
+        assert send("team-b/y", SECRET_B) == 202, "B's genuine delivery is not a duplicate"
+        assert send("team-b/y", SECRET_B) == 200  # its redelivery is
+    finally:
+        queue.close()
