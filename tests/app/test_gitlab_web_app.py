@@ -64,7 +64,7 @@ def test_a_merge_request_is_queued_once_and_a_redelivery_is_acknowledged(
     assert _post(client, "Merge Request Hook", payload, key="k-1") == (
         202, f"queued 1 job: merge_request.open: platform/infra/deploy!7 at {gl.HEAD[:12]}\n")
     assert _post(client, "Merge Request Hook", payload, key="k-1", uuid="u-2") == (
-        200, "duplicate delivery gitlab:k-1: already received\n")
+        200, "duplicate delivery gitlab:platform/infra/deploy:k-1: already received\n")
     assert services.backend.depth() == 1
     assert _deliveries(client)[("Merge Request Hook", "queued")] == 1
     assert _deliveries(client)[("Merge Request Hook", "duplicate")] == 1

@@ -95,7 +95,7 @@ def test_a_redelivery_queues_one_job(intake: Intake, backend: MemoryBackend, met
     assert intake.receive_gitlab(_headers(key="k-1", uuid="u-1"), body).status == 202
     # GitLab keeps Idempotency-Key across retries; the event UUID may change on a resend
     answer = intake.receive_gitlab(_headers(key="k-1", uuid="u-2"), body)
-    assert answer == Answer(200, "duplicate delivery gitlab:k-1: already received")
+    assert answer == Answer(200, "duplicate delivery gitlab:platform/infra/deploy:k-1: already received")
     assert len(backend.queued) == 1
     assert _count(metrics, "Merge Request Hook", "duplicate") == 1
 
@@ -123,8 +123,8 @@ def test_an_overlong_idempotency_key_is_kept_by_its_hash(intake: Intake, backend
     assert intake.receive_gitlab(_headers(key="k" * 5000), body).status == 202
     assert intake.receive_gitlab(_headers(key="k" * 5000), body).status == 200
     (job,) = backend.queued.values()
-    assert job.delivery.startswith("gitlab:key:")
-    assert len(job.delivery) < 50
+    assert job.delivery.startswith("gitlab:platform/infra/deploy:key:")  # under its project
+    assert len(job.delivery) < 50 + len("platform/infra/deploy")
 
 
 def test_the_event_header_is_required(intake: Intake, backend: MemoryBackend) -> None:

@@ -63,7 +63,7 @@ def test_a_gitlab_only_app_serves_without_github_variables(tmp_path: Path) -> No
         assert _depth(served.url) == 0
         assert _gitlab(served.url, gl.merge_request("open"))[0] == 202
         assert _gitlab(served.url, gl.merge_request("open")) == (
-            200, "duplicate delivery gitlab:k-1: already received\n")
+            200, "duplicate delivery gitlab:platform/infra/deploy:k-1: already received\n")
         assert _depth(served.url) == 1
         assert _gitlab(served.url, gl.merge_request("close"), key="k-2")[0] == 202
         assert _deliver(served.url, "d-1")[0] == 404  # no GitHub endpoint

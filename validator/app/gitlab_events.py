@@ -14,7 +14,11 @@ GitLab keeps the source's commits there under ``refs/merge-requests/<iid>/head``
 target's clone URL serves the head SHA and the app's token needs no access to the fork.
 
 ``Note Hook``: a comment on an open merge request whose first line is :data:`RERUN_COMMAND`
-asks for a re-run of its head (``rerun=True``: run even if the head has a status).
+asks for a re-run of its head (``rerun=True``: run even if the head has a status). GitLab sends
+a Note Hook for every comment by anyone who may comment, so the job keeps the note's author
+(``requested_by``) and the worker runs it only when they have the Developer role in the project
+(:func:`validator.app.gitlab_job.may_rerun`), as GitHub lets only people with write access
+re-run a check.
 
 Every other event and action is acknowledged (2xx) without jobs: GitLab disables a hook that
 fails repeatedly. A payload lacking a needed field is ``malformed`` with the field's path.
@@ -30,10 +34,12 @@ from validator.app.events import Decision, _MalformedError, _obj, _positive, _sh
 from validator.app.model import JobKind, JobSpec, Platform
 from validator.app.settings import AppSettings, Drafts
 
-__all__ = ["GITLAB_EVENTS", "GITLAB_EVENT_LABELS", "RERUN_COMMAND", "decide_gitlab"]
+__all__ = ["GITLAB_EVENTS", "GITLAB_EVENT_LABELS", "RERUN_COMMAND", "RERUN_EVENT", "decide_gitlab"]
 
 #: A merge request comment whose first line is this re-runs the validation of its head.
 RERUN_COMMAND = "/gitops-validator rerun"
+#: The job event of a rerun command (the worker runs it only for a Developer of the project).
+RERUN_EVENT = "note.rerun"
 _ACTIONS = frozenset({"open", "reopen", "update"})
 
 
@@ -56,7 +62,8 @@ def project_path(payload: Mapping[str, Any]) -> str | None:
     return path if isinstance(path, str) and path else None
 
 
-def _job(payload: Mapping[str, Any], mr_path: str, *, event: str, rerun: bool = False) -> JobSpec:
+def _job(payload: Mapping[str, Any], mr_path: str, *, event: str, rerun: bool = False,
+         requested_by: int = 0) -> JobSpec:
     """The job of the merge request at ``mr_path`` (``object_attributes`` or ``merge_request``)
     in the hook's project."""
     repository = _text(payload, "project.path_with_namespace")
@@ -78,7 +85,8 @@ def _job(payload: Mapping[str, Any], mr_path: str, *, event: str, rerun: bool = 
                    head_sha=_sha(payload, f"{mr_path}.last_commit.id"),
                    pull_number=_positive(payload, f"{mr_path}.iid"),
                    head_ref=_text(payload, f"{mr_path}.source_branch"),
-                   base_ref=_text(payload, f"{mr_path}.target_branch"), event=event, rerun=rerun)
+                   base_ref=_text(payload, f"{mr_path}.target_branch"), event=event, rerun=rerun,
+                   requested_by=requested_by)
 
 
 def _flag(data: Mapping[str, Any], *names: str) -> bool:
@@ -129,7 +137,8 @@ def _note(payload: Mapping[str, Any], settings: AppSettings) -> Decision:
     state = _text(payload, "merge_request.state")
     if state != "opened":
         return Decision(jobs=(), note=f"note.rerun: !{iid} is {state}")
-    job = _job(payload, "merge_request", event="note.rerun", rerun=True)
+    job = _job(payload, "merge_request", event=RERUN_EVENT, rerun=True,
+               requested_by=_positive(payload, "object_attributes.author_id"))
     return Decision(jobs=(job,), note=f"note.rerun: {job.repository}!{iid} at {job.head_sha[:12]}")
 
 

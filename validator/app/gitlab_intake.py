@@ -7,7 +7,10 @@ payload's project is known, with the secret of the most specific group or projec
 (:class:`~validator.app.gitlab_secrets.GitLabSecrets`).
 
 De-duplication: ``Idempotency-Key`` when present (GitLab 17.4+ sends one per event and keeps it
-when a delivery is retried or resent: gitlab-org/gitlab!160952). Otherwise
+when a delivery is retried or resent: gitlab-org/gitlab!160952), under the payload's project
+path: the sender chooses the key, and a per-scope secret's holder must not make another
+project's delivery a duplicate. A key is recorded only for an authentic delivery its secret
+may make that queued work. Otherwise
 ``X-Gitlab-Event-UUID`` together with a hash of the body: that UUID is shared by every hook an
 originating request triggers (one push updating two merge requests sends two hooks with the same
 UUID), so alone it would drop the second. Without either header (an older GitLab) the hash of
@@ -35,11 +38,15 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:32]
 
 
-def delivery_id(headers: Headers, body: bytes) -> str:
+def delivery_id(headers: Headers, body: bytes, payload: Mapping[str, Any]) -> str:
     """The de-duplication id of a GitLab delivery (``gitlab:`` and the key; see above)."""
     key = headers.get("idempotency-key", "").strip()
     if key:  # a UUID from GitLab; anything much longer is stored by its hash
-        return f"gitlab:{key}" if len(key) <= _MAX_KEY else f"gitlab:key:{_digest(key.encode())}"
+        # the key is the sender's to choose: kept apart per project (what a per-scope secret
+        # is checked against), one team's deliveries never make another's a duplicate
+        project = (project_path(payload) or "").lower()
+        key = key if len(key) <= _MAX_KEY else f"key:{_digest(key.encode())}"
+        return f"gitlab:{project}:{key}" if project else f"gitlab:{key}"
     digest = _digest(body)
     uuid = headers.get("x-gitlab-event-uuid", "").strip()[:_MAX_KEY]
     return f"gitlab:{uuid}:{digest}" if uuid else f"gitlab:body:{digest}"

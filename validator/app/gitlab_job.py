@@ -38,6 +38,7 @@ from typing import Any
 from validator.action.validate import Validation, diff_validation, failed_outcome
 from validator.app.context import JobContext
 from validator.app.evaluation import EvaluationState
+from validator.app.gitlab_events import RERUN_EVENT
 from validator.app.job_steps import (
     PUBLISHED,
     check_clone_host,
@@ -63,13 +64,16 @@ from validator.scm.gitlab.publisher import (
 )
 from validator.service import DiffRequest
 
-__all__ = ["DiffNotReadyError", "GitLabAccessError", "GitLabPublishError", "conclusion_of",
-           "process_gitlab", "report_gitlab_failure"]
+__all__ = ["DiffNotReadyError", "GitLabAccessError", "GitLabPublishError", "ProjectMismatchError",
+           "conclusion_of", "may_rerun", "process_gitlab", "report_gitlab_failure", "verify_project"]
 
 _LOGGER = logging.getLogger(__name__)
 
 #: GitLab's final status states in the words evaluations and metrics use (the check run's).
 _CONCLUSIONS = {"success": "success", "failed": "failure", "canceled": "cancelled"}
+
+#: GitLab's Developer access level: the least that may ask for a rerun with a note.
+_DEVELOPER = 30
 
 #: What ``GITLAB_TOKEN`` needs, said when GitLab refuses it.
 _NEEDS = ("the token needs the api scope (read_repository alone cannot set statuses or post "
@@ -88,6 +92,11 @@ class GitLabAccessError(ValidatorError):
 
 class GitLabPublishError(ValidatorError):
     """The final commit status could not be set: the job is retried."""
+
+
+class ProjectMismatchError(ValidatorError):
+    """The job's project id is not the project its delivery was authorized for: GitLab says
+    the id has another path (or another clone URL) than the payload that queued the job."""
 
 
 class DiffNotReadyError(ValidatorError):
@@ -131,6 +140,11 @@ def report_gitlab_failure(job: JobSpec, ctx: JobContext, error: str, attempts: i
     session = sessions.session()
     try:
         reason = f"gave up after {attempts} attempt{'s' if attempts != 1 else ''}: {error}"
+        try:
+            verify_project(job, session)
+        except ProjectMismatchError as err:  # not the project the delivery may speak for: no report
+            _LOGGER.error("job %s: poison report not posted: %s", job.evaluation_id, err)
+            return
         publisher = _publisher(job, ctx, session, diff_refs=None)
         if publisher.finished_status() is not None:  # reported before (or published): not twice
             return
@@ -157,6 +171,10 @@ class _MergeRequest:
 def _evaluate(job: JobSpec, ctx: JobContext, session: GitLabSession) -> JobResult:
     sessions = ctx.gitlab_sessions
     check_clone_host(job, sessions.url, platform="GitLab", variable="GITLAB_URL")
+    verify_project(job, session)
+    if (refused := may_rerun(job, session)) is not None:
+        _LOGGER.info("job %s: skipped: %s", job.evaluation_id, refused)
+        return JobResult.SKIPPED
     merge_request = _read(job, ctx, session)
     if merge_request.stale:
         _LOGGER.info("job %s: skipped: %s", job.evaluation_id, merge_request.stale)
@@ -199,6 +217,53 @@ def _evaluate(job: JobSpec, ctx: JobContext, session: GitLabSession) -> JobResul
     ctx.metrics.conclusions.labels(conclusion=finished.conclusion).inc()
     ctx.evaluations.save(finished)
     return JobResult.COMPLETED
+
+
+def verify_project(job: JobSpec, session: GitLabSession) -> None:
+    """GitLab says project ``job.project_id`` is ``job.repository`` and is cloned from
+    ``job.clone_url``; else :class:`ProjectMismatchError`, before anything is read or written.
+
+    Intake checks a per-group or project webhook secret against the payload's
+    ``path_with_namespace``, but the job acts on the payload's project id and fetches from its
+    ``git_http_url``: three values of one sender. Without this check a holder of team A's
+    secret could name A's path with B's project id (the job would then set statuses and post
+    discussions on B's merge request) or B's clone URL (the job would fetch B's content into
+    A's mirror and quote it on A's merge request). GitLab's hook builder sends
+    ``git_http_url`` as the project's ``http_url_to_repo``, so a genuine delivery matches.
+    """
+    data: Any = session.get(f"/projects/{job.project_id}")
+    path = data.get("path_with_namespace") if isinstance(data, dict) else None
+    clone_url = data.get("http_url_to_repo") if isinstance(data, dict) else None
+    if not isinstance(path, str) or path.strip("/").lower() != job.repository.strip("/").lower():
+        raise ProjectMismatchError(f"{job.repository}: project id {job.project_id} is {path!r} on GitLab, "
+                                   "not the project the delivery was authorized for: refused")
+    if clone_url != job.clone_url:
+        raise ProjectMismatchError(f"{job.repository}: the delivery's clone URL is not the project's "
+                                   f"http_url_to_repo ({clone_url!r}): refused")
+
+
+def may_rerun(job: JobSpec, session: GitLabSession) -> str | None:
+    """None when ``job`` is not a rerun command or its note's author has at least the
+    Developer role in the project (direct or inherited:
+    ``GET /projects/:id/members/all/:user_id``); else why it is not run. Anyone who may
+    comment sends the command (on a public project, any signed-in user), and each is a full
+    validation and a new status: as on GitHub, where only people with write access re-run a
+    check, a guest, a reporter or a non-member costs one API read."""
+    if job.event != RERUN_EVENT:
+        return None
+    if job.requested_by <= 0:
+        return "a rerun command without its author: not run"
+    try:
+        member: Any = session.get(f"/projects/{job.project_id}/members/all/{job.requested_by}")
+    except GitLabCallError as err:
+        if err.status == 404:
+            return f"user {job.requested_by} asked for a rerun but is not a member of {job.repository}"
+        raise
+    level = member.get("access_level") if isinstance(member, dict) else None
+    if not isinstance(level, int) or level < _DEVELOPER:
+        return (f"user {job.requested_by} asked for a rerun with access level {level} in {job.repository} "
+                f"(Developer, {_DEVELOPER}, is needed)")
+    return None
 
 
 def _read(job: JobSpec, ctx: JobContext, session: GitLabSession) -> _MergeRequest:

@@ -92,7 +92,7 @@ class Intake:
         payload = self._admitted(source, headers, body)
         if isinstance(payload, tuple):
             return payload
-        delivery = source.delivery(headers, body)
+        delivery = source.delivery(headers, body, payload)
         decision = source.decide(event, payload, self._settings)
         _LOGGER.info("delivery %s (%s): %s", delivery, event, decision.note)
         if decision.malformed:

@@ -36,8 +36,9 @@ class Source:
     """Events counted under their own name in the deliveries metric; any other is ``other``."""
     authenticate: Callable[[Headers, bytes], bool]
     """On the raw body, before anything parses it."""
-    delivery: Callable[[Headers, bytes], str]
-    """The id recorded for de-duplication (a redelivery carries the same)."""
+    delivery: Callable[[Headers, bytes, Mapping[str, Any]], str]
+    """The id recorded for de-duplication (a redelivery carries the same), from the headers,
+    the raw body and the parsed payload of an authorized delivery."""
     authorize: Callable[[Headers, Mapping[str, Any]], str | None]
     """After parsing: None, or why this credential may not ask for this payload's work (401)."""
     decide: Callable[[str, Mapping[str, Any], AppSettings], Decision]
@@ -51,5 +52,5 @@ def github_source(settings: AppSettings) -> Source:
         required=("X-GitHub-Event", "X-GitHub-Delivery"), labels=frozenset(EVENTS),
         authenticate=lambda headers, body: verify(settings.webhook_secret, body,
                                                   headers.get("x-hub-signature-256")),
-        delivery=lambda headers, body: headers["x-github-delivery"],
+        delivery=lambda headers, body, payload: headers["x-github-delivery"],
         authorize=lambda headers, payload: None, decide=decide)

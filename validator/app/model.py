@@ -76,6 +76,9 @@ class JobSpec:
     """GitHub or GitLab (a job queued before GitLab existed reads back as GitHub)."""
     project_id: int = 0
     """GitLab's numeric project id (``project.id``; the API addresses projects by it); 0 on GitHub."""
+    requested_by: int = 0
+    """GitLab: the user id of the note author whose ``/gitops-validator rerun`` asked for it
+    (the worker checks their role in the project); 0 otherwise."""
 
     @property
     def lane(self) -> str:

@@ -18,6 +18,7 @@ finished run: an empty Code Quality report would tell GitLab every issue was res
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from collections.abc import Callable
@@ -96,7 +97,7 @@ def run_gitlab_ci(env: GitLabCIEnvironment, options: GitLabCIOptions, *,
         raise done.error
     render = _render_options(env, repo)
     out(render_report(outcome.report, OutputFormat.TEXT, render))
-    _write_reports(options, outcome, render)
+    _write_reports(env.project_dir, options, outcome, render)
     return done.exit_code
 
 
@@ -207,15 +208,33 @@ def _render_options(env: GitLabCIEnvironment, repo: Path) -> RenderOptions:
     return RenderOptions(display_root="" if top == "." else PurePosixPath(Path(top)).as_posix())
 
 
-def _write_reports(options: GitLabCIOptions, outcome: Outcome, render: RenderOptions) -> None:
-    """The Code Quality and JUnit files."""
+def _write_reports(project_dir: Path, options: GitLabCIOptions, outcome: Outcome,
+                   render: RenderOptions) -> None:
+    """The Code Quality and JUnit files, inside ``project_dir``."""
     for path, reporter in ((options.codequality_file, render_codequality),
                            (options.junit_file, render_junit)):
         if path is None:
             continue
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(reporter(outcome.report, render), encoding="utf-8")
-        except OSError as exc:
-            raise GitLabCIError(f"could not write {path}: {exc.strerror or exc}") from exc
+        _write_inside(project_dir, path, reporter(outcome.report, render))
+
+
+def _write_inside(project_dir: Path, path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` only if it stays inside ``project_dir``: the checkout is the
+    merge request's head, whose author may have committed a symlink at the report's path (or
+    a folder symlink on the way to it); writing through it would change a file outside."""
+    root = project_dir.resolve()
+    parent = path.parent.resolve()
+    if parent != root and root not in parent.parents:
+        raise GitLabCIError(f"could not write {path}: its folder leads outside the project folder "
+                            f"{root} (a symlink in the checkout): not written")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(parent / path.name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise GitLabCIError(f"could not write {path}: it is a symlink in the checkout (it could "
+                                "lead outside the project folder): not written") from exc
+        raise GitLabCIError(f"could not write {path}: {exc.strerror or exc}") from exc
 

@@ -4,6 +4,13 @@ Shared by every publisher: a review comment carries its finding's fingerprint, t
 comment carries the check name, a reply saying a finding is fixed carries its
 fingerprint too, and all three are read back from comment bodies on the next push.
 Markers are HTML comments, which GitHub and GitLab render as nothing.
+
+Only the markers that end a body, each on its own line, are read (:func:`_tail`): every
+writer puts them there, after all other text, and that text quotes repository content a
+change's author controls (a file name or a field path in inline code, which is not
+entity-escaped so that it stays readable). A marker quoted that way is text, not ours: read
+anywhere, it would make a finding's discussion pass for the summary note, a note pass for
+another finding's thread, or replace the summary's record of closed threads.
 """
 
 from __future__ import annotations
@@ -53,28 +60,43 @@ def closed_marker(fingerprints: Iterable[str]) -> str:
 
 def closed_fingerprints(body: str) -> set[str]:
     """The fingerprints in a body's closed marker (empty when it has none)."""
-    match = _CLOSED_RE.search(body)
+    match = next((m for line in _tail(body) if (m := _CLOSED_RE.fullmatch(line))), None)
     return {f for f in match[1].split(",") if f} if match else set()
 
 
 def finding_fingerprint(body: str, check_name: str | None = None) -> str | None:
     """The fingerprint in a comment body's finding marker, or None when it has none (or,
     given ``check_name``, none of that check)."""
-    for match in _FINDING_RE.finditer(body):
-        if check_name is None or (match[2] or DEFAULT_CHECK) == _one_line(check_name):
+    for line in _tail(body):
+        match = _FINDING_RE.fullmatch(line)
+        if match and (check_name is None or (match[2] or DEFAULT_CHECK) == _one_line(check_name)):
             return match[1]
     return None
 
 
 def fixed_fingerprint(body: str) -> str | None:
     """The fingerprint in a "fixed" reply's marker, or None when it has none."""
-    match = _FIXED_RE.search(body)
+    match = next((m for line in _tail(body) if (m := _FIXED_RE.fullmatch(line))), None)
     return match[1] if match else None
 
 
 def is_summary(body: str, check_name: str) -> bool:
     """True when the body is the summary comment of this check name."""
-    return any(m[1] == _one_line(check_name) for m in _SUMMARY_RE.finditer(body))
+    return any((m := _SUMMARY_RE.fullmatch(line)) and m[1] == _one_line(check_name) for line in _tail(body))
+
+
+def _tail(body: str) -> list[str]:
+    """The marker lines that end ``body`` (whole lines, blank lines between them allowed),
+    in order: the only place a writer of this module's markers puts them."""
+    tail: list[str] = []
+    for line in reversed(body.split("\n")):  # the writers' "\n" only: not U+2028 inside quoted text
+        text = line.strip()
+        if not text:
+            continue
+        if not (text.startswith("<!-- gitops-validator:") and text.endswith(" -->")):
+            break
+        tail.append(text)
+    return tail[::-1]
 
 
 def _one_line(text: str) -> str:

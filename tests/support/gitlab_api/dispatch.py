@@ -29,7 +29,8 @@ API_PREFIX = "/api/v4"
 _P, _D = routes_projects, routes_discussions
 HANDLERS: dict[str, Handler] = {
     "get_current_user": _P.get_current_user, "list_projects": _P.list_projects,
-    "get_project": _P.get_project, "list_merge_requests": _P.list_merge_requests,
+    "get_project": _P.get_project, "get_project_member_all": _P.get_project_member_all,
+    "list_merge_requests": _P.list_merge_requests,
     "get_merge_request": _P.get_merge_request, "set_commit_status": _P.set_commit_status,
     "list_commit_statuses": _P.list_commit_statuses, "list_discussions": _D.list_discussions,
     "get_discussion": _D.get_discussion, "create_discussion": _D.create_discussion,

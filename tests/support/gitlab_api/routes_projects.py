@@ -48,6 +48,17 @@ def get_project(request: Request) -> Response:
     return Response(body=request.state.project_json(request.project()))
 
 
+def get_project_member_all(request: Request) -> Response:
+    """The user's membership with its access level (inherited included), or 404 ``Member``."""
+    project = request.project()
+    user_id = int(request.path_params["user_id"])
+    level = request.state.members.get((project.id, user_id))
+    user = request.state.users.get(user_id)
+    if level is None or user is None:
+        raise not_found("Member")
+    return Response(body={**user.json(request.state.root_url), "state": "active", "access_level": level})
+
+
 def list_merge_requests(request: Request) -> Response:
     project = request.project()
     state = request.params.get("state", "all")

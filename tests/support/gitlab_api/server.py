@@ -118,6 +118,11 @@ class GitLabApiServer:
                                              projects=frozenset(projects) if projects is not None else None)
         return user
 
+    def add_member(self, project_id: int, user: User, access_level: int) -> None:
+        """Make ``user`` a member of the project with ``access_level`` (10 guest ... 50 owner)."""
+        with self.state.lock:
+            self.state.members[(project_id, user.id)] = access_level
+
     def add_project(self, path: str, repo: Path, *, default_branch: str = "main") -> int:
         """Serve ``group/name`` from ``repo`` (a real non-bare git repository); its id."""
         with self.state.lock:

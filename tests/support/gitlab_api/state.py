@@ -124,6 +124,8 @@ class ServerState:
     discussions: dict[tuple[int, int], list[JSON]] = field(default_factory=dict)
     """(project id, MR iid) -> discussions in creation order, notes inside."""
     pipelines: dict[int, Pipeline] = field(default_factory=dict)
+    members: dict[tuple[int, int], int] = field(default_factory=dict)
+    """(project id, user id) -> access level (direct or inherited: what ``members/all`` answers)."""
     root_url: str = ""
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
 

@@ -9,7 +9,11 @@ Every call the publisher, the webhook app's jobs and reconciliation make goes th
 - a POST whose answer never came is not re-sent (GitLab may have acted on it), nor is a POST
   answered 5xx (it may have landed: a second discussion would repeat the finding); a 429 is
   GitLab refusing before acting, so it is retried for every verb;
-- failures leave as :class:`GitLabCallError` (HTTP status, GitLab's ``message``).
+- failures leave as :class:`GitLabCallError` (HTTP status, GitLab's ``message``);
+- an answer's body is read up to ``max_response_bytes`` (decoded), else the call fails;
+- a redirect is never followed (a :class:`GitLabCallError`): requests would re-send the
+  ``PRIVATE-TOKEN`` header to whatever host the redirect names (it strips only
+  ``Authorization``).
 
 python-gitlab's own retries are turned off (``max_retries=0``, ``obey_rate_limit=False``,
 ``retry_transient_errors=False`` on each call): its ``utils.Retry`` sleeps whatever
@@ -30,6 +34,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import gitlab
 import gitlab.exceptions
@@ -38,12 +43,15 @@ import requests
 from validator.errors import ValidatorError
 from validator.scm.github.client import _never_connected
 
-__all__ = ["MAX_PAGES", "RETRIES", "GitLabCallError", "GitLabSession"]
+__all__ = ["MAX_PAGES", "MAX_RESPONSE_BYTES", "RETRIES", "GitLabCallError", "GitLabSession"]
 
 #: Retries of one request after a 429 or 5xx (or a connection never made).
 RETRIES = 4
 #: Pages of a listing read at most (100 items each).
 MAX_PAGES = 30
+#: The largest answer body read (decoded; a page of 100 discussions of 1 MB notes fits): beyond
+#: it the call fails instead of the worker holding whatever a broken or hostile server sends.
+MAX_RESPONSE_BYTES = 128 * 1024 * 1024
 #: Backoff of a retry without ``Retry-After``: 0.5 s, 1 s, 2 s, 4 s (at most ``max_wait``).
 _BACKOFF = 0.5
 
@@ -73,6 +81,13 @@ class GitLabCallError(ValidatorError):
         return self.status in (401, 403)
 
 
+class _TooLargeError(Exception):
+    """An answer's body is over the session's cap (raised by the response hook)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the answer is larger than {limit} bytes: not read")
+
+
 class GitLabSession:
     """python-gitlab's ``Gitlab`` for one instance and token, with the fault policy above.
 
@@ -80,17 +95,22 @@ class GitLabSession:
     addressed by its numeric id. Thread-safe for one job (one session per job)."""
 
     def __init__(self, url: str, token: str, *, timeout: float = 30.0, max_wait: float = 60.0,
-                 on_wait: Callable[[float], None] | None = None) -> None:
+                 on_wait: Callable[[float], None] | None = None,
+                 max_response_bytes: int = MAX_RESPONSE_BYTES) -> None:
         self._gl = gitlab.Gitlab(url.rstrip("/"), private_token=token, timeout=timeout,
                                  retry_transient_errors=False)
         self._timeout = timeout
         self._max_wait = max_wait
         self._on_wait = on_wait
+        self._max_bytes = max_response_bytes
         self._lock = threading.Lock()
         self._last = threading.local()
         # python-gitlab's errors keep the body, not the headers: a response hook (requests'
         # public hook API) remembers the last answer's headers for Retry-After
         self._gl.session.hooks["response"].append(self._remember)
+        # no redirect is followed: requests re-sends every header but Authorization to the
+        # host a redirect names, and the token travels in PRIVATE-TOKEN
+        self._gl.session.max_redirects = 0
         self.calls = 0
 
     calls: int
@@ -165,6 +185,10 @@ class GitLabSession:
                     continue
                 raise GitLabCallError(call, None, f"timed out after {self._timeout:g} s",
                                       ambiguous=verb == "POST") from err
+            except _TooLargeError as err:  # a broken or hostile answer: the same again if retried
+                raise GitLabCallError(call, None, str(err)) from None
+            except requests.TooManyRedirects as err:  # max_redirects=0: before it is followed
+                raise GitLabCallError(call, None, _redirect(err.response)) from None
             except requests.RequestException as err:
                 never = _never_connected(err)
                 if (never or verb != "POST") and attempt < RETRIES:
@@ -177,12 +201,41 @@ class GitLabSession:
     def _remember(self, response: requests.Response, *args: Any, **kwargs: Any) -> requests.Response:
         del args, kwargs
         self._last.headers = response.headers
+        self._read_bounded(response)
         return response
+
+    def _read_bounded(self, response: requests.Response) -> None:
+        """Read the body here, at most ``max_response_bytes`` of it decoded (a gzip bomb
+        included): the hook runs before requests reads the body, which it would read whole."""
+        limit = self._max_bytes
+        declared = response.headers.get("Content-Length", "").strip()
+        if declared.isdigit() and int(declared) > limit:
+            response.close()
+            raise _TooLargeError(limit)
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_content(64 * 1024):
+            size += len(chunk)
+            if size > limit:
+                response.close()
+                raise _TooLargeError(limit)
+            chunks.append(chunk)
+        response._content = b"".join(chunks)  # what requests keeps as the read body
 
     def _sleep(self, seconds: float) -> None:
         if self._on_wait is not None:
             self._on_wait(seconds)
         time.sleep(seconds)
+
+
+def _redirect(response: requests.Response | None) -> str:
+    """Why a redirect answer is refused, naming where it pointed (scheme and host only)."""
+    location = response.headers.get("Location", "") if response is not None else ""
+    parts = urlsplit(location)
+    where = f"{parts.scheme}://{parts.hostname}" if parts.scheme and parts.hostname else "elsewhere"
+    status = response.status_code if response is not None else "3xx"
+    return (f"GitLab answered with a redirect (HTTP {status}) to {where}: not followed (the token "
+            "would go with it); set GITLAB_URL (or CI_API_V4_URL) to the instance's own URL")
 
 
 def _wait(headers: Mapping[str, str], attempt: int) -> float:
