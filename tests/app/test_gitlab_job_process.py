@@ -105,6 +105,37 @@ def test_a_merge_request_with_a_violation_goes_pending_running_failed_with_a_dis
     assert ctx.metrics.gitlab_calls._value.get() > 3
 
 
+def test_the_status_joins_the_merge_requests_head_pipeline_so_the_merge_gate_sees_it(
+        tmp_path: Path, srv: GitLabApiServer) -> None:
+    """GitLab's "Pipelines must succeed" reads the merge request's head pipeline: a status sent
+    with the source branch as its ``ref`` would make a separate external pipeline beside a
+    merge request pipeline, which the gate never looks at."""
+    project = add_project(srv, tmp_path, public_url=PUBLIC)
+    _, head, iid = project.privileged_merge_request()
+    ref = f"refs/merge-requests/{iid}/head"
+    pipeline = srv.add_pipeline(project.project_id, head, ref=ref)
+    ctx, lanes, _ = _context(project)
+    job = project.job(head=head, iid=iid)
+    lanes.enqueue(job)
+    assert process(job, ctx) is JobResult.COMPLETED
+    [status] = srv.statuses(project.project_id, head)
+    assert (status["status"], status["pipeline_id"], status["ref"]) == ("failed", pipeline, ref)
+
+
+def test_without_a_head_pipeline_the_status_makes_one_on_the_source_branch(
+        tmp_path: Path, srv: GitLabApiServer) -> None:
+    project = add_project(srv, tmp_path, public_url=PUBLIC)
+    _, head, iid = project.privileged_merge_request()
+    ctx, lanes, _ = _context(project)
+    job = project.job(head=head, iid=iid)
+    lanes.enqueue(job)
+    assert process(job, ctx) is JobResult.COMPLETED
+    [status] = srv.statuses(project.project_id, head)
+    assert status["ref"] == job.head_ref
+    merge_request = srv.merge_request(project.project_id, iid)
+    assert merge_request["head_pipeline"]["id"] == status["pipeline_id"], "that pipeline is the gate's"
+
+
 def test_the_same_job_again_posts_nothing_twice(tmp_path: Path, srv: GitLabApiServer) -> None:
     project = add_project(srv, tmp_path, public_url=PUBLIC)
     _, head, iid = project.privileged_merge_request()
@@ -210,6 +241,19 @@ def test_a_poison_job_fails_its_status_naming_the_error_once(tmp_path: Path, srv
     stored = evaluations.get(job.evaluation_id)
     assert stored is not None
     assert stored.state is EvaluationState.FAILED
+
+
+def test_a_poison_report_fails_the_status_in_the_head_pipeline_its_attempts_left_pending(
+        tmp_path: Path, srv: GitLabApiServer) -> None:
+    project = add_project(srv, tmp_path, public_url=PUBLIC)
+    _, head, iid = project.privileged_merge_request()
+    ref = f"refs/merge-requests/{iid}/head"
+    pipeline = srv.add_pipeline(project.project_id, head, ref=ref)
+    ctx, _, _ = _context(project)
+    job = project.job(head=head, iid=iid)
+    report_failure(job, ctx, "git fetch timed out", 3)
+    [status] = srv.statuses(project.project_id, head)
+    assert (status["status"], status["pipeline_id"], status["ref"]) == ("failed", pipeline, ref)
 
 
 def test_the_token_is_never_sent_to_a_clone_url_on_another_host(tmp_path: Path, srv: GitLabApiServer) -> None:

@@ -145,7 +145,7 @@ def report_gitlab_failure(job: JobSpec, ctx: JobContext, error: str, attempts: i
         except ProjectMismatchError as err:  # not the project the delivery may speak for: no report
             _LOGGER.error("job %s: poison report not posted: %s", job.evaluation_id, err)
             return
-        publisher = _publisher(job, ctx, session, diff_refs=None)
+        publisher = _publisher(job, ctx, session, diff_refs=None, pipeline=_pipeline_now(job, session))
         if publisher.finished_status() is not None:  # reported before (or published): not twice
             return
         published = publisher.complete(failed_outcome(reason))
@@ -166,6 +166,8 @@ class _MergeRequest:
     stale: str
     base_sha: str
     diff_refs: DiffRefs | None
+    pipeline: tuple[int, str] | None = None
+    """The merge request's head pipeline of this head (id, ref): the status joins it."""
 
 
 def _evaluate(job: JobSpec, ctx: JobContext, session: GitLabSession) -> JobResult:
@@ -184,7 +186,8 @@ def _evaluate(job: JobSpec, ctx: JobContext, session: GitLabSession) -> JobResul
     if stored is not None and stored.state in PUBLISHED:  # saved only once all was published
         _LOGGER.info("job %s: published already: skipped", job.evaluation_id)
         return JobResult.SKIPPED
-    publisher = _publisher(job, ctx, session, diff_refs=merge_request.diff_refs)
+    publisher = _publisher(job, ctx, session, diff_refs=merge_request.diff_refs,
+                           pipeline=merge_request.pipeline)
     # a final status linking this evaluation without the finished evaluation: the attempt died
     # after the status, before the discussions; the publisher runs again (no new status) and
     # posts what is missing (found by markers)
@@ -287,7 +290,8 @@ def _read(job: JobSpec, ctx: JobContext, session: GitLabSession) -> _MergeReques
     if (latest := newer_head(job, ctx.backend)) is not None:
         return _MergeRequest(stale=f"superseded by {latest[:12]} in {job.lane}", base_sha="", diff_refs=None)
     if refs is not None and refs.head_sha == job.head_sha:  # the diff GitLab shows: positions fit it
-        return _MergeRequest(stale="", base_sha=refs.base_sha, diff_refs=refs)
+        return _MergeRequest(stale="", base_sha=refs.base_sha, diff_refs=refs,
+                             pipeline=_head_pipeline(job, data.get("head_pipeline")))
     if head == job.head_sha:  # GitLab computes a push's diff in the background: not there yet
         raise DiffNotReadyError(f"{job.repository}!{job.pull_number}: GitLab has not computed the diff "
                                 f"of {job.head_sha[:12]} yet (diff_refs "
@@ -299,6 +303,36 @@ def _read(job: JobSpec, ctx: JobContext, session: GitLabSession) -> _MergeReques
         raise DiffNotReadyError(f"{job.repository}!{job.pull_number}: no base to compare "
                                 f"{job.head_sha[:12]} with (the job has none, GitLab gave no diff_refs)")
     return _MergeRequest(stale="", base_sha=base_sha, diff_refs=None)
+
+
+def _pipeline_now(job: JobSpec, session: GitLabSession) -> tuple[int, str] | None:
+    """The head pipeline a poison report's status joins (where the attempts' ``pending`` is),
+    read as well as GitLab answers; None when it cannot be read."""
+    if job.pull_number is None:
+        return None
+    try:
+        data = session.get(f"/projects/{job.project_id}/merge_requests/{job.pull_number}")
+    except GitLabCallError as err:
+        _LOGGER.warning("job %s: the merge request could not be read (%s): the status names the "
+                        "source branch", job.evaluation_id, err)
+        return None
+    return _head_pipeline(job, data.get("head_pipeline")) if isinstance(data, dict) else None
+
+
+def _head_pipeline(job: JobSpec, data: Any) -> tuple[int, str] | None:
+    """The merge request's head pipeline when it is this head's, in this project: GitLab's
+    "Pipelines must succeed" gates on that pipeline, so the status joins it (``pipeline_id``
+    and its ``ref``, ``refs/merge-requests/<iid>/head`` for a merge request pipeline). Without
+    one the status names the source branch and GitLab makes an external pipeline for it, which
+    becomes the head pipeline of a project without CI."""
+    if not isinstance(data, dict) or data.get("sha") != job.head_sha:
+        return None
+    if data.get("project_id") not in (None, job.project_id):  # a fork's pipeline: not ours to join
+        return None
+    pipeline_id, ref = data.get("id"), data.get("ref")
+    if not isinstance(pipeline_id, int) or isinstance(pipeline_id, bool) or pipeline_id <= 0:
+        return None
+    return (pipeline_id, ref) if isinstance(ref, str) and ref else None
 
 
 def _diff_refs(data: Any) -> DiffRefs | None:
@@ -313,11 +347,12 @@ def _diff_refs(data: Any) -> DiffRefs | None:
 
 
 def _publisher(job: JobSpec, ctx: JobContext, session: GitLabSession, *,
-               diff_refs: DiffRefs | None) -> GitLabPublisher:
+               diff_refs: DiffRefs | None, pipeline: tuple[int, str] | None = None) -> GitLabPublisher:
     settings = ctx.settings
+    pipeline_id, ref = pipeline if pipeline is not None else (None, job.head_ref)
     target = MergeRequestTarget(project_id=job.project_id, project_path=job.repository,
                                 head_sha=job.head_sha, iid=job.pull_number, diff_refs=diff_refs,
-                                ref=job.head_ref, status_name=settings.check_name,
+                                ref=ref, pipeline_id=pipeline_id, status_name=settings.check_name,
                                 target_url=details_url(settings, job.evaluation_id))
     return GitLabPublisher(session, target, GitLabPublishSettings(comments=settings.comments,
                                                                   max_comments=settings.max_comments))

@@ -165,4 +165,19 @@ class ServerState:
                 "detailed_merge_status": "mergeable", "has_conflicts": False,
                 "web_url": f"{self.root_url}/{project.path_with_namespace}/-/merge_requests/{mr.iid}",
                 "created_at": TIMESTAMP, "updated_at": TIMESTAMP, "references": {
-                    "short": f"!{mr.iid}", "full": f"{project.path_with_namespace}!{mr.iid}"}}
+                    "short": f"!{mr.iid}", "full": f"{project.path_with_namespace}!{mr.iid}"},
+                "head_pipeline": self._head_pipeline(mr)}
+
+    def _head_pipeline(self, mr: MergeRequest) -> JSON | None:
+        """The newest pipeline of the head on the source branch or the merge request's ref, as
+        GitLab's ``MergeRequest#head_pipeline`` (what "Pipelines must succeed" reads); None
+        while there is none."""
+        refs = {mr.source_branch, f"refs/merge-requests/{mr.iid}/head"}
+        found = [p for p in self.pipelines.values()
+                 if p.project_id == mr.project_id and p.sha == mr.head_sha and p.ref in refs]
+        newest = max(found, key=lambda p: p.id, default=None)
+        if newest is None:
+            return None
+        return {"id": newest.id, "iid": newest.id, "project_id": newest.project_id, "sha": newest.sha,
+                "ref": newest.ref, "status": "running", "source": "merge_request_event",
+                "web_url": f"{self.root_url}/-/pipelines/{newest.id}"}
