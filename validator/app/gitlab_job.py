@@ -30,7 +30,6 @@ this head's verdict (status ``failed`` saying so).
 from __future__ import annotations
 
 import logging
-import re
 import time
 from dataclasses import dataclass, replace
 from typing import Any
@@ -41,6 +40,7 @@ from validator.app.evaluation import EvaluationState
 from validator.app.gitlab_events import RERUN_EVENT
 from validator.app.job_steps import (
     PUBLISHED,
+    cancel_if_superseded,
     check_clone_host,
     details_url,
     finished_evaluation,
@@ -83,7 +83,6 @@ _NEEDS = ("the token needs the api scope (read_repository alone cannot set statu
 
 
 #: A publisher problem that is GitLab refusing the token (how GitLabCallError words it).
-_REFUSED = re.compile(r"\bHTTP 40[13]\b")
 
 
 class GitLabAccessError(ValidatorError):
@@ -198,7 +197,8 @@ def _evaluate(job: JobSpec, ctx: JobContext, session: GitLabSession) -> JobResul
     ctx.evaluations.save(started_evaluation(job, created, base_sha=base_sha))
     with ctx.mirrors.checkout(job.repository, job.clone_url, sessions.token, [base_sha, job.head_sha],
                               platform=Platform.GITLAB) as clone:
-        if (cancelled := _cancel_if_superseded(job, ctx, publisher, created)) is not None:
+        if (cancelled := cancel_if_superseded(job, ctx, publisher.cancel, created,
+                                                verdict="status")) is not None:
             return cancelled
         if not resumed:
             publisher.running()
@@ -208,7 +208,8 @@ def _evaluate(job: JobSpec, ctx: JobContext, session: GitLabSession) -> JobResul
                 link_base=f"{sessions.url}/{job.repository}/-/blob/{job.head_sha}"))
         except ValidatorError as err:  # the head's content (or its base's) cannot be validated
             done = str(err)
-        if (cancelled := _cancel_if_superseded(job, ctx, publisher, created)) is not None:
+        if (cancelled := cancel_if_superseded(job, ctx, publisher.cancel, created,
+                                                verdict="status")) is not None:
             return cancelled
         outcome = done.outcome if isinstance(done, Validation) else failed_outcome(done)
         published = publisher.complete(outcome)  # in the clone: the page quotes the head's lines
@@ -358,26 +359,14 @@ def _publisher(job: JobSpec, ctx: JobContext, session: GitLabSession, *,
                                                                   max_comments=settings.max_comments))
 
 
-def _cancel_if_superseded(job: JobSpec, ctx: JobContext, publisher: GitLabPublisher,
-                          created: str) -> JobResult | None:
-    latest = newer_head(job, ctx.backend)
-    if latest is None:
-        return None
-    publisher.cancel(f"A newer push ({latest[:12]}) superseded {job.head_sha[:12]}; "
-                     "its own status has the verdict.")
-    ctx.metrics.conclusions.labels(conclusion="cancelled").inc()
-    ctx.evaluations.save(replace(started_evaluation(job, created), state=EvaluationState.CANCELLED,
-                                 finished_at=now(), conclusion="cancelled"))
-    return JobResult.CANCELLED
-
 
 def _published_or_retry(job: JobSpec, published: GitLabPublishResult) -> None:
     for problem in published.problems:
         _LOGGER.warning("job %s: not published: %s", job.evaluation_id, problem)
     if not published.status_set:
-        refused = [p for p in published.problems if _REFUSED.search(p)]
-        if refused:  # the publisher stopped at GitLab's 401/403 (GitLabCallError's "HTTP 403")
-            raise GitLabAccessError(f"{job.repository}: GITLAB_TOKEN may not publish: {refused[0]}; {_NEEDS}")
+        if published.refused:  # the publisher stopped at GitLab's 401/403
+            raise GitLabAccessError(f"{job.repository}: GITLAB_TOKEN may not publish: {published.refused}; "
+                                    f"{_NEEDS}")
         raise GitLabPublishError(f"{job.repository} {job.head_sha[:12]}: the commit status could not "
                                  f"be set: {'; '.join(published.problems) or 'no status'}")
 

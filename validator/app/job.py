@@ -35,6 +35,7 @@ from validator.app.events import RERUN_ACTION
 from validator.app.gitlab_job import process_gitlab, report_gitlab_failure
 from validator.app.job_steps import (
     PUBLISHED,
+    cancel_if_superseded,
     check_clone_host,
     details_url,
     finished_evaluation,
@@ -170,7 +171,8 @@ def _evaluate(job: JobSpec, ctx: JobContext, session: GitHubSession) -> JobResul
     ctx.evaluations.save(started_evaluation(job, created, base_sha=base_sha))
     token = ctx.github.installation_token(job.installation_id)
     with ctx.mirrors.checkout(job.repository, job.clone_url, token, [base_sha, job.head_sha]) as clone:
-        if (cancelled := _cancel_if_superseded(job, ctx, publisher, created)) is not None:
+        if (cancelled := cancel_if_superseded(job, ctx, publisher.cancel, created,
+                                                verdict="check run")) is not None:
             return cancelled
         request = DiffRequest(folder=clone, base=base_sha, head=job.head_sha, block=ctx.settings.block)
         try:
@@ -178,7 +180,8 @@ def _evaluate(job: JobSpec, ctx: JobContext, session: GitHubSession) -> JobResul
                 link_base=f"{_web_url(ctx.settings.api_url)}/{job.repository}/blob/{job.head_sha}"))
         except ValidatorError as err:  # the head's content (or its base's) cannot be validated
             done = str(err)
-        if (cancelled := _cancel_if_superseded(job, ctx, publisher, created)) is not None:
+        if (cancelled := cancel_if_superseded(job, ctx, publisher.cancel, created,
+                                                verdict="check run")) is not None:
             return cancelled
         outcome = done.outcome if isinstance(done, Validation) else failed_outcome(done)
         # in the clone: suggestions and the page's source lines quote the head's files
@@ -203,7 +206,7 @@ def _stale(job: JobSpec, ctx: JobContext, session: GitHubSession) -> tuple[str, 
         if pull["head"]["sha"] != job.head_sha and not job.rerun:
             return base_sha, f"superseded: #{job.pull_number} is at {str(pull['head']['sha'])[:12]} now"
         base_sha = base_sha or str(pull["base"]["sha"])
-    if (latest := _newer(job, ctx)) is not None:
+    if (latest := newer_head(job, ctx.backend)) is not None:
         return base_sha, f"superseded by {latest[:12]} in {job.lane}"
     return base_sha, ""
 
@@ -218,21 +221,6 @@ def _publisher(job: JobSpec, ctx: JobContext, session: GitHubSession) -> GitHubP
                                                             max_comments=settings.max_comments))
 
 
-def _newer(job: JobSpec, ctx: JobContext) -> str | None:
-    return newer_head(job, ctx.backend)
-
-
-def _cancel_if_superseded(job: JobSpec, ctx: JobContext, publisher: GitHubPublisher,
-                          created: str) -> JobResult | None:
-    latest = _newer(job, ctx)
-    if latest is None:
-        return None
-    publisher.cancel(f"A newer push ({latest[:12]}) superseded {job.head_sha[:12]}; "
-                     "its own check run has the verdict.")
-    ctx.metrics.conclusions.labels(conclusion="cancelled").inc()
-    ctx.evaluations.save(replace(started_evaluation(job, created), state=EvaluationState.CANCELLED,
-                                 finished_at=now(), conclusion="cancelled"))
-    return JobResult.CANCELLED
 
 
 def _published_or_retry(job: JobSpec, published: PublishResult) -> None:

@@ -9,22 +9,25 @@ discussions) stays in each job module; what is the same lives here once.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from validator.action.validate import Validation
+from validator.app.context import JobContext
 from validator.app.details_link import link_key, page_path
 from validator.app.evaluation import Evaluation, EvaluationState
 from validator.app.jobs import Backend
 from validator.app.mirror import MirrorError
-from validator.app.model import JobSpec
-from validator.app.record import evaluation_of, versions_of
+from validator.app.model import JobResult, JobSpec
+from validator.app.record import evaluation_of, started_evaluation, versions_of
 from validator.app.settings import AppSettings
 from validator.scm.github import payloads
 from validator.scm.outcome import Outcome
 
-__all__ = ["PUBLISHED", "check_clone_host", "details_url", "finished_evaluation", "newer_head", "now"]
+__all__ = ["PUBLISHED", "cancel_if_superseded", "check_clone_host", "details_url", "finished_evaluation",
+           "newer_head", "now"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -81,3 +84,18 @@ def finished_evaluation(job: JobSpec, *, base_sha: str, created: str, outcome: O
                          conclusion=conclusion, created_at=created, finished_at=now(),
                          title=payloads.check_title(outcome), base_sha=base_sha, versions=versions,
                          rendered_diff=diff.diff.text() if diff is not None else "")
+
+
+def cancel_if_superseded(job: JobSpec, ctx: JobContext, cancel: Callable[[str], object], created: str, *,
+                         verdict: str) -> JobResult | None:
+    """Between a job's stages: when a newer push moved its lane, ``cancel`` the started check
+    run or status (saying where the newer head's ``verdict`` is) and record the evaluation as
+    cancelled; None when the job goes on."""
+    latest = newer_head(job, ctx.backend)
+    if latest is None:
+        return None
+    cancel(f"A newer push ({latest[:12]}) superseded {job.head_sha[:12]}; its own {verdict} has the verdict.")
+    ctx.metrics.conclusions.labels(conclusion="cancelled").inc()
+    ctx.evaluations.save(replace(started_evaluation(job, created), state=EvaluationState.CANCELLED,
+                                 finished_at=now(), conclusion="cancelled"))
+    return JobResult.CANCELLED

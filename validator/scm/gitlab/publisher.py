@@ -103,6 +103,9 @@ class GitLabPublishResult:
     notes_fallback: int
     """Findings whose position GitLab rejected, posted as general notes instead."""
     problems: tuple[str, ...]
+    refused: str = ""
+    """Non-empty when GitLab refused the token (401/403) and the publisher stopped writing:
+    the step refused and GitLab's answer."""
 
 
 class GitLabPublisher:
@@ -119,6 +122,7 @@ class GitLabPublisher:
         self._user_id: int | None = None
         self._stopped = False
         """A write was refused (401/403) or GitLab is unreachable: no more calls."""
+        self._refused = ""
         self._problems: list[str] = []
         self._closed: set[str] = set()
         """Fingerprints whose discussions were closed as fixed (recorded in the summary note)."""
@@ -163,7 +167,8 @@ class GitLabPublisher:
                   f"{self._fallback} as general notes; {self._session.calls} API calls")
         return GitLabPublishResult(state=state, status_set=status_set, discussions_posted=self._posted,
                                    discussions_kept=self._kept, discussions_resolved=self._resolved,
-                                   notes_fallback=self._fallback, problems=tuple(self._problems))
+                                   notes_fallback=self._fallback, problems=tuple(self._problems),
+                                   refused=self._refused)
 
     # -- commit status -------------------------------------------------------------------------
 
@@ -358,6 +363,8 @@ class GitLabPublisher:
 
     def _failed(self, what: str, err: GitLabCallError) -> None:
         self._problems.append(f"{what}: {err}")
+        if err.forbidden and not self._refused:
+            self._refused = f"{what}: {err}"
         if (err.unreachable or err.forbidden) and not self._stopped:
             self._stopped = True
             self._log(f"GitLab: {what}: {err}; no more calls to GitLab for this run")
