@@ -13,11 +13,22 @@ The Re-run button is the requested action whose identifier is :data:`RERUN_ACTIO
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from validator.app.decisions import (
+    Decision,
+    Handler,
+    MalformedError,
+    decide_with,
+    field_at,
+    list_at,
+    obj,
+    positive_at,
+    sha_at,
+    text_at,
+)
 from validator.app.model import JobKind, JobSpec
 from validator.app.settings import AppSettings, Drafts
 
@@ -26,83 +37,11 @@ __all__ = ["EVENTS", "RERUN_ACTION", "Decision", "decide"]
 #: The identifier of the check run's "Re-run" button (``actions`` on the check run).
 RERUN_ACTION = "rerun"
 PULL_REQUEST_ACTIONS = frozenset({"opened", "synchronize", "reopened", "ready_for_review"})
-_SHA = re.compile(r"(?:[0-9a-f]{40}|[0-9a-f]{64})")
-
-
-@dataclass(frozen=True, kw_only=True)
-class Decision:
-    """What a delivery asks for."""
-
-    jobs: tuple[JobSpec, ...]
-    note: str
-    """Why these jobs, or why none (logged; the answer's text)."""
-    malformed: bool = False
-    """The payload lacks a field the event needs or has one of the wrong shape."""
-
-
-class _MalformedError(Exception):
-    """A field is missing or of the wrong shape; the message names its path."""
 
 
 def decide(event: str, payload: Mapping[str, Any], settings: AppSettings) -> Decision:
     """The jobs ``event`` with ``payload`` asks for under ``settings``."""
-    handler = EVENTS.get(event)
-    if handler is None:
-        return Decision(jobs=(), note=f"{event}: not an event the app acts on")
-    try:
-        return handler(payload, settings)
-    except _MalformedError as err:
-        return Decision(jobs=(), note=f"malformed {event} payload: {err}", malformed=True)
-
-
-# -- field access: each names the path of what is wrong ------------------------------------------
-
-def _obj(data: object, path: str) -> Mapping[str, Any]:
-    if not isinstance(data, Mapping):
-        raise _MalformedError(f"{path}: expected an object")
-    return data
-
-
-def _at(data: Mapping[str, Any], path: str) -> object:
-    """The value at the dotted ``path`` (None when a part is missing); a part that is not an
-    object is named by its own path."""
-    value: object = data
-    parts = path.split(".")
-    for index, part in enumerate(parts):
-        value = _obj(value, ".".join(parts[:index]) or "payload").get(part)
-        if value is None:
-            return None
-    return value
-
-
-def _text(data: Mapping[str, Any], path: str, *, optional: bool = False) -> str:
-    value = _at(data, path)
-    if value is None and optional:
-        return ""
-    if not isinstance(value, str):
-        raise _MalformedError(f"{path}: expected a string")
-    return value
-
-
-def _positive(data: Mapping[str, Any], path: str) -> int:
-    value = _at(data, path)
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise _MalformedError(f"{path}: expected a positive integer")
-    return value
-
-
-def _sha(data: Mapping[str, Any], path: str) -> str:
-    value = _at(data, path)
-    if not isinstance(value, str) or not _SHA.fullmatch(value):
-        raise _MalformedError(f"{path}: expected a 40 or 64 hex digit SHA")
-    return value
-
-
-def _list(data: Mapping[str, Any], path: str) -> Sequence[Any]:
-    value = _at(data, path)
-    if not isinstance(value, list):
-        raise _MalformedError(f"{path}: expected a list")
-    return value
+    return decide_with(EVENTS, event, payload, settings)
 
 
 @dataclass(frozen=True)
@@ -117,22 +56,22 @@ class _Where:
 
 def _where(payload: Mapping[str, Any]) -> _Where:
     installation = payload.get("installation")
-    installation_id = _positive({"installation": installation if installation is not None else {}},
+    installation_id = positive_at({"installation": installation if installation is not None else {}},
                                 "installation.id")
-    repo = _obj(payload.get("repository"), "repository")
+    repo = obj(payload.get("repository"), "repository")
     name = repo.get("full_name")
     if not isinstance(name, str) or name.count("/") != 1 or not all(name.split("/")):
-        raise _MalformedError("repository.full_name: expected owner/name")
+        raise MalformedError("repository.full_name: expected owner/name")
     clone_url = repo.get("clone_url")
     # http:// as well: GitHub Enterprise Server and the loopback test server may serve plain
     # HTTP; whether a token may travel there is the mirror's decision (validator.app.mirror)
     if not isinstance(clone_url, str) or not clone_url.startswith(("https://", "http://")):
-        raise _MalformedError("repository.clone_url: expected an http(s):// URL")
+        raise MalformedError("repository.clone_url: expected an http(s):// URL")
     return _Where(installation_id, name, repo.get("id"), clone_url)
 
 
 def _action(payload: Mapping[str, Any]) -> str:
-    return _text(payload, "action")
+    return text_at(payload, "action")
 
 
 # -- the events ---------------------------------------------------------------------------------
@@ -142,17 +81,17 @@ def _pull_request(payload: Mapping[str, Any], settings: AppSettings) -> Decision
     if action not in PULL_REQUEST_ACTIONS:
         return Decision(jobs=(), note=f"pull_request.{action}: not an action the app validates")
     where = _where(payload)
-    number = _positive(payload, "number")
-    pull = _obj(payload.get("pull_request"), "pull_request")
+    number = positive_at(payload, "number")
+    pull = obj(payload.get("pull_request"), "pull_request")
     if pull.get("draft") is True and settings.drafts is Drafts.SKIP and action != "ready_for_review":
         return Decision(jobs=(), note=f"pull_request.{action}: #{number} is a draft (drafts: skip; "
                                       "it is validated once marked ready for review)")
     job = JobSpec(kind=JobKind.PULL_REQUEST, installation_id=where.installation_id,
                   repository=where.repository, clone_url=where.clone_url,
-                  head_sha=_sha(payload, "pull_request.head.sha"),
-                  base_sha=_sha(payload, "pull_request.base.sha"),
-                  pull_number=number, head_ref=_text(payload, "pull_request.head.ref"),
-                  base_ref=_text(payload, "pull_request.base.ref"), event=f"pull_request.{action}")
+                  head_sha=sha_at(payload, "pull_request.head.sha"),
+                  base_sha=sha_at(payload, "pull_request.base.sha"),
+                  pull_number=number, head_ref=text_at(payload, "pull_request.head.ref"),
+                  base_ref=text_at(payload, "pull_request.base.ref"), event=f"pull_request.{action}")
     note = f"pull_request.{action}: {where.repository}#{number} at {job.head_sha[:12]}"
     return Decision(jobs=(job,), note=note)
 
@@ -164,14 +103,14 @@ def _suite_jobs(where: _Where, head_sha: str, head_ref: str, pulls: Sequence[Any
     jobs: list[JobSpec] = []
     for index, entry in enumerate(pulls):
         at = f"{path}[{index}]"
-        pull = _obj(entry, at)
-        if _at(pull, "base.repo.id") not in (None, where.repository_id):
+        pull = obj(entry, at)
+        if field_at(pull, "base.repo.id") not in (None, where.repository_id):
             continue  # a pull request of another repository with the same head: not ours to check
         try:
-            base_sha, number = _sha({"p": pull}, "p.base.sha"), _positive({"p": pull}, "p.number")
-            base_ref = _text({"p": pull}, "p.base.ref")
-        except _MalformedError as err:
-            raise _MalformedError(f"{at}{str(err)[1:]}") from None
+            base_sha, number = sha_at({"p": pull}, "p.base.sha"), positive_at({"p": pull}, "p.number")
+            base_ref = text_at({"p": pull}, "p.base.ref")
+        except MalformedError as err:
+            raise MalformedError(f"{at}{str(err)[1:]}") from None
         jobs.append(JobSpec(kind=JobKind.PULL_REQUEST, installation_id=where.installation_id,
                             repository=where.repository, clone_url=where.clone_url, head_sha=head_sha,
                             base_sha=base_sha, pull_number=number, head_ref=head_ref, base_ref=base_ref,
@@ -189,9 +128,9 @@ def _check_suite(payload: Mapping[str, Any], settings: AppSettings) -> Decision:
     if action not in ("requested", "rerequested"):
         return Decision(jobs=(), note=f"check_suite.{action}: not an action the app validates")
     where = _where(payload)
-    return _suite_jobs(where, _sha(payload, "check_suite.head_sha"),
-                       _text(payload, "check_suite.head_branch", optional=True),
-                       _list(payload, "check_suite.pull_requests"), "check_suite.pull_requests",
+    return _suite_jobs(where, sha_at(payload, "check_suite.head_sha"),
+                       text_at(payload, "check_suite.head_branch", optional=True),
+                       list_at(payload, "check_suite.pull_requests"), "check_suite.pull_requests",
                        event=f"check_suite.{action}", rerun=action == "rerequested")
 
 
@@ -200,18 +139,18 @@ def _check_run(payload: Mapping[str, Any], settings: AppSettings) -> Decision:
     if action not in ("rerequested", "requested_action"):
         return Decision(jobs=(), note=f"check_run.{action}: not an action the app acts on")
     where = _where(payload)
-    app_id = _positive(payload, "check_run.app.id")
-    name = _text(payload, "check_run.name")
+    app_id = positive_at(payload, "check_run.app.id")
+    name = text_at(payload, "check_run.name")
     if app_id != settings.app_id:
         return Decision(jobs=(), note=f"check_run.{action}: {name!r} belongs to another app ({app_id})")
     if action == "requested_action":
-        identifier = _text(payload, "requested_action.identifier")
+        identifier = text_at(payload, "requested_action.identifier")
         if identifier != RERUN_ACTION:
             return Decision(jobs=(), note=f"check_run.requested_action: {identifier!r} is not the "
                                           f"{RERUN_ACTION!r} button")
-    return _suite_jobs(where, _sha(payload, "check_run.head_sha"),
-                       _text(payload, "check_run.check_suite.head_branch", optional=True),
-                       _list(payload, "check_run.pull_requests"), "check_run.pull_requests",
+    return _suite_jobs(where, sha_at(payload, "check_run.head_sha"),
+                       text_at(payload, "check_run.check_suite.head_branch", optional=True),
+                       list_at(payload, "check_run.pull_requests"), "check_run.pull_requests",
                        event=f"check_run.{action}", rerun=True)
 
 
@@ -222,27 +161,27 @@ def _merge_group(payload: Mapping[str, Any], settings: AppSettings) -> Decision:
     where = _where(payload)
     job = JobSpec(kind=JobKind.MERGE_GROUP, installation_id=where.installation_id,
                   repository=where.repository, clone_url=where.clone_url,
-                  head_sha=_sha(payload, "merge_group.head_sha"),
-                  base_sha=_sha(payload, "merge_group.base_sha"),
-                  head_ref=_text(payload, "merge_group.head_ref"),
-                  base_ref=_text(payload, "merge_group.base_ref"),
+                  head_sha=sha_at(payload, "merge_group.head_sha"),
+                  base_sha=sha_at(payload, "merge_group.base_sha"),
+                  head_ref=text_at(payload, "merge_group.head_ref"),
+                  base_ref=text_at(payload, "merge_group.base_ref"),
                   event="merge_group.checks_requested")
     return Decision(jobs=(job,), note=f"merge_group.checks_requested: {where.repository} {job.head_ref}")
 
 
 def _installation(payload: Mapping[str, Any], settings: AppSettings) -> Decision:
     action = _action(payload)
-    installation_id = _positive(payload, "installation.id")
-    account = _text(payload, "installation.account.login", optional=True)
+    installation_id = positive_at(payload, "installation.id")
+    account = text_at(payload, "installation.account.login", optional=True)
     return Decision(jobs=(), note=f"installation.{action}: installation {installation_id} ({account or '?'})")
 
 
 def _installation_repositories(payload: Mapping[str, Any], settings: AppSettings) -> Decision:
     action = _action(payload)
-    installation_id = _positive(payload, "installation.id")
-    names = [_text(_obj(r, "repositories"), "full_name")
+    installation_id = positive_at(payload, "installation.id")
+    names = [text_at(obj(r, "repositories"), "full_name")
              for key in ("repositories_added", "repositories_removed")
-             for r in (_list(payload, key) if payload.get(key) is not None else ())]
+             for r in (list_at(payload, key) if payload.get(key) is not None else ())]
     return Decision(jobs=(), note=f"installation_repositories.{action}: installation {installation_id}: "
                                   f"{', '.join(names) or 'none'}")
 
@@ -252,7 +191,7 @@ def _ping(payload: Mapping[str, Any], settings: AppSettings) -> Decision:
     return Decision(jobs=(), note=f"ping: hook {hook} is set up ({payload.get('zen', '')})")
 
 
-EVENTS: Mapping[str, Callable[[Mapping[str, Any], AppSettings], Decision]] = {
+EVENTS: Mapping[str, Handler] = {
     "pull_request": _pull_request, "check_suite": _check_suite, "check_run": _check_run,
     "merge_group": _merge_group, "installation": _installation,
     "installation_repositories": _installation_repositories, "ping": _ping,

@@ -26,11 +26,19 @@ fails repeatedly. A payload lacking a needed field is ``malformed`` with the fie
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-# the field readers are shared with GitHub's events: one definition, each names the field's path
-from validator.app.events import Decision, _MalformedError, _obj, _positive, _sha, _text
+from validator.app.decisions import (
+    Decision,
+    Handler,
+    MalformedError,
+    decide_with,
+    obj,
+    positive_at,
+    sha_at,
+    text_at,
+)
 from validator.app.model import JobKind, JobSpec, Platform
 from validator.app.settings import AppSettings, Drafts
 
@@ -45,13 +53,7 @@ _ACTIONS = frozenset({"open", "reopen", "update"})
 
 def decide_gitlab(event: str, payload: Mapping[str, Any], settings: AppSettings) -> Decision:
     """The jobs ``event`` (``X-Gitlab-Event``) with ``payload`` asks for under ``settings``."""
-    handler = GITLAB_EVENTS.get(event)
-    if handler is None:
-        return Decision(jobs=(), note=f"{event}: not an event the app acts on")
-    try:
-        return handler(payload, settings)
-    except _MalformedError as err:
-        return Decision(jobs=(), note=f"malformed {event} payload: {err}", malformed=True)
+    return decide_with(GITLAB_EVENTS, event, payload, settings)
 
 
 def project_path(payload: Mapping[str, Any]) -> str | None:
@@ -66,26 +68,26 @@ def _job(payload: Mapping[str, Any], mr_path: str, *, event: str, rerun: bool = 
          requested_by: int = 0) -> JobSpec:
     """The job of the merge request at ``mr_path`` (``object_attributes`` or ``merge_request``)
     in the hook's project."""
-    repository = _text(payload, "project.path_with_namespace")
+    repository = text_at(payload, "project.path_with_namespace")
     if repository.count("/") < 1 or not all(repository.split("/")):
-        raise _MalformedError("project.path_with_namespace: expected group/project")
-    clone_url = _text(payload, "project.git_http_url")
+        raise MalformedError("project.path_with_namespace: expected group/project")
+    clone_url = text_at(payload, "project.git_http_url")
     if not clone_url.startswith(("https://", "http://")):  # plain HTTP: the mirror decides on the token
-        raise _MalformedError("project.git_http_url: expected an http(s):// URL")
-    project_id = _positive(payload, f"{mr_path}.target_project_id")
-    if project_id != _positive(payload, "project.id"):
+        raise MalformedError("project.git_http_url: expected an http(s):// URL")
+    project_id = positive_at(payload, f"{mr_path}.target_project_id")
+    if project_id != positive_at(payload, "project.id"):
         # GitLab sends a merge request's hooks from its target project; a payload pairing one
         # project's path (what a per-scope secret is checked against) with another's merge
         # request (what the worker acts on by id) is refused
-        raise _MalformedError(f"{mr_path}.target_project_id: {project_id} is not the hook's project "
+        raise MalformedError(f"{mr_path}.target_project_id: {project_id} is not the hook's project "
                               f"(project.id {payload['project']['id']})")
     return JobSpec(platform=Platform.GITLAB, kind=JobKind.PULL_REQUEST, installation_id=0,
                    project_id=project_id,
                    repository=repository, clone_url=clone_url,
-                   head_sha=_sha(payload, f"{mr_path}.last_commit.id"),
-                   pull_number=_positive(payload, f"{mr_path}.iid"),
-                   head_ref=_text(payload, f"{mr_path}.source_branch"),
-                   base_ref=_text(payload, f"{mr_path}.target_branch"), event=event, rerun=rerun,
+                   head_sha=sha_at(payload, f"{mr_path}.last_commit.id"),
+                   pull_number=positive_at(payload, f"{mr_path}.iid"),
+                   head_ref=text_at(payload, f"{mr_path}.source_branch"),
+                   base_ref=text_at(payload, f"{mr_path}.target_branch"), event=event, rerun=rerun,
                    requested_by=requested_by)
 
 
@@ -104,13 +106,13 @@ def _marked_ready(payload: Mapping[str, Any]) -> bool:
 
 
 def _merge_request(payload: Mapping[str, Any], settings: AppSettings) -> Decision:
-    attrs = _obj(payload.get("object_attributes"), "object_attributes")
-    action = _text(payload, "object_attributes.action")
+    attrs = obj(payload.get("object_attributes"), "object_attributes")
+    action = text_at(payload, "object_attributes.action")
     name = f"merge_request.{action}"
     if action not in _ACTIONS:
         return Decision(jobs=(), note=f"{name}: not an action the app validates")
-    state = _text(payload, "object_attributes.state")
-    iid = _positive(payload, "object_attributes.iid")
+    state = text_at(payload, "object_attributes.state")
+    iid = positive_at(payload, "object_attributes.iid")
     if state != "opened":
         return Decision(jobs=(), note=f"{name}: !{iid} is {state}")
     draft = _flag(attrs, "draft", "work_in_progress")
@@ -126,24 +128,24 @@ def _merge_request(payload: Mapping[str, Any], settings: AppSettings) -> Decisio
 
 
 def _note(payload: Mapping[str, Any], settings: AppSettings) -> Decision:
-    kind = _text(payload, "object_attributes.noteable_type")
-    text = _text(payload, "object_attributes.note", optional=True)
+    kind = text_at(payload, "object_attributes.noteable_type")
+    text = text_at(payload, "object_attributes.note", optional=True)
     command = text.strip().splitlines()[0].strip() if text.strip() else ""
     if kind != "MergeRequest" or command != RERUN_COMMAND:
         return Decision(jobs=(), note=f"note on a {kind}: not a command of the app")
-    if _obj(payload.get("object_attributes"), "object_attributes").get("system") is True:
+    if obj(payload.get("object_attributes"), "object_attributes").get("system") is True:
         return Decision(jobs=(), note="note: a system note is not a command")
-    iid = _positive(payload, "merge_request.iid")
-    state = _text(payload, "merge_request.state")
+    iid = positive_at(payload, "merge_request.iid")
+    state = text_at(payload, "merge_request.state")
     if state != "opened":
         return Decision(jobs=(), note=f"note.rerun: !{iid} is {state}")
     job = _job(payload, "merge_request", event=RERUN_EVENT, rerun=True,
-               requested_by=_positive(payload, "object_attributes.author_id"))
+               requested_by=positive_at(payload, "object_attributes.author_id"))
     return Decision(jobs=(job,), note=f"note.rerun: {job.repository}!{iid} at {job.head_sha[:12]}")
 
 
 #: The ``X-Gitlab-Event`` values the app acts on (others are answered 2xx and ignored).
-GITLAB_EVENTS: Mapping[str, Callable[[Mapping[str, Any], AppSettings], Decision]] = {
+GITLAB_EVENTS: Mapping[str, Handler] = {
     "Merge Request Hook": _merge_request, "Note Hook": _note,
 }
 
