@@ -34,7 +34,7 @@ from github.Requester import Requester
 from urllib3.connectionpool import ConnectionPool
 from urllib3.response import BaseHTTPResponse, HTTPResponse
 
-from validator.errors import ValidatorError
+from validator.scm.api_errors import ApiCallError, never_connected
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -48,24 +48,9 @@ MAX_PAGES = 30
 _NEXT_LINK = re.compile(r'<([^>]+)>;\s*rel="next"')
 
 
-class GitHubCallError(ValidatorError):
+class GitHubCallError(ApiCallError):
     """A GitHub API call failed after its retries: the status (None when no answer came)
     and GitHub's message."""
-
-    def __init__(self, call: str, status: int | None, message: str, *, ambiguous: bool = False,
-                 rate_limited: bool = False, unreachable: bool = False, data: Any = None) -> None:
-        where = f"HTTP {status}" if status is not None else "no answer"
-        super().__init__(f"{call}: {where}: {message}")
-        self.status = status
-        self.message = message
-        self.ambiguous = ambiguous
-        """The request was sent but no answer came: GitHub may have acted on it."""
-        self.rate_limited = rate_limited
-        """A rate limit outlasted the retries or asked for a wait beyond ``max_wait``."""
-        self.unreachable = unreachable
-        """No connection could be made, retries included: later calls would fail the same way."""
-        self.data = data
-        """The decoded error body, when there was one."""
 
     @property
     def forbidden(self) -> bool:
@@ -210,7 +195,7 @@ class GitHubSession:
             raise GitHubCallError(call, None, f"timed out after {self.timeout:g} s",
                                   ambiguous=verb == "POST") from err
         except (requests.RequestException, urllib3.exceptions.HTTPError) as err:
-            unreachable = _never_connected(err)
+            unreachable = never_connected(err)
             raise GitHubCallError(call, None, f"{type(err).__name__}: {err}", unreachable=unreachable,
                                   ambiguous=verb == "POST" and not unreachable) from err
 
@@ -249,22 +234,6 @@ def default_graphql_url(api_url: str) -> str:
         return api_url[: -len("/v3")] + "/graphql"
     return api_url + "/graphql"
 
-
-def _never_connected(err: BaseException) -> bool:
-    """True when the error (or what it wraps) is a connection that was never made: refused,
-    unresolvable host. The request was not sent."""
-    seen: set[int] = set()
-    pending: list[object] = [err]
-    while pending:
-        item = pending.pop()
-        if not isinstance(item, BaseException) or id(item) in seen:
-            continue
-        seen.add(id(item))
-        if isinstance(item, urllib3.exceptions.NewConnectionError | ConnectionRefusedError):
-            return True
-        reason = getattr(item, "reason", None)
-        pending.extend([item.__cause__, item.__context__, reason, *item.args])
-    return False
 
 
 def _next_link(headers: Mapping[str, Any]) -> str | None:

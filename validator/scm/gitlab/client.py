@@ -40,8 +40,7 @@ import gitlab
 import gitlab.exceptions
 import requests
 
-from validator.errors import ValidatorError
-from validator.scm.github.client import _never_connected
+from validator.scm.api_errors import ApiCallError, never_connected
 
 __all__ = ["MAX_PAGES", "MAX_RESPONSE_BYTES", "RETRIES", "GitLabCallError", "GitLabSession"]
 
@@ -56,24 +55,9 @@ MAX_RESPONSE_BYTES = 128 * 1024 * 1024
 _BACKOFF = 0.5
 
 
-class GitLabCallError(ValidatorError):
+class GitLabCallError(ApiCallError):
     """A GitLab API call failed after its retries: the status (None when no answer came) and
     GitLab's message (``{"message": ...}`` or ``{"error": ...}``)."""
-
-    def __init__(self, call: str, status: int | None, message: str, *, ambiguous: bool = False,
-                 rate_limited: bool = False, unreachable: bool = False, data: Any = None) -> None:
-        where = f"HTTP {status}" if status is not None else "no answer"
-        super().__init__(f"{call}: {where}: {message}")
-        self.status = status
-        self.message = message
-        self.ambiguous = ambiguous
-        """The request was sent but no answer came: GitLab may have acted on it."""
-        self.rate_limited = rate_limited
-        """A rate limit outlasted the retries or asked for a wait beyond ``max_wait``."""
-        self.unreachable = unreachable
-        """No connection could be made, retries included."""
-        self.data = data
-        """The decoded error body, when there was one."""
 
     @property
     def forbidden(self) -> bool:
@@ -190,7 +174,7 @@ class GitLabSession:
             except requests.TooManyRedirects as err:  # max_redirects=0: before it is followed
                 raise GitLabCallError(call, None, _redirect(err.response)) from None
             except requests.RequestException as err:
-                never = _never_connected(err)
+                never = never_connected(err)
                 if (never or verb != "POST") and attempt < RETRIES:
                     self._sleep(min(_BACKOFF * 2 ** attempt, self._max_wait))
                     attempt += 1
