@@ -3,7 +3,7 @@
 Both sessions (:mod:`validator.scm.github.client`, :mod:`validator.scm.gitlab.client`) end a
 call that failed after its retries with one error carrying the HTTP status and the platform's
 message, and the facts a publisher acts on: was the request perhaps acted on (``ambiguous``),
-was it a rate limit, could no connection be made. Each platform says what ``forbidden`` means.
+was it a rate limit, could no connection be made, may the token not do this (``forbidden``).
 """
 
 from __future__ import annotations
@@ -38,8 +38,9 @@ class ApiCallError(ValidatorError):
 
     @property
     def forbidden(self) -> bool:
-        """The token may not do this: stop writing (each platform's session says when)."""
-        raise NotImplementedError
+        """The token may not do this (a 403 that is not a rate limit): stop writing. GitLab's
+        session counts a 401 too."""
+        return self.status == 403 and not self.rate_limited
 
 
 def never_connected(err: BaseException) -> bool:

@@ -52,11 +52,6 @@ class GitHubCallError(ApiCallError):
     """A GitHub API call failed after its retries: the status (None when no answer came)
     and GitHub's message."""
 
-    @property
-    def forbidden(self) -> bool:
-        """The token may not do this (a 403 that is not a rate limit): stop writing."""
-        return self.status == 403 and not self.rate_limited
-
 
 class WaitTooLong(GithubException):
     """A rate limit or ``Retry-After`` asks for a longer wait than the session allows."""
