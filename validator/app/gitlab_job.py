@@ -34,7 +34,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any
 
-from validator.action.validate import Validation, diff_validation, failed_outcome
+from validator.action.validate import failed_outcome
 from validator.app.context import JobContext
 from validator.app.evaluation import EvaluationState
 from validator.app.gitlab_events import RERUN_EVENT
@@ -46,13 +46,13 @@ from validator.app.job_steps import (
     finished_evaluation,
     newer_head,
     now,
+    validate_change,
 )
 from validator.app.mirror import MirrorError
 from validator.app.model import JobResult, JobSpec, Platform
 from validator.app.record import started_evaluation
 from validator.errors import ValidatorError
 from validator.lifecycle import current
-from validator.report import RenderOptions
 from validator.run_scope import run_scope
 from validator.scm.gitlab.client import GitLabCallError, GitLabSession
 from validator.scm.gitlab.position import DiffRefs
@@ -62,7 +62,6 @@ from validator.scm.gitlab.publisher import (
     GitLabPublishSettings,
     MergeRequestTarget,
 )
-from validator.service import DiffRequest
 
 __all__ = ["DiffNotReadyError", "GitLabAccessError", "GitLabPublishError", "ProjectMismatchError",
            "conclusion_of", "may_rerun", "process_gitlab", "report_gitlab_failure", "verify_project"]
@@ -202,20 +201,14 @@ def _evaluate(job: JobSpec, ctx: JobContext, session: GitLabSession) -> JobResul
             return cancelled
         if not resumed:
             publisher.running()
-        request = DiffRequest(folder=clone, base=base_sha, head=job.head_sha, block=ctx.settings.block)
-        try:
-            done: Validation | str = diff_validation(request, repo=clone, markdown_options=RenderOptions(
-                link_base=f"{sessions.url}/{job.repository}/-/blob/{job.head_sha}"))
-        except ValidatorError as err:  # the head's content (or its base's) cannot be validated
-            done = str(err)
+        outcome, validation = validate_change(
+            job, ctx, clone, base_sha, link_base=f"{sessions.url}/{job.repository}/-/blob/{job.head_sha}")
         if (cancelled := cancel_if_superseded(job, ctx, publisher.cancel, created,
                                                 verdict="status")) is not None:
             return cancelled
-        outcome = done.outcome if isinstance(done, Validation) else failed_outcome(done)
         published = publisher.complete(outcome)  # in the clone: the page quotes the head's lines
         finished = finished_evaluation(job, base_sha=base_sha, created=created, outcome=outcome,
-                                       conclusion=conclusion_of(published.state),
-                                       validation=done if isinstance(done, Validation) else None,
+                                       conclusion=conclusion_of(published.state), validation=validation,
                                        versions_of_tools=ctx.versions)
     _published_or_retry(job, published)
     ctx.metrics.conclusions.labels(conclusion=finished.conclusion).inc()

@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
-from validator.action.validate import Validation, diff_validation, failed_outcome
+from validator.action.validate import failed_outcome
 from validator.app.context import JobContext
 from validator.app.evaluation import EvaluationState
 from validator.app.events import RERUN_ACTION
@@ -41,18 +41,17 @@ from validator.app.job_steps import (
     finished_evaluation,
     newer_head,
     now,
+    validate_change,
 )
 from validator.app.mirror import MirrorError
 from validator.app.model import JobKind, JobResult, JobSpec, Platform
 from validator.app.record import started_evaluation
 from validator.errors import ValidatorError
 from validator.lifecycle import current
-from validator.report import RenderOptions
 from validator.run_scope import run_scope
 from validator.scm.github import payloads
 from validator.scm.github.client import GitHubCallError, GitHubSession
 from validator.scm.github.publisher import GitHubPublisher, PublishResult, PublishSettings, PublishTarget
-from validator.service import DiffRequest
 
 __all__ = ["JobResult", "PublishError", "job_functions", "process", "report_failure"]
 
@@ -174,21 +173,16 @@ def _evaluate(job: JobSpec, ctx: JobContext, session: GitHubSession) -> JobResul
         if (cancelled := cancel_if_superseded(job, ctx, publisher.cancel, created,
                                                 verdict="check run")) is not None:
             return cancelled
-        request = DiffRequest(folder=clone, base=base_sha, head=job.head_sha, block=ctx.settings.block)
-        try:
-            done: Validation | str = diff_validation(request, repo=clone, markdown_options=RenderOptions(
-                link_base=f"{_web_url(ctx.settings.api_url)}/{job.repository}/blob/{job.head_sha}"))
-        except ValidatorError as err:  # the head's content (or its base's) cannot be validated
-            done = str(err)
+        outcome, validation = validate_change(
+            job, ctx, clone, base_sha,
+            link_base=f"{_web_url(ctx.settings.api_url)}/{job.repository}/blob/{job.head_sha}")
         if (cancelled := cancel_if_superseded(job, ctx, publisher.cancel, created,
                                                 verdict="check run")) is not None:
             return cancelled
-        outcome = done.outcome if isinstance(done, Validation) else failed_outcome(done)
         # in the clone: suggestions and the page's source lines quote the head's files
         published = publisher.complete(outcome)
         finished = finished_evaluation(job, base_sha=base_sha, created=created, outcome=outcome,
-                                       conclusion=published.conclusion,
-                                       validation=done if isinstance(done, Validation) else None,
+                                       conclusion=published.conclusion, validation=validation,
                                        versions_of_tools=ctx.versions)
     _published_or_retry(job, published)
     ctx.metrics.conclusions.labels(conclusion=published.conclusion).inc()

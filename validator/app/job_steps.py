@@ -12,9 +12,10 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from urllib.parse import urlsplit
 
-from validator.action.validate import Validation
+from validator.action.validate import Validation, diff_validation, failed_outcome
 from validator.app.context import JobContext
 from validator.app.details_link import link_key, page_path
 from validator.app.evaluation import Evaluation, EvaluationState
@@ -23,11 +24,14 @@ from validator.app.mirror import MirrorError
 from validator.app.model import JobResult, JobSpec
 from validator.app.record import evaluation_of, started_evaluation, versions_of
 from validator.app.settings import AppSettings
+from validator.errors import ValidatorError
+from validator.report import RenderOptions
 from validator.scm.github import payloads
 from validator.scm.outcome import Outcome
+from validator.service import DiffRequest
 
 __all__ = ["PUBLISHED", "cancel_if_superseded", "check_clone_host", "details_url", "finished_evaluation",
-           "newer_head", "now"]
+           "newer_head", "now", "validate_change"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -99,3 +103,17 @@ def cancel_if_superseded(job: JobSpec, ctx: JobContext, cancel: Callable[[str], 
     ctx.evaluations.save(replace(started_evaluation(job, created), state=EvaluationState.CANCELLED,
                                  finished_at=now(), conclusion="cancelled"))
     return JobResult.CANCELLED
+
+
+def validate_change(job: JobSpec, ctx: JobContext, clone: Path, base_sha: str, *,
+                    link_base: str) -> tuple[Outcome, Validation | None]:
+    """The job's base against its head in ``clone``, through the same ``run_diff`` as the
+    Action and ``gitlab-ci`` (:func:`~validator.action.validate.diff_validation`); findings link
+    to ``link_base``/PATH. A validation error of the content (a broken configuration file) is
+    this head's verdict: a failed outcome saying so, and no validation."""
+    request = DiffRequest(folder=clone, base=base_sha, head=job.head_sha, block=ctx.settings.block)
+    try:
+        done = diff_validation(request, repo=clone, markdown_options=RenderOptions(link_base=link_base))
+    except ValidatorError as err:  # the head's content (or its base's) cannot be validated
+        return failed_outcome(str(err)), None
+    return done.outcome, done
