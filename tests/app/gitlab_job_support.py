@@ -35,17 +35,7 @@ class Project:
 
     def commit(self, files: dict[str, str], message: str = "change", *, branch: str = "feature") -> str:
         """Commit ``files`` on ``branch`` of origin (created from main when missing)."""
-        current = self.origin.git("rev-parse", "--abbrev-ref", "HEAD")
-        if current != branch:
-            exists = self.origin.git("branch", "--list", branch)
-            self.origin.git("checkout", "-q", *(() if exists else ("-b",)), branch)
-        for path, text in files.items():
-            target = self.origin.root / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text)
-        self.origin.git("add", "-A")
-        self.origin.git("commit", "-q", "-m", message)
-        return self.origin.git("rev-parse", "HEAD")
+        return self.origin.commit_on(branch, files, message)
 
     def privileged_merge_request(self) -> tuple[str, str, int]:
         """A merge request making ``apps/web`` privileged (line 20): base, head and iid."""

@@ -7,11 +7,9 @@ import json
 from typing import Any
 
 import pytest
-from prometheus_client import generate_latest
-from prometheus_client.parser import text_string_to_metric_families
 
 from tests.app import gitlab_payloads as gl
-from tests.app.web_backend import MemoryBackend
+from tests.app.web_backend import MemoryBackend, deliveries_counted
 from validator.app.intake import Answer, Intake
 from validator.app.metrics import AppMetrics
 from validator.app.model import Platform
@@ -52,13 +50,6 @@ def intake(backend: MemoryBackend, metrics: AppMetrics) -> Intake:
     return Intake(SETTINGS, backend, metrics)
 
 
-def _count(metrics: AppMetrics, event: str, outcome: str) -> float:
-    for family in text_string_to_metric_families(generate_latest(metrics.registry).decode()):
-        for sample in family.samples:
-            if sample.name == "gitops_validator_deliveries_total" and sample.labels == {
-                    "event": event, "outcome": outcome}:
-                return sample.value
-    return 0.0
 
 
 def test_an_opened_merge_request_is_queued(intake: Intake, backend: MemoryBackend,
@@ -70,7 +61,7 @@ def test_an_opened_merge_request_is_queued(intake: Intake, backend: MemoryBacken
     (job,) = backend.queued.values()
     assert job.platform is Platform.GITLAB
     assert job.delivery.startswith("gitlab:")
-    assert _count(metrics, "Merge Request Hook", "queued") == 1
+    assert deliveries_counted(metrics, "Merge Request Hook", "queued") == 1
 
 
 @pytest.mark.parametrize("token", [None, "", "wrong", SECRET + "x", SECRET.upper()])
@@ -80,7 +71,7 @@ def test_a_wrong_or_missing_token_is_401_before_parsing(intake: Intake, backend:
     assert answer == Answer(401, "missing or wrong X-Gitlab-Token")
     assert backend.queued == {}
     assert backend.seen == set()
-    assert _count(metrics, "Merge Request Hook", "bad_signature") == 1
+    assert deliveries_counted(metrics, "Merge Request Hook", "bad_signature") == 1
 
 
 def test_a_github_signature_is_no_gitlab_token(intake: Intake, backend: MemoryBackend) -> None:
@@ -97,7 +88,7 @@ def test_a_redelivery_queues_one_job(intake: Intake, backend: MemoryBackend, met
     answer = intake.receive_gitlab(_headers(key="k-1", uuid="u-2"), body)
     assert answer == Answer(200, "duplicate delivery gitlab:platform/infra/deploy:k-1: already received")
     assert len(backend.queued) == 1
-    assert _count(metrics, "Merge Request Hook", "duplicate") == 1
+    assert deliveries_counted(metrics, "Merge Request Hook", "duplicate") == 1
 
 
 def test_without_idempotency_key_the_event_uuid_and_body_identify_a_delivery(
@@ -163,7 +154,7 @@ def test_ignored_events_are_2xx_and_queue_nothing(intake: Intake, backend: Memor
     assert answer.text.startswith("nothing to do: ")
     assert backend.queued == {}
     label = event if event != "Some Future Hook" else "other"
-    assert _count(metrics, label, "ignored") == 1
+    assert deliveries_counted(metrics, label, "ignored") == 1
 
 
 def test_a_malformed_payload_is_400_naming_the_field(intake: Intake, backend: MemoryBackend) -> None:
@@ -187,7 +178,7 @@ def test_a_body_over_the_cap_is_413_first(intake: Intake, metrics: AppMetrics) -
     body = b" " * (SETTINGS.max_body_bytes + 1)
     assert intake.receive_gitlab(_headers(token="wrong"), body).status == 413
     assert intake.too_large(_headers(), platform=Platform.GITLAB).status == 413
-    assert _count(metrics, "Merge Request Hook", "too_large") == 2
+    assert deliveries_counted(metrics, "Merge Request Hook", "too_large") == 2
 
 
 def test_a_storage_failure_is_503_and_the_retry_is_accepted(intake: Intake, backend: MemoryBackend) -> None:

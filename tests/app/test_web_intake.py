@@ -6,10 +6,8 @@ import json
 from typing import Any
 
 import pytest
-from prometheus_client import generate_latest
-from prometheus_client.parser import text_string_to_metric_families
 
-from tests.app.web_backend import MemoryBackend
+from tests.app.web_backend import MemoryBackend, deliveries_counted
 from tests.support import github_events as ev
 from tests.support.github_events import PR
 from validator.app.intake import Answer, Intake
@@ -44,13 +42,6 @@ def intake(backend: MemoryBackend, metrics: AppMetrics) -> Intake:
     return Intake(SETTINGS, backend, metrics)
 
 
-def _count(metrics: AppMetrics, event: str, outcome: str) -> float:
-    for family in text_string_to_metric_families(generate_latest(metrics.registry).decode()):
-        for sample in family.samples:
-            if sample.name == "gitops_validator_deliveries_total" and sample.labels == {
-                    "event": event, "outcome": outcome}:
-                return sample.value
-    return 0.0
 
 
 def _opened() -> bytes:
@@ -64,7 +55,7 @@ def test_a_signed_pull_request_is_queued(intake: Intake, backend: MemoryBackend,
     (job,) = backend.queued.values()
     assert (job.pull_number, job.delivery, job.installation_id) == (7, "d-1", 3)
     assert backend.seen == {"d-1"}
-    assert _count(metrics, "pull_request", "queued") == 1
+    assert deliveries_counted(metrics, "pull_request", "queued") == 1
 
 
 @pytest.mark.parametrize("signature", [None, "", "sha256=" + "0" * 64, "sha1=abc"])
@@ -79,7 +70,7 @@ def test_a_bad_or_missing_signature_is_401_and_nothing_is_recorded(
     assert answer.status == 401
     assert backend.queued == {}
     assert backend.seen == set()
-    assert _count(metrics, "pull_request", "bad_signature") == 1
+    assert deliveries_counted(metrics, "pull_request", "bad_signature") == 1
 
 
 def test_signature_is_checked_before_parsing(intake: Intake, backend: MemoryBackend) -> None:
@@ -97,7 +88,7 @@ def test_a_redelivery_is_acknowledged_and_queues_nothing(intake: Intake, backend
     answer = intake.receive(_headers("pull_request", body), body)
     assert answer == Answer(200, "duplicate delivery d-1: already received")
     assert backend.queued == {}
-    assert _count(metrics, "pull_request", "duplicate") == 1
+    assert deliveries_counted(metrics, "pull_request", "duplicate") == 1
 
 
 def test_a_body_over_the_cap_is_413_before_anything_else(intake: Intake, backend: MemoryBackend,
@@ -106,7 +97,7 @@ def test_a_body_over_the_cap_is_413_before_anything_else(intake: Intake, backend
     answer = intake.receive(_headers("pull_request", body), body)
     assert answer.status == 413
     assert backend.queued == {}
-    assert _count(metrics, "pull_request", "too_large") == 1
+    assert deliveries_counted(metrics, "pull_request", "too_large") == 1
 
 
 @pytest.mark.parametrize("missing", ["X-GitHub-Event", "X-GitHub-Delivery"])
@@ -133,7 +124,7 @@ def test_a_malformed_payload_is_400_and_not_recorded(intake: Intake, backend: Me
     assert answer == Answer(400, "malformed pull_request payload: pull_request.head.sha: "
                                  "expected a 40 or 64 hex digit SHA")
     assert backend.seen == set()
-    assert _count(metrics, "pull_request", "malformed") == 1
+    assert deliveries_counted(metrics, "pull_request", "malformed") == 1
 
 
 def test_events_without_jobs_are_acknowledged(intake: Intake, backend: MemoryBackend,
@@ -143,11 +134,11 @@ def test_events_without_jobs_are_acknowledged(intake: Intake, backend: MemoryBac
     assert answer.status == 202
     assert answer.text.startswith("nothing to do: ping: hook")
     assert backend.queued == {}
-    assert _count(metrics, "ping", "ignored") == 1
+    assert deliveries_counted(metrics, "ping", "ignored") == 1
     body = _body({"action": "opened"})
     assert intake.receive(_headers("issues", body, "d-2"), body) == Answer(
         202, "nothing to do: issues: not an event the app acts on")
-    assert _count(metrics, "other", "ignored") == 1
+    assert deliveries_counted(metrics, "other", "ignored") == 1
 
 
 def test_the_same_work_twice_is_coalesced(intake: Intake, backend: MemoryBackend) -> None:
@@ -168,7 +159,7 @@ def test_a_storage_failure_is_503_and_the_redelivery_is_accepted(intake: Intake,
     assert answer.text == ("the queue is unavailable (accept: the queue's storage is gone (test)); "
                            "try again (redeliver)")
     assert backend.seen == set()  # not recorded: GitHub's redelivery must not be a "duplicate"
-    assert _count(metrics, "pull_request", "error") == 1
+    assert deliveries_counted(metrics, "pull_request", "error") == 1
     backend.fail = set()
     assert intake.receive(_headers("pull_request", body), body).status == 202
     assert len(backend.queued) == 1

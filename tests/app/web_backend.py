@@ -1,4 +1,5 @@
-"""An in-memory Backend for intake tests that need a storage failure at a chosen step.
+"""An in-memory Backend for intake tests that need a storage failure at a chosen step, and the
+deliveries metric as those tests read it.
 
 The real backends (SQLite, Redis) are tested in their own files and, with intake, in
 test_web_app.py; this one exists to make ``accept`` fail on demand,
@@ -10,7 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from prometheus_client import generate_latest
+from prometheus_client.parser import text_string_to_metric_families
+
 from validator.app.jobs import Accepted, BackendUnavailable
+from validator.app.metrics import AppMetrics
 from validator.app.model import JobSpec
 
 
@@ -67,3 +72,13 @@ class MemoryBackend:
 
     def close(self) -> None:
         pass
+
+
+def deliveries_counted(metrics: AppMetrics, event: str, outcome: str) -> float:
+    """``gitops_validator_deliveries_total`` of ``event`` and ``outcome``, as ``/metrics`` shows it."""
+    for family in text_string_to_metric_families(generate_latest(metrics.registry).decode()):
+        for sample in family.samples:
+            if sample.name == "gitops_validator_deliveries_total" and sample.labels == {
+                    "event": event, "outcome": outcome}:
+                return float(sample.value)
+    return 0.0

@@ -50,6 +50,20 @@ class GitRepo:
             target.write_bytes(content)
         return target
 
+    def commit_on(self, branch: str, files: dict[str, str], message: str = "change") -> str:
+        """Commit ``files`` on ``branch`` (created from the current branch when missing); the
+        new commit's SHA (a pull or merge request's push, in the app's and publishers' tests)."""
+        if self.git("rev-parse", "--abbrev-ref", "HEAD") != branch:
+            exists = self.git("branch", "--list", branch)
+            self.git("checkout", "-q", *(() if exists else ("-b",)), branch)
+        for path, text in files.items():
+            target = self.root / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text)
+        self.git("add", "-A")
+        self.git("commit", "-q", "-m", message)
+        return self.git("rev-parse", "HEAD")
+
     def commit(self, message: str = "change") -> str:
         """Stage everything and commit; the new commit's SHA."""
         self.git("add", "-A")
